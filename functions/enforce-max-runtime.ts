@@ -1,0 +1,15 @@
+/** enforce-max-runtime: a one-minute watchdog that stops job runs past their maxRuntime. */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { enforceMaxRuntime } from '#shared/jobs/handle-overdue.ts';
+import { lambdaJobRuntime } from '#shared/jobs/job-runtime-from-env.ts';
+import type { JobRuntime } from '#shared/jobs/runtime.ts';
+import { logger } from '#shared/logger.ts';
+
+/** The raw handler: tests and the sandbox call it with their own runtime. */
+export async function enforceMaxRuntimeTick(rt: JobRuntime) {
+  const settled = await enforceMaxRuntime(rt);
+  return settled.map((run) => ({ job: run.job, scheduledTime: run.scheduledTime, status: run.status, taskArns: run.taskArns }));
+}
+
+export const handler = middy(() => enforceMaxRuntimeTick(lambdaJobRuntime())).use(injectLambdaContext(logger, { resetKeys: true }));

@@ -1,0 +1,36 @@
+/**
+ * AWS clients, made once per process. Adaptive retry mode backs off under throttling; endpoints
+ * follow AWS_ENDPOINT_URL (the SDK reads it), which is how tests and the sandbox reach moto.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export interface AwsClients {
+  ecs: ECSClient;
+  dynamo: DynamoDBDocumentClient;
+  events: EventBridgeClient;
+}
+
+export interface ClientOptions {
+  region?: string | undefined;
+  endpoint?: string | undefined;
+  maxAttempts?: number | undefined;
+}
+
+export function createAwsClients(options: ClientOptions = {}): AwsClients {
+  const common = {
+    retryMode: 'adaptive',
+    maxAttempts: options.maxAttempts ?? 5,
+    ...(options.region && { region: options.region }),
+    ...(options.endpoint && { endpoint: options.endpoint }),
+  };
+  return {
+    ecs: new ECSClient(common),
+    dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(common), {
+      marshallOptions: { removeUndefinedValues: true },
+    }),
+    events: new EventBridgeClient(common),
+  };
+}

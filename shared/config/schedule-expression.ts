@@ -1,0 +1,251 @@
+/**
+ * EventBridge Scheduler expressions: `cron(min hour day-of-month month day-of-week year)`,
+ * `rate(value unit)` and `at(yyyy-mm-ddThh:mm:ss)`, parsed once and evaluated in a time zone with
+ * Scheduler's daylight-saving rules (a wall time skipped in spring does not fire; a wall time repeated
+ * in autumn fires once).
+ */
+import { instantOfWallClock, type WallClock, wallClockAt } from './time-zone.ts';
+
+export type ScheduleExpression =
+  | { kind: 'cron'; text: string; cron: CronFields }
+  | { kind: 'rate'; text: string; everySeconds: number }
+  | { kind: 'at'; text: string; wallClock: { year: number; month: number; day: number; hour: number; minute: number; second: number } };
+
+interface CronFields {
+  minutes: Set<number>;
+  hours: Set<number>;
+  months: Set<number>;
+  years: Set<number> | 'any';
+  day: DayRule;
+}
+
+type DayRule =
+  | { by: 'any' }
+  | {
+      by: 'day-of-month';
+      days: Set<number>;
+      lastDay: boolean;
+      lastDayOffset: number;
+      nearestWeekday: number | undefined;
+      lastWeekday: boolean;
+    }
+  | { by: 'day-of-week'; weekdays: Set<number>; nth: { weekday: number; n: number } | undefined; lastOf: number | undefined };
+
+export class ScheduleExpressionError extends Error {}
+
+const MONTH_NAMES = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+const DAY_NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+
+export function parseScheduleExpression(text: string): ScheduleExpression {
+  const trimmed = text.trim();
+  const cron = /^cron\((.*)\)$/.exec(trimmed);
+  if (cron) return { kind: 'cron', text: trimmed, cron: parseCron(cron[1] ?? '') };
+  const rate = /^rate\((.*)\)$/.exec(trimmed);
+  if (rate) return { kind: 'rate', text: trimmed, everySeconds: parseRate(rate[1] ?? '') };
+  const at = /^at\((.*)\)$/.exec(trimmed);
+  if (at) return { kind: 'at', text: trimmed, wallClock: parseAt(at[1] ?? '') };
+  throw new ScheduleExpressionError(`"${text}" is not a schedule expression: write cron(…), rate(…) or at(…)`);
+}
+
+function parseRate(body: string): number {
+  const match = /^(\d+)\s+(minute|minutes|hour|hours|day|days)$/.exec(body.trim());
+  if (!match) throw new ScheduleExpressionError(`rate(${body}): write rate(<number> minutes|hours|days), e.g. rate(15 minutes)`);
+  const value = Number(match[1]);
+  const unit = match[2] ?? '';
+  if (value < 1) throw new ScheduleExpressionError(`rate(${body}): the value must be a positive whole number`);
+  if ((value === 1) !== !unit.endsWith('s')) {
+    throw new ScheduleExpressionError(`rate(${body}): use "${value === 1 ? unit.replace(/s$/, '') : `${unit}s`}" with ${value}`);
+  }
+  const seconds = unit.startsWith('minute') ? 60 : unit.startsWith('hour') ? 3_600 : 86_400;
+  return value * seconds;
+}
+
+function parseAt(body: string) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec(body.trim());
+  if (!match) throw new ScheduleExpressionError(`at(${body}): write at(yyyy-mm-ddThh:mm:ss), e.g. at(2026-12-24T18:00:00)`);
+  const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [number, number, number, number, number, number];
+  const probe = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  if (probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) {
+    throw new ScheduleExpressionError(`at(${body}): not a real date and time`);
+  }
+  return { year, month, day, hour, minute, second };
+}
+
+function parseCron(body: string): CronFields {
+  const fields = body.trim().split(/\s+/);
+  if (fields.length !== 6) {
+    throw new ScheduleExpressionError(
+      `cron(${body}): EventBridge cron has six fields (minutes hours day-of-month month day-of-week year), found ${fields.length}`,
+    );
+  }
+  const [minutes, hours, dayOfMonth, month, dayOfWeek, year] = fields as [string, string, string, string, string, string];
+  const where = (field: string) => `cron(${body}): ${field}`;
+  if ((dayOfMonth === '?') === (dayOfWeek === '?')) {
+    throw new ScheduleExpressionError(`cron(${body}): exactly one of day-of-month and day-of-week must be "?"`);
+  }
+  return {
+    minutes: parseList(minutes, 0, 59, [], where('minutes')),
+    hours: parseList(hours, 0, 23, [], where('hours')),
+    months: parseList(month, 1, 12, MONTH_NAMES, where('month')),
+    years: year === '*' ? 'any' : parseList(year, 1970, 2199, [], where('year')),
+    day: dayOfMonth !== '?' ? parseDayOfMonth(dayOfMonth, where('day-of-month')) : parseDayOfWeek(dayOfWeek, where('day-of-week')),
+  };
+}
+
+function parseValue(token: string, names: string[], context: string): number {
+  const named = names.indexOf(token.toUpperCase());
+  if (named >= 0) return named + 1;
+  if (!/^\d+$/.test(token)) throw new ScheduleExpressionError(`${context}: "${token}" is not a number${names.length ? ' or a name' : ''}`);
+  return Number(token);
+}
+
+function parseList(field: string, min: number, max: number, names: string[], context: string): Set<number> {
+  const values = new Set<number>();
+  for (const part of field.split(',')) {
+    const [range = '', stepText] = part.split('/');
+    const step = stepText === undefined ? 1 : Number(stepText);
+    if (!Number.isInteger(step) || step < 1)
+      throw new ScheduleExpressionError(`${context}: step "${stepText}" must be a positive whole number`);
+    let from: number;
+    let to: number;
+    if (range === '*') {
+      from = min;
+      to = max;
+    } else if (range.includes('-')) {
+      const [a = '', b = ''] = range.split('-');
+      from = parseValue(a, names, context);
+      to = parseValue(b, names, context);
+    } else {
+      from = parseValue(range, names, context);
+      to = stepText === undefined ? from : max;
+    }
+    if (from < min || to > max || from > to) {
+      throw new ScheduleExpressionError(`${context}: "${part}" is outside ${min}-${max}`);
+    }
+    for (let v = from; v <= to; v += step) values.add(v);
+  }
+  return values;
+}
+
+function parseDayOfMonth(field: string, context: string): DayRule {
+  if (field === '*') return { by: 'any' };
+  const rule = {
+    by: 'day-of-month' as const,
+    days: new Set<number>(),
+    lastDay: false,
+    lastDayOffset: 0,
+    nearestWeekday: undefined as number | undefined,
+    lastWeekday: false,
+  };
+  if (field === 'L') return { ...rule, lastDay: true };
+  if (field === 'LW') return { ...rule, lastWeekday: true };
+  const lastMinus = /^L-(\d+)$/.exec(field);
+  if (lastMinus) return { ...rule, lastDay: true, lastDayOffset: Number(lastMinus[1]) };
+  const weekday = /^(\d+)W$/.exec(field);
+  if (weekday) {
+    const day = Number(weekday[1]);
+    if (day < 1 || day > 31) throw new ScheduleExpressionError(`${context}: "${field}" is outside 1-31`);
+    return { ...rule, nearestWeekday: day };
+  }
+  return { ...rule, days: parseList(field, 1, 31, [], context) };
+}
+
+function parseDayOfWeek(field: string, context: string): DayRule {
+  if (field === '*') return { by: 'any' };
+  const nth = /^([A-Za-z]{3}|\d)#(\d)$/.exec(field);
+  if (nth) {
+    const weekday = parseValue(nth[1] ?? '', DAY_NAMES, context);
+    const n = Number(nth[2]);
+    if (weekday < 1 || weekday > 7 || n < 1 || n > 5) throw new ScheduleExpressionError(`${context}: "${field}" must be <1-7>#<1-5>`);
+    return { by: 'day-of-week', weekdays: new Set(), nth: { weekday, n }, lastOf: undefined };
+  }
+  const last = /^([A-Za-z]{3}|\d)L$/.exec(field);
+  if (last) return { by: 'day-of-week', weekdays: new Set(), nth: undefined, lastOf: parseValue(last[1] ?? '', DAY_NAMES, context) };
+  if (field === 'L') return { by: 'day-of-week', weekdays: new Set([7]), nth: undefined, lastOf: undefined };
+  return { by: 'day-of-week', weekdays: parseList(field, 1, 7, DAY_NAMES, context), nth: undefined, lastOf: undefined };
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+function weekdayOf(year: number, month: number, day: number): number {
+  return new Date(Date.UTC(year, month - 1, day)).getUTCDay() + 1;
+}
+
+function dayMatches(rule: DayRule, year: number, month: number, day: number): boolean {
+  if (rule.by === 'any') return true;
+  const monthLength = daysInMonth(year, month);
+  if (rule.by === 'day-of-month') {
+    if (rule.lastDay) return day === monthLength - rule.lastDayOffset;
+    if (rule.lastWeekday) {
+      let last = monthLength;
+      while (weekdayOf(year, month, last) === 1 || weekdayOf(year, month, last) === 7) last--;
+      return day === last;
+    }
+    if (rule.nearestWeekday !== undefined) return day === nearestWeekday(year, month, Math.min(rule.nearestWeekday, monthLength));
+    return rule.days.has(day);
+  }
+  const weekday = weekdayOf(year, month, day);
+  if (rule.nth) return weekday === rule.nth.weekday && Math.ceil(day / 7) === rule.nth.n;
+  if (rule.lastOf !== undefined) return weekday === rule.lastOf && day + 7 > monthLength;
+  return rule.weekdays.has(weekday);
+}
+
+/** Quartz `W`: the weekday nearest the given day, never crossing into another month. */
+function nearestWeekday(year: number, month: number, day: number): number {
+  const weekday = weekdayOf(year, month, day);
+  if (weekday === 7) return day === 1 ? 3 : day - 1;
+  if (weekday === 1) return day === daysInMonth(year, month) ? day - 2 : day + 1;
+  return day;
+}
+
+function sameWallMinute(instant: Date, timeZone: string, wall: Pick<WallClock, 'year' | 'month' | 'day' | 'hour' | 'minute'>): boolean {
+  const seen = wallClockAt(instant, timeZone);
+  return (
+    seen.year === wall.year && seen.month === wall.month && seen.day === wall.day && seen.hour === wall.hour && seen.minute === wall.minute
+  );
+}
+
+/**
+ * Every firing in [from, to), in order. `rate` schedules fire from `anchor` (Scheduler starts them when
+ * the schedule is created; the caller says when that was).
+ */
+export function firingsBetween(expression: ScheduleExpression, timeZone: string, from: Date, to: Date, anchor: Date = from): Date[] {
+  const firings: Date[] = [];
+  if (expression.kind === 'rate') {
+    const step = expression.everySeconds * 1000;
+    const first = anchor.getTime() + Math.max(0, Math.ceil((from.getTime() - anchor.getTime()) / step)) * step;
+    for (let t = first; t < to.getTime(); t += step) firings.push(new Date(t));
+    return firings;
+  }
+  if (expression.kind === 'at') {
+    const instant = instantOfWallClock(expression.wallClock, timeZone);
+    if (sameWallMinute(instant, timeZone, expression.wallClock) && instant >= from && instant < to) firings.push(instant);
+    return firings;
+  }
+  const { cron } = expression;
+  // Walk local calendar days covering the window; a day either side absorbs any zone offset.
+  const start = wallClockAt(new Date(from.getTime() - 86_400_000), timeZone);
+  const cursor = new Date(Date.UTC(start.year, start.month - 1, start.day));
+  const lastDay = to.getTime() + 86_400_000;
+  const hours = [...cron.hours].sort((a, b) => a - b);
+  const minutes = [...cron.minutes].sort((a, b) => a - b);
+  for (; cursor.getTime() <= lastDay; cursor.setUTCDate(cursor.getUTCDate() + 1)) {
+    const year = cursor.getUTCFullYear();
+    const month = cursor.getUTCMonth() + 1;
+    const day = cursor.getUTCDate();
+    if (cron.years !== 'any' && !cron.years.has(year)) continue;
+    if (!cron.months.has(month) || !dayMatches(cron.day, year, month, day)) continue;
+    for (const hour of hours) {
+      for (const minute of minutes) {
+        const wall = { year, month, day, hour, minute };
+        const instant = instantOfWallClock(wall, timeZone);
+        // A wall time skipped by spring-forward does not fire (Scheduler's rule).
+        if (!sameWallMinute(instant, timeZone, wall)) continue;
+        if (instant >= from && instant < to) firings.push(instant);
+      }
+    }
+  }
+  return firings.sort((a, b) => a.getTime() - b.getTime());
+}

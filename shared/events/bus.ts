@@ -1,0 +1,56 @@
+/**
+ * Every decision becomes an event on the project's own bus (source "ecs-autopilot"). The catalogue of
+ * detail-types lives here so the README, the notify function and pipelines agree on the names.
+ */
+import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { RetryableAwsError } from '../errors.ts';
+import type { RunStatus } from '../jobs/run-record.ts';
+
+export const EVENT_SOURCE = 'ecs-autopilot';
+
+export const JOB_RUN_DETAIL_TYPES: Record<Exclude<RunStatus, 'launching'>, string> = {
+  launched: 'Job Run Launched',
+  skipped: 'Job Run Skipped',
+  missed: 'Job Run Missed',
+  failed: 'Job Run Failed',
+  'timed-out': 'Job Run Timed Out',
+  replaced: 'Job Run Replaced',
+  succeeded: 'Job Run Succeeded',
+};
+
+export interface AutopilotEvent {
+  detailType: string;
+  detail: Record<string, unknown>;
+  /** ARNs the event is about (tasks, clusters), for EventBridge's `resources`. */
+  resources?: string[] | undefined;
+  time: Date;
+}
+
+export class EventBus {
+  constructor(
+    private readonly client: EventBridgeClient,
+    private readonly busName: string,
+  ) {}
+
+  async publish(events: AutopilotEvent[]): Promise<void> {
+    for (let i = 0; i < events.length; i += 10) {
+      const batch = events.slice(i, i + 10);
+      const result = await this.client.send(
+        new PutEventsCommand({
+          Entries: batch.map((e) => ({
+            EventBusName: this.busName,
+            Source: EVENT_SOURCE,
+            DetailType: e.detailType,
+            Detail: JSON.stringify(e.detail),
+            Resources: e.resources ?? [],
+            Time: e.time,
+          })),
+        }),
+      );
+      if ((result.FailedEntryCount ?? 0) > 0) {
+        const reasons = (result.Entries ?? []).flatMap((entry) => (entry.ErrorCode ? [`${entry.ErrorCode}: ${entry.ErrorMessage}`] : []));
+        throw new RetryableAwsError(`the event bus ${this.busName} refused ${result.FailedEntryCount} event(s): ${reasons.join('; ')}`);
+      }
+    }
+  }
+}

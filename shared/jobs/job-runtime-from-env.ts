@@ -1,0 +1,38 @@
+/** The production JobRuntime: real clients, the deployed automation.yml, the wall clock. */
+import { setTimeout as delay } from 'node:timers/promises';
+import { createAwsClients } from '../aws/clients.ts';
+import { loadAutomationFile } from '../config/load.ts';
+import { EventBus } from '../events/bus.ts';
+import { logger } from '../logger.ts';
+import { readSettings } from '../settings.ts';
+import { RunHistory } from '../state/run-history.ts';
+import type { JobRuntime } from './runtime.ts';
+
+export function jobRuntimeFromEnvironment(): JobRuntime {
+  const settings = readSettings();
+  const automation = loadAutomationFile(settings.AUTOMATION_FILE);
+  const clients = createAwsClients();
+  return {
+    automation,
+    ecs: clients.ecs,
+    runs: new RunHistory(clients.dynamo, settings.STATE_TABLE_NAME, automation.runHistoryRetentionSeconds),
+    bus: new EventBus(clients.events, settings.EVENT_BUS_NAME),
+    log: logger,
+    now: () => new Date(),
+    sleep: (seconds) => delay(seconds * 1000),
+    leaseSeconds: settings.LAUNCH_LEASE_SECONDS,
+  };
+}
+
+let productionRuntime: JobRuntime | undefined;
+
+/**
+ * The runtime of this Lambda process. Inside Lambda it is built when the module loads, so a broken
+ * automation.yml or environment fails the cold start loudly rather than the first event.
+ */
+export function lambdaJobRuntime(): JobRuntime {
+  productionRuntime ??= jobRuntimeFromEnvironment();
+  return productionRuntime;
+}
+
+if (process.env.AWS_LAMBDA_FUNCTION_NAME) lambdaJobRuntime();

@@ -1,0 +1,154 @@
+/**
+ * What one RunTask call came to, and what to do next. Pure: the launch loop in apply-firing only
+ * carries these decisions out.
+ */
+import type { JobSpec } from '../config/schema.ts';
+
+export type LaunchOutcome =
+  | { kind: 'started'; taskArns: string[]; shortBy: number; capacityReason?: string | undefined }
+  | { kind: 'no-capacity'; reason: string }
+  | { kind: 'permanent'; reason: string }
+  | { kind: 'retryable'; reason: string };
+
+interface RunTaskResultLike {
+  tasks?: { taskArn?: string | undefined }[] | undefined;
+  failures?: { arn?: string | undefined; reason?: string | undefined; detail?: string | undefined }[] | undefined;
+}
+
+/**
+ * Failure reasons that mean "no room right now": placement resources, Fargate capacity, agents.
+ * Unknown reasons are treated the same way — retried a bounded number of times — because a wrong
+ * "permanent" would drop a run that could have started a minute later.
+ */
+const PERMANENT_FAILURE_REASONS = [/^ATTRIBUTE/i, /^INACTIVE/i, /not.*supported/i, /invalid/i];
+
+/** A RunTask that answered 200 may still have launched nothing: `failures[]` says why. */
+export function outcomeOfRunTask(result: RunTaskResultLike, requested: number): LaunchOutcome {
+  const taskArns = (result.tasks ?? []).map((t) => t.taskArn).filter((arn): arn is string => Boolean(arn));
+  const failures = result.failures ?? [];
+  const reason = failures.map((f) => [f.reason, f.detail].filter(Boolean).join(': ')).join('; ') || undefined;
+  if (taskArns.length > 0) {
+    return { kind: 'started', taskArns, shortBy: Math.max(0, requested - taskArns.length), capacityReason: reason };
+  }
+  const text = reason ?? 'RunTask started no task and gave no reason';
+  if (failures.some((f) => PERMANENT_FAILURE_REASONS.some((pattern) => pattern.test(f.reason ?? '')))) {
+    return { kind: 'permanent', reason: text };
+  }
+  return { kind: 'no-capacity', reason: text };
+}
+
+interface AwsErrorLike {
+  name?: string;
+  message?: string;
+  $fault?: 'client' | 'server';
+  $metadata?: { httpStatusCode?: number | undefined };
+}
+
+const RETRYABLE_ERRORS = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'LimitExceededException',
+  'ServerException',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'InternalFailure',
+  'InternalServerError',
+  'TimeoutError',
+]);
+
+/** The next step an operator should take for a permanent RunTask error. */
+const PERMANENT_HINTS: Array<[RegExp, string]> = [
+  [
+    /iam:PassRole|not authorized to perform.*PassRole/i,
+    "list the task definition's roles as taskRole/executionRole in automation.yml and redeploy",
+  ],
+  [
+    /AccessDenied|not authorized/i,
+    "the run-batch-job role lacks a permission: check the job's cluster and taskDefinition in automation.yml and redeploy",
+  ],
+  [/task ?definition/i, 'check that the task definition family or revision in automation.yml exists and is ACTIVE in this region'],
+  [/cluster/i, 'check the cluster name in automation.yml'],
+  [/subnet|security ?group|network/i, 'check the network subnets and security groups in automation.yml'],
+];
+
+/** A RunTask that threw: throttling and 5xx are worth retrying; a client error will not heal. */
+export function outcomeOfRunTaskError(error: unknown): LaunchOutcome {
+  const e = (error ?? {}) as AwsErrorLike;
+  const name = e.name ?? 'Error';
+  const message = e.message ?? String(error);
+  const status = e.$metadata?.httpStatusCode;
+  // No HTTP status at all means the request never got an answer (network, timeout): worth retrying.
+  const transient = RETRYABLE_ERRORS.has(name) || e.$fault === 'server' || status === undefined || status >= 500;
+  if (transient) return { kind: 'retryable', reason: `${name}: ${message}` };
+  const hint = PERMANENT_HINTS.find(([pattern]) => pattern.test(`${name} ${message}`))?.[1];
+  return { kind: 'permanent', reason: `${name}: ${message}${hint ? ` — ${hint}` : ''}` };
+}
+
+export interface LaunchProgress {
+  /** RunTask calls made so far for this firing attempt; also the next client token's index. */
+  tries: number;
+  providerIndex: number;
+  /** Full passes over the capacity providers that found no capacity anywhere. */
+  rounds: number;
+  taskArns: string[];
+  remaining: number;
+  lastCapacityReason?: string | undefined;
+}
+
+export type LaunchStep =
+  | { kind: 'try'; providerIndex: number; rounds: number; waitSeconds: number }
+  | { kind: 'launched' }
+  | { kind: 'failed'; reason: string; permanent: boolean }
+  | { kind: 'throw-retryable'; reason: string };
+
+export function providerCount(job: JobSpec): number {
+  return 'capacityProviders' in job.launch ? job.launch.capacityProviders.length : 1;
+}
+
+/**
+ * After an outcome: fall back to the next capacity provider at once; when every provider is out of
+ * capacity, start over from the first after an exponentially growing wait; give up after
+ * launchRetry.attempts rounds.
+ */
+export function nextLaunchStep(job: JobSpec, progress: LaunchProgress, outcome: LaunchOutcome): LaunchStep {
+  const providers = providerCount(job);
+  switch (outcome.kind) {
+    case 'retryable':
+      return { kind: 'throw-retryable', reason: outcome.reason };
+    case 'permanent':
+      return { kind: 'failed', reason: outcome.reason, permanent: true };
+    case 'started':
+      if (outcome.shortBy === 0) return { kind: 'launched' };
+      return capacityStep(job, progress, providers, outcome.capacityReason ?? 'fewer tasks started than requested');
+    case 'no-capacity':
+      return capacityStep(job, progress, providers, outcome.reason);
+  }
+}
+
+function capacityStep(job: JobSpec, progress: LaunchProgress, providers: number, reason: string): LaunchStep {
+  if (progress.providerIndex + 1 < providers) {
+    return { kind: 'try', providerIndex: progress.providerIndex + 1, rounds: progress.rounds, waitSeconds: 0 };
+  }
+  const roundsDone = progress.rounds + 1;
+  if (roundsDone >= job.launchRetry.attempts) {
+    return {
+      kind: 'failed',
+      permanent: false,
+      reason: `no capacity after ${roundsDone} round${roundsDone === 1 ? '' : 's'} over ${describeCapacity(job)}: ${reason}`,
+    };
+  }
+  return { kind: 'try', providerIndex: 0, rounds: roundsDone, waitSeconds: backoffSeconds(job, roundsDone) };
+}
+
+/** Exponential back-off: backoff, 2×backoff, 4×backoff… capped at maxBackoff. */
+export function backoffSeconds(job: JobSpec, roundsDone: number): number {
+  return Math.min(job.launchRetry.maxBackoff, job.launchRetry.backoff * 2 ** (roundsDone - 1));
+}
+
+function describeCapacity(job: JobSpec): string {
+  if ('capacityProviders' in job.launch) return job.launch.capacityProviders.join(' → ');
+  if ('launchType' in job.launch) return job.launch.launchType;
+  return "the cluster's default capacity provider strategy";
+}

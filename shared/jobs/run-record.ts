@@ -1,0 +1,34 @@
+/** One run of a scheduled job, as kept in the state table and shown by `ecs-autopilot runs`. */
+export const RUN_STATUSES = ['launching', 'launched', 'skipped', 'missed', 'failed', 'timed-out', 'replaced', 'succeeded'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export interface RunRecord {
+  job: string;
+  /** The time Scheduler meant to fire (ISO 8601 UTC), the run's identity together with the attempt. */
+  scheduledTime: string;
+  attempt: number;
+  status: RunStatus;
+  reason?: string | undefined;
+  cluster: string;
+  taskDefinition: string;
+  taskArns: string[];
+  capacityProvider?: string | undefined;
+  /** First time any delivery of this firing reached us. */
+  receivedAt: string;
+  updatedAt: string;
+  launchedAt?: string | undefined;
+  endedAt?: string | undefined;
+  /** While `launching`: until when the invocation that claimed the launch owns it. */
+  leaseUntil?: string | undefined;
+  /** While a launched run may still be running: when maxRuntime is exceeded. */
+  maxRuntimeDeadline?: string | undefined;
+  /** Whether the outcome's event reached the bus; a redelivery publishes it if not. */
+  eventPublished: boolean;
+  /** Optimistic lock: every write expects the version it read. */
+  version: number;
+}
+
+/** Statuses after which the firing needs nothing more from run-batch-job. */
+export function isSettled(status: RunStatus): boolean {
+  return status !== 'launching';
+}

@@ -1,0 +1,132 @@
+/**
+ * Run history in the state table. One item per firing attempt:
+ *   pk = JOB#<job>, sk = RUN#<scheduled time>#<attempt>  → a job's runs sort by scheduled time;
+ *   while a run can exceed maxRuntime it also carries deadlineBucket/maxRuntimeDeadline, the keys of
+ *   the sparse "by-deadline" index the maxRuntime watchdog queries.
+ * Writes are conditional on the version read (optimistic locking), so two invocations can never both
+ * move the same run.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { RunRecord } from '../jobs/run-record.ts';
+
+export const STATE_TABLE_KEYS = { partition: 'pk', sort: 'sk', ttl: 'expiresAt' } as const;
+export const DEADLINE_INDEX = { name: 'by-deadline', partition: 'deadlineBucket', sort: 'maxRuntimeDeadline' } as const;
+const WATCHED = 'MAX_RUNTIME';
+
+export function runKey(job: string, scheduledTime: string, attempt: number) {
+  return { pk: `JOB#${job}`, sk: `RUN#${scheduledTime}#${String(attempt).padStart(3, '0')}` };
+}
+
+export class StaleWriteError extends Error {
+  override name = 'StaleWriteError';
+}
+
+export class RunHistory {
+  constructor(
+    private readonly dynamo: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly retentionSeconds: number,
+  ) {}
+
+  async get(job: string, scheduledTime: string, attempt: number): Promise<RunRecord | undefined> {
+    const { Item } = await this.dynamo.send(
+      new GetCommand({ TableName: this.tableName, Key: runKey(job, scheduledTime, attempt), ConsistentRead: true }),
+    );
+    return Item ? toRecord(Item) : undefined;
+  }
+
+  /**
+   * Takes the launch of a firing: succeeds when nobody has, or when the last owner's lease ran out
+   * (it died mid-launch). Returns false when another invocation holds it or already finished.
+   */
+  async claimLaunch(record: RunRecord, now: Date): Promise<boolean> {
+    try {
+      await this.dynamo.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: this.toItem(record),
+          ConditionExpression: 'attribute_not_exists(pk) OR (#status = :launching AND leaseUntil < :now)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':launching': 'launching', ':now': now.toISOString() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Writes the next version of a run; throws StaleWriteError when someone else wrote first. */
+  async save(record: RunRecord): Promise<RunRecord> {
+    const next = { ...record, version: record.version + 1 };
+    try {
+      await this.dynamo.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: this.toItem(next),
+          ConditionExpression: record.version === 0 ? 'attribute_not_exists(pk)' : 'version = :expected',
+          ...(record.version !== 0 && { ExpressionAttributeValues: { ':expected': record.version } }),
+        }),
+      );
+      return next;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new StaleWriteError(`run ${record.job} ${record.scheduledTime} #${record.attempt} changed meanwhile`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  /** Newest first. */
+  async list(job: string, limit: number): Promise<RunRecord[]> {
+    const { Items = [] } = await this.dynamo.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :run)',
+        ExpressionAttributeValues: { ':pk': `JOB#${job}`, ':run': 'RUN#' },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return Items.map(toRecord);
+  }
+
+  /** Runs whose maxRuntime deadline has passed and that are still watched. */
+  async overdue(now: Date, limit = 100): Promise<RunRecord[]> {
+    const { Items = [] } = await this.dynamo.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: DEADLINE_INDEX.name,
+        KeyConditionExpression: '#bucket = :watched AND #deadline <= :now',
+        ExpressionAttributeNames: { '#bucket': DEADLINE_INDEX.partition, '#deadline': DEADLINE_INDEX.sort },
+        ExpressionAttributeValues: { ':watched': WATCHED, ':now': now.toISOString() },
+        Limit: limit,
+      }),
+    );
+    // The index projects keys only: read each run consistently before acting on it.
+    const runs = await Promise.all(
+      Items.map((item) =>
+        this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true })),
+      ),
+    );
+    return runs.flatMap(({ Item }) => (Item ? [toRecord(Item)] : []));
+  }
+
+  private toItem(record: RunRecord): Record<string, unknown> {
+    const watched = record.status === 'launched' && record.maxRuntimeDeadline !== undefined;
+    return {
+      ...runKey(record.job, record.scheduledTime, record.attempt),
+      kind: 'run',
+      ...record,
+      ...(watched ? { deadlineBucket: WATCHED } : { maxRuntimeDeadline: undefined }),
+      expiresAt: Math.floor(new Date(record.updatedAt).getTime() / 1000) + this.retentionSeconds,
+    };
+  }
+}
+
+function toRecord(item: Record<string, unknown>): RunRecord {
+  const { pk: _pk, sk: _sk, kind: _kind, deadlineBucket: _bucket, expiresAt: _expires, ...record } = item;
+  return record as unknown as RunRecord;
+}
