@@ -17,6 +17,7 @@ export interface ClientOptions {
   region?: string | undefined;
   endpoint?: string | undefined;
   maxAttempts?: number | undefined;
+  credentials?: { accessKeyId: string; secretAccessKey: string } | undefined;
 }
 
 export function createAwsClients(options: ClientOptions = {}): AwsClients {
@@ -25,6 +26,7 @@ export function createAwsClients(options: ClientOptions = {}): AwsClients {
     maxAttempts: options.maxAttempts ?? 5,
     ...(options.region && { region: options.region }),
     ...(options.endpoint && { endpoint: options.endpoint }),
+    ...(options.credentials && { credentials: options.credentials }),
   };
   return {
     ecs: new ECSClient(common),

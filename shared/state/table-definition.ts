@@ -1,0 +1,28 @@
+/** The state table's shape, shared by the CloudFormation template and the sandbox, so they cannot drift. */
+import { DEADLINE_INDEX, STATE_TABLE_KEYS } from './run-history.ts';
+
+export const STATE_TABLE_DEFINITION = {
+  AttributeDefinitions: [
+    { AttributeName: STATE_TABLE_KEYS.partition, AttributeType: 'S' },
+    { AttributeName: STATE_TABLE_KEYS.sort, AttributeType: 'S' },
+    { AttributeName: DEADLINE_INDEX.partition, AttributeType: 'S' },
+    { AttributeName: DEADLINE_INDEX.sort, AttributeType: 'S' },
+  ],
+  KeySchema: [
+    { AttributeName: STATE_TABLE_KEYS.partition, KeyType: 'HASH' },
+    { AttributeName: STATE_TABLE_KEYS.sort, KeyType: 'RANGE' },
+  ],
+  GlobalSecondaryIndexes: [
+    {
+      IndexName: DEADLINE_INDEX.name,
+      KeySchema: [
+        { AttributeName: DEADLINE_INDEX.partition, KeyType: 'HASH' },
+        { AttributeName: DEADLINE_INDEX.sort, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'KEYS_ONLY' },
+    },
+  ],
+  BillingMode: 'PAY_PER_REQUEST',
+} as const;
+
+export const STATE_TABLE_TTL_ATTRIBUTE = STATE_TABLE_KEYS.ttl;

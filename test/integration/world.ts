@@ -1,0 +1,73 @@
+/**
+ * Integration-test world: moto (with the ECS bridge) per test file, reset and seeded per test, a virtual
+ * clock, and the real job runtime pointed at the emulator.
+ */
+import { DescribeTasksCommand, ECSClient, ListTasksCommand, type Task } from '@aws-sdk/client-ecs';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { EMULATOR_REGION, type Emulator, resetEmulator, startEmulator } from '../../sandbox/emulator.ts';
+import { drainPublishedEvents, emulatorJobRuntime, type SandboxWorld, seedSandbox } from '../../sandbox/seed.ts';
+import { validateAutomation } from '../../shared/config/load.ts';
+import type { Automation } from '../../shared/config/schema.ts';
+import type { JobRuntime } from '../../shared/jobs/runtime.ts';
+import type { Log } from '../../shared/logger.ts';
+
+export const quietLog: Log = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} };
+
+export class VirtualClock {
+  readonly sleeps: number[] = [];
+  constructor(private current: Date) {}
+  now = () => new Date(this.current);
+  advance(seconds: number) {
+    this.current = new Date(this.current.getTime() + seconds * 1000);
+  }
+  sleep = async (seconds: number) => {
+    this.sleeps.push(seconds);
+    this.advance(seconds);
+  };
+}
+
+export interface TestWorld {
+  emulator: Emulator;
+  world: SandboxWorld;
+  automation: Automation;
+  clock: VirtualClock;
+  runtime: JobRuntime;
+  ecs: ECSClient;
+  events: () => ReturnType<typeof drainPublishedEvents>;
+  tasks: (cluster: string, desiredStatus?: 'RUNNING' | 'STOPPED') => Promise<Task[]>;
+}
+
+/** Registers the hooks; the returned object is filled before each test runs. */
+export function useEmulatorWorld(config: unknown, start: Date, options: { notSeeded?: string[] } = {}): TestWorld {
+  const t = {} as TestWorld;
+  beforeAll(async () => {
+    t.emulator = await startEmulator();
+  });
+  afterAll(async () => {
+    await t.emulator?.stop();
+  });
+  beforeEach(async () => {
+    await resetEmulator(t.emulator);
+    t.automation = validateAutomation(config);
+    const seeded = {
+      ...t.automation,
+      jobs: Object.fromEntries(Object.entries(t.automation.jobs).filter(([name]) => !options.notSeeded?.includes(name))),
+    };
+    t.world = await seedSandbox(t.emulator, seeded, { stage: 'test' });
+    t.clock = new VirtualClock(start);
+    t.runtime = emulatorJobRuntime(t.world, t.automation, t.clock, quietLog);
+    t.ecs = new ECSClient({
+      endpoint: t.emulator.endpoint,
+      region: EMULATOR_REGION,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    t.events = () => drainPublishedEvents(t.world);
+    t.tasks = async (cluster, desiredStatus = 'RUNNING') => {
+      const { taskArns = [] } = await t.ecs.send(new ListTasksCommand({ cluster, desiredStatus }));
+      if (taskArns.length === 0) return [];
+      const { tasks = [] } = await t.ecs.send(new DescribeTasksCommand({ cluster, tasks: taskArns, include: ['TAGS'] }));
+      return tasks;
+    };
+  });
+  return t;
+}
