@@ -21,7 +21,7 @@ const duration = (what: string, limits: { min?: number; max?: number } = {}) =>
       }
     })
     .transform((text) => parseDuration(text) ?? 0)
-    .meta({ description: `${what}, written like 90s, 10m, 2h or 1h30m` });
+    .meta({ description: `${what}, written like 90s, 10m, 2h or 1h30m`, pattern: '^(\\d+d)?(\\d+h)?(\\d+m)?(\\d+s)?$' });
 
 const timeZone = z
   .string()
@@ -38,7 +38,10 @@ const scheduleExpression = z
       ctx.addIssue({ code: 'custom', message: error.message });
     }
   })
-  .meta({ description: 'cron(min hour day-of-month month day-of-week year), rate(15 minutes) or at(2026-12-24T18:00:00)' });
+  .meta({
+    description: 'cron(min hour day-of-month month day-of-week year), rate(15 minutes) or at(2026-12-24T18:00:00)',
+    pattern: '^(cron|rate|at)\\(.+\\)$',
+  });
 
 const name = (what: string) =>
   z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, {

@@ -92,8 +92,25 @@ export function instantOfWallClock(wall: Omit<WallClock, 'weekday' | 'second'> &
 export function formatLocal(instant: Date, timeZone: string): string {
   const w = wallClockAt(instant, timeZone);
   const pad = (n: number) => String(n).padStart(2, '0');
-  const zoneName =
-    new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'short' }).formatToParts(instant).find((p) => p.type === 'timeZoneName')
-      ?.value ?? timeZone;
-  return `${w.year}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)} ${zoneName}`;
+  return `${w.year}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)} ${zoneAbbreviation(instant, timeZone)}`;
+}
+
+const zoneNameFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** CET, CEST, EST, JST… where a locale knows a name; otherwise the offset (GMT+5:30). */
+function zoneAbbreviation(instant: Date, timeZone: string): string {
+  let fallback = timeZone;
+  for (const locale of ['en-US', 'en-GB', 'ja-JP']) {
+    const key = `${locale} ${timeZone}`;
+    let formatter = zoneNameFormatters.get(key);
+    if (!formatter) {
+      formatter = new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' });
+      zoneNameFormatters.set(key, formatter);
+    }
+    const name = formatter.formatToParts(instant).find((p) => p.type === 'timeZoneName')?.value;
+    if (!name) continue;
+    if (!/^(GMT|UTC)[+-−]/.test(name) && /^[A-Z]{2,5}$/.test(name)) return name;
+    if (fallback === timeZone) fallback = name;
+  }
+  return fallback;
 }

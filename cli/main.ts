@@ -1,0 +1,135 @@
+/**
+ * ecs-autopilot CLI. Plain lines for people and CI logs, `--json` for machines, and exit codes a
+ * pipeline can trust: 0 success, 1 failure (invalid config, failed run), 2 wrong usage.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { automationJsonSchema, JSON_SCHEMA_FILE } from '../shared/config/json-schema.ts';
+import { DEFAULT_CONFIG_FILE, loadAutomationFile } from '../shared/config/load.ts';
+import { ConfigError } from '../shared/errors.ts';
+import { EXIT, type Io, processIo, table, UsageError } from './output.ts';
+import { planFirings } from './plan.ts';
+import { readRuns, runRows } from './runs.ts';
+import { validateCommand } from './validate.ts';
+
+const HELP = `ecs-autopilot — automation for Amazon ECS
+
+Usage: ecs-autopilot <command> [options]
+
+Commands:
+  validate [--config FILE] [--json]           check automation.yml; every problem on its own line
+  plan [--config FILE] [--from ISO] [--hours N] [--json]
+                                              every firing in the window, local time and UTC (no AWS)
+  runs <job> [--limit N] [--stage S] [--table NAME] [--region R] [--profile P] [--json]
+                                              run history from the deployed state table
+  sandbox [--config FILE] [--scenario FILE] [--from ISO] [--hours N] [--endpoint URL] [--json]
+                                              rehearse the schedules against a local emulator
+  schema [--write]                            print (or write ${JSON_SCHEMA_FILE}) the JSON Schema of automation.yml
+
+Exit codes: 0 success, 1 failure, 2 wrong usage.`;
+
+const OPTIONS = {
+  config: { type: 'string', default: DEFAULT_CONFIG_FILE },
+  json: { type: 'boolean', default: false },
+  from: { type: 'string' },
+  hours: { type: 'string' },
+  limit: { type: 'string', default: '20' },
+  stage: { type: 'string', default: 'dev' },
+  table: { type: 'string' },
+  region: { type: 'string' },
+  profile: { type: 'string' },
+  scenario: { type: 'string' },
+  endpoint: { type: 'string' },
+  write: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+function positiveNumber(text: string | undefined, name: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`--${name} must be a positive number, got "${text}"`);
+  return value;
+}
+
+function instant(text: string | undefined, fallback: Date): Date {
+  if (text === undefined) return fallback;
+  const value = new Date(text);
+  if (Number.isNaN(value.getTime())) throw new UsageError(`--from must be an ISO 8601 time such as 2026-11-23T00:00:00Z, got "${text}"`);
+  return value;
+}
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    const [command, ...rest] = positionals;
+    if (values.help || !command) {
+      io.out(HELP);
+      return command || values.help ? EXIT.ok : EXIT.usage;
+    }
+    switch (command) {
+      case 'validate':
+        return validateCommand(values.config, io, values.json);
+      case 'plan': {
+        const automation = loadAutomationFile(values.config);
+        const from = instant(values.from, new Date());
+        const firings = planFirings(automation, from, positiveNumber(values.hours, 'hours', 24));
+        if (values.json) {
+          io.out(JSON.stringify(firings, null, 2));
+        } else {
+          io.out(`${firings.length} firing${firings.length === 1 ? '' : 's'} from ${from.toISOString()} for ${values.hours ?? 24}h`);
+          for (const line of table(
+            firings.map((f) => [f.local, f.at, f.kind, f.name, f.launches]),
+            ['LOCAL TIME', 'UTC', 'KIND', 'NAME', 'WHAT'],
+          )) {
+            io.out(line);
+          }
+          const suspended = Object.values(automation.jobs).filter((job) => job.suspended);
+          if (suspended.length) io.out(`suspended (no firings): ${suspended.map((job) => job.name).join(', ')}`);
+        }
+        return EXIT.ok;
+      }
+      case 'runs': {
+        const job = rest[0];
+        if (!job) throw new UsageError('runs needs a job name: ecs-autopilot runs <job>');
+        if (values.profile) process.env.AWS_PROFILE = values.profile;
+        const runs = await readRuns({
+          job,
+          limit: positiveNumber(values.limit, 'limit', 20),
+          tableName: values.table ?? `ecs-autopilot-${values.stage}-state`,
+          region: values.region,
+        });
+        if (values.json) io.out(JSON.stringify(runs, null, 2));
+        else if (runs.length === 0) io.out(`no runs recorded for ${job}`);
+        else for (const line of table(runRows(runs), ['SCHEDULED (UTC)', 'ATTEMPT', 'STATUS', 'TASKS', 'REASON'])) io.out(line);
+        return EXIT.ok;
+      }
+      case 'sandbox': {
+        const { sandboxCommand } = await import('./sandbox.ts');
+        return sandboxCommand(values, io);
+      }
+      case 'schema': {
+        const schema = automationJsonSchema();
+        if (values.write) {
+          writeFileSync(JSON_SCHEMA_FILE, schema);
+          io.out(`wrote ${JSON_SCHEMA_FILE}`);
+        } else {
+          io.out(schema.trimEnd());
+        }
+        return EXIT.ok;
+      }
+      default:
+        throw new UsageError(`unknown command "${command}"\n\n${HELP}`);
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      for (const problem of error.problems) io.err(problem);
+      return EXIT.failed;
+    }
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err((error as Error).message);
+      return EXIT.usage;
+    }
+    io.err(`error: ${(error as Error).message}`);
+    return EXIT.failed;
+  }
+}

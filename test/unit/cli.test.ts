@@ -1,0 +1,124 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../cli/main.ts';
+import { automationJsonSchema, JSON_SCHEMA_FILE } from '../../shared/config/json-schema.ts';
+
+async function run(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (line) => out.push(line), err: (line) => err.push(line) });
+  return { code, out, err };
+}
+
+function configFile(text: string): string {
+  const file = join(tmpdir(), `automation-${process.pid}-${Math.random().toString(36).slice(2)}.yml`);
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('ecs-autopilot validate', () => {
+  it('accepts the committed example automation.yml', async () => {
+    const { code, out } = await run('validate', '--config', 'automation.yml');
+
+    expect(code).toBe(0);
+    expect(out[0]).toMatch(/^automation.yml is valid: 6 jobs/);
+  });
+
+  it('exits 1 and prints every problem on its own line with its path', async () => {
+    const file = configFile(`
+jobs:
+  nightly-report:
+    schedule: cron(0 2 * * *)
+    timezone: Asia/Tokio
+    taskDefinition: report
+    cluster: batch
+    concurency: forbid
+`);
+    const { code, err } = await run('validate', '--config', file);
+
+    expect(code).toBe(1);
+    expect(err).toEqual([
+      'jobs.nightly-report.schedule: cron(0 2 * * *): EventBridge cron has six fields (minutes hours day-of-month month day-of-week year), found 5',
+      'jobs.nightly-report.timezone: unknown time zone "Asia/Tokio"',
+      'jobs.nightly-report.concurency: unknown key (did you mean "concurrency"?)',
+    ]);
+  });
+
+  it('reports a missing file and YAML syntax errors as problems, with exit 1', async () => {
+    expect((await run('validate', '--config', '/nonexistent/automation.yml')).err[0]).toMatch(/^cannot read \/nonexistent\/automation.yml/);
+    const broken = await run('validate', '--config', configFile('jobs:\n  a: [unclosed\n'));
+    expect(broken.code).toBe(1);
+    expect(broken.err[0]).toMatch(/^line \d+: /);
+  });
+
+  it('prints one JSON object with --json', async () => {
+    const { out } = await run(
+      'validate',
+      '--config',
+      configFile('jobs: { a: { schedule: "rate(5 minutes)", taskDefinition: a } }'),
+      '--json',
+    );
+
+    expect(JSON.parse(out.join('\n'))).toEqual({
+      valid: false,
+      file: expect.any(String),
+      problems: ['jobs.a.cluster: missing: set it on the job or in defaults.cluster'],
+    });
+  });
+});
+
+describe('ecs-autopilot plan', () => {
+  const config = configFile(`
+defaults: { cluster: batch, network: { subnets: [subnet-0abc] } }
+jobs:
+  nightly:
+    schedule: cron(0 2 * * ? *)
+    timezone: Europe/Berlin
+    taskDefinition: report:3
+    launchType: FARGATE
+  paused:
+    schedule: rate(1 hour)
+    taskDefinition: x
+    suspended: true
+`);
+
+  it('lists each firing in UTC and in the job time zone as JSON, firing once on the fall-back night', async () => {
+    const { code, out } = await run('plan', '--config', config, '--from', '2026-10-24T00:00:00Z', '--hours', '72', '--json');
+
+    expect(code).toBe(0);
+    expect(JSON.parse(out.join('\n'))).toEqual([
+      expect.objectContaining({ at: '2026-10-24T00:00:00.000Z', local: '2026-10-24 02:00 CEST', kind: 'job', name: 'nightly' }),
+      // 02:00 happens twice on 2026-10-25 in Berlin; Scheduler fires at the first one only.
+      expect.objectContaining({ at: '2026-10-25T00:00:00.000Z', local: '2026-10-25 02:00 CEST', kind: 'job', name: 'nightly' }),
+      expect.objectContaining({ at: '2026-10-26T01:00:00.000Z', local: '2026-10-26 02:00 CET', kind: 'job', name: 'nightly' }),
+    ]);
+  });
+
+  it('prints a table for people and names the suspended jobs', async () => {
+    const { out } = await run('plan', '--config', config, '--from', '2026-11-22T00:00:00Z', '--hours', '24');
+
+    expect(out[0]).toBe('1 firing from 2026-11-22T00:00:00.000Z for 24h');
+    expect(out[2]).toMatch(
+      /^2026-11-22 02:00 CET {2}2026-11-22T01:00:00.000Z {2}job {3}nightly {2}report:3 ×1 on FARGATE in cluster batch/,
+    );
+    expect(out.at(-1)).toBe('suspended (no firings): paused');
+  });
+
+  it('rejects a bad --from or --hours with exit 2', async () => {
+    expect((await run('plan', '--config', config, '--from', 'tomorrow')).code).toBe(2);
+    expect((await run('plan', '--config', config, '--hours', '-3')).code).toBe(2);
+    expect((await run('frobnicate')).code).toBe(2);
+  });
+});
+
+describe('automation.schema.json', () => {
+  it('is the JSON Schema generated from the zod schema (run `npm run schema` after changing it)', () => {
+    expect(readFileSync(JSON_SCHEMA_FILE, 'utf8')).toBe(automationJsonSchema());
+  });
+
+  it('is referenced from automation.yml for editor autocompletion', () => {
+    expect(readFileSync('automation.yml', 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=./automation.schema.json');
+  });
+});
