@@ -20,8 +20,8 @@ export function parseDuration(text: string): number | undefined {
 
 /** The shortest way to write a number of seconds back in the same notation (`5400` → `1h30m`). */
 export function formatDuration(totalSeconds: number): string {
-  if (totalSeconds <= 0) return '0s';
   let rest = Math.round(totalSeconds);
+  if (rest <= 0) return '0s';
   let text = '';
   for (const [unit, size] of Object.entries(UNIT_SECONDS)) {
     const count = Math.floor(rest / size);

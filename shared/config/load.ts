@@ -29,7 +29,7 @@ export function parseAutomationText(text: string, source = DEFAULT_CONFIG_FILE):
 }
 
 export function validateAutomation(value: unknown, source = DEFAULT_CONFIG_FILE): Automation {
-  const result = automationSchema.safeParse(value);
+  const result = automationSchema.safeParse(value, { reportInput: true });
   if (!result.success) throw new ConfigError(describeIssues(result.error.issues), source);
   return resolveAutomation(result.data);
 }
@@ -40,7 +40,13 @@ export function describeIssues(issues: z.core.$ZodIssue[]): string[] {
   for (const issue of issues) {
     const path = issue.path.map(String);
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) lines.push(`${[...path, key].join('.')}: unknown key${suggestion(key, knownKeysAt(issue))}`);
+      const allowed = keysAllowedAt(automationSchema, issue.path);
+      for (const key of issue.keys) lines.push(`${[...path, key].join('.')}: unknown key${suggestion(key, allowed)}`);
+      continue;
+    }
+    if (issue.code === 'invalid_key') {
+      // The key's own schema says what is wrong with it (e.g. what a job name may hold).
+      lines.push(`${path.join('.')}: ${issue.issues[0]?.message ?? issue.message}`);
       continue;
     }
     lines.push(`${path.length ? path.join('.') : '(top level)'}: ${humanMessage(issue)}`);
@@ -49,52 +55,40 @@ export function describeIssues(issues: z.core.$ZodIssue[]): string[] {
 }
 
 function humanMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && issue.path.length === 0) {
+    return 'the file must be a mapping of settings (runHistory, defaults, jobs), not a single value';
+  }
   if (issue.code === 'invalid_type' && issue.input === undefined) return `missing (expected ${issue.expected})`;
   return issue.message;
 }
 
-// zod reports unknown keys without the allowed ones, so suggestions come from the schema's shape names.
-const ALL_KEYS = [
-  'runHistory',
-  'retention',
-  'defaults',
-  'jobs',
-  'description',
-  'schedule',
-  'suspended',
-  'taskDefinition',
-  'count',
-  'overrides',
-  'cpu',
-  'memory',
-  'containers',
-  'command',
-  'environment',
-  'maxRuntime',
-  'tags',
-  'cluster',
-  'timezone',
-  'launchType',
-  'capacityProviders',
-  'platformVersion',
-  'network',
-  'subnets',
-  'securityGroups',
-  'assignPublicIp',
-  'taskRole',
-  'executionRole',
-  'concurrency',
-  'startingDeadline',
-  'launchRetry',
-  'attempts',
-  'backoff',
-  'maxBackoff',
-  'schedulerRetry',
-  'maxEventAge',
-];
-
-function knownKeysAt(_issue: z.core.$ZodIssue): string[] {
-  return ALL_KEYS;
+/** The keys an object accepts at a path of the schema, for "did you mean" suggestions. */
+function keysAllowedAt(schema: z.core.$ZodType, path: PropertyKey[]): string[] {
+  let node: z.core.$ZodType | undefined = schema;
+  const unwrap = () => {
+    for (;;) {
+      const def = node?._zod.def as { type: string; innerType?: z.core.$ZodType; in?: z.core.$ZodType } | undefined;
+      if (def && ['optional', 'default', 'nullable', 'prefault', 'readonly'].includes(def.type)) node = def.innerType;
+      else if (def?.type === 'pipe') node = def.in;
+      else return;
+    }
+  };
+  for (const step of path) {
+    unwrap();
+    const def = node?._zod.def as {
+      type: string;
+      shape?: Record<string, z.core.$ZodType>;
+      valueType?: z.core.$ZodType;
+      element?: z.core.$ZodType;
+    };
+    if (def?.type === 'object') node = def.shape?.[String(step)];
+    else if (def?.type === 'record') node = def.valueType;
+    else if (def?.type === 'array') node = def.element;
+    else return [];
+  }
+  unwrap();
+  const def = node?._zod.def as { type: string; shape?: Record<string, unknown> } | undefined;
+  return def?.type === 'object' ? Object.keys(def.shape ?? {}) : [];
 }
 
 function suggestion(key: string, candidates: string[]): string {

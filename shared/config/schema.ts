@@ -165,6 +165,9 @@ export const automationSchema = z
     jobs: z.record(name('a job name'), job).default({}),
   })
   .superRefine((config, ctx) => {
+    if (config.defaults.launchType && config.defaults.capacityProviders) {
+      ctx.addIssue({ code: 'custom', path: ['defaults', 'launchType'], message: 'set either launchType or capacityProviders, not both' });
+    }
     for (const [jobName, spec] of Object.entries(config.jobs)) {
       const merged = { ...config.defaults, ...spec };
       const at = (field: string) => ['jobs', jobName, field];

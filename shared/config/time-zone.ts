@@ -68,8 +68,8 @@ export function utcOffsetMinutes(instant: Date, timeZone: string): number {
 }
 
 /**
- * The instant at which a wall-clock time occurs in a zone. For a time skipped by a spring-forward
- * change, the instant just after the gap; for a time that occurs twice, the first occurrence.
+ * The instant at which a wall-clock time occurs in a zone. A time skipped by a spring-forward change
+ * is shifted by the gap (02:30 → 03:30 in Berlin); a time that occurs twice gives the first occurrence.
  */
 export function instantOfWallClock(wall: Omit<WallClock, 'weekday' | 'second'> & { second?: number }, timeZone: string): Date {
   const naive = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second ?? 0);
@@ -84,7 +84,7 @@ export function instantOfWallClock(wall: Omit<WallClock, 'weekday' | 'second'> &
     })
     .sort((a, b) => a - b);
   if (exact[0] !== undefined) return new Date(exact[0]);
-  // Skipped by a spring-forward change: the earliest candidate lands after the gap.
+  // Skipped by a spring-forward change: the later offset moves it past the gap.
   return new Date(Math.max(...candidates));
 }
 

@@ -21,7 +21,7 @@ export function parseFiringEvent(event: unknown): Firing & { executionId?: strin
   const result = firingEventSchema.safeParse(event);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`).join('; ');
-    throw new BadEventError(`not a run-batch-job firing (${problems}): ${JSON.stringify(event).slice(0, 500)}`);
+    throw new BadEventError(`not a run-batch-job firing (${problems}): ${String(JSON.stringify(event)).slice(0, 500)}`);
   }
   // One spelling of the time everywhere: it is part of the run's key and of the client token.
   return { ...result.data, scheduledTime: new Date(result.data.scheduledTime).toISOString() };

@@ -82,6 +82,8 @@ export function outcomeOfRunTaskError(error: unknown): LaunchOutcome {
   // No HTTP status at all means the request never got an answer (network, timeout): worth retrying.
   const transient = RETRYABLE_ERRORS.has(name) || e.$fault === 'server' || status === undefined || status >= 500;
   if (transient) return { kind: 'retryable', reason: `${name}: ${message}` };
+  // An EC2 cluster scaled to zero answers with an exception rather than failures[]: still capacity.
+  if (/No Container Instances were found/i.test(message)) return { kind: 'no-capacity', reason: `${name}: ${message}` };
   const hint = PERMANENT_HINTS.find(([pattern]) => pattern.test(`${name} ${message}`))?.[1];
   return { kind: 'permanent', reason: `${name}: ${message}${hint ? ` — ${hint}` : ''}` };
 }

@@ -1,0 +1,379 @@
+import { describe, expect, it } from 'vitest';
+import { describeIssues, parseAutomationText, validateAutomation } from '../../shared/config/load.ts';
+import { automationSchema } from '../../shared/config/schema.ts';
+import { ConfigError } from '../../shared/errors.ts';
+import { FARGATE_NETWORK, JOB_NAME, jobSpec } from './fixtures.ts';
+
+const VALID_JOB = { schedule: 'cron(0 2 * * ? *)', taskDefinition: 'nightly-report', cluster: 'batch' };
+
+/** The problem lines of the ConfigError that validating `value` throws. */
+function problemsOf(value: unknown): string[] {
+  try {
+    validateAutomation(value);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('the automation was accepted');
+}
+
+function problemsOfText(text: string): string[] {
+  try {
+    parseAutomationText(text);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('the automation text was accepted');
+}
+
+describe('parseAutomationText', () => {
+  it('reads a complete file into jobs with their defaults applied', () => {
+    const text = [
+      'defaults:',
+      '  cluster: batch',
+      '  timezone: Europe/Berlin',
+      '  capacityProviders: [FARGATE_SPOT, FARGATE]',
+      '  network:',
+      '    subnets: [subnet-0a1b2c3d]',
+      'jobs:',
+      '  nightly-report:',
+      '    schedule: cron(0 2 * * ? *)',
+      '    taskDefinition: nightly-report:7',
+      '    maxRuntime: 2h',
+      '',
+    ].join('\n');
+
+    const automation = parseAutomationText(text);
+
+    expect(automation.jobs['nightly-report']).toMatchObject({
+      name: 'nightly-report',
+      cluster: 'batch',
+      timezone: 'Europe/Berlin',
+      launch: { capacityProviders: ['FARGATE_SPOT', 'FARGATE'] },
+      network: { subnets: ['subnet-0a1b2c3d'], securityGroups: [], assignPublicIp: false },
+      maxRuntimeSeconds: 7_200,
+    });
+  });
+
+  it('accepts an empty file as an automation without jobs', () => {
+    expect(parseAutomationText('')).toEqual({ runHistoryRetentionSeconds: 90 * 86_400, jobs: {} });
+  });
+
+  it('prints every problem on its own line with its path', () => {
+    const text = [
+      'jobs:',
+      '  nightly-report:',
+      '    schedule: cron(0 2 * * ? *)',
+      '    taskDefinition: nightly-report',
+      '    timezone: Asia/Tokio',
+      '    cluster: batch',
+      '',
+    ].join('\n');
+
+    expect(problemsOfText(text)).toEqual(['jobs.nightly-report.timezone: unknown time zone "Asia/Tokio"']);
+  });
+
+  it('names the source file in the error message', () => {
+    const text = 'jobs:\n  j:\n    schedule: "cron(0 2 * *)"\n    taskDefinition: a\n    cluster: c\n';
+
+    expect(() => parseAutomationText(text, 'ops/automation.yml')).toThrow(
+      'ops/automation.yml is not valid:\n  jobs.j.schedule: cron(0 2 * *): EventBridge cron has six fields (minutes hours day-of-month month day-of-week year), found 4',
+    );
+  });
+
+  it('reports a YAML syntax error with its line before any schema check', () => {
+    const problems = problemsOfText('jobs:\n  nightly-report: [\n');
+
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^line 3: /);
+  });
+
+  it('reports a key written twice', () => {
+    const problems = problemsOfText('jobs:\n  a: {}\n  a: {}\n');
+
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^line 3: Map keys must be unique/);
+  });
+
+  it('says the top level must be a mapping when the file is a plain word', () => {
+    const problems = problemsOfText('hello');
+
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^\(top level\): /);
+    expect(problems[0]).not.toContain('missing');
+  });
+});
+
+describe('validateAutomation: unknown keys', () => {
+  it('reports a misspelt job key with the key it probably means', () => {
+    expect(problemsOf({ jobs: { [JOB_NAME]: { ...VALID_JOB, shedule: 'x' } } })).toContain(
+      'jobs.nightly-report.shedule: unknown key (did you mean "schedule"?)',
+    );
+  });
+
+  it('reports a misspelt top-level key with a suggestion', () => {
+    expect(problemsOf({ job: {} })).toEqual(['job: unknown key (did you mean "jobs"?)']);
+  });
+
+  it('reports a misspelt network key at its full path', () => {
+    const problems = problemsOf({ jobs: { j: { ...VALID_JOB, network: { subnets: ['subnet-0a'], securityGroup: ['sg-0a'] } } } });
+
+    expect(problems).toEqual(['jobs.j.network.securityGroup: unknown key (did you mean "securityGroups"?)']);
+  });
+
+  it('gives no suggestion when nothing is close', () => {
+    expect(problemsOf({ jobs: { j: { ...VALID_JOB, flavour: 'vanilla' } } })).toEqual(['jobs.j.flavour: unknown key']);
+  });
+
+  it('never suggests the very key it rejects (a key valid elsewhere, put at the wrong level)', () => {
+    const problems = problemsOf({ jobs: { j: { ...VALID_JOB, subnets: ['subnet-0a'] } } });
+
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^jobs\.j\.subnets: unknown key/);
+    expect(problems[0]).not.toContain('did you mean "subnets"');
+  });
+});
+
+describe('validateAutomation: values', () => {
+  it('reports every problem at once, each on its own line', () => {
+    const problems = problemsOf({
+      runHistory: { retention: '30m' },
+      jobs: { j: { ...VALID_JOB, concurrency: 'sometimes', count: 0, timezone: 'Asia/Tokio' } },
+    });
+
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'runHistory.retention: "30m" is too short: at least 3600s',
+        'jobs.j.concurrency: must be allow, forbid or replace (got "sometimes")',
+        'jobs.j.timezone: unknown time zone "Asia/Tokio"',
+      ]),
+    );
+    expect(problems.find((p) => p.startsWith('jobs.j.count: '))).toBeDefined();
+    expect(problems).toHaveLength(4);
+  });
+
+  it('reports a required key that is absent as missing', () => {
+    const { schedule: _omitted, ...withoutSchedule } = VALID_JOB;
+
+    expect(problemsOf({ jobs: { j: withoutSchedule } })).toEqual(['jobs.j.schedule: missing (expected string)']);
+  });
+
+  it('does not call a value of the wrong type "missing"', () => {
+    const problems = problemsOf({ jobs: { j: { ...VALID_JOB, count: 'three' } } });
+
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^jobs\.j\.count: /);
+    expect(problems[0]).not.toContain('missing');
+  });
+
+  it('explains how to write a duration given as a bare number', () => {
+    expect(problemsOf({ jobs: { j: { ...VALID_JOB, maxRuntime: 7200 } } })).toEqual([
+      'jobs.j.maxRuntime: longest a run may take before it is stopped must be a duration such as "90s", "10m" or "2h"',
+    ]);
+  });
+
+  it('reports a duration that does not parse', () => {
+    expect(problemsOf({ jobs: { j: { ...VALID_JOB, maxRuntime: '2 hours' } } })).toEqual([
+      'jobs.j.maxRuntime: "2 hours" is not a duration: write e.g. "90s", "10m", "2h" or "1h30m"',
+    ]);
+  });
+
+  it('reports a bad schedule expression with the parser message', () => {
+    expect(problemsOf({ jobs: { j: { ...VALID_JOB, schedule: 'rate(5 minute)' } } })).toEqual([
+      'jobs.j.schedule: rate(5 minute): use "minutes" with 5',
+    ]);
+  });
+
+  it('explains what a job name may hold', () => {
+    expect(problemsOf({ jobs: { 'nightly report': VALID_JOB } })).toEqual([
+      'jobs.nightly report: a job name may hold letters, digits, "-" and "_" (at most 64, starting with a letter or digit)',
+    ]);
+  });
+
+  it('explains that aws: and ecs-autopilot: tag keys are reserved', () => {
+    expect(problemsOf({ jobs: { j: { ...VALID_JOB, tags: { 'ecs-autopilot:job': 'mine' } } } })).toEqual([
+      'jobs.j.tags.ecs-autopilot:job: tag keys starting "aws:" or "ecs-autopilot:" are reserved',
+    ]);
+  });
+
+  it('rejects a capacity provider listed twice', () => {
+    expect(problemsOf({ jobs: { j: { ...VALID_JOB, capacityProviders: ['FARGATE', 'FARGATE'], network: FARGATE_NETWORK } } })).toEqual([
+      'jobs.j.capacityProviders: lists a capacity provider twice',
+    ]);
+  });
+
+  it('rejects a subnet that is not a subnet id', () => {
+    expect(problemsOf({ jobs: { j: { ...VALID_JOB, network: { subnets: ['10.0.0.0/24'] } } } })).toEqual([
+      'jobs.j.network.subnets.0: must be a subnet id (subnet-…)',
+    ]);
+  });
+
+  it('reports an unknown time zone in defaults at defaults.timezone', () => {
+    expect(problemsOf({ defaults: { timezone: 'Mars/Base' }, jobs: { j: VALID_JOB } })).toEqual([
+      'defaults.timezone: unknown time zone "Mars/Base"',
+    ]);
+  });
+});
+
+describe('validateAutomation: rules across settings', () => {
+  it('requires a cluster on the job or in defaults', () => {
+    const { cluster: _omitted, ...withoutCluster } = VALID_JOB;
+
+    expect(problemsOf({ jobs: { j: withoutCluster } })).toEqual(['jobs.j.cluster: missing: set it on the job or in defaults.cluster']);
+  });
+
+  it('rejects a job that sets both launchType and capacityProviders', () => {
+    const problems = problemsOf({
+      jobs: { j: { ...VALID_JOB, launchType: 'EC2', capacityProviders: ['my-asg-provider'] } },
+    });
+
+    expect(problems).toEqual(['jobs.j.launchType: set either launchType or capacityProviders, not both']);
+  });
+
+  it('rejects defaults that set both launchType and capacityProviders', () => {
+    const problems = problemsOf({
+      defaults: { launchType: 'FARGATE', capacityProviders: ['FARGATE_SPOT'], network: FARGATE_NETWORK },
+      jobs: { j: VALID_JOB },
+    });
+
+    expect(problems).toEqual([expect.stringMatching(/launchType: set either launchType or capacityProviders, not both$/)]);
+  });
+
+  it.each([
+    ['launchType FARGATE on the job', { launchType: 'FARGATE' }, {}],
+    ['FARGATE_SPOT on the job', { capacityProviders: ['FARGATE_SPOT', 'FARGATE'] }, {}],
+    ['launchType FARGATE in defaults', {}, { launchType: 'FARGATE' }],
+    ['FARGATE capacity providers in defaults', {}, { capacityProviders: ['FARGATE'] }],
+  ])('requires a network for Fargate (%s)', (_case, job, defaults) => {
+    expect(problemsOf({ defaults, jobs: { j: { ...VALID_JOB, ...job } } })).toEqual([
+      'jobs.j.network: Fargate tasks need a network (subnets, securityGroups): set it on the job or in defaults.network',
+    ]);
+  });
+
+  it('does not require a network when the job overrides Fargate defaults with EC2', () => {
+    const automation = validateAutomation({ defaults: { launchType: 'FARGATE' }, jobs: { j: { ...VALID_JOB, launchType: 'EC2' } } });
+
+    expect(automation.jobs.j?.launch).toEqual({ launchType: 'EC2' });
+  });
+
+  it('accepts a Fargate job whose network comes from defaults', () => {
+    const automation = validateAutomation({ defaults: { network: FARGATE_NETWORK }, jobs: { j: { ...VALID_JOB, launchType: 'FARGATE' } } });
+
+    expect(automation.jobs.j?.network).toEqual({ ...FARGATE_NETWORK, assignPublicIp: false });
+  });
+
+  it('rejects a launch back-off longer than its cap', () => {
+    expect(problemsOf({ defaults: { launchRetry: { backoff: '2m', maxBackoff: '1m' } }, jobs: { j: VALID_JOB } })).toEqual([
+      'jobs.j.launchRetry: backoff must not exceed maxBackoff',
+    ]);
+  });
+});
+
+describe('resolveAutomation (through validateAutomation)', () => {
+  it('fills every default of a minimal job', () => {
+    expect(jobSpec()).toEqual({
+      name: JOB_NAME,
+      description: undefined,
+      schedule: 'cron(0 2 * * ? *)',
+      timezone: 'UTC',
+      suspended: false,
+      cluster: 'batch',
+      taskDefinition: 'nightly-report:7',
+      count: 1,
+      launch: { clusterDefault: true },
+      platformVersion: undefined,
+      network: undefined,
+      overrides: undefined,
+      taskRole: undefined,
+      executionRole: undefined,
+      concurrency: 'forbid',
+      startingDeadlineSeconds: undefined,
+      maxRuntimeSeconds: undefined,
+      launchRetry: { attempts: 4, backoff: 10, maxBackoff: 120 },
+      schedulerRetry: { attempts: 3, maxEventAge: 3_600 },
+      tags: {},
+    });
+  });
+
+  it('keeps run history for 90 days unless told otherwise', () => {
+    expect(validateAutomation({}).runHistoryRetentionSeconds).toBe(7_776_000);
+    expect(validateAutomation({ runHistory: {} }).runHistoryRetentionSeconds).toBe(7_776_000);
+    expect(validateAutomation({ runHistory: { retention: '30d' } }).runHistoryRetentionSeconds).toBe(2_592_000);
+  });
+
+  it('takes each unset job setting from defaults', () => {
+    const job = jobSpec(
+      { cluster: undefined },
+      {
+        cluster: 'shared-batch',
+        timezone: 'Europe/Berlin',
+        capacityProviders: ['FARGATE_SPOT', 'FARGATE'],
+        platformVersion: '1.4.0',
+        network: { ...FARGATE_NETWORK, assignPublicIp: true },
+        taskRole: 'arn:aws:iam::123456789012:role/report-task',
+        executionRole: 'arn:aws:iam::123456789012:role/report-exec',
+        concurrency: 'replace',
+        startingDeadline: '5m',
+        launchRetry: { attempts: 6 },
+        schedulerRetry: { attempts: 0 },
+      },
+    );
+
+    expect(job).toMatchObject({
+      cluster: 'shared-batch',
+      timezone: 'Europe/Berlin',
+      launch: { capacityProviders: ['FARGATE_SPOT', 'FARGATE'] },
+      platformVersion: '1.4.0',
+      network: { ...FARGATE_NETWORK, assignPublicIp: true },
+      taskRole: 'arn:aws:iam::123456789012:role/report-task',
+      executionRole: 'arn:aws:iam::123456789012:role/report-exec',
+      concurrency: 'replace',
+      startingDeadlineSeconds: 300,
+      launchRetry: { attempts: 6, backoff: 10, maxBackoff: 120 },
+      schedulerRetry: { attempts: 0, maxEventAge: 3_600 },
+    });
+  });
+
+  it('lets the job override its defaults', () => {
+    const job = jobSpec(
+      { cluster: 'reports', timezone: 'Asia/Tokyo', concurrency: 'allow', startingDeadline: '1m' },
+      { cluster: 'shared-batch', timezone: 'Europe/Berlin', concurrency: 'replace', startingDeadline: '5m' },
+    );
+
+    expect(job).toMatchObject({ cluster: 'reports', timezone: 'Asia/Tokyo', concurrency: 'allow', startingDeadlineSeconds: 60 });
+  });
+
+  it("prefers the job's capacity providers over a default launch type", () => {
+    const job = jobSpec({ capacityProviders: ['my-asg-provider'] }, { launchType: 'EC2' });
+
+    expect(job.launch).toEqual({ capacityProviders: ['my-asg-provider'] });
+  });
+
+  it("prefers the job's launch type over default capacity providers", () => {
+    const job = jobSpec({ launchType: 'EC2' }, { capacityProviders: ['FARGATE_SPOT'], network: FARGATE_NETWORK });
+
+    expect(job.launch).toEqual({ launchType: 'EC2' });
+  });
+
+  it('converts durations to seconds', () => {
+    const job = jobSpec({ maxRuntime: '1h30m', startingDeadline: '90s', launchRetry: { backoff: '15s', maxBackoff: '4m' } });
+
+    expect(job).toMatchObject({
+      maxRuntimeSeconds: 5_400,
+      startingDeadlineSeconds: 90,
+      launchRetry: { attempts: 4, backoff: 15, maxBackoff: 240 },
+    });
+  });
+});
+
+describe('describeIssues', () => {
+  it('writes one line per issue and drops repeated lines', () => {
+    const result = automationSchema.safeParse({ jobs: { a: { ...VALID_JOB, extra: 1 }, b: { ...VALID_JOB, extra: 1 } } });
+    if (result.success) throw new Error('expected the schema to reject unknown keys');
+
+    const lines = describeIssues([...result.error.issues, ...result.error.issues]);
+
+    expect(lines).toEqual(['jobs.a.extra: unknown key', 'jobs.b.extra: unknown key']);
+  });
+});
