@@ -12,7 +12,7 @@ export function variableSyntaxProblems(document: unknown): string[] {
     if (typeof value === 'string') {
       if (value.includes(VARIABLE_START)) problems.push(`${where(path)}: ${JSON.stringify(value)} ${WHY}`);
     } else if (Array.isArray(value)) {
-      value.forEach((item, index) => visit(item, [...path, String(index)]));
+      for (const [index, item] of value.entries()) visit(item, [...path, String(index)]);
     } else if (value !== null && typeof value === 'object') {
       for (const [key, item] of Object.entries(value)) {
         if (key.includes(VARIABLE_START)) problems.push(`${where(path)}: the key ${JSON.stringify(key)} ${WHY}`);
