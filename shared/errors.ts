@@ -1,8 +1,9 @@
 /**
  * The few kinds of failure the functions tell apart. The class decides what happens next:
- * a ConfigError or BadEventError is reported and never retried (retrying cannot fix it), a
- * RetryableAwsError is thrown so Scheduler/EventBridge retry and finally dead-letter the event, and a
- * PermanentAwsError is recorded and published, then the invocation ends normally.
+ * a ConfigError or BadEventError fails the invocation with a message saying what is wrong (the event
+ * ends in the function's dead-letter queue, kept for a person, since retrying cannot fix it); a
+ * RetryableAwsError fails it so Lambda's asynchronous retries try again, then dead-letter it; a
+ * permanent AWS failure of a launch is recorded and published, and the invocation ends normally.
  */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -20,8 +21,4 @@ export class BadEventError extends Error {
 
 export class RetryableAwsError extends Error {
   override name = 'RetryableAwsError';
-}
-
-export class PermanentAwsError extends Error {
-  override name = 'PermanentAwsError';
 }

@@ -88,6 +88,16 @@ const launchRetry = z
   })
   .meta({ description: 'Retries of a launch that failed for lack of capacity, with exponential back-off' });
 
+/** run-batch-job runs for at most 15 minutes; the capacity waits must leave room for the launches. */
+export const MAX_TOTAL_BACKOFF_SECONDS = 600;
+
+/** The waits between rounds: backoff, 2×backoff, … capped at maxBackoff, one fewer than the rounds. */
+export function totalBackoffSeconds(retry: { attempts: number; backoff: number; maxBackoff: number }): number {
+  let total = 0;
+  for (let round = 1; round < retry.attempts; round++) total += Math.min(retry.maxBackoff, retry.backoff * 2 ** (round - 1));
+  return total;
+}
+
 const schedulerRetry = z
   .strictObject({
     attempts: z.number().int().min(0).max(185).default(3),
@@ -127,7 +137,12 @@ const concurrency = z.enum(['allow', 'forbid', 'replace'], {
 
 /** Settings a job may take from `defaults`. */
 const sharedJobSettings = {
-  cluster: z.string().min(1).max(255).optional(),
+  cluster: z
+    .string()
+    .regex(/^([A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255})$/, {
+      error: 'must be a cluster name (letters, digits, "-", "_") or a cluster ARN',
+    })
+    .optional(),
   timezone: timeZone.optional(),
   launchType: z.enum(['FARGATE', 'EC2', 'EXTERNAL']).optional(),
   capacityProviders: capacityProviders.optional(),
@@ -189,6 +204,12 @@ export const automationSchema = z
       const retry = merged.launchRetry;
       if (retry && retry.backoff > retry.maxBackoff) {
         ctx.addIssue({ code: 'custom', path: at('launchRetry'), message: 'backoff must not exceed maxBackoff' });
+      } else if (retry && totalBackoffSeconds(retry) > MAX_TOTAL_BACKOFF_SECONDS) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at('launchRetry'),
+          message: `the waits between ${retry.attempts} rounds add up to ${totalBackoffSeconds(retry)}s; keep them within ${MAX_TOTAL_BACKOFF_SECONDS}s so a launch finishes inside one invocation (fewer attempts or a smaller maxBackoff)`,
+        });
       }
     }
   })

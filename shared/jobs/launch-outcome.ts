@@ -144,7 +144,7 @@ function capacityStep(job: JobSpec, progress: LaunchProgress, providers: number,
   return { kind: 'try', providerIndex: 0, rounds: roundsDone, waitSeconds: backoffSeconds(job, roundsDone) };
 }
 
-/** Exponential back-off: backoff, 2×backoff, 4×backoff… capped at maxBackoff. */
+/** Exponential back-off: backoff, 2×backoff, 4×backoff… capped at maxBackoff (see totalBackoffSeconds). */
 export function backoffSeconds(job: JobSpec, roundsDone: number): number {
   return Math.min(job.launchRetry.maxBackoff, job.launchRetry.backoff * 2 ** (roundsDone - 1));
 }

@@ -377,3 +377,16 @@ describe('describeIssues', () => {
     expect(lines).toEqual(['jobs.a.extra: unknown key', 'jobs.b.extra: unknown key']);
   });
 });
+
+describe('launchRetry budget', () => {
+  it('rejects capacity waits that cannot fit in one invocation of run-batch-job', () => {
+    const problems = problemsOf({
+      defaults: { cluster: 'batch', launchType: 'EC2' },
+      jobs: { big: { schedule: 'rate(1 hour)', taskDefinition: 'x', launchRetry: { attempts: 6, backoff: '1m', maxBackoff: '5m' } } },
+    });
+
+    expect(problems).toEqual([
+      'jobs.big.launchRetry: the waits between 6 rounds add up to 1020s; keep them within 600s so a launch finishes inside one invocation (fewer attempts or a smaller maxBackoff)',
+    ]);
+  });
+});

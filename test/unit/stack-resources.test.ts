@@ -293,7 +293,7 @@ describe('stackResources: configs the stack cannot take', () => {
 
   it('rejects a cluster that is neither a name nor a cluster ARN, which would widen the policies', () => {
     expect(problemsOf({ jobs: { any: { schedule: 'rate(1 day)', cluster: '*', taskDefinition: 'any' } } })).toEqual([
-      'jobs.any.cluster: "*" is neither a cluster name nor a cluster ARN',
+      'jobs.any.cluster: must be a cluster name (letters, digits, "-", "_") or a cluster ARN',
     ]);
   });
 
