@@ -14,10 +14,11 @@
  * overhead by dependency. A benchmark, not a test: it always exits 0. Results: .bench/results.json.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 import { type Bundle, bundle, bundleDelta, sdkClients } from './build.ts';
 import { productionEsbuildOptions } from './esbuild-options.ts';
 import { ChildFailed, importOnce, type Sample, type Stats, stats } from './measure.ts';
@@ -42,6 +43,14 @@ function baseEnv(): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LANG: 'C.UTF-8', TZ: 'UTC' };
 }
 
+/** automation.yml as serverless package ships it to the functions: JSON (deploy/esbuild-plugins.cjs). */
+function deployedAutomationFile(): string {
+  const file = join(OUT, 'automation.json');
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(file, JSON.stringify(parse(readFileSync(join(ROOT, 'automation.yml'), 'utf8'))));
+  return file;
+}
+
 /** What the Lambda environment of a function holds (fake credentials: nothing may call AWS at import). */
 function lambdaEnv(fn: string, overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return {
@@ -59,7 +68,7 @@ function lambdaEnv(fn: string, overrides: NodeJS.ProcessEnv = {}): NodeJS.Proces
     AWS_SESSION_TOKEN: 'bench-session-token',
     STATE_TABLE_NAME: 'ecs-autopilot-bench-state',
     EVENT_BUS_NAME: 'ecs-autopilot-bench',
-    AUTOMATION_FILE: join(ROOT, 'automation.yml'),
+    AUTOMATION_FILE: deployedAutomationFile(),
     TZ: ':UTC',
     ...overrides,
   };
@@ -116,11 +125,11 @@ async function main(): Promise<void> {
   for (const fn of functionNames) {
     const file = (bundles.get(fn) as Bundle).file;
     try {
-      await importOnce(NODE, file, lambdaEnv(fn, { AUTOMATION_FILE: join(OUT, 'missing-automation.yml') }), ROOT);
+      await importOnce(NODE, file, lambdaEnv(fn, { AUTOMATION_FILE: join(OUT, 'missing-automation.json') }), ROOT);
       initChecks[fn] = 'NOT RUN AT IMPORT: a missing AUTOMATION_FILE did not fail the import';
     } catch (error) {
       initChecks[fn] =
-        error instanceof ChildFailed && /missing-automation\.yml/.test(error.message) ? 'ok' : `unexpected: ${String(error)}`;
+        error instanceof ChildFailed && /missing-automation\.json/.test(error.message) ? 'ok' : `unexpected: ${String(error)}`;
     }
   }
 

@@ -1,11 +1,11 @@
 /** The deployment's settings, read from the environment once per cold start and checked. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from './errors.ts';
 
 const environmentSchema = z.object({
   STATE_TABLE_NAME: z.string().min(1),
   EVENT_BUS_NAME: z.string().min(1),
-  AUTOMATION_FILE: z.string().min(1).default('automation.yml'),
+  AUTOMATION_FILE: z.string().min(1).default('automation.json'),
   LAUNCH_LEASE_SECONDS: z.coerce.number().int().positive().default(120),
 });
 

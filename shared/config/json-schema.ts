@@ -1,5 +1,5 @@
 /** The JSON Schema editors use to autocomplete automation.yml, generated from the one zod schema. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { automationSchema } from './schema.ts';
 
 export const JSON_SCHEMA_FILE = 'automation.schema.json';

@@ -2,7 +2,7 @@
  * The one schema of automation.yml. Every consumer (CLI, `serverless package`, each Lambda at cold
  * start, the sandbox) validates through it, so a file that passes here works everywhere.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDuration } from './duration.ts';
 import { parseScheduleExpression, ScheduleExpressionError } from './schedule-expression.ts';
 import { isKnownTimeZone } from './time-zone.ts';

@@ -1,5 +1,5 @@
 /** The payload each job's Scheduler schedule sends to run-batch-job. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadEventError } from '../errors.ts';
 import type { Firing } from './decide-firing.ts';
 

@@ -1,7 +1,7 @@
 /** The production JobRuntime: real clients, the deployed automation.yml, the wall clock. */
 import { setTimeout as delay } from 'node:timers/promises';
 import { createAwsClients } from '../aws/clients.ts';
-import { loadAutomationFile } from '../config/load.ts';
+import { loadDeployedAutomation } from '../config/deployed.ts';
 import { EventBus } from '../events/bus.ts';
 import { logger } from '../logger.ts';
 import { readSettings } from '../settings.ts';
@@ -10,7 +10,7 @@ import type { JobRuntime } from './runtime.ts';
 
 export function jobRuntimeFromEnvironment(): JobRuntime {
   const settings = readSettings();
-  const automation = loadAutomationFile(settings.AUTOMATION_FILE);
+  const automation = loadDeployedAutomation(settings.AUTOMATION_FILE);
   const clients = createAwsClients();
   return {
     automation,

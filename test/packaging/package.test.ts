@@ -3,12 +3,14 @@
  * the CloudFormation template and the function zips. One run with a valid fixture serves every
  * assertion; a second run with an invalid fixture must fail with the problem lines.
  */
+
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const VALID_FIXTURE = 'test/packaging/fixtures/automation.yml';
@@ -159,7 +161,7 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
         Variables: {
           STATE_TABLE_NAME: { Ref: 'StateTable' },
           EVENT_BUS_NAME: { 'Fn::GetAtt': ['EventBus', 'Name'] },
-          AUTOMATION_FILE: 'automation.yml',
+          AUTOMATION_FILE: 'automation.json',
         },
       },
     });
@@ -273,11 +275,13 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
     expect(missing.filter((id) => !known.has(id))).toEqual([]);
   });
 
-  it.each(Object.keys(FUNCTIONS))('ships %s as an .mjs bundle with the automation.yml it was generated from', (name) => {
+  it.each(Object.keys(FUNCTIONS))('ships %s as an .mjs bundle with the automation.yml it was generated from, as JSON', (name) => {
     const entries = zipEntries(path.join(run.outDir, `${name}.zip`));
 
-    expect([...entries.keys()].sort()).toEqual(['automation.yml', `functions/${name}.mjs`]);
-    expect(entries.get('automation.yml')?.toString('utf8')).toBe(readFileSync(path.join(ROOT, VALID_FIXTURE), 'utf8'));
+    expect([...entries.keys()].sort()).toEqual(['automation.json', `functions/${name}.mjs`]);
+    expect(JSON.parse(entries.get('automation.json')?.toString('utf8') ?? '')).toEqual(
+      parse(readFileSync(path.join(ROOT, VALID_FIXTURE), 'utf8')),
+    );
     expect(entries.get(`functions/${name}.mjs`)?.toString('utf8')).toMatch(/^import \{ createRequire as __createRequire \}/);
   });
 });
