@@ -23,7 +23,7 @@ describe('ecs-autopilot validate', () => {
     const { code, out } = await run('validate', '--config', 'automation.yml');
 
     expect(code).toBe(0);
-    expect(out[0]).toMatch(/^automation.yml is valid: 6 jobs/);
+    expect(out[0]).toMatch(/^automation.yml is valid: 7 jobs/);
   });
 
   it('exits 1 and prints every problem on its own line with its path', async () => {

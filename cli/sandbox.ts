@@ -1,0 +1,42 @@
+/** `sandbox` (what `npm start` runs): rehearse automation.yml on a virtual clock against a local emulator. */
+import { EmulatorMissingError } from '../sandbox/emulator.ts';
+import { printSandboxReport, runSandbox, SandboxOptionError } from '../sandbox/run.ts';
+import { EXIT, type Io, UsageError } from './output.ts';
+
+export interface SandboxFlags {
+  config: string;
+  scenario?: string | undefined;
+  from?: string | undefined;
+  hours?: string | undefined;
+  endpoint?: string | undefined;
+  json: boolean;
+}
+
+export async function sandboxCommand(flags: SandboxFlags, io: Io): Promise<number> {
+  let from: Date | undefined;
+  if (flags.from !== undefined) {
+    from = new Date(flags.from);
+    if (Number.isNaN(from.getTime()))
+      throw new UsageError(`--from must be an ISO 8601 time such as 2026-11-23T00:00:00Z, got "${flags.from}"`);
+  }
+  try {
+    const report = await runSandbox({
+      configFile: flags.config,
+      scenarioFile: flags.scenario,
+      endpoint: flags.endpoint,
+      from,
+      hours: flags.hours === undefined ? undefined : Number(flags.hours),
+      // Progress goes to stderr so `--json` keeps stdout one JSON document.
+      progress: (line) => io.err(line),
+    });
+    printSandboxReport(report, { json: flags.json, write: (text) => io.out(text.replace(/\n$/, '')) });
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof SandboxOptionError) throw new UsageError(error.message);
+    if (error instanceof EmulatorMissingError) {
+      io.err(error.message);
+      return EXIT.failed;
+    }
+    throw error;
+  }
+}

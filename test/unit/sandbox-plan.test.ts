@@ -1,0 +1,114 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import {
+  DELIVERY_DELAY_SECONDS,
+  planSimulation,
+  resolveMoment,
+  SandboxOptionError,
+  sandboxWindow,
+  schedulerTime,
+} from '../../sandbox/run.ts';
+import { loadScenarioFile, validateScenario } from '../../sandbox/scenario.ts';
+import { loadAutomationFile, validateAutomation } from '../../shared/config/load.ts';
+
+const automation = validateAutomation({
+  defaults: {
+    cluster: 'batch',
+    timezone: 'Europe/Berlin',
+    capacityProviders: ['FARGATE_SPOT', 'FARGATE'],
+    network: { subnets: ['subnet-0a1b2c3d'] },
+  },
+  jobs: {
+    'nightly-report': { schedule: 'cron(0 2 * * ? *)', taskDefinition: 'report:2', startingDeadline: '10m' },
+    'hourly-sync': { schedule: 'rate(1 hour)', taskDefinition: 'sync' },
+    'legacy-export': { schedule: 'cron(0 4 * * ? *)', taskDefinition: 'legacy', suspended: true },
+  },
+});
+const FROM = new Date('2026-11-23T00:00:00+01:00');
+const window = sandboxWindow(automation, { from: FROM, hours: 24 });
+const plan = (injections: unknown[]) => planSimulation(automation, validateScenario({ injections }, automation), window);
+
+describe('the simulated window', () => {
+  it("starts by default at the next midnight in the first job's time zone and lasts 24 hours", () => {
+    const defaults = sandboxWindow(automation, {}, new Date('2026-11-22T15:00:00Z'));
+
+    expect(defaults).toEqual({
+      from: new Date('2026-11-22T23:00:00Z'),
+      to: new Date('2026-11-23T23:00:00Z'),
+      hours: 24,
+      timeZone: 'Europe/Berlin',
+    });
+  });
+
+  it('refuses a window that is empty or longer than a month', () => {
+    expect(() => sandboxWindow(automation, { hours: 0 })).toThrow(SandboxOptionError);
+    expect(() => sandboxWindow(automation, { hours: 745 })).toThrow(/--hours must be more than 0 and at most 744/);
+    expect(() => sandboxWindow(automation, { from: new Date('soon') })).toThrow(/--from is not a valid time/);
+  });
+
+  it('reads HH:MM as the first time the zone shows it in the window, skipping a time lost to daylight saving', () => {
+    const spring = sandboxWindow(automation, { from: new Date('2026-03-29T00:00:00+01:00'), hours: 48 });
+
+    expect(resolveMoment('02:00', 'Europe/Berlin', window)).toEqual(new Date('2026-11-23T01:00:00Z'));
+    expect(resolveMoment('02:30', 'Europe/Berlin', spring)).toEqual(new Date('2026-03-30T00:30:00Z'));
+    expect(resolveMoment('2026-11-23T09:15:00+01:00', 'UTC', window)).toEqual(new Date('2026-11-23T08:15:00Z'));
+    expect(resolveMoment('2026-11-25T09:15:00Z', 'UTC', window)).toBeUndefined();
+  });
+
+  it('writes the scheduled time as Scheduler fills in <aws.scheduler.scheduled-time>', () => {
+    expect(schedulerTime(new Date('2026-11-23T01:00:00Z'))).toBe('2026-11-23T01:00:00Z');
+  });
+});
+
+describe('planning a scenario', () => {
+  it('delivers every firing of the jobs that are not suspended a few seconds after its time', () => {
+    const { firings } = plan([]);
+
+    expect(firings.filter((f) => f.job.name === 'hourly-sync')).toHaveLength(24);
+    expect(firings.some((f) => f.job.name === 'legacy-export')).toBe(false);
+    const nightly = firings.find((f) => f.job.name === 'nightly-report');
+    expect(nightly?.scheduledTime).toEqual(new Date('2026-11-23T01:00:00Z'));
+    expect(nightly?.deliverAt.getTime()).toBe(Date.parse('2026-11-23T01:00:00Z') + DELIVERY_DELAY_SECONDS * 1000);
+  });
+
+  it('moves a late firing and adds the duplicate after the (late) first delivery', () => {
+    const { firings, problems } = plan([
+      { kind: 'duplicate-delivery', job: 'nightly-report', after: '2m' },
+      { kind: 'late-delivery', job: 'nightly-report', scheduledAt: '02:00', by: '15m' },
+      { kind: 'late-delivery', job: 'hourly-sync', by: '5m' },
+      { kind: 'late-delivery', job: 'hourly-sync', by: '6m' },
+    ]);
+
+    expect(problems).toEqual([]);
+    const nightly = firings.find((f) => f.job.name === 'nightly-report');
+    expect(nightly?.deliverAt).toEqual(new Date('2026-11-23T01:15:00Z'));
+    expect(nightly?.duplicateAt).toEqual(new Date('2026-11-23T01:17:00Z'));
+    const late = firings.filter((f) => f.job.name === 'hourly-sync' && f.lateBySeconds !== undefined);
+    expect(late.map((f) => [f.scheduledTime.toISOString(), f.lateBySeconds])).toEqual([
+      ['2026-11-22T23:00:00.000Z', 300],
+      ['2026-11-23T00:00:00.000Z', 360],
+    ]);
+  });
+
+  it('names the injection whose firing is not in the window, with the firings there are', () => {
+    expect(
+      plan([
+        { kind: 'task-exits', job: 'nightly-report', scheduledAt: '03:00', after: '5m', exitCode: 0 },
+        { kind: 'late-delivery', job: 'nightly-report', by: '5m' },
+        { kind: 'late-delivery', job: 'nightly-report', by: '5m' },
+        { kind: 'capacity-outage', capacityProvider: 'FARGATE', at: '2026-12-01T02:00:00Z' },
+      ]).problems,
+    ).toEqual([
+      'injections.0.scheduledAt: nightly-report has no firing at 03:00 (Europe/Berlin) in the window (its firings: 02:00)',
+      'injections.2.job: nightly-report has no further firing in the window',
+      'injections.3.at: 2026-12-01T02:00:00Z (Europe/Berlin) is not inside the simulated window',
+    ]);
+  });
+
+  it('plans the bundled demo scenario against the example automation.yml without problems', () => {
+    const example = loadAutomationFile(fileURLToPath(new URL('../../automation.yml', import.meta.url)));
+    const demo = loadScenarioFile(fileURLToPath(new URL('../../sandbox/scenarios/demo.yml', import.meta.url)), example);
+
+    expect(planSimulation(example, demo, sandboxWindow(example, { from: FROM })).problems).toEqual([]);
+  });
+});

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { parseScenarioText, ScenarioError, validateScenario } from '../../sandbox/scenario.ts';
+import { validateAutomation } from '../../shared/config/load.ts';
+import { ConfigError } from '../../shared/errors.ts';
+
+const automation = validateAutomation({
+  defaults: {
+    cluster: 'batch',
+    timezone: 'Europe/Berlin',
+    capacityProviders: ['FARGATE_SPOT', 'FARGATE'],
+    network: { subnets: ['subnet-0a1b2c3d'] },
+  },
+  jobs: {
+    'nightly-report': { schedule: 'cron(0 2 * * ? *)', taskDefinition: 'report:2', maxRuntime: '2h' },
+    'legacy-export': { schedule: 'cron(0 4 * * ? *)', taskDefinition: 'legacy', suspended: true },
+  },
+});
+
+/** The problem lines of the ScenarioError that validating `value` throws. */
+function problems(value: unknown): string[] {
+  try {
+    validateScenario(value, automation, 'demo.yml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(ScenarioError);
+    return (error as ScenarioError).problems;
+  }
+  throw new Error('the scenario was accepted');
+}
+
+describe('scenario files', () => {
+  it('reads each kind with its defaults and durations in seconds', () => {
+    const scenario = parseScenarioText(
+      [
+        'description: a night',
+        'injections:',
+        '  - { kind: task-exits, job: nightly-report, after: 25m, exitCode: 0 }',
+        '  - { kind: capacity-outage, capacityProvider: FARGATE_SPOT, at: "02:00" }',
+        '  - { kind: late-delivery, job: nightly-report, scheduledAt: "02:00", by: 1h30m }',
+        '  - { kind: duplicate-delivery, job: nightly-report }',
+      ].join('\n'),
+      automation,
+    );
+
+    expect(scenario.injections).toEqual([
+      { kind: 'task-exits', job: 'nightly-report', after: 1_500, exitCode: 0 },
+      { kind: 'capacity-outage', capacityProvider: 'FARGATE_SPOT', launches: 1, at: '02:00' },
+      { kind: 'late-delivery', job: 'nightly-report', scheduledAt: '02:00', by: 5_400 },
+      { kind: 'duplicate-delivery', job: 'nightly-report', after: 60 },
+    ]);
+  });
+
+  it('treats an empty file as a scenario without injections', () => {
+    expect(parseScenarioText('', automation)).toEqual({ injections: [] });
+  });
+
+  it('names the path of an unknown kind and lists the kinds there are', () => {
+    expect(problems({ injections: [{ kind: 'task-crash', job: 'nightly-report' }] })).toEqual([
+      'injections.0.kind: kind must be one of task-exits, capacity-outage, late-delivery, duplicate-delivery (got "task-crash")',
+    ]);
+  });
+
+  it('rejects unknown keys and says which keys the kind takes', () => {
+    expect(problems({ injections: [{ kind: 'task-exits', job: 'nightly-report', after: '5m', exitcode: 1 }] })).toEqual([
+      'injections.0.exitCode: missing (expected number)',
+      'injections.0.exitcode: unknown key (task-exits takes kind, job, scheduledAt, after, exitCode, reason)',
+    ]);
+    expect(problems({ injection: [] })).toEqual(['injection: unknown key (a scenario takes description, timezone, injections)']);
+  });
+
+  it('explains bad durations, times and exit codes at their paths', () => {
+    expect(
+      problems({
+        injections: [
+          { kind: 'task-exits', job: 'nightly-report', after: '25 minutes', exitCode: 256 },
+          { kind: 'capacity-outage', capacityProvider: 'FARGATE_SPOT', at: '2am', launches: 0 },
+          { kind: 'late-delivery', job: 'nightly-report', by: '0s' },
+        ],
+      }),
+    ).toEqual([
+      'injections.0.after: "25 minutes" is not a duration: write e.g. "90s", "25m", "2h" or "1h30m"',
+      'injections.0.exitCode: exitCode must be a whole number from 0 to 255',
+      'injections.1.launches: launches must be a whole number of at least 1',
+      'injections.1.at: "2am" is not a time: write a local time such as "02:00" or an ISO time with its offset',
+      'injections.2.by: "0s" is too short: at least 1s',
+    ]);
+  });
+
+  it('requires jobs and capacity providers that the automation file has, and jobs that fire', () => {
+    expect(
+      problems({
+        injections: [
+          { kind: 'late-delivery', job: 'nightly-reprot', by: '20m' },
+          { kind: 'duplicate-delivery', job: 'legacy-export' },
+          { kind: 'capacity-outage', capacityProvider: 'FARGATE_SPOTT' },
+        ],
+      }),
+    ).toEqual([
+      'injections.0.job: no job "nightly-reprot" in the automation file (jobs: nightly-report, legacy-export)',
+      'injections.1.job: legacy-export is suspended, so it never fires',
+      'injections.2.capacityProvider: no job launches on "FARGATE_SPOTT" (capacity providers in the automation file: FARGATE_SPOT, FARGATE)',
+    ]);
+  });
+
+  it('reports YAML syntax errors by line, as a ConfigError the CLI already prints', () => {
+    let caught: unknown;
+    try {
+      parseScenarioText('injections:\n  - kind: task-exits\n   job: x', automation, 'broken.yml');
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ScenarioError).message).toMatch(/^broken\.yml is not valid:\n {2}line 3: /);
+  });
+});
