@@ -1,0 +1,51 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../../cli/main.ts';
+import { runBatchJob } from '../../functions/run-batch-job.ts';
+import { useEmulatorWorld } from './world.ts';
+
+const config = {
+  defaults: { cluster: 'runs-it', network: { subnets: ['subnet-0a1b2c3d4e5f60009'] }, launchType: 'FARGATE' },
+  jobs: { report: { schedule: 'rate(1 hour)', taskDefinition: 'report', concurrency: 'forbid' } },
+};
+
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (line) => out.push(line), err: (line) => err.push(line) });
+  return { code, out, err };
+}
+
+describe('ecs-autopilot runs against moto', () => {
+  const t = useEmulatorWorld(config, new Date('2026-11-22T10:00:05Z'));
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it('reads the run history of a job from the state table, newest first, honouring AWS_ENDPOINT_URL', async () => {
+    await runBatchJob({ job: 'report', scheduledTime: '2026-11-22T10:00:00Z' }, t.runtime);
+    t.clock.advance(3600);
+    await runBatchJob({ job: 'report', scheduledTime: '2026-11-22T11:00:00Z' }, t.runtime);
+    Object.assign(process.env, { AWS_ENDPOINT_URL: t.emulator.endpoint, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' });
+
+    const table = await cli('runs', 'report', '--table', t.world.tableName, '--region', 'us-east-1');
+    const json = await cli('runs', 'report', '--stage', 'test', '--region', 'us-east-1', '--limit', '1', '--json');
+
+    expect(table.code).toBe(0);
+    expect(table.out[0]).toMatch(/^SCHEDULED \(UTC\)\s+ATTEMPT\s+STATUS\s+TASKS\s+REASON$/);
+    expect(table.out[1]).toMatch(
+      /^2026-11-22T11:00:00.000Z\s+1\s+skipped\s+-\s+concurrency is forbid and the run scheduled at 2026-11-22T10:00:00.000Z/,
+    );
+    expect(table.out[2]).toMatch(/^2026-11-22T10:00:00.000Z\s+1\s+launched\s+[\w-]+$/);
+    expect(JSON.parse(json.out.join('\n'))).toEqual([
+      expect.objectContaining({ job: 'report', scheduledTime: '2026-11-22T11:00:00.000Z', status: 'skipped' }),
+    ]);
+  });
+
+  it('says so when a job has no runs, and exits 2 without a job name', async () => {
+    Object.assign(process.env, { AWS_ENDPOINT_URL: t.emulator.endpoint, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' });
+
+    expect((await cli('runs', 'nightly', '--stage', 'test', '--region', 'us-east-1')).out).toEqual(['no runs recorded for nightly']);
+    expect((await cli('runs')).code).toBe(2);
+  });
+});
