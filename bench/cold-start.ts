@@ -14,11 +14,11 @@
  * overhead by dependency. A benchmark, not a test: it always exits 0. Results: .bench/results.json.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { deployedAutomationJson } from '../shared/stack/deployed-file.ts';
 import { type Bundle, bundle, bundleDelta, sdkClients } from './build.ts';
 import { productionEsbuildOptions } from './esbuild-options.ts';
 import { ChildFailed, importOnce, type Sample, type Stats, stats } from './measure.ts';
@@ -43,11 +43,11 @@ function baseEnv(): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LANG: 'C.UTF-8', TZ: 'UTC' };
 }
 
-/** automation.yml as serverless package ships it to the functions: JSON (deploy/esbuild-plugins.cjs). */
+/** automation.yml as serverless package ships it to the functions (deploy/esbuild-plugins.cjs). */
 function deployedAutomationFile(): string {
   const file = join(OUT, 'automation.json');
   mkdirSync(OUT, { recursive: true });
-  writeFileSync(file, JSON.stringify(parse(readFileSync(join(ROOT, 'automation.yml'), 'utf8'))));
+  writeFileSync(file, deployedAutomationJson(join(ROOT, 'automation.yml')));
   return file;
 }
 

@@ -2,20 +2,20 @@
 // esbuild plugins for serverless-esbuild (custom.esbuild.plugins), which calls this with serverless.
 const fs = require('node:fs');
 const path = require('node:path');
-const { parse } = require('yaml');
+const { pathToFileURL } = require('node:url');
 const { automationSource } = require('./stack.cjs');
 
 /**
  * Ships the automation.yml that the stack was generated from at the root of every function zip, as
- * automation.json: the functions read exactly what was validated, without bundling a YAML parser
- * (it cost a cold start more than the AWS SDK clients did; see npm run bench).
+ * automation.json: validated and resolved (shared/stack/deployed-file.ts), so a cold start neither
+ * parses YAML nor runs the schema again (see shared/config/deployed.ts and npm run bench).
  * serverless-esbuild zips everything in its build folder, whose root is the entry's directory above
  * the outdir it gives esbuild.
  */
 const shipAutomationFile = {
   name: 'ship-automation-json',
   setup(build) {
-    build.onEnd((result) => {
+    build.onEnd(async (result) => {
       if (result.errors.length > 0) return;
       const { outdir, entryPoints } = build.initialOptions;
       const entry = Array.isArray(entryPoints) ? entryPoints[0] : undefined;
@@ -23,8 +23,9 @@ const shipAutomationFile = {
         throw new Error('ship-automation-json: expected serverless-esbuild to build one entry point into an outdir');
       }
       const buildRoot = path.resolve(outdir, path.relative(path.dirname(entry), '.'));
-      const document = parse(fs.readFileSync(automationSource().path, 'utf8'));
-      fs.writeFileSync(path.join(buildRoot, 'automation.json'), `${JSON.stringify(document)}\n`);
+      const { tsImport } = await import('tsx/esm/api');
+      const { deployedAutomationJson } = await tsImport('../shared/stack/deployed-file.ts', pathToFileURL(__filename).href);
+      fs.writeFileSync(path.join(buildRoot, 'automation.json'), deployedAutomationJson(automationSource().path));
     });
   },
 };

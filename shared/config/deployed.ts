@@ -1,19 +1,42 @@
 /**
- * The automation a function was deployed with: `serverless package` validates automation.yml and ships
- * it as JSON (deploy/esbuild-plugins.cjs), so a cold start needs no YAML parser, yet validates it
- * again with the same schema and fails loudly if it is wrong.
+ * The automation a function was deployed with. `serverless package` validates automation.yml with the
+ * schema and ships the resolved result in every zip as automation.json (deploy/esbuild-plugins.cjs).
+ * A cold start reads that file and checks that it is one; it does not run the schema again, which
+ * kept zod's full build and the schema out of the bundles and halved the cold start (npm run bench).
+ * A missing or foreign file still fails the cold start loudly.
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.ts';
 import type { Automation } from './schema.ts';
-import { validateAutomation } from './validate.ts';
+
+export const DEPLOYED_AUTOMATION_FORMAT = 'ecs-autopilot/resolved-automation@1';
+
+export interface DeployedAutomation {
+  format: typeof DEPLOYED_AUTOMATION_FORMAT;
+  /** The file it was generated from, for messages. */
+  source: string;
+  automation: Automation;
+}
+
+export function deployedAutomation(automation: Automation, source: string): DeployedAutomation {
+  return { format: DEPLOYED_AUTOMATION_FORMAT, source, automation };
+}
 
 export function loadDeployedAutomation(file: string): Automation {
-  let document: unknown;
+  let document: Partial<DeployedAutomation> | undefined;
   try {
-    document = JSON.parse(readFileSync(file, 'utf8'));
+    document = JSON.parse(readFileSync(file, 'utf8')) as Partial<DeployedAutomation>;
   } catch (error) {
     throw new ConfigError([`cannot read ${file}: ${(error as Error).message}`], file);
   }
-  return validateAutomation(document, file);
+  const automation = document?.automation;
+  if (document?.format !== DEPLOYED_AUTOMATION_FORMAT || typeof automation?.jobs !== 'object' || automation.jobs === null) {
+    throw new ConfigError(
+      [
+        `${file} is not an automation file written by \`serverless package\` (format ${DEPLOYED_AUTOMATION_FORMAT}): package and deploy again`,
+      ],
+      file,
+    );
+  }
+  return automation;
 }
