@@ -105,7 +105,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       }
       case 'sandbox': {
         const { sandboxCommand } = await import('./sandbox.ts');
-        return sandboxCommand(values, io);
+        return sandboxCommand({ ...values, from: values.from === undefined ? undefined : instant(values.from, new Date()) }, io);
       }
       case 'schema': {
         const schema = automationJsonSchema();

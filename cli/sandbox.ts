@@ -6,7 +6,7 @@ import { EXIT, type Io, UsageError } from './output.ts';
 export interface SandboxFlags {
   config: string;
   scenario?: string | undefined;
-  from?: string | undefined;
+  from?: Date | undefined;
   hours?: string | undefined;
   endpoint?: string | undefined;
   json: boolean;
@@ -24,7 +24,7 @@ export async function sandboxCommand(flags: SandboxFlags, io: Io): Promise<numbe
       configFile: flags.config,
       scenarioFile: flags.scenario,
       endpoint: flags.endpoint,
-      from,
+      from: flags.from,
       hours: flags.hours === undefined ? undefined : Number(flags.hours),
       // Progress goes to stderr so `--json` keeps stdout one JSON document.
       progress: (line) => io.err(line),
