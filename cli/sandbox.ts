@@ -13,12 +13,6 @@ export interface SandboxFlags {
 }
 
 export async function sandboxCommand(flags: SandboxFlags, io: Io): Promise<number> {
-  let from: Date | undefined;
-  if (flags.from !== undefined) {
-    from = new Date(flags.from);
-    if (Number.isNaN(from.getTime()))
-      throw new UsageError(`--from must be an ISO 8601 time such as 2026-11-23T00:00:00Z, got "${flags.from}"`);
-  }
   try {
     const report = await runSandbox({
       configFile: flags.config,
