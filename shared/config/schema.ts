@@ -135,11 +135,15 @@ const concurrency = z.enum(['allow', 'forbid', 'replace'], {
   error: (issue) => `must be allow, forbid or replace (got ${JSON.stringify(issue.input)})`,
 });
 
+/** ECS takes a cluster's name or its ARN; anything else (a "*" above all) would widen the IAM policies. */
+export const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+export const CLUSTER_ARN = /^arn:(aws[a-z-]*):ecs:([a-z0-9-]+):(\d{12}):cluster\/([A-Za-z0-9_-]{1,255})$/;
+
 /** Settings a job may take from `defaults`. */
 const sharedJobSettings = {
   cluster: z
     .string()
-    .regex(/^([A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255})$/, {
+    .regex(new RegExp(`${CLUSTER_NAME.source}|${CLUSTER_ARN.source}`), {
       error: 'must be a cluster name (letters, digits, "-", "_") or a cluster ARN',
     })
     .optional(),

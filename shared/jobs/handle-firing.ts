@@ -9,7 +9,7 @@ import { launchClientToken } from './client-token.ts';
 import { type ActiveTask, decideFiring, type Firing } from './decide-firing.ts';
 import { listActiveTasks } from './ecs-tasks.ts';
 import { type LaunchProgress, nextLaunchStep, outcomeOfRunTask, outcomeOfRunTaskError } from './launch-outcome.ts';
-import { runOutcomeEvent } from './run-events.ts';
+import { publishOutcome } from './run-events.ts';
 import { isSettled, type RunRecord } from './run-record.ts';
 import { capacityOfTry, runTaskRequest } from './run-task-request.ts';
 import type { JobRuntime } from './runtime.ts';
@@ -101,11 +101,6 @@ async function settle(run: RunRecord, outcome: Settlement, job: JobSpec, rt: Job
     ...(launched &&
       job.maxRuntimeSeconds !== undefined && { maxRuntimeDeadline: new Date(now.getTime() + job.maxRuntimeSeconds * 1000).toISOString() }),
   });
-}
-
-async function publishOutcome(run: RunRecord, rt: JobRuntime): Promise<RunRecord> {
-  await rt.bus.publish([runOutcomeEvent(run, rt.now())]);
-  return rt.runs.save({ ...run, eventPublished: true });
 }
 
 /** concurrency: replace — stop the running runs with a reason that says why, and record them replaced. */

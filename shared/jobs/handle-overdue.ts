@@ -3,7 +3,7 @@ import { StopTaskCommand } from '@aws-sdk/client-ecs';
 import { RetryableAwsError } from '../errors.ts';
 import { decideOverdueRun } from './decide-overdue.ts';
 import { describeTasks } from './ecs-tasks.ts';
-import { runOutcomeEvent } from './run-events.ts';
+import { publishOutcome } from './run-events.ts';
 import type { RunRecord } from './run-record.ts';
 import type { JobRuntime } from './runtime.ts';
 
@@ -61,6 +61,5 @@ async function settleOverdueRun(run: RunRecord, rt: JobRuntime): Promise<RunReco
     case 'forget':
       return rt.runs.save({ ...run, reason: decision.reason, maxRuntimeDeadline: undefined, updatedAt: now });
   }
-  await rt.bus.publish([runOutcomeEvent(next, rt.now())]);
-  return rt.runs.save({ ...next, eventPublished: true });
+  return publishOutcome(next, rt);
 }

@@ -4,7 +4,7 @@
  * and iam:PassRole permissions name exactly the clusters, task definitions and roles the jobs use.
  * Pure: serverless.yml gets it through deploy/stack.mjs, the unit tests call it with plain objects.
  */
-import type { Automation, JobSpec } from '../config/schema.ts';
+import { type Automation, CLUSTER_ARN, CLUSTER_NAME, type JobSpec } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import { schedulerInputTemplate } from '../jobs/firing-event.ts';
 import { DEADLINE_INDEX } from '../state/run-history.ts';
@@ -49,14 +49,8 @@ const ownArn = (service: string, resource: string): CfnString =>
 export function stackResources(automation: Automation, names: StackNames): StackResources {
   const jobs = Object.values(automation.jobs);
   const problems = namingProblems(jobs);
-  const clusters = distinct(
-    jobs.flatMap((job) => {
-      const cluster = clusterOf(job.cluster);
-      if (!cluster) problems.push(`jobs.${job.name}.cluster: ${JSON.stringify(job.cluster)} is neither a cluster name nor a cluster ARN`);
-      return cluster ? [cluster] : [];
-    }),
-  );
   if (problems.length > 0) throw new ConfigError(problems);
+  const clusters = distinct(jobs.map((job) => clusterOf(job.cluster)));
 
   const prefix = `${names.service}-${names.stage}`;
   const runBatchJobArn = getAtt(lambdaLogicalId(FUNCTION_NAMES.runBatchJob), 'Arn');
@@ -197,17 +191,11 @@ interface ClusterScope {
   tasks: CfnString;
 }
 
-const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
-const CLUSTER_ARN = /^arn:(aws[a-z-]*):ecs:([a-z0-9-]+):(\d{12}):cluster\/([A-Za-z0-9_-]{1,255})$/;
-
-/**
- * ECS takes a cluster's name or its ARN. Anything else (a "*" above all) must not reach the policies,
- * where it would widen them.
- */
-function clusterOf(cluster: string): ClusterScope | undefined {
+/** A cluster as the schema admits it (CLUSTER_NAME or CLUSTER_ARN), as IAM resources. */
+function clusterOf(cluster: string): ClusterScope {
   if (CLUSTER_NAME.test(cluster)) return { arn: ownArn('ecs', `cluster/${cluster}`), tasks: ownArn('ecs', `task/${cluster}/*`) };
   const match = CLUSTER_ARN.exec(cluster);
-  if (!match) return undefined;
+  if (!match) throw new RangeError(`cluster ${JSON.stringify(cluster)} did not pass the automation schema`);
   const [, partition, region, account, name] = match;
   return { arn: cluster, tasks: `arn:${partition}:ecs:${region}:${account}:task/${name}/*` };
 }

@@ -6,6 +6,7 @@ import { DescribeTasksCommand, ECSClient, ListTasksCommand, type Task } from '@a
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { EMULATOR_REGION, type Emulator, resetEmulator, startEmulator } from '../../sandbox/emulator.ts';
 import { drainPublishedEvents, emulatorJobRuntime, type SandboxWorld, seedSandbox } from '../../sandbox/seed.ts';
+import { VirtualClock } from '../../sandbox/virtual-clock.ts';
 import { validateAutomation } from '../../shared/config/load.ts';
 import type { Automation } from '../../shared/config/schema.ts';
 import type { JobRuntime } from '../../shared/jobs/runtime.ts';
@@ -13,14 +14,10 @@ import type { Log } from '../../shared/logger.ts';
 
 export const quietLog: Log = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} };
 
-export class VirtualClock {
+/** The sandbox's virtual clock, also remembering every wait a handler asked for. */
+export class TestClock extends VirtualClock {
   readonly sleeps: number[] = [];
-  constructor(private current: Date) {}
-  now = () => new Date(this.current);
-  advance(seconds: number) {
-    this.current = new Date(this.current.getTime() + seconds * 1000);
-  }
-  sleep = async (seconds: number) => {
+  override sleep = async (seconds: number) => {
     this.sleeps.push(seconds);
     this.advance(seconds);
   };
@@ -30,7 +27,7 @@ export interface TestWorld {
   emulator: Emulator;
   world: SandboxWorld;
   automation: Automation;
-  clock: VirtualClock;
+  clock: TestClock;
   runtime: JobRuntime;
   ecs: ECSClient;
   events: () => ReturnType<typeof drainPublishedEvents>;
@@ -54,7 +51,7 @@ export function useEmulatorWorld(config: unknown, start: Date, options: { notSee
       jobs: Object.fromEntries(Object.entries(t.automation.jobs).filter(([name]) => !options.notSeeded?.includes(name))),
     };
     t.world = await seedSandbox(t.emulator, seeded, { stage: 'test' });
-    t.clock = new VirtualClock(start);
+    t.clock = new TestClock(start);
     t.runtime = emulatorJobRuntime(t.world, t.automation, t.clock, quietLog);
     t.ecs = new ECSClient({
       endpoint: t.emulator.endpoint,
