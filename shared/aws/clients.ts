@@ -20,14 +20,19 @@ export interface ClientOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string } | undefined;
 }
 
-export function createAwsClients(options: ClientOptions = {}): AwsClients {
-  const common = {
+/** The settings every client shares; clients a function does not use live in their own modules (a smaller bundle). */
+export function clientConfig(options: ClientOptions = {}) {
+  return {
     retryMode: 'adaptive',
     maxAttempts: options.maxAttempts ?? 5,
     ...(options.region && { region: options.region }),
     ...(options.endpoint && { endpoint: options.endpoint }),
     ...(options.credentials && { credentials: options.credentials }),
   };
+}
+
+export function createAwsClients(options: ClientOptions = {}): AwsClients {
+  const common = clientConfig(options);
   return {
     ecs: new ECSClient(common),
     dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(common), {

@@ -3,6 +3,7 @@
  * start, the sandbox) validates through it, so a file that passes here works everywhere.
  */
 import * as z from 'zod';
+import { STOP_CATEGORIES, type StopCategory } from '../stopped-tasks/categories.ts';
 import { parseDuration } from './duration.ts';
 import { parseScheduleExpression, ScheduleExpressionError } from './schedule-expression.ts';
 import { isKnownTimeZone } from './time-zone.ts';
@@ -139,6 +140,74 @@ const concurrency = z.enum(['allow', 'forbid', 'replace'], {
 export const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 export const CLUSTER_ARN = /^arn:(aws[a-z-]*):ecs:([a-z0-9-]+):(\d{12}):cluster\/([A-Za-z0-9_-]{1,255})$/;
 
+const category = z.enum(STOP_CATEGORIES, {
+  error: (issue) => `${JSON.stringify(issue.input)} is not a stop category (${STOP_CATEGORIES.join(', ')})`,
+});
+
+/** AWS Batch's pattern: digits, optionally ending in "*" (e.g. "137", "1*"). */
+const exitCodePattern = z
+  .string()
+  .regex(/^\d{1,9}\*?$|^\*$/, { error: 'an exit code pattern is digits, optionally ending in "*" (e.g. "137" or "1*")' });
+/** Glob over the stop reason and the containers' reasons: letters, digits, spaces, punctuation, "*" anywhere. */
+const reasonPattern = z
+  .string()
+  .min(1)
+  .max(512)
+  .regex(/^[\w .:,/()'"*-]+$/, { error: 'a reason pattern holds letters, digits, spaces, punctuation and "*" wildcards' });
+
+const retryRule = z
+  .strictObject({
+    onCategory: z.array(category).min(1).optional().meta({ description: 'matches when the stop has one of these categories' }),
+    onExitCode: exitCodePattern.optional().meta({ description: 'matches an essential container exit code ("1*" = starting with 1)' }),
+    onReason: reasonPattern.optional().meta({ description: "glob over the stop reason and the containers' reasons" }),
+    action: z.enum(['retry', 'exit']),
+  })
+  .refine((rule) => rule.onCategory || rule.onExitCode || rule.onReason, {
+    error: 'a rule needs at least one of onCategory, onExitCode, onReason',
+  })
+  .meta({ description: 'AWS Batch evaluateOnExit: every condition given must match; the first matching rule decides' });
+
+/** Without rules of its own a job retries every failure except a person's stop and its own maxRuntime. */
+export const DEFAULT_RETRY_RULES: RetryRule[] = [{ onCategory: ['user-stopped', 'timeout'], action: 'exit' }];
+
+const retry = z
+  .strictObject({
+    attempts: z.number().int().min(1).max(10).default(1).meta({ description: 'attempts in all, the first included (1 = no retry)' }),
+    backoff: duration('wait before the second attempt, doubled before each next one', { min: 60, max: 86_400 }).default(60),
+    maxBackoff: duration('longest wait between attempts', { min: 60, max: 86_400 }).default(3_600),
+    evaluateOnExit: z.array(retryRule).min(1).max(10).optional(),
+    otherwise: z
+      .enum(['retry', 'exit'])
+      .default('retry')
+      .meta({ description: 'what a failure no rule matches does (default retry, as in AWS Batch)' }),
+  })
+  .meta({
+    description:
+      'Retries of a run whose tasks failed: a new attempt of the same firing, after back-off. A completed run never retries; a replaced one never does either.',
+  });
+
+const restartBackoff = z
+  .strictObject({
+    initial: duration('first wait before a restart', { min: 1, max: 3_600 }).default(10),
+    max: duration('longest wait before a restart', { min: 1, max: 86_400 }).default(300),
+    resetAfter: duration('a task that ran this long healthy resets the back-off', { min: 60, max: 86_400 }).default(600),
+  })
+  .meta({ description: 'Kubernetes-like restart back-off: initial, doubling up to max, reset after a healthy run' });
+
+const crashLoopBudget = z
+  .strictObject({
+    restarts: z.number().int().min(1).max(100).default(5),
+    window: duration('the window the restarts are counted in', { min: 60, max: 86_400 }).default(900),
+  })
+  .meta({ description: 'Past this many restarts within the window, restarts pause and one alert says so' });
+
+const serviceCrashLoop = z
+  .strictObject({
+    stops: z.number().int().min(2).max(10_000).default(5),
+    window: duration('the window the stops are counted in', { min: 60, max: 86_400 }).default(600),
+  })
+  .meta({ description: "Alert when this many of the service's tasks stop within the window" });
+
 /** Settings a job may take from `defaults`. */
 const sharedJobSettings = {
   cluster: z
@@ -168,9 +237,70 @@ const job = z.strictObject({
   count: z.number().int().min(1).max(10).default(1),
   overrides: overrides.optional(),
   maxRuntime: duration('longest a run may take before it is stopped', { min: 60 }).optional(),
+  retry: retry.optional(),
   tags: tags.optional(),
   ...sharedJobSettings,
 });
+
+const launchSettings = {
+  cluster: sharedJobSettings.cluster,
+  launchType: sharedJobSettings.launchType,
+  capacityProviders: sharedJobSettings.capacityProviders,
+  platformVersion: sharedJobSettings.platformVersion,
+  network: sharedJobSettings.network,
+  taskRole: sharedJobSettings.taskRole,
+  executionRole: sharedJobSettings.executionRole,
+};
+
+const watchedTask = z.strictObject({
+  description: z.string().max(512).optional(),
+  taskDefinition: taskDefinition.meta({
+    description: 'family (restarts use its latest ACTIVE revision) or family:revision; tasks of this group are watched',
+  }),
+  group: z
+    .string()
+    .regex(/^[A-Za-z0-9_:./-]{1,255}$/, { error: 'a task group holds letters, digits, "-", "_", ":", "." and "/"' })
+    .optional()
+    .meta({ description: 'the task group to watch and to restart into (default: "family:<family>", what RunTask sets)' }),
+  restart: z
+    .enum(['always', 'on-failure', 'never'], {
+      error: (issue) => `must be always, on-failure or never (got ${JSON.stringify(issue.input)})`,
+    })
+    .default('on-failure'),
+  backoff: restartBackoff.default({ initial: 10, max: 300, resetAfter: 600 }),
+  crashLoopBudget: crashLoopBudget.default({ restarts: 5, window: 900 }),
+  overrides: overrides.optional(),
+  tags: tags.optional(),
+  ...launchSettings,
+});
+
+const service = z.strictObject({
+  cluster: sharedJobSettings.cluster,
+  service: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,255}$/, { error: 'a service name holds letters, digits, "-" and "_"' })
+    .optional()
+    .meta({ description: 'the ECS service name (default: the key)' }),
+  crashLoop: serviceCrashLoop.default({ stops: 5, window: 600 }),
+  ignore: z
+    .array(category)
+    .default(['scaled-in', 'user-stopped'])
+    .meta({ description: 'stop categories that never count or alert (default: scaled-in, user-stopped)' }),
+});
+
+const notifications = z
+  .strictObject({
+    email: z
+      .array(z.email({ error: 'must be an email address' }))
+      .max(20)
+      .default([]),
+    groupWait: duration('how long a new alert group collects before its first message', { min: 0, max: 3_600 }).default(30),
+    repeatInterval: duration('least time between two messages of one group', { min: 60, max: 7 * 86_400 }).default(4 * 3_600),
+    resolveAfter: duration('quiet time after which a group is resolved', { min: 60, max: 7 * 86_400 }).default(1_800),
+  })
+  .meta({ description: 'Where alerts go and how they are grouped (like Alertmanager)' });
+
+const DEFAULT_NOTIFICATIONS = { email: [], groupWait: 30, repeatInterval: 4 * 3_600, resolveAfter: 1_800 } as const;
 
 const defaults = z.strictObject(sharedJobSettings);
 
@@ -182,6 +312,9 @@ export const automationSchema = z
       .default({ retention: 90 * 86_400 }),
     defaults: defaults.default({}),
     jobs: z.record(name('a job name'), job).default({}),
+    watchedTasks: z.record(name('a watched task name'), watchedTask).default({}),
+    services: z.record(name('a service key'), service).default({}),
+    notifications: notifications.default({ ...DEFAULT_NOTIFICATIONS, email: [] }),
   })
   .superRefine((config, ctx) => {
     if (config.defaults.launchType && config.defaults.capacityProviders) {
@@ -205,6 +338,10 @@ export const automationSchema = z
           message: 'Fargate tasks need a network (subnets, securityGroups): set it on the job or in defaults.network',
         });
       }
+      const jobRetry = spec.retry;
+      if (jobRetry && jobRetry.backoff > jobRetry.maxBackoff) {
+        ctx.addIssue({ code: 'custom', path: at('retry'), message: 'backoff must not exceed maxBackoff' });
+      }
       const retry = merged.launchRetry;
       if (retry && retry.backoff > retry.maxBackoff) {
         ctx.addIssue({ code: 'custom', path: at('launchRetry'), message: 'backoff must not exceed maxBackoff' });
@@ -215,6 +352,41 @@ export const automationSchema = z
           message: `the waits between ${retry.attempts} rounds add up to ${totalBackoffSeconds(retry)}s; keep them within ${MAX_TOTAL_BACKOFF_SECONDS}s so a launch finishes inside one invocation (fewer attempts or a smaller maxBackoff)`,
         });
       }
+    }
+  })
+  .superRefine((config, ctx) => {
+    const d = config.defaults;
+    for (const [taskName, spec] of Object.entries(config.watchedTasks)) {
+      const at = (field: string) => ['watchedTasks', taskName, field];
+      if (!(spec.cluster ?? d.cluster))
+        ctx.addIssue({ code: 'custom', path: at('cluster'), message: 'missing: set it on the task or in defaults.cluster' });
+      if (spec.launchType && spec.capacityProviders) {
+        ctx.addIssue({ code: 'custom', path: at('launchType'), message: 'set either launchType or capacityProviders, not both' });
+      }
+      if (spec.backoff.initial > spec.backoff.max) {
+        ctx.addIssue({ code: 'custom', path: at('backoff'), message: 'initial must not exceed max' });
+      }
+      if (config.jobs[taskName]) {
+        ctx.addIssue({ code: 'custom', path: ['watchedTasks', taskName], message: `a job is named "${taskName}" too; names must differ` });
+      }
+    }
+    const seen = new Map<string, string>();
+    for (const [key, spec] of Object.entries(config.services)) {
+      const cluster = spec.cluster ?? d.cluster;
+      if (!cluster) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', key, 'cluster'],
+          message: 'missing: set it on the service or in defaults.cluster',
+        });
+        continue;
+      }
+      const identity = `${clusterNameOf(cluster)}/${spec.service ?? key}`;
+      const other = seen.get(identity);
+      if (other !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['services', key], message: `services.${other} already watches ${identity}` });
+      }
+      seen.set(identity, key);
     }
   })
   .meta({ title: 'ecs-autopilot automation.yml', description: 'What ecs-autopilot automates in your ECS account' });
@@ -244,29 +416,104 @@ export interface JobSpec {
   maxRuntimeSeconds: number | undefined;
   launchRetry: z.output<typeof launchRetry>;
   schedulerRetry: z.output<typeof schedulerRetry>;
+  retry: RetryPolicy;
   tags: Record<string, string>;
+}
+
+export type RetryRule = {
+  onCategory?: StopCategory[] | undefined;
+  onExitCode?: string | undefined;
+  onReason?: string | undefined;
+  action: 'retry' | 'exit';
+};
+
+export interface RetryPolicy {
+  attempts: number;
+  backoffSeconds: number;
+  maxBackoffSeconds: number;
+  /** The job's evaluateOnExit, or DEFAULT_RETRY_RULES when it has none. */
+  rules: RetryRule[];
+  otherwise: 'retry' | 'exit';
+}
+
+/** What launching a task needs, shared by jobs and watched tasks (runTaskRequest builds from it). */
+export type LaunchSpec = Pick<
+  JobSpec,
+  'cluster' | 'taskDefinition' | 'launch' | 'platformVersion' | 'network' | 'overrides' | 'taskRole' | 'executionRole' | 'tags'
+>;
+
+/** A standalone task (a daemon outside any service) that ecs-autopilot keeps running. */
+export interface WatchedTaskSpec extends LaunchSpec {
+  name: string;
+  description: string | undefined;
+  /** The task group watched and restarted into. */
+  group: string;
+  restart: 'always' | 'on-failure' | 'never';
+  backoff: { initialSeconds: number; maxSeconds: number; resetAfterSeconds: number };
+  crashLoopBudget: { restarts: number; windowSeconds: number };
+}
+
+/** A service whose stopped tasks are watched for patterns (ECS replaces them itself). */
+export interface ServiceWatch {
+  key: string;
+  cluster: string;
+  service: string;
+  crashLoop: { stops: number; windowSeconds: number };
+  ignore: StopCategory[];
+}
+
+export interface Notifications {
+  email: string[];
+  groupWaitSeconds: number;
+  repeatIntervalSeconds: number;
+  resolveAfterSeconds: number;
 }
 
 export interface Automation {
   runHistoryRetentionSeconds: number;
   jobs: Record<string, JobSpec>;
+  watchedTasks: Record<string, WatchedTaskSpec>;
+  services: Record<string, ServiceWatch>;
+  notifications: Notifications;
+}
+
+/** A cluster's name, from its name or ARN (the schema admits both). */
+export function clusterNameOf(cluster: string): string {
+  return CLUSTER_ARN.exec(cluster)?.[4] ?? cluster;
 }
 
 export const DEFAULT_TIME_ZONE = 'UTC';
 
+type ParsedDefaults = ParsedAutomation['defaults'];
+
+function launchOf(spec: Pick<ParsedJob, 'launchType' | 'capacityProviders'>, d: ParsedDefaults): JobSpec['launch'] {
+  return spec.launchType
+    ? { launchType: spec.launchType }
+    : spec.capacityProviders
+      ? { capacityProviders: spec.capacityProviders }
+      : d.launchType
+        ? { launchType: d.launchType }
+        : d.capacityProviders
+          ? { capacityProviders: d.capacityProviders }
+          : { clusterDefault: true };
+}
+
+function retryPolicyOf(spec: ParsedJob['retry']): RetryPolicy {
+  const parsed = spec ?? retry.parse({});
+  return {
+    attempts: parsed.attempts,
+    backoffSeconds: parsed.backoff,
+    maxBackoffSeconds: parsed.maxBackoff,
+    rules: parsed.evaluateOnExit ?? DEFAULT_RETRY_RULES,
+    otherwise: parsed.otherwise,
+  };
+}
+
 export function resolveAutomation(parsed: ParsedAutomation): Automation {
   const jobs: Record<string, JobSpec> = {};
+  const d = parsed.defaults;
   for (const [jobName, spec] of Object.entries(parsed.jobs)) {
-    const d = parsed.defaults;
-    const launch: JobSpec['launch'] = spec.launchType
-      ? { launchType: spec.launchType }
-      : spec.capacityProviders
-        ? { capacityProviders: spec.capacityProviders }
-        : d.launchType
-          ? { launchType: d.launchType }
-          : d.capacityProviders
-            ? { capacityProviders: d.capacityProviders }
-            : { clusterDefault: true };
+    const launch = launchOf(spec, d);
     jobs[jobName] = {
       name: jobName,
       description: spec.description,
@@ -287,8 +534,52 @@ export function resolveAutomation(parsed: ParsedAutomation): Automation {
       maxRuntimeSeconds: spec.maxRuntime,
       launchRetry: spec.launchRetry ?? d.launchRetry ?? launchRetry.parse({}),
       schedulerRetry: spec.schedulerRetry ?? d.schedulerRetry ?? schedulerRetry.parse({}),
+      retry: retryPolicyOf(spec.retry),
       tags: spec.tags ?? {},
     };
   }
-  return { runHistoryRetentionSeconds: parsed.runHistory.retention, jobs };
+  const watchedTasks: Record<string, WatchedTaskSpec> = {};
+  for (const [taskName, spec] of Object.entries(parsed.watchedTasks)) {
+    const family = spec.taskDefinition.split(':')[0] ?? spec.taskDefinition;
+    watchedTasks[taskName] = {
+      name: taskName,
+      description: spec.description,
+      cluster: spec.cluster ?? d.cluster ?? '',
+      taskDefinition: spec.taskDefinition,
+      group: spec.group ?? `family:${family}`,
+      launch: launchOf(spec, d),
+      platformVersion: spec.platformVersion ?? d.platformVersion,
+      network: spec.network ?? d.network,
+      overrides: spec.overrides,
+      taskRole: spec.taskRole ?? d.taskRole,
+      executionRole: spec.executionRole ?? d.executionRole,
+      tags: spec.tags ?? {},
+      restart: spec.restart,
+      backoff: { initialSeconds: spec.backoff.initial, maxSeconds: spec.backoff.max, resetAfterSeconds: spec.backoff.resetAfter },
+      crashLoopBudget: { restarts: spec.crashLoopBudget.restarts, windowSeconds: spec.crashLoopBudget.window },
+    };
+  }
+  const services: Record<string, ServiceWatch> = {};
+  for (const [key, spec] of Object.entries(parsed.services)) {
+    services[key] = {
+      key,
+      cluster: spec.cluster ?? d.cluster ?? '',
+      service: spec.service ?? key,
+      crashLoop: { stops: spec.crashLoop.stops, windowSeconds: spec.crashLoop.window },
+      ignore: spec.ignore,
+    };
+  }
+  const n = parsed.notifications;
+  return {
+    runHistoryRetentionSeconds: parsed.runHistory.retention,
+    jobs,
+    watchedTasks,
+    services,
+    notifications: {
+      email: n.email,
+      groupWaitSeconds: n.groupWait,
+      repeatIntervalSeconds: n.repeatInterval,
+      resolveAfterSeconds: n.resolveAfter,
+    },
+  };
 }

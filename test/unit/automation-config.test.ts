@@ -57,7 +57,13 @@ describe('parseAutomationText', () => {
   });
 
   it('accepts an empty file as an automation without jobs', () => {
-    expect(parseAutomationText('')).toEqual({ runHistoryRetentionSeconds: 90 * 86_400, jobs: {} });
+    expect(parseAutomationText('')).toEqual({
+      runHistoryRetentionSeconds: 90 * 86_400,
+      jobs: {},
+      watchedTasks: {},
+      services: {},
+      notifications: { email: [], groupWaitSeconds: 30, repeatIntervalSeconds: 14_400, resolveAfterSeconds: 1_800 },
+    });
   });
 
   it('prints every problem on its own line with its path', () => {
@@ -292,6 +298,7 @@ describe('resolveAutomation (through validateAutomation)', () => {
       maxRuntimeSeconds: undefined,
       launchRetry: { attempts: 4, backoff: 10, maxBackoff: 120 },
       schedulerRetry: { attempts: 3, maxEventAge: 3_600 },
+      retry: { attempts: 1, backoffSeconds: 60, maxBackoffSeconds: 3_600, rules: [{ onCategory: ['user-stopped', 'timeout'], action: 'exit' }], otherwise: 'retry' },
       tags: {},
     });
   });

@@ -1,0 +1,89 @@
+/**
+ * The bus events about stopped tasks (besides the Job Run events of run-events.ts), with the shape of
+ * their detail. The README's event catalogue lists them; notify renders the ones carrying an alert.
+ */
+import type { StopCategory } from '../stopped-tasks/categories.ts';
+import type { Advice, Classification, TaskStopFacts } from '../stopped-tasks/stop-facts.ts';
+import type { AlertBlock } from './alert.ts';
+
+export const STOPPED_TASK_DETAIL_TYPES = {
+  watchedTaskStopped: 'Watched Task Stopped',
+  watchedTaskRestarted: 'Watched Task Restarted',
+  watchedTaskResumed: 'Watched Task Restarts Resumed',
+  crashLoopDetected: 'Crash Loop Detected',
+  serviceTaskStopped: 'Service Task Stopped',
+} as const;
+
+export interface LogLink {
+  container: string;
+  logGroup: string;
+  logStream: string;
+  url: string;
+}
+
+/** A stopped task as every event about it carries it: the facts, why, and where to look. */
+export interface StoppedTaskSummary extends TaskStopFacts {
+  classification: Classification;
+  advice: Advice;
+  consoleUrl: string;
+  /** Only for containers that log with awslogs. */
+  logs: LogLink[];
+}
+
+export interface WatchedTaskStoppedDetail {
+  watchedTask: string;
+  stop: StoppedTaskSummary;
+  /** What ecs-autopilot does about it. */
+  decision:
+    | { kind: 'restart'; delaySeconds: number; restartAt: string }
+    | { kind: 'restart-now'; reason: string }
+    | { kind: 'no-restart'; reason: string }
+    | { kind: 'paused'; reason: string };
+  alert?: AlertBlock;
+}
+
+export interface WatchedTaskRestartedDetail {
+  watchedTask: string;
+  cluster: string;
+  taskArns: string[];
+  taskDefinition: string;
+  /** The task whose stop (or Spot notice) this restart answers. */
+  replacing: string;
+  restartsInWindow: number;
+}
+
+export interface CrashLoopDetail {
+  subject: { kind: 'watched-task' | 'service'; name: string };
+  cluster: string;
+  stops: number;
+  windowSeconds: number;
+  dominantCategory: StopCategory;
+  categories: Partial<Record<StopCategory, number>>;
+  /** restarts-paused: a watched task's restarts stop until `ecs-autopilot resume`; alert-only: a service. */
+  action: 'restarts-paused' | 'alert-only';
+  lastStop: StoppedTaskSummary;
+  alert: AlertBlock;
+}
+
+export interface WatchedTaskResumedDetail {
+  watchedTask: string;
+  cluster: string;
+  by: 'resume-command' | 'new-task-definition';
+  taskDefinition: string;
+}
+
+export interface ServiceTaskStoppedDetail {
+  service: string;
+  cluster: string;
+  stop: StoppedTaskSummary;
+  /** Whether it counts toward the crash-loop window (ignored categories do not). */
+  counted: boolean;
+  stopsInWindow: number;
+  alert?: AlertBlock;
+}
+
+/** Fields a failed/succeeded Job Run event from on-task-stopped adds to the run record's. */
+export interface JobRunStopDetail {
+  stop: StoppedTaskSummary;
+  retry: { willRetry: true; nextAttempt: number; retryAt: string; because: string } | { willRetry: false; because: string };
+}
