@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { STOP_CATEGORIES, type StopCategory } from '../stopped-tasks/categories.ts';
+import { CLUSTER_ARN, CLUSTER_NAME, clusterNameOf } from './cluster.ts';
 import { parseDuration } from './duration.ts';
 import { parseScheduleExpression, ScheduleExpressionError } from './schedule-expression.ts';
 import { isKnownTimeZone } from './time-zone.ts';
@@ -135,10 +136,6 @@ const tags = z.record(
 const concurrency = z.enum(['allow', 'forbid', 'replace'], {
   error: (issue) => `must be allow, forbid or replace (got ${JSON.stringify(issue.input)})`,
 });
-
-/** ECS takes a cluster's name or its ARN; anything else (a "*" above all) would widen the IAM policies. */
-export const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
-export const CLUSTER_ARN = /^arn:(aws[a-z-]*):ecs:([a-z0-9-]+):(\d{12}):cluster\/([A-Za-z0-9_-]{1,255})$/;
 
 const category = z.enum(STOP_CATEGORIES, {
   error: (issue) => `${JSON.stringify(issue.input)} is not a stop category (${STOP_CATEGORIES.join(', ')})`,
@@ -391,6 +388,8 @@ export const automationSchema = z
   })
   .meta({ title: 'ecs-autopilot automation.yml', description: 'What ecs-autopilot automates in your ECS account' });
 
+export { CLUSTER_ARN, CLUSTER_NAME, clusterNameOf };
+
 export type AutomationInput = z.input<typeof automationSchema>;
 type ParsedAutomation = z.output<typeof automationSchema>;
 type ParsedJob = ParsedAutomation['jobs'][string];
@@ -475,11 +474,6 @@ export interface Automation {
   watchedTasks: Record<string, WatchedTaskSpec>;
   services: Record<string, ServiceWatch>;
   notifications: Notifications;
-}
-
-/** A cluster's name, from its name or ARN (the schema admits both). */
-export function clusterNameOf(cluster: string): string {
-  return CLUSTER_ARN.exec(cluster)?.[4] ?? cluster;
 }
 
 export const DEFAULT_TIME_ZONE = 'UTC';

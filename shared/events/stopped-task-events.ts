@@ -62,6 +62,9 @@ export interface CrashLoopDetail {
   /** restarts-paused: a watched task's restarts stop until `ecs-autopilot resume`; alert-only: a service. */
   action: 'restarts-paused' | 'alert-only';
   lastStop: StoppedTaskSummary;
+  /** restarts-paused: the command that resumes them, and since when they are paused. */
+  resumeWith?: string | undefined;
+  pausedAt?: string | undefined;
   alert: AlertBlock;
 }
 

@@ -1,7 +1,10 @@
 /** The bus event that announces a run's outcome. */
+
+import { clusterNameOf } from '../config/cluster.ts';
 import { formatDuration } from '../config/duration.ts';
+import type { AlertBlock } from '../events/alert.ts';
 import { type AutopilotEvent, JOB_RUN_DETAIL_TYPES } from '../events/bus.ts';
-import type { RunRecord } from './run-record.ts';
+import { isFinalFailure, type RunRecord } from './run-record.ts';
 import type { JobRuntime } from './runtime.ts';
 
 export function runOutcomeEvent(run: RunRecord, now: Date): AutopilotEvent {
@@ -12,9 +15,20 @@ export function runOutcomeEvent(run: RunRecord, now: Date): AutopilotEvent {
     detail: {
       ...detail,
       ...(run.launchedAt && run.endedAt && { runtime: formatDuration((Date.parse(run.endedAt) - Date.parse(run.launchedAt)) / 1000) }),
+      ...(isFinalFailure(run) && { alert: jobRunAlert(run) }),
     },
     resources: run.taskArns,
     time: now,
+  };
+}
+
+/** A final failure reaches a person: grouped per job and category (a launch failure has no stop category). */
+function jobRunAlert(run: RunRecord): AlertBlock {
+  return {
+    cluster: clusterNameOf(run.cluster),
+    subject: { kind: 'job', name: run.job },
+    category: run.status === 'timed-out' ? 'timeout' : (run.category ?? 'launch-failed'),
+    severity: 'critical',
   };
 }
 

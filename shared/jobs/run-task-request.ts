@@ -1,6 +1,6 @@
 /** Builds the RunTask request of one launch try from the job's spec. Pure. */
 import type { RunTaskCommandInput } from '@aws-sdk/client-ecs';
-import type { JobSpec } from '../config/schema.ts';
+import type { JobSpec, LaunchSpec } from '../config/schema.ts';
 import { startedByForJob, TAG } from './ownership.ts';
 
 export interface LaunchTry {
@@ -13,14 +13,11 @@ export interface LaunchTry {
 }
 
 export function runTaskRequest(job: JobSpec, launch: LaunchTry): RunTaskCommandInput {
-  const request: RunTaskCommandInput = {
-    cluster: job.cluster,
-    taskDefinition: job.taskDefinition,
+  return {
+    ...launchParameters(job, launch.providerIndex),
     count: launch.count,
     startedBy: startedByForJob(job.name),
     clientToken: launch.clientToken,
-    propagateTags: 'TASK_DEFINITION',
-    enableECSManagedTags: true,
     tags: [
       ...Object.entries(job.tags).map(([key, value]) => ({ key, value })),
       { key: TAG.job, value: job.name },
@@ -28,10 +25,20 @@ export function runTaskRequest(job: JobSpec, launch: LaunchTry): RunTaskCommandI
       { key: TAG.attempt, value: String(launch.attempt) },
     ],
   };
+}
+
+/** What every launch from a spec carries: where, on what capacity, with which network and overrides. */
+export function launchParameters(job: LaunchSpec, providerIndex: number): RunTaskCommandInput {
+  const request: RunTaskCommandInput = {
+    cluster: job.cluster,
+    taskDefinition: job.taskDefinition,
+    propagateTags: 'TASK_DEFINITION',
+    enableECSManagedTags: true,
+  };
   if ('launchType' in job.launch) request.launchType = job.launch.launchType;
   if ('capacityProviders' in job.launch) {
-    const provider = job.launch.capacityProviders[launch.providerIndex];
-    if (provider === undefined) throw new RangeError(`job ${job.name} has no capacity provider #${launch.providerIndex}`);
+    const provider = job.launch.capacityProviders[providerIndex];
+    if (provider === undefined) throw new RangeError(`${job.taskDefinition} has no capacity provider #${providerIndex}`);
     request.capacityProviderStrategy = [{ capacityProvider: provider, weight: 1 }];
   }
   if (job.platformVersion) request.platformVersion = job.platformVersion;
@@ -62,7 +69,7 @@ export function runTaskRequest(job: JobSpec, launch: LaunchTry): RunTaskCommandI
 }
 
 /** The capacity provider or launch type a try uses, in words for records and messages. */
-export function capacityOfTry(job: JobSpec, providerIndex: number): string {
+export function capacityOfTry(job: LaunchSpec, providerIndex: number): string {
   if ('launchType' in job.launch) return job.launch.launchType;
   if ('capacityProviders' in job.launch) return job.launch.capacityProviders[providerIndex] ?? 'unknown';
   return 'cluster default';
