@@ -7,6 +7,8 @@ import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aw
 import { CreateSecurityGroupCommand, CreateSubnetCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -15,12 +17,19 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { createAwsClients } from '../shared/aws/clients.ts';
-import type { Automation, JobSpec } from '../shared/config/schema.ts';
+import { clusterNameOf } from '../shared/config/cluster.ts';
+import type { Automation, JobSpec, LaunchSpec } from '../shared/config/schema.ts';
 import { EVENT_SOURCE, EventBus } from '../shared/events/bus.ts';
 import type { JobRuntime } from '../shared/jobs/runtime.ts';
 import type { Log } from '../shared/logger.ts';
 import { RunHistory } from '../shared/state/run-history.ts';
+import { ServiceStopWindows } from '../shared/state/service-stop-window.ts';
 import { STATE_TABLE_DEFINITION, STATE_TABLE_TTL_ATTRIBUTE } from '../shared/state/table-definition.ts';
+import { TaskStopClaims } from '../shared/state/task-stop-claims.ts';
+import { WatchStates } from '../shared/state/watch-states.ts';
+import type { StopRuntime } from '../shared/stopped-tasks/runtime.ts';
+import { containerDefinitionsReader } from '../shared/stopped-tasks/task-definitions.ts';
+import type { TimerSetter } from '../shared/timers/timers.ts';
 import { EMULATOR_REGION, type Emulator, requestEc2Ids } from './emulator.ts';
 
 export interface SandboxWorld {
@@ -28,6 +37,11 @@ export interface SandboxWorld {
   tableName: string;
   busName: string;
   eventQueueUrl: string;
+  /** The schedule group timers (one-time schedules) are created in. */
+  scheduleGroup: string;
+  alertTopicArn: string;
+  /** Subscribed to the alert topic: every message notify publishes lands here. */
+  alertQueueUrl: string;
 }
 
 const clientConfig = (endpoint: string) => ({
@@ -45,7 +59,7 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
 }
 
 /** Containers a job's overrides name; a task definition needs each of them. */
-function containerNames(jobs: JobSpec[]): string[] {
+function containerNames(jobs: LaunchSpec[]): string[] {
   const names = new Set(jobs.flatMap((job) => Object.keys(job.overrides?.containers ?? {})));
   return names.size > 0 ? [...names] : ['app'];
 }
@@ -57,7 +71,8 @@ export async function seedSandbox(emulator: Emulator, automation: Automation, na
   const dynamo = new DynamoDBClient(config);
   const events = new EventBridgeClient(config);
   const sqs = new SQSClient(config);
-  const jobs = Object.values(automation.jobs);
+  // Jobs and watched tasks both launch from a spec: their clusters, task definitions and networks are seeded alike.
+  const jobs: LaunchSpec[] = [...Object.values(automation.jobs), ...Object.values(automation.watchedTasks)];
   const tableName = `ecs-autopilot-${names.stage}-state`;
   const busName = `ecs-autopilot-${names.stage}`;
 
@@ -79,7 +94,19 @@ export async function seedSandbox(emulator: Emulator, automation: Automation, na
     new PutTargetsCommand({ Rule: 'capture-all', EventBusName: busName, Targets: [{ Id: 'capture', Arn: Attributes?.QueueArn }] }),
   );
 
-  const byCluster = groupBy(jobs, (job) => job.cluster);
+  const scheduleGroup = `ecs-autopilot-${names.stage}`;
+  await new SchedulerClient(config).send(new CreateScheduleGroupCommand({ Name: scheduleGroup }));
+  const sns = new SNSClient(config);
+  const { TopicArn: alertTopicArn = '' } = await sns.send(new CreateTopicCommand({ Name: `ecs-autopilot-${names.stage}-alerts` }));
+  const alertQueue = await sqs.send(new CreateQueueCommand({ QueueName: `ecs-autopilot-${names.stage}-alerts-capture` }));
+  const alertQueueUrl = alertQueue.QueueUrl ?? '';
+  const alertQueueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: alertQueueUrl, AttributeNames: ['QueueArn'] })))
+    .Attributes?.QueueArn;
+  await sns.send(new SubscribeCommand({ TopicArn: alertTopicArn, Protocol: 'sqs', Endpoint: alertQueueArn }));
+
+  const byCluster = groupBy(jobs, (job) => clusterNameOf(job.cluster));
+  const serviceClusters = Object.values(automation.services).map((service) => clusterNameOf(service.cluster));
+  for (const cluster of serviceClusters) if (!byCluster.has(cluster)) byCluster.set(cluster, []);
   for (const [cluster, clusterJobs] of byCluster) {
     const providers = [...new Set(clusterJobs.flatMap((job) => ('capacityProviders' in job.launch ? job.launch.capacityProviders : [])))];
     await ecs.send(
@@ -90,7 +117,7 @@ export async function seedSandbox(emulator: Emulator, automation: Automation, na
   const byFamily = groupBy(jobs, (job) => job.taskDefinition.split(':')[0] ?? job.taskDefinition);
   for (const [family, familyJobs] of byFamily) {
     const revisions = Math.max(1, ...familyJobs.map((job) => Number(job.taskDefinition.split(':')[1] ?? 1)));
-    const sample = familyJobs[0] as JobSpec;
+    const sample = familyJobs[0] as LaunchSpec;
     for (let revision = 1; revision <= revisions; revision++) {
       await ecs.send(
         new RegisterTaskDefinitionCommand({
@@ -127,7 +154,7 @@ export async function seedSandbox(emulator: Emulator, automation: Automation, na
       await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: `sandbox-${index}`, Description: `stands in for ${id}` }));
     }
   }
-  return { endpoint: emulator.endpoint, tableName, busName, eventQueueUrl: QueueUrl };
+  return { endpoint: emulator.endpoint, tableName, busName, eventQueueUrl: QueueUrl, scheduleGroup, alertTopicArn, alertQueueUrl };
 }
 
 export interface PublishedEvent {
@@ -172,5 +199,32 @@ export function emulatorJobRuntime(
     now: clock.now,
     sleep: clock.sleep,
     leaseSeconds: 120,
+  };
+}
+
+/** A StopRuntime (on-task-stopped) wired to the emulator, with the caller's clock and timers. */
+export function emulatorStopRuntime(
+  world: SandboxWorld,
+  automation: Automation,
+  clock: { now: () => Date },
+  timers: TimerSetter,
+  log: Log,
+): StopRuntime {
+  const clients = createAwsClients({ ...clientConfig(world.endpoint) });
+  return {
+    automation,
+    ecs: clients.ecs,
+    runs: new RunHistory(clients.dynamo, world.tableName, automation.runHistoryRetentionSeconds),
+    claims: new TaskStopClaims(clients.dynamo, world.tableName),
+    watches: new WatchStates(clients.dynamo, world.tableName),
+    serviceStops: new ServiceStopWindows(clients.dynamo, world.tableName),
+    bus: new EventBus(clients.events, world.busName),
+    timers,
+    log,
+    now: clock.now,
+    account: undefined,
+    region: undefined,
+    leaseSeconds: 90,
+    containerDefinitions: containerDefinitionsReader(clients.ecs, log),
   };
 }

@@ -43,9 +43,9 @@ export class TaskStopClaims {
           ExpressionAttributeValues: {
             ':stage': stage,
             ':notice': 'notice',
-            ':stopped': 'stopped',
             ':processing': 'processing',
-            ':done': 'done',
+            // DynamoDB refuses values the expressions do not use.
+            ...(stage === 'stopped' && { ':stopped': 'stopped', ':done': 'done' }),
             ':version': version,
             ':now': now.toISOString(),
             ':lease': new Date(now.getTime() + leaseSeconds * 1000).toISOString(),

@@ -5,12 +5,14 @@
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, type Task } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { EMULATOR_REGION, type Emulator, resetEmulator, startEmulator } from '../../sandbox/emulator.ts';
-import { drainPublishedEvents, emulatorJobRuntime, type SandboxWorld, seedSandbox } from '../../sandbox/seed.ts';
+import { drainPublishedEvents, emulatorJobRuntime, emulatorStopRuntime, type SandboxWorld, seedSandbox } from '../../sandbox/seed.ts';
+import { EmulatorTimers } from '../../sandbox/timers.ts';
 import { VirtualClock } from '../../sandbox/virtual-clock.ts';
 import { validateAutomation } from '../../shared/config/load.ts';
 import type { Automation } from '../../shared/config/schema.ts';
 import type { JobRuntime } from '../../shared/jobs/runtime.ts';
 import type { Log } from '../../shared/logger.ts';
+import type { StopRuntime } from '../../shared/stopped-tasks/runtime.ts';
 
 export const quietLog: Log = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} };
 
@@ -29,6 +31,9 @@ export interface TestWorld {
   automation: Automation;
   clock: TestClock;
   runtime: JobRuntime;
+  /** on-task-stopped's runtime, on the same clock, with timers kept in the emulator. */
+  stopRuntime: StopRuntime;
+  timers: EmulatorTimers;
   ecs: ECSClient;
   events: () => ReturnType<typeof drainPublishedEvents>;
   tasks: (cluster: string, desiredStatus?: 'RUNNING' | 'STOPPED') => Promise<Task[]>;
@@ -53,6 +58,8 @@ export function useEmulatorWorld(config: unknown, start: Date, options: { notSee
     t.world = await seedSandbox(t.emulator, seeded, { stage: 'test' });
     t.clock = new TestClock(start);
     t.runtime = emulatorJobRuntime(t.world, t.automation, t.clock, quietLog);
+    t.timers = new EmulatorTimers(t.world);
+    t.stopRuntime = emulatorStopRuntime(t.world, t.automation, t.clock, t.timers, quietLog);
     t.ecs = new ECSClient({
       endpoint: t.emulator.endpoint,
       region: EMULATOR_REGION,
