@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { createAwsClients } from '../shared/aws/clients.ts';
 import { clusterNameOf } from '../shared/config/cluster.ts';
-import type { Automation, JobSpec, LaunchSpec } from '../shared/config/schema.ts';
+import type { Automation, LaunchSpec } from '../shared/config/schema.ts';
 import { EVENT_SOURCE, EventBus } from '../shared/events/bus.ts';
 import type { JobRuntime } from '../shared/jobs/runtime.ts';
 import type { Log } from '../shared/logger.ts';

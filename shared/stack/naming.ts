@@ -1,12 +1,19 @@
 /** Names shared by serverless.yml and the generated CloudFormation, so references between them resolve. */
 
-/** The two Lambda functions, as serverless.yml names them. */
-export const FUNCTION_NAMES = { runBatchJob: 'run-batch-job', enforceMaxRuntime: 'enforce-max-runtime' } as const;
+/** The Lambda functions, as serverless.yml names them. */
+export const FUNCTION_NAMES = {
+  runBatchJob: 'run-batch-job',
+  enforceMaxRuntime: 'enforce-max-runtime',
+  onTaskStopped: 'on-task-stopped',
+  notify: 'notify',
+} as const;
+
+export type FunctionName = (typeof FUNCTION_NAMES)[keyof typeof FUNCTION_NAMES];
 
 /** The watchdog's schedule sits in the same group as the jobs' schedules, so no job may take its name. */
 export const WATCHDOG_SCHEDULE_NAME = FUNCTION_NAMES.enforceMaxRuntime;
 
-/** Logical ids of the generated resources that serverless.yml refers to (roles, queue, table, bus). */
+/** Logical ids of the generated resources that serverless.yml refers to (roles, queues, table, bus, topic). */
 export const LOGICAL_IDS = {
   stateTable: 'StateTable',
   eventBus: 'EventBus',
@@ -17,6 +24,19 @@ export const LOGICAL_IDS = {
   runBatchJobRole: 'RunBatchJobRole',
   enforceMaxRuntimeRole: 'EnforceMaxRuntimeRole',
   watchdogSchedule: 'EnforceMaxRuntimeSchedule',
+  onTaskStoppedRole: 'OnTaskStoppedRole',
+  onTaskStoppedDeadLetterQueue: 'OnTaskStoppedDeadLetterQueue',
+  notifyRole: 'NotifyRole',
+  notifyDeadLetterQueue: 'NotifyDeadLetterQueue',
+  taskEventsRule: 'TaskEventsRule',
+  taskEventsDeadLetterQueue: 'TaskEventsDeadLetterQueue',
+  taskEventsDeadLetterQueuePolicy: 'TaskEventsDeadLetterQueuePolicy',
+  taskEventsInvokePermission: 'TaskEventsInvokePermission',
+  alertsRule: 'AlertsRule',
+  alertsDeadLetterQueue: 'AlertsDeadLetterQueue',
+  alertsDeadLetterQueuePolicy: 'AlertsDeadLetterQueuePolicy',
+  alertsInvokePermission: 'AlertsInvokePermission',
+  alertTopic: 'AlertTopic',
 } as const;
 
 /** osls's normalisation (lib/plugins/aws/lib/naming.js): "-" → "Dash", "_" → "Underscore", first letter upper-cased. */
@@ -31,5 +51,24 @@ export const lambdaLogicalId = (functionName: string): string => `${normalizedNa
 /** run-batch-job → RunDashbatchDashjobLogGroup, the log group osls creates for the function. */
 export const logGroupLogicalId = (functionName: string): string => `${normalizedName(functionName)}LogGroup`;
 
+/**
+ * ecs-autopilot + prod + notify → ecs-autopilot-prod-notify: osls's default function name (service-stage-key),
+ * which serverless.yml does not override. ARNs are built from it where a GetAtt would close a cycle.
+ */
+export const deployedFunctionName = (names: { service: string; stage: string }, functionName: FunctionName): string =>
+  `${names.service}-${names.stage}-${functionName}`;
+
 /** nightly-report → JobNightlyDashreportSchedule. */
 export const jobScheduleLogicalId = (jobName: string): string => `Job${normalizedName(jobName)}Schedule`;
+
+/**
+ * ops@example.com → AlertEmailOpsexamplecom1a2b3c4dSubscription: derived from the address, not its position,
+ * so reordering the list neither replaces a subscription nor makes its owner confirm it again. The hash
+ * keeps addresses apart that differ only in punctuation (a.b@x.io, ab@x.io).
+ */
+export function alertEmailSubscriptionLogicalId(email: string): string {
+  const readable = email.replace(/[^A-Za-z0-9]/g, '').slice(0, 64);
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < email.length; i++) hash = Math.imul(hash ^ email.charCodeAt(i), 0x01000193) >>> 0;
+  return `AlertEmail${normalizedName(readable)}${hash.toString(16).padStart(8, '0')}Subscription`;
+}

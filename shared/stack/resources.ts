@@ -1,15 +1,26 @@
 /**
  * The CloudFormation that follows from automation.yml: one Scheduler schedule per job, the state table,
- * the event bus, the dead-letter queues, and the least-privilege roles of the two functions, whose ECS
- * and iam:PassRole permissions name exactly the clusters, task definitions and roles the jobs use.
+ * the event bus, the rules that feed on-task-stopped and notify, the alert topic, the dead-letter
+ * queues, and the least-privilege roles of the functions, whose ECS and iam:PassRole permissions name
+ * exactly the clusters, task definitions and roles that the jobs, watched tasks and services use.
  * Pure: serverless.yml gets it through deploy/stack.mjs, the unit tests call it with plain objects.
  */
-import { type Automation, CLUSTER_ARN, CLUSTER_NAME, type JobSpec } from '../config/schema.ts';
+import { type Automation, CLUSTER_ARN, CLUSTER_NAME, type JobSpec, type LaunchSpec } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
+import { EVENT_SOURCE } from '../events/bus.ts';
 import { schedulerInputTemplate } from '../jobs/firing-event.ts';
-import { DEADLINE_INDEX } from '../state/run-history.ts';
 import { STATE_TABLE_DEFINITION, STATE_TABLE_TTL_ATTRIBUTE } from '../state/table-definition.ts';
-import { FUNCTION_NAMES, jobScheduleLogicalId, LOGICAL_IDS, lambdaLogicalId, logGroupLogicalId, WATCHDOG_SCHEDULE_NAME } from './naming.ts';
+import {
+  alertEmailSubscriptionLogicalId,
+  deployedFunctionName,
+  FUNCTION_NAMES,
+  type FunctionName,
+  jobScheduleLogicalId,
+  LOGICAL_IDS,
+  lambdaLogicalId,
+  logGroupLogicalId,
+  WATCHDOG_SCHEDULE_NAME,
+} from './naming.ts';
 
 export type CfnString = string | { Ref: string } | { 'Fn::GetAtt': [string, string] } | { 'Fn::Sub': string };
 
@@ -40,7 +51,23 @@ export interface StackNames {
 
 const FOURTEEN_DAYS = 14 * 86_400;
 
+/** The stopped-task event a restart or a job's exit depends on: the ECS event that reports it. */
+export const TASK_STATE_CHANGE = { source: 'aws.ecs', detailType: 'ECS Task State Change' } as const;
+
+/** The stop codes of a capacity reclaim notice (Fargate Spot, EC2 termination), sent while the task still runs. */
+export const RECLAIM_NOTICE_STOP_CODES = ['SpotInterruption', 'TerminationNotice'] as const;
+
+/**
+ * EventBridge's retry of a rule target it could not deliver to (Lambda throttling, the function missing
+ * or being updated): its maximum, 185 attempts over 24 h. Both functions decide from the event's own
+ * time, so a late stop still restarts a watched task and a late alert still reports what is (or was)
+ * wrong; only what is still undeliverable after that is parked in the rule's dead-letter queue.
+ * A function's own failures are retried by Lambda (serverless.yml), not by this policy.
+ */
+const RULE_TARGET_RETRY = { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 } as const;
+
 const sub = (template: string): CfnString => ({ 'Fn::Sub': template });
+const ref = (logicalId: string): CfnString => ({ Ref: logicalId });
 const getAtt = (logicalId: string, attribute: string): CfnString => ({ 'Fn::GetAtt': [logicalId, attribute] });
 /** An ARN in the stack's own partition, region and account. */
 const ownArn = (service: string, resource: string): CfnString =>
@@ -48,20 +75,53 @@ const ownArn = (service: string, resource: string): CfnString =>
 
 export function stackResources(automation: Automation, names: StackNames): StackResources {
   const jobs = Object.values(automation.jobs);
+  const watchedTasks = Object.values(automation.watchedTasks);
   const problems = namingProblems(jobs);
   if (problems.length > 0) throw new ConfigError(problems);
-  const clusters = distinct(jobs.map((job) => clusterOf(job.cluster)));
 
   const prefix = `${names.service}-${names.stage}`;
-  const runBatchJobArn = getAtt(lambdaLogicalId(FUNCTION_NAMES.runBatchJob), 'Arn');
-  const enforceMaxRuntimeArn = getAtt(lambdaLogicalId(FUNCTION_NAMES.enforceMaxRuntime), 'Arn');
-  const scheduleTarget = (arn: CfnString) => ({
-    Arn: arn,
-    RoleArn: getAtt(LOGICAL_IDS.schedulerRole, 'Arn'),
-    DeadLetterConfig: { Arn: getAtt(LOGICAL_IDS.scheduleDeadLetterQueue, 'Arn') },
-  });
+  const scope: StackScope = {
+    prefix,
+    // Built from the name osls gives each function rather than GetAtt: every function's environment
+    // names the SchedulerRole (TIMER_ROLE_ARN) and the functions' ARNs, so a GetAtt in the role's policy
+    // or in an environment would make a function depend on itself.
+    functionArn: (functionName) => ownArn('lambda', `function:${deployedFunctionName(names, functionName)}`),
+    jobClusters: clustersOf(jobs),
+    watchedTaskClusters: clustersOf(watchedTasks),
+    allClusters: clustersOf([...jobs, ...watchedTasks, ...Object.values(automation.services)]),
+  };
 
-  const Resources: Record<string, CfnResource> = {
+  return {
+    Resources: {
+      ...stores(prefix),
+      [LOGICAL_IDS.schedulerRole]: schedulerRole(scope),
+      [LOGICAL_IDS.runBatchJobRole]: lambdaRole(FUNCTION_NAMES.runBatchJob, runBatchJobStatements(jobs, scope)),
+      [LOGICAL_IDS.enforceMaxRuntimeRole]: lambdaRole(FUNCTION_NAMES.enforceMaxRuntime, enforceMaxRuntimeStatements(scope)),
+      [LOGICAL_IDS.onTaskStoppedRole]: lambdaRole(FUNCTION_NAMES.onTaskStopped, onTaskStoppedStatements(watchedTasks, scope)),
+      [LOGICAL_IDS.notifyRole]: lambdaRole(FUNCTION_NAMES.notify, notifyStatements(scope)),
+      [LOGICAL_IDS.watchdogSchedule]: watchdogSchedule(),
+      ...jobSchedules(jobs),
+      ...taskEventResources(scope),
+      ...alertResources(prefix, automation.notifications.email),
+    },
+    Outputs: outputs({ withTaskEvents: scope.allClusters.length > 0 }),
+  };
+}
+
+interface StackScope {
+  prefix: string;
+  functionArn: (functionName: FunctionName) => CfnString;
+  /** Where jobs run: run-batch-job launches there, enforce-max-runtime stops there. */
+  jobClusters: ClusterScope[];
+  /** Where watched tasks run: on-task-stopped restarts them there. */
+  watchedTaskClusters: ClusterScope[];
+  /** Every cluster the config names: their task events reach on-task-stopped. */
+  allClusters: ClusterScope[];
+}
+
+/** The state table, the bus, the schedule group and the dead-letter queues of the functions and schedules. */
+function stores(prefix: string): Record<string, CfnResource> {
+  return {
     [LOGICAL_IDS.stateTable]: {
       Type: 'AWS::DynamoDB::Table',
       // Run history outlives the stack: removing or replacing the stack must not delete it.
@@ -75,76 +135,145 @@ export function stackResources(automation: Automation, names: StackNames): Stack
       },
     },
     [LOGICAL_IDS.eventBus]: { Type: 'AWS::Events::EventBus', Properties: { Name: prefix } },
+    // The jobs' schedules, the watchdog, and the one-time timers the functions set (TIMER_GROUP_NAME).
     [LOGICAL_IDS.scheduleGroup]: { Type: 'AWS::Scheduler::ScheduleGroup', Properties: { Name: prefix } },
-    // Firings Scheduler could not deliver to the function (throttled, function missing, role broken).
+    // Firings and timers Scheduler could not deliver to a function (throttled, function missing, role broken).
     [LOGICAL_IDS.scheduleDeadLetterQueue]: deadLetterQueue(`${prefix}-schedule-dlq`),
-    // Firings run-batch-job itself failed on, once Lambda's asynchronous retries are spent.
+    // Invocations a function itself failed on, once Lambda's asynchronous retries are spent.
     [LOGICAL_IDS.runBatchJobDeadLetterQueue]: deadLetterQueue(`${prefix}-run-batch-job-dlq`),
-    [LOGICAL_IDS.schedulerRole]: {
-      Type: 'AWS::IAM::Role',
-      Properties: {
-        Description: `EventBridge Scheduler invokes the ${prefix} functions`,
-        AssumeRolePolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { Service: 'scheduler.amazonaws.com' },
-              Action: 'sts:AssumeRole',
-              // Confused-deputy guard: only schedules of this stack's group may use the role.
-              Condition: {
-                StringEquals: {
-                  'aws:SourceAccount': { Ref: 'AWS::AccountId' },
-                  'aws:SourceArn': getAtt(LOGICAL_IDS.scheduleGroup, 'Arn'),
-                },
+    [LOGICAL_IDS.onTaskStoppedDeadLetterQueue]: deadLetterQueue(`${prefix}-on-task-stopped-dlq`),
+    [LOGICAL_IDS.notifyDeadLetterQueue]: deadLetterQueue(`${prefix}-notify-dlq`),
+  };
+}
+
+/** The role Scheduler assumes for the schedules and timers: invoke the functions, dead-letter what fails. */
+function schedulerRole(scope: StackScope): CfnResource {
+  const invocable = [FUNCTION_NAMES.runBatchJob, FUNCTION_NAMES.enforceMaxRuntime, FUNCTION_NAMES.onTaskStopped, FUNCTION_NAMES.notify];
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      Description: `EventBridge Scheduler invokes the ${scope.prefix} functions`,
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+            // Confused-deputy guard: only schedules of this stack's group may use the role.
+            Condition: {
+              StringEquals: {
+                'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+                'aws:SourceArn': getAtt(LOGICAL_IDS.scheduleGroup, 'Arn'),
               },
             },
-          ],
-        },
-        Policies: [
-          policy('invoke-functions', [
-            statement('InvokeScheduledFunctions', ['lambda:InvokeFunction'], [runBatchJobArn, enforceMaxRuntimeArn]),
-            statement('DeadLetterUndeliveredFirings', ['sqs:SendMessage'], [getAtt(LOGICAL_IDS.scheduleDeadLetterQueue, 'Arn')]),
-          ]),
+          },
         ],
       },
+      Policies: [
+        policy('invoke-functions', [
+          statement('InvokeScheduledFunctions', ['lambda:InvokeFunction'], invocable.map(scope.functionArn)),
+          statement('DeadLetterUndeliveredFirings', ['sqs:SendMessage'], [getAtt(LOGICAL_IDS.scheduleDeadLetterQueue, 'Arn')]),
+        ]),
+      ],
     },
-    [LOGICAL_IDS.runBatchJobRole]: lambdaRole(FUNCTION_NAMES.runBatchJob, [
-      ...launchStatements(jobs, clusters),
-      ...runHistoryStatements(),
-      statement('PublishDecisions', ['events:PutEvents'], [getAtt(LOGICAL_IDS.eventBus, 'Arn')]),
-      statement('DeadLetterFailedFirings', ['sqs:SendMessage'], [getAtt(LOGICAL_IDS.runBatchJobDeadLetterQueue, 'Arn')]),
-    ]),
-    [LOGICAL_IDS.enforceMaxRuntimeRole]: lambdaRole(FUNCTION_NAMES.enforceMaxRuntime, [
-      ...(clusters.length > 0
-        ? [
-            statement(
-              'InspectAndStopJobTasks',
-              ['ecs:DescribeTasks', 'ecs:StopTask'],
-              clusters.map((c) => c.tasks),
-            ),
-          ]
-        : []),
-      ...runHistoryStatements(),
-      statement('PublishDecisions', ['events:PutEvents'], [getAtt(LOGICAL_IDS.eventBus, 'Arn')]),
-    ]),
-    [LOGICAL_IDS.watchdogSchedule]: {
-      Type: 'AWS::Scheduler::Schedule',
-      Properties: {
-        Name: WATCHDOG_SCHEDULE_NAME,
-        GroupName: { Ref: LOGICAL_IDS.scheduleGroup },
-        Description: 'Stops job runs that are past their maxRuntime',
-        ScheduleExpression: 'rate(1 minute)',
-        State: 'ENABLED',
-        FlexibleTimeWindow: { Mode: 'OFF' },
-        // A late tick is worthless: the next one comes within a minute.
-        Target: { ...scheduleTarget(enforceMaxRuntimeArn), RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } },
+  };
+}
+
+function runBatchJobStatements(jobs: JobSpec[], scope: StackScope): PolicyStatement[] {
+  const clusters = scope.jobClusters;
+  return [
+    ...(clusters.length > 0
+      ? [
+          runTaskStatement('LaunchConfiguredTaskDefinitions', jobs, clusters),
+          tagTasksAtLaunchStatement(clusters),
+          inspectAndStopStatement('InspectAndStopJobTasks', clusters),
+          listTasksStatement('ListJobTasks', clusters),
+          ...passTaskRolesStatements('PassJobTaskRoles', jobs),
+        ]
+      : []),
+    ...runHistoryStatements(),
+    publishStatement(),
+    statement('DeadLetterFailedFirings', ['sqs:SendMessage'], [getAtt(LOGICAL_IDS.runBatchJobDeadLetterQueue, 'Arn')]),
+  ];
+}
+
+function enforceMaxRuntimeStatements(scope: StackScope): PolicyStatement[] {
+  return [
+    ...(scope.jobClusters.length > 0 ? [inspectAndStopStatement('InspectAndStopJobTasks', scope.jobClusters)] : []),
+    ...runHistoryStatements(),
+    publishStatement(),
+  ];
+}
+
+/**
+ * on-task-stopped records job exits, restarts watched tasks (at once or by a timer), counts stops for
+ * crash loops and publishes its decisions; reading a stopped task's definition gives the log links.
+ */
+function onTaskStoppedStatements(watchedTasks: LaunchSpec[], scope: StackScope): PolicyStatement[] {
+  const restarts =
+    scope.watchedTaskClusters.length > 0
+      ? [
+          runTaskStatement('RestartWatchedTaskDefinitions', watchedTasks, scope.watchedTaskClusters),
+          tagTasksAtLaunchStatement(scope.watchedTaskClusters),
+          ...passTaskRolesStatements('PassWatchedTaskRoles', watchedTasks),
+        ]
+      : [];
+  const inspection =
+    scope.allClusters.length > 0
+      ? [
+          inspectAndStopStatement('InspectAndStopConfiguredTasks', scope.allClusters),
+          listTasksStatement('ListConfiguredTasks', scope.allClusters),
+          describeTaskDefinitionsStatement(),
+        ]
+      : [];
+  return [
+    stateStatement(
+      'ReadAndWriteState',
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+      { withIndexes: true },
+    ),
+    publishStatement(),
+    ...restarts,
+    ...inspection,
+    ...timerStatements(scope.prefix),
+    statement('DeadLetterFailedEvents', ['sqs:SendMessage'], [getAtt(LOGICAL_IDS.onTaskStoppedDeadLetterQueue, 'Arn')]),
+  ];
+}
+
+/** notify keeps alert groups in the state table, publishes to the alert topic only, and waits with timers. */
+function notifyStatements(scope: StackScope): PolicyStatement[] {
+  return [
+    stateStatement('ReadAndWriteAlertGroups', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], { withIndexes: false }),
+    statement('PublishAlerts', ['sns:Publish'], [ref(LOGICAL_IDS.alertTopic)]),
+    ...timerStatements(scope.prefix),
+    statement('DeadLetterFailedAlerts', ['sqs:SendMessage'], [getAtt(LOGICAL_IDS.notifyDeadLetterQueue, 'Arn')]),
+  ];
+}
+
+function watchdogSchedule(): CfnResource {
+  return {
+    Type: 'AWS::Scheduler::Schedule',
+    Properties: {
+      Name: WATCHDOG_SCHEDULE_NAME,
+      GroupName: { Ref: LOGICAL_IDS.scheduleGroup },
+      Description: 'Stops job runs that are past their maxRuntime',
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      // A late tick is worthless: the next one comes within a minute.
+      Target: {
+        ...scheduleTarget(lambdaLogicalId(FUNCTION_NAMES.enforceMaxRuntime)),
+        RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
       },
     },
   };
+}
 
+function jobSchedules(jobs: JobSpec[]): Record<string, CfnResource> {
+  const schedules: Record<string, CfnResource> = {};
   for (const job of jobs) {
-    Resources[jobScheduleLogicalId(job.name)] = {
+    schedules[jobScheduleLogicalId(job.name)] = {
       Type: 'AWS::Scheduler::Schedule',
       Properties: {
         Name: job.name,
@@ -155,7 +284,7 @@ export function stackResources(automation: Automation, names: StackNames): Stack
         State: job.suspended ? 'DISABLED' : 'ENABLED',
         FlexibleTimeWindow: { Mode: 'OFF' },
         Target: {
-          ...scheduleTarget(runBatchJobArn),
+          ...scheduleTarget(lambdaLogicalId(FUNCTION_NAMES.runBatchJob)),
           Input: schedulerInputTemplate(job.name),
           RetryPolicy: {
             MaximumRetryAttempts: job.schedulerRetry.attempts,
@@ -165,27 +294,193 @@ export function stackResources(automation: Automation, names: StackNames): Stack
       },
     };
   }
+  return schedules;
+}
 
+/** A schedule's target: GetAtt is safe here, since nothing the functions depend on refers to a schedule. */
+function scheduleTarget(functionLogicalId: string) {
   return {
-    Resources,
-    Outputs: {
-      StateTableName: { Description: 'DynamoDB table holding run history and locks', Value: { Ref: LOGICAL_IDS.stateTable } },
-      EventBusName: { Description: 'Bus every ecs-autopilot decision is published on', Value: getAtt(LOGICAL_IDS.eventBus, 'Name') },
-      EventBusArn: { Description: 'ARN of that bus, for rules in other stacks', Value: getAtt(LOGICAL_IDS.eventBus, 'Arn') },
-      ScheduleDeadLetterQueueUrl: {
-        Description: 'Firings EventBridge Scheduler could not deliver',
-        Value: { Ref: LOGICAL_IDS.scheduleDeadLetterQueue },
+    Arn: getAtt(functionLogicalId, 'Arn'),
+    RoleArn: getAtt(LOGICAL_IDS.schedulerRole, 'Arn'),
+    DeadLetterConfig: { Arn: getAtt(LOGICAL_IDS.scheduleDeadLetterQueue, 'Arn') },
+  };
+}
+
+/**
+ * The ECS task events of the configured clusters, on the default bus (where AWS services publish), to
+ * on-task-stopped. Filtered in the rule, so the function is invoked only for what it acts on: a task
+ * that stopped, or a capacity reclaim notice (Fargate Spot's two-minute warning: still RUNNING, desired
+ * STOPPED), which lets a watched task's replacement start before the old one is gone. No clusters, no rule.
+ */
+function taskEventResources(scope: StackScope): Record<string, CfnResource> {
+  if (scope.allClusters.length === 0) return {};
+  return ruleInvokingFunction({
+    ruleId: LOGICAL_IDS.taskEventsRule,
+    queueId: LOGICAL_IDS.taskEventsDeadLetterQueue,
+    queuePolicyId: LOGICAL_IDS.taskEventsDeadLetterQueuePolicy,
+    permissionId: LOGICAL_IDS.taskEventsInvokePermission,
+    functionName: FUNCTION_NAMES.onTaskStopped,
+    rule: {
+      Name: `${scope.prefix}-task-events`,
+      Description: 'Stopped tasks and capacity reclaim notices of the clusters in automation.yml',
+      EventPattern: taskEventPattern(scope.allClusters),
+    },
+    queueName: `${scope.prefix}-task-events-dlq`,
+  });
+}
+
+/** The ECS Task State Change events on-task-stopped acts on, in the given clusters (`$or`: either shape). */
+export function taskEventPattern(clusters: ClusterScope[]) {
+  return {
+    source: [TASK_STATE_CHANGE.source],
+    'detail-type': [TASK_STATE_CHANGE.detailType],
+    detail: {
+      clusterArn: clusters.map((c) => c.arn),
+      $or: [{ lastStatus: ['STOPPED'] }, { lastStatus: ['RUNNING'], desiredStatus: ['STOPPED'], stopCode: [...RECLAIM_NOTICE_STOP_CODES] }],
+    },
+  };
+}
+
+/**
+ * Alerts: the events on our bus that carry detail.alert (shared/events/alert.ts) go to notify, which
+ * publishes to the alert topic: one email subscription per notifications.email entry, and the topic's
+ * ARN as an output, for AWS Chatbot or any other subscriber.
+ */
+function alertResources(prefix: string, emails: string[]): Record<string, CfnResource> {
+  const resources: Record<string, CfnResource> = {
+    ...ruleInvokingFunction({
+      ruleId: LOGICAL_IDS.alertsRule,
+      queueId: LOGICAL_IDS.alertsDeadLetterQueue,
+      queuePolicyId: LOGICAL_IDS.alertsDeadLetterQueuePolicy,
+      permissionId: LOGICAL_IDS.alertsInvokePermission,
+      functionName: FUNCTION_NAMES.notify,
+      rule: {
+        Name: `${prefix}-alerts`,
+        Description: 'ecs-autopilot events that should reach a person (they carry detail.alert)',
+        EventBusName: getAtt(LOGICAL_IDS.eventBus, 'Name'),
+        EventPattern: ALERT_EVENT_PATTERN,
       },
-      RunBatchJobDeadLetterQueueUrl: {
-        Description: 'Firings run-batch-job failed on after its retries',
-        Value: { Ref: LOGICAL_IDS.runBatchJobDeadLetterQueue },
+      queueName: `${prefix}-alerts-dlq`,
+    }),
+    [LOGICAL_IDS.alertTopic]: {
+      Type: 'AWS::SNS::Topic',
+      // Not encrypted at rest, deliberately: alerts carry task names, stop reasons and console links, no
+      // secrets, and SNS encrypts in transit anyway. The only key without a key policy of our own is the
+      // AWS-managed alias/aws/sns, whose policy cannot be extended: CloudWatch alarms or EventBridge
+      // rules that operators point at this topic could then not publish, and notify would need
+      // kms:GenerateDataKey and kms:Decrypt on it.
+      Properties: { TopicName: `${prefix}-alerts`, DisplayName: prefix },
+    },
+  };
+  for (const email of [...new Set(emails)]) {
+    resources[alertEmailSubscriptionLogicalId(email)] = {
+      Type: 'AWS::SNS::Subscription',
+      // Each address receives a confirmation mail from SNS first; alerts flow once it is confirmed.
+      Properties: { TopicArn: ref(LOGICAL_IDS.alertTopic), Protocol: 'email', Endpoint: email },
+    };
+  }
+  return resources;
+}
+
+/** On our bus, every event that has an alert: `exists` matches a leaf, so it tests alert.cluster. */
+export const ALERT_EVENT_PATTERN = { source: [EVENT_SOURCE], detail: { alert: { cluster: [{ exists: true }] } } } as const;
+
+interface RuleToFunction {
+  ruleId: string;
+  queueId: string;
+  queuePolicyId: string;
+  permissionId: string;
+  functionName: FunctionName;
+  /** The rule's own properties: Name, Description, EventPattern, EventBusName (default bus if absent). */
+  rule: Record<string, unknown>;
+  queueName: string;
+}
+
+/**
+ * An EventBridge rule with one target, a function: retried per RULE_TARGET_RETRY, then dead-lettered
+ * into its own queue, which only this rule may write to; and the function's resource policy, which
+ * lets only this rule invoke it.
+ */
+function ruleInvokingFunction(spec: RuleToFunction): Record<string, CfnResource> {
+  const functionArn = getAtt(lambdaLogicalId(spec.functionName), 'Arn');
+  const fromThisRule = { ArnEquals: { 'aws:SourceArn': getAtt(spec.ruleId, 'Arn') } };
+  return {
+    [spec.ruleId]: {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        ...spec.rule,
+        State: 'ENABLED',
+        Targets: [
+          {
+            Id: spec.functionName,
+            Arn: functionArn,
+            RetryPolicy: { ...RULE_TARGET_RETRY },
+            DeadLetterConfig: { Arn: getAtt(spec.queueId, 'Arn') },
+          },
+        ],
+      },
+    },
+    [spec.queueId]: deadLetterQueue(spec.queueName),
+    [spec.queuePolicyId]: {
+      Type: 'AWS::SQS::QueuePolicy',
+      Properties: {
+        Queues: [ref(spec.queueId)],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'DeadLettersOfTheRule',
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Resource: getAtt(spec.queueId, 'Arn'),
+              Condition: fromThisRule,
+            },
+          ],
+        },
+      },
+    },
+    [spec.permissionId]: {
+      Type: 'AWS::Lambda::Permission',
+      Properties: {
+        FunctionName: functionArn,
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        SourceArn: getAtt(spec.ruleId, 'Arn'),
       },
     },
   };
 }
 
-interface ClusterScope {
-  /** For the ecs:cluster condition key. */
+function outputs({ withTaskEvents }: { withTaskEvents: boolean }): StackResources['Outputs'] {
+  const queueUrl = (description: string, logicalId: string) => ({ Description: description, Value: ref(logicalId) });
+  return {
+    StateTableName: { Description: 'DynamoDB table holding run history and locks', Value: ref(LOGICAL_IDS.stateTable) },
+    EventBusName: { Description: 'Bus every ecs-autopilot decision is published on', Value: getAtt(LOGICAL_IDS.eventBus, 'Name') },
+    EventBusArn: { Description: 'ARN of that bus, for rules in other stacks', Value: getAtt(LOGICAL_IDS.eventBus, 'Arn') },
+    AlertTopicArn: {
+      Description: 'SNS topic alerts are published to: subscribe AWS Chatbot (Slack, Teams) or anything else to it',
+      Value: ref(LOGICAL_IDS.alertTopic),
+    },
+    ScheduleDeadLetterQueueUrl: queueUrl('Firings and timers EventBridge Scheduler could not deliver', LOGICAL_IDS.scheduleDeadLetterQueue),
+    RunBatchJobDeadLetterQueueUrl: queueUrl('Firings run-batch-job failed on after its retries', LOGICAL_IDS.runBatchJobDeadLetterQueue),
+    OnTaskStoppedDeadLetterQueueUrl: queueUrl(
+      'Task events on-task-stopped failed on after its retries',
+      LOGICAL_IDS.onTaskStoppedDeadLetterQueue,
+    ),
+    NotifyDeadLetterQueueUrl: queueUrl('Alerts notify failed on after its retries', LOGICAL_IDS.notifyDeadLetterQueue),
+    AlertsDeadLetterQueueUrl: queueUrl('Alert events EventBridge could not deliver to notify', LOGICAL_IDS.alertsDeadLetterQueue),
+    ...(withTaskEvents && {
+      TaskEventsDeadLetterQueueUrl: queueUrl(
+        'Task events EventBridge could not deliver to on-task-stopped',
+        LOGICAL_IDS.taskEventsDeadLetterQueue,
+      ),
+    }),
+  };
+}
+
+export interface ClusterScope {
+  /** For the ecs:cluster condition key and the rule's detail.clusterArn. */
   arn: CfnString;
   /** The cluster's tasks: arn:…:task/<cluster name>/*. */
   tasks: CfnString;
@@ -200,59 +495,95 @@ function clusterOf(cluster: string): ClusterScope {
   return { arn: cluster, tasks: `arn:${partition}:ecs:${region}:${account}:task/${name}/*` };
 }
 
-/** RunTask, tagging at launch, reading and stopping the jobs' tasks, and passing the jobs' roles. */
-function launchStatements(jobs: JobSpec[], clusters: ClusterScope[]): PolicyStatement[] {
-  if (clusters.length === 0) return [];
-  const inConfiguredClusters = { ArnEquals: { 'ecs:cluster': clusters.map((c) => c.arn) } };
+const clustersOf = (specs: { cluster: string }[]): ClusterScope[] => distinct(specs.map((spec) => clusterOf(spec.cluster)));
+
+const inClusters = (clusters: ClusterScope[]) => ({ ArnEquals: { 'ecs:cluster': clusters.map((c) => c.arn) } });
+
+/** RunTask of exactly these task definitions, in these clusters. */
+function runTaskStatement(sid: string, specs: LaunchSpec[], clusters: ClusterScope[]): PolicyStatement {
   // family:revision pins one revision; a bare family launches its latest ACTIVE revision, any number.
   const taskDefinitions = distinct(
-    jobs.map((job) =>
-      ownArn('ecs', `task-definition/${job.taskDefinition.includes(':') ? job.taskDefinition : `${job.taskDefinition}:*`}`),
+    specs.map((spec) =>
+      ownArn('ecs', `task-definition/${spec.taskDefinition.includes(':') ? spec.taskDefinition : `${spec.taskDefinition}:*`}`),
     ),
   );
-  const roles = [...new Set(jobs.flatMap((job) => [job.taskRole, job.executionRole].filter((role) => role !== undefined)))].sort();
-  return [
-    { ...statement('LaunchConfiguredTaskDefinitions', ['ecs:RunTask'], taskDefinitions), Condition: inConfiguredClusters },
-    // RunTask passes tags (job, scheduled time, attempt), which needs TagResource on the new tasks.
-    {
-      ...statement(
-        'TagTasksAtLaunch',
-        ['ecs:TagResource'],
-        clusters.map((c) => c.tasks),
-      ),
-      Condition: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
-    },
-    statement(
-      'InspectAndStopJobTasks',
-      ['ecs:DescribeTasks', 'ecs:StopTask'],
+  return { ...statement(sid, ['ecs:RunTask'], taskDefinitions), Condition: inClusters(clusters) };
+}
+
+/** RunTask passes tags (job, scheduled time, attempt; watched task), which needs TagResource on the new tasks. */
+function tagTasksAtLaunchStatement(clusters: ClusterScope[]): PolicyStatement {
+  return {
+    ...statement(
+      'TagTasksAtLaunch',
+      ['ecs:TagResource'],
       clusters.map((c) => c.tasks),
     ),
-    // The Service Authorization Reference ("Actions, resources, and condition keys for Amazon Elastic
-    // Container Service") gives ListTasks one resource type, container-instance, and the ecs:cluster
-    // condition key. Listing a cluster's tasks by startedBy names no container instance (Fargate tasks
-    // have none), so IAM checks that call against "*" and a container-instance ARN would deny it. Hence
-    // "*", narrowed to the configured clusters by ecs:cluster (the shape aws-cdk uses, aws/aws-cdk#3199).
-    { ...statement('ListJobTasks', ['ecs:ListTasks'], ['*']), Condition: inConfiguredClusters },
-    ...(roles.length > 0
-      ? [
-          {
-            ...statement('PassJobTaskRoles', ['iam:PassRole'], roles),
-            Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-          },
-        ]
-      : []),
+    Condition: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
+  };
+}
+
+function inspectAndStopStatement(sid: string, clusters: ClusterScope[]): PolicyStatement {
+  return statement(
+    sid,
+    ['ecs:DescribeTasks', 'ecs:StopTask'],
+    clusters.map((c) => c.tasks),
+  );
+}
+
+/**
+ * The Service Authorization Reference ("Actions, resources, and condition keys for Amazon Elastic
+ * Container Service") gives ListTasks one resource type, container-instance, and the ecs:cluster
+ * condition key. Listing a cluster's tasks by startedBy or family names no container instance (Fargate
+ * tasks have none), so IAM checks that call against "*" and a container-instance ARN would deny it.
+ * Hence "*", narrowed to the clusters by ecs:cluster (the shape aws-cdk uses, aws/aws-cdk#3199).
+ */
+function listTasksStatement(sid: string, clusters: ClusterScope[]): PolicyStatement {
+  return { ...statement(sid, ['ecs:ListTasks'], ['*']), Condition: inClusters(clusters) };
+}
+
+/**
+ * The Service Authorization Reference lists no resource type for DescribeTaskDefinition (it supports no
+ * resource-level permissions) and no condition key that would narrow it, so "*" is the only grant that
+ * works. It reads task definitions, which hold no secret values (those resolve at task start).
+ */
+function describeTaskDefinitionsStatement(): PolicyStatement {
+  return statement('DescribeTaskDefinitions', ['ecs:DescribeTaskDefinition'], ['*']);
+}
+
+/** Passing the tasks' own roles, only to ECS tasks; no statement when no spec names a role. */
+function passTaskRolesStatements(sid: string, specs: LaunchSpec[]): PolicyStatement[] {
+  const roles = [...new Set(specs.flatMap((spec) => [spec.taskRole, spec.executionRole].filter((role) => role !== undefined)))].sort();
+  if (roles.length === 0) return [];
+  return [
+    { ...statement(sid, ['iam:PassRole'], roles), Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } },
+  ];
+}
+
+/** Setting timers (shared/timers): one-time schedules in the stack's group, run by the SchedulerRole. */
+function timerStatements(prefix: string): PolicyStatement[] {
+  return [
+    // The group is named like the stack's prefix (stores()), so its schedules' ARNs are known here.
+    statement('SetTimers', ['scheduler:CreateSchedule'], [ownArn('scheduler', `schedule/${prefix}/*`)]),
+    {
+      ...statement('PassSchedulerRoleToTimers', ['iam:PassRole'], [getAtt(LOGICAL_IDS.schedulerRole, 'Arn')]),
+      Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    },
   ];
 }
 
 function runHistoryStatements(): PolicyStatement[] {
-  return [
-    statement(
-      'ReadAndWriteRunHistory',
-      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
-      [getAtt(LOGICAL_IDS.stateTable, 'Arn'), sub(`\${${LOGICAL_IDS.stateTable}.Arn}/index/${DEADLINE_INDEX.name}`)],
-    ),
-  ];
+  return [stateStatement('ReadAndWriteRunHistory', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'], { withIndexes: true })];
 }
+
+/** `actions` on the state table, and on its indexes when the function queries them. */
+function stateStatement(sid: string, actions: string[], { withIndexes }: { withIndexes: boolean }): PolicyStatement {
+  const indexes = withIndexes
+    ? STATE_TABLE_DEFINITION.GlobalSecondaryIndexes.map((index) => sub(`\${${LOGICAL_IDS.stateTable}.Arn}/index/${index.IndexName}`))
+    : [];
+  return statement(sid, actions, [getAtt(LOGICAL_IDS.stateTable, 'Arn'), ...indexes]);
+}
+
+const publishStatement = () => statement('PublishDecisions', ['events:PutEvents'], [getAtt(LOGICAL_IDS.eventBus, 'Arn')]);
 
 /** A function's own role: its log group (created by osls, hence no logs:CreateLogGroup) and `statements`. */
 function lambdaRole(functionName: string, statements: PolicyStatement[]): CfnResource {
@@ -282,6 +613,7 @@ function lambdaRole(functionName: string, statements: PolicyStatement[]): CfnRes
 function deadLetterQueue(name: string): CfnResource {
   return {
     Type: 'AWS::SQS::Queue',
+    // SQS-managed encryption: EventBridge, Scheduler and Lambda can write to it without a KMS key policy.
     Properties: { QueueName: name, MessageRetentionPeriod: FOURTEEN_DAYS, SqsManagedSseEnabled: true },
   };
 }
@@ -298,7 +630,11 @@ const statement = (sid: string, actions: string[], resources: CfnString[]): Poli
   Resource: resources,
 });
 
-/** Names that would clash in the schedule group or in the template's logical ids. */
+/**
+ * Names that would clash in the schedule group or in the template's logical ids. Watched tasks and
+ * services get no schedule (their timers are named after what they do, with a hash: shared/timers),
+ * so only jobs can clash.
+ */
 function namingProblems(jobs: JobSpec[]): string[] {
   const problems: string[] = [];
   const byLogicalId = new Map<string, string>();

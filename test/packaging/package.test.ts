@@ -11,6 +11,7 @@ import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAutomationFile } from '../../shared/config/load.ts';
+import { danglingReferences, referenceCycles } from './template-graph.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const VALID_FIXTURE = 'test/packaging/fixtures/automation.yml';
@@ -18,10 +19,19 @@ const INVALID_FIXTURE = 'test/packaging/fixtures/invalid-automation.yml';
 const TIMEOUT = 120_000;
 const SUB = (resource: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:${resource}` });
 const SYNC_CLUSTER_ARN = 'arn:aws:ecs:eu-west-1:123456789012:cluster/sync';
+const WEB_CLUSTER_ARN = 'arn:aws:ecs:eu-west-1:123456789012:cluster/web-prod';
+const EXECUTION_ROLE = 'arn:aws:iam::123456789012:role/ecs-task-execution';
 const FUNCTIONS = {
   'run-batch-job': { logicalId: 'RunDashbatchDashjobLambdaFunction', role: 'RunBatchJobRole' },
   'enforce-max-runtime': { logicalId: 'EnforceDashmaxDashruntimeLambdaFunction', role: 'EnforceMaxRuntimeRole' },
+  'on-task-stopped': { logicalId: 'OnDashtaskDashstoppedLambdaFunction', role: 'OnTaskStoppedRole' },
+  notify: { logicalId: 'NotifyLambdaFunction', role: 'NotifyRole' },
 } as const;
+/** The ARN a function gets from its osls name (ecs-autopilot-test-<name>), as the environment and the scheduler role build it. */
+const FUNCTION_ARN = (name: string) => ({
+  'Fn::Sub': `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:ecs-autopilot-test-${name}`,
+});
+const GET_ATT = (logicalId: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [logicalId, attribute] });
 
 interface Resource {
   Type: string;
@@ -153,6 +163,7 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
     const { Properties, DependsOn } = resource(fn.logicalId);
 
     expect(Properties).toMatchObject({
+      FunctionName: `ecs-autopilot-test-${name}`,
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: `functions/${name}.handler`,
@@ -162,6 +173,14 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
           STATE_TABLE_NAME: { Ref: 'StateTable' },
           EVENT_BUS_NAME: { 'Fn::GetAtt': ['EventBus', 'Name'] },
           AUTOMATION_FILE: 'automation.json',
+          TIMER_GROUP_NAME: { Ref: 'ScheduleGroup' },
+          TIMER_ROLE_ARN: GET_ATT('SchedulerRole'),
+          TIMER_DEAD_LETTER_ARN: GET_ATT('ScheduleDeadLetterQueue'),
+          RUN_BATCH_JOB_ARN: FUNCTION_ARN('run-batch-job'),
+          ON_TASK_STOPPED_ARN: FUNCTION_ARN('on-task-stopped'),
+          NOTIFY_ARN: FUNCTION_ARN('notify'),
+          ALERT_TOPIC_ARN: { Ref: 'AlertTopic' },
+          STACK_ACCOUNT_ID: { Ref: 'AWS::AccountId' },
         },
       },
     });
@@ -199,25 +218,92 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
     expect(runTask?.Condition).toEqual({ ArnEquals: { 'ecs:cluster': [SUB('cluster/batch'), SYNC_CLUSTER_ARN] } });
   });
 
-  it('allows iam:PassRole only on the jobs’ roles, and only to ECS tasks', () => {
-    const [passRole, ...more] = Object.values(template.Resources)
-      .filter((r) => r.Type === 'AWS::IAM::Role')
-      .flatMap((r) =>
-        (r.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement),
-      )
-      .filter((s) => asArray(s.Action).includes('iam:PassRole'));
+  it('lets on-task-stopped restart only the watched task definitions, in their clusters, and launch nothing else', () => {
+    const [restart, ...more] = statementsAllowing('OnTaskStoppedRole', 'ecs:RunTask');
 
     expect(more).toEqual([]);
-    expect(passRole?.Resource).toEqual([
-      'arn:aws:iam::123456789012:role/ecs-task-execution',
-      'arn:aws:iam::123456789012:role/nightly-report-task',
+    expect(restart).toMatchObject({
+      Action: ['ecs:RunTask'],
+      Resource: [SUB('task-definition/queue-worker:*'), SUB('task-definition/ledger-tail:3')],
+      Condition: { ArnEquals: { 'ecs:cluster': [SUB('cluster/workers'), SUB('cluster/batch')] } },
+    });
+    expect(statementsAllowing('OnTaskStoppedRole', 'ecs:TagResource')).toEqual([
+      expect.objectContaining({
+        Resource: [SUB('task/workers/*'), SUB('task/batch/*')],
+        Condition: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
+      }),
     ]);
-    expect(passRole?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+    expect(statementsAllowing('OnTaskStoppedRole', 'ecs:StopTask')).toEqual([
+      expect.objectContaining({
+        Action: ['ecs:DescribeTasks', 'ecs:StopTask'],
+        Resource: [
+          SUB('task/batch/*'),
+          'arn:aws:ecs:eu-west-1:123456789012:task/sync/*',
+          SUB('task/workers/*'),
+          'arn:aws:ecs:eu-west-1:123456789012:task/web-prod/*',
+        ],
+      }),
+    ]);
+    expect(
+      ofType('AWS::IAM::Role')
+        .filter(([id]) => statementsAllowing(id, 'ecs:RunTask').length > 0)
+        .map(([id]) => id),
+    ).toEqual(['RunBatchJobRole', 'OnTaskStoppedRole']);
   });
 
-  it('has no wildcard action in any role, names a resource in every statement, and conditions any "*" resource', () => {
+  it('passes the task roles only to ECS tasks and the scheduler role only to Scheduler, each from the roles that need it', () => {
+    const passRoles = ofType('AWS::IAM::Role').flatMap(([id]) =>
+      statementsAllowing(id, 'iam:PassRole').map((s) => ({ role: id, Resource: s.Resource, Condition: s.Condition })),
+    );
+    const toEcs = { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } };
+    const toScheduler = { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } };
+
+    expect(passRoles).toEqual([
+      { role: 'RunBatchJobRole', Resource: [EXECUTION_ROLE, 'arn:aws:iam::123456789012:role/nightly-report-task'], Condition: toEcs },
+      { role: 'OnTaskStoppedRole', Resource: [EXECUTION_ROLE, 'arn:aws:iam::123456789012:role/queue-worker-task'], Condition: toEcs },
+      { role: 'OnTaskStoppedRole', Resource: [GET_ATT('SchedulerRole')], Condition: toScheduler },
+      { role: 'NotifyRole', Resource: [GET_ATT('SchedulerRole')], Condition: toScheduler },
+    ]);
+  });
+
+  it('lets on-task-stopped and notify set timers only in the stack’s schedule group', () => {
+    for (const role of ['OnTaskStoppedRole', 'NotifyRole']) {
+      expect(statementsAllowing(role, 'scheduler:CreateSchedule'), role).toEqual([
+        expect.objectContaining({
+          Action: ['scheduler:CreateSchedule'],
+          Resource: [{ 'Fn::Sub': `arn:\${AWS::Partition}:scheduler:\${AWS::Region}:\${AWS::AccountId}:schedule/ecs-autopilot-test/*` }],
+        }),
+      ]);
+    }
+    expect(resource('ScheduleGroup').Properties.Name).toBe('ecs-autopilot-test');
+  });
+
+  it('lets the scheduler role invoke exactly the four functions, by the ARNs their environment names', () => {
+    const [invoke, ...more] = statementsAllowing('SchedulerRole', 'lambda:InvokeFunction');
+
+    expect(more).toEqual([]);
+    expect(invoke?.Resource).toEqual(Object.keys(FUNCTIONS).map(FUNCTION_ARN));
+  });
+
+  it('allows sns:Publish only to notify, and only on the alert topic', () => {
+    const publishers = ofType('AWS::IAM::Role').flatMap(([id]) => statementsAllowing(id, 'sns:Publish').map((s) => [id, s.Resource]));
+
+    expect(publishers).toEqual([['NotifyRole', [{ Ref: 'AlertTopic' }]]]);
+  });
+
+  it('has no wildcard action in any role, names a resource in every statement, and uses "*" only where IAM cannot scope', () => {
     const roles = ofType('AWS::IAM::Role');
-    expect(roles.map(([id]) => id).sort()).toEqual(['EnforceMaxRuntimeRole', 'RunBatchJobRole', 'SchedulerRole']);
+    expect(roles.map(([id]) => id).sort()).toEqual([
+      'EnforceMaxRuntimeRole',
+      'NotifyRole',
+      'OnTaskStoppedRole',
+      'RunBatchJobRole',
+      'SchedulerRole',
+    ]);
+    const listTasksClusters: Record<string, unknown[]> = {
+      RunBatchJobRole: [SUB('cluster/batch'), SYNC_CLUSTER_ARN],
+      OnTaskStoppedRole: [SUB('cluster/batch'), SYNC_CLUSTER_ARN, SUB('cluster/workers'), WEB_CLUSTER_ARN],
+    };
 
     for (const [id, role] of roles) {
       const policies = role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[];
@@ -228,12 +314,104 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
           label,
         ).toEqual([]);
         expect(asArray(statement.Resource).length, label).toBeGreaterThan(0);
-        if (asArray(statement.Resource).includes('*')) {
+        if (!asArray(statement.Resource).includes('*')) continue;
+        expect(statement.Resource, label).toEqual(['*']);
+        if (statement.Action.includes('ecs:ListTasks')) {
           expect(statement.Action, label).toEqual(['ecs:ListTasks']);
-          expect(statement.Condition, label).toEqual({ ArnEquals: { 'ecs:cluster': [SUB('cluster/batch'), SYNC_CLUSTER_ARN] } });
+          expect(statement.Condition, label).toEqual({ ArnEquals: { 'ecs:cluster': listTasksClusters[id] } });
+        } else {
+          // No resource-level permissions for it (Service Authorization Reference); on-task-stopped only.
+          expect([id, statement.Action], label).toEqual(['OnTaskStoppedRole', ['ecs:DescribeTaskDefinition']]);
         }
       }
     }
+  });
+
+  it('gives on-task-stopped and notify a minute and half a minute, two retries within an hour, and their own dead-letter queues', () => {
+    expect(resource(FUNCTIONS['on-task-stopped'].logicalId).Properties).toMatchObject({ Timeout: 60, MemorySize: 256 });
+    expect(resource(FUNCTIONS.notify.logicalId).Properties).toMatchObject({ Timeout: 30 });
+    for (const [evConf, queue, role, queueName] of [
+      ['OnDashtaskDashstoppedLambdaEvConf', 'OnTaskStoppedDeadLetterQueue', 'OnTaskStoppedRole', 'ecs-autopilot-test-on-task-stopped-dlq'],
+      ['NotifyLambdaEvConf', 'NotifyDeadLetterQueue', 'NotifyRole', 'ecs-autopilot-test-notify-dlq'],
+    ] as const) {
+      expect(resource(evConf).Properties, evConf).toMatchObject({
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 3_600,
+        DestinationConfig: { OnFailure: { Destination: GET_ATT(queue) } },
+      });
+      expect(statementsAllowing(role, 'sqs:SendMessage'), role).toEqual([expect.objectContaining({ Resource: [GET_ATT(queue)] })]);
+      expect(resource(queue).Properties, queue).toMatchObject({ QueueName: queueName, MessageRetentionPeriod: 1_209_600 });
+    }
+  });
+
+  it('sends stopped tasks and Spot notices of the configured clusters to on-task-stopped, with retries and a dead-letter queue', () => {
+    const rule = resource('TaskEventsRule');
+
+    expect(rule.Type).toBe('AWS::Events::Rule');
+    expect(rule.Properties).not.toHaveProperty('EventBusName');
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.ecs'],
+      'detail-type': ['ECS Task State Change'],
+      detail: {
+        clusterArn: [SUB('cluster/batch'), SYNC_CLUSTER_ARN, SUB('cluster/workers'), WEB_CLUSTER_ARN],
+        $or: [
+          { lastStatus: ['STOPPED'] },
+          { lastStatus: ['RUNNING'], desiredStatus: ['STOPPED'], stopCode: ['SpotInterruption', 'TerminationNotice'] },
+        ],
+      },
+    });
+    expect(rule.Properties.Targets).toEqual([
+      {
+        Id: 'on-task-stopped',
+        Arn: GET_ATT(FUNCTIONS['on-task-stopped'].logicalId),
+        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+        DeadLetterConfig: { Arn: GET_ATT('TaskEventsDeadLetterQueue') },
+      },
+    ]);
+    expect(resource('TaskEventsDeadLetterQueue').Properties).toMatchObject({ QueueName: 'ecs-autopilot-test-task-events-dlq' });
+    expect(resource('TaskEventsDeadLetterQueuePolicy').Properties).toMatchObject({
+      Queues: [{ Ref: 'TaskEventsDeadLetterQueue' }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Condition: { ArnEquals: { 'aws:SourceArn': GET_ATT('TaskEventsRule') } },
+          },
+        ],
+      },
+    });
+    expect(resource('TaskEventsInvokePermission').Properties).toEqual({
+      FunctionName: GET_ATT(FUNCTIONS['on-task-stopped'].logicalId),
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      SourceArn: GET_ATT('TaskEventsRule'),
+    });
+  });
+
+  it('sends alert events of our bus to notify, which publishes to a topic with one email subscription per address', () => {
+    expect(resource('AlertsRule').Properties).toMatchObject({
+      EventBusName: GET_ATT('EventBus', 'Name'),
+      EventPattern: { source: ['ecs-autopilot'], detail: { alert: { cluster: [{ exists: true }] } } },
+      Targets: [
+        {
+          Id: 'notify',
+          Arn: GET_ATT(FUNCTIONS.notify.logicalId),
+          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+          DeadLetterConfig: { Arn: GET_ATT('AlertsDeadLetterQueue') },
+        },
+      ],
+    });
+    expect(resource('AlertsInvokePermission').Properties).toMatchObject({ SourceArn: GET_ATT('AlertsRule') });
+    expect(resource('AlertsDeadLetterQueuePolicy').Properties).toMatchObject({
+      PolicyDocument: { Statement: [{ Condition: { ArnEquals: { 'aws:SourceArn': GET_ATT('AlertsRule') } } }] },
+    });
+    expect(resource('AlertTopic').Properties).toMatchObject({ TopicName: 'ecs-autopilot-test-alerts' });
+    expect(ofType('AWS::SNS::Subscription').map(([, r]) => r.Properties)).toEqual([
+      { TopicArn: { Ref: 'AlertTopic' }, Protocol: 'email', Endpoint: 'ops@example.com' },
+      { TopicArn: { Ref: 'AlertTopic' }, Protocol: 'email', Endpoint: 'oncall@example.com' },
+    ]);
+    expect(template.Outputs).toHaveProperty('AlertTopicArn');
   });
 
   it('creates the state table (kept on delete), the event bus and the outputs', () => {
@@ -252,27 +430,11 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
   });
 
   it('refers only to resources that exist in the template', () => {
-    const known = new Set(Object.keys(template.Resources));
-    const missing: string[] = [];
-    const visit = (value: unknown): void => {
-      if (value === null || typeof value !== 'object') return;
-      if (Array.isArray(value)) {
-        for (const item of value) visit(item);
-        return;
-      }
-      for (const [key, inner] of Object.entries(value)) {
-        if (key === 'Ref' && typeof inner === 'string' && !inner.startsWith('AWS::')) missing.push(inner);
-        if (key === 'Fn::GetAtt' && Array.isArray(inner)) missing.push(String(inner[0]));
-        if (key === 'Fn::Sub' && typeof inner === 'string') {
-          const names = [...inner.matchAll(/\$\{([^}!]+)\}/g)].map(([, name = '']) => name.split('.')[0] ?? name);
-          missing.push(...names.filter((name) => !name.startsWith('AWS::')));
-        }
-        visit(inner);
-      }
-    };
-    visit(template);
+    expect(danglingReferences(template.Resources, template.Outputs)).toEqual([]);
+  });
 
-    expect(missing.filter((id) => !known.has(id))).toEqual([]);
+  it('has no circular dependency between its resources', () => {
+    expect(referenceCycles(template.Resources)).toEqual([]);
   });
 
   it.each(Object.keys(FUNCTIONS))('ships %s as an .mjs bundle with the automation.yml it was generated from, as JSON', (name) => {

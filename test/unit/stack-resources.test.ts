@@ -1,21 +1,38 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse, type ScalarTag } from 'yaml';
 import { validateAutomation } from '../../shared/config/load.ts';
 import type { AutomationInput } from '../../shared/config/schema.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { stackFromAutomationFile } from '../../shared/stack/from-file.ts';
-import { jobScheduleLogicalId, LOGICAL_IDS, lambdaLogicalId } from '../../shared/stack/naming.ts';
+import {
+  alertEmailSubscriptionLogicalId,
+  jobScheduleLogicalId,
+  LOGICAL_IDS,
+  lambdaLogicalId,
+  logGroupLogicalId,
+  normalizedName,
+} from '../../shared/stack/naming.ts';
 import { type CfnResource, type PolicyStatement, type StackResources, stackResources } from '../../shared/stack/resources.ts';
 import { variableSyntaxProblems } from '../../shared/stack/variable-syntax.ts';
 import { STATE_TABLE_DEFINITION } from '../../shared/state/table-definition.ts';
+import { matchesEventPattern } from '../packaging/event-pattern.ts';
+import { danglingReferences, referenceCycles, type TemplateResource } from '../packaging/template-graph.ts';
 
 const NAMES = { service: 'ecs-autopilot', stage: 'qa' };
 const EXECUTION_ROLE = 'arn:aws:iam::123456789012:role/ecs-task-execution';
 const TASK_ROLE = 'arn:aws:iam::123456789012:role/nightly-report-task';
+const WORKER_ROLE = 'arn:aws:iam::123456789012:role/queue-worker-task';
 const SYNC_CLUSTER_ARN = 'arn:aws:ecs:eu-west-1:123456789012:cluster/sync';
-const ownArn = (resource: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:${resource}` });
+const WEB_CLUSTER_ARN = 'arn:aws:ecs:eu-west-1:123456789012:cluster/web-prod';
+const ownArn = (resource: string, service = 'ecs') => ({
+  'Fn::Sub': `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`,
+});
+const functionArn = (name: string) => ownArn(`function:ecs-autopilot-qa-${name}`, 'lambda');
+const getAtt = (logicalId: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [logicalId, attribute] });
+const TABLE_AND_INDEX = [getAtt(LOGICAL_IDS.stateTable), { 'Fn::Sub': `\${StateTable.Arn}/index/by-deadline` }];
 
 const CONFIG: AutomationInput = {
   defaults: { cluster: 'batch', timezone: 'Europe/Berlin', executionRole: EXECUTION_ROLE },
@@ -30,6 +47,12 @@ const CONFIG: AutomationInput = {
     'nightly-report-rerun': { schedule: 'cron(0 6 * * ? *)', taskDefinition: 'nightly-report:12', suspended: true },
     'hourly-sync': { schedule: 'rate(1 hour)', timezone: 'UTC', cluster: SYNC_CLUSTER_ARN, taskDefinition: 'order-sync' },
   },
+  watchedTasks: {
+    'queue-worker': { taskDefinition: 'queue-worker', cluster: 'workers', launchType: 'FARGATE', taskRole: WORKER_ROLE },
+    'ledger-tail': { taskDefinition: 'ledger-tail:3' },
+  },
+  services: { web: { cluster: WEB_CLUSTER_ARN }, api: { cluster: 'batch' } },
+  notifications: { email: ['ops@example.com', 'on.call@example.com', 'ops@example.com'] },
 };
 
 const generate = (config: AutomationInput = CONFIG): StackResources => stackResources(validateAutomation(config), NAMES);
@@ -106,16 +129,14 @@ describe('stackResources: schedules', () => {
     });
   });
 
-  it('lets the scheduler role invoke the two functions and feed its dead-letter queue, and nothing else', () => {
+  it('lets the scheduler role invoke the four functions, by built ARNs, and feed its dead-letter queue, and nothing else', () => {
     const stack = generate();
 
     expect(statements(stack, LOGICAL_IDS.schedulerRole)).toEqual([
       expect.objectContaining({
         Action: ['lambda:InvokeFunction'],
-        Resource: [
-          { 'Fn::GetAtt': [lambdaLogicalId('run-batch-job'), 'Arn'] },
-          { 'Fn::GetAtt': [lambdaLogicalId('enforce-max-runtime'), 'Arn'] },
-        ],
+        // Not GetAtt: every function's environment names this role (TIMER_ROLE_ARN), which would be a cycle.
+        Resource: [functionArn('run-batch-job'), functionArn('enforce-max-runtime'), functionArn('on-task-stopped'), functionArn('notify')],
       }),
       expect.objectContaining({
         Action: ['sqs:SendMessage'],
@@ -216,15 +237,112 @@ describe('stackResources: enforce-max-runtime permissions', () => {
   });
 });
 
+/** A statement as the generator writes it. */
+const allow = (Sid: string, Action: string[], Resource: unknown[], Condition?: Record<string, unknown>) => ({
+  Sid,
+  Effect: 'Allow',
+  Action,
+  Resource,
+  ...(Condition && { Condition }),
+});
+
+const ALL_CLUSTERS = [ownArn('cluster/batch'), SYNC_CLUSTER_ARN, ownArn('cluster/workers'), WEB_CLUSTER_ARN];
+const ALL_CLUSTER_TASKS = [
+  ownArn('task/batch/*'),
+  'arn:aws:ecs:eu-west-1:123456789012:task/sync/*',
+  ownArn('task/workers/*'),
+  'arn:aws:ecs:eu-west-1:123456789012:task/web-prod/*',
+];
+const TIMER_STATEMENTS = [
+  allow('SetTimers', ['scheduler:CreateSchedule'], [ownArn('schedule/ecs-autopilot-qa/*', 'scheduler')]),
+  allow('PassSchedulerRoleToTimers', ['iam:PassRole'], [getAtt(LOGICAL_IDS.schedulerRole)], {
+    StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' },
+  }),
+];
+const ownLogs = (logGroup: string) =>
+  allow('WriteOwnLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], [ownArn(`log-group:\${${logGroup}}:*`, 'logs')]);
+
+describe('stackResources: on-task-stopped permissions', () => {
+  it('restarts only the watched task definitions in their clusters, inspects every configured cluster, sets timers', () => {
+    expect(statements(generate(), LOGICAL_IDS.onTaskStoppedRole)).toEqual([
+      ownLogs('OnDashtaskDashstoppedLogGroup'),
+      allow(
+        'ReadAndWriteState',
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+        TABLE_AND_INDEX,
+      ),
+      allow('PublishDecisions', ['events:PutEvents'], [getAtt(LOGICAL_IDS.eventBus)]),
+      allow(
+        'RestartWatchedTaskDefinitions',
+        ['ecs:RunTask'],
+        [ownArn('task-definition/queue-worker:*'), ownArn('task-definition/ledger-tail:3')],
+        { ArnEquals: { 'ecs:cluster': [ownArn('cluster/workers'), ownArn('cluster/batch')] } },
+      ),
+      allow('TagTasksAtLaunch', ['ecs:TagResource'], [ownArn('task/workers/*'), ownArn('task/batch/*')], {
+        StringEquals: { 'ecs:CreateAction': 'RunTask' },
+      }),
+      allow('PassWatchedTaskRoles', ['iam:PassRole'], [EXECUTION_ROLE, WORKER_ROLE], {
+        StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+      }),
+      allow('InspectAndStopConfiguredTasks', ['ecs:DescribeTasks', 'ecs:StopTask'], ALL_CLUSTER_TASKS),
+      allow('ListConfiguredTasks', ['ecs:ListTasks'], ['*'], { ArnEquals: { 'ecs:cluster': ALL_CLUSTERS } }),
+      allow('DescribeTaskDefinitions', ['ecs:DescribeTaskDefinition'], ['*']),
+      ...TIMER_STATEMENTS,
+      allow('DeadLetterFailedEvents', ['sqs:SendMessage'], [getAtt(LOGICAL_IDS.onTaskStoppedDeadLetterQueue)]),
+    ]);
+  });
+
+  it('launches nothing and passes no task role when no task is watched', () => {
+    const stack = generate({ services: { web: { cluster: 'web-prod' } } });
+
+    const actions = allowedActions(stack, LOGICAL_IDS.onTaskStoppedRole);
+    expect(actions).not.toContain('ecs:RunTask');
+    expect(actions).not.toContain('ecs:TagResource');
+    expect(statementFor(stack, LOGICAL_IDS.onTaskStoppedRole, 'iam:PassRole').Resource).toEqual([getAtt(LOGICAL_IDS.schedulerRole)]);
+    expect(statementFor(stack, LOGICAL_IDS.onTaskStoppedRole, 'ecs:StopTask').Resource).toEqual([ownArn('task/web-prod/*')]);
+  });
+
+  it('has no iam:PassRole for ECS tasks when no watched task names a role', () => {
+    const stack = generate({ watchedTasks: { solo: { cluster: 'workers', taskDefinition: 'solo' } } });
+
+    expect(statementFor(stack, LOGICAL_IDS.onTaskStoppedRole, 'ecs:RunTask').Resource).toEqual([ownArn('task-definition/solo:*')]);
+    expect(statementFor(stack, LOGICAL_IDS.onTaskStoppedRole, 'iam:PassRole').Condition).toEqual({
+      StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' },
+    });
+  });
+});
+
+describe('stackResources: notify permissions', () => {
+  it('keeps alert groups, publishes to the alert topic only, sets timers, and nothing else', () => {
+    expect(statements(generate(), LOGICAL_IDS.notifyRole)).toEqual([
+      ownLogs('NotifyLogGroup'),
+      allow('ReadAndWriteAlertGroups', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [getAtt(LOGICAL_IDS.stateTable)]),
+      allow('PublishAlerts', ['sns:Publish'], [{ Ref: LOGICAL_IDS.alertTopic }]),
+      ...TIMER_STATEMENTS,
+      allow('DeadLetterFailedAlerts', ['sqs:SendMessage'], [getAtt(LOGICAL_IDS.notifyDeadLetterQueue)]),
+    ]);
+  });
+});
+
 describe('stackResources: every role', () => {
+  const EXPECTED_ROLES = [
+    LOGICAL_IDS.enforceMaxRuntimeRole,
+    LOGICAL_IDS.notifyRole,
+    LOGICAL_IDS.onTaskStoppedRole,
+    LOGICAL_IDS.runBatchJobRole,
+    LOGICAL_IDS.schedulerRole,
+  ];
+  /** The only actions IAM cannot scope by resource: each documented where it is granted. */
+  const UNSCOPABLE = ['ecs:ListTasks', 'ecs:DescribeTaskDefinition'];
+
   it.each([
-    ['with jobs', CONFIG],
-    ['without jobs', {}],
+    ['with jobs, watched tasks and services', CONFIG],
+    ['without any', {}],
   ])('names its resources and allows no wildcard action (%s)', (_, config) => {
     const stack = generate(config);
     const roles = Object.keys(stack.Resources).filter((id) => resource(stack, id).Type === 'AWS::IAM::Role');
 
-    expect(roles.sort()).toEqual([LOGICAL_IDS.enforceMaxRuntimeRole, LOGICAL_IDS.runBatchJobRole, LOGICAL_IDS.schedulerRole].sort());
+    expect(roles.sort()).toEqual(EXPECTED_ROLES);
     for (const role of roles) {
       for (const s of statements(stack, role)) {
         expect(
@@ -232,21 +350,326 @@ describe('stackResources: every role', () => {
           `${role} ${s.Sid}`,
         ).toEqual([]);
         expect(s.Resource.length, `${role} ${s.Sid}`).toBeGreaterThan(0);
-        if (s.Resource.includes('*')) expect(s.Condition, `${role} ${s.Sid} has Resource "*"`).toBeDefined();
+        if (s.Resource.includes('*')) {
+          expect(s.Resource, `${role} ${s.Sid}`).toEqual(['*']);
+          expect(s.Action.length, `${role} ${s.Sid}`).toBe(1);
+          expect(UNSCOPABLE, `${role} ${s.Sid} has Resource "*"`).toContain(s.Action[0]);
+        }
+        if (s.Action.includes('ecs:ListTasks')) expect(s.Condition, `${role} ${s.Sid}`).toHaveProperty('ArnEquals.ecs:cluster');
       }
     }
   });
 
-  it('grants no ECS permission at all when there are no jobs', () => {
-    const stack = generate({});
+  it('grants no ECS permission, and passes no role to ECS, when the config names no cluster', () => {
+    const stack = generate({ notifications: { email: ['ops@example.com'] } });
 
-    const ecsActions = [LOGICAL_IDS.runBatchJobRole, LOGICAL_IDS.enforceMaxRuntimeRole].flatMap((role) =>
-      allowedActions(stack, role).filter((action) => action.startsWith('ecs:') || action.startsWith('iam:')),
+    const ecsActions = EXPECTED_ROLES.flatMap((role) => allowedActions(stack, role).filter((action) => action.startsWith('ecs:')));
+    const passedToEcs = EXPECTED_ROLES.flatMap((role) =>
+      statements(stack, role).filter((s) => JSON.stringify(s.Condition ?? {}).includes('ecs-tasks.amazonaws.com')),
     );
     expect(ecsActions).toEqual([]);
+    expect(passedToEcs).toEqual([]);
   });
 });
 
+describe('stackResources: ECS task events', () => {
+  it('sends stopped tasks and reclaim notices of every configured cluster from the default bus to on-task-stopped', () => {
+    const rule = resource(generate(), LOGICAL_IDS.taskEventsRule).Properties;
+
+    expect(rule).not.toHaveProperty('EventBusName');
+    expect(rule).toMatchObject({ Name: 'ecs-autopilot-qa-task-events', State: 'ENABLED' });
+    expect(rule.EventPattern).toEqual({
+      source: ['aws.ecs'],
+      'detail-type': ['ECS Task State Change'],
+      detail: {
+        clusterArn: ALL_CLUSTERS,
+        $or: [
+          { lastStatus: ['STOPPED'] },
+          { lastStatus: ['RUNNING'], desiredStatus: ['STOPPED'], stopCode: ['SpotInterruption', 'TerminationNotice'] },
+        ],
+      },
+    });
+  });
+
+  it.each<[string, AutomationInput, unknown]>([
+    ['a job', { jobs: { j: { schedule: 'rate(1 day)', cluster: 'batch', taskDefinition: 'j' } } }, ownArn('cluster/batch')],
+    ['a watched task', { watchedTasks: { w: { cluster: SYNC_CLUSTER_ARN, taskDefinition: 'w' } } }, SYNC_CLUSTER_ARN],
+    ['a service', { services: { web: { cluster: 'web-prod' } } }, ownArn('cluster/web-prod')],
+  ])('watches the cluster of %s', (_, config, clusterArn) => {
+    const rule = resource(generate(config), LOGICAL_IDS.taskEventsRule).Properties;
+
+    expect(rule.EventPattern).toMatchObject({ detail: { clusterArn: [clusterArn] } });
+  });
+
+  it('matches, as EventBridge would, stopped tasks and reclaim notices of the configured clusters, and nothing else', () => {
+    const pattern = resource(generate({ services: { web: { cluster: WEB_CLUSTER_ARN } } }), LOGICAL_IDS.taskEventsRule).Properties
+      .EventPattern as Record<string, unknown>;
+    const taskEvent = (detail: Record<string, unknown>, detailType = 'ECS Task State Change') => ({
+      version: '0',
+      source: 'aws.ecs',
+      'detail-type': detailType,
+      resources: ['arn:aws:ecs:eu-west-1:123456789012:task/web-prod/0123456789abcdef'],
+      detail: { clusterArn: WEB_CLUSTER_ARN, group: 'service:web', ...detail },
+    });
+    const matches = (event: unknown) => matchesEventPattern(pattern, event);
+
+    expect(matches(taskEvent({ lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited' }))).toBe(true);
+    expect(matches(taskEvent({ lastStatus: 'STOPPED', desiredStatus: 'STOPPED' }))).toBe(true);
+    expect(matches(taskEvent({ lastStatus: 'RUNNING', desiredStatus: 'STOPPED', stopCode: 'SpotInterruption' }))).toBe(true);
+    expect(matches(taskEvent({ lastStatus: 'RUNNING', desiredStatus: 'STOPPED', stopCode: 'TerminationNotice' }))).toBe(true);
+    // On its way down: the STOPPED event that follows is the one acted on.
+    expect(matches(taskEvent({ lastStatus: 'DEPROVISIONING', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited' }))).toBe(
+      false,
+    );
+    expect(matches(taskEvent({ lastStatus: 'RUNNING', desiredStatus: 'STOPPED', stopCode: 'UserInitiated' }))).toBe(false);
+    expect(matches(taskEvent({ lastStatus: 'RUNNING', desiredStatus: 'RUNNING' }))).toBe(false);
+    expect(matches(taskEvent({ lastStatus: 'STOPPED', desiredStatus: 'STOPPED', clusterArn: SYNC_CLUSTER_ARN }))).toBe(false);
+    expect(matches(taskEvent({ lastStatus: 'STOPPED' }, 'ECS Container Instance State Change'))).toBe(false);
+  });
+
+  it('retries delivery for a day, then dead-letters into a queue only this rule may write to', () => {
+    const stack = generate();
+
+    expect(resource(stack, LOGICAL_IDS.taskEventsRule).Properties.Targets).toEqual([
+      {
+        Id: 'on-task-stopped',
+        Arn: getAtt(lambdaLogicalId('on-task-stopped')),
+        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+        DeadLetterConfig: { Arn: getAtt(LOGICAL_IDS.taskEventsDeadLetterQueue) },
+      },
+    ]);
+    expect(resource(stack, LOGICAL_IDS.taskEventsDeadLetterQueue).Properties).toEqual({
+      QueueName: 'ecs-autopilot-qa-task-events-dlq',
+      MessageRetentionPeriod: 1_209_600,
+      SqsManagedSseEnabled: true,
+    });
+    expect(resource(stack, LOGICAL_IDS.taskEventsDeadLetterQueuePolicy).Properties).toEqual({
+      Queues: [{ Ref: LOGICAL_IDS.taskEventsDeadLetterQueue }],
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'DeadLettersOfTheRule',
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Resource: getAtt(LOGICAL_IDS.taskEventsDeadLetterQueue),
+            Condition: { ArnEquals: { 'aws:SourceArn': getAtt(LOGICAL_IDS.taskEventsRule) } },
+          },
+        ],
+      },
+    });
+  });
+
+  it('lets only this rule invoke on-task-stopped', () => {
+    expect(resource(generate(), LOGICAL_IDS.taskEventsInvokePermission)).toEqual({
+      Type: 'AWS::Lambda::Permission',
+      Properties: {
+        FunctionName: getAtt(lambdaLogicalId('on-task-stopped')),
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        SourceArn: getAtt(LOGICAL_IDS.taskEventsRule),
+      },
+    });
+  });
+
+  it('has no rule, queue or permission when the config names no cluster', () => {
+    const stack = generate({ notifications: { email: ['ops@example.com'] } });
+
+    for (const id of [
+      LOGICAL_IDS.taskEventsRule,
+      LOGICAL_IDS.taskEventsDeadLetterQueue,
+      LOGICAL_IDS.taskEventsDeadLetterQueuePolicy,
+      LOGICAL_IDS.taskEventsInvokePermission,
+    ]) {
+      expect(stack.Resources, id).not.toHaveProperty(id);
+    }
+    expect(stack.Outputs).not.toHaveProperty('TaskEventsDeadLetterQueueUrl');
+  });
+});
+
+describe('stackResources: alerts', () => {
+  it('sends the events of our bus that carry an alert to notify, with retries and its own dead-letter queue', () => {
+    const stack = generate();
+
+    expect(resource(stack, LOGICAL_IDS.alertsRule).Properties).toEqual({
+      Name: 'ecs-autopilot-qa-alerts',
+      Description: expect.any(String),
+      EventBusName: getAtt(LOGICAL_IDS.eventBus, 'Name'),
+      EventPattern: { source: ['ecs-autopilot'], detail: { alert: { cluster: [{ exists: true }] } } },
+      State: 'ENABLED',
+      Targets: [
+        {
+          Id: 'notify',
+          Arn: getAtt(lambdaLogicalId('notify')),
+          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+          DeadLetterConfig: { Arn: getAtt(LOGICAL_IDS.alertsDeadLetterQueue) },
+        },
+      ],
+    });
+    expect(resource(stack, LOGICAL_IDS.alertsDeadLetterQueue).Properties).toMatchObject({ QueueName: 'ecs-autopilot-qa-alerts-dlq' });
+    expect(resource(stack, LOGICAL_IDS.alertsDeadLetterQueuePolicy).Properties).toMatchObject({
+      Queues: [{ Ref: LOGICAL_IDS.alertsDeadLetterQueue }],
+      PolicyDocument: { Statement: [{ Condition: { ArnEquals: { 'aws:SourceArn': getAtt(LOGICAL_IDS.alertsRule) } } }] },
+    });
+    expect(resource(stack, LOGICAL_IDS.alertsInvokePermission).Properties).toEqual({
+      FunctionName: getAtt(lambdaLogicalId('notify')),
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      SourceArn: getAtt(LOGICAL_IDS.alertsRule),
+    });
+  });
+
+  it('matches, as EventBridge would, the ecs-autopilot events that carry an alert, and nothing else', () => {
+    const pattern = resource(generate(), LOGICAL_IDS.alertsRule).Properties.EventPattern as Record<string, unknown>;
+    const alert = {
+      cluster: 'workers',
+      subject: { kind: 'watched-task', name: 'queue-worker' },
+      category: 'crash-loop',
+      severity: 'critical',
+    };
+    const busEvent = (detail: Record<string, unknown>, source = 'ecs-autopilot') => ({
+      source,
+      'detail-type': 'Crash Loop Detected',
+      detail,
+    });
+    const matches = (event: unknown) => matchesEventPattern(pattern, event);
+
+    expect(matches(busEvent({ watchedTask: 'queue-worker', alert }))).toBe(true);
+    expect(matches(busEvent({ job: 'nightly-report', status: 'launched' }))).toBe(false);
+    expect(matches(busEvent({ alert: { ...alert, cluster: undefined } }))).toBe(false);
+    expect(matches(busEvent({ alert }, 'my.pipeline'))).toBe(false);
+  });
+
+  it('creates the alert topic, one email subscription per address, and outputs the topic for Chatbot', () => {
+    const stack = generate();
+    const subscriptions = Object.entries(stack.Resources).filter(([, r]) => r.Type === 'AWS::SNS::Subscription');
+
+    expect(resource(stack, LOGICAL_IDS.alertTopic).Properties).toEqual({
+      TopicName: 'ecs-autopilot-qa-alerts',
+      DisplayName: 'ecs-autopilot-qa',
+    });
+    expect(subscriptions).toEqual([
+      [
+        alertEmailSubscriptionLogicalId('ops@example.com'),
+        { Type: 'AWS::SNS::Subscription', Properties: { TopicArn: { Ref: 'AlertTopic' }, Protocol: 'email', Endpoint: 'ops@example.com' } },
+      ],
+      [
+        alertEmailSubscriptionLogicalId('on.call@example.com'),
+        {
+          Type: 'AWS::SNS::Subscription',
+          Properties: { TopicArn: { Ref: 'AlertTopic' }, Protocol: 'email', Endpoint: 'on.call@example.com' },
+        },
+      ],
+    ]);
+    expect(stack.Outputs.AlertTopicArn).toEqual({ Description: expect.stringContaining('Chatbot'), Value: { Ref: 'AlertTopic' } });
+  });
+
+  it('keeps the topic and the rule without any email address', () => {
+    const stack = generate({});
+
+    expect(Object.values(stack.Resources).filter((r) => r.Type === 'AWS::SNS::Subscription')).toEqual([]);
+    expect(stack.Resources).toHaveProperty(LOGICAL_IDS.alertTopic);
+    expect(stack.Resources).toHaveProperty(LOGICAL_IDS.alertsRule);
+  });
+
+  it('names a subscription after its address, so reordering keeps it, and apart from look-alikes', () => {
+    expect(alertEmailSubscriptionLogicalId('ops@example.com')).toMatch(/^AlertEmailOpsexamplecom[0-9a-f]{8}Subscription$/);
+    expect(alertEmailSubscriptionLogicalId('a.b@x.io')).not.toBe(alertEmailSubscriptionLogicalId('ab@x.io'));
+  });
+});
+
+/** serverless.yml as YAML with CloudFormation's short forms; the osls variables stay text. */
+const CFN_TAGS: ScalarTag[] = [
+  { tag: '!Ref', resolve: (value) => ({ Ref: value }) },
+  { tag: '!GetAtt', resolve: (value) => ({ 'Fn::GetAtt': value.split('.') }) },
+  { tag: '!Sub', resolve: (value) => ({ 'Fn::Sub': value }) },
+];
+
+interface ServerlessYml {
+  service: string;
+  provider: { environment: Record<string, unknown> };
+  functions: Record<string, { role: string; destinations?: { onFailure: { arn: unknown } } }>;
+}
+
+const serverlessYml = (): ServerlessYml =>
+  parse(readFileSync(path.resolve(import.meta.dirname, '../../serverless.yml'), 'utf8'), { customTags: CFN_TAGS });
+
+/** The resources osls adds for serverless.yml's functions: each function, its log group and async config. */
+function functionResources(sls: ServerlessYml): Record<string, TemplateResource> {
+  const resources: Record<string, TemplateResource> = {};
+  for (const [name, fn] of Object.entries(sls.functions)) {
+    resources[logGroupLogicalId(name)] = { Type: 'AWS::Logs::LogGroup' };
+    resources[lambdaLogicalId(name)] = {
+      Type: 'AWS::Lambda::Function',
+      Properties: { Role: getAtt(fn.role), Environment: { Variables: sls.provider.environment } },
+      DependsOn: [logGroupLogicalId(name), fn.role],
+    };
+    resources[`${normalizedName(name)}LambdaEvConf`] = {
+      Type: 'AWS::Lambda::EventInvokeConfig',
+      Properties: { FunctionName: { Ref: lambdaLogicalId(name) }, DestinationConfig: fn.destinations?.onFailure.arn },
+    };
+  }
+  return resources;
+}
+
+describe('stackResources with the functions of serverless.yml', () => {
+  const sls = serverlessYml();
+  const template = (config: AutomationInput) => {
+    const stack = generate(config);
+    return { resources: { ...stack.Resources, ...functionResources(sls) } as Record<string, TemplateResource>, outputs: stack.Outputs };
+  };
+
+  it('has a role for every function of serverless.yml', () => {
+    const stack = generate();
+
+    for (const fn of Object.values(sls.functions)) expect(resource(stack, fn.role).Type).toBe('AWS::IAM::Role');
+  });
+
+  it.each([
+    ['with jobs, watched tasks and services', CONFIG],
+    ['without any', {}],
+  ])('refers only to resources that exist and has no circular dependency (%s)', (_, config) => {
+    const { resources, outputs } = template(config);
+
+    expect(danglingReferences(resources, outputs)).toEqual([]);
+    expect(referenceCycles(resources)).toEqual([]);
+  });
+
+  it('would report the cycle a GetAtt of a function in the scheduler role makes', () => {
+    const { resources } = template(CONFIG);
+    const schedulerRole = structuredClone(resources[LOGICAL_IDS.schedulerRole]) as TemplateResource;
+    (schedulerRole.Properties as { Tags: unknown }).Tags = [{ Key: 'fn', Value: getAtt(lambdaLogicalId('notify')) }];
+
+    expect(referenceCycles({ ...resources, [LOGICAL_IDS.schedulerRole]: schedulerRole })).toContainEqual([
+      LOGICAL_IDS.schedulerRole,
+      lambdaLogicalId('notify'),
+      LOGICAL_IDS.schedulerRole,
+    ]);
+  });
+
+  it('gives the functions the timer settings, and function ARNs equal to those the scheduler role may invoke', () => {
+    const env = sls.provider.environment;
+    const resolveOsls = (value: unknown) =>
+      JSON.parse(JSON.stringify(value).replaceAll(`\${self:service}`, sls.service).replaceAll(`\${sls:stage}`, NAMES.stage));
+
+    expect(env).toMatchObject({
+      TIMER_GROUP_NAME: { Ref: LOGICAL_IDS.scheduleGroup },
+      TIMER_ROLE_ARN: getAtt(LOGICAL_IDS.schedulerRole),
+      TIMER_DEAD_LETTER_ARN: getAtt(LOGICAL_IDS.scheduleDeadLetterQueue),
+      ALERT_TOPIC_ARN: { Ref: LOGICAL_IDS.alertTopic },
+      STACK_ACCOUNT_ID: { Ref: 'AWS::AccountId' },
+    });
+    expect(resolveOsls([env.RUN_BATCH_JOB_ARN, env.ON_TASK_STOPPED_ARN, env.NOTIFY_ARN])).toEqual([
+      functionArn('run-batch-job'),
+      functionArn('on-task-stopped'),
+      functionArn('notify'),
+    ]);
+    expect(statementFor(generate(), LOGICAL_IDS.schedulerRole, 'lambda:InvokeFunction').Resource).toEqual(
+      expect.arrayContaining(resolveOsls([env.RUN_BATCH_JOB_ARN, env.ON_TASK_STOPPED_ARN, env.NOTIFY_ARN])),
+    );
+  });
+});
 describe('stackResources: stores', () => {
   it('keeps the state table on delete, with the shared definition, TTL and point-in-time recovery', () => {
     expect(resource(generate(), LOGICAL_IDS.stateTable)).toEqual({
