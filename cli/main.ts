@@ -2,11 +2,12 @@
  * ecs-autopilot CLI. Plain lines for people and CI logs, `--json` for machines, and exit codes a
  * pipeline can trust: 0 success, 1 failure (invalid config, failed run), 2 wrong usage.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { automationJsonSchema, JSON_SCHEMA_FILE } from '../shared/config/json-schema.ts';
 import { DEFAULT_CONFIG_FILE, loadAutomationFile } from '../shared/config/load.ts';
 import { ConfigError } from '../shared/errors.ts';
+import { explainEvent, explanationLines } from './explain.ts';
 import { EXIT, type Io, processIo, table, UsageError } from './output.ts';
 import { planFirings } from './plan.ts';
 import { readRuns, runRows } from './runs.ts';
@@ -22,6 +23,10 @@ Commands:
                                               every firing in the window, local time and UTC (no AWS)
   runs <job> [--limit N] [--stage S] [--table NAME] [--region R] [--profile P] [--json]
                                               run history from the deployed state table
+  explain --event FILE [--config FILE] [--json]
+                                              why a task stopped and what the config would do (no AWS)
+  resume <watched task> [--stage S] [--table NAME] [--bus NAME] [--region R] [--profile P] [--config FILE]
+                                              resume restarts paused by a crash loop and start one task now
   sandbox [--config FILE] [--scenario FILE] [--from ISO] [--hours N] [--endpoint URL] [--json]
                                               rehearse the schedules against a local emulator
   schema [--write]                            print (or write ${JSON_SCHEMA_FILE}) the JSON Schema of automation.yml
@@ -36,6 +41,8 @@ const OPTIONS = {
   limit: { type: 'string', default: '20' },
   stage: { type: 'string', default: 'dev' },
   table: { type: 'string' },
+  bus: { type: 'string' },
+  event: { type: 'string' },
   region: { type: 'string' },
   profile: { type: 'string' },
   scenario: { type: 'string' },
@@ -101,6 +108,39 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         if (values.json) io.out(JSON.stringify(runs, null, 2));
         else if (runs.length === 0) io.out(`no runs recorded for ${job}`);
         else for (const line of table(runRows(runs), ['SCHEDULED (UTC)', 'ATTEMPT', 'STATUS', 'TASKS', 'REASON'])) io.out(line);
+        return EXIT.ok;
+      }
+      case 'explain': {
+        if (!values.event) throw new UsageError('explain needs the event: ecs-autopilot explain --event FILE');
+        const automation = loadAutomationFile(values.config);
+        let event: unknown;
+        try {
+          event = JSON.parse(readFileSync(values.event, 'utf8'));
+        } catch (error) {
+          throw new UsageError(`cannot read the event ${values.event}: ${(error as Error).message}`);
+        }
+        const explanation = explainEvent(event, automation, new Date());
+        if (values.json) io.out(JSON.stringify(explanation, null, 2));
+        else for (const line of explanationLines(explanation)) io.out(line);
+        return EXIT.ok;
+      }
+      case 'resume': {
+        const name = rest[0];
+        if (!name) throw new UsageError('resume needs a watched task name: ecs-autopilot resume <name>');
+        if (values.profile) process.env.AWS_PROFILE = values.profile;
+        const { resumeCommand } = await import('./resume.ts');
+        const result = await resumeCommand({
+          name,
+          automation: loadAutomationFile(values.config),
+          tableName: values.table ?? `ecs-autopilot-${values.stage}-state`,
+          busName: values.bus ?? `ecs-autopilot-${values.stage}`,
+          region: values.region,
+          endpoint: values.endpoint,
+        });
+        if (values.json) io.out(JSON.stringify(result, null, 2));
+        else if (result.action === 'resumed')
+          io.out(`${name}: restarts resumed (${result.reason})${result.taskArn ? `; started ${result.taskArn}` : ''}`);
+        else io.out(`${name}: nothing to resume: ${result.reason}`);
         return EXIT.ok;
       }
       case 'sandbox': {
