@@ -20,6 +20,8 @@ export interface JobStopInput {
 export type JobStopDecision =
   /** Nothing to change: the run settled already (timed out, replaced) or this stop was recorded. */
   | { kind: 'ignore'; reason: string }
+  /** The run is still launching (waiting for capacity for its other tasks): come back when it is launched. */
+  | { kind: 'wait'; reason: string }
   /** Other tasks of the run still run: keep this one's outcome and wait for them. */
   | { kind: 'record'; run: RunRecord }
   /** The run is over. With retryAt set, a new attempt of the same firing follows. */
@@ -31,6 +33,8 @@ export function decideJobStop(input: JobStopInput): JobStopDecision {
   const outcome = taskOutcome(stop, input.essentialContainers);
   const taskOutcomes = { ...run.taskOutcomes, [stop.taskArn]: outcome };
   const nowIso = now.toISOString();
+  // The launching invocation owns the record until it settles it; writing now would fail its save.
+  if (run.status === 'launching') return { kind: 'wait', reason: `run ${run.scheduledTime} #${run.attempt} is still launching` };
   if (run.status !== 'launched') {
     // The watchdog (timed-out) or a newer run (replaced) settled it first; keep the fact, change nothing else.
     return { kind: 'record', run: { ...run, taskOutcomes, updatedAt: nowIso } };

@@ -48,10 +48,10 @@ export function decideRestart(input: RestartInput): RestartDecision {
   const { category } = classification;
   if (spec.restart === 'never') return { kind: 'no-restart', reason: 'restart is never' };
   if (state.paused) {
-    return {
-      kind: 'paused',
-      reason: `restarts are paused since ${state.paused.at} (${state.paused.reason}); \`ecs-autopilot resume ${spec.name}\` or a new task definition revision resumes them`,
-    };
+    const resumes = spec.taskDefinition.includes(':')
+      ? `\`ecs-autopilot resume ${spec.name}\` resumes them`
+      : `\`ecs-autopilot resume ${spec.name}\` or a new revision of ${spec.taskDefinition} resumes them`;
+    return { kind: 'paused', reason: `restarts are paused since ${state.paused.at} (${state.paused.reason}); ${resumes}` };
   }
   if (facts.isSpotNotice)
     return { kind: 'restart-now', reason: 'Spot interruption notice: the replacement starts before the task is gone' };

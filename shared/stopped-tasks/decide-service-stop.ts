@@ -1,7 +1,7 @@
 /**
  * A service's task stopped. ECS replaces it by itself; ecs-autopilot looks for patterns instead: a
- * task that failed to start is alerted at once (a missing image does not heal), and more than
- * crashLoop.stops counted stops within the window is a crash loop, alerted with its dominant category.
+ * task that failed to start is alerted at once (a missing image does not heal), and
+ * crashLoop.stops or more counted stops within the window is a crash loop, alerted with its dominant category.
  * Both alerts group under the service and that category, so a burst makes one stream of messages. Pure.
  */
 import type { ServiceWatch } from '../config/schema.ts';

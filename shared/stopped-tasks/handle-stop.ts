@@ -129,6 +129,9 @@ async function onJobTaskStopped(job: JobSpec, stop: StoppedTaskSummary, rt: Stop
           // A crash between recording and announcing left the outcome unannounced: announce it now.
           if (run.status !== 'launched' && run.status !== 'launching' && !run.eventPublished) await publishOutcome(run, rt);
           return `nothing: ${decision.reason}`;
+        case 'wait':
+          // Thrown so the event is delivered again (Lambda's asynchronous retries) once the launch settled.
+          throw new RetryableAwsError(`${decision.reason}; the stop of ${stop.taskId} is handled when it is launched`);
         case 'record':
           await rt.runs.save(decision.run);
           return `recorded the stop; run ${run.scheduledTime} #${run.attempt} is ${decision.run.status}`;
