@@ -1,0 +1,21 @@
+/**
+ * notify: an ecs-autopilot event that carries an alert, or one of notify's own timers. Groups alerts
+ * like Alertmanager (group wait, repeat interval, resolution) and publishes them to the alert topic,
+ * as a human message for email and as an AWS Chatbot custom notification for Slack or Teams.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { handleNotify } from '#shared/alerts/handle-notify.ts';
+import { parseNotifyInput } from '#shared/alerts/notify-input.ts';
+import type { NotifyRuntime } from '#shared/alerts/notify-runtime.ts';
+import { lambdaNotifyRuntime } from '#shared/alerts/notify-runtime-from-env.ts';
+import { logger } from '#shared/logger.ts';
+
+/** The raw handler: tests and the sandbox call it with their own runtime. */
+export async function notify(event: unknown, rt: NotifyRuntime) {
+  return handleNotify(parseNotifyInput(event), rt);
+}
+
+export const handler = middy((event: unknown) => notify(event, lambdaNotifyRuntime())).use(
+  injectLambdaContext(logger, { resetKeys: true }),
+);

@@ -1,0 +1,142 @@
+/**
+ * What notify is invoked with: an event from our bus (the alerts rule routes those with detail.alert),
+ * or one of its own timers. zod/mini keeps the cold start small. An alert's detail is checked for
+ * what its message will show, so a malformed event fails here, named, rather than at the flush that
+ * would render it minutes later.
+ */
+import * as z from 'zod/mini';
+import { BadEventError } from '../errors.ts';
+import type { AlertBlock } from '../events/alert.ts';
+import { EVENT_SOURCE, JOB_RUN_DETAIL_TYPES } from '../events/bus.ts';
+import { STOPPED_TASK_DETAIL_TYPES } from '../events/stopped-task-events.ts';
+import type { AlertDetail, AlertSample } from './decide-alert.ts';
+
+export const ALERT_TIMERS = ['alert-flush', 'alert-resolve'] as const;
+
+/** The input of a group's timers: which timer, of which group, armed for when (a stale one is told by it). */
+export interface AlertTimerInput {
+  timer: (typeof ALERT_TIMERS)[number];
+  groupKey: string;
+  at: string;
+}
+
+export type NotifyInput =
+  | { kind: 'alert'; alert: AlertBlock; sample: AlertSample }
+  /** An event without an alert: nothing for a person (the rule should not have sent it). */
+  | { kind: 'no-alert'; id: string; detailType: string }
+  | { kind: 'timer'; timer: AlertTimerInput };
+
+const text = z.string().check(z.minLength(1));
+const instant = z.iso.datetime({ offset: true });
+
+const timerSchema = z.object({ timer: z.enum(ALERT_TIMERS), groupKey: text, at: instant });
+
+const busEventSchema = z.object({
+  id: text,
+  source: z.literal(EVENT_SOURCE),
+  'detail-type': text,
+  time: instant,
+  detail: z.record(z.string(), z.unknown()),
+});
+
+const alertSchema = z.object({
+  cluster: text,
+  subject: z.object({ kind: z.enum(['job', 'watched-task', 'service']), name: text }),
+  category: text,
+  severity: z.enum(['critical', 'warning']),
+});
+
+const stopSchema = z.object({
+  taskArn: text,
+  taskId: text,
+  clusterArn: z.string(),
+  taskDefinitionArn: z.string(),
+  family: text,
+  revision: z.number(),
+  availabilityZone: z.optional(z.string()),
+  stopCode: z.optional(z.string()),
+  stoppedReason: z.optional(z.string()),
+  containers: z.array(z.object({ name: text, exitCode: z.optional(z.number()), reason: z.optional(z.string()) })),
+  classification: z.object({ category: text, because: z.string() }),
+  advice: z.object({ likelyCause: z.string(), nextSteps: z.array(z.string()) }),
+  consoleUrl: z.string(),
+  logs: z.array(z.object({ container: text, url: z.string() })),
+});
+
+const jobRunSchema = z.object({
+  job: text,
+  scheduledTime: instant,
+  attempt: z.number(),
+  cluster: text,
+  taskDefinition: text,
+  taskArns: z.array(z.string()),
+  reason: z.optional(z.string()),
+  runtime: z.optional(z.string()),
+  stop: z.optional(stopSchema),
+  retry: z.optional(
+    z.discriminatedUnion('willRetry', [
+      z.object({ willRetry: z.literal(true), nextAttempt: z.number(), retryAt: instant, because: z.string() }),
+      z.object({ willRetry: z.literal(false), because: z.string() }),
+    ]),
+  ),
+});
+
+const detailSchemas: Record<string, z.ZodMiniType> = {
+  [JOB_RUN_DETAIL_TYPES.failed]: jobRunSchema,
+  [JOB_RUN_DETAIL_TYPES['timed-out']]: jobRunSchema,
+  [STOPPED_TASK_DETAIL_TYPES.crashLoopDetected]: z.object({
+    subject: z.object({ kind: z.enum(['watched-task', 'service']), name: text }),
+    stops: z.number(),
+    windowSeconds: z.number(),
+    dominantCategory: text,
+    categories: z.record(z.string(), z.number()),
+    action: z.enum(['restarts-paused', 'alert-only']),
+    lastStop: stopSchema,
+    resumeWith: z.optional(z.string()),
+    pausedAt: z.optional(instant),
+  }),
+  [STOPPED_TASK_DETAIL_TYPES.watchedTaskStopped]: z.object({
+    watchedTask: text,
+    stop: stopSchema,
+    decision: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('restart'), delaySeconds: z.number(), restartAt: instant }),
+      z.object({ kind: z.enum(['restart-now', 'no-restart', 'paused']), reason: z.string() }),
+    ]),
+  }),
+  [STOPPED_TASK_DETAIL_TYPES.serviceTaskStopped]: z.object({
+    service: text,
+    stop: stopSchema,
+    counted: z.boolean(),
+    stopsInWindow: z.number(),
+  }),
+};
+
+export function alertTimerInput(timer: AlertTimerInput['timer'], groupKey: string, at: string): AlertTimerInput {
+  return { timer, groupKey, at };
+}
+
+export function parseNotifyInput(event: unknown): NotifyInput {
+  if (typeof event === 'object' && event !== null && 'timer' in event) {
+    return { kind: 'timer', timer: check(timerSchema, event, 'not a notify timer input', event) };
+  }
+  const envelope = check(busEventSchema, event, `not an event from the ${EVENT_SOURCE} bus nor a notify timer input`, event);
+  const detailType = envelope['detail-type'];
+  const what = `the "${detailType}" event ${envelope.id}`;
+  if (envelope.detail.alert === undefined) return { kind: 'no-alert', id: envelope.id, detailType };
+  const alert = check(alertSchema, envelope.detail.alert, `${what} has a malformed alert block`, event);
+  const detailSchema = detailSchemas[detailType];
+  if (detailSchema) check(detailSchema, envelope.detail, `${what} has a malformed detail`, event);
+  return {
+    kind: 'alert',
+    alert,
+    // The detail as it came (the schemas check a part of it): the message is rendered from all of it.
+    sample: { id: envelope.id, detailType, time: new Date(envelope.time).toISOString(), detail: envelope.detail as AlertDetail },
+  };
+}
+
+function check<T>(schema: z.ZodMiniType<T>, value: unknown, problem: string, event: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ');
+  throw new BadEventError(`${problem} (${issues}): ${String(JSON.stringify(event)).slice(0, 500)}`);
+}

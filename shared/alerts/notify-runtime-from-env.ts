@@ -1,0 +1,44 @@
+/**
+ * The production NotifyRuntime: the state table, the alert topic and the timers of the deployment, the
+ * notification settings of the deployed automation.yml, the wall clock. Only notify imports this
+ * module, so only its bundle carries the SNS client.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { clientConfig } from '../aws/clients.ts';
+import { loadDeployedAutomation } from '../config/deployed.ts';
+import { logger } from '../logger.ts';
+import { readSettings, requiredSetting } from '../settings.ts';
+import { schedulerTimers, timerSettingsFrom } from '../timers/from-settings.ts';
+import { AlertGroups, alertGroupRetentionSeconds } from './alert-groups.ts';
+import type { NotifyRuntime } from './notify-runtime.ts';
+import { AlertTopic } from './publish.ts';
+
+export function notifyRuntimeFromEnvironment(): NotifyRuntime {
+  const settings = readSettings();
+  const { notifications } = loadDeployedAutomation(settings.AUTOMATION_FILE);
+  const config = clientConfig();
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } });
+  return {
+    timing: notifications,
+    groups: new AlertGroups(dynamo, settings.STATE_TABLE_NAME, alertGroupRetentionSeconds(notifications)),
+    topic: new AlertTopic(new SNSClient(config), requiredSetting(settings, 'ALERT_TOPIC_ARN')),
+    timers: schedulerTimers(timerSettingsFrom(settings)),
+    log: logger,
+    now: () => new Date(),
+  };
+}
+
+let productionRuntime: NotifyRuntime | undefined;
+
+/**
+ * The runtime of this Lambda process. Inside Lambda it is built when the module loads, so a broken
+ * environment or automation file fails the cold start loudly rather than the first alert.
+ */
+export function lambdaNotifyRuntime(): NotifyRuntime {
+  productionRuntime ??= notifyRuntimeFromEnvironment();
+  return productionRuntime;
+}
+
+if (process.env.AWS_LAMBDA_FUNCTION_NAME) lambdaNotifyRuntime();

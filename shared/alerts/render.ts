@@ -1,0 +1,365 @@
+/**
+ * Alert messages as a good colleague would write them: what happened, where, how often, what the
+ * containers said, the likely cause, the next step, and links to the task and its logs. Two renderings
+ * of one view: humanMessage for email, chatbotMessage for AWS Chatbot (Amazon Q Developer in chat
+ * applications) custom notifications in Slack or Teams.
+ */
+import { formatDuration } from '../config/duration.ts';
+import type { AlertSubjectKind } from '../events/alert.ts';
+import { JOB_RUN_DETAIL_TYPES } from '../events/bus.ts';
+import {
+  type CrashLoopDetail,
+  type ServiceTaskStoppedDetail,
+  STOPPED_TASK_DETAIL_TYPES,
+  type StoppedTaskSummary,
+  type WatchedTaskStoppedDetail,
+} from '../events/stopped-task-events.ts';
+import type { RunRecord } from '../jobs/run-record.ts';
+import type { AlertGroup, AlertSample } from './decide-alert.ts';
+
+export type AlertMessage =
+  /** `count` events since the last message (the group's pending count when it was sent). */
+  { status: 'firing'; group: AlertGroup; count: number } | { status: 'resolved'; group: AlertGroup; now: Date };
+
+/** AWS Chatbot's custom notification, schema version 1.0. */
+export interface ChatbotNotification {
+  version: '1.0';
+  source: 'custom';
+  content: {
+    textType: 'client-markdown';
+    title: string;
+    description: string;
+    nextSteps?: string[];
+    keywords?: string[];
+  };
+  metadata: {
+    /** Messages of one group share a thread. */
+    threadId: string;
+    summary: string;
+    eventType: string;
+    relatedResources: string[];
+    additionalContext: Record<string, string>;
+  };
+}
+
+/** A Job Run Failed / Timed Out detail: the run record (with its stop and retry when a stopped task ended it). */
+export type JobRunAlertDetail = Omit<RunRecord, 'leaseUntil' | 'version' | 'eventPublished'> & { runtime?: string };
+
+/** SNS takes subjects of fewer than 100 characters, without line breaks or control characters. */
+export const SUBJECT_MAX_LENGTH = 99;
+
+interface ContainerLine {
+  name: string;
+  exitCode: number | undefined;
+  reason: string | undefined;
+}
+
+/** What a message says about the group's newest event, whatever its detail-type. */
+interface AlertView {
+  /** What happened, as a sentence: "job nightly-report failed". */
+  headline: string;
+  /** One line saying why. */
+  why: string | undefined;
+  taskDefinition: string | undefined;
+  availabilityZone: string | undefined;
+  /** What only this kind of event says: the run and its retry, the restart decision, the loop. */
+  facts: string[];
+  containers: ContainerLine[];
+  likelyCause: string | undefined;
+  nextSteps: string[];
+  links: { label: string; url: string }[];
+  /** ARNs, for Chatbot's relatedResources. */
+  resources: string[];
+}
+
+const SUBJECT_WORDS: Record<AlertSubjectKind, string> = { job: 'job', 'watched-task': 'watched task', service: 'service' };
+
+export function humanMessage(message: AlertMessage): { subject: string; text: string } {
+  const { group } = message;
+  const { alert } = group.latest.detail;
+  const view = viewOf(group.latest);
+  const lines: string[] = [];
+  if (message.status === 'firing') {
+    lines.push(`${alert.severity.toUpperCase()}: ${capitalize(view.headline)} on cluster ${alert.cluster} (${alert.category}).`);
+    if (view.why) lines.push(capitalize(view.why));
+    lines.push('', `What: ${group.latest.detailType}, ${subjectOf(group)}, category ${alert.category}`);
+    lines.push(`Where: ${whereOf(group, view)}`);
+    lines.push(`How often: ${howOften(message.count, group)}`);
+    lines.push(...view.facts);
+    if (view.containers.length > 0) lines.push('', 'Containers:', ...view.containers.map((c) => `  - ${containerLine(c)}`));
+    if (view.likelyCause) lines.push('', `Likely cause: ${view.likelyCause}`);
+    if (view.nextSteps.length > 0) lines.push('', 'Next steps:', ...view.nextSteps.map((step, i) => `  ${i + 1}. ${step}`));
+    if (view.links.length > 0) lines.push('', 'Links:', ...view.links.map((link) => `  ${link.label}: ${link.url}`));
+  } else {
+    lines.push(
+      `RESOLVED: ${capitalize(subjectOf(group))} on cluster ${alert.cluster}: no ${alert.category} alert for ${quietFor(message)}.`,
+    );
+    lines.push('', resolvedSummary(group));
+    lines.push(`Last seen: ${view.headline}, ${whereOf(group, view)}`);
+    if (view.links.length > 0) lines.push('', 'Links to the last one:', ...view.links.map((link) => `  ${link.label}: ${link.url}`));
+  }
+  lines.push('', `-- ecs-autopilot, alert group ${group.groupKey}`);
+  return { subject: subjectLine(message, view), text: lines.join('\n') };
+}
+
+export function chatbotMessage(message: AlertMessage): ChatbotNotification {
+  const { group } = message;
+  const { alert } = group.latest.detail;
+  const view = viewOf(group.latest);
+  const firing = message.status === 'firing';
+  const description = firing
+    ? [
+        ...(view.why ? [capitalize(view.why)] : []),
+        `*How often:* ${howOften(message.count, group)}`,
+        `*Where:* ${whereOf(group, view)}`,
+        ...view.facts,
+        ...(view.containers.length > 0
+          ? ['*Containers:*', ...view.containers.map((c) => `• \`${c.name}\` ${containerLine(c, false)}`)]
+          : []),
+        ...(view.likelyCause ? [`*Likely cause:* ${view.likelyCause}`] : []),
+        ...view.links.map((link) => `${link.label}: ${link.url}`),
+      ]
+    : [
+        `No ${alert.category} alert for ${quietFor(message)}.`,
+        resolvedSummary(group),
+        ...view.links.map((link) => `${link.label} (the last one): ${link.url}`),
+      ];
+  const icon = firing ? (alert.severity === 'critical' ? '🔴' : '🟠') : '✅';
+  const title = firing
+    ? `${icon} ${capitalize(view.headline)} on ${alert.cluster}: ${alert.category}`
+    : `${icon} Resolved: ${subjectOf(group)} on ${alert.cluster}: ${alert.category}`;
+  return {
+    version: '1.0',
+    source: 'custom',
+    content: {
+      textType: 'client-markdown',
+      title,
+      description: description.join('\n'),
+      ...(firing && view.nextSteps.length > 0 && { nextSteps: view.nextSteps }),
+      keywords: [firing ? alert.severity : 'resolved', alert.category, alert.cluster, alert.subject.name],
+    },
+    metadata: {
+      threadId: group.groupKey,
+      summary: subjectLine(message, view),
+      eventType: firing ? group.latest.detailType : 'Alert Resolved',
+      relatedResources: view.resources,
+      additionalContext: {
+        cluster: alert.cluster,
+        subject: subjectOf(group),
+        category: alert.category,
+        severity: alert.severity,
+        status: message.status,
+        ...(firing && { count: String(message.count) }),
+        total: String(group.total),
+        firstEventAt: group.firstEventAt,
+        lastEventAt: group.lastEventAt,
+      },
+    },
+  };
+}
+
+function subjectLine(message: AlertMessage, view: AlertView): string {
+  const { group } = message;
+  const { alert } = group.latest.detail;
+  const text =
+    message.status === 'firing'
+      ? `[${alert.severity.toUpperCase()}] ${capitalize(view.headline)} on ${alert.cluster}: ${alert.category}${message.count > 1 ? ` (${message.count}x)` : ''}`
+      : `[RESOLVED] ${capitalize(subjectOf(group))} on ${alert.cluster}: ${alert.category}`;
+  return asSubject(text);
+}
+
+/** Printable ASCII on one line (SNS's rule for subjects, and safe in every mail client), shortened to fit. */
+function asSubject(text: string): string {
+  const plain = text
+    .replace(/[^\x20-\x7e]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return plain.length <= SUBJECT_MAX_LENGTH ? plain : `${plain.slice(0, SUBJECT_MAX_LENGTH - 3).trimEnd()}...`;
+}
+
+function howOften(count: number, group: AlertGroup): string {
+  const since = group.lastSentAt ? `since the last message (${timeOf(group.lastSentAt)})` : `since ${timeOf(group.firstEventAt)}`;
+  const last = `the last at ${timeOf(group.lastEventAt)}`;
+  if (group.total === count) return `${times(count)} ${since}, ${last}`;
+  return `${times(count)} ${since}; ${group.total} in all since ${timeOf(group.firstEventAt)}, ${last}`;
+}
+
+function resolvedSummary(group: AlertGroup): string {
+  const lasted = formatDuration((Date.parse(group.lastEventAt) - Date.parse(group.firstEventAt)) / 1000);
+  const unreported = group.pending > 0 ? ` ${times(group.pending)} since the last message, not reported before.` : '';
+  return `It lasted ${lasted}, from ${timeOf(group.firstEventAt)} to ${timeOf(group.lastEventAt)}: ${times(group.total)} in all.${unreported}`;
+}
+
+function quietFor(message: { group: AlertGroup; now: Date }): string {
+  return formatDuration((message.now.getTime() - Date.parse(message.group.lastEventAt)) / 1000);
+}
+
+function whereOf(group: AlertGroup, view: AlertView): string {
+  return [
+    `cluster ${group.latest.detail.alert.cluster}`,
+    ...(view.taskDefinition ? [`task definition ${view.taskDefinition}`] : []),
+    ...(view.availabilityZone ? [view.availabilityZone] : []),
+  ].join(', ');
+}
+
+function subjectOf(group: AlertGroup): string {
+  const { subject } = group.latest.detail.alert;
+  return `${SUBJECT_WORDS[subject.kind]} ${subject.name}`;
+}
+
+function containerLine(container: ContainerLine, withName = true): string {
+  const exit = container.exitCode === undefined ? 'no exit code (it did not run)' : `exit code ${container.exitCode}`;
+  return `${withName ? `${container.name}: ` : ''}${exit}${container.reason ? `, ${container.reason}` : ''}`;
+}
+
+function viewOf(sample: AlertSample): AlertView {
+  switch (sample.detailType) {
+    case JOB_RUN_DETAIL_TYPES.failed:
+    case JOB_RUN_DETAIL_TYPES['timed-out']:
+      return jobRunView(sample.detail as unknown as JobRunAlertDetail, sample.detailType === JOB_RUN_DETAIL_TYPES['timed-out']);
+    case STOPPED_TASK_DETAIL_TYPES.crashLoopDetected:
+      return crashLoopView(sample.detail as unknown as CrashLoopDetail);
+    case STOPPED_TASK_DETAIL_TYPES.watchedTaskStopped:
+      return watchedTaskView(sample.detail as unknown as WatchedTaskStoppedDetail);
+    case STOPPED_TASK_DETAIL_TYPES.serviceTaskStopped:
+      return serviceTaskView(sample.detail as unknown as ServiceTaskStoppedDetail);
+    default:
+      return genericView(sample);
+  }
+}
+
+function jobRunView(run: JobRunAlertDetail, timedOut: boolean): AlertView {
+  const ran = run.runtime ? `, ran ${run.runtime}` : '';
+  const facts = [`Run: scheduled for ${timeOf(run.scheduledTime)}, attempt ${run.attempt}${ran}`];
+  if (run.retry) {
+    facts.push(
+      run.retry.willRetry
+        ? `Retry: attempt ${run.retry.nextAttempt} at ${timeOf(run.retry.retryAt)} (${run.retry.because})`
+        : `No retry: ${run.retry.because}`,
+    );
+  }
+  const headline = `job ${run.job} ${timedOut ? 'timed out' : 'failed'}`;
+  if (run.stop) {
+    const view = stopView(headline, run.stop);
+    return { ...view, facts: [...facts, ...view.facts], resources: unique([...view.resources, ...run.taskArns]) };
+  }
+  // Nothing stopped: the launch itself failed (or the tasks were never seen), the run's reason says why.
+  return {
+    headline,
+    why: run.reason,
+    taskDefinition: run.taskDefinition,
+    availabilityZone: undefined,
+    facts,
+    containers: [],
+    likelyCause: timedOut
+      ? 'The run took longer than its maxRuntime and was stopped.'
+      : 'ECS did not start the task; the reason above says why.',
+    nextSteps: timedOut
+      ? [
+          'Find in its logs where the time went (a stuck dependency, more data than usual)',
+          'If the work has grown for good, raise the maxRuntime of the job',
+          `Run \`ecs-autopilot runs ${run.job}\` to compare with earlier runs`,
+        ]
+      : [
+          'No capacity: add a fallback capacity provider (capacityProviders) or let the launch retry',
+          'Rejected parameters: check that the task definition revision is ACTIVE and that its subnets and security groups exist',
+          "Access denied: the function's role must be allowed iam:PassRole for the task and execution roles",
+          `Run \`ecs-autopilot runs ${run.job}\` to see its attempts`,
+        ],
+    links: [],
+    resources: run.taskArns,
+  };
+}
+
+function crashLoopView(loop: CrashLoopDetail): AlertView {
+  const name = `${SUBJECT_WORDS[loop.subject.kind]} ${loop.subject.name}`;
+  const view = stopView(`${name} is crash-looping`, loop.lastStop);
+  const mix = Object.entries(loop.categories)
+    .map(([category, stops]) => `${category} ${stops}`)
+    .join(', ');
+  const why = `${loop.stops} stops within ${formatDuration(loop.windowSeconds)}, mostly ${loop.dominantCategory} (${mix}). The last one: ${view.why ?? 'no reason given'}`;
+  if (loop.action === 'alert-only')
+    return { ...view, why, facts: ['ECS keeps replacing the tasks; ecs-autopilot only alerts', ...view.facts] };
+  const resume = loop.resumeWith ?? `ecs-autopilot resume ${loop.subject.name}`;
+  return {
+    ...view,
+    why,
+    facts: [
+      `Restarts are paused${loop.pausedAt ? ` since ${timeOf(loop.pausedAt)}` : ''}: \`${resume}\` or a new task definition revision resumes them`,
+      ...view.facts,
+    ],
+    nextSteps: [...view.nextSteps, `Once fixed, run \`${resume}\` or deploy a new task definition revision`],
+  };
+}
+
+function watchedTaskView(stopped: WatchedTaskStoppedDetail): AlertView {
+  const view = stopView(`watched task ${stopped.watchedTask} stopped`, stopped.stop);
+  const { decision } = stopped;
+  const decided =
+    decision.kind === 'restart'
+      ? `Restart: in ${formatDuration(decision.delaySeconds)}, at ${timeOf(decision.restartAt)}`
+      : decision.kind === 'restart-now'
+        ? `Restart: now (${decision.reason})`
+        : decision.kind === 'no-restart'
+          ? `No restart: ${decision.reason}`
+          : `Restarts paused: ${decision.reason}`;
+  return { ...view, facts: [decided, ...view.facts] };
+}
+
+function serviceTaskView(stopped: ServiceTaskStoppedDetail): AlertView {
+  const view = stopView(`a task of service ${stopped.service} stopped`, stopped.stop);
+  return stopped.counted
+    ? { ...view, facts: [`Stops of the service in its crash-loop window: ${stopped.stopsInWindow}`, ...view.facts] }
+    : view;
+}
+
+function genericView(sample: AlertSample): AlertView {
+  const { alert, reason } = sample.detail;
+  return {
+    headline: `${sample.detailType}: ${SUBJECT_WORDS[alert.subject.kind]} ${alert.subject.name}`,
+    why: typeof reason === 'string' ? reason : undefined,
+    taskDefinition: undefined,
+    availabilityZone: undefined,
+    facts: [],
+    containers: [],
+    likelyCause: undefined,
+    nextSteps: [],
+    links: [],
+    resources: [],
+  };
+}
+
+function stopView(headline: string, stop: StoppedTaskSummary): AlertView {
+  const stoppedBy = [stop.stopCode, stop.stoppedReason].filter(Boolean).join(': ');
+  return {
+    headline,
+    why: stop.classification.because,
+    taskDefinition: `${stop.family}:${stop.revision}`,
+    availabilityZone: stop.availabilityZone,
+    facts: stoppedBy ? [`ECS says: ${stoppedBy}`] : [],
+    containers: stop.containers.map(({ name, exitCode, reason }) => ({ name, exitCode, reason })),
+    likelyCause: stop.advice.likelyCause,
+    nextSteps: stop.advice.nextSteps,
+    links: [
+      { label: `Task ${stop.taskId} in the ECS console`, url: stop.consoleUrl },
+      ...stop.logs.map((log) => ({ label: `Logs of ${log.container}`, url: log.url })),
+    ],
+    resources: unique([stop.taskArn, stop.taskDefinitionArn, stop.clusterArn]),
+  };
+}
+
+function times(count: number): string {
+  return count === 1 ? 'once' : `${count} times`;
+}
+
+function timeOf(iso: string): string {
+  return `${iso.slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values.filter(Boolean))];
+}

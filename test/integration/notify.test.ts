@@ -1,0 +1,274 @@
+/**
+ * notify against moto: the state table holds the alert groups, the alert topic delivers to an SQS queue
+ * (what Chatbot and other non-email subscribers receive), and moto's record of the topic shows what an
+ * email subscription receives. Timers are recorded here and fired when the virtual clock passes them
+ * (SchedulerTimers itself is exercised by the sandbox tests).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { notify } from '../../functions/notify.ts';
+import { EMULATOR_REGION } from '../../sandbox/emulator.ts';
+import { AlertGroups, alertGroupRetentionSeconds } from '../../shared/alerts/alert-groups.ts';
+import type { NotifyRuntime } from '../../shared/alerts/notify-runtime.ts';
+import { AlertTopic } from '../../shared/alerts/publish.ts';
+import type { ChatbotNotification } from '../../shared/alerts/render.ts';
+import type { Timer, TimerSetter } from '../../shared/timers/timers.ts';
+import { busEvent, oomStop, serviceTaskStopped } from '../helpers/alert-events.ts';
+import { quietLog, useEmulatorWorld } from './world.ts';
+
+const START = new Date('2026-11-22T02:00:00.000Z');
+const config = { notifications: { groupWait: '30s', repeatInterval: '5m', resolveAfter: '30m' } };
+const GROUP_KEY = 'prod|service:web|out-of-memory';
+
+/** Timers as Scheduler keeps them: one per name until it fires; the test fires those its clock has passed. */
+class RecordedTimers implements TimerSetter {
+  readonly pending = new Map<string, Timer>();
+  readonly fired: Timer[] = [];
+  /** The next set() fails, as a throttled or unreachable Scheduler would. */
+  failNext = false;
+
+  async set(timer: Timer): Promise<void> {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('Scheduler did not answer');
+    }
+    if (!this.pending.has(timer.name)) this.pending.set(timer.name, timer);
+  }
+
+  takeDue(until: Date): Timer | undefined {
+    const next = [...this.pending.values()].sort((a, b) => a.at.getTime() - b.at.getTime())[0];
+    if (!next || next.at > until) return undefined;
+    this.pending.delete(next.name);
+    this.fired.push(next);
+    return next;
+  }
+}
+
+interface DeliveredAlert {
+  subject: string;
+  chatbot: ChatbotNotification;
+}
+
+describe('notify against moto', () => {
+  const t = useEmulatorWorld(config, START);
+  let rt: NotifyRuntime;
+  let timers: RecordedTimers;
+  let sqs: SQSClient;
+
+  const clientConfig = () => ({
+    endpoint: t.emulator.endpoint,
+    region: EMULATOR_REGION,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
+
+  beforeEach(() => {
+    const dynamo = new DynamoDBClient(clientConfig());
+    // moto applies an UpdateItem in several steps without a lock, so concurrent ADDs to one item can lose
+    // an increment (DynamoDB never does): the emulator gets one request at a time, the handlers still
+    // interleave freely between their requests.
+    let previous: Promise<unknown> = Promise.resolve();
+    dynamo.middlewareStack.add(
+      (next) => (args) => {
+        const current = previous.then(() => next(args));
+        previous = current.catch(() => undefined);
+        return current;
+      },
+      { step: 'deserialize', name: 'oneRequestAtATimeForMoto', priority: 'low' },
+    );
+    timers = new RecordedTimers();
+    const timing = t.automation.notifications;
+    rt = {
+      timing,
+      groups: new AlertGroups(
+        DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+        t.world.tableName,
+        alertGroupRetentionSeconds(timing),
+      ),
+      topic: new AlertTopic(new SNSClient(clientConfig()), t.world.alertTopicArn),
+      timers,
+      log: quietLog,
+      now: t.clock.now,
+    };
+    sqs = new SQSClient(clientConfig());
+  });
+
+  let sequence = 0;
+  /** A stop of service web as on-task-stopped announces it, now. */
+  function stopOfWeb() {
+    sequence += 1;
+    const taskId = sequence.toString(16).padStart(32, '0');
+    return busEvent('Service Task Stopped', serviceTaskStopped({ stop: oomStop({ taskId }) }), {
+      id: `event-${sequence}`,
+      time: t.clock.now().toISOString(),
+    });
+  }
+
+  /** `count` stops delivered as a burst: `concurrency` invocations at a time. */
+  async function burst(count: number, concurrency = 50) {
+    for (let sent = 0; sent < count; sent += concurrency) {
+      await Promise.all(Array.from({ length: Math.min(concurrency, count - sent) }, () => notify(stopOfWeb(), rt)));
+    }
+  }
+
+  /** Moves the clock to `seconds` after START, firing in time order every timer it passes. */
+  async function runUntil(seconds: number) {
+    const until = new Date(START.getTime() + seconds * 1000);
+    for (let timer = timers.takeDue(until); timer; timer = timers.takeDue(until)) {
+      t.clock.advanceTo(timer.at);
+      await notify(timer.input, rt);
+    }
+    t.clock.advanceTo(until);
+  }
+
+  /** What the alert topic delivered to its SQS subscriber since the last call. */
+  async function delivered(): Promise<DeliveredAlert[]> {
+    const alerts: DeliveredAlert[] = [];
+    for (;;) {
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: t.world.alertQueueUrl, MaxNumberOfMessages: 10 }));
+      if (Messages.length === 0) return alerts;
+      for (const message of Messages) {
+        const envelope = JSON.parse(message.Body ?? '{}') as { Subject: string; Message: string };
+        alerts.push({ subject: envelope.Subject, chatbot: JSON.parse(envelope.Message) as ChatbotNotification });
+      }
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: t.world.alertQueueUrl,
+          Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+        }),
+      );
+    }
+  }
+
+  /** Every message published to the alert topic, as its email subscribers receive it (moto's record of the topic). */
+  async function emails(): Promise<{ subject: string; text: string }[]> {
+    const models = (await (await fetch(`${t.emulator.endpoint}/moto-api/data.json`)).json()) as {
+      sns: { Topic: { arn: string; sent_notifications: [string, string, string][] }[] };
+    };
+    const topic = models.sns.Topic.find((candidate) => candidate.arn === t.world.alertTopicArn);
+    return (topic?.sent_notifications ?? []).map(([, message, subject]) => ({
+      subject,
+      text: (JSON.parse(message) as { email: string }).email,
+    }));
+  }
+
+  const countOf = (alert: DeliveredAlert | undefined) => Number(alert?.chatbot.metadata.additionalContext.count);
+
+  it('sends nothing before groupWait, then one message with the human text and the Chatbot notification', async () => {
+    const result = await notify(stopOfWeb(), rt);
+
+    expect(result).toEqual({ groupKey: GROUP_KEY, published: [] });
+    await runUntil(29);
+    expect(await delivered()).toEqual([]);
+
+    await runUntil(30);
+    const [alert, ...others] = await delivered();
+    expect(others).toEqual([]);
+    expect(alert?.subject).toBe('[CRITICAL] A task of service web stopped on prod: out-of-memory');
+    expect(alert?.chatbot).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      content: { textType: 'client-markdown', title: '🔴 A task of service web stopped on prod: out-of-memory' },
+      metadata: { threadId: GROUP_KEY, eventType: 'Service Task Stopped', additionalContext: { count: '1', total: '1' } },
+    });
+    expect(alert?.chatbot.content.nextSteps?.[0]).toMatch(/^Raise the memory limit/);
+    const [email] = await emails();
+    expect(email?.subject).toBe(alert?.subject);
+    expect(email?.text).toContain('How often: once since 2026-11-22 02:00:00 UTC');
+    expect(email?.text).toContain('  - app: exit code 137, OutOfMemoryError: Container killed due to memory usage');
+    expect(email?.text).toContain(`Logs of app: ${oomStop({ taskId: (1).toString(16).padStart(32, '0') }).logs[0]?.url}`);
+  });
+
+  // 1,000 invocations against moto take a few seconds; the margin is for a busy machine.
+  it('reports a burst of 1,000 stops in one message, a later burst in one more, then the resolution, each once', {
+    timeout: 60_000,
+  }, async () => {
+    await burst(1_000);
+    expect(await delivered()).toEqual([]);
+    expect(await rt.groups.get(GROUP_KEY)).toMatchObject({ pending: 1_000, total: 1_000, messagesSent: 0 });
+
+    await runUntil(30);
+    const first = await delivered();
+    expect(first.length).toBeLessThanOrEqual(2);
+    expect(first.map(countOf).reduce((sum, count) => sum + count, 0) + ((await rt.groups.get(GROUP_KEY))?.pending ?? 0)).toBe(1_000);
+    expect(await rt.groups.get(GROUP_KEY)).toMatchObject({ pending: 0, total: 1_000 });
+
+    const flush = timers.fired.find((timer) => (timer.input as { timer: string }).timer === 'alert-flush');
+    expect(await notify(flush?.input, rt)).toMatchObject({ published: [] });
+    expect(await delivered()).toEqual([]);
+
+    await runUntil(6 * 60);
+    await burst(20);
+    await runUntil(6 * 60 + 29);
+    expect(await delivered()).toEqual([]);
+    await runUntil(6 * 60 + 30);
+    const [second, ...more] = await delivered();
+    expect(more).toEqual([]);
+    expect(second?.chatbot.metadata.additionalContext).toMatchObject({ count: '20', total: '1020' });
+    expect(second?.chatbot.content.description).toContain('20 times since the last message (2026-11-22 02:00:30 UTC); 1020 in all');
+
+    await runUntil(6 * 60 + 30 * 60 - 1);
+    expect(await delivered()).toEqual([]);
+    await runUntil(6 * 60 + 30 * 60 + 1);
+    const [resolved, ...after] = await delivered();
+    expect(after).toEqual([]);
+    expect(resolved?.subject).toBe('[RESOLVED] Service web on prod: out-of-memory');
+    expect(resolved?.chatbot.metadata).toMatchObject({ threadId: GROUP_KEY, eventType: 'Alert Resolved' });
+    expect((await emails()).at(-1)?.text).toContain('1020 times in all');
+    expect(await rt.groups.get(GROUP_KEY)).toBeUndefined();
+
+    for (const timer of timers.fired) await notify(timer.input, rt);
+    expect(await delivered()).toEqual([]);
+    expect(timers.pending.size).toBe(0);
+  });
+
+  it('with groupWait 0, answers the first stop of a burst at once and the rest a repeatInterval later, losing none', async () => {
+    rt = { ...rt, timing: { ...rt.timing, groupWaitSeconds: 0 } };
+
+    await burst(100);
+    const atOnce = await delivered();
+    expect(atOnce).toHaveLength(1);
+    await runUntil(5 * 60);
+    const all = [...atOnce, ...(await delivered())];
+
+    expect(all.length).toBeLessThanOrEqual(2);
+    expect(all.map(countOf).reduce((sum, count) => sum + count, 0)).toBe(100);
+    expect(await rt.groups.get(GROUP_KEY)).toMatchObject({ pending: 0, total: 100 });
+  });
+
+  it('gives back what it claimed when a step fails, so that the retry completes it', async () => {
+    const event = stopOfWeb();
+    timers.failNext = true;
+
+    await expect(notify(event, rt)).rejects.toThrow('Scheduler did not answer');
+    expect(await rt.groups.get(GROUP_KEY)).toMatchObject({ pending: 1, flushAt: undefined, resolveAt: undefined });
+    // Lambda's retry delivers the same event again: counted at least once, armed this time.
+    await notify(event, rt);
+    await runUntil(30);
+    expect((await delivered()).map(countOf)).toEqual([2]);
+
+    const topic = rt.topic;
+    rt.topic = new AlertTopic(new SNSClient(clientConfig()), `${t.world.alertTopicArn}-gone`);
+    await expect(runUntil(30 + 30 * 60)).rejects.toThrow(/could not publish "\[RESOLVED\] Service web on prod: out-of-memory"/);
+    const check = timers.fired.at(-1);
+    expect(check?.input).toMatchObject({ timer: 'alert-resolve' });
+    expect(await rt.groups.get(GROUP_KEY)).toMatchObject({ total: 2, resolveAt: (check?.input as { at: string } | undefined)?.at });
+    // Scheduler retries the resolve check.
+    rt.topic = topic;
+    await notify(check?.input, rt);
+    expect((await delivered()).map((alert) => alert.subject)).toEqual(['[RESOLVED] Service web on prod: out-of-memory']);
+    expect(await rt.groups.get(GROUP_KEY)).toBeUndefined();
+  });
+
+  it('ignores an event without an alert: no group, no message', async () => {
+    const { alert: _alert, ...detail } = serviceTaskStopped({ counted: false });
+
+    const result = await notify(busEvent('Service Task Stopped', detail), rt);
+
+    expect(result.ignored).toMatch(/without an alert/);
+    expect(await rt.groups.get(GROUP_KEY)).toBeUndefined();
+    expect(timers.pending.size).toBe(0);
+  });
+});

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { parseNotifyInput } from '../../shared/alerts/notify-input.ts';
+import { BadEventError } from '../../shared/errors.ts';
+import { busEvent, crashLoop, jobRunFailed, serviceAlert, serviceTaskStopped, watchedTaskStopped } from '../helpers/alert-events.ts';
+
+function badEventMessage(event: unknown): string {
+  try {
+    parseNotifyInput(event);
+  } catch (error) {
+    expect(error).toBeInstanceOf(BadEventError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a BadEventError');
+}
+
+describe('parseNotifyInput: timers', () => {
+  it('reads a timer input', () => {
+    const input = { timer: 'alert-flush', groupKey: 'prod|service:web|out-of-memory', at: '2026-11-22T02:00:35.000Z' };
+
+    expect(parseNotifyInput(input)).toEqual({ kind: 'timer', timer: input });
+  });
+
+  it('names what is wrong with a malformed timer input', () => {
+    const message = badEventMessage({ timer: 'alert-snooze', groupKey: '', at: 'soon' });
+
+    expect(message).toMatch(/^not a notify timer input \(timer: .*; groupKey: .*; at: .*\)/);
+  });
+});
+
+describe('parseNotifyInput: bus events', () => {
+  it('reads an alert with the whole detail as the sample', () => {
+    const detail = serviceTaskStopped();
+    const input = parseNotifyInput(busEvent('Service Task Stopped', detail, { id: 'e-7', time: '2026-11-22T02:00:06Z' }));
+
+    expect(input).toEqual({
+      kind: 'alert',
+      alert: serviceAlert(),
+      sample: { id: 'e-7', detailType: 'Service Task Stopped', time: '2026-11-22T02:00:06.000Z', detail },
+    });
+  });
+
+  it.each([
+    ['Job Run Failed', jobRunFailed()],
+    ['Job Run Timed Out', jobRunFailed({ status: 'timed-out', stop: undefined, retry: undefined })],
+    ['Crash Loop Detected', crashLoop()],
+    ['Watched Task Stopped', watchedTaskStopped()],
+    ['Watched Task Stopped', watchedTaskStopped({ decision: { kind: 'no-restart', reason: 'restart: never' } })],
+    ['Deployment Rolled Back', { reason: 'alarm', alert: serviceAlert() }],
+  ])('accepts a %s event as its publisher shapes it', (detailType, detail) => {
+    expect(parseNotifyInput(busEvent(detailType, JSON.parse(JSON.stringify(detail)))).kind).toBe('alert');
+  });
+
+  it('leaves an event without an alert to pipelines and dashboards', () => {
+    const { alert: _alert, ...detail } = serviceTaskStopped();
+
+    expect(parseNotifyInput(busEvent('Service Task Stopped', detail, { id: 'e-8' }))).toEqual({
+      kind: 'no-alert',
+      id: 'e-8',
+      detailType: 'Service Task Stopped',
+    });
+  });
+
+  it('refuses an event from another source', () => {
+    const message = badEventMessage({ ...busEvent('Service Task Stopped', serviceTaskStopped()), source: 'aws.ecs' });
+
+    expect(message).toMatch(/^not an event from the ecs-autopilot bus nor a notify timer input \(source: /);
+  });
+
+  it('names the field of a malformed alert block', () => {
+    const detail = { ...serviceTaskStopped(), alert: { ...serviceAlert(), severity: 'page-everyone' } };
+
+    expect(badEventMessage(busEvent('Service Task Stopped', detail, { id: 'e-9' }))).toMatch(
+      /^the "Service Task Stopped" event e-9 has a malformed alert block \(severity: /,
+    );
+  });
+
+  it('names the field of a malformed detail that its message would show', () => {
+    const detail = { ...serviceTaskStopped(), stop: { ...serviceTaskStopped().stop, containers: [{ exitCode: 1 }] } };
+
+    expect(badEventMessage(busEvent('Service Task Stopped', detail, { id: 'e-10' }))).toMatch(
+      /^the "Service Task Stopped" event e-10 has a malformed detail \(stop\.containers\.0\.name: /,
+    );
+  });
+});

@@ -1,0 +1,244 @@
+import { describe, expect, it } from 'vitest';
+import type { AlertDetail, AlertGroup } from '../../shared/alerts/decide-alert.ts';
+import { chatbotMessage, humanMessage, SUBJECT_MAX_LENGTH } from '../../shared/alerts/render.ts';
+import { alertGroupKey } from '../../shared/events/alert.ts';
+import { crashLoop, jobRunFailed, oomStop, serviceAlert, serviceTaskStopped, watchedTaskStopped } from '../helpers/alert-events.ts';
+
+/** A group of 40 events since 02:00:05 whose newest is `detail`; one message went out at 02:00:35. */
+function groupOf(detailType: string, detail: object, fields: Partial<AlertGroup> = {}): AlertGroup {
+  const alertDetail = detail as AlertDetail;
+  return {
+    groupKey: alertGroupKey(alertDetail.alert),
+    pending: 12,
+    total: 40,
+    firstEventAt: '2026-11-22T02:00:05.000Z',
+    lastEventAt: '2026-11-22T02:14:33.000Z',
+    latest: { id: 'e-40', detailType, time: '2026-11-22T02:14:33.000Z', detail: alertDetail },
+    messagesSent: 1,
+    lastSentAt: '2026-11-22T02:00:35.000Z',
+    flushAt: '2026-11-22T06:00:35.000Z',
+    resolveAt: '2026-11-22T02:44:33.000Z',
+    ...fields,
+  };
+}
+
+const serviceGroup = (fields: Partial<AlertGroup> = {}) => groupOf('Service Task Stopped', serviceTaskStopped(), fields);
+
+describe('humanMessage: a firing message', () => {
+  it('says what, where, how often, what each container said, the likely cause, the next steps and the links', () => {
+    const { subject, text } = humanMessage({ status: 'firing', group: serviceGroup(), count: 12 });
+    const stop = oomStop();
+
+    expect(subject).toBe('[CRITICAL] A task of service web stopped on prod: out-of-memory (12x)');
+    expect(text).toContain('CRITICAL: A task of service web stopped on cluster prod (out-of-memory).');
+    expect(text).toContain('\nContainer app was killed for using more memory than its limit (exit code 137)\n');
+    expect(text).toContain('What: Service Task Stopped, service web, category out-of-memory');
+    expect(text).toContain('Where: cluster prod, task definition web:42, eu-west-1b');
+    expect(text).toContain(
+      'How often: 12 times since the last message (2026-11-22 02:00:35 UTC); 40 in all since 2026-11-22 02:00:05 UTC, the last at 2026-11-22 02:14:33 UTC',
+    );
+    expect(text).toContain('Stops of the service in its crash-loop window: 3');
+    expect(text).toContain('ECS says: EssentialContainerExited: Essential container in task exited');
+    expect(text).toContain('  - app: exit code 137, OutOfMemoryError: Container killed due to memory usage');
+    expect(text).toContain('  - log-router: exit code 0');
+    expect(text).toContain(`Likely cause: ${stop.advice.likelyCause}`);
+    expect(text).toContain(`  1. ${stop.advice.nextSteps[0]}`);
+    expect(text).toContain(`  2. ${stop.advice.nextSteps[1]}`);
+    expect(text).toContain(`Task ${stop.taskId} in the ECS console: ${stop.consoleUrl}`);
+    expect(text).toContain(`Logs of app: ${stop.logs[0]?.url}`);
+    expect(text).toContain('alert group prod|service:web|out-of-memory');
+  });
+
+  it('counts the first message from the first event, and says "once" for one', () => {
+    const first = serviceGroup({ pending: 1, total: 1, messagesSent: 0, lastSentAt: undefined, lastEventAt: '2026-11-22T02:00:05.000Z' });
+    const { subject, text } = humanMessage({ status: 'firing', group: first, count: 1 });
+
+    expect(subject).toBe('[CRITICAL] A task of service web stopped on prod: out-of-memory');
+    expect(text).toContain('How often: once since 2026-11-22 02:00:05 UTC, the last at 2026-11-22 02:00:05 UTC');
+  });
+
+  it('says "no exit code" for a container that never ran', () => {
+    const stop = oomStop({
+      containers: [
+        {
+          name: 'app',
+          exitCode: undefined,
+          reason: 'CannotPullContainerError: pull access denied',
+          lastStatus: 'STOPPED',
+          image: 'web:nope',
+        },
+      ],
+    });
+    const { text } = humanMessage({ status: 'firing', group: groupOf('Service Task Stopped', serviceTaskStopped({ stop })), count: 1 });
+
+    expect(text).toContain('  - app: no exit code (it did not run), CannotPullContainerError: pull access denied');
+  });
+
+  it('renders a failed job run with its run, its retry and the stopped task', () => {
+    const { subject, text } = humanMessage({ status: 'firing', group: groupOf('Job Run Failed', jobRunFailed()), count: 1 });
+
+    expect(subject).toBe('[CRITICAL] Job nightly-report failed on batch: out-of-memory');
+    expect(text).toContain('Where: cluster batch, task definition nightly-report:7, eu-west-1b');
+    expect(text).toContain('Run: scheduled for 2026-11-22 02:00:00 UTC, attempt 3, ran 9m58s');
+    expect(text).toContain('No retry: attempt 3 of 3: no attempts left');
+    expect(text).toContain('  - app: exit code 137');
+    const retried = jobRunFailed({
+      retry: { willRetry: true, nextAttempt: 4, retryAt: '2026-11-22T02:11:00.000Z', because: 'attempts: 5' },
+    });
+    expect(humanMessage({ status: 'firing', group: groupOf('Job Run Failed', retried), count: 1 }).text).toContain(
+      'Retry: attempt 4 at 2026-11-22 02:11:00 UTC (attempts: 5)',
+    );
+  });
+
+  it('renders a job whose launch failed from the run record alone', () => {
+    const launchFailed = jobRunFailed({
+      reason: 'RunTask failed: ClientException: TaskDefinition is inactive',
+      stop: undefined,
+      retry: undefined,
+      runtime: undefined,
+      taskArns: [],
+      alert: { cluster: 'batch', subject: { kind: 'job', name: 'nightly-report' }, category: 'launch-failed', severity: 'critical' },
+    });
+    const { text } = humanMessage({ status: 'firing', group: groupOf('Job Run Failed', launchFailed), count: 1 });
+
+    expect(text).toContain('RunTask failed: ClientException: TaskDefinition is inactive');
+    expect(text).toContain('Where: cluster batch, task definition nightly-report:7');
+    expect(text).toContain('Likely cause: ECS did not start the task');
+    expect(text).toContain('ecs-autopilot runs nightly-report');
+    expect(text).not.toContain('Containers:');
+    expect(text).not.toContain('Links:');
+  });
+
+  it('renders a timed-out run with the advice for a run past its maxRuntime', () => {
+    const timedOut = jobRunFailed({ status: 'timed-out', stop: undefined, retry: undefined, reason: 'exceeded maxRuntime 2h' });
+    const { subject, text } = humanMessage({ status: 'firing', group: groupOf('Job Run Timed Out', timedOut), count: 1 });
+
+    expect(subject).toContain('Job nightly-report timed out on batch');
+    expect(text).toContain('Likely cause: The run took longer than its maxRuntime and was stopped.');
+  });
+
+  it('renders a crash loop whose restarts are paused, with how to resume them', () => {
+    const { subject, text } = humanMessage({ status: 'firing', group: groupOf('Crash Loop Detected', crashLoop()), count: 1 });
+
+    expect(subject).toBe('[CRITICAL] Watched task ingest is crash-looping on prod: crash-loop');
+    expect(text).toContain(
+      '6 stops within 15m, mostly out-of-memory (out-of-memory 5, app-error 1). The last one: container app was killed',
+    );
+    expect(text).toContain(
+      'Restarts are paused since 2026-11-22 02:00:06 UTC: `npx ecs-autopilot resume ingest` or a new task definition revision resumes them',
+    );
+    expect(text).toContain('  3. Once fixed, run `npx ecs-autopilot resume ingest` or deploy a new task definition revision');
+  });
+
+  it('renders a crash loop of a service as alert-only', () => {
+    const loop = crashLoop({
+      subject: { kind: 'service', name: 'web' },
+      action: 'alert-only',
+      alert: serviceAlert({ category: 'crash-loop' }),
+    });
+    const { text } = humanMessage({ status: 'firing', group: groupOf('Crash Loop Detected', loop), count: 1 });
+
+    expect(text).toContain('ECS keeps replacing the tasks; ecs-autopilot only alerts');
+    expect(text).not.toContain('ecs-autopilot resume');
+  });
+
+  it('renders a watched task with what ecs-autopilot does about it', () => {
+    const { subject, text } = humanMessage({ status: 'firing', group: groupOf('Watched Task Stopped', watchedTaskStopped()), count: 1 });
+
+    expect(subject).toBe('[WARNING] Watched task ingest stopped on prod: out-of-memory');
+    expect(text).toContain('Restart: in 20s, at 2026-11-22 02:00:25 UTC');
+    const paused = watchedTaskStopped({ decision: { kind: 'paused', reason: 'crash-loop budget spent' } });
+    expect(humanMessage({ status: 'firing', group: groupOf('Watched Task Stopped', paused), count: 1 }).text).toContain(
+      'Restarts paused: crash-loop budget spent',
+    );
+  });
+
+  it('renders any other event with an alert from its alert block and reason', () => {
+    const detail = {
+      service: 'web',
+      reason: 'alarm 5xx-rate went to ALARM during the bake time',
+      alert: serviceAlert({ category: 'rolled-back' }),
+    };
+    const { subject, text } = humanMessage({ status: 'firing', group: groupOf('Deployment Rolled Back', detail), count: 1 });
+
+    expect(subject).toBe('[CRITICAL] Deployment Rolled Back: service web on prod: rolled-back');
+    expect(text).toContain('Alarm 5xx-rate went to ALARM during the bake time');
+    expect(text).toContain('Where: cluster prod');
+  });
+
+  it('keeps the subject to printable ASCII under 100 characters', () => {
+    const long = serviceTaskStopped({ service: `web-${'x'.repeat(120)}`, alert: serviceAlert({ category: 'out-of-memory ✗\nagain' }) });
+    const { subject } = humanMessage({ status: 'firing', group: groupOf('Service Task Stopped', long), count: 3 });
+
+    expect(subject.length).toBeLessThanOrEqual(SUBJECT_MAX_LENGTH);
+    expect(subject).toMatch(/^[\x20-\x7e]+\.\.\.$/);
+  });
+});
+
+describe('humanMessage: a resolved message', () => {
+  it('says what resolved, how long it lasted, and what was not reported before', () => {
+    const ended = serviceGroup({ pending: 3 });
+    const { subject, text } = humanMessage({ status: 'resolved', group: ended, now: new Date('2026-11-22T02:44:33.000Z') });
+
+    expect(subject).toBe('[RESOLVED] Service web on prod: out-of-memory');
+    expect(text).toContain('RESOLVED: Service web on cluster prod: no out-of-memory alert for 30m.');
+    expect(text).toContain('It lasted 14m28s, from 2026-11-22 02:00:05 UTC to 2026-11-22 02:14:33 UTC: 40 times in all.');
+    expect(text).toContain('3 times since the last message, not reported before.');
+    expect(text).toContain('Last seen: a task of service web stopped, cluster prod, task definition web:42, eu-west-1b');
+  });
+});
+
+describe('chatbotMessage', () => {
+  it('is an AWS Chatbot custom notification, threaded by alert group', () => {
+    const group = serviceGroup();
+    const message = chatbotMessage({ status: 'firing', group, count: 12 });
+    const stop = oomStop();
+
+    expect(JSON.parse(JSON.stringify(message))).toEqual(message);
+    expect(message).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      content: {
+        textType: 'client-markdown',
+        title: '🔴 A task of service web stopped on prod: out-of-memory',
+        nextSteps: stop.advice.nextSteps,
+        keywords: ['critical', 'out-of-memory', 'prod', 'web'],
+      },
+      metadata: {
+        threadId: 'prod|service:web|out-of-memory',
+        summary: '[CRITICAL] A task of service web stopped on prod: out-of-memory (12x)',
+        eventType: 'Service Task Stopped',
+        relatedResources: [stop.taskArn, stop.taskDefinitionArn, stop.clusterArn],
+        additionalContext: {
+          cluster: 'prod',
+          subject: 'service web',
+          category: 'out-of-memory',
+          status: 'firing',
+          count: '12',
+          total: '40',
+        },
+      },
+    });
+    expect(Object.values(message.metadata.additionalContext).every((value) => typeof value === 'string')).toBe(true);
+    expect(message.content.description).toContain('*How often:* 12 times since the last message');
+    expect(message.content.description).toContain('• `app` exit code 137, OutOfMemoryError: Container killed due to memory usage');
+    expect(message.content.description).toContain(stop.consoleUrl);
+    expect(message.content.description).toContain(stop.logs[0]?.url);
+  });
+
+  it('marks a warning in its title', () => {
+    expect(
+      chatbotMessage({ status: 'firing', group: groupOf('Watched Task Stopped', watchedTaskStopped()), count: 1 }).content.title,
+    ).toMatch(/^🟠 /);
+  });
+
+  it('announces a resolution in the same thread, without next steps', () => {
+    const message = chatbotMessage({ status: 'resolved', group: serviceGroup({ pending: 0 }), now: new Date('2026-11-22T02:44:33.000Z') });
+
+    expect(message.content.title).toBe('✅ Resolved: service web on prod: out-of-memory');
+    expect(message.content.nextSteps).toBeUndefined();
+    expect(message.content.description).toContain('No out-of-memory alert for 30m.');
+    expect(message.metadata).toMatchObject({ threadId: 'prod|service:web|out-of-memory', eventType: 'Alert Resolved' });
+    expect(message.metadata.additionalContext.count).toBeUndefined();
+  });
+});
