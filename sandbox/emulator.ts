@@ -136,3 +136,22 @@ export function stopTaskAs(emulator: Emulator, taskArn: string, ending: TaskEndi
 export function requestEc2Ids(emulator: Emulator, ids: { subnet?: string[]; securityGroup?: string[] }) {
   return bridgeCall(emulator, 'x-ec2/next-ids', ids);
 }
+
+export interface TaskState {
+  lastStatus: 'STOPPED' | 'RUNNING';
+  desiredStatus?: 'STOPPED' | undefined;
+  stopCode?: string | undefined;
+  stoppedReason?: string | undefined;
+  /** The containers' exit code; null: they never ran (DescribeTasks then shows none). Absent: unchanged. */
+  exitCode?: number | null | undefined;
+  containerReason?: string | undefined;
+}
+
+/**
+ * Sets exactly the fields given, as ECS would report them: a stop of any kind (a task that never started
+ * has no exit code), or a Spot interruption notice (still RUNNING, desired STOPPED).
+ */
+export function setTaskState(emulator: Emulator, taskArn: string, state: TaskState) {
+  const body = Object.fromEntries(Object.entries(state).filter(([, value]) => value !== undefined));
+  return bridgeCall(emulator, 'x-ecs/set-task-state', { task: taskArn, ...body });
+}

@@ -1,8 +1,11 @@
 /**
  * The sandbox (`npm start`): moto on loopback, seeded with what the automation file names, then a
  * virtual day of the real schedules. At every firing run-batch-job gets the payload Scheduler would
- * send; the maxRuntime watchdog ticks when a deadline comes due; the scenario injects on cue what moto
- * cannot do by itself. What the report says happened is read back from the bus and the run history.
+ * send; every task that stops reaches on-task-stopped as the "ECS Task State Change" event ECS would
+ * send; the timers the handlers set (retries, restarts, alert group waits) fire on the virtual clock;
+ * events with an alert go to notify, as the stack's rule routes them; the maxRuntime watchdog ticks
+ * when a deadline comes due; the scenario injects on cue what moto cannot do by itself. What the report
+ * says happened is read back from the bus, the run history and the alert topic.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -14,21 +17,42 @@ import {
   DescribeVpcsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
+import { RunTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import { enforceMaxRuntimeTick } from '../functions/enforce-max-runtime.ts';
+import { notify } from '../functions/notify.ts';
+import { onTaskStopped } from '../functions/on-task-stopped.ts';
 import { runBatchJob } from '../functions/run-batch-job.ts';
 import { formatDuration } from '../shared/config/duration.ts';
 import { DEFAULT_CONFIG_FILE, loadAutomationFile } from '../shared/config/load.ts';
 import { firingsBetween, parseScheduleExpression } from '../shared/config/schedule-expression.ts';
-import type { Automation, JobSpec } from '../shared/config/schema.ts';
+import type { Automation, JobSpec, WatchedTaskSpec } from '../shared/config/schema.ts';
 import { formatLocal, instantOfWallClock, wallClockAt } from '../shared/config/time-zone.ts';
+import { JOB_RUN_DETAIL_TYPES } from '../shared/events/bus.ts';
+import { STOPPED_TASK_DETAIL_TYPES } from '../shared/events/stopped-task-events.ts';
 import { describeTasks } from '../shared/jobs/ecs-tasks.ts';
+import { STOP_REASON_PREFIX } from '../shared/jobs/ownership.ts';
 import type { RunRecord } from '../shared/jobs/run-record.ts';
+import { launchParameters } from '../shared/jobs/run-task-request.ts';
 import type { JobRuntime } from '../shared/jobs/runtime.ts';
 import type { Log } from '../shared/logger.ts';
-import { EMULATOR_REGION, type Emulator, externalEmulator, injectCapacityOutage, startEmulator, stopTaskAs } from './emulator.ts';
+import type { StopCategory } from '../shared/stopped-tasks/categories.ts';
+import type { StopRuntime } from '../shared/stopped-tasks/runtime.ts';
+import { drainAlerts, type EmulatorNotifyRuntime, emulatorNotifyRuntime } from './alerts.ts';
+import { EMULATOR_REGION, type Emulator, externalEmulator, injectCapacityOutage, setTaskState, startEmulator } from './emulator.ts';
+import { firesAt, ObservedTimers } from './observed-timers.ts';
 import { EMPTY_SCENARIO, type Injection, type InjectionOfKind, loadScenarioFile, type Scenario, ScenarioError } from './scenario.ts';
-import { drainPublishedEvents, emulatorJobRuntime, type PublishedEvent, type SandboxWorld, seedSandbox } from './seed.ts';
 import {
+  drainPublishedEvents,
+  emulatorJobRuntime,
+  emulatorStopRuntime,
+  type PublishedEvent,
+  type SandboxWorld,
+  seedSandbox,
+} from './seed.ts';
+import { describeEnding, endingOf, exitEnding } from './stop-endings.ts';
+import { taskStateChangeEvent } from './task-events.ts';
+import {
+  alertEntry,
   describeTasks as describeTaskIds,
   type JobSummary,
   localClockTime,
@@ -36,12 +60,16 @@ import {
   renderSandboxReport,
   renderSandboxReportJson,
   type SandboxReport,
+  type SentAlert,
+  shortTaskId,
+  stoppedTaskEntry,
   type TimelineEntry,
   timelineEntry,
+  type WatchedTaskSummary,
 } from './timeline.ts';
 import { Agenda, VirtualClock } from './virtual-clock.ts';
 
-export type { JobSummary, SandboxReport, TimelineEntry } from './timeline.ts';
+export type { JobSummary, SandboxReport, SentAlert, TimelineEntry, WatchedTaskSummary } from './timeline.ts';
 
 export interface SandboxOptions {
   /** The automation file; default automation.yml. */
@@ -68,8 +96,8 @@ export class SandboxOptionError extends Error {
 /** Scheduler delivers a firing this long after its scheduled time (it is precise to about a minute, usually seconds). */
 export const DELIVERY_DELAY_SECONDS = 3;
 const MAX_HOURS = 31 * 24;
-/** At one instant: injections first (they must be in place for the delivery they target), then deliveries, then the watchdog. */
-const RANK = { injection: 0, delivery: 1, watchdog: 2 } as const;
+/** At one instant: injections first (they must be in place for the delivery they target), then deliveries, timers, the watchdog. */
+const RANK = { injection: 0, delivery: 1, timer: 2, watchdog: 3 } as const;
 
 export interface SandboxWindow {
   from: Date;
@@ -136,13 +164,45 @@ interface PlannedFiring {
   duplicateAt?: Date;
 }
 
-/** A task-exits injection waiting for the run it ends to launch. */
-interface ExitOnCue {
+/** A task-exits injection waiting for the runs it ends to launch. */
+export interface ExitOnCue {
   index: number;
   injection: InjectionOfKind<'task-exits'>;
-  /** ISO of the firing it targets; undefined: the job's next run that launches. */
+  /**
+   * ISO of the firing it ends: from scheduledAt, or the firing of the first run it ended; undefined while
+   * it waits for the job's next run, and for everyRun.
+   */
   scheduledTime: string | undefined;
-  applied: boolean;
+  /** Runs (attempts) it ended. */
+  applied: number;
+}
+
+/**
+ * Which task-exits injection ends this attempt of a run, and binds it to the run's firing. The most
+ * specific wins: one naming this attempt before one for every attempt; one bound to (or naming) this
+ * firing before one waiting for the job's next run; everyRun last. Among equals, the earlier in the file.
+ */
+export function exitForRun(exits: ExitOnCue[], run: { job: string; scheduledTime: string; attempt: number }): ExitOnCue | undefined {
+  const rank = (exit: ExitOnCue): number | undefined => {
+    const { injection } = exit;
+    if (injection.job !== run.job) return undefined;
+    if (injection.attempt !== undefined && injection.attempt !== run.attempt) return undefined;
+    const anyAttempt = injection.attempt === undefined ? 1 : 0;
+    if (injection.everyRun) return 6 + anyAttempt;
+    if (exit.scheduledTime === run.scheduledTime) return anyAttempt * 2;
+    if (exit.scheduledTime === undefined && injection.scheduledAt === undefined) return 1 + anyAttempt * 2;
+    return undefined;
+  };
+  let best: { exit: ExitOnCue; rank: number } | undefined;
+  for (const exit of exits) {
+    const r = rank(exit);
+    if (r !== undefined && (!best || r < best.rank)) best = { exit, rank: r };
+  }
+  if (!best) return undefined;
+  const { exit } = best;
+  if (!exit.injection.everyRun) exit.scheduledTime = run.scheduledTime;
+  exit.applied += 1;
+  return exit;
 }
 
 export interface SandboxPlan {
@@ -168,7 +228,18 @@ const INJECTIONS: { [K in Injection['kind']]: InjectionKind<K> } = {
     plan(injection, index, plan) {
       const firing = injection.scheduledAt === undefined ? undefined : targetFiring(injection, index, plan);
       if (injection.scheduledAt !== undefined && !firing) return;
-      plan.exits.push({ index, injection, scheduledTime: firing?.scheduledTime.toISOString(), applied: false });
+      plan.exits.push({ index, injection, scheduledTime: firing?.scheduledTime.toISOString(), applied: 0 });
+    },
+  },
+  'watched-task-crashes': {
+    needsBridge: true,
+    plan(injection, index, plan) {
+      const at = resolveMoment(injection.at, plan.scenarioZone, plan.window);
+      if (!at) {
+        plan.problems.push(`injections.${index}.at: ${injection.at} (${plan.scenarioZone}) is not inside the simulated window`);
+        return;
+      }
+      plan.cues.push({ at, act: (sim) => sim.startWatchedTask(injection, index) });
     },
   },
   'capacity-outage': {
@@ -278,14 +349,47 @@ interface Step {
   pastWindow: boolean;
 }
 
+/** What a Job Run event says about the run (the run record, as run-events.ts publishes it). */
+type RunDetail = Pick<RunRecord, 'job' | 'scheduledTime' | 'attempt' | 'cluster' | 'taskArns'> &
+  Partial<Pick<RunRecord, 'launchedAt' | 'updatedAt' | 'maxRuntimeDeadline'>>;
+
+/** A watched-task-crashes injection under way: its tasks left to end. */
+interface CrashesUnderWay {
+  index: number;
+  injection: InjectionOfKind<'watched-task-crashes'>;
+  /** Stops not yet put on the agenda. */
+  remaining: number;
+  /** A later injection for the same watched task, which the tasks started after it belong to. */
+  supersededBy?: number;
+}
+
+/** How a scenario ends a task: a category, or the essential container's exit code. */
+type Ending = { category?: StopCategory | undefined; exitCode?: number | undefined; reason?: string | undefined };
+
+/** ECS sends a Fargate Spot task its interruption notice about this long before it stops it. */
+const SPOT_NOTICE_SECONDS = 120;
+
 class Simulation {
   readonly clock: VirtualClock;
   readonly agenda = new Agenda<Step>();
   readonly timeline: TimelineEntry[] = [];
   readonly events: PublishedEvent[] = [];
+  readonly alerts: SentAlert[] = [];
   readonly notes: string[] = [];
   private readonly watchdogTicks = new Set<number>();
   readonly runtime: JobRuntime;
+  readonly stopRuntime: StopRuntime;
+  readonly notifyRuntime: EmulatorNotifyRuntime;
+  private readonly timers: ObservedTimers;
+  /** Timer names on the agenda and not yet delivered: a name set twice is one schedule. */
+  private readonly timersOnAgenda = new Set<string>();
+  /** When each task the sandbox knows of started (virtual): the startedAt of its events. */
+  private readonly taskStarts = new Map<string, Date>();
+  private readonly crashes = new Map<string, CrashesUnderWay>();
+  private readonly crashInjections: CrashesUnderWay[] = [];
+  /** detail.version of the task events the sandbox builds: every later state has a higher one. */
+  private eventVersion = 1;
+  private notified = false;
 
   constructor(
     readonly automation: Automation,
@@ -295,7 +399,10 @@ class Simulation {
     log: Log,
   ) {
     this.clock = new VirtualClock(plan.window.from);
+    this.timers = new ObservedTimers(world);
     this.runtime = emulatorJobRuntime(world, automation, this.clock, log);
+    this.stopRuntime = emulatorStopRuntime(world, automation, this.clock, this.timers, log);
+    this.notifyRuntime = emulatorNotifyRuntime(world, automation, this.clock, this.timers, log);
     for (const firing of plan.firings) {
       this.agenda.add(firing.deliverAt, RANK.delivery, { pastWindow: true, run: () => this.deliver(firing, 'first') });
       const duplicateAt = firing.duplicateAt;
@@ -309,13 +416,27 @@ class Simulation {
       if (next.at >= this.plan.window.to && !next.item.pastWindow) continue;
       this.clock.advanceTo(next.at);
       await next.item.run();
+      await this.settle();
     }
-    await this.collectEvents();
-    for (const exit of this.plan.exits.filter((e) => !e.applied)) {
-      const which = exit.scheduledTime
-        ? `the run scheduled at ${localClockTime(exit.scheduledTime, this.zoneOf(exit.injection.job))}`
-        : 'a run';
-      this.notes.push(`injections.${exit.index} (task-exits ${exit.injection.job}) did nothing: ${which} never launched a task`);
+    for (const exit of this.plan.exits.filter((e) => e.applied === 0)) {
+      const { job, attempt, everyRun } = exit.injection;
+      const which = attempt === undefined ? '' : ` (attempt ${attempt})`;
+      const nothing = everyRun
+        ? `no run${which} of ${job} launched a task`
+        : exit.scheduledTime
+          ? `the run scheduled at ${localClockTime(exit.scheduledTime, this.zoneOf(job))}${which} never launched a task`
+          : `a run${which} never launched a task`;
+      this.notes.push(`injections.${exit.index} (task-exits ${job}) did nothing: ${nothing}`);
+    }
+    for (const crash of this.crashInjections.filter((c) => c.remaining > 0)) {
+      const { injection } = crash;
+      const why =
+        crash.supersededBy === undefined
+          ? `no further task of ${injection.watchedTask} was started in the window`
+          : `injections.${crash.supersededBy} took over ${injection.watchedTask}'s tasks`;
+      this.notes.push(
+        `injections.${crash.index} (watched-task-crashes ${injection.watchedTask}): ${crash.remaining} of its ${injection.times} stops did not happen: ${why}`,
+      );
     }
     this.timeline.sort((a, b) => a.time.localeCompare(b.time));
   }
@@ -329,48 +450,133 @@ class Simulation {
   }
 
   /**
-   * Every event the handlers published since the last call, each also a timeline line (at the time the
-   * handler published it). Collected once at the end, and around duplicate deliveries: each collection
-   * costs the emulator a few calls.
+   * Runs a handler; a failure becomes a timeline line (Scheduler or EventBridge would retry it, then
+   * dead-letter it). Undefined when it threw.
    */
-  private async collectEvents(): Promise<PublishedEvent[]> {
-    const drained = await drainPublishedEvents(this.world);
-    this.events.push(...drained);
-    for (const event of drained) {
-      const entry = outcomeEntry(event, this.automation.jobs[String(event.detail.job)]);
-      if (entry) this.timeline.push(entry);
+  private async invoke<T>(
+    what: { subject: string; job?: string | undefined; handler: string; during?: string | undefined },
+    call: () => Promise<T>,
+  ): Promise<{ result: T } | undefined> {
+    try {
+      return { result: await call() };
+    } catch (error) {
+      this.add({
+        timeZone: what.job ? this.zoneOf(what.job) : this.plan.scenarioZone,
+        subject: what.subject,
+        job: what.job,
+        what: 'delivery-error',
+        label: `${what.handler} failed`,
+        detail: `${what.handler} threw${what.during ? ` ${what.during}` : ''}: ${(error as Error).message}`,
+        source: 'scheduler',
+      });
+      return undefined;
     }
-    return drained;
+  }
+
+  /**
+   * After every step, what the handlers did reaches its subscribers, as the stack's rules would route it:
+   * every bus event becomes a timeline line; a launch puts the run's deadline and scenario exits on the
+   * agenda; tasks ecs-autopilot stopped itself (maxRuntime, replace) reach on-task-stopped like any stop;
+   * events with an alert go to notify. New timers go on the agenda, and notify's messages are read back.
+   * Returns the events drained.
+   */
+  private async settle(): Promise<PublishedEvent[]> {
+    const all: PublishedEvent[] = [];
+    // Routing may invoke on-task-stopped, which may publish again: drained until a round invokes nothing that publishes.
+    for (let more = true; more; ) {
+      const drained = await drainPublishedEvents(this.world);
+      all.push(...drained);
+      this.events.push(...drained);
+      more = false;
+      for (const event of drained) more = (await this.route(event)) || more;
+    }
+    for (const timer of this.timers.takeNew()) {
+      if (this.timersOnAgenda.has(timer.name)) continue;
+      this.timersOnAgenda.add(timer.name);
+      this.agenda.add(firesAt(timer), RANK.timer, { pastWindow: false, run: () => this.deliverTimer(timer.name) });
+    }
+    if (this.notified) await this.collectAlerts();
+    return all;
+  }
+
+  /** True when it invoked a handler that may have published events in turn. */
+  private async route(event: PublishedEvent): Promise<boolean> {
+    const job = this.automation.jobs[String(event.detail.job)];
+    const entry = outcomeEntry(event, job) ?? stoppedTaskEntry(event, this.plan.scenarioZone);
+    if (entry) this.timeline.push(entry);
+    const type = event['detail-type'];
+    if (type === JOB_RUN_DETAIL_TYPES.launched) this.onLaunched(event.detail as unknown as RunDetail);
+    const stoppedByAutopilot = type === JOB_RUN_DETAIL_TYPES['timed-out'] || type === JOB_RUN_DETAIL_TYPES.replaced;
+    if (stoppedByAutopilot) await this.reportStopsByAutopilot(event.detail as unknown as RunDetail);
+    if (type === STOPPED_TASK_DETAIL_TYPES.watchedTaskRestarted) {
+      const { watchedTask, taskArns = [] } = event.detail as { watchedTask?: string; taskArns?: string[] };
+      for (const taskArn of taskArns) this.onWatchedTaskStarted(String(watchedTask), taskArn);
+    }
+    if (event.detail.alert !== undefined) {
+      this.notified = true;
+      await this.invoke({ subject: 'notify', handler: 'notify' }, () => notify(event, this.notifyRuntime));
+    }
+    return stoppedByAutopilot;
+  }
+
+  /** The messages notify published since the last call: each a timeline line and an entry of the report's alerts. */
+  private async collectAlerts(): Promise<void> {
+    this.notified = false;
+    for (const delivered of await drainAlerts(this.world, this.notifyRuntime.topic)) {
+      const context = delivered.chatbot?.metadata.additionalContext;
+      const alert: SentAlert = {
+        time: this.clock.now().toISOString(),
+        local: '',
+        status: context?.status === 'resolved' || delivered.subject.startsWith('[RESOLVED]') ? 'resolved' : 'firing',
+        groupKey: delivered.chatbot?.metadata.threadId ?? '',
+        subject: delivered.subject,
+        text: delivered.text ?? delivered.chatbot?.content.description ?? '',
+        chatbot: delivered.chatbot,
+      };
+      const [, subjectKind, subjectName] = /^[^|]*\|([^:|]*):([^|]*)\|/.exec(alert.groupKey) ?? [];
+      const zone = subjectKind === 'job' && subjectName ? this.zoneOf(subjectName) : this.plan.scenarioZone;
+      const entry = alertEntry(alert, zone);
+      alert.local = entry.local;
+      this.alerts.push(alert);
+      this.timeline.push(entry);
+    }
+  }
+
+  /** A timer's time has come: Scheduler invokes its target with its input (moto never fires it: the sandbox does). */
+  private async deliverTimer(name: string): Promise<void> {
+    this.timersOnAgenda.delete(name);
+    const timer = await this.timers.take(name);
+    if (!timer) return;
+    const input = timer.input as { job?: string; watchedTask?: string };
+    const subject = input.job ?? input.watchedTask ?? timer.target;
+    const what = { subject, job: input.job, handler: timer.target, during: `on its timer ${name}` };
+    switch (timer.target) {
+      case 'run-batch-job':
+        await this.invoke(what, () => runBatchJob(timer.input, this.runtime));
+        return;
+      case 'on-task-stopped':
+        await this.invoke(what, () => onTaskStopped(timer.input, this.stopRuntime));
+        return;
+      case 'notify':
+        this.notified = true;
+        await this.invoke({ ...what, subject: 'notify' }, () => notify(timer.input, this.notifyRuntime));
+        return;
+    }
   }
 
   async deliver(firing: PlannedFiring, copy: 'first' | 'duplicate'): Promise<void> {
     const { job } = firing;
     const scheduledTime = firing.scheduledTime.toISOString();
     const payload = { job: job.name, scheduledTime: schedulerTime(firing.scheduledTime), executionId: firing.executionId };
-    const deliveredAt = this.clock.now();
-    // A duplicate must show that it published nothing: the events before it are collected first.
-    if (copy === 'duplicate') await this.collectEvents();
     const before = copy === 'duplicate' ? await this.runtime.runs.get(job.name, scheduledTime, 1) : undefined;
-    let outcome: Awaited<ReturnType<typeof runBatchJob>>;
-    try {
-      outcome = await runBatchJob(payload, this.runtime);
-    } catch (error) {
-      this.add({
-        timeZone: job.timezone,
-        subject: job.name,
-        job: job.name,
-        what: 'delivery-error',
-        label: 'delivery failed',
-        detail: `run-batch-job threw on the ${localClockTime(scheduledTime, job.timezone)} firing: ${(error as Error).message}`,
-        scheduledTime,
-        source: 'scheduler',
-      });
-      return;
-    }
-    const needsRecord = copy === 'duplicate' || outcome?.status === 'launched';
-    const run = needsRecord ? await this.runtime.runs.get(job.name, scheduledTime, 1) : undefined;
-    if (copy === 'duplicate') this.reportDuplicate(firing, before, run, await this.collectEvents());
-    if (run?.status === 'launched' && run.launchedAt && Date.parse(run.launchedAt) >= deliveredAt.getTime()) this.onLaunched(run);
+    const during = `on the ${localClockTime(scheduledTime, job.timezone)} firing`;
+    const delivered = await this.invoke({ subject: job.name, job: job.name, handler: 'run-batch-job', during }, () =>
+      runBatchJob(payload, this.runtime),
+    );
+    if (copy === 'first' || !delivered) return;
+    // A duplicate must show whether it published anything: what it did is settled here rather than after the step.
+    const published = await this.settle();
+    this.reportDuplicate(firing, before, await this.runtime.runs.get(job.name, scheduledTime, 1), published);
   }
 
   private reportDuplicate(firing: PlannedFiring, before: RunRecord | undefined, after: RunRecord | undefined, published: PublishedEvent[]) {
@@ -392,15 +598,20 @@ class Simulation {
     });
   }
 
-  /** A run started tasks: its maxRuntime deadline needs a watchdog tick, and the scenario may end its tasks. */
-  private onLaunched(run: RunRecord): void {
+  /** An attempt started tasks: its maxRuntime deadline needs a watchdog tick, and the scenario may end its tasks. */
+  private onLaunched(run: RunDetail): void {
+    const launchedAt = new Date(run.launchedAt ?? run.updatedAt ?? this.clock.now());
+    for (const taskArn of run.taskArns) this.taskStarts.set(taskArn, launchedAt);
     if (run.maxRuntimeDeadline) this.scheduleWatchdog(new Date(run.maxRuntimeDeadline));
-    const exits = this.plan.exits.filter((e) => !e.applied && e.injection.job === run.job);
-    const exit = exits.find((e) => e.scheduledTime === run.scheduledTime) ?? exits.find((e) => e.scheduledTime === undefined);
+    const exit = exitForRun(this.plan.exits, run);
     if (!exit) return;
-    exit.applied = true;
-    const at = new Date(Date.parse(run.launchedAt ?? run.updatedAt) + exit.injection.after * 1000);
-    this.agenda.add(at, RANK.injection, { pastWindow: false, run: () => this.endTasks(run, exit) });
+    const { injection } = exit;
+    const stopAt = new Date(launchedAt.getTime() + injection.after * 1000);
+    if (injection.category === 'spot-interruption') {
+      const noticeAt = new Date(Math.max(launchedAt.getTime(), stopAt.getTime() - SPOT_NOTICE_SECONDS * 1000));
+      this.agenda.add(noticeAt, RANK.injection, { pastWindow: false, run: () => this.noticeRun(run) });
+    }
+    this.agenda.add(stopAt, RANK.injection, { pastWindow: false, run: () => this.endRun(run, injection) });
   }
 
   /**
@@ -412,54 +623,204 @@ class Simulation {
     const tick = minute >= deadline.getTime() ? minute : minute + 60_000;
     if (this.watchdogTicks.has(tick)) return;
     this.watchdogTicks.add(tick);
-    this.agenda.add(new Date(tick), RANK.watchdog, { pastWindow: false, run: () => this.tickWatchdog() });
+    this.agenda.add(new Date(tick), RANK.watchdog, {
+      pastWindow: false,
+      run: async () => {
+        await this.invoke({ subject: 'enforce-max-runtime', handler: 'watchdog' }, () => enforceMaxRuntimeTick(this.runtime));
+      },
+    });
   }
 
-  private async tickWatchdog(): Promise<void> {
-    try {
-      await enforceMaxRuntimeTick(this.runtime);
-    } catch (error) {
-      this.add({
-        timeZone: this.plan.scenarioZone,
-        subject: 'enforce-max-runtime',
-        what: 'delivery-error',
-        label: 'watchdog failed',
-        detail: (error as Error).message,
-        source: 'scheduler',
-      });
-    }
+  /** The "ECS Task State Change" EventBridge delivers for the task as moto now has it, at the virtual time. */
+  private async taskEvent(cluster: string, taskArn: string, started = true) {
+    this.eventVersion += 1;
+    return taskStateChangeEvent(this.runtime.ecs, cluster, taskArn, {
+      at: this.clock.now(),
+      version: this.eventVersion,
+      startedAt: started ? this.taskStarts.get(taskArn) : undefined,
+    });
   }
 
-  private async endTasks(run: RunRecord, exit: ExitOnCue): Promise<void> {
-    const { injection } = exit;
+  /** Makes a task stop as ECS would report the ending, and hands the event to on-task-stopped. */
+  private async stopTask(cluster: string, task: Task, ending: Ending, subject: { subject: string; job?: string | undefined }) {
+    const taskArn = task.taskArn ?? '';
+    const stop =
+      ending.category === undefined
+        ? exitEnding(ending.exitCode ?? 0, ending.reason)
+        : endingOf(ending.category, task.containers?.[0]?.image);
+    await setTaskState(this.emulator, taskArn, {
+      lastStatus: 'STOPPED',
+      stopCode: stop.stopCode,
+      stoppedReason: stop.stoppedReason,
+      exitCode: stop.exitCode ?? null,
+      containerReason: stop.containerReason,
+    });
+    const event = await this.taskEvent(cluster, taskArn, ending.category !== 'failed-to-start');
+    await this.invoke({ ...subject, handler: 'on-task-stopped' }, () => onTaskStopped(event, this.stopRuntime));
+  }
+
+  /** Whether an event on the bus tells of one of these tasks: then it is the timeline's line for their stop. */
+  private static tells(events: PublishedEvent[], taskArns: string[]): boolean {
+    return events.some((event) => {
+      const mentioned = [...(event.resources ?? []), ...((event.detail.taskArns as string[] | undefined) ?? [])];
+      return taskArns.some((taskArn) => mentioned.includes(taskArn));
+    });
+  }
+
+  private async runningTasks(cluster: string, taskArns: string[]) {
+    const tasks = await describeTasks(this.runtime.ecs, cluster, taskArns);
+    return {
+      tasks,
+      // A task after its Spot notice still runs (desired STOPPED) until it stops.
+      running: tasks.filter((task) => task.lastStatus !== 'STOPPED' && task.lastStatus !== 'DELETED'),
+    };
+  }
+
+  /** Two minutes before a Spot task stops, ECS tells: RUNNING, desired STOPPED, stop code SpotInterruption. */
+  private async noticeRun(run: RunDetail): Promise<void> {
+    const { running } = await this.runningTasks(run.cluster, run.taskArns);
+    const taskArns = running.map((task) => task.taskArn ?? '');
+    for (const taskArn of taskArns) await this.noticeTask(run.cluster, taskArn, { subject: run.job, job: run.job });
+    if (taskArns.length === 0 || Simulation.tells(await this.settle(), taskArns)) return;
     const timeZone = this.zoneOf(run.job);
-    const runName = `run of ${localClockTime(run.scheduledTime, timeZone)}`;
-    const tasks = await describeTasks(this.runtime.ecs, run.cluster, run.taskArns);
-    const stillRunning = tasks.filter((task) => task.lastStatus !== 'STOPPED' && task.lastStatus !== 'DELETED');
+    this.add({
+      timeZone,
+      subject: run.job,
+      job: run.job,
+      what: 'spot-notice',
+      label: 'Spot interruption notice',
+      detail: `${this.runName(run, timeZone)} ${describeTaskIds(taskArns)}: FARGATE_SPOT takes the capacity back in ${formatDuration(SPOT_NOTICE_SECONDS)}`,
+      scheduledTime: run.scheduledTime,
+      taskArns,
+      source: 'scenario',
+    });
+  }
+
+  private async noticeTask(cluster: string, taskArn: string, subject: { subject: string; job?: string | undefined }) {
+    const spot = endingOf('spot-interruption');
+    await setTaskState(this.emulator, taskArn, {
+      lastStatus: 'RUNNING',
+      desiredStatus: 'STOPPED',
+      stopCode: spot.stopCode,
+      stoppedReason: spot.stoppedReason,
+    });
+    const event = await this.taskEvent(cluster, taskArn);
+    await this.invoke({ ...subject, handler: 'on-task-stopped' }, () => onTaskStopped(event, this.stopRuntime));
+  }
+
+  private runName(run: Pick<RunDetail, 'scheduledTime' | 'attempt'>, timeZone: string): string {
+    return `run of ${localClockTime(run.scheduledTime, timeZone)}${run.attempt > 1 ? `, attempt ${run.attempt}` : ''}`;
+  }
+
+  /** The scenario ends a run's tasks (those still running): each stop goes to on-task-stopped, which settles the run. */
+  private async endRun(run: RunDetail, injection: InjectionOfKind<'task-exits'>): Promise<void> {
+    const timeZone = this.zoneOf(run.job);
     const common = { timeZone, subject: run.job, job: run.job, scheduledTime: run.scheduledTime, source: 'scenario' as const };
-    if (stillRunning.length === 0) {
-      const reasons = [...new Set(tasks.map((task) => task.stoppedReason).filter(Boolean))].join('; ');
+    const { tasks, running } = await this.runningTasks(run.cluster, run.taskArns);
+    const ending = describeEnding(injection);
+    if (running.length === 0) {
+      // A task ecs-autopilot stopped itself (maxRuntime, replace) has its own line already.
+      const stoppedByOthers = tasks.filter((task) => !task.stoppedReason?.startsWith(STOP_REASON_PREFIX));
+      if (stoppedByOthers.length === 0) return;
+      const reasons = [...new Set(stoppedByOthers.map((task) => task.stoppedReason).filter(Boolean))].join('; ');
       this.add({
         ...common,
         what: 'task-already-stopped',
         label: 'task already stopped',
-        detail: `${runName} ${describeTaskIds(run.taskArns)} had stopped before the scenario's exit ${injection.exitCode}: ${reasons || 'stopped'}`,
+        detail:
+          `${this.runName(run, timeZone)} ${describeTaskIds(run.taskArns)} had stopped before the scenario's stop ` +
+          `after ${formatDuration(injection.after)} (${ending}): ${reasons || 'stopped'}`,
         taskArns: run.taskArns,
       });
       return;
     }
-    for (const task of stillRunning) {
-      await stopTaskAs(this.emulator, task.taskArn ?? '', { exitCode: injection.exitCode, containerReason: injection.reason });
-    }
-    const taskArns = stillRunning.map((task) => task.taskArn ?? '');
+    const taskArns = running.map((task) => task.taskArn ?? '');
+    for (const task of running) await this.stopTask(run.cluster, task, injection, { subject: run.job, job: run.job });
+    if (Simulation.tells(await this.settle(), taskArns)) return;
     this.add({
       ...common,
       what: 'task-exited',
-      label: `task exited ${injection.exitCode}`,
+      label: injection.category === undefined ? `task exited ${injection.exitCode}` : `task stopped: ${injection.category}`,
       detail:
-        `${runName} ${describeTaskIds(taskArns)}: the essential container exited ${injection.exitCode}` +
-        `${injection.reason ? ` (${injection.reason})` : ''} after ${formatDuration(injection.after)}`,
+        `${this.runName(run, timeZone)} ${describeTaskIds(taskArns)}: stopped by the scenario after ${formatDuration(injection.after)}` +
+        ` (${ending}${injection.reason ? `, ${injection.reason}` : ''})`,
       taskArns,
+    });
+  }
+
+  /** ECS reports the stop of a task ecs-autopilot stopped (maxRuntime, replace) like any other: on-task-stopped records it. */
+  private async reportStopsByAutopilot(run: RunDetail): Promise<void> {
+    const { tasks } = await this.runningTasks(run.cluster, run.taskArns);
+    for (const task of tasks.filter((t) => t.lastStatus === 'STOPPED' && t.taskArn)) {
+      const event = await this.taskEvent(run.cluster, task.taskArn ?? '');
+      await this.invoke({ subject: run.job, job: run.job, handler: 'on-task-stopped' }, () => onTaskStopped(event, this.stopRuntime));
+    }
+  }
+
+  /** A person starts a watched task (RunTask into its group); each of its tasks then stops as the scenario says. */
+  async startWatchedTask(injection: InjectionOfKind<'watched-task-crashes'>, index: number): Promise<void> {
+    const spec = this.automation.watchedTasks[injection.watchedTask];
+    if (!spec) return;
+    const crash: CrashesUnderWay = { index, injection, remaining: injection.times };
+    const earlier = this.crashes.get(spec.name);
+    if (earlier) earlier.supersededBy = index;
+    this.crashInjections.push(crash);
+    this.crashes.set(spec.name, crash);
+    const started = await this.invoke({ subject: spec.name, handler: 'RunTask' }, () =>
+      this.runtime.ecs.send(new RunTaskCommand({ ...launchParameters(spec, 0), count: 1, group: spec.group })),
+    );
+    const taskArn = started?.result.tasks?.[0]?.taskArn;
+    const times = injection.times === 1 ? 'once' : `${injection.times} times`;
+    this.add({
+      timeZone: this.plan.scenarioZone,
+      subject: spec.name,
+      what: 'watched-task-started',
+      label: 'started by hand',
+      detail: taskArn
+        ? `task ${shortTaskId(taskArn)} started as a person would (RunTask into group ${spec.group}); ` +
+          `the scenario stops each of its tasks after ${formatDuration(injection.after)} (${describeEnding(injection)}), ${times}`
+        : `RunTask started nothing: ${started?.result.failures?.map((f) => f.reason).join('; ') || 'no task'}`,
+      taskArns: taskArn ? [taskArn] : undefined,
+      source: 'scenario',
+    });
+    if (taskArn) this.onWatchedTaskStarted(spec.name, taskArn);
+  }
+
+  /** A task of a watched task started (by hand or as a restart): the scenario's next stop is its. */
+  private onWatchedTaskStarted(watchedTask: string, taskArn: string): void {
+    this.taskStarts.set(taskArn, this.clock.now());
+    const crash = this.crashes.get(watchedTask);
+    if (!crash || crash.remaining === 0) return;
+    crash.remaining -= 1;
+    const { injection } = crash;
+    const spec = this.automation.watchedTasks[watchedTask];
+    if (!spec) return;
+    const stopAt = new Date(this.clock.now().getTime() + injection.after * 1000);
+    if (injection.category === 'spot-interruption') {
+      const noticeAt = new Date(Math.max(this.clock.now().getTime(), stopAt.getTime() - SPOT_NOTICE_SECONDS * 1000));
+      this.agenda.add(noticeAt, RANK.injection, {
+        pastWindow: false,
+        run: () => this.noticeTask(spec.cluster, taskArn, { subject: watchedTask }),
+      });
+    }
+    this.agenda.add(stopAt, RANK.injection, { pastWindow: false, run: () => this.endWatchedTask(spec, taskArn, injection) });
+  }
+
+  private async endWatchedTask(spec: WatchedTaskSpec, taskArn: string, injection: InjectionOfKind<'watched-task-crashes'>) {
+    const { running } = await this.runningTasks(spec.cluster, [taskArn]);
+    const common = { timeZone: this.plan.scenarioZone, subject: spec.name, taskArns: [taskArn], source: 'scenario' as const };
+    if (running.length === 0) {
+      const detail = `task ${shortTaskId(taskArn)} had stopped before the scenario's stop after ${formatDuration(injection.after)}`;
+      this.add({ ...common, what: 'task-already-stopped', label: 'task already stopped', detail });
+      return;
+    }
+    for (const task of running) await this.stopTask(spec.cluster, task, injection, { subject: spec.name });
+    if (Simulation.tells(await this.settle(), [taskArn])) return;
+    this.add({
+      ...common,
+      what: 'task-exited',
+      label: injection.category === undefined ? `task exited ${injection.exitCode}` : `task stopped: ${injection.category}`,
+      detail: `task ${shortTaskId(taskArn)}: stopped by the scenario after ${formatDuration(injection.after)} (${describeEnding(injection)})`,
     });
   }
 
@@ -500,8 +861,9 @@ class Simulation {
     const rows: JobSummary[] = [];
     for (const job of Object.values(this.automation.jobs)) {
       const firings = this.plan.firingsByJob.get(job.name)?.length ?? 0;
-      const runs = job.suspended ? [] : await this.runtime.runs.list(job.name, firings + 10);
+      const runs = job.suspended ? [] : await this.runtime.runs.list(job.name, firings * job.retry.attempts + 10);
       const count = (status: RunRecord['status']) => runs.filter((run) => run.status === status).length;
+      const failed = runs.filter((run) => run.status === 'failed');
       rows.push({
         job: job.name,
         schedule: job.schedule,
@@ -509,24 +871,48 @@ class Simulation {
         suspended: job.suspended,
         firings,
         launched: runs.filter((run) => run.launchedAt !== undefined).length,
+        retries: failed.filter((run) => run.retry?.willRetry).length,
         skipped: count('skipped'),
         missed: count('missed'),
-        failed: count('failed'),
+        failed: failed.filter((run) => !run.retry?.willRetry).length,
         timedOut: count('timed-out'),
         replaced: count('replaced'),
         succeeded: count('succeeded'),
         open: count('launched'),
         runs: runs
-          .map(({ scheduledTime, status, reason, capacityProvider, taskArns, launchedAt, endedAt }) => ({
+          .map(({ scheduledTime, attempt, status, reason, category, retry, capacityProvider, taskArns, launchedAt, endedAt }) => ({
             scheduledTime,
+            attempt,
             status,
             reason,
+            category,
+            retry,
             capacityProvider,
             taskArns,
             launchedAt,
             endedAt,
           }))
           .reverse(),
+      });
+    }
+    return rows;
+  }
+
+  /** Per watched task, from the events on the bus and the watch state on-task-stopped keeps. */
+  async watchedTaskSummary(): Promise<WatchedTaskSummary[]> {
+    const rows: WatchedTaskSummary[] = [];
+    for (const spec of Object.values(this.automation.watchedTasks)) {
+      const about = (type: string) => this.events.filter((e) => e['detail-type'] === type && e.detail.watchedTask === spec.name);
+      const state = await this.stopRuntime.watches.get(spec.name);
+      const paused = state?.paused;
+      rows.push({
+        watchedTask: spec.name,
+        cluster: spec.cluster,
+        stops: about(STOPPED_TASK_DETAIL_TYPES.watchedTaskStopped).filter(
+          (e) => !(e.detail.stop as { isSpotNotice?: boolean }).isSpotNotice,
+        ).length,
+        restarts: about(STOPPED_TASK_DETAIL_TYPES.watchedTaskRestarted).length,
+        paused: paused && { at: paused.at, local: formatLocal(new Date(paused.at), this.plan.scenarioZone), reason: paused.reason },
       });
     }
     return rows;
@@ -543,10 +929,9 @@ function handlerLog(options: SandboxOptions): Log {
 }
 
 function withoutNetworks(automation: Automation): Automation {
-  return {
-    ...automation,
-    jobs: Object.fromEntries(Object.entries(automation.jobs).map(([name, job]) => [name, { ...job, network: undefined }])),
-  };
+  const strip = <T extends { network: unknown }>(specs: Record<string, T>) =>
+    Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, { ...spec, network: undefined }]));
+  return { ...automation, jobs: strip(automation.jobs), watchedTasks: strip(automation.watchedTasks) };
 }
 
 const STAND_IN_TAG = 'ecs-autopilot:stands-in-for';
@@ -653,7 +1038,11 @@ export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxR
     // Seeded without networks when stand-ins were made: seedSandbox can only create the file's ids through the bridge.
     const seeded = emulator.bridged ? automation : withoutNetworks(automation);
     const world = await seedSandbox(emulator, seeded, { stage });
-    options.progress?.(`seeded ${Object.keys(automation.jobs).length} jobs' clusters and task definitions, the state table and the bus`);
+    const watched = Object.keys(automation.watchedTasks).length;
+    options.progress?.(
+      `seeded the clusters and task definitions of ${Object.keys(automation.jobs).length} jobs` +
+        `${watched ? ` and ${watched} watched task${watched === 1 ? '' : 's'}` : ''}, the state table, the bus and the alert topic`,
+    );
     const simulation = new Simulation(runnable, plan, emulator, world, handlerLog(options));
     simulation.notes.push(...notes);
     options.progress?.(
@@ -674,6 +1063,8 @@ export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxR
       emulator: { endpoint: emulator.endpoint, bridged: emulator.bridged },
       timeline: simulation.timeline,
       summary: await simulation.summary(),
+      watchedTasks: await simulation.watchedTaskSummary(),
+      alerts: simulation.alerts,
       events: simulation.events,
       notes: simulation.notes,
       realSeconds: Math.round((performance.now() - started) / 100) / 10,

@@ -1,7 +1,8 @@
 /**
- * A sandbox scenario: what moto cannot do by itself (a task exits, capacity runs out, Scheduler delivers
- * late or twice), injected on cue while the virtual day runs. One zod schema per kind, joined in a
- * discriminated union: a new kind is a new schema here and a new entry in run.ts's INJECTIONS.
+ * A sandbox scenario: what moto cannot do by itself (a task exits or crashes for any reason, capacity runs
+ * out, Scheduler delivers late or twice), injected on cue while the virtual day runs. One zod schema per
+ * kind, joined in a discriminated union: a new kind is a new schema here and a new entry in run.ts's
+ * INJECTIONS.
  */
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
@@ -10,6 +11,8 @@ import { parseDuration } from '../shared/config/duration.ts';
 import type { Automation } from '../shared/config/schema.ts';
 import { isKnownTimeZone } from '../shared/config/time-zone.ts';
 import { ConfigError } from '../shared/errors.ts';
+import { STOP_CATEGORIES } from '../shared/stopped-tasks/categories.ts';
+import { OWN_STOP_CATEGORIES, SCENARIO_STOP_CATEGORIES } from './stop-endings.ts';
 
 export class ScenarioError extends ConfigError {
   override name = 'ScenarioError';
@@ -43,15 +46,83 @@ const duration = (what: string, minSeconds: number) =>
 const jobName = z.string({ error: 'the name of a job in the automation file' }).min(1);
 const firingAt = moment('scheduledAt').optional().meta({ description: 'which firing: the one scheduled at this time (default: the next)' });
 
-const taskExits = z.strictObject({
-  kind: z.literal('task-exits'),
-  job: jobName,
-  scheduledAt: firingAt,
-  after: duration('after (how long the task runs)', 0),
-  exitCode: z.number({ error: 'exitCode must be a whole number from 0 to 255' }).int().min(0).max(255),
+const stopCategory = z.enum(STOP_CATEGORIES, {
+  error: (issue) => `${JSON.stringify(issue.input)} is not a stop category: write one of ${SCENARIO_STOP_CATEGORIES.join(', ')}`,
+});
+
+/** How a task ends: the essential container's exit code (and its reason), or why ECS stopped it. */
+const ending = {
+  exitCode: z.number({ error: 'exitCode must be a whole number from 0 to 255' }).int().min(0).max(255).optional(),
+  /** Why the task stops, in the words of automation.yml's retry rules; the sandbox reports it as ECS would. */
+  category: stopCategory.optional(),
   /** What ECS reports as the container's reason, e.g. "OutOfMemoryError: Container killed due to memory usage". */
   reason: z.string().min(1).optional(),
-});
+};
+
+type Ending = { exitCode?: number | undefined; category?: string | undefined; reason?: string | undefined };
+
+/** exitCode or category, exactly one; reason only beside an exit code; no category only ecs-autopilot causes. */
+function checkEnding(value: Ending, ctx: { addIssue: (issue: { code: 'custom'; path: string[]; message: string }) => void }): void {
+  if (value.exitCode === undefined && value.category === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['exitCode'], message: 'missing: write exitCode (e.g. 1) or category (e.g. app-error)' });
+  }
+  if (value.exitCode !== undefined && value.category !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['category'],
+      message: 'write exitCode or category, not both (a category brings the exit code ECS would report)',
+    });
+  }
+  if (value.reason !== undefined && value.exitCode === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['reason'],
+      message: "reason is the container's reason beside an exitCode; a category brings its own",
+    });
+  }
+  if (value.category !== undefined && (OWN_STOP_CATEGORIES as readonly string[]).includes(value.category)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['category'],
+      message:
+        value.category === 'timeout'
+          ? 'timeout is what the maxRuntime watchdog does: let the task run longer than its maxRuntime (a long `after`)'
+          : 'replaced is what concurrency: replace does: let the run still be running at its next firing (a long `after`)',
+    });
+  }
+}
+
+const taskExits = z
+  .strictObject({
+    kind: z.literal('task-exits'),
+    job: jobName,
+    scheduledAt: firingAt,
+    /** Every run of the job that no other task-exits injection names. */
+    everyRun: z.literal(true, { error: 'everyRun is true or left out' }).optional(),
+    /** Which attempt of the run (1 is the first launch, 2 its first retry…); default: each attempt. */
+    attempt: z.number({ error: 'attempt must be a whole number of at least 1' }).int().min(1).optional(),
+    after: duration('after (how long the task runs)', 0),
+    ...ending,
+  })
+  .superRefine((value, ctx) => {
+    checkEnding(value, ctx);
+    if (value.everyRun && value.scheduledAt !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['everyRun'], message: 'everyRun or scheduledAt, not both: scheduledAt names one firing' });
+    }
+  });
+
+const watchedTaskCrashes = z
+  .strictObject({
+    kind: z.literal('watched-task-crashes'),
+    watchedTask: z.string({ error: 'the name of a watched task in the automation file' }).min(1),
+    /** When a person starts the first task (RunTask with the watched task's group). */
+    at: moment('at'),
+    after: duration('after (how long each task runs before it stops)', 0),
+    /** How many of its tasks stop this way: the one started by hand, then each restart. */
+    times: z.number({ error: 'times must be a whole number from 1 to 50' }).int().min(1).max(50).default(1),
+    ...ending,
+  })
+  .superRefine(checkEnding);
 
 const capacityOutage = z.strictObject({
   kind: z.literal('capacity-outage'),
@@ -78,6 +149,7 @@ const duplicateDelivery = z.strictObject({
 
 const KIND_SCHEMAS = {
   'task-exits': taskExits,
+  'watched-task-crashes': watchedTaskCrashes,
   'capacity-outage': capacityOutage,
   'late-delivery': lateDelivery,
   'duplicate-delivery': duplicateDelivery,
@@ -85,7 +157,7 @@ const KIND_SCHEMAS = {
 
 export const INJECTION_KINDS = Object.keys(KIND_SCHEMAS) as Array<keyof typeof KIND_SCHEMAS>;
 
-const injection = z.discriminatedUnion('kind', [taskExits, capacityOutage, lateDelivery, duplicateDelivery], {
+const injection = z.discriminatedUnion('kind', [taskExits, watchedTaskCrashes, capacityOutage, lateDelivery, duplicateDelivery], {
   error: (issue) =>
     issue.code === 'invalid_union'
       ? `kind must be one of ${INJECTION_KINDS.join(', ')} (got ${JSON.stringify((issue.input as { kind?: unknown } | undefined)?.kind)})`
@@ -94,7 +166,7 @@ const injection = z.discriminatedUnion('kind', [taskExits, capacityOutage, lateD
 
 export const scenarioSchema = z.strictObject({
   description: z.string().optional(),
-  /** Zone of the times that name no job (capacity-outage's `at`); default: the first job's zone. */
+  /** Zone of the times that name no job (capacity-outage's and watched-task-crashes' `at`); default: the first job's zone. */
   timezone: z
     .string()
     .refine(isKnownTimeZone, { error: (issue) => `unknown time zone ${JSON.stringify(issue.input)}` })
@@ -151,6 +223,19 @@ function crossCheck(scenario: Scenario, automation: Automation): string[] {
       if (!job)
         problems.push(`${at}.job: no job ${JSON.stringify(injection.job)} in the automation file (jobs: ${jobs.join(', ') || 'none'})`);
       else if (job.suspended) problems.push(`${at}.job: ${injection.job} is suspended, so it never fires`);
+      else if (injection.kind === 'task-exits' && injection.attempt !== undefined && injection.attempt > job.retry.attempts) {
+        problems.push(
+          `${at}.attempt: ${injection.job} makes at most ${job.retry.attempts} attempt${job.retry.attempts === 1 ? '' : 's'}` +
+            ` (retry.attempts in the automation file), so it has no attempt ${injection.attempt}`,
+        );
+      }
+    }
+    if (injection.kind === 'watched-task-crashes' && !automation.watchedTasks[injection.watchedTask]) {
+      const watched = Object.keys(automation.watchedTasks);
+      problems.push(
+        `${at}.watchedTask: no watched task ${JSON.stringify(injection.watchedTask)} in the automation file` +
+          ` (watched tasks: ${watched.join(', ') || 'none'})`,
+      );
     }
     if (injection.kind === 'capacity-outage' && !providers.includes(injection.capacityProvider)) {
       problems.push(

@@ -1,11 +1,14 @@
 /**
- * What the sandbox shows: one timeline line per event, in the local time of the job's zone, and a
- * summary per job. Outcome lines are made from the events the real handlers published on the bus.
+ * What the sandbox shows: one timeline line per event, in the local time of the job's zone, a summary
+ * per job and per watched task, and the alerts that would have been sent. Outcome lines are made from
+ * the events the real handlers published on the bus, alert lines from the messages notify published.
  */
+import type { ChatbotNotification } from '../shared/alerts/render.ts';
 import { formatDuration } from '../shared/config/duration.ts';
 import type { JobSpec } from '../shared/config/schema.ts';
 import { formatLocal } from '../shared/config/time-zone.ts';
-import type { RunRecord, RunStatus } from '../shared/jobs/run-record.ts';
+import { STOPPED_TASK_DETAIL_TYPES } from '../shared/events/stopped-task-events.ts';
+import type { RetryDecision, RunRecord, RunStatus } from '../shared/jobs/run-record.ts';
 import type { PublishedEvent } from './seed.ts';
 
 export type RunOutcome = Exclude<RunStatus, 'launching'>;
@@ -14,10 +17,18 @@ export type TimelineKind =
   | RunOutcome
   | 'task-exited'
   | 'task-already-stopped'
+  | 'spot-notice'
   | 'capacity-outage'
   | 'late-delivery'
   | 'duplicate-delivery'
-  | 'delivery-error';
+  | 'delivery-error'
+  | 'watched-task-started'
+  | 'watched-task-stopped'
+  | 'watched-task-restarted'
+  | 'watched-task-resumed'
+  | 'crash-loop'
+  | 'service-task-stopped'
+  | 'alert-sent';
 
 export interface TimelineEntry {
   /** When it happened on the virtual clock (ISO 8601 UTC). */
@@ -25,7 +36,7 @@ export interface TimelineEntry {
   /** `time` in `timeZone`, e.g. `2026-11-23 02:00 CET`. */
   local: string;
   timeZone: string;
-  /** The job, or what the line is about when no job is (a capacity provider). */
+  /** The job, or what the line is about when no job is (a watched task, a service, a capacity provider). */
   subject: string;
   job?: string | undefined;
   what: TimelineKind;
@@ -34,8 +45,8 @@ export interface TimelineEntry {
   detail: string;
   scheduledTime?: string | undefined;
   taskArns?: string[] | undefined;
-  /** Where the fact comes from: an event on the bus, the run history, or the scenario's own injection. */
-  source: 'bus' | 'run-history' | 'scenario' | 'scheduler';
+  /** Where the fact comes from: an event on the bus, the run history, the scenario's own injection, an alert message. */
+  source: 'bus' | 'run-history' | 'scenario' | 'scheduler' | 'alert-topic';
 }
 
 export interface JobSummary {
@@ -45,10 +56,13 @@ export interface JobSummary {
   suspended: boolean;
   /** Firings of the schedule in the window. */
   firings: number;
-  /** Runs that started tasks (whatever became of them). */
+  /** Attempts that started tasks (whatever became of them); a retry is an attempt of its own. */
   launched: number;
+  /** Failed attempts that the retry policy tried again. */
+  retries: number;
   skipped: number;
   missed: number;
+  /** Failed attempts that nothing tried again: the final failures. */
   failed: number;
   timedOut: number;
   replaced: number;
@@ -61,8 +75,35 @@ export interface JobSummary {
 
 export type RunSummary = Pick<
   RunRecord,
-  'scheduledTime' | 'status' | 'reason' | 'capacityProvider' | 'taskArns' | 'launchedAt' | 'endedAt'
+  'scheduledTime' | 'attempt' | 'status' | 'reason' | 'category' | 'retry' | 'capacityProvider' | 'taskArns' | 'launchedAt' | 'endedAt'
 >;
+
+export interface WatchedTaskSummary {
+  watchedTask: string;
+  cluster: string;
+  /** Its tasks that stopped (Spot notices not counted). */
+  stops: number;
+  /** Tasks ecs-autopilot started to replace stopped ones. */
+  restarts: number;
+  /** Restarts paused by the crash-loop budget, as the watch state has it at the end of the window. */
+  paused: { at: string; local: string; reason: string } | undefined;
+}
+
+/** A message notify published on the alert topic, as its subscribers got it. */
+export interface SentAlert {
+  /** When notify published it (virtual clock). */
+  time: string;
+  local: string;
+  status: 'firing' | 'resolved';
+  /** cluster|kind:name|category: one message stream per group. */
+  groupKey: string;
+  /** The SNS subject, also the email's. */
+  subject: string;
+  /** The email's text. */
+  text: string;
+  /** What AWS Chatbot posts to Slack or Teams. */
+  chatbot: ChatbotNotification | undefined;
+}
 
 export interface SandboxReport {
   window: { from: string; to: string; hours: number; timeZone: string; localFrom: string; localTo: string };
@@ -71,6 +112,9 @@ export interface SandboxReport {
   emulator: { endpoint: string; bridged: boolean };
   timeline: TimelineEntry[];
   summary: JobSummary[];
+  watchedTasks: WatchedTaskSummary[];
+  /** Every message notify published, in the order sent. */
+  alerts: SentAlert[];
   /** Every event the handlers published on the bus, as the capture queue received them. */
   events: PublishedEvent[];
   /** Injections that found nothing to act on, and other remarks. */
@@ -105,14 +149,17 @@ export function describeTasks(taskArns: string[]): string {
   return `(task${taskArns.length === 1 ? '' : 's'} ${taskArns.map(shortTaskId).join(', ')})`;
 }
 
-/** `02:00` in the zone: how a run is named on a line that may be hours after it was scheduled. */
-export function localClockTime(iso: string, timeZone: string): string {
-  return formatLocal(new Date(iso), timeZone).slice(11, 16);
+/** `02:00` in the zone (`02:00:40` with seconds): how a run is named on a line that may be hours after it was scheduled. */
+export function localClockTime(iso: string, timeZone: string, seconds = false): string {
+  const instant = new Date(iso);
+  const minutes = formatLocal(instant, timeZone).slice(11, 16);
+  return seconds ? `${minutes}:${String(instant.getUTCSeconds()).padStart(2, '0')}` : minutes;
 }
 
 interface RunDetail {
   job?: string;
   scheduledTime?: string;
+  attempt?: number;
   status?: string;
   reason?: string;
   taskArns?: string[];
@@ -120,6 +167,8 @@ interface RunDetail {
   receivedAt?: string;
   launchedAt?: string;
   updatedAt?: string;
+  runtime?: string;
+  retry?: RetryDecision;
 }
 
 const OUTCOMES: readonly string[] = ['launched', 'skipped', 'missed', 'failed', 'timed-out', 'replaced', 'succeeded'];
@@ -132,16 +181,32 @@ export function outcomeEntry(event: PublishedEvent, job: JobSpec | undefined): T
   const status = detail.status as RunOutcome;
   const taskArns = detail.taskArns ?? [];
   const scheduled = detail.scheduledTime ? localClockTime(detail.scheduledTime, timeZone) : '?';
+  const attempts = job?.retry.attempts ?? 1;
+  const attempt = detail.attempt ?? 1;
+  const ofAttempts = attempts > 1 ? `attempt ${attempt} of ${attempts}` : `attempt ${attempt}`;
   let text: string;
+  let label: string = status;
   if (status === 'launched') {
     text = [launchedWhere(detail, job), describeTasks(taskArns)].filter(Boolean).join(' ');
+    if (attempt > 1) text = `${ofAttempts} of the ${scheduled} run: ${text}`;
     const lateSeconds =
       detail.receivedAt && detail.scheduledTime ? (Date.parse(detail.receivedAt) - Date.parse(detail.scheduledTime)) / 1000 : 0;
-    if (lateSeconds >= 60) text += `, delivered ${formatDuration(lateSeconds)} after its scheduled time ${scheduled}`;
+    if (attempt === 1 && lateSeconds >= 60) text += `, delivered ${formatDuration(lateSeconds)} after its scheduled time ${scheduled}`;
     if (detail.reason) text += ` — ${detail.reason}`;
   } else if (detail.launchedAt) {
     const how = detail.reason ?? (status === 'succeeded' ? 'every container exited 0' : status);
-    text = `run of ${scheduled} ${describeTasks(taskArns)}: ${how}`.replace(' :', ':');
+    const run = attempt > 1 ? `run of ${scheduled}, attempt ${attempt}` : `run of ${scheduled}`;
+    text = `${run} ${describeTasks(taskArns)}: ${how}`.replace(' :', ':');
+    if (detail.runtime && (status === 'succeeded' || status === 'failed')) text += `, after ${detail.runtime}`;
+    if (status === 'failed' && detail.retry?.willRetry) {
+      label = 'failed → retry';
+      const wait = detail.updatedAt
+        ? ` (in ${formatDuration((Date.parse(detail.retry.retryAt) - Date.parse(detail.updatedAt)) / 1000)})`
+        : '';
+      text += `; attempt ${detail.retry.nextAttempt} of ${attempts} at ${localClockTime(detail.retry.retryAt, timeZone)}${wait}`;
+    } else if (status === 'failed' && detail.retry && attempts > 1) {
+      text += `; no retry: ${detail.retry.because}`;
+    }
   } else {
     text = `${scheduled} firing: ${detail.reason ?? status}`;
   }
@@ -151,10 +216,128 @@ export function outcomeEntry(event: PublishedEvent, job: JobSpec | undefined): T
     subject: detail.job,
     job: detail.job,
     what: status,
+    label,
     detail: text,
     scheduledTime: detail.scheduledTime,
     taskArns,
     source: 'bus',
+  });
+}
+
+interface StopDetail {
+  taskArn?: string;
+  isSpotNotice?: boolean;
+  classification?: { category?: string; because?: string };
+}
+
+type WatchedDecision =
+  | { kind: 'restart'; delaySeconds: number; restartAt: string }
+  | { kind: 'restart-now' | 'no-restart' | 'paused'; reason: string };
+
+/**
+ * The timeline line of an event about a watched task or a service (Watched Task Stopped, Restarted,
+ * Restarts Resumed, Crash Loop Detected, Service Task Stopped); undefined for any other event.
+ */
+export function stoppedTaskEntry(event: PublishedEvent, timeZone: string): TimelineEntry | undefined {
+  const detail = event.detail as Record<string, unknown>;
+  const common = { time: new Date(event.time), timeZone, source: 'bus' as const };
+  const stopped = (stop: StopDetail | undefined) => {
+    const task = stop?.taskArn ? `task ${shortTaskId(stop.taskArn)}` : 'a task';
+    const category = stop?.classification?.category;
+    return `${task}${category ? ` (${category})` : ''}${stop?.classification?.because ? `: ${stop.classification.because}` : ''}`;
+  };
+  switch (event['detail-type']) {
+    case STOPPED_TASK_DETAIL_TYPES.watchedTaskStopped: {
+      const decision = detail.decision as WatchedDecision;
+      const stop = detail.stop as StopDetail;
+      const [label, after] =
+        stop?.isSpotNotice && decision.kind === 'restart-now'
+          ? ['Spot notice → restart now', decision.reason]
+          : decision.kind === 'restart'
+            ? [
+                `stopped → restart in ${formatDuration(decision.delaySeconds)}`,
+                `restart at ${localClockTime(decision.restartAt, timeZone, true)}`,
+              ]
+            : decision.kind === 'restart-now'
+              ? ['stopped → restart now', decision.reason]
+              : decision.kind === 'no-restart'
+                ? ['stopped, no restart', decision.reason]
+                : ['stopped, not restarted', decision.reason];
+      return timelineEntry({
+        ...common,
+        subject: String(detail.watchedTask),
+        what: 'watched-task-stopped',
+        label,
+        detail: `${stopped(stop)}; ${after}`,
+        taskArns: stop?.taskArn ? [stop.taskArn] : undefined,
+      });
+    }
+    case STOPPED_TASK_DETAIL_TYPES.watchedTaskRestarted: {
+      const taskArns = (detail.taskArns as string[] | undefined) ?? [];
+      const inWindow = Number(detail.restartsInWindow ?? 0);
+      const replacing = String(detail.replacing ?? '');
+      return timelineEntry({
+        ...common,
+        subject: String(detail.watchedTask),
+        what: 'watched-task-restarted',
+        label: 'restarted',
+        detail:
+          `${describeTasks(taskArns).replace(/^\((.*)\)$/, '$1')} started` +
+          `${replacing.includes('/') ? `, replacing ${shortTaskId(replacing)}` : ''}` +
+          (inWindow > 0 ? ` (${inWindow} restart${inWindow === 1 ? '' : 's'} within the crash-loop window)` : ''),
+        taskArns,
+      });
+    }
+    case STOPPED_TASK_DETAIL_TYPES.watchedTaskResumed:
+      return timelineEntry({
+        ...common,
+        subject: String(detail.watchedTask),
+        what: 'watched-task-resumed',
+        label: 'restarts resumed',
+        detail: String(detail.reason ?? detail.by ?? ''),
+      });
+    case STOPPED_TASK_DETAIL_TYPES.crashLoopDetected: {
+      const subject = detail.subject as { kind: string; name: string };
+      const paused = detail.action === 'restarts-paused';
+      return timelineEntry({
+        ...common,
+        subject: subject.name,
+        what: 'crash-loop',
+        label: 'crash loop detected',
+        detail:
+          `${detail.stops} stops within ${formatDuration(Number(detail.windowSeconds))}, mostly ${detail.dominantCategory}: ` +
+          (paused
+            ? `restarts paused until \`ecs-autopilot resume ${subject.name}\` or a new task definition revision`
+            : 'ECS keeps replacing the tasks; ecs-autopilot alerts'),
+      });
+    }
+    case STOPPED_TASK_DETAIL_TYPES.serviceTaskStopped: {
+      const stop = detail.stop as StopDetail;
+      return timelineEntry({
+        ...common,
+        subject: String(detail.service),
+        what: 'service-task-stopped',
+        label: 'task stopped',
+        detail: `${stopped(stop)}${detail.counted ? `; ${detail.stopsInWindow} stops in the crash-loop window` : '; not counted'}`,
+        taskArns: stop?.taskArn ? [stop.taskArn] : undefined,
+      });
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The timeline line of a message notify published. */
+export function alertEntry(alert: SentAlert, timeZone: string): TimelineEntry {
+  const [, subject = alert.groupKey] = /^[^|]*\|[^:|]*:([^|]*)\|/.exec(alert.groupKey) ?? [];
+  return timelineEntry({
+    time: new Date(alert.time),
+    timeZone,
+    subject,
+    what: 'alert-sent',
+    label: alert.status === 'resolved' ? 'alert sent (resolved)' : 'alert sent',
+    detail: alert.subject,
+    source: 'alert-topic',
   });
 }
 
@@ -178,6 +361,7 @@ export function renderTimeline(entries: TimelineEntry[]): string[] {
 const SUMMARY_COLUMNS: Array<[string, keyof JobSummary]> = [
   ['firings', 'firings'],
   ['launched', 'launched'],
+  ['retries', 'retries'],
   ['skipped', 'skipped'],
   ['missed', 'missed'],
   ['failed', 'failed'],
@@ -197,6 +381,28 @@ export function renderSummary(rows: JobSummary[]): string[] {
   return [header, ...lines];
 }
 
+export function renderWatchedTasks(rows: WatchedTaskSummary[]): string[] {
+  if (rows.length === 0) return [];
+  const nameWidth = Math.max('watched task'.length, ...rows.map((row) => row.watchedTask.length));
+  const header = ['watched task'.padEnd(nameWidth), 'stops', 'restarts', 'restarts paused'].join('  ');
+  const lines = rows.map((row) =>
+    [
+      row.watchedTask.padEnd(nameWidth),
+      String(row.stops).padStart('stops'.length),
+      String(row.restarts).padStart('restarts'.length),
+      row.paused ? `since ${row.paused.local.slice(11)}: ${row.paused.reason}` : 'no',
+    ].join('  '),
+  );
+  return [header, ...lines];
+}
+
+export function renderAlertCount(alerts: SentAlert[]): string {
+  if (alerts.length === 0) return 'alerts: none would have been sent';
+  const resolved = alerts.filter((alert) => alert.status === 'resolved').length;
+  const kinds = [`${alerts.length - resolved} firing`, ...(resolved > 0 ? [`${resolved} resolved`] : [])].join(', ');
+  return `alerts: ${alerts.length} message${alerts.length === 1 ? '' : 's'} would have been sent (${kinds}); --json has their text`;
+}
+
 export function renderSandboxReport(report: SandboxReport): string {
   const { window } = report;
   const lines = [
@@ -211,6 +417,8 @@ export function renderSandboxReport(report: SandboxReport): string {
   if (report.summary.some((row) => row.open > 0)) {
     lines.push('', 'open: runs still recorded as launched when the window ended (their tasks are running, or no end was recorded yet).');
   }
+  if (report.watchedTasks.length > 0) lines.push('', ...renderWatchedTasks(report.watchedTasks));
+  lines.push('', renderAlertCount(report.alerts));
   if (report.notes.length > 0) lines.push('', ...report.notes.map((note) => `note: ${note}`));
   return `${lines.join('\n')}\n`;
 }

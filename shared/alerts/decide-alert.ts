@@ -52,7 +52,9 @@ export type AlertTrigger =
   /** A firing message was just recorded as sent: events that arrived meanwhile may need a flush. */
   | { kind: 'sent' }
   | { kind: 'flush'; at: string }
-  | { kind: 'resolve-check'; at: string };
+  | { kind: 'resolve-check'; at: string }
+  /** An event said the condition is over (alert.resolves). */
+  | { kind: 'resolving-event' };
 
 export type AlertAction =
   /**
@@ -89,6 +91,8 @@ export function decideAlert(trigger: AlertTrigger, group: AlertGroup | undefined
       return onFlush(group, trigger.at);
     case 'resolve-check':
       return onResolveCheck(group, trigger.at, timing, now);
+    case 'resolving-event':
+      return [{ kind: 'resolve', announce: group.messagesSent > 0 }];
   }
 }
 
@@ -142,6 +146,10 @@ function onResolveCheck(group: AlertGroup, at: string, timing: AlertTiming, now:
       { kind: 'arm-resolve', at: next(plus(latest(flushAt, now), RESOLVE_RECHECK_SECONDS)), replacing: at },
       ...(flushArmed ? [] : [{ kind: 'arm-flush' as const, at: iso(now), replacing: group.flushAt }]),
     ];
+  }
+  if (group.latest.detail.alert.resolvedBy === 'resolving-event') {
+    // Quiet is not over: restarts paused stay paused until someone acts, and the event that says so resolves it.
+    return [{ kind: 'nothing', reason: 'the group stays open until its resolving event (quiet does not resolve it)' }];
   }
   return [{ kind: 'resolve', announce: group.messagesSent > 0 }];
 }

@@ -42,6 +42,20 @@ export async function handleNotify(input: NotifyInput, rt: NotifyRuntime): Promi
       await apply({ kind: 'alert' }, group, now, rt, result);
       return result;
     }
+    case 'resolution': {
+      const groupKey = alertGroupKey(input.alert);
+      rt.log.appendKeys?.({ groupKey });
+      const result: NotifyResult = { groupKey, published: [] };
+      for (let attempt = 1; attempt <= RESOLVE_ATTEMPTS; attempt++) {
+        const group = await rt.groups.get(groupKey);
+        if (!group) {
+          rt.log.info('a resolving event for a group with no open episode; nothing to say', { eventId: input.id });
+          return result;
+        }
+        if ((await apply({ kind: 'resolving-event' }, group, rt.now(), rt, result)) !== 'changed-meanwhile') return result;
+      }
+      throw new RetryableAwsError(`alert group ${groupKey} changed under each of ${RESOLVE_ATTEMPTS} attempts to resolve it`);
+    }
     case 'timer': {
       const { groupKey, at } = input.timer;
       rt.log.appendKeys?.({ groupKey, timer: input.timer.timer, timerAt: at });

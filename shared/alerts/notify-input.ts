@@ -22,6 +22,8 @@ export interface AlertTimerInput {
 
 export type NotifyInput =
   | { kind: 'alert'; alert: AlertBlock; sample: AlertSample }
+  /** An event that ends its group's episode (alert.resolves), e.g. a watched task's restarts resumed. */
+  | { kind: 'resolution'; alert: AlertBlock; id: string; detailType: string }
   /** An event without an alert: nothing for a person (the rule should not have sent it). */
   | { kind: 'no-alert'; id: string; detailType: string }
   | { kind: 'timer'; timer: AlertTimerInput };
@@ -44,6 +46,8 @@ const alertSchema = z.object({
   subject: z.object({ kind: z.enum(['job', 'watched-task', 'service']), name: text }),
   category: text,
   severity: z.enum(['critical', 'warning']),
+  resolvedBy: z.optional(z.enum(['quiet-period', 'resolving-event'])),
+  resolves: z.optional(z.boolean()),
 });
 
 const stopSchema = z.object({
@@ -124,6 +128,7 @@ export function parseNotifyInput(event: unknown): NotifyInput {
   const what = `the "${detailType}" event ${envelope.id}`;
   if (envelope.detail.alert === undefined) return { kind: 'no-alert', id: envelope.id, detailType };
   const alert = check(alertSchema, envelope.detail.alert, `${what} has a malformed alert block`, event);
+  if (alert.resolves) return { kind: 'resolution', alert, id: envelope.id, detailType };
   const detailSchema = detailSchemas[detailType];
   if (detailSchema) check(detailSchema, envelope.detail, `${what} has a malformed detail`, event);
   return {

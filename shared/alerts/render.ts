@@ -91,9 +91,7 @@ export function humanMessage(message: AlertMessage): { subject: string; text: st
     if (view.nextSteps.length > 0) lines.push('', 'Next steps:', ...view.nextSteps.map((step, i) => `  ${i + 1}. ${step}`));
     if (view.links.length > 0) lines.push('', 'Links:', ...view.links.map((link) => `  ${link.label}: ${link.url}`));
   } else {
-    lines.push(
-      `RESOLVED: ${capitalize(subjectOf(group))} on cluster ${alert.cluster}: no ${alert.category} alert for ${quietFor(message)}.`,
-    );
+    lines.push(`RESOLVED: ${capitalize(subjectOf(group))} on cluster ${alert.cluster}: ${howResolved(message)}.`);
     lines.push('', resolvedSummary(group));
     lines.push(`Last seen: ${view.headline}, ${whereOf(group, view)}`);
     if (view.links.length > 0) lines.push('', 'Links to the last one:', ...view.links.map((link) => `  ${link.label}: ${link.url}`));
@@ -120,7 +118,7 @@ export function chatbotMessage(message: AlertMessage): ChatbotNotification {
         ...view.links.map((link) => `${link.label}: ${link.url}`),
       ]
     : [
-        `No ${alert.category} alert for ${quietFor(message)}.`,
+        `${capitalize(howResolved(message))}.`,
         resolvedSummary(group),
         ...view.links.map((link) => `${link.label} (the last one): ${link.url}`),
       ];
@@ -356,7 +354,16 @@ function timeOf(iso: string): string {
   return `${iso.slice(0, 19).replace('T', ' ')} UTC`;
 }
 
+/** A group resolves after a quiet period, or by the event that ends its condition (restarts resumed). */
+function howResolved(message: Extract<AlertMessage, { status: 'resolved' }>): string {
+  const { alert } = message.group.latest.detail;
+  if (alert.resolvedBy === 'resolving-event') return `the ${alert.category} is over (restarts resumed)`;
+  return `no ${alert.category} alert for ${quietFor(message)}`;
+}
+
+/** Upper-cases the first letter of prose; a name that starts it (ecs-autopilot, a container) stays as written. */
 function capitalize(text: string): string {
+  if (/^ecs-autopilot\b/.test(text)) return text;
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 

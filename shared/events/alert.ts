@@ -13,6 +13,14 @@ export interface AlertBlock {
   /** A stop category, or what went wrong otherwise: "crash-loop", "launch-failed". */
   category: string;
   severity: 'critical' | 'warning';
+  /**
+   * How the group resolves: after `resolveAfter` without events (the default), or only when an event
+   * with `resolves: true` for the same group arrives — for conditions that last until someone acts,
+   * such as restarts paused by a crash loop (resolved by the resume).
+   */
+  resolvedBy?: 'quiet-period' | 'resolving-event' | undefined;
+  /** This event ends the group's episode instead of counting into it (e.g. restarts resumed). */
+  resolves?: boolean | undefined;
 }
 
 /** The group an alert belongs to: one message stream per group. */

@@ -6,12 +6,15 @@
  */
 import { formatDuration } from '../config/duration.ts';
 import type { WatchedTaskSpec } from '../config/schema.ts';
+import type { StopCategory } from './categories.ts';
 import type { Classification, TaskStopFacts } from './stop-facts.ts';
 
 export interface WatchState {
   name: string;
   /** Restarts counted against the crash-loop budget (ISO times), oldest first, within the window. */
   restarts: string[];
+  /** The category of the stop each restart answered, index for index with `restarts`. */
+  restartCategories?: StopCategory[] | undefined;
   /** Failed runs since the last healthy one: the exponent of the back-off. */
   consecutiveFailures: number;
   paused?: { at: string; reason: string; taskDefinitionArn: string } | undefined;
@@ -30,7 +33,14 @@ export type RestartDecision =
   | { kind: 'restart-now'; reason: string }
   | { kind: 'restart-later'; reason: string; delaySeconds: number; at: Date; state: WatchState }
   /** The budget is spent: stop restarting and say so once. */
-  | { kind: 'pause'; reason: string; state: WatchState; restartsInWindow: number };
+  | {
+      kind: 'pause';
+      reason: string;
+      state: WatchState;
+      restartsInWindow: number;
+      /** The categories of the stops within the window, this one included. */
+      categories: Partial<Record<StopCategory, number>>;
+    };
 
 export interface RestartInput {
   spec: WatchedTaskSpec;
@@ -66,15 +76,27 @@ export function decideRestart(input: RestartInput): RestartDecision {
   }
 
   const windowStart = now.getTime() - spec.crashLoopBudget.windowSeconds * 1000;
-  const recent = state.restarts.filter((at) => Date.parse(at) > windowStart);
+  const inWindow = state.restarts.flatMap((at, index) =>
+    Date.parse(at) > windowStart ? [{ at, category: state.restartCategories?.[index] ?? 'unknown' }] : [],
+  );
+  const recent = inWindow.map((restart) => restart.at);
+  const recentCategories = inWindow.map((restart) => restart.category);
   const { restarts: budget, windowSeconds } = spec.crashLoopBudget;
   if (recent.length >= budget) {
     const reason = `${recent.length} restarts within ${formatDuration(windowSeconds)} (crashLoopBudget ${budget}); last stop: ${category}`;
+    const categories: Partial<Record<StopCategory, number>> = {};
+    for (const seen of [...recentCategories, category]) categories[seen] = (categories[seen] ?? 0) + 1;
     return {
       kind: 'pause',
       reason,
       restartsInWindow: recent.length,
-      state: { ...state, restarts: recent, paused: { at: now.toISOString(), reason, taskDefinitionArn: facts.taskDefinitionArn } },
+      categories,
+      state: {
+        ...state,
+        restarts: recent,
+        restartCategories: recentCategories,
+        paused: { at: now.toISOString(), reason, taskDefinitionArn: facts.taskDefinitionArn },
+      },
     };
   }
   const consecutiveFailures = ranHealthy(facts, spec) ? 1 : state.consecutiveFailures + 1;
@@ -84,7 +106,7 @@ export function decideRestart(input: RestartInput): RestartDecision {
     reason: `${category}: restart ${recent.length + 1} of at most ${budget} within ${formatDuration(windowSeconds)}, after ${formatDuration(delaySeconds)}`,
     delaySeconds,
     at: new Date(now.getTime() + delaySeconds * 1000),
-    state: { ...state, restarts: [...recent, now.toISOString()], consecutiveFailures },
+    state: { ...state, restarts: [...recent, now.toISOString()], restartCategories: [...recentCategories, category], consecutiveFailures },
   };
 }
 
@@ -112,7 +134,7 @@ export function decideResume(
   trigger: { by: 'resume-command' } | { by: 'new-task-definition'; latestTaskDefinitionArn: string | undefined },
 ): ResumeDecision {
   if (!state?.paused) return { kind: 'stay', reason: 'restarts are not paused' };
-  const resumed: WatchState = { ...state, paused: undefined, restarts: [], consecutiveFailures: 0 };
+  const resumed: WatchState = { ...state, paused: undefined, restarts: [], restartCategories: [], consecutiveFailures: 0 };
   if (trigger.by === 'resume-command') return { kind: 'resume', state: resumed, reason: 'resumed by `ecs-autopilot resume`' };
   const paused = revisionOf(state.paused.taskDefinitionArn);
   const latest = trigger.latestTaskDefinitionArn ? revisionOf(trigger.latestTaskDefinitionArn) : undefined;

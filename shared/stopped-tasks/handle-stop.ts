@@ -23,7 +23,7 @@ import { adviceFor } from './advice.ts';
 import { classifyStop } from './classify.ts';
 import { decideJobStop } from './decide-job-stop.ts';
 import { decideRestart } from './decide-restart.ts';
-import { decideServiceStop, isCounted } from './decide-service-stop.ts';
+import { decideServiceStop, dominant, isCounted } from './decide-service-stop.ts';
 import { consoleTaskUrl, essentialContainersOf, logLinksOf } from './links.ts';
 import { subjectOfStop } from './route.ts';
 import type { StopRuntime } from './runtime.ts';
@@ -223,17 +223,19 @@ async function onWatchedTaskStopped(
             cluster: stop.clusterName,
             stops: decision.restartsInWindow + 1,
             windowSeconds: spec.crashLoopBudget.windowSeconds,
-            dominantCategory: stop.classification.category,
-            categories: { [stop.classification.category]: 1 },
+            dominantCategory: dominant(decision.categories) ?? stop.classification.category,
+            categories: decision.categories,
             action: 'restarts-paused',
             lastStop: stop,
             resumeWith: `npx ecs-autopilot resume ${spec.name}`,
             pausedAt: saved.paused?.at,
+            // Paused restarts stay paused however quiet it gets: the resume resolves the alert.
             alert: {
               cluster: stop.clusterName,
               subject: { kind: 'watched-task', name: spec.name },
               category: 'crash-loop',
               severity: 'critical',
+              resolvedBy: 'resolving-event',
             },
           };
           await rt.bus.publish([

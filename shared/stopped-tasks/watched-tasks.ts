@@ -4,8 +4,10 @@
  * decide-restart.ts; this is the only place that acts on them.
  */
 import { RunTaskCommand, type RunTaskCommandInput } from '@aws-sdk/client-ecs';
+import { clusterNameOf } from '../config/cluster.ts';
 import type { WatchedTaskSpec } from '../config/schema.ts';
 import { RetryableAwsError } from '../errors.ts';
+import type { AlertBlock } from '../events/alert.ts';
 import type { AutopilotEvent } from '../events/bus.ts';
 import {
   STOPPED_TASK_DETAIL_TYPES,
@@ -173,8 +175,20 @@ async function resume(
     by: trigger.by,
     taskDefinition: spec.taskDefinition,
   };
+  // Ends the crash-loop alert the pause opened (notify sends its resolved message).
+  const resolvesPause: AlertBlock = {
+    cluster: clusterNameOf(spec.cluster),
+    subject: { kind: 'watched-task', name: spec.name },
+    category: 'crash-loop',
+    severity: 'warning',
+    resolves: true,
+  };
   const events: AutopilotEvent[] = [
-    { detailType: STOPPED_TASK_DETAIL_TYPES.watchedTaskResumed, detail: { ...resumed, reason: decision.reason }, time: rt.now() },
+    {
+      detailType: STOPPED_TASK_DETAIL_TYPES.watchedTaskResumed,
+      detail: { ...resumed, reason: decision.reason, alert: resolvesPause },
+      time: rt.now(),
+    },
   ];
   const replacing = `resume-${decision.state.version}`;
   const restarted = await restartWatchedTask(spec, replacing, 1, rt);

@@ -1,7 +1,9 @@
 import { RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
+import { notify } from '../../functions/notify.ts';
 import { onTaskStopped } from '../../functions/on-task-stopped.ts';
 import { runBatchJob } from '../../functions/run-batch-job.ts';
+import { drainAlerts, emulatorNotifyRuntime } from '../../sandbox/alerts.ts';
 import { stopTaskAs, type TaskEnding } from '../../sandbox/emulator.ts';
 import { emulatorStopRuntime } from '../../sandbox/seed.ts';
 import { taskStateChangeEvent } from '../../sandbox/task-events.ts';
@@ -65,7 +67,7 @@ describe('on-task-stopped against moto', () => {
     for (let due = await t.timers.takeDue(t.clock.now()); due; due = await t.timers.takeDue(t.clock.now())) {
       if (due.target === 'run-batch-job') results.push(await runBatchJob(due.input, t.runtime));
       else if (due.target === 'on-task-stopped') results.push(await onTaskStopped(due.input, t.stopRuntime));
-      else throw new Error(`no handler for ${due.target} timers in this test`);
+      else results.push(await notify(due.input, emulatorNotifyRuntime(t.world, t.automation, t.clock, t.timers, quietLog)));
     }
     return results;
   }
@@ -107,7 +109,8 @@ describe('on-task-stopped against moto', () => {
       expect(types).toEqual(['Watched Task Stopped', 'Watched Task Restarted']);
     });
 
-    it('restarts a crash-looping worker with growing delays, then pauses with exactly one alert, and resumes on request', async () => {
+    it('restarts a crash-looping worker with growing delays, then pauses with exactly one alert sent, and resumes on request', async () => {
+      const notifyRuntime = emulatorNotifyRuntime(t.world, t.automation, t.clock, t.timers, quietLog);
       let current = await startWorkerByHand();
       const delays: number[] = [];
       for (let crash = 1; crash <= 6; crash++) {
@@ -139,11 +142,28 @@ describe('on-task-stopped against moto', () => {
       // Only the check for a new revision is pending; no restart.
       expect((await t.timers.pending()).map((timer) => (timer.input as { timer: string }).timer)).toEqual(['check-paused-watched-task']);
 
+      // The alert rule hands the alert to notify; an hour passes (groupWait, the quiet period, the checks).
+      for (const alert of alerts)
+        await notify({ ...alert, id: 'crash-loop-1', account: '123456789012', region: 'us-east-1' }, notifyRuntime);
+      const hourLater = new Date(t.clock.now().getTime() + 3_600_000);
+      for (let [next] = await t.timers.pending(); next && next.at <= hourLater; [next] = await t.timers.pending()) {
+        t.clock.advanceTo(next.at);
+        await fireDueTimers();
+      }
+      const sent = await drainAlerts(t.world);
+      expect(sent.map((m) => m.subject)).toEqual(['[CRITICAL] Watched task queue-worker is crash-looping on workers-ots: crash-loop']);
+
       const resumed = await resumeWatchedTask('queue-worker', t.stopRuntime);
 
       expect(resumed).toMatchObject({ action: 'resumed' });
       expect(await running('workers-ots')).toHaveLength(1);
-      expect((await t.events()).map((e) => e['detail-type'])).toEqual(['Watched Task Restarts Resumed', 'Watched Task Restarted']);
+      const afterResume = await t.events();
+      expect(afterResume.map((e) => e['detail-type'])).toEqual(['Watched Task Restarts Resumed', 'Watched Task Restarted']);
+      // The resume resolves the alert: one resolved message, and only now.
+      await notify({ ...afterResume[0], id: 'resumed-1', account: '123456789012', region: 'us-east-1' }, notifyRuntime);
+      expect((await drainAlerts(t.world)).map((m) => m.subject)).toEqual([
+        '[RESOLVED] Watched task queue-worker on workers-ots: crash-loop',
+      ]);
     });
 
     it('resumes a paused worker when its family gets a new revision', async () => {

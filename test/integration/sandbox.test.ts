@@ -1,7 +1,11 @@
 /**
- * The sandbox end to end: moto with the bridge, the fixture automation file and scenario, a virtual day.
- * Statuses are asserted from the run history and the bus events that the report carries.
+ * The sandbox end to end: moto with the bridge, the fixture automation file and scenario, a virtual day;
+ * then the bundled demo on the example automation.yml. Statuses are asserted from the run history, the
+ * bus events and the alert messages that the report carries.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../sandbox/emulator.ts';
@@ -11,6 +15,8 @@ import { ScenarioError } from '../../sandbox/scenario.ts';
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const CONFIG = fixture('sandbox-automation.yml');
 const SCENARIO = fixture('sandbox-scenario.yml');
+const EXAMPLE_CONFIG = fileURLToPath(new URL('../../automation.yml', import.meta.url));
+const DEMO = fileURLToPath(new URL('../../sandbox/scenarios/demo.yml', import.meta.url));
 const FROM = new Date('2026-11-23T00:00:00+01:00');
 
 const runsOf = (report: SandboxReport, job: string) => report.summary.find((row) => row.job === job)?.runs ?? [];
@@ -36,16 +42,18 @@ describe('the sandbox: a virtual day against moto', () => {
     expect(wallSeconds).toBeLessThan(30);
   });
 
-  it('falls back from FARGATE_SPOT to FARGATE after the injected outage, and records the run succeeded once its task exits 0', () => {
+  it('falls back from FARGATE_SPOT to FARGATE after the injected outage, and on-task-stopped records the run succeeded when its task exits 0', () => {
     expect(runsOf(report, 'nightly-report')).toMatchObject([
       { scheduledTime: '2026-11-23T01:00:00.000Z', status: 'succeeded', capacityProvider: 'FARGATE' },
     ]);
     expect(linesOf(report, 'nightly-report').map((entry) => [entry.local, entry.label])).toEqual([
       ['2026-11-23 02:00 CET', 'launched'],
       ['2026-11-23 02:02 CET', 'duplicate delivery → nothing new'],
-      ['2026-11-23 02:25 CET', 'task exited 0'],
-      ['2026-11-23 04:00 CET', 'succeeded'],
+      ['2026-11-23 02:25 CET', 'succeeded'],
     ]);
+    expect(linesOf(report, 'nightly-report').at(-1)?.detail).toMatch(
+      /^run of 02:00 \(task \w{6}\): container "app" exited 0.*, after 25m$/,
+    );
     const outage = report.timeline.findIndex((entry) => entry.what === 'capacity-outage');
     const launch = report.timeline.findIndex((entry) => entry.job === 'nightly-report' && entry.what === 'launched');
     expect(outage).toBeGreaterThanOrEqual(0);
@@ -69,11 +77,17 @@ describe('the sandbox: a virtual day against moto', () => {
     );
   });
 
-  it('stops the run that exceeds its maxRuntime and records why', () => {
+  it('stops the run that exceeds its maxRuntime, records why, and alerts once (then resolves)', () => {
     expect(runsOf(report, 'ledger-cleanup')).toMatchObject([{ status: 'timed-out', reason: 'ecs-autopilot: exceeded maxRuntime 2h' }]);
-    expect(linesOf(report, 'ledger-cleanup').map((entry) => [entry.local, entry.what])).toEqual([
+    expect(report.timeline.filter((entry) => entry.subject === 'ledger-cleanup').map((entry) => [entry.local, entry.label])).toEqual([
       ['2026-11-23 05:30 CET', 'launched'],
       ['2026-11-23 07:30 CET', 'timed-out'],
+      ['2026-11-23 07:30 CET', 'alert sent'],
+      ['2026-11-23 08:00 CET', 'alert sent (resolved)'],
+    ]);
+    expect(report.alerts.map((alert) => [alert.status, alert.subject])).toEqual([
+      ['firing', '[CRITICAL] Job ledger-cleanup timed out on sandbox-it: timeout'],
+      ['resolved', '[RESOLVED] Job ledger-cleanup on sandbox-it: timeout'],
     ]);
   });
 
@@ -99,6 +113,7 @@ describe('the sandbox: a virtual day against moto', () => {
         suspended: false,
         firings: 1,
         launched: 1,
+        retries: 0,
         skipped: 0,
         missed: 0,
         failed: 0,
@@ -112,6 +127,7 @@ describe('the sandbox: a virtual day against moto', () => {
         suspended: false,
         firings: 2,
         launched: 1,
+        retries: 0,
         skipped: 1,
         missed: 0,
         failed: 0,
@@ -125,6 +141,7 @@ describe('the sandbox: a virtual day against moto', () => {
         suspended: false,
         firings: 1,
         launched: 1,
+        retries: 0,
         skipped: 0,
         missed: 0,
         failed: 0,
@@ -138,6 +155,7 @@ describe('the sandbox: a virtual day against moto', () => {
         suspended: false,
         firings: 1,
         launched: 0,
+        retries: 0,
         skipped: 0,
         missed: 1,
         failed: 0,
@@ -151,6 +169,7 @@ describe('the sandbox: a virtual day against moto', () => {
         suspended: false,
         firings: 2,
         launched: 2,
+        retries: 0,
         skipped: 0,
         missed: 0,
         failed: 0,
@@ -164,6 +183,7 @@ describe('the sandbox: a virtual day against moto', () => {
         suspended: true,
         firings: 0,
         launched: 0,
+        retries: 0,
         skipped: 0,
         missed: 0,
         failed: 0,
@@ -208,6 +228,173 @@ describe('the sandbox: a virtual day against moto', () => {
     expect(Object.keys(document)).toEqual(expect.arrayContaining(['window', 'timeline', 'summary', 'events']));
     expect(document.timeline).toHaveLength(report.timeline.length);
     expect(document.events).toHaveLength(report.events.length);
+  });
+});
+
+describe('the bundled demo on the example automation.yml', () => {
+  let report: SandboxReport;
+
+  beforeAll(async () => {
+    report = await runSandbox({ configFile: EXAMPLE_CONFIG, scenarioFile: DEMO, from: FROM, hours: 24 });
+  }, 90_000);
+
+  const delaysOf = (events: SandboxReport['events']) =>
+    events
+      .filter((e) => e['detail-type'] === 'Watched Task Stopped')
+      .map((e) => e.detail.decision as { kind: string; delaySeconds?: number })
+      .map((decision) => decision.delaySeconds ?? decision.kind);
+
+  it('stays fast and leaves nothing undone', () => {
+    expect(report.realSeconds).toBeLessThan(30);
+    expect(report.notes).toEqual([]);
+  });
+
+  it('retries nightly-report after its first attempt fails with app-error, and the retry succeeds without an alert', () => {
+    expect(runsOf(report, 'nightly-report')).toMatchObject([
+      { attempt: 1, status: 'failed', category: 'app-error', capacityProvider: 'FARGATE', retry: { willRetry: true, nextAttempt: 2 } },
+      { attempt: 2, status: 'succeeded' },
+    ]);
+    expect(linesOf(report, 'nightly-report').map((entry) => [entry.local, entry.label])).toEqual([
+      ['2026-11-23 02:00 CET', 'launched'],
+      ['2026-11-23 02:02 CET', 'duplicate delivery → nothing new'],
+      ['2026-11-23 02:10 CET', 'failed → retry'],
+      ['2026-11-23 02:15 CET', 'launched'],
+      ['2026-11-23 02:35 CET', 'succeeded'],
+    ]);
+    expect(linesOf(report, 'nightly-report')[2]?.detail).toMatch(
+      /app-error: container "report" exited 1.*; attempt 2 of 3 at 02:15 \(in 5m\)$/,
+    );
+    expect(report.summary.find((row) => row.job === 'nightly-report')).toMatchObject({ launched: 2, retries: 1, failed: 0, succeeded: 1 });
+    expect(report.alerts.filter((alert) => alert.groupKey.includes('job:nightly-report'))).toEqual([]);
+  });
+
+  it('restarts the crash-looping queue-worker after 10s, 20s, 40s, 80s and 160s, then pauses it with exactly one alert', () => {
+    expect(delaysOf(report.events)).toEqual([10, 20, 40, 80, 160, 'paused']);
+    expect(report.watchedTasks).toMatchObject([
+      { watchedTask: 'queue-worker', stops: 6, restarts: 5, paused: { reason: expect.stringMatching(/^5 restarts within 15m/) } },
+    ]);
+    const lines = report.timeline.filter((entry) => entry.subject === 'queue-worker').map((entry) => entry.label);
+    expect(lines.slice(0, 3)).toEqual(['started by hand', 'stopped → restart in 10s', 'restarted']);
+    // Paused restarts stay paused however quiet it gets: no "resolved" until someone resumes them.
+    expect(lines.slice(-3)).toEqual(['stopped, not restarted', 'crash loop detected', 'alert sent']);
+    const firing = report.alerts.filter((alert) => alert.groupKey.endsWith('|crash-loop') && alert.status === 'firing');
+    expect(firing.map((alert) => [alert.local, alert.subject])).toEqual([
+      ['2026-11-23 21:08 CET', '[CRITICAL] Watched task queue-worker is crash-looping on batch-prod: crash-loop'],
+    ]);
+    expect(firing[0]?.text).toContain('ecs-autopilot resume queue-worker');
+  });
+
+  it('stops the hung 13:00 hourly-sync at its maxRuntime and alerts it; every other run succeeds', () => {
+    expect(runsOf(report, 'hourly-sync').map((run) => run.status)).toEqual([
+      ...Array(6).fill('succeeded'),
+      'missed',
+      ...Array(6).fill('succeeded'),
+      'timed-out',
+      ...Array(10).fill('succeeded'),
+    ]);
+    expect(report.alerts.filter((alert) => alert.status === 'firing').map((alert) => alert.subject)).toEqual([
+      '[CRITICAL] Job hourly-sync timed out on batch-prod: timeout',
+      '[CRITICAL] Watched task queue-worker is crash-looping on batch-prod: crash-loop',
+    ]);
+  });
+
+  it('skips every other inventory-import firing while the 2h30m import still runs', () => {
+    expect(runsOf(report, 'inventory-import').map((run) => run.status)).toEqual(Array(6).fill(['succeeded', 'skipped']).flat());
+  });
+
+  it('prints the alerts in --json with their subject and text', () => {
+    let json = '';
+    printSandboxReport(report, { json: true, write: (chunk) => (json += chunk) });
+    const document = JSON.parse(json) as SandboxReport;
+
+    expect(document.alerts).toHaveLength(report.alerts.length);
+    for (const alert of document.alerts) {
+      expect(alert.subject).toMatch(/^\[(CRITICAL|RESOLVED)\] /);
+      expect(alert.text).toContain(`-- ecs-autopilot, alert group ${alert.groupKey}`);
+      expect(alert.chatbot?.version).toBe('1.0');
+    }
+    let text = '';
+    printSandboxReport(report, { write: (chunk) => (text += chunk) });
+    expect(text).toMatch(/^2026-11-23 21:08 CET +queue-worker +alert sent +\[CRITICAL\] Watched task queue-worker is crash-looping/m);
+    expect(text).toMatch(/^queue-worker +6 +5 +since 21:08 CET: 5 restarts within 15m/m);
+    expect(text).toMatch(/^alerts: 3 messages would have been sent \(2 firing, 1 resolved\)/m);
+  });
+});
+
+describe('the sandbox stops tasks with any category, as ECS reports them', () => {
+  let report: SandboxReport;
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sandbox-categories-'));
+    const config = join(dir, 'automation.yml');
+    const scenario = join(dir, 'scenario.yml');
+    writeFileSync(
+      config,
+      [
+        'defaults:',
+        '  cluster: categories-it',
+        '  timezone: Europe/Berlin',
+        '  capacityProviders: [FARGATE_SPOT, FARGATE]',
+        '  network: { subnets: [subnet-0a1b2c3d4e5f60001], securityGroups: [sg-0a1b2c3d4e5f60001] }',
+        'jobs:',
+        '  report:',
+        '    schedule: cron(0 2 * * ? *)',
+        '    taskDefinition: report',
+        '    retry: { attempts: 3, backoff: 5m, evaluateOnExit: [{ onCategory: [out-of-memory], action: exit }] }',
+        'watchedTasks:',
+        '  worker: { taskDefinition: worker, launchType: FARGATE }',
+      ].join('\n'),
+    );
+    writeFileSync(
+      scenario,
+      [
+        'timezone: Europe/Berlin',
+        'injections:',
+        '  - { kind: task-exits, job: report, after: 10m, category: spot-interruption }',
+        '  - { kind: task-exits, job: report, attempt: 2, after: 10m, category: out-of-memory }',
+        '  - { kind: watched-task-crashes, watchedTask: worker, at: "01:00", after: 5m, category: spot-interruption }',
+        '  - { kind: watched-task-crashes, watchedTask: worker, at: "03:00", after: 1m, category: failed-to-start }',
+      ].join('\n'),
+    );
+    report = await runSandbox({ configFile: config, scenarioFile: scenario, from: FROM, hours: 4 });
+  }, 60_000);
+
+  const lines = (subject: string) => report.timeline.filter((entry) => entry.subject === subject).map((e) => [e.local, e.label]);
+
+  it('sends a Spot task its notice two minutes before it stops; the run fails spot-interruption and is retried', () => {
+    expect(runsOf(report, 'report')).toMatchObject([
+      { attempt: 1, status: 'failed', category: 'spot-interruption', retry: { willRetry: true } },
+      { attempt: 2, status: 'failed', category: 'out-of-memory', retry: { willRetry: false } },
+    ]);
+    expect(lines('report')).toEqual([
+      ['2026-11-23 02:00 CET', 'launched'],
+      ['2026-11-23 02:08 CET', 'Spot interruption notice'],
+      ['2026-11-23 02:10 CET', 'failed → retry'],
+      ['2026-11-23 02:15 CET', 'launched'],
+      ['2026-11-23 02:25 CET', 'failed'],
+      ['2026-11-23 02:25 CET', 'alert sent'],
+      ['2026-11-23 02:55 CET', 'alert sent (resolved)'],
+    ]);
+    expect(report.alerts[0]?.subject).toBe('[CRITICAL] Job report failed on categories-it: out-of-memory');
+  });
+
+  it('restarts a watched task at its Spot notice, and alerts at once when a task cannot even start', () => {
+    expect(lines('worker')).toEqual([
+      ['2026-11-23 01:00 CET', 'started by hand'],
+      ['2026-11-23 01:03 CET', 'Spot notice → restart now'],
+      ['2026-11-23 01:03 CET', 'restarted'],
+      ['2026-11-23 01:05 CET', 'stopped, no restart'],
+      ['2026-11-23 03:00 CET', 'started by hand'],
+      ['2026-11-23 03:01 CET', 'stopped → restart in 10s'],
+      ['2026-11-23 03:01 CET', 'restarted'],
+      ['2026-11-23 03:01 CET', 'alert sent'],
+      ['2026-11-23 03:31 CET', 'alert sent (resolved)'],
+    ]);
+    expect(report.timeline.find((e) => e.subject === 'worker' && e.label === 'stopped → restart in 10s')?.detail).toMatch(
+      /^task \w{6} \(failed-to-start\): "CannotPullContainerError: .*busybox:latest: not found" \(stop code TaskFailedToStart\); restart at 03:01:10$/,
+    );
+    expect(report.watchedTasks).toEqual([{ watchedTask: 'worker', cluster: 'categories-it', stops: 2, restarts: 2, paused: undefined }]);
+    expect(report.notes).toEqual([]);
   });
 });
 

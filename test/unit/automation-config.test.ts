@@ -298,7 +298,13 @@ describe('resolveAutomation (through validateAutomation)', () => {
       maxRuntimeSeconds: undefined,
       launchRetry: { attempts: 4, backoff: 10, maxBackoff: 120 },
       schedulerRetry: { attempts: 3, maxEventAge: 3_600 },
-      retry: { attempts: 1, backoffSeconds: 60, maxBackoffSeconds: 3_600, rules: [{ onCategory: ['user-stopped', 'timeout'], action: 'exit' }], otherwise: 'retry' },
+      retry: {
+        attempts: 1,
+        backoffSeconds: 60,
+        maxBackoffSeconds: 3_600,
+        rules: [{ onCategory: ['user-stopped', 'timeout'], action: 'exit' }],
+        otherwise: 'retry',
+      },
       tags: {},
     });
   });

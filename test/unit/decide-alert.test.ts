@@ -216,6 +216,52 @@ describe('decideAlert: a resolve check fired', () => {
   });
 });
 
+describe('decideAlert: a group that only its resolving event resolves (restarts paused)', () => {
+  const paused = group({
+    groupKey: 'workers|watched-task:queue-worker|crash-loop',
+    pending: 0,
+    total: 1,
+    messagesSent: 1,
+    lastSentAt: iso(30),
+    resolveAt: iso(1_800),
+    latest: {
+      id: 'e-1',
+      detailType: 'Crash Loop Detected',
+      time: iso(0),
+      detail: {
+        alert: {
+          cluster: 'workers',
+          subject: { kind: 'watched-task', name: 'queue-worker' },
+          category: 'crash-loop',
+          severity: 'critical',
+          resolvedBy: 'resolving-event',
+        },
+      },
+    },
+  });
+
+  it('stays open however long it is quiet', () => {
+    expect(decideAlert({ kind: 'resolve-check', at: iso(1_800) }, paused, timing, t(1_800))).toEqual([
+      { kind: 'nothing', reason: 'the group stays open until its resolving event (quiet does not resolve it)' },
+    ]);
+  });
+
+  it('still sends its first message when nobody has heard of it at the quiet point', () => {
+    const unheard = { ...paused, pending: 1, messagesSent: 0, lastSentAt: undefined, flushAt: iso(30) };
+
+    expect(decideAlert({ kind: 'resolve-check', at: iso(1_800) }, unheard, { ...timing, groupWaitSeconds: 3_600 }, t(1_800))[0]?.kind).toBe(
+      'arm-resolve',
+    );
+  });
+
+  it('resolves on its resolving event, announcing it when a message went out', () => {
+    expect(decideAlert({ kind: 'resolving-event' }, paused, timing, t(7_200))).toEqual([{ kind: 'resolve', announce: true }]);
+    expect(decideAlert({ kind: 'resolving-event' }, { ...paused, messagesSent: 0 }, timing, t(7_200))).toEqual([
+      { kind: 'resolve', announce: false },
+    ]);
+  });
+});
+
 describe('decideAlert: a whole episode, played with an in-memory group', () => {
   /** Carries out the actions the way the store and handle-notify do, recording the messages. */
   function play(

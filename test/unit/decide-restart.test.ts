@@ -98,7 +98,9 @@ describe('decideRestart: no restart', () => {
   it('names only the resume command when the spec pins a revision (a new revision changes nothing then)', () => {
     const paused = { at: '2026-11-22T02:30:00.000Z', reason: '5 restarts within 15m', taskDefinitionArn: TASK_DEFINITION_ARN };
 
-    const decision = decideRestart(restartInput({ spec: { taskDefinition: 'ledger-sync:3' }, stop: STOPS.appError, state: watchState({ paused }) }));
+    const decision = decideRestart(
+      restartInput({ spec: { taskDefinition: 'ledger-sync:3' }, stop: STOPS.appError, state: watchState({ paused }) }),
+    );
 
     expect(decision).toEqual({
       kind: 'paused',
@@ -161,20 +163,39 @@ describe('decideRestart: restart after back-off', () => {
       reason: 'app-error: restart 1 of at most 5 within 15m, after 10s',
       delaySeconds: 10,
       at: nowPlus(10),
-      state: { name: 'ledger-sync', restarts: [NOW_ISO], consecutiveFailures: 1, version: 0 },
+      state: { name: 'ledger-sync', restarts: [NOW_ISO], restartCategories: ['app-error'], consecutiveFailures: 1, version: 0 },
     });
   });
 
   it('keeps the rest of the state and appends to the restarts in the window', () => {
-    const state = watchState({ restarts: [ago(300), ago(60)], consecutiveFailures: 2, version: 7 });
+    const state = watchState({
+      restarts: [ago(300), ago(60)],
+      restartCategories: ['app-error', 'host-lost'],
+      consecutiveFailures: 2,
+      version: 7,
+    });
 
     expect(decideRestart(restartInput({ stop: STOPS.outOfMemory, state }))).toEqual({
       kind: 'restart-later',
       reason: 'out-of-memory: restart 3 of at most 5 within 15m, after 40s',
       delaySeconds: 40,
       at: nowPlus(40),
-      state: { name: 'ledger-sync', restarts: [ago(300), ago(60), NOW_ISO], consecutiveFailures: 3, version: 7 },
+      state: {
+        name: 'ledger-sync',
+        restarts: [ago(300), ago(60), NOW_ISO],
+        restartCategories: ['app-error', 'host-lost', 'out-of-memory'],
+        consecutiveFailures: 3,
+        version: 7,
+      },
     });
+  });
+
+  it('reads a restart recorded without its category (an older state) as unknown', () => {
+    const state = watchState({ restarts: [ago(300)], consecutiveFailures: 1 });
+
+    const decision = decideRestart(restartInput({ state }));
+
+    expect(decision).toMatchObject({ state: { restarts: [ago(300), NOW_ISO], restartCategories: ['unknown', 'app-error'] } });
   });
 
   it.each([
@@ -258,16 +279,19 @@ describe('decideRestart: the back-off resets after a healthy run', () => {
 
 describe('decideRestart: the crash-loop budget', () => {
   it('pauses at the budget: 5 restarts within the window, the 6th stop pauses', () => {
-    const state = watchState({ restarts: SPENT_BUDGET, consecutiveFailures: 5 });
+    const categories = ['app-error', 'out-of-memory', 'app-error', 'app-error', 'out-of-memory'] as const;
+    const state = watchState({ restarts: SPENT_BUDGET, restartCategories: [...categories], consecutiveFailures: 5 });
     const reason = '5 restarts within 15m (crashLoopBudget 5); last stop: app-error';
 
     expect(decideRestart(restartInput({ state }))).toEqual({
       kind: 'pause',
       reason,
       restartsInWindow: 5,
+      categories: { 'app-error': 4, 'out-of-memory': 2 },
       state: {
         name: 'ledger-sync',
         restarts: SPENT_BUDGET,
+        restartCategories: [...categories],
         consecutiveFailures: 5,
         version: 3,
         paused: { at: NOW_ISO, reason, taskDefinitionArn: TASK_DEFINITION_ARN },
@@ -344,7 +368,14 @@ describe('decideResume', () => {
     version: 9,
     paused: { at: '2026-11-22T02:30:00.000Z', reason: '5 restarts within 15m', taskDefinitionArn: TASK_DEFINITION_ARN },
   });
-  const RESUMED: WatchState = { name: 'ledger-sync', restarts: [], consecutiveFailures: 0, version: 9, paused: undefined };
+  const RESUMED: WatchState = {
+    name: 'ledger-sync',
+    restarts: [],
+    restartCategories: [],
+    consecutiveFailures: 0,
+    version: 9,
+    paused: undefined,
+  };
 
   it.each([
     ['no state', undefined],

@@ -50,6 +50,23 @@ describe('parseNotifyInput: bus events', () => {
     expect(parseNotifyInput(busEvent(detailType, JSON.parse(JSON.stringify(detail)))).kind).toBe('alert');
   });
 
+  it('reads an event whose alert resolves its group (restarts resumed) as a resolution, not a count', () => {
+    const alert = {
+      cluster: 'workers',
+      subject: { kind: 'watched-task', name: 'queue-worker' },
+      category: 'crash-loop',
+      severity: 'warning',
+      resolves: true,
+    };
+
+    expect(parseNotifyInput(busEvent('Watched Task Restarts Resumed', { watchedTask: 'queue-worker', alert }, { id: 'e-9' }))).toEqual({
+      kind: 'resolution',
+      alert,
+      id: 'e-9',
+      detailType: 'Watched Task Restarts Resumed',
+    });
+  });
+
   it('leaves an event without an alert to pipelines and dashboards', () => {
     const { alert: _alert, ...detail } = serviceTaskStopped();
 

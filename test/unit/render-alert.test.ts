@@ -188,6 +188,20 @@ describe('humanMessage: a resolved message', () => {
   });
 });
 
+describe('humanMessage: a crash loop resolved by its resume', () => {
+  it('says the condition is over, not that it was quiet', () => {
+    const paused = crashLoop({ alert: { ...crashLoop().alert, resolvedBy: 'resolving-event' } });
+    const { text } = humanMessage({
+      status: 'resolved',
+      group: groupOf('Crash Loop Detected', paused),
+      now: new Date('2026-11-22T05:00:00.000Z'),
+    });
+
+    expect(text).toContain('the crash-loop is over (restarts resumed).');
+    expect(text).not.toContain('no crash-loop alert for');
+  });
+});
+
 describe('chatbotMessage', () => {
   it('is an AWS Chatbot custom notification, threaded by alert group', () => {
     const group = serviceGroup();

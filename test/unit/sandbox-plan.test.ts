@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   DELIVERY_DELAY_SECONDS,
+  exitForRun,
   planSimulation,
   resolveMoment,
   SandboxOptionError,
@@ -19,10 +20,11 @@ const automation = validateAutomation({
     network: { subnets: ['subnet-0a1b2c3d'] },
   },
   jobs: {
-    'nightly-report': { schedule: 'cron(0 2 * * ? *)', taskDefinition: 'report:2', startingDeadline: '10m' },
+    'nightly-report': { schedule: 'cron(0 2 * * ? *)', taskDefinition: 'report:2', startingDeadline: '10m', retry: { attempts: 3 } },
     'hourly-sync': { schedule: 'rate(1 hour)', taskDefinition: 'sync' },
     'legacy-export': { schedule: 'cron(0 4 * * ? *)', taskDefinition: 'legacy', suspended: true },
   },
+  watchedTasks: { 'queue-worker': { taskDefinition: 'queue-worker', launchType: 'FARGATE' } },
 });
 const FROM = new Date('2026-11-23T00:00:00+01:00');
 const window = sandboxWindow(automation, { from: FROM, hours: 24 });
@@ -105,10 +107,58 @@ describe('planning a scenario', () => {
     ]);
   });
 
+  it('names a watched-task crash that starts outside the window', () => {
+    const planned = plan([
+      { kind: 'watched-task-crashes', watchedTask: 'queue-worker', at: '21:00', after: '30s', exitCode: 1 },
+      { kind: 'watched-task-crashes', watchedTask: 'queue-worker', at: '2026-12-01T21:00:00Z', after: '30s', exitCode: 1 },
+    ]);
+
+    expect(planned.cues.map((cue) => cue.at)).toEqual([new Date('2026-11-23T20:00:00Z')]);
+    expect(planned.problems).toEqual(['injections.1.at: 2026-12-01T21:00:00Z (Europe/Berlin) is not inside the simulated window']);
+  });
+
   it('plans the bundled demo scenario against the example automation.yml without problems', () => {
     const example = loadAutomationFile(fileURLToPath(new URL('../../automation.yml', import.meta.url)));
     const demo = loadScenarioFile(fileURLToPath(new URL('../../sandbox/scenarios/demo.yml', import.meta.url)), example);
 
     expect(planSimulation(example, demo, sandboxWindow(example, { from: FROM })).problems).toEqual([]);
+  });
+});
+
+describe('which task-exits injection ends an attempt', () => {
+  const NIGHT = '2026-11-23T01:00:00.000Z';
+  const NEXT_NIGHT = '2026-11-24T01:00:00.000Z';
+  const exitsOf = (injections: unknown[]) => plan(injections).exits;
+  const run = (scheduledTime: string, attempt: number, job = 'nightly-report') => ({ job, scheduledTime, attempt });
+
+  it('ends each attempt of the run it first ended, unless an injection names that attempt', () => {
+    const exits = exitsOf([
+      { kind: 'task-exits', job: 'nightly-report', after: '5m', category: 'app-error' },
+      { kind: 'task-exits', job: 'nightly-report', attempt: 3, after: '20m', exitCode: 0 },
+    ]);
+
+    expect(exitForRun(exits, run(NIGHT, 1))?.index).toBe(0);
+    expect(exitForRun(exits, run(NIGHT, 2))?.index).toBe(0);
+    expect(exitForRun(exits, run(NIGHT, 3))?.index).toBe(1);
+    expect(exitForRun(exits, run(NEXT_NIGHT, 1))).toBeUndefined();
+    expect(exits.map((exit) => [exit.scheduledTime, exit.applied])).toEqual([
+      [NIGHT, 2],
+      [NIGHT, 1],
+    ]);
+  });
+
+  it('prefers the firing an injection names, and leaves everyRun the runs nobody else names', () => {
+    const exits = exitsOf([
+      { kind: 'task-exits', job: 'hourly-sync', everyRun: true, after: '4m', exitCode: 0 },
+      { kind: 'task-exits', job: 'hourly-sync', scheduledAt: '13:00', after: '2h', exitCode: 0 },
+      { kind: 'task-exits', job: 'nightly-report', attempt: 2, after: '20m', exitCode: 0 },
+    ]);
+
+    expect(exitForRun(exits, run('2026-11-23T11:00:00.000Z', 1, 'hourly-sync'))?.index).toBe(0);
+    expect(exitForRun(exits, run('2026-11-23T12:00:00.000Z', 1, 'hourly-sync'))?.index).toBe(1);
+    expect(exitForRun(exits, run('2026-11-23T13:00:00.000Z', 1, 'hourly-sync'))?.index).toBe(0);
+    expect(exitForRun(exits, run(NIGHT, 1))).toBeUndefined();
+    expect(exitForRun(exits, run(NIGHT, 2))?.index).toBe(2);
+    expect(exits[0]).toMatchObject({ scheduledTime: undefined, applied: 2 });
   });
 });

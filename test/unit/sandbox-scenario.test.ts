@@ -11,9 +11,10 @@ const automation = validateAutomation({
     network: { subnets: ['subnet-0a1b2c3d'] },
   },
   jobs: {
-    'nightly-report': { schedule: 'cron(0 2 * * ? *)', taskDefinition: 'report:2', maxRuntime: '2h' },
+    'nightly-report': { schedule: 'cron(0 2 * * ? *)', taskDefinition: 'report:2', maxRuntime: '2h', retry: { attempts: 3 } },
     'legacy-export': { schedule: 'cron(0 4 * * ? *)', taskDefinition: 'legacy', suspended: true },
   },
+  watchedTasks: { 'queue-worker': { taskDefinition: 'queue-worker', launchType: 'FARGATE' } },
 });
 
 /** The problem lines of the ScenarioError that validating `value` throws. */
@@ -49,20 +50,102 @@ describe('scenario files', () => {
     ]);
   });
 
+  it('reads task exits by category, by attempt and for every run, and watched-task crashes with their defaults', () => {
+    const scenario = parseScenarioText(
+      [
+        'injections:',
+        '  - { kind: task-exits, job: nightly-report, attempt: 1, after: 10m, category: app-error }',
+        '  - { kind: task-exits, job: nightly-report, attempt: 2, after: 20m, exitCode: 0 }',
+        '  - { kind: task-exits, job: nightly-report, everyRun: true, after: 5m, exitCode: 137, reason: "OutOfMemoryError: Container killed" }',
+        '  - { kind: watched-task-crashes, watchedTask: queue-worker, at: "21:00", after: 30s, times: 6, category: failed-to-start }',
+        '  - { kind: watched-task-crashes, watchedTask: queue-worker, at: "22:00", after: 1h, exitCode: 2 }',
+      ].join('\n'),
+      automation,
+    );
+
+    expect(scenario.injections).toEqual([
+      { kind: 'task-exits', job: 'nightly-report', attempt: 1, after: 600, category: 'app-error' },
+      { kind: 'task-exits', job: 'nightly-report', attempt: 2, after: 1_200, exitCode: 0 },
+      {
+        kind: 'task-exits',
+        job: 'nightly-report',
+        everyRun: true,
+        after: 300,
+        exitCode: 137,
+        reason: 'OutOfMemoryError: Container killed',
+      },
+      { kind: 'watched-task-crashes', watchedTask: 'queue-worker', at: '21:00', after: 30, times: 6, category: 'failed-to-start' },
+      { kind: 'watched-task-crashes', watchedTask: 'queue-worker', at: '22:00', after: 3_600, times: 1, exitCode: 2 },
+    ]);
+  });
+
+  it('wants exactly one of exitCode and category, a reason only beside an exit code, and no stop only ecs-autopilot makes', () => {
+    expect(
+      problems({
+        injections: [
+          { kind: 'task-exits', job: 'nightly-report', after: '5m', exitCode: 1, category: 'app-error' },
+          { kind: 'task-exits', job: 'nightly-report', after: '5m', category: 'out-of-memory', reason: 'OOM' },
+          { kind: 'task-exits', job: 'nightly-report', after: '5m', category: 'timeout' },
+          { kind: 'task-exits', job: 'nightly-report', after: '5m', category: 'replaced' },
+          { kind: 'task-exits', job: 'nightly-report', after: '5m', category: 'crashed' },
+          { kind: 'watched-task-crashes', watchedTask: 'queue-worker', at: '21:00', after: '30s' },
+        ],
+      }),
+    ).toEqual([
+      'injections.0.category: write exitCode or category, not both (a category brings the exit code ECS would report)',
+      "injections.1.reason: reason is the container's reason beside an exitCode; a category brings its own",
+      'injections.2.category: timeout is what the maxRuntime watchdog does: let the task run longer than its maxRuntime (a long `after`)',
+      'injections.3.category: replaced is what concurrency: replace does: let the run still be running at its next firing (a long `after`)',
+      'injections.4.category: "crashed" is not a stop category: write one of completed, app-error, out-of-memory, health-check-failed, failed-to-start, spot-interruption, scaled-in, user-stopped, host-lost, unknown',
+      'injections.5.exitCode: missing: write exitCode (e.g. 1) or category (e.g. app-error)',
+    ]);
+  });
+
+  it('checks attempts, everyRun, times and watched task names', () => {
+    expect(
+      problems({
+        injections: [
+          { kind: 'task-exits', job: 'nightly-report', attempt: 4, after: '5m', exitCode: 1 },
+          { kind: 'task-exits', job: 'nightly-report', attempt: 0, after: '5m', exitCode: 1 },
+          { kind: 'task-exits', job: 'nightly-report', everyRun: true, scheduledAt: '02:00', after: '5m', exitCode: 1 },
+          { kind: 'task-exits', job: 'nightly-report', everyRun: false, after: '5m', exitCode: 1 },
+          { kind: 'watched-task-crashes', watchedTask: 'queue-wroker', at: '21:00', after: '30s', exitCode: 1 },
+          { kind: 'watched-task-crashes', watchedTask: 'queue-worker', at: '21:00', after: '30s', exitCode: 1, times: 0 },
+        ],
+      }),
+    ).toEqual([
+      'injections.1.attempt: attempt must be a whole number of at least 1',
+      'injections.2.everyRun: everyRun or scheduledAt, not both: scheduledAt names one firing',
+      'injections.3.everyRun: everyRun is true or left out',
+      'injections.5.times: times must be a whole number from 1 to 50',
+    ]);
+    expect(
+      problems({
+        injections: [
+          { kind: 'task-exits', job: 'nightly-report', attempt: 4, after: '5m', exitCode: 1 },
+          { kind: 'watched-task-crashes', watchedTask: 'queue-wroker', at: '21:00', after: '30s', exitCode: 1 },
+        ],
+      }),
+    ).toEqual([
+      'injections.0.attempt: nightly-report makes at most 3 attempts (retry.attempts in the automation file), so it has no attempt 4',
+      'injections.1.watchedTask: no watched task "queue-wroker" in the automation file (watched tasks: queue-worker)',
+    ]);
+  });
+
   it('treats an empty file as a scenario without injections', () => {
     expect(parseScenarioText('', automation)).toEqual({ injections: [] });
   });
 
   it('names the path of an unknown kind and lists the kinds there are', () => {
     expect(problems({ injections: [{ kind: 'task-crash', job: 'nightly-report' }] })).toEqual([
-      'injections.0.kind: kind must be one of task-exits, capacity-outage, late-delivery, duplicate-delivery (got "task-crash")',
+      'injections.0.kind: kind must be one of task-exits, watched-task-crashes, capacity-outage, late-delivery, duplicate-delivery (got "task-crash")',
     ]);
   });
 
   it('rejects unknown keys and says which keys the kind takes', () => {
     expect(problems({ injections: [{ kind: 'task-exits', job: 'nightly-report', after: '5m', exitcode: 1 }] })).toEqual([
-      'injections.0.exitCode: missing (expected number)',
-      'injections.0.exitcode: unknown key (task-exits takes kind, job, scheduledAt, after, exitCode, reason)',
+      'injections.0.exitcode: unknown key (task-exits takes kind, job, scheduledAt, everyRun, attempt, after, exitCode, category, reason)',
+      'injections.0.exitCode: missing: write exitCode (e.g. 1) or category (e.g. app-error)',
     ]);
     expect(problems({ injection: [] })).toEqual(['injection: unknown key (a scenario takes description, timezone, injections)']);
   });

@@ -1,13 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { PublishedEvent } from '../../sandbox/seed.ts';
 import {
+  alertEntry,
   type JobSummary,
   outcomeEntry,
+  renderAlertCount,
   renderSandboxReport,
   renderSandboxReportJson,
   renderSummary,
   renderTimeline,
+  renderWatchedTasks,
   type SandboxReport,
+  type SentAlert,
+  stoppedTaskEntry,
   timelineEntry,
 } from '../../sandbox/timeline.ts';
 import { spotJobSpec } from './fixtures.ts';
@@ -107,8 +112,178 @@ describe('timeline lines from the events on the bus', () => {
     });
   });
 
+  it('tells a failed attempt that will be retried, the retry and its outcome apart', () => {
+    const retried = spotJobSpec({ timezone: 'Europe/Berlin', retry: { attempts: 3, backoff: '5m' } });
+    const failed = outcomeEntry(
+      {
+        ...jobRunEvent({
+          status: 'failed',
+          taskArns: [TASK],
+          reason: 'app-error: container "report" exited 1',
+          launchedAt: '2026-11-23T01:00:03.000Z',
+          updatedAt: '2026-11-23T01:10:03.000Z',
+          runtime: '10m',
+          retry: { willRetry: true, nextAttempt: 2, retryAt: '2026-11-23T01:15:03.000Z', because: 'no rule matched' },
+        }),
+        'detail-type': 'Job Run Failed',
+      },
+      retried,
+    );
+    const relaunched = outcomeEntry(
+      jobRunEvent({
+        status: 'launched',
+        attempt: 2,
+        taskArns: [TASK],
+        capacityProvider: 'FARGATE_SPOT',
+        updatedAt: '2026-11-23T01:15:03.000Z',
+      }),
+      retried,
+    );
+    const succeeded = outcomeEntry(
+      jobRunEvent({
+        status: 'succeeded',
+        attempt: 2,
+        taskArns: [TASK],
+        reason: 'container "report" exited 0',
+        launchedAt: '2026-11-23T01:15:03.000Z',
+        updatedAt: '2026-11-23T01:35:03.000Z',
+        runtime: '20m',
+      }),
+      retried,
+    );
+
+    expect(failed).toMatchObject({
+      local: '2026-11-23 02:10 CET',
+      what: 'failed',
+      label: 'failed → retry',
+      detail: 'run of 02:00 (task 1a2b3c): app-error: container "report" exited 1, after 10m; attempt 2 of 3 at 02:15 (in 5m)',
+    });
+    expect(relaunched?.detail).toBe('attempt 2 of 3 of the 02:00 run: 1 task on FARGATE_SPOT (task 1a2b3c)');
+    expect(succeeded?.detail).toBe('run of 02:00, attempt 2 (task 1a2b3c): container "report" exited 0, after 20m');
+  });
+
   it('ignores events that are not about a job run', () => {
     expect(outcomeEntry({ ...jobRunEvent({}), 'detail-type': 'Crash Loop Detected', detail: { service: 'web' } }, job)).toBeUndefined();
+  });
+});
+
+describe('timeline lines about watched tasks and alerts', () => {
+  const WORKER = 'arn:aws:ecs:us-east-1:123456789012:task/batch-prod/7d17c6aa0000000000000000000000a1';
+  const event = (type: string, detail: Record<string, unknown>): PublishedEvent => ({
+    'detail-type': type,
+    source: 'ecs-autopilot',
+    time: '2026-11-23T20:00:30Z',
+    resources: [],
+    detail,
+  });
+  const stop = { taskArn: WORKER, classification: { category: 'app-error', because: 'container "app" exited 1' } };
+
+  it('says what on-task-stopped decided for a stopped watched task', () => {
+    const restart = stoppedTaskEntry(
+      event('Watched Task Stopped', {
+        watchedTask: 'queue-worker',
+        stop,
+        decision: { kind: 'restart', delaySeconds: 20, restartAt: '2026-11-23T20:00:50Z' },
+      }),
+      'Europe/Berlin',
+    );
+    const paused = stoppedTaskEntry(
+      event('Watched Task Stopped', {
+        watchedTask: 'queue-worker',
+        stop,
+        decision: { kind: 'paused', reason: '5 restarts within 15m (crashLoopBudget 5)' },
+      }),
+      'Europe/Berlin',
+    );
+
+    expect(restart).toMatchObject({
+      local: '2026-11-23 21:00 CET',
+      subject: 'queue-worker',
+      what: 'watched-task-stopped',
+      label: 'stopped → restart in 20s',
+      detail: 'task 7d17c6 (app-error): container "app" exited 1; restart at 21:00:50',
+      source: 'bus',
+    });
+    expect(paused).toMatchObject({
+      label: 'stopped, not restarted',
+      detail: 'task 7d17c6 (app-error): container "app" exited 1; 5 restarts within 15m (crashLoopBudget 5)',
+    });
+  });
+
+  it('shows restarts and the crash loop that pauses them', () => {
+    const restarted = stoppedTaskEntry(
+      event('Watched Task Restarted', { watchedTask: 'queue-worker', taskArns: [TASK], replacing: WORKER, restartsInWindow: 2 }),
+      'Europe/Berlin',
+    );
+    const loop = stoppedTaskEntry(
+      event('Crash Loop Detected', {
+        subject: { kind: 'watched-task', name: 'queue-worker' },
+        stops: 6,
+        windowSeconds: 900,
+        dominantCategory: 'app-error',
+        action: 'restarts-paused',
+      }),
+      'Europe/Berlin',
+    );
+
+    expect(restarted).toMatchObject({
+      label: 'restarted',
+      detail: 'task 1a2b3c started, replacing 7d17c6 (2 restarts within the crash-loop window)',
+    });
+    expect(loop).toMatchObject({
+      subject: 'queue-worker',
+      what: 'crash-loop',
+      detail:
+        '6 stops within 15m, mostly app-error: restarts paused until `ecs-autopilot resume queue-worker` or a new task definition revision',
+    });
+    expect(stoppedTaskEntry(jobRunEvent({ status: 'launched' }), 'Europe/Berlin')).toBeUndefined();
+  });
+
+  const alert = (status: SentAlert['status'], subject: string): SentAlert => ({
+    time: '2026-11-23T20:08:40.000Z',
+    local: '2026-11-23 21:08 CET',
+    status,
+    groupKey: 'batch-prod|watched-task:queue-worker|crash-loop',
+    subject,
+    text: 'CRITICAL: …',
+    chatbot: undefined,
+  });
+
+  it('shows each message notify published by its subject, under the name of what it is about', () => {
+    expect(
+      alertEntry(alert('firing', '[CRITICAL] Watched task queue-worker is crash-looping on batch-prod: crash-loop'), 'Europe/Berlin'),
+    ).toMatchObject({
+      local: '2026-11-23 21:08 CET',
+      subject: 'queue-worker',
+      what: 'alert-sent',
+      label: 'alert sent',
+      detail: '[CRITICAL] Watched task queue-worker is crash-looping on batch-prod: crash-loop',
+      source: 'alert-topic',
+    });
+    expect(alertEntry(alert('resolved', '[RESOLVED] …'), 'Europe/Berlin').label).toBe('alert sent (resolved)');
+  });
+
+  it('counts the messages, and tabulates the watched tasks', () => {
+    expect(renderAlertCount([])).toBe('alerts: none would have been sent');
+    expect(renderAlertCount([alert('firing', 'a'), alert('resolved', 'b')])).toBe(
+      'alerts: 2 messages would have been sent (1 firing, 1 resolved); --json has their text',
+    );
+    expect(
+      renderWatchedTasks([
+        {
+          watchedTask: 'queue-worker',
+          cluster: 'batch-prod',
+          stops: 6,
+          restarts: 5,
+          paused: { at: '2026-11-23T20:08:10.000Z', local: '2026-11-23 21:08 CET', reason: '5 restarts within 15m' },
+        },
+        { watchedTask: 'mailer', cluster: 'batch-prod', stops: 0, restarts: 0, paused: undefined },
+      ]),
+    ).toEqual([
+      'watched task  stops  restarts  restarts paused',
+      'queue-worker      6         5  since 21:08 CET: 5 restarts within 15m',
+      'mailer            0         0  no',
+    ]);
   });
 });
 
@@ -149,6 +324,7 @@ describe('rendering', () => {
     suspended: false,
     firings: 1,
     launched: 1,
+    retries: 0,
     skipped: 0,
     missed: 0,
     failed: 0,
@@ -168,9 +344,9 @@ describe('rendering', () => {
         summary({ job: 'legacy-export', schedule: 'cron(0 4 ? * SUN *)', suspended: true, firings: 0, launched: 0, succeeded: 0 }),
       ]),
     ).toEqual([
-      'job             firings  launched  skipped  missed  failed  timed-out  replaced  succeeded  open',
-      'nightly-report        1         1        0       0       0          0         0          1     0',
-      'stock-import         12         1       11       0       0          0         0          0     1',
+      'job             firings  launched  retries  skipped  missed  failed  timed-out  replaced  succeeded  open',
+      'nightly-report        1         1        0        0       0       0          0         0          1     0',
+      'stock-import         12         1        0       11       0       0          0         0          0     1',
       'legacy-export   suspended: cron(0 4 ? * SUN *) does not fire',
     ]);
   });
@@ -189,6 +365,8 @@ describe('rendering', () => {
     emulator: { endpoint: 'http://127.0.0.1:5000', bridged: true },
     timeline: entries,
     summary: [summary({ open: 1, succeeded: 0 })],
+    watchedTasks: [],
+    alerts: [],
     events: [],
     notes: ['injections.3 (task-exits stock-import) did nothing: a run never launched a task'],
     realSeconds: 4.2,
@@ -206,6 +384,7 @@ describe('rendering', () => {
     expect(text).toContain(renderTimeline(entries).join('\n'));
     expect(text).toContain(renderSummary(report.summary).join('\n'));
     expect(text).toMatch(/^open: runs still recorded as launched/m);
+    expect(text).toMatch(/^alerts: none would have been sent$/m);
     expect(text.trimEnd().split('\n').at(-1)).toBe('note: injections.3 (task-exits stock-import) did nothing: a run never launched a task');
   });
 
