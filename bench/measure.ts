@@ -1,5 +1,7 @@
 /** Cold import of a bundle in a fresh node process, timed inside the child and from outside. */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 
 export interface Sample {
@@ -62,7 +64,7 @@ export function importOnce(node: string, bundleFile: string, env: NodeJS.Process
       const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
       const line = stdout.split('\n').find((l) => l.startsWith(MARK));
       if (code !== 0 || !line) {
-        const detail = (stderr || stdout).trim().split('\n').slice(0, 6).join('\n    ');
+        const detail = errorLines(stderr || stdout).join('\n    ');
         reject(new ChildFailed(`node exited ${String(code)} importing ${bundleFile}:\n    ${detail}`));
         return;
       }
@@ -70,6 +72,15 @@ export function importOnce(node: string, bundleFile: string, env: NodeJS.Process
       resolve({ ...parsed, wallMs });
     });
   });
+}
+
+/** The child's error output, readable: a minified bundle line (node echoes the source line that threw) is elided. */
+function errorLines(output: string): string[] {
+  return output
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !/^\s*\^+\s*$/.test(line))
+    .map((line) => (line.length > 300 ? `[${line.length} characters of minified bundle]` : line))
+    .slice(0, 8);
 }
 
 export function stats(values: number[]): Stats {
@@ -89,4 +100,45 @@ export function stats(values: number[]): Stats {
     min: sorted[0] ?? Number.NaN,
     max: sorted.at(-1) ?? Number.NaN,
   };
+}
+
+/** CPU time of the whole machine so far, from /proc/stat (Linux): busy and total jiffies; undefined elsewhere. */
+function machineCpu(): { busy: number; total: number } | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const fields = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = fields.reduce((sum, n) => sum + n, 0);
+    const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+    return fields.length >= 5 ? { busy: total - idle, total } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface Quiet {
+  /** The machine's busy share over the last window before the measurement (0–1 of all CPUs). */
+  busy: number;
+  waitedMs: number;
+  /** False when the machine never got quiet within the allowed wait. */
+  quiet: boolean;
+}
+
+/**
+ * Waits until the machine is idle (other processes use at most `threshold` of all CPUs over a `windowMs`
+ * window), at most `maxWaitMs`. For shared machines: a sample taken while someone else's test suite runs
+ * says more about that suite than about the bundle.
+ */
+export async function waitUntilQuiet(threshold: number, maxWaitMs: number, windowMs = 200): Promise<Quiet> {
+  const started = performance.now();
+  let busy = 0;
+  for (;;) {
+    const before = machineCpu();
+    await delay(windowMs);
+    const after = machineCpu();
+    if (!before || !after || after.total === before.total) return { busy: 0, waitedMs: performance.now() - started, quiet: true };
+    busy = (after.busy - before.busy) / (after.total - before.total);
+    const waitedMs = performance.now() - started;
+    if (busy <= threshold) return { busy, waitedMs, quiet: true };
+    if (waitedMs >= maxWaitMs) return { busy, waitedMs, quiet: false };
+  }
 }

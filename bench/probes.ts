@@ -1,15 +1,47 @@
 /**
- * Probes for BENCH_PROBES=1: the baseline plus one dependency (or one of our modules) each, bundled with
- * the production options, so the function's import overhead can be attributed. Each probe uses what it
+ * Probes for BENCH_PROBES: a function's baseline plus one dependency (or one of our modules) each, bundled
+ * with the production options, so the function's import overhead can be attributed. Each probe uses what it
  * imports the way the functions do at module level (exports keep esbuild from tree-shaking it away).
+ *
+ * A probe sits on the baseline of the function named by `on` (default: the baseline most functions share);
+ * if its own modules bundle further AWS SDK clients, cold-start.ts widens its baseline to them, so a probe's
+ * extra is never an SDK client the function's baseline lacks.
  */
-import { join } from 'node:path';
 
 export interface Probe {
   name: string;
   description: string;
+  /** The function whose baseline the probe sits on. */
+  on?: string;
   /** Module body; `#shared/…` and package imports resolve as in the functions. */
   body: string;
+}
+
+/** A probe of our modules: import the named exports and export them again. */
+function modules(name: string, description: string, on: string | undefined, imports: Record<string, string[]>): Probe {
+  const body = Object.entries(imports).map(([file, names]) => `import { ${names.join(', ')} } from '#shared/${file}';`);
+  body.push(`export { ${Object.values(imports).flat().join(', ')} };`);
+  return { name, description, ...(on && { on }), body: body.join('\n') };
+}
+
+/**
+ * A ladder: each rung is the previous one plus the named modules, so the increments add up to the function
+ * (the last rung imports the function itself); differences between neighbouring rungs attribute its overhead.
+ */
+function ladder(fn: string, rungs: { label: string; imports: Record<string, string[]> }[]): Probe[] {
+  const soFar: Record<string, string[]> = {};
+  const probes = rungs.map(({ label, imports }, index) => {
+    for (const [file, names] of Object.entries(imports)) soFar[file] = [...(soFar[file] ?? []), ...names];
+    const probe = modules(`${fn}-ladder-${index + 1}`, `${fn} ${index + 1}: … + ${label}`, fn, soFar);
+    return index === 0 ? { ...probe, description: `${fn} 1: ${label}` } : probe;
+  });
+  probes.push({
+    name: `${fn}-ladder-${rungs.length + 1}`,
+    description: `${fn} ${rungs.length + 1}: … + middy + injectLambdaContext (the function)`,
+    on: fn,
+    body: `export { handler } from '#functions/${fn}.ts';`,
+  });
+  return probes;
 }
 
 export const PROBES: Probe[] = [
@@ -81,9 +113,96 @@ export const PROBES: Probe[] = [
       'export { handleFiring, enforceMaxRuntime, parseFiringEvent, jobRuntimeFromEnvironment };',
     ].join('\n'),
   },
+  modules('settings', 'shared/settings.ts (zod/mini environment schema)', undefined, { 'settings.ts': ['readSettings'] }),
+
+  // on-task-stopped, on its own baseline (ECS, DynamoDB, EventBridge, Scheduler).
+  modules('stopped-task-event', 'stopped-tasks/task-event.ts (zod/mini event schema)', 'on-task-stopped', {
+    'stopped-tasks/task-event.ts': ['parseTaskStateChange'],
+  }),
+  modules('stopped-function-input', 'stopped-tasks/function-input.ts (zod/mini timer schema)', 'on-task-stopped', {
+    'stopped-tasks/function-input.ts': ['classifyInput'],
+  }),
+  modules('stopped-zod-all', 'all zod/mini schemas on-task-stopped bundles', 'on-task-stopped', {
+    'settings.ts': ['readSettings'],
+    'stopped-tasks/task-event.ts': ['parseTaskStateChange'],
+    'stopped-tasks/function-input.ts': ['classifyInput'],
+  }),
+  modules('stopped-classify', 'stopped-tasks/classify.ts', 'on-task-stopped', { 'stopped-tasks/classify.ts': ['classifyStop'] }),
+  modules('stopped-advice', 'stopped-tasks/advice.ts', 'on-task-stopped', { 'stopped-tasks/advice.ts': ['adviceFor'] }),
+  modules('stopped-watched-tasks', 'stopped-tasks/watched-tasks.ts (restarts: ECS RunTask)', 'on-task-stopped', {
+    'stopped-tasks/watched-tasks.ts': ['onRestartTimer', 'onPausedCheckTimer'],
+  }),
+  modules('stopped-handle-stop', 'stopped-tasks/handle-stop.ts (all the stop handling)', 'on-task-stopped', {
+    'stopped-tasks/handle-stop.ts': ['handleTaskEvent'],
+  }),
+  modules('stopped-state', 'the state-table classes on-task-stopped uses', 'on-task-stopped', {
+    'state/run-history.ts': ['RunHistory'],
+    'state/task-stop-claims.ts': ['TaskStopClaims'],
+    'state/watch-states.ts': ['WatchStates'],
+    'state/service-stop-window.ts': ['ServiceStopWindows'],
+  }),
+  modules('timers', 'timers/from-settings.ts (Scheduler timers)', 'on-task-stopped', {
+    'timers/from-settings.ts': ['schedulerTimers', 'timerSettingsFrom'],
+  }),
+  modules('stopped-runtime', 'stopped-tasks/runtime-from-env.ts (settings, Logger, state, timers)', 'on-task-stopped', {
+    'stopped-tasks/runtime-from-env.ts': ['lambdaStopRuntime'],
+  }),
+  modules('stopped-no-handler-deps', 'all of on-task-stopped but middy and the middleware', 'on-task-stopped', {
+    'stopped-tasks/function-input.ts': ['classifyInput'],
+    'stopped-tasks/handle-stop.ts': ['handleTaskEvent'],
+    'stopped-tasks/runtime-from-env.ts': ['lambdaStopRuntime'],
+    'stopped-tasks/watched-tasks.ts': ['onRestartTimer', 'onPausedCheckTimer'],
+  }),
+
+  // notify, on its own baseline (DynamoDB, SNS, Scheduler).
+  modules('alerts-notify-input', 'alerts/notify-input.ts (zod/mini input schema)', 'notify', {
+    'alerts/notify-input.ts': ['parseNotifyInput'],
+  }),
+  modules('alerts-decide', 'alerts/decide-alert.ts', 'notify', { 'alerts/decide-alert.ts': ['decideAlert'] }),
+  modules('alerts-render', 'alerts/render.ts (messages)', 'notify', { 'alerts/render.ts': ['humanMessage', 'chatbotMessage'] }),
+  modules('alerts-publish', 'alerts/publish.ts (SNS Publish + render)', 'notify', { 'alerts/publish.ts': ['AlertTopic'] }),
+  modules('alerts-groups', 'alerts/alert-groups.ts (state table)', 'notify', { 'alerts/alert-groups.ts': ['AlertGroups'] }),
+  modules('alerts-handle-notify', 'alerts/handle-notify.ts (all the alert handling)', 'notify', {
+    'alerts/handle-notify.ts': ['handleNotify'],
+  }),
+  modules('alerts-runtime', 'alerts/notify-runtime-from-env.ts (settings, Logger, groups, topic, timers)', 'notify', {
+    'alerts/notify-runtime-from-env.ts': ['lambdaNotifyRuntime'],
+  }),
+  modules('notify-no-handler-deps', 'all of notify but middy and the middleware', 'notify', {
+    'alerts/handle-notify.ts': ['handleNotify'],
+    'alerts/notify-input.ts': ['parseNotifyInput'],
+    'alerts/notify-runtime-from-env.ts': ['lambdaNotifyRuntime'],
+  }),
+
+  // Ladders: the function's overhead, one layer at a time (BENCH_PROBES=ladder).
+  ...ladder('on-task-stopped', [
+    { label: 'Powertools Logger (shared/logger.ts)', imports: { 'logger.ts': ['logger'] } },
+    { label: 'zod/mini + settings.ts', imports: { 'settings.ts': ['readSettings'] } },
+    {
+      label: 'task-event.ts + function-input.ts schemas',
+      imports: { 'stopped-tasks/task-event.ts': ['parseTaskStateChange'], 'stopped-tasks/function-input.ts': ['classifyInput'] },
+    },
+    { label: 'runtime-from-env.ts (state, timers, bus)', imports: { 'stopped-tasks/runtime-from-env.ts': ['lambdaStopRuntime'] } },
+    {
+      label: 'handle-stop.ts + watched-tasks.ts',
+      imports: {
+        'stopped-tasks/handle-stop.ts': ['handleTaskEvent'],
+        'stopped-tasks/watched-tasks.ts': ['onRestartTimer', 'onPausedCheckTimer'],
+      },
+    },
+  ]),
+  ...ladder('notify', [
+    { label: 'Powertools Logger (shared/logger.ts)', imports: { 'logger.ts': ['logger'] } },
+    { label: 'zod/mini + settings.ts', imports: { 'settings.ts': ['readSettings'] } },
+    { label: 'notify-input.ts schemas', imports: { 'alerts/notify-input.ts': ['parseNotifyInput'] } },
+    {
+      label: 'notify-runtime-from-env.ts (groups, topic, timers)',
+      imports: { 'alerts/notify-runtime-from-env.ts': ['lambdaNotifyRuntime'] },
+    },
+    { label: 'handle-notify.ts (decide, render)', imports: { 'alerts/handle-notify.ts': ['handleNotify'] } },
+  ]),
 ];
 
-export function probeSource(probe: Probe, root: string): string {
-  const baseline = JSON.stringify(join(root, 'bench/baseline-entry.ts'));
-  return `// generated by bench/probes.ts: baseline + ${probe.description}\nexport { clients } from ${baseline};\n${probe.body}\n`;
+export function probeSource(probe: Probe, baselineEntry: string): string {
+  return `// generated by bench/probes.ts: baseline + ${probe.description}\nexport { clients } from ${JSON.stringify(baselineEntry)};\n${probe.body}\n`;
 }
