@@ -3,6 +3,7 @@
  * start, the sandbox) validates through it, so a file that passes here works everywhere.
  */
 import * as z from 'zod';
+import { type ScaleTarget, type ServiceScaling, WEEKDAYS } from '../scaling/targets.ts';
 import { STOP_CATEGORIES, type StopCategory } from '../stopped-tasks/categories.ts';
 import { CLUSTER_ARN, CLUSTER_NAME, clusterNameOf } from './cluster.ts';
 import { parseDuration } from './duration.ts';
@@ -271,6 +272,79 @@ const watchedTask = z.strictObject({
   ...launchSettings,
 });
 
+const clockTime = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'a time of day is written "HH:MM" (00:00–23:59)' })
+  .meta({ description: 'wall-clock time in the service\'s time zone, "HH:MM"' });
+
+const WEEKDAY_LIST = WEEKDAYS;
+
+/** "MON-FRI", "SAT,SUN", "MON", or a list of them. */
+const days = z
+  .union([z.string(), z.array(z.string()).min(1)])
+  .superRefine((value, ctx) => {
+    for (const part of [value].flat().flatMap((text) => text.split(','))) {
+      const [first, last, ...rest] = part.trim().toUpperCase().split('-');
+      const known = (day: string | undefined) => day !== undefined && (WEEKDAY_LIST as readonly string[]).includes(day);
+      if (rest.length > 0 || !known(first) || (last !== undefined && !known(last))) {
+        ctx.addIssue({ code: 'custom', message: `"${part}" is not a day or a range of days (MON-FRI, SAT,SUN, TUE)` });
+      }
+    }
+  })
+  .transform((value) => expandDays([value].flat()))
+  .meta({ description: 'the days the period starts on: MON-FRI, SAT,SUN, or a list' });
+
+function expandDays(parts: string[]): (typeof WEEKDAY_LIST)[number][] {
+  const picked = new Set<number>();
+  for (const part of parts.flatMap((text) => text.split(','))) {
+    const [first = '', last] = part.trim().toUpperCase().split('-');
+    const from = WEEKDAY_LIST.indexOf(first as (typeof WEEKDAY_LIST)[number]);
+    const to = last === undefined ? from : WEEKDAY_LIST.indexOf(last as (typeof WEEKDAY_LIST)[number]);
+    // A range may wrap the week: FRI-MON is FRI, SAT, SUN, MON.
+    for (let day = from; ; day = (day + 1) % 7) {
+      picked.add(day);
+      if (day === to) break;
+    }
+  }
+  return [...picked].sort().map((day) => WEEKDAY_LIST[day] as (typeof WEEKDAY_LIST)[number]);
+}
+
+const taskCount = (what: string) =>
+  z
+    .number()
+    .int()
+    .min(1, { error: `${what} must be at least 1; scale to zero with stop: true` })
+    .max(10_000);
+
+/** One of: bounds (min/max), a fixed count (desired), or zero (stop: true). */
+const scaleTo = {
+  min: taskCount('min').optional().meta({ description: 'lower bound (Application Auto Scaling minCapacity)' }),
+  max: taskCount('max').optional().meta({ description: 'upper bound (maxCapacity)' }),
+  desired: taskCount('desired').optional().meta({ description: 'a fixed task count' }),
+  stop: z.literal(true, { error: 'stop can only be true (scale to zero, explicitly)' }).optional(),
+};
+
+const period = z.strictObject({ days, from: clockTime, to: clockTime, ...scaleTo });
+
+const override = z.strictObject({
+  schedule: scheduleExpression,
+  for: duration('how long the override lasts from each firing', { min: 60, max: 31 * 86_400 }),
+  ...scaleTo,
+});
+
+const scaling = z
+  .strictObject({
+    timezone: timeZone.optional(),
+    periods: z.record(name('a period name'), period).default({}),
+    overrides: z.record(name('an override name'), override).default({}),
+    outside: z
+      .strictObject(scaleTo)
+      .optional()
+      .meta({ description: 'what applies outside every period; without it the service goes back to how it was' }),
+    ceiling: z.number().int().min(1).max(10_000).default(100).meta({ description: 'no bound or count may exceed this' }),
+  })
+  .meta({ description: 'Time-zone-aware scheduled scaling of the service' });
+
 const service = z.strictObject({
   cluster: sharedJobSettings.cluster,
   service: z
@@ -283,6 +357,7 @@ const service = z.strictObject({
     .array(category)
     .default(['scaled-in', 'user-stopped'])
     .meta({ description: 'stop categories that never count or alert (default: scaled-in, user-stopped)' }),
+  scaling: scaling.optional(),
 });
 
 const notifications = z
@@ -378,6 +453,7 @@ export const automationSchema = z
         });
         continue;
       }
+      if (spec.scaling) checkScaling(spec.scaling, ['services', key, 'scaling'], ctx);
       const identity = `${clusterNameOf(cluster)}/${spec.service ?? key}`;
       const other = seen.get(identity);
       if (other !== undefined) {
@@ -389,6 +465,59 @@ export const automationSchema = z
   .meta({ title: 'ecs-autopilot automation.yml', description: 'What ecs-autopilot automates in your ECS account' });
 
 export { CLUSTER_ARN, CLUSTER_NAME, clusterNameOf };
+
+type ScaleToInput = { min?: number | undefined; max?: number | undefined; desired?: number | undefined; stop?: true | undefined };
+
+/** Exactly one of min/max, desired, stop: true; bounds in order and under the ceiling. */
+function checkScaleTo(target: ScaleToInput, ceiling: number, path: (string | number)[], ctx: z.RefinementCtx): void {
+  const kinds = [target.min !== undefined || target.max !== undefined, target.desired !== undefined, target.stop === true].filter(Boolean);
+  if (kinds.length !== 1) {
+    ctx.addIssue({ code: 'custom', path, message: 'say one of: min and max (bounds), desired (a fixed count), or stop: true (zero)' });
+    return;
+  }
+  if ((target.min === undefined) !== (target.max === undefined)) {
+    ctx.addIssue({ code: 'custom', path, message: 'bounds need both min and max' });
+  } else if (target.min !== undefined && target.max !== undefined && target.min > target.max) {
+    ctx.addIssue({ code: 'custom', path: [...path, 'min'], message: `min (${target.min}) is above max (${target.max})` });
+  }
+  for (const field of ['max', 'desired', 'min'] as const) {
+    const value = target[field];
+    if (value !== undefined && value > ceiling) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, field],
+        message: `${field} ${value} is above the ceiling of ${ceiling} (scaling.ceiling)`,
+      });
+    }
+  }
+}
+
+function checkScaling(
+  scaling: {
+    periods: Record<string, ScaleToInput>;
+    overrides: Record<string, ScaleToInput>;
+    outside?: ScaleToInput | undefined;
+    ceiling: number;
+  },
+  path: string[],
+  ctx: z.RefinementCtx,
+): void {
+  for (const [periodName, target] of Object.entries(scaling.periods))
+    checkScaleTo(target, scaling.ceiling, [...path, 'periods', periodName], ctx);
+  for (const [overrideName, target] of Object.entries(scaling.overrides)) {
+    checkScaleTo(target, scaling.ceiling, [...path, 'overrides', overrideName], ctx);
+  }
+  if (scaling.outside) checkScaleTo(scaling.outside, scaling.ceiling, [...path, 'outside'], ctx);
+  if (Object.keys(scaling.periods).length === 0 && Object.keys(scaling.overrides).length === 0) {
+    ctx.addIssue({ code: 'custom', path, message: 'scaling needs at least one period or override' });
+  }
+}
+
+function scaleTargetOf(target: ScaleToInput): Exclude<ScaleTarget, { kind: 'restore' }> {
+  if (target.stop) return { kind: 'stop' };
+  if (target.desired !== undefined) return { kind: 'desired', count: target.desired };
+  return { kind: 'bounds', min: target.min ?? 1, max: target.max ?? target.min ?? 1 };
+}
 
 export type AutomationInput = z.input<typeof automationSchema>;
 type ParsedAutomation = z.output<typeof automationSchema>;
@@ -459,6 +588,8 @@ export interface ServiceWatch {
   service: string;
   crashLoop: { stops: number; windowSeconds: number };
   ignore: StopCategory[];
+  /** Scheduled scaling, when the service has any. */
+  scaling: ServiceScaling | undefined;
 }
 
 export interface Notifications {
@@ -561,6 +692,24 @@ export function resolveAutomation(parsed: ParsedAutomation): Automation {
       service: spec.service ?? key,
       crashLoop: { stops: spec.crashLoop.stops, windowSeconds: spec.crashLoop.window },
       ignore: spec.ignore,
+      scaling: spec.scaling && {
+        timezone: spec.scaling.timezone ?? d.timezone ?? DEFAULT_TIME_ZONE,
+        periods: Object.entries(spec.scaling.periods).map(([periodName, p]) => ({
+          name: periodName,
+          days: p.days,
+          from: p.from,
+          to: p.to,
+          target: scaleTargetOf(p),
+        })),
+        overrides: Object.entries(spec.scaling.overrides).map(([overrideName, o]) => ({
+          name: overrideName,
+          schedule: o.schedule,
+          forSeconds: o.for,
+          target: scaleTargetOf(o),
+        })),
+        outside: spec.scaling.outside ? scaleTargetOf(spec.scaling.outside) : { kind: 'restore' },
+        ceiling: spec.scaling.ceiling,
+      },
     };
   }
   const n = parsed.notifications;
