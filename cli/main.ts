@@ -7,9 +7,10 @@ import { parseArgs } from 'node:util';
 import { automationJsonSchema, JSON_SCHEMA_FILE } from '../shared/config/json-schema.ts';
 import { DEFAULT_CONFIG_FILE, loadAutomationFile } from '../shared/config/load.ts';
 import { ConfigError } from '../shared/errors.ts';
+import { scaleTargetAt } from '../shared/scaling/periods.ts';
 import { explainEvent, explanationLines } from './explain.ts';
 import { EXIT, type Io, processIo, table, UsageError } from './output.ts';
-import { planFirings } from './plan.ts';
+import { describeScaleDecision, planFirings } from './plan.ts';
 import { readRuns, runRows } from './runs.ts';
 import { validateCommand } from './validate.ts';
 
@@ -20,7 +21,7 @@ Usage: ecs-autopilot <command> [options]
 Commands:
   validate [--config FILE] [--json]           check automation.yml; every problem on its own line
   plan [--config FILE] [--from ISO] [--hours N] [--json]
-                                              every firing in the window, local time and UTC (no AWS)
+                                              job firings and scaling changes in the window, local time and UTC (no AWS)
   runs <job> [--limit N] [--stage S] [--table NAME] [--region R] [--profile P] [--json]
                                               run history from the deployed state table
   explain --event FILE [--config FILE] [--json]
@@ -79,16 +80,28 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       case 'plan': {
         const automation = loadAutomationFile(values.config);
         const from = instant(values.from, new Date());
-        const firings = planFirings(automation, from, positiveNumber(values.hours, 'hours', 24));
+        const planned = planFirings(automation, from, positiveNumber(values.hours, 'hours', 24));
         if (values.json) {
-          io.out(JSON.stringify(firings, null, 2));
+          io.out(JSON.stringify(planned, null, 2));
         } else {
-          io.out(`${firings.length} firing${firings.length === 1 ? '' : 's'} from ${from.toISOString()} for ${values.hours ?? 24}h`);
+          const scaled = Object.values(automation.services).filter((watch) => watch.scaling);
+          const firings = planned.filter((p) => p.kind === 'job').length;
+          const changes = planned.length - firings;
+          const counted = `${firings} firing${firings === 1 ? '' : 's'}${
+            scaled.length ? ` and ${changes} scaling change${changes === 1 ? '' : 's'}` : ''
+          }`;
+          io.out(`${counted} from ${from.toISOString()} for ${values.hours ?? 24}h`);
           for (const line of table(
-            firings.map((f) => [f.local, f.at, f.kind, f.name, f.launches]),
+            planned.map((p) =>
+              p.kind === 'job' ? [p.local, p.at, p.kind, p.name, p.launches] : [p.local, p.at, p.kind, `${p.name} (${p.cluster})`, p.what],
+            ),
             ['LOCAL TIME', 'UTC', 'KIND', 'NAME', 'WHAT'],
           )) {
             io.out(line);
+          }
+          for (const watch of scaled) {
+            if (watch.scaling)
+              io.out(`${watch.key} (${watch.cluster}) at the start: ${describeScaleDecision(scaleTargetAt(watch.scaling, from))}`);
           }
           const suspended = Object.values(automation.jobs).filter((job) => job.suspended);
           if (suspended.length) io.out(`suspended (no firings): ${suspended.map((job) => job.name).join(', ')}`);

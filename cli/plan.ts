@@ -1,18 +1,44 @@
-/** `plan`: every firing in a window, from the config alone (no AWS). */
+/** `plan`: every job firing and every scaling change in a window, from the config alone (no AWS). */
 
 import { firingsBetween, parseScheduleExpression } from '../shared/config/schedule-expression.ts';
 import type { Automation, JobSpec } from '../shared/config/schema.ts';
 import { formatLocal } from '../shared/config/time-zone.ts';
+import {
+  describeTarget,
+  type ScaleDecision,
+  type ScalingChange,
+  type ScalingReason,
+  scalingChangesBetween,
+} from '../shared/scaling/periods.ts';
+import type { ScaleTarget } from '../shared/scaling/targets.ts';
 
-export interface PlannedFiring {
+interface PlannedAt {
   /** ISO 8601 UTC. */
   at: string;
   local: string;
   timezone: string;
+}
+
+export interface PlannedJobFiring extends PlannedAt {
   kind: 'job';
   name: string;
   launches: string;
 }
+
+export interface PlannedScalingChange extends PlannedAt {
+  kind: 'scaling';
+  /** The service's key in automation.yml. */
+  name: string;
+  cluster: string;
+  service: string;
+  from: ScaleTarget;
+  to: ScaleTarget;
+  because: ScalingReason;
+  /** "restore → min 4 / max 20 (business-hours)". */
+  what: string;
+}
+
+export type PlannedFiring = PlannedJobFiring | PlannedScalingChange;
 
 export function describeLaunch(job: JobSpec): string {
   const where =
@@ -24,6 +50,22 @@ export function describeLaunch(job: JobSpec): string {
   return `${job.taskDefinition} ×${job.count} ${where} in cluster ${job.cluster} (concurrency ${job.concurrency})`;
 }
 
+function describeReason(reason: ScalingReason): string {
+  if (reason.kind === 'outside') return '';
+  return reason.kind === 'override' ? ` (${reason.name} override)` : ` (${reason.name})`;
+}
+
+/** "min 4 / max 20 (business-hours) → stop (night)": each side with the period or override it comes from. */
+export function describeScalingChange(change: Pick<ScalingChange, 'from' | 'to' | 'because' | 'previously'>): string {
+  return `${describeTarget(change.from)}${describeReason(change.previously)} → ${describeTarget(change.to)}${describeReason(change.because)}`;
+}
+
+/** "min 4 / max 20 (business-hours)", "restore". */
+export function describeScaleDecision(decision: ScaleDecision): string {
+  return `${describeTarget(decision.target)}${describeReason(decision.because)}`;
+}
+
+/** Job firings and scaling changes in [from, from + hours), one list in time order. */
 export function planFirings(automation: Automation, from: Date, hours: number): PlannedFiring[] {
   const to = new Date(from.getTime() + hours * 3_600_000);
   const planned: PlannedFiring[] = [];
@@ -38,6 +80,26 @@ export function planFirings(automation: Automation, from: Date, hours: number): 
         kind: 'job',
         name: job.name,
         launches,
+      });
+    }
+  }
+  for (const watch of Object.values(automation.services)) {
+    const scaling = watch.scaling;
+    if (!scaling) continue;
+    // scalingChangesBetween reads (from, to]; a millisecond earlier gives the [from, to) of the firings.
+    for (const change of scalingChangesBetween(scaling, new Date(from.getTime() - 1), new Date(to.getTime() - 1))) {
+      planned.push({
+        at: change.at.toISOString(),
+        local: formatLocal(change.at, scaling.timezone),
+        timezone: scaling.timezone,
+        kind: 'scaling',
+        name: watch.key,
+        cluster: watch.cluster,
+        service: watch.service,
+        from: change.from,
+        to: change.to,
+        because: change.because,
+        what: describeScalingChange(change),
       });
     }
   }

@@ -281,7 +281,7 @@ const WEEKDAY_LIST = WEEKDAYS;
 
 /** "MON-FRI", "SAT,SUN", "MON", or a list of them. */
 const days = z
-  .union([z.string(), z.array(z.string()).min(1)])
+  .union([z.string(), z.array(z.string()).min(1, { error: 'name at least one day, e.g. [MON, TUE] or MON-FRI' })])
   .superRefine((value, ctx) => {
     for (const part of [value].flat().flatMap((text) => text.split(','))) {
       const [first, last, ...rest] = part.trim().toUpperCase().split('-');
@@ -327,7 +327,10 @@ const scaleTo = {
 const period = z.strictObject({ days, from: clockTime, to: clockTime, ...scaleTo });
 
 const override = z.strictObject({
-  schedule: scheduleExpression,
+  // A rate has no firing to start a window from: an override starts at a cron(...) or at(...) time.
+  schedule: scheduleExpression.refine((text) => !text.startsWith('rate('), {
+    error: 'an override starts at cron(...) or at(...) times; rate(...) has no start to measure `for` from',
+  }),
   for: duration('how long the override lasts from each firing', { min: 60, max: 31 * 86_400 }),
   ...scaleTo,
 });
