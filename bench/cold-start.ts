@@ -122,6 +122,7 @@ function lambdaEnv(fn: string, overrides: NodeJS.ProcessEnv = {}): NodeJS.Proces
     RUN_BATCH_JOB_ARN: functionArn('run-batch-job'),
     ON_TASK_STOPPED_ARN: functionArn('on-task-stopped'),
     NOTIFY_ARN: functionArn('notify'),
+    SCALE_SERVICE_ARN: functionArn('scale-service'),
     ALERT_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:${PREFIX}-AlertTopic-1A2B3C4D5E6F`,
     STACK_ACCOUNT_ID: ACCOUNT,
     TZ: ':UTC',

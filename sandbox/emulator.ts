@@ -155,3 +155,22 @@ export function setTaskState(emulator: Emulator, taskArn: string, state: TaskSta
   const body = Object.fromEntries(Object.entries(state).filter(([, value]) => value !== undefined));
   return bridgeCall(emulator, 'x-ecs/set-task-state', { task: taskArn, ...body });
 }
+
+/**
+ * Sets the rolloutState of every deployment of a service (moto has no rollouts of its own; a new
+ * service's deployment starts COMPLETED in the bridge): IN_PROGRESS begins a deployment, COMPLETED ends it.
+ */
+export function setRolloutState(
+  emulator: Emulator,
+  cluster: string,
+  service: string,
+  rolloutState: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED',
+  rolloutStateReason?: string,
+) {
+  return bridgeCall(emulator, 'x-ecs/set-rollout-state', {
+    cluster,
+    service,
+    rolloutState,
+    ...(rolloutStateReason && { rolloutStateReason }),
+  });
+}

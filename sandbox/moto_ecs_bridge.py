@@ -20,6 +20,13 @@ untouched) and then runs moto's own server:
   * POST /moto-api/x-ecs/set-task-state {"task": ARN, "lastStatus": "STOPPED", "stopCode": …,
     "stoppedReason": …, "exitCode": 1, "containerReason": …} sets what DescribeTasks reports
     (moto cannot make a container exit).
+  * A new service's deployment is COMPLETED, with its tasks counted as running. moto leaves it
+    IN_PROGRESS forever (nothing ever starts the tasks), which would read as a rollout that never
+    ends; scale-service defers every change during a rollout, so a service would never scale.
+  * POST /moto-api/x-ecs/set-rollout-state {"cluster": "web-prod", "service": "web",
+    "rolloutState": "IN_PROGRESS", "rolloutStateReason": …} sets the rolloutState of every
+    deployment of the service (moto has no rollouts to progress): a scenario or a test starts and
+    ends a deployment with it.
 """
 
 import functools
@@ -84,6 +91,22 @@ def _task_init(self, *args, **kwargs):
 
 
 ecs_models.Task.__init__ = _task_init
+
+_original_service_init = ecs_models.Service.__init__
+
+
+def _service_init(self, *args, **kwargs):
+    _original_service_init(self, *args, **kwargs)
+    self.running_count = self.desired_count
+    self.pending_count = 0
+    for deployment in self.deployments:
+        deployment["rolloutState"] = "COMPLETED"
+        deployment["rolloutStateReason"] = f"ECS deployment {deployment['id']} completed."
+        deployment["runningCount"] = self.desired_count
+        deployment["pendingCount"] = 0
+
+
+ecs_models.Service.__init__ = _service_init
 
 _original_stop_task = ecs_models.EC2ContainerServiceBackend.stop_task
 
@@ -183,6 +206,22 @@ def set_task_state(request, full_url, headers):
     return _json(404, {"error": f"task {wanted} not found"})
 
 
+def set_rollout_state(request, full_url, headers):
+    body = json.loads(request.data or b"{}")
+    backend = ecs_models.ecs_backends[body.get("account", "123456789012")][body.get("region", "us-east-1")]
+    cluster = body["cluster"].split("/")[-1]
+    service = backend.services.get(f"{cluster}:{body['service'].split('/')[-1]}")
+    if service is None:
+        return _json(404, {"error": f"service {body['service']} not found in cluster {cluster}"})
+    for deployment in service.deployments:
+        deployment["rolloutState"] = body["rolloutState"]
+        deployment["rolloutStateReason"] = body.get(
+            "rolloutStateReason", f"ECS deployment {deployment['id']} {body['rolloutState'].lower().replace('_', ' ')}."
+        )
+        deployment["updatedAt"] = utcnow()
+    return _json(200, {"serviceArn": service.arn, "deployments": len(service.deployments)})
+
+
 def reset_bridge(request, full_url, headers):
     capacity_outages.clear()
     for ids in requested_ids.values():
@@ -193,11 +232,13 @@ def reset_bridge(request, full_url, headers):
 
 capacity_outage.__name__ = "x_ecs_capacity_outage"
 set_task_state.__name__ = "x_ecs_set_task_state"
+set_rollout_state.__name__ = "x_ecs_set_rollout_state"
 reset_bridge.__name__ = "x_ecs_reset"
 next_ids.__name__ = "x_ec2_next_ids"
 moto_api_urls.url_paths["{0}/moto-api/x-ec2/next-ids"] = next_ids
 moto_api_urls.url_paths["{0}/moto-api/x-ecs/capacity-outage"] = capacity_outage
 moto_api_urls.url_paths["{0}/moto-api/x-ecs/set-task-state"] = set_task_state
+moto_api_urls.url_paths["{0}/moto-api/x-ecs/set-rollout-state"] = set_rollout_state
 moto_api_urls.url_paths["{0}/moto-api/x-ecs/reset"] = reset_bridge
 
 if __name__ == "__main__":

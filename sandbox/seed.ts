@@ -3,9 +3,11 @@
  * groups — plus what the stack would create (the state table, the event bus) and a queue that
  * captures every event published on the bus, so a person or a test can read them back.
  */
+
+import { RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { CreateSecurityGroupCommand, CreateSubnetCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
@@ -20,9 +22,14 @@ import { createAwsClients } from '../shared/aws/clients.ts';
 import { clusterNameOf } from '../shared/config/cluster.ts';
 import type { Automation, LaunchSpec } from '../shared/config/schema.ts';
 import { EVENT_SOURCE, EventBus } from '../shared/events/bus.ts';
+import type { Bounds } from '../shared/events/scaling-events.ts';
 import type { JobRuntime } from '../shared/jobs/runtime.ts';
 import type { Log } from '../shared/logger.ts';
+import { createAutoScalingClient } from '../shared/scaling/auto-scaling-client.ts';
+import { BlueGreenLocks } from '../shared/scaling/blue-green-lock.ts';
+import type { ScalingRuntime } from '../shared/scaling/runtime.ts';
 import { RunHistory } from '../shared/state/run-history.ts';
+import { ScalingMemories } from '../shared/state/scaling-memory.ts';
 import { ServiceStopWindows } from '../shared/state/service-stop-window.ts';
 import { STATE_TABLE_DEFINITION, STATE_TABLE_TTL_ATTRIBUTE } from '../shared/state/table-definition.ts';
 import { TaskStopClaims } from '../shared/state/task-stop-claims.ts';
@@ -226,5 +233,82 @@ export function emulatorStopRuntime(
     region: undefined,
     leaseSeconds: 90,
     containerDefinitions: containerDefinitionsReader(clients.ecs, log),
+  };
+}
+
+/** How a seeded service starts: its desiredCount, and the bounds of its scalable target when it has one. */
+export interface SeededServiceShape {
+  desiredCount: number;
+  bounds?: Bounds | undefined;
+}
+
+/**
+ * Creates the ECS services automation.yml names (in the clusters seedSandbox created), each with a task
+ * definition of its own name and the given desiredCount (1 unless told), and registers a scalable
+ * target for those given bounds. The bridge makes each service's first deployment COMPLETED.
+ */
+export async function seedServices(
+  world: SandboxWorld,
+  automation: Automation,
+  shapes: Record<string, SeededServiceShape> = {},
+): Promise<void> {
+  const config = clientConfig(world.endpoint);
+  const ecs = new ECSClient(config);
+  const autoScaling = createAutoScalingClient(config);
+  for (const [key, watch] of Object.entries(automation.services)) {
+    const cluster = clusterNameOf(watch.cluster);
+    const shape = shapes[key] ?? { desiredCount: 1 };
+    const { taskDefinition } = await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: watch.service,
+        networkMode: 'awsvpc',
+        requiresCompatibilities: ['FARGATE'],
+        cpu: '256',
+        memory: '512',
+        containerDefinitions: [{ name: 'app', image: 'public.ecr.aws/docker/library/busybox:latest', essential: true, memory: 512 }],
+      }),
+    );
+    await ecs.send(
+      new CreateServiceCommand({
+        cluster,
+        serviceName: watch.service,
+        taskDefinition: taskDefinition?.taskDefinitionArn,
+        desiredCount: shape.desiredCount,
+        launchType: 'FARGATE',
+      }),
+    );
+    if (shape.bounds) {
+      await autoScaling.send(
+        new RegisterScalableTargetCommand({
+          ServiceNamespace: 'ecs',
+          ResourceId: `service/${cluster}/${watch.service}`,
+          ScalableDimension: 'ecs:service:DesiredCount',
+          MinCapacity: shape.bounds.min,
+          MaxCapacity: shape.bounds.max,
+        }),
+      );
+    }
+  }
+}
+
+/** A ScalingRuntime (scale-service) wired to the emulator, with the caller's clock and timers. */
+export function emulatorScalingRuntime(
+  world: SandboxWorld,
+  automation: Automation,
+  clock: { now: () => Date },
+  timers: TimerSetter,
+  log: Log,
+): ScalingRuntime {
+  const clients = createAwsClients({ ...clientConfig(world.endpoint) });
+  return {
+    automation,
+    ecs: clients.ecs,
+    autoScaling: createAutoScalingClient(clientConfig(world.endpoint)),
+    memories: new ScalingMemories(clients.dynamo, world.tableName),
+    blueGreen: new BlueGreenLocks(clients.dynamo, world.tableName),
+    bus: new EventBus(clients.events, world.busName),
+    timers,
+    log,
+    now: clock.now,
   };
 }

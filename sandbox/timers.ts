@@ -16,7 +16,7 @@ export interface DueTimer {
   input: unknown;
 }
 
-const TARGETS: TimerTarget[] = ['run-batch-job', 'on-task-stopped', 'notify'];
+const TARGETS: TimerTarget[] = ['run-batch-job', 'on-task-stopped', 'notify', 'scale-service'];
 
 /** The settings a deployed function would have, with ARNs that only name the target. */
 export function emulatorTimerSettings(world: SandboxWorld): TimerSettings {
@@ -25,7 +25,7 @@ export function emulatorTimerSettings(world: SandboxWorld): TimerSettings {
     groupName: world.scheduleGroup,
     roleArn: 'arn:aws:iam::123456789012:role/ecs-autopilot-scheduler',
     deadLetterArn: `arn:aws:sqs:${EMULATOR_REGION}:123456789012:${world.scheduleGroup}-schedule-dlq`,
-    targets: { 'run-batch-job': arn('run-batch-job'), 'on-task-stopped': arn('on-task-stopped'), notify: arn('notify') },
+    targets: Object.fromEntries(TARGETS.map((target) => [target, arn(target)])) as Record<TimerTarget, string>,
   };
 }
 

@@ -18,6 +18,7 @@ const environmentSchema = z.object({
   RUN_BATCH_JOB_ARN: z.optional(z.string().check(z.minLength(1))),
   ON_TASK_STOPPED_ARN: z.optional(z.string().check(z.minLength(1))),
   NOTIFY_ARN: z.optional(z.string().check(z.minLength(1))),
+  SCALE_SERVICE_ARN: z.optional(z.string().check(z.minLength(1))),
   /** The SNS topic alerts are published to. */
   ALERT_TOPIC_ARN: z.optional(z.string().check(z.minLength(1))),
   /** Events from another account are ignored (the region is the function's own, AWS_REGION). */

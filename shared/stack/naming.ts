@@ -6,6 +6,7 @@ export const FUNCTION_NAMES = {
   enforceMaxRuntime: 'enforce-max-runtime',
   onTaskStopped: 'on-task-stopped',
   notify: 'notify',
+  scaleService: 'scale-service',
 } as const;
 
 export type FunctionName = (typeof FUNCTION_NAMES)[keyof typeof FUNCTION_NAMES];
@@ -28,6 +29,8 @@ export const LOGICAL_IDS = {
   onTaskStoppedDeadLetterQueue: 'OnTaskStoppedDeadLetterQueue',
   notifyRole: 'NotifyRole',
   notifyDeadLetterQueue: 'NotifyDeadLetterQueue',
+  scaleServiceRole: 'ScaleServiceRole',
+  scaleServiceDeadLetterQueue: 'ScaleServiceDeadLetterQueue',
   taskEventsRule: 'TaskEventsRule',
   taskEventsDeadLetterQueue: 'TaskEventsDeadLetterQueue',
   taskEventsDeadLetterQueuePolicy: 'TaskEventsDeadLetterQueuePolicy',
@@ -60,6 +63,22 @@ export const deployedFunctionName = (names: { service: string; stage: string }, 
 
 /** nightly-report → JobNightlyDashreportSchedule. */
 export const jobScheduleLogicalId = (jobName: string): string => `Job${normalizedName(jobName)}Schedule`;
+
+/**
+ * The name of a service's scaling schedule in the schedule group: staging-api, 0 → scale-staging-api-0.
+ * Unique: the number is what follows the last "-", so the key before it is known too. Apart from the
+ * timers (shared/timers), whose names end in a 16-digit hash.
+ */
+export const scalingScheduleName = (serviceKey: string, index: number): string => `scale-${serviceKey}-${index}`;
+
+/**
+ * staging-api, 0 → ScaleStagingDashapiSchedule0: the trailing number keeps ScaleWeb1Schedule0 apart from
+ * ScaleWebSchedule10, and no other logical id ends in a digit.
+ */
+export const scalingScheduleLogicalId = (serviceKey: string, index: number): string => `Scale${normalizedName(serviceKey)}Schedule${index}`;
+
+/** Schedule names are at most 64 characters (EventBridge Scheduler). */
+export const SCHEDULE_NAME_MAX_LENGTH = 64;
 
 /**
  * ops@example.com → AlertEmailOpsexamplecom1a2b3c4dSubscription: derived from the address, not its position,

@@ -1,14 +1,17 @@
 /**
- * The CloudFormation that follows from automation.yml: one Scheduler schedule per job, the state table,
- * the event bus, the rules that feed on-task-stopped and notify, the alert topic, the dead-letter
- * queues, and the least-privilege roles of the functions, whose ECS and iam:PassRole permissions name
- * exactly the clusters, task definitions and roles that the jobs, watched tasks and services use.
- * Pure: serverless.yml gets it through deploy/stack.mjs, the unit tests call it with plain objects.
+ * The CloudFormation that follows from automation.yml: one Scheduler schedule per job, the scaling
+ * schedules of the services, the state table, the event bus, the rules that feed on-task-stopped and
+ * notify, the alert topic, the dead-letter queues, and the least-privilege roles of the functions, whose
+ * ECS, Application Auto Scaling and iam:PassRole permissions name exactly the clusters, services, task
+ * definitions and roles that the jobs, watched tasks and services use.
+ * Pure: serverless.yml gets it through deploy/stack.mjs, the unit tests call it with plain objects and
+ * a fixed `now` (the scaling schedules follow the daylight-saving changes of the years after it).
  */
-import { type Automation, CLUSTER_ARN, CLUSTER_NAME, type JobSpec, type LaunchSpec } from '../config/schema.ts';
+import { type Automation, CLUSTER_ARN, CLUSTER_NAME, type JobSpec, type LaunchSpec, type ServiceWatch } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import { EVENT_SOURCE } from '../events/bus.ts';
 import { schedulerInputTemplate } from '../jobs/firing-event.ts';
+import { scalingScheduleExpressions } from '../scaling/periods.ts';
 import { STATE_TABLE_DEFINITION, STATE_TABLE_TTL_ATTRIBUTE } from '../state/table-definition.ts';
 import {
   alertEmailSubscriptionLogicalId,
@@ -19,6 +22,10 @@ import {
   LOGICAL_IDS,
   lambdaLogicalId,
   logGroupLogicalId,
+  normalizedName,
+  SCHEDULE_NAME_MAX_LENGTH,
+  scalingScheduleLogicalId,
+  scalingScheduleName,
   WATCHDOG_SCHEDULE_NAME,
 } from './naming.ts';
 
@@ -66,6 +73,14 @@ export const RECLAIM_NOTICE_STOP_CODES = ['SpotInterruption', 'TerminationNotice
  */
 const RULE_TARGET_RETRY = { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 } as const;
 
+/**
+ * Scheduler's retry of a scaling firing it could not deliver to scale-service: its maximum, 185 attempts
+ * over 24 h. scale-service reconciles the service to what applies when it runs, not when the firing was
+ * due, so a late delivery still does the right thing, while giving up would leave the service as it is
+ * until its next boundary, which may be days away.
+ */
+const SCALING_FIRING_RETRY = { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 } as const;
+
 const sub = (template: string): CfnString => ({ 'Fn::Sub': template });
 const ref = (logicalId: string): CfnString => ({ Ref: logicalId });
 const getAtt = (logicalId: string, attribute: string): CfnString => ({ 'Fn::GetAtt': [logicalId, attribute] });
@@ -73,10 +88,11 @@ const getAtt = (logicalId: string, attribute: string): CfnString => ({ 'Fn::GetA
 const ownArn = (service: string, resource: string): CfnString =>
   sub(`arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`);
 
-export function stackResources(automation: Automation, names: StackNames): StackResources {
+export function stackResources(automation: Automation, names: StackNames, now: Date = new Date()): StackResources {
   const jobs = Object.values(automation.jobs);
   const watchedTasks = Object.values(automation.watchedTasks);
-  const problems = namingProblems(jobs);
+  const scaledServices = scaledServicesOf(Object.values(automation.services), now);
+  const problems = namingProblems(jobs, scaledServices);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const prefix = `${names.service}-${names.stage}`;
@@ -99,8 +115,10 @@ export function stackResources(automation: Automation, names: StackNames): Stack
       [LOGICAL_IDS.enforceMaxRuntimeRole]: lambdaRole(FUNCTION_NAMES.enforceMaxRuntime, enforceMaxRuntimeStatements(scope)),
       [LOGICAL_IDS.onTaskStoppedRole]: lambdaRole(FUNCTION_NAMES.onTaskStopped, onTaskStoppedStatements(watchedTasks, scope)),
       [LOGICAL_IDS.notifyRole]: lambdaRole(FUNCTION_NAMES.notify, notifyStatements(scope)),
+      [LOGICAL_IDS.scaleServiceRole]: lambdaRole(FUNCTION_NAMES.scaleService, scaleServiceStatements(scaledServices, scope)),
       [LOGICAL_IDS.watchdogSchedule]: watchdogSchedule(),
       ...jobSchedules(jobs),
+      ...scalingSchedules(scaledServices),
       ...taskEventResources(scope),
       ...alertResources(prefix, automation.notifications.email),
     },
@@ -143,12 +161,19 @@ function stores(prefix: string): Record<string, CfnResource> {
     [LOGICAL_IDS.runBatchJobDeadLetterQueue]: deadLetterQueue(`${prefix}-run-batch-job-dlq`),
     [LOGICAL_IDS.onTaskStoppedDeadLetterQueue]: deadLetterQueue(`${prefix}-on-task-stopped-dlq`),
     [LOGICAL_IDS.notifyDeadLetterQueue]: deadLetterQueue(`${prefix}-notify-dlq`),
+    [LOGICAL_IDS.scaleServiceDeadLetterQueue]: deadLetterQueue(`${prefix}-scale-service-dlq`),
   };
 }
 
 /** The role Scheduler assumes for the schedules and timers: invoke the functions, dead-letter what fails. */
 function schedulerRole(scope: StackScope): CfnResource {
-  const invocable = [FUNCTION_NAMES.runBatchJob, FUNCTION_NAMES.enforceMaxRuntime, FUNCTION_NAMES.onTaskStopped, FUNCTION_NAMES.notify];
+  const invocable = [
+    FUNCTION_NAMES.runBatchJob,
+    FUNCTION_NAMES.enforceMaxRuntime,
+    FUNCTION_NAMES.onTaskStopped,
+    FUNCTION_NAMES.notify,
+    FUNCTION_NAMES.scaleService,
+  ];
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
@@ -251,6 +276,68 @@ function notifyStatements(scope: StackScope): PolicyStatement[] {
   ];
 }
 
+/**
+ * scale-service reads and sets a scaled service's desired count and its Application Auto Scaling bounds,
+ * remembers in the state table how the service was before it changed it, publishes its decisions and
+ * retries with timers. Without a service that has scaling it touches no service at all.
+ */
+function scaleServiceStatements(services: ScaledService[], scope: StackScope): PolicyStatement[] {
+  const scaling =
+    services.length > 0
+      ? [
+          statement(
+            'ScaleConfiguredServices',
+            ['ecs:DescribeServices', 'ecs:UpdateService'],
+            distinct(services.map((s) => serviceArn(s.service))),
+          ),
+          registerEcsScalableTargetsStatement(),
+          describeScalableTargetsStatement(),
+        ]
+      : [];
+  return [
+    stateStatement('ReadAndWriteScalingState', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], {
+      withIndexes: false,
+    }),
+    publishStatement(),
+    ...scaling,
+    ...timerStatements(scope.prefix),
+    statement('DeadLetterFailedScalings', ['sqs:SendMessage'], [getAtt(LOGICAL_IDS.scaleServiceDeadLetterQueue, 'Arn')]),
+  ];
+}
+
+/**
+ * The Service Authorization Reference ("Actions, resources, and condition keys for AWS Application Auto
+ * Scaling", docs.aws.amazon.com/service-authorization/latest/reference/list_awsapplicationautoscaling.html)
+ * gives RegisterScalableTarget the scalable-target resource type and the condition keys
+ * application-autoscaling:service-namespace and application-autoscaling:scalable-dimension. A scalable
+ * target's ARN ends in an identifier Application Auto Scaling assigns ("How Application Auto Scaling
+ * works with IAM": scalable-target/1234abcd56ab78cd901ef1234567890ab123), not the service's name, so no
+ * ARN can name one service's target: the account's targets, narrowed to ECS services' desired counts.
+ */
+function registerEcsScalableTargetsStatement(): PolicyStatement {
+  return {
+    ...statement(
+      'SetEcsServiceScalingBounds',
+      ['application-autoscaling:RegisterScalableTarget'],
+      [ownArn('application-autoscaling', 'scalable-target/*')],
+    ),
+    Condition: {
+      StringEquals: {
+        'application-autoscaling:service-namespace': 'ecs',
+        'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
+      },
+    },
+  };
+}
+
+/**
+ * The same reference lists no resource type for DescribeScalableTargets (no resource-level permissions)
+ * and no condition key for it, so "*" is the only grant that works. It reads scaling bounds only.
+ */
+function describeScalableTargetsStatement(): PolicyStatement {
+  return statement('DescribeScalableTargets', ['application-autoscaling:DescribeScalableTargets'], ['*']);
+}
+
 function watchdogSchedule(): CfnResource {
   return {
     Type: 'AWS::Scheduler::Schedule',
@@ -293,6 +380,44 @@ function jobSchedules(jobs: JobSpec[]): Record<string, CfnResource> {
         },
       },
     };
+  }
+  return schedules;
+}
+
+/**
+ * Scheduled scaling: for each service with scaling, one schedule per boundary expression of its periods
+ * and overrides (shared/scaling/periods.ts), in its time zone, each invoking scale-service with the
+ * service's key. A few boundary schedules per service rather than one tick for all of them, because:
+ * - they fire at the minute a period or override starts or ends, in the service's zone (Scheduler
+ *   follows daylight saving), where a tick would land up to one interval late;
+ * - nothing runs while nothing can change: a minutely tick would invoke the function 1,440 times a day
+ *   to act a few times;
+ * - scale-service reconciles declaratively (it works out what applies now and makes the service so), so
+ *   a firing that changes nothing is harmless, a late one still does the right thing, and one that was
+ *   missed is made good by any later firing: no boundary's firing carries state of its own.
+ */
+function scalingSchedules(services: ScaledService[]): Record<string, CfnResource> {
+  const schedules: Record<string, CfnResource> = {};
+  for (const { service, expressions } of services) {
+    expressions.forEach((expression, index) => {
+      schedules[scalingScheduleLogicalId(service.key, index)] = {
+        Type: 'AWS::Scheduler::Schedule',
+        Properties: {
+          Name: scalingScheduleName(service.key, index),
+          GroupName: { Ref: LOGICAL_IDS.scheduleGroup },
+          Description: `Scales services.${service.key} at a boundary of its scaling periods and overrides`,
+          ScheduleExpression: expression,
+          ScheduleExpressionTimezone: service.scaling.timezone,
+          State: 'ENABLED',
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          Target: {
+            ...scheduleTarget(lambdaLogicalId(FUNCTION_NAMES.scaleService)),
+            Input: JSON.stringify({ service: service.key }),
+            RetryPolicy: { ...SCALING_FIRING_RETRY },
+          },
+        },
+      };
+    });
   }
   return schedules;
 }
@@ -469,6 +594,10 @@ function outputs({ withTaskEvents }: { withTaskEvents: boolean }): StackResource
       LOGICAL_IDS.onTaskStoppedDeadLetterQueue,
     ),
     NotifyDeadLetterQueueUrl: queueUrl('Alerts notify failed on after its retries', LOGICAL_IDS.notifyDeadLetterQueue),
+    ScaleServiceDeadLetterQueueUrl: queueUrl(
+      'Scaling firings scale-service failed on after its retries',
+      LOGICAL_IDS.scaleServiceDeadLetterQueue,
+    ),
     AlertsDeadLetterQueueUrl: queueUrl('Alert events EventBridge could not deliver to notify', LOGICAL_IDS.alertsDeadLetterQueue),
     ...(withTaskEvents && {
       TaskEventsDeadLetterQueueUrl: queueUrl(
@@ -486,13 +615,40 @@ export interface ClusterScope {
   tasks: CfnString;
 }
 
-/** A cluster as the schema admits it (CLUSTER_NAME or CLUSTER_ARN), as IAM resources. */
-function clusterOf(cluster: string): ClusterScope {
-  if (CLUSTER_NAME.test(cluster)) return { arn: ownArn('ecs', `cluster/${cluster}`), tasks: ownArn('ecs', `task/${cluster}/*`) };
+/**
+ * An ECS resource of a cluster as the schema admits it (CLUSTER_NAME or CLUSTER_ARN): in the stack's
+ * partition, region and account for a name, in the ARN's for an ARN. `resource` gets the cluster's name.
+ */
+function ecsArnIn(cluster: string, resource: (clusterName: string) => string): CfnString {
+  if (CLUSTER_NAME.test(cluster)) return ownArn('ecs', resource(cluster));
   const match = CLUSTER_ARN.exec(cluster);
   if (!match) throw new RangeError(`cluster ${JSON.stringify(cluster)} did not pass the automation schema`);
-  const [, partition, region, account, name] = match;
-  return { arn: cluster, tasks: `arn:${partition}:ecs:${region}:${account}:task/${name}/*` };
+  const [, partition, region, account, name = ''] = match;
+  return `arn:${partition}:ecs:${region}:${account}:${resource(name)}`;
+}
+
+/** A cluster as IAM resources: for a cluster ARN, `arn` is that ARN itself. */
+function clusterOf(cluster: string): ClusterScope {
+  return { arn: ecsArnIn(cluster, (name) => `cluster/${name}`), tasks: ecsArnIn(cluster, (name) => `task/${name}/*`) };
+}
+
+/**
+ * A service's ARN in ECS's long format (…:service/<cluster>/<service>), that of every service created
+ * since it became the default; a service old enough to have kept the short format (…:service/<service>)
+ * is not covered and would be denied.
+ */
+const serviceArn = (spec: ServiceWatch): CfnString => ecsArnIn(spec.cluster, (cluster) => `service/${cluster}/${spec.service}`);
+
+/** A service with scaling and the expressions of its boundary schedules. */
+interface ScaledService {
+  service: ServiceWatch & { scaling: NonNullable<ServiceWatch['scaling']> };
+  expressions: string[];
+}
+
+function scaledServicesOf(services: ServiceWatch[], now: Date): ScaledService[] {
+  return services.flatMap(({ scaling, ...service }) =>
+    scaling ? [{ service: { ...service, scaling }, expressions: distinct(scalingScheduleExpressions(scaling, now)) }] : [],
+  );
 }
 
 const clustersOf = (specs: { cluster: string }[]): ClusterScope[] => distinct(specs.map((spec) => clusterOf(spec.cluster)));
@@ -631,16 +787,39 @@ const statement = (sid: string, actions: string[], resources: CfnString[]): Poli
 });
 
 /**
- * Names that would clash in the schedule group or in the template's logical ids. Watched tasks and
- * services get no schedule (their timers are named after what they do, with a hash: shared/timers),
- * so only jobs can clash.
+ * Names that would clash in the schedule group or in the template's logical ids, or be too long for
+ * Scheduler. Jobs' schedules are named after the jobs, services' scaling schedules scale-<key>-<n>;
+ * watched tasks get no schedule (timers are named after what they do, with a hash: shared/timers).
  */
-function namingProblems(jobs: JobSpec[]): string[] {
+function namingProblems(jobs: JobSpec[], scaledServices: ScaledService[]): string[] {
   const problems: string[] = [];
+  const scalingScheduleOwners = new Map<string, string>();
+  const byNormalizedKey = new Map<string, string>();
+  for (const { service, expressions } of scaledServices) {
+    const longest = scalingScheduleName(service.key, Math.max(expressions.length - 1, 0));
+    if (longest.length > SCHEDULE_NAME_MAX_LENGTH) {
+      problems.push(
+        `services.${service.key}: its scaling schedules would be named like ${longest}, longer than the ${SCHEDULE_NAME_MAX_LENGTH} characters Scheduler allows; use a shorter key (set the ECS service's name with service:)`,
+      );
+    }
+    const normalized = normalizedName(service.key);
+    const other = byNormalizedKey.get(normalized);
+    if (other !== undefined) {
+      problems.push(
+        `services.${service.key}: its scaling schedules would get the same CloudFormation ids (${scalingScheduleLogicalId(service.key, 0)}, …) as services.${other}'s; rename one`,
+      );
+    }
+    byNormalizedKey.set(normalized, service.key);
+    for (const index of expressions.keys()) scalingScheduleOwners.set(scalingScheduleName(service.key, index), service.key);
+  }
   const byLogicalId = new Map<string, string>();
   for (const job of jobs) {
     if (job.name === WATCHDOG_SCHEDULE_NAME) {
       problems.push(`jobs.${job.name}: the name is taken by the maxRuntime watchdog's schedule; rename the job`);
+    }
+    const scaledService = scalingScheduleOwners.get(job.name);
+    if (scaledService !== undefined) {
+      problems.push(`jobs.${job.name}: the name is taken by a scaling schedule of services.${scaledService}; rename the job`);
     }
     const logicalId = jobScheduleLogicalId(job.name);
     const other = byLogicalId.get(logicalId);

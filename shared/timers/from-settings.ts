@@ -13,6 +13,7 @@ export function timerSettingsFrom(settings: Settings): TimerSettings {
       'run-batch-job': requiredSetting(settings, 'RUN_BATCH_JOB_ARN'),
       'on-task-stopped': requiredSetting(settings, 'ON_TASK_STOPPED_ARN'),
       notify: requiredSetting(settings, 'NOTIFY_ARN'),
+      'scale-service': requiredSetting(settings, 'SCALE_SERVICE_ARN'),
     },
   };
 }

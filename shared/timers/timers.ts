@@ -1,13 +1,13 @@
 /**
  * Timers: "do this at that time" as one-time EventBridge Scheduler schedules (at(...), deleted after
  * they fire) in the stack's schedule group. Used where time is the trigger: a retry's back-off, a
- * restart's back-off, an alert group's wait. Each timer has a name derived from what it does, so
+ * restart's back-off, an alert group's wait, a deferred scaling change's retry. Each timer has a name derived from what it does, so
  * setting the same timer twice (a redelivered event) creates one schedule.
  */
 import { ConflictException, CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 
 /** The functions a timer can invoke. */
-export type TimerTarget = 'run-batch-job' | 'on-task-stopped' | 'notify';
+export type TimerTarget = 'run-batch-job' | 'on-task-stopped' | 'notify' | 'scale-service';
 
 export interface Timer {
   /** At most 64 of [0-9A-Za-z-_.]; see timerName. */

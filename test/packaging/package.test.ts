@@ -26,12 +26,18 @@ const FUNCTIONS = {
   'enforce-max-runtime': { logicalId: 'EnforceDashmaxDashruntimeLambdaFunction', role: 'EnforceMaxRuntimeRole' },
   'on-task-stopped': { logicalId: 'OnDashtaskDashstoppedLambdaFunction', role: 'OnTaskStoppedRole' },
   notify: { logicalId: 'NotifyLambdaFunction', role: 'NotifyRole' },
+  'scale-service': { logicalId: 'ScaleDashserviceLambdaFunction', role: 'ScaleServiceRole' },
 } as const;
 /** The ARN a function gets from its osls name (ecs-autopilot-test-<name>), as the environment and the scheduler role build it. */
 const FUNCTION_ARN = (name: string) => ({
   'Fn::Sub': `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:ecs-autopilot-test-${name}`,
 });
 const GET_ATT = (logicalId: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [logicalId, attribute] });
+/** The fixture's scaled services: web's business hours (New York), reports-api's weeknights (defaults.timezone). */
+const FIXTURE_SCALING_SCHEDULES = [
+  { name: 'scale-web-0', expression: 'cron(0 8,18 ? * MON-FRI *)', zone: 'America/New_York', input: { service: 'web' } },
+  { name: 'scale-reports-api-0', expression: 'cron(0 6,22 ? * MON-SAT *)', zone: 'Europe/Berlin', input: { service: 'reports-api' } },
+];
 
 interface Resource {
   Type: string;
@@ -124,7 +130,12 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
     const runBatchJob = { 'Fn::GetAtt': [FUNCTIONS['run-batch-job'].logicalId, 'Arn'] };
     const dlq = { Arn: { 'Fn::GetAtt': ['ScheduleDeadLetterQueue', 'Arn'] } };
 
-    expect([...schedules.keys()].sort()).toEqual(['enforce-max-runtime', 'hourly-sync', 'nightly-report', 'paused-export']);
+    expect([...schedules.keys()].filter((name) => !String(name).startsWith('scale-')).sort()).toEqual([
+      'enforce-max-runtime',
+      'hourly-sync',
+      'nightly-report',
+      'paused-export',
+    ]);
     expect(schedules.get('nightly-report')).toMatchObject({
       ScheduleExpression: 'cron(0 2 * * ? *)',
       ScheduleExpressionTimezone: 'Europe/Berlin',
@@ -179,6 +190,7 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
           RUN_BATCH_JOB_ARN: FUNCTION_ARN('run-batch-job'),
           ON_TASK_STOPPED_ARN: FUNCTION_ARN('on-task-stopped'),
           NOTIFY_ARN: FUNCTION_ARN('notify'),
+          SCALE_SERVICE_ARN: FUNCTION_ARN('scale-service'),
           ALERT_TOPIC_ARN: { Ref: 'AlertTopic' },
           STACK_ACCOUNT_ID: { Ref: 'AWS::AccountId' },
         },
@@ -263,11 +275,12 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
       { role: 'OnTaskStoppedRole', Resource: [EXECUTION_ROLE, 'arn:aws:iam::123456789012:role/queue-worker-task'], Condition: toEcs },
       { role: 'OnTaskStoppedRole', Resource: [GET_ATT('SchedulerRole')], Condition: toScheduler },
       { role: 'NotifyRole', Resource: [GET_ATT('SchedulerRole')], Condition: toScheduler },
+      { role: 'ScaleServiceRole', Resource: [GET_ATT('SchedulerRole')], Condition: toScheduler },
     ]);
   });
 
-  it('lets on-task-stopped and notify set timers only in the stack’s schedule group', () => {
-    for (const role of ['OnTaskStoppedRole', 'NotifyRole']) {
+  it('lets on-task-stopped, notify and scale-service set timers only in the stack’s schedule group', () => {
+    for (const role of ['OnTaskStoppedRole', 'NotifyRole', 'ScaleServiceRole']) {
       expect(statementsAllowing(role, 'scheduler:CreateSchedule'), role).toEqual([
         expect.objectContaining({
           Action: ['scheduler:CreateSchedule'],
@@ -278,7 +291,7 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
     expect(resource('ScheduleGroup').Properties.Name).toBe('ecs-autopilot-test');
   });
 
-  it('lets the scheduler role invoke exactly the four functions, by the ARNs their environment names', () => {
+  it('lets the scheduler role invoke exactly the five functions, by the ARNs their environment names', () => {
     const [invoke, ...more] = statementsAllowing('SchedulerRole', 'lambda:InvokeFunction');
 
     expect(more).toEqual([]);
@@ -298,8 +311,13 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
       'NotifyRole',
       'OnTaskStoppedRole',
       'RunBatchJobRole',
+      'ScaleServiceRole',
       'SchedulerRole',
     ]);
+    const unscopable: Record<string, string[]> = {
+      OnTaskStoppedRole: ['ecs:DescribeTaskDefinition'],
+      ScaleServiceRole: ['application-autoscaling:DescribeScalableTargets'],
+    };
     const listTasksClusters: Record<string, unknown[]> = {
       RunBatchJobRole: [SUB('cluster/batch'), SYNC_CLUSTER_ARN],
       OnTaskStoppedRole: [SUB('cluster/batch'), SYNC_CLUSTER_ARN, SUB('cluster/workers'), WEB_CLUSTER_ARN],
@@ -320,8 +338,8 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
           expect(statement.Action, label).toEqual(['ecs:ListTasks']);
           expect(statement.Condition, label).toEqual({ ArnEquals: { 'ecs:cluster': listTasksClusters[id] } });
         } else {
-          // No resource-level permissions for it (Service Authorization Reference); on-task-stopped only.
-          expect([id, statement.Action], label).toEqual(['OnTaskStoppedRole', ['ecs:DescribeTaskDefinition']]);
+          // No resource-level permissions for these (Service Authorization Reference), each in one role.
+          expect(statement.Action, label).toEqual(unscopable[id]);
         }
       }
     }
@@ -427,6 +445,91 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
     expect(Object.keys(template.Outputs)).toEqual(
       expect.arrayContaining(['StateTableName', 'EventBusName', 'EventBusArn', 'ScheduleDeadLetterQueueUrl']),
     );
+  });
+
+  it('gives scale-service a minute, two retries within an hour, and its own dead-letter queue', () => {
+    expect(resource(FUNCTIONS['scale-service'].logicalId).Properties).toMatchObject({ Timeout: 60, MemorySize: 256 });
+    expect(resource('ScaleDashserviceLambdaEvConf').Properties).toMatchObject({
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 3_600,
+      DestinationConfig: { OnFailure: { Destination: GET_ATT('ScaleServiceDeadLetterQueue') } },
+    });
+    expect(statementsAllowing('ScaleServiceRole', 'sqs:SendMessage')).toEqual([
+      expect.objectContaining({ Resource: [GET_ATT('ScaleServiceDeadLetterQueue')] }),
+    ]);
+    expect(resource('ScaleServiceDeadLetterQueue').Properties).toMatchObject({
+      QueueName: 'ecs-autopilot-test-scale-service-dlq',
+      MessageRetentionPeriod: 1_209_600,
+    });
+    expect(template.Outputs).toHaveProperty('ScaleServiceDeadLetterQueueUrl');
+  });
+
+  it('fires scale-service at the boundaries of each scaled service’s periods, in its zone, with its key', () => {
+    const schedules = ofType('AWS::Scheduler::Schedule')
+      .map(([, r]) => r.Properties)
+      .filter((p) => String(p.Name).startsWith('scale-'));
+    const target = {
+      Arn: GET_ATT(FUNCTIONS['scale-service'].logicalId),
+      RoleArn: GET_ATT('SchedulerRole'),
+      DeadLetterConfig: { Arn: GET_ATT('ScheduleDeadLetterQueue') },
+      RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+    };
+
+    expect(
+      schedules.map((p) => ({
+        name: p.Name,
+        expression: p.ScheduleExpression,
+        zone: p.ScheduleExpressionTimezone,
+        input: JSON.parse((p.Target as { Input: string }).Input),
+      })),
+    ).toEqual(FIXTURE_SCALING_SCHEDULES);
+    for (const p of schedules) {
+      expect(p, String(p.Name)).toMatchObject({
+        GroupName: { Ref: 'ScheduleGroup' },
+        State: 'ENABLED',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: target,
+      });
+    }
+  });
+
+  it('lets scale-service update only the scaled services and register only ECS desired-count bounds', () => {
+    expect(statementsAllowing('ScaleServiceRole', 'ecs:UpdateService')).toEqual([
+      expect.objectContaining({
+        Action: ['ecs:DescribeServices', 'ecs:UpdateService'],
+        Resource: ['arn:aws:ecs:eu-west-1:123456789012:service/web-prod/web', SUB('service/batch/reports')],
+      }),
+    ]);
+    expect(statementsAllowing('ScaleServiceRole', 'application-autoscaling:RegisterScalableTarget')).toEqual([
+      expect.objectContaining({
+        Action: ['application-autoscaling:RegisterScalableTarget'],
+        Resource: [{ 'Fn::Sub': `arn:\${AWS::Partition}:application-autoscaling:\${AWS::Region}:\${AWS::AccountId}:scalable-target/*` }],
+        Condition: {
+          StringEquals: {
+            'application-autoscaling:service-namespace': 'ecs',
+            'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
+          },
+        },
+      }),
+    ]);
+    expect(statementsAllowing('ScaleServiceRole', 'dynamodb:UpdateItem')).toEqual([
+      expect.objectContaining({
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        Resource: [GET_ATT('StateTable')],
+      }),
+    ]);
+    expect(statementsAllowing('ScaleServiceRole', 'events:PutEvents')).toEqual([
+      expect.objectContaining({ Resource: [GET_ATT('EventBus')] }),
+    ]);
+    expect(
+      ofType('AWS::IAM::Role')
+        .filter(([id]) =>
+          roleStatements(id).some((s) =>
+            asArray(s.Action).some((a) => a === 'ecs:UpdateService' || a.startsWith('application-autoscaling:')),
+          ),
+        )
+        .map(([id]) => id),
+    ).toEqual(['ScaleServiceRole']);
   });
 
   it('refers only to resources that exist in the template', () => {

@@ -6,6 +6,7 @@ import { parse, type ScalarTag } from 'yaml';
 import { validateAutomation } from '../../shared/config/load.ts';
 import type { AutomationInput } from '../../shared/config/schema.ts';
 import { ConfigError } from '../../shared/errors.ts';
+import { scalingScheduleExpressions } from '../../shared/scaling/periods.ts';
 import { stackFromAutomationFile } from '../../shared/stack/from-file.ts';
 import {
   alertEmailSubscriptionLogicalId,
@@ -14,6 +15,7 @@ import {
   lambdaLogicalId,
   logGroupLogicalId,
   normalizedName,
+  scalingScheduleLogicalId,
 } from '../../shared/stack/naming.ts';
 import { type CfnResource, type PolicyStatement, type StackResources, stackResources } from '../../shared/stack/resources.ts';
 import { variableSyntaxProblems } from '../../shared/stack/variable-syntax.ts';
@@ -51,11 +53,28 @@ const CONFIG: AutomationInput = {
     'queue-worker': { taskDefinition: 'queue-worker', cluster: 'workers', launchType: 'FARGATE', taskRole: WORKER_ROLE },
     'ledger-tail': { taskDefinition: 'ledger-tail:3' },
   },
-  services: { web: { cluster: WEB_CLUSTER_ARN }, api: { cluster: 'batch' } },
+  services: {
+    web: {
+      cluster: WEB_CLUSTER_ARN,
+      scaling: {
+        timezone: 'America/New_York',
+        periods: { 'business-hours': { days: 'MON-FRI', from: '08:00', to: '19:00', min: 4, max: 20 } },
+        overrides: { 'black-friday': { schedule: 'at(2026-11-27T06:00:00)', for: '1d', min: 10, max: 20 } },
+      },
+    },
+    api: { cluster: 'batch' },
+    'staging-api': {
+      cluster: 'batch',
+      service: 'api-staging',
+      scaling: { periods: { nights: { days: 'SUN-FRI', from: '20:00', to: '07:00', stop: true } } },
+    },
+  },
   notifications: { email: ['ops@example.com', 'on.call@example.com', 'ops@example.com'] },
 };
 
-const generate = (config: AutomationInput = CONFIG): StackResources => stackResources(validateAutomation(config), NAMES);
+/** The scaling schedules follow the daylight-saving changes of the years after `now`. */
+const NOW = new Date('2026-11-22T12:00:00Z');
+const generate = (config: AutomationInput = CONFIG): StackResources => stackResources(validateAutomation(config), NAMES, NOW);
 
 function resource(stack: StackResources, logicalId: string): CfnResource {
   const found = stack.Resources[logicalId];
@@ -80,8 +99,10 @@ describe('stackResources: schedules', () => {
   it('creates one schedule per job, named after it, in the stage group, sending the firing template', () => {
     const stack = generate();
 
-    const schedules = Object.values(stack.Resources).filter((r) => r.Type === 'AWS::Scheduler::Schedule');
-    expect(schedules).toHaveLength(4);
+    const schedules = Object.values(stack.Resources).filter(
+      (r) => r.Type === 'AWS::Scheduler::Schedule' && JSON.stringify(r.Properties.Target).includes(lambdaLogicalId('run-batch-job')),
+    );
+    expect(schedules).toHaveLength(3);
     expect(resource(stack, jobScheduleLogicalId('nightly-report')).Properties).toEqual({
       Name: 'nightly-report',
       GroupName: { Ref: LOGICAL_IDS.scheduleGroup },
@@ -129,14 +150,20 @@ describe('stackResources: schedules', () => {
     });
   });
 
-  it('lets the scheduler role invoke the four functions, by built ARNs, and feed its dead-letter queue, and nothing else', () => {
+  it('lets the scheduler role invoke the five functions, by built ARNs, and feed its dead-letter queue, and nothing else', () => {
     const stack = generate();
 
     expect(statements(stack, LOGICAL_IDS.schedulerRole)).toEqual([
       expect.objectContaining({
         Action: ['lambda:InvokeFunction'],
         // Not GetAtt: every function's environment names this role (TIMER_ROLE_ARN), which would be a cycle.
-        Resource: [functionArn('run-batch-job'), functionArn('enforce-max-runtime'), functionArn('on-task-stopped'), functionArn('notify')],
+        Resource: [
+          functionArn('run-batch-job'),
+          functionArn('enforce-max-runtime'),
+          functionArn('on-task-stopped'),
+          functionArn('notify'),
+          functionArn('scale-service'),
+        ],
       }),
       expect.objectContaining({
         Action: ['sqs:SendMessage'],
@@ -330,10 +357,11 @@ describe('stackResources: every role', () => {
     LOGICAL_IDS.notifyRole,
     LOGICAL_IDS.onTaskStoppedRole,
     LOGICAL_IDS.runBatchJobRole,
+    LOGICAL_IDS.scaleServiceRole,
     LOGICAL_IDS.schedulerRole,
   ];
   /** The only actions IAM cannot scope by resource: each documented where it is granted. */
-  const UNSCOPABLE = ['ecs:ListTasks', 'ecs:DescribeTaskDefinition'];
+  const UNSCOPABLE = ['ecs:ListTasks', 'ecs:DescribeTaskDefinition', 'application-autoscaling:DescribeScalableTargets'];
 
   it.each([
     ['with jobs, watched tasks and services', CONFIG],
@@ -360,10 +388,12 @@ describe('stackResources: every role', () => {
     }
   });
 
-  it('grants no ECS permission, and passes no role to ECS, when the config names no cluster', () => {
+  it('grants no ECS or Application Auto Scaling permission, and passes no role to ECS, when the config names no cluster', () => {
     const stack = generate({ notifications: { email: ['ops@example.com'] } });
 
-    const ecsActions = EXPECTED_ROLES.flatMap((role) => allowedActions(stack, role).filter((action) => action.startsWith('ecs:')));
+    const ecsActions = EXPECTED_ROLES.flatMap((role) =>
+      allowedActions(stack, role).filter((action) => action.startsWith('ecs:') || action.startsWith('application-autoscaling:')),
+    );
     const passedToEcs = EXPECTED_ROLES.flatMap((role) =>
       statements(stack, role).filter((s) => JSON.stringify(s.Condition ?? {}).includes('ecs-tasks.amazonaws.com')),
     );
@@ -660,16 +690,142 @@ describe('stackResources with the functions of serverless.yml', () => {
       ALERT_TOPIC_ARN: { Ref: LOGICAL_IDS.alertTopic },
       STACK_ACCOUNT_ID: { Ref: 'AWS::AccountId' },
     });
-    expect(resolveOsls([env.RUN_BATCH_JOB_ARN, env.ON_TASK_STOPPED_ARN, env.NOTIFY_ARN])).toEqual([
+    const timerTargets = [env.RUN_BATCH_JOB_ARN, env.ON_TASK_STOPPED_ARN, env.NOTIFY_ARN, env.SCALE_SERVICE_ARN];
+    expect(resolveOsls(timerTargets)).toEqual([
       functionArn('run-batch-job'),
       functionArn('on-task-stopped'),
       functionArn('notify'),
+      functionArn('scale-service'),
     ]);
     expect(statementFor(generate(), LOGICAL_IDS.schedulerRole, 'lambda:InvokeFunction').Resource).toEqual(
-      expect.arrayContaining(resolveOsls([env.RUN_BATCH_JOB_ARN, env.ON_TASK_STOPPED_ARN, env.NOTIFY_ARN])),
+      expect.arrayContaining(resolveOsls(timerTargets)),
     );
   });
 });
+describe('stackResources: scheduled scaling', () => {
+  const resolved = validateAutomation(CONFIG);
+  const scalingOf = (key: string) => {
+    const scaling = resolved.services[key]?.scaling;
+    if (!scaling) throw new Error(`services.${key} has no scaling`);
+    return scaling;
+  };
+  const scalingSchedules = (stack: StackResources) =>
+    Object.entries(stack.Resources).filter(
+      ([, r]) => r.Type === 'AWS::Scheduler::Schedule' && JSON.stringify(r.Properties.Target).includes(lambdaLogicalId('scale-service')),
+    );
+
+  it('fires scale-service at every boundary of a service’s periods, in its zone, with the service’s key, retried for a day', () => {
+    const stack = generate();
+    const expressions = scalingScheduleExpressions(scalingOf('web'), NOW);
+
+    // Business hours open and close (one cron), the Black Friday override starts and ends.
+    expect(expressions).toEqual(['cron(0 8,19 ? * MON-FRI *)', 'at(2026-11-27T06:00:00)', 'at(2026-11-28T06:00:00)']);
+    expressions.forEach((expression, index) => {
+      expect(resource(stack, scalingScheduleLogicalId('web', index)).Properties).toEqual({
+        Name: `scale-web-${index}`,
+        GroupName: { Ref: LOGICAL_IDS.scheduleGroup },
+        Description: 'Scales services.web at a boundary of its scaling periods and overrides',
+        ScheduleExpression: expression,
+        ScheduleExpressionTimezone: 'America/New_York',
+        State: 'ENABLED',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: {
+          Arn: getAtt(lambdaLogicalId('scale-service')),
+          RoleArn: getAtt(LOGICAL_IDS.schedulerRole),
+          DeadLetterConfig: { Arn: getAtt(LOGICAL_IDS.scheduleDeadLetterQueue) },
+          Input: '{"service":"web"}',
+          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+        },
+      });
+    });
+  });
+
+  it('makes the schedules of every service with scaling, named apart, and none for a service without', () => {
+    const stack = generate();
+    // Closing at 07:00 Monday to Saturday, opening at 20:00 Sunday to Friday: one daily cron.
+    expect(scalingScheduleExpressions(scalingOf('staging-api'), NOW)).toEqual(['cron(0 7,20 ? * * *)']);
+    const expected = ['web', 'staging-api'].flatMap((key) =>
+      scalingScheduleExpressions(scalingOf(key), NOW).map((expression, index) => ({
+        id: scalingScheduleLogicalId(key, index),
+        name: `scale-${key}-${index}`,
+        expression,
+        input: JSON.stringify({ service: key }),
+      })),
+    );
+
+    expect(
+      scalingSchedules(stack).map(([id, r]) => ({
+        id,
+        name: r.Properties.Name,
+        expression: r.Properties.ScheduleExpression,
+        input: (r.Properties.Target as { Input: string }).Input,
+      })),
+    ).toEqual(expected);
+    // The zone of defaults.timezone when the scaling names none.
+    expect(resource(stack, scalingScheduleLogicalId('staging-api', 0)).Properties.ScheduleExpressionTimezone).toBe('Europe/Berlin');
+    expect(scalingSchedules(generate({ services: { web: { cluster: 'web-prod' } } }))).toEqual([]);
+  });
+
+  it('lets scale-service change only the scaled services, their ECS scaling bounds, its state, the bus, its timers and queue', () => {
+    expect(statements(generate(), LOGICAL_IDS.scaleServiceRole)).toEqual([
+      ownLogs('ScaleDashserviceLogGroup'),
+      allow(
+        'ReadAndWriteScalingState',
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        [getAtt(LOGICAL_IDS.stateTable)],
+      ),
+      allow('PublishDecisions', ['events:PutEvents'], [getAtt(LOGICAL_IDS.eventBus)]),
+      allow(
+        'ScaleConfiguredServices',
+        ['ecs:DescribeServices', 'ecs:UpdateService'],
+        ['arn:aws:ecs:eu-west-1:123456789012:service/web-prod/web', ownArn('service/batch/api-staging')],
+      ),
+      allow(
+        'SetEcsServiceScalingBounds',
+        ['application-autoscaling:RegisterScalableTarget'],
+        [ownArn('scalable-target/*', 'application-autoscaling')],
+        {
+          StringEquals: {
+            'application-autoscaling:service-namespace': 'ecs',
+            'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
+          },
+        },
+      ),
+      allow('DescribeScalableTargets', ['application-autoscaling:DescribeScalableTargets'], ['*']),
+      ...TIMER_STATEMENTS,
+      allow('DeadLetterFailedScalings', ['sqs:SendMessage'], [getAtt(LOGICAL_IDS.scaleServiceDeadLetterQueue)]),
+    ]);
+  });
+
+  it('touches no service, and reads no scaling bounds, when no service has scaling', () => {
+    expect(statements(generate({ services: { web: { cluster: WEB_CLUSTER_ARN } } }), LOGICAL_IDS.scaleServiceRole)).toEqual([
+      ownLogs('ScaleDashserviceLogGroup'),
+      allow(
+        'ReadAndWriteScalingState',
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        [getAtt(LOGICAL_IDS.stateTable)],
+      ),
+      allow('PublishDecisions', ['events:PutEvents'], [getAtt(LOGICAL_IDS.eventBus)]),
+      ...TIMER_STATEMENTS,
+      allow('DeadLetterFailedScalings', ['sqs:SendMessage'], [getAtt(LOGICAL_IDS.scaleServiceDeadLetterQueue)]),
+    ]);
+  });
+
+  it('parks what scale-service failed on in its own queue, and outputs its URL', () => {
+    const stack = generate({});
+
+    expect(resource(stack, LOGICAL_IDS.scaleServiceDeadLetterQueue).Properties).toEqual({
+      QueueName: 'ecs-autopilot-qa-scale-service-dlq',
+      MessageRetentionPeriod: 1_209_600,
+      SqsManagedSseEnabled: true,
+    });
+    expect(stack.Outputs.ScaleServiceDeadLetterQueueUrl).toEqual({
+      Description: expect.any(String),
+      Value: { Ref: LOGICAL_IDS.scaleServiceDeadLetterQueue },
+    });
+  });
+});
+
 describe('stackResources: stores', () => {
   it('keeps the state table on delete, with the shared definition, TTL and point-in-time recovery', () => {
     expect(resource(generate(), LOGICAL_IDS.stateTable)).toEqual({
@@ -717,6 +873,28 @@ describe('stackResources: configs the stack cannot take', () => {
   it('rejects a cluster that is neither a name nor a cluster ARN, which would widen the policies', () => {
     expect(problemsOf({ jobs: { any: { schedule: 'rate(1 day)', cluster: '*', taskDefinition: 'any' } } })).toEqual([
       'jobs.any.cluster: must be a cluster name (letters, digits, "-", "_") or a cluster ARN',
+    ]);
+  });
+
+  it('rejects a job named like a scaling schedule, services whose schedules’ ids collide, and a key too long for a schedule name', () => {
+    const nights = { periods: { nights: { days: 'MON-FRI', from: '22:00', to: '06:00', stop: true as const } } };
+    const longKey = 'k'.repeat(57);
+
+    expect(
+      problemsOf({
+        jobs: { 'scale-web-0': { schedule: 'rate(1 day)', cluster: 'batch', taskDefinition: 'x' } },
+        services: {
+          web: { cluster: 'web-prod', scaling: nights },
+          'a-b': { cluster: 'c1', scaling: nights },
+          aDashb: { cluster: 'c2', scaling: nights },
+          [longKey]: { cluster: 'c3', service: 'short', scaling: nights },
+          [`${longKey}x`]: { cluster: 'c4' },
+        },
+      }),
+    ).toEqual([
+      "services.aDashb: its scaling schedules would get the same CloudFormation ids (ScaleADashbSchedule0, …) as services.a-b's; rename one",
+      `services.${longKey}: its scaling schedules would be named like scale-${longKey}-0, longer than the 64 characters Scheduler allows; use a shorter key (set the ECS service's name with service:)`,
+      'jobs.scale-web-0: the name is taken by a scaling schedule of services.web; rename the job',
     ]);
   });
 
