@@ -2,6 +2,8 @@
  * What one RunTask call came to, and what to do next. Pure: the launch loop in apply-firing only
  * carries these decisions out.
  */
+
+import { type AwsErrorLike, isTransientAwsError } from '../aws/transient-errors.ts';
 import type { JobSpec } from '../config/schema.ts';
 
 export type LaunchOutcome =
@@ -37,27 +39,6 @@ export function outcomeOfRunTask(result: RunTaskResultLike, requested: number): 
   return { kind: 'no-capacity', reason: text };
 }
 
-interface AwsErrorLike {
-  name?: string;
-  message?: string;
-  $fault?: 'client' | 'server';
-  $metadata?: { httpStatusCode?: number | undefined };
-}
-
-const RETRYABLE_ERRORS = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'LimitExceededException',
-  'ServerException',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'InternalFailure',
-  'InternalServerError',
-  'TimeoutError',
-]);
-
 /** The next step an operator should take for a permanent RunTask error. */
 const PERMANENT_HINTS: Array<[RegExp, string]> = [
   [
@@ -78,10 +59,7 @@ export function outcomeOfRunTaskError(error: unknown): LaunchOutcome {
   const e = (error ?? {}) as AwsErrorLike;
   const name = e.name ?? 'Error';
   const message = e.message ?? String(error);
-  const status = e.$metadata?.httpStatusCode;
-  // No HTTP status at all means the request never got an answer (network, timeout): worth retrying.
-  const transient = RETRYABLE_ERRORS.has(name) || e.$fault === 'server' || status === undefined || status >= 500;
-  if (transient) return { kind: 'retryable', reason: `${name}: ${message}` };
+  if (isTransientAwsError(error)) return { kind: 'retryable', reason: `${name}: ${message}` };
   // An EC2 cluster scaled to zero answers with an exception rather than failures[]: still capacity.
   if (/No Container Instances were found/i.test(message)) return { kind: 'no-capacity', reason: `${name}: ${message}` };
   const hint = PERMANENT_HINTS.find(([pattern]) => pattern.test(`${name} ${message}`))?.[1];

@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-application-auto-scaling';
 import { DescribeServicesCommand, type Service, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import * as z from 'zod/mini';
+import { type AwsErrorLike, isTransientAwsError } from '../aws/transient-errors.ts';
 import { clusterNameOf } from '../config/cluster.ts';
 import type { ServiceWatch } from '../config/schema.ts';
 import { BadEventError, RetryableAwsError } from '../errors.ts';
@@ -334,28 +335,6 @@ function outcomeOf(subject: Subject, decision: ScalingDecision): ScalingOutcome 
   }
 }
 
-interface AwsErrorLike {
-  name?: string;
-  message?: string;
-  $fault?: 'client' | 'server';
-  $metadata?: { httpStatusCode?: number | undefined };
-}
-
-const RETRYABLE_ERRORS = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'ConcurrentUpdateException',
-  'ServerException',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'InternalFailure',
-  'InternalServiceException',
-  'InternalServerError',
-  'TimeoutError',
-]);
-
 /** The next step an operator should take for a permanent failure, by what the error says. */
 const NEXT_STEPS: Array<[RegExp, (subject: Subject) => string]> = [
   [
@@ -386,9 +365,7 @@ async function fail(
   const e = (error ?? {}) as AwsErrorLike;
   const name = e.name ?? 'Error';
   const message = e.message ?? String(error);
-  const status = e.$metadata?.httpStatusCode;
-  const permanent =
-    name === 'ServiceMissingError' || (!RETRYABLE_ERRORS.has(name) && e.$fault !== 'server' && status !== undefined && status < 500);
+  const permanent = name === 'ServiceMissingError' || !isTransientAwsError(error);
   if (!permanent)
     throw new RetryableAwsError(`scaling ${subject.cluster}/${subject.service} failed: ${name}: ${message}`, { cause: error });
   const nextStep =
