@@ -16,15 +16,8 @@ import { type AlertMessage, type ChatbotNotification, humanMessage } from '../sh
 import type { Automation } from '../shared/config/schema.ts';
 import type { Log } from '../shared/logger.ts';
 import type { TimerSetter } from '../shared/timers/timers.ts';
-import { EMULATOR_REGION } from './emulator.ts';
+import { emulatorClientConfig } from './emulator.ts';
 import type { SandboxWorld } from './seed.ts';
-
-const clientConfig = (endpoint: string) => ({
-  endpoint,
-  region: EMULATOR_REGION,
-  credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
-  maxAttempts: 1,
-});
 
 /** The real AlertTopic, remembering the email text of each message it publishes. */
 export class RememberingAlertTopic extends AlertTopic {
@@ -48,7 +41,7 @@ export function emulatorNotifyRuntime(
   timers: TimerSetter,
   log: Log,
 ): EmulatorNotifyRuntime {
-  const config = clientConfig(world.endpoint);
+  const config = emulatorClientConfig(world.endpoint);
   const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } });
   const { notifications } = automation;
   return {
@@ -74,7 +67,7 @@ export interface DeliveredAlert {
 
 /** Takes every message the alert topic delivered to the capture queue since the last call. */
 export async function drainAlerts(world: SandboxWorld, topic?: RememberingAlertTopic): Promise<DeliveredAlert[]> {
-  const sqs = new SQSClient(clientConfig(world.endpoint));
+  const sqs = new SQSClient(emulatorClientConfig(world.endpoint));
   const drained: DeliveredAlert[] = [];
   for (;;) {
     const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: world.alertQueueUrl, MaxNumberOfMessages: 10 }));

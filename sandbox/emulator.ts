@@ -9,6 +9,11 @@ import { fileURLToPath } from 'node:url';
 const BRIDGE = fileURLToPath(new URL('./moto_ecs_bridge.py', import.meta.url));
 
 export const EMULATOR_REGION = 'us-east-1';
+
+/** The settings of every AWS client the sandbox and the tests point at the emulator (fake credentials, no retries). */
+export function emulatorClientConfig(endpoint: string) {
+  return { endpoint, region: EMULATOR_REGION, credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' }, maxAttempts: 1 };
+}
 export const EMULATOR_ACCOUNT = '123456789012';
 
 export class EmulatorMissingError extends Error {

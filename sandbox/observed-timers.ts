@@ -12,7 +12,7 @@ import {
   SchedulerClient,
 } from '@aws-sdk/client-scheduler';
 import type { Timer, TimerTarget } from '../shared/timers/timers.ts';
-import { EMULATOR_REGION } from './emulator.ts';
+import { emulatorClientConfig } from './emulator.ts';
 import type { SandboxWorld } from './seed.ts';
 import { type DueTimer, EmulatorTimers, emulatorTimerSettings } from './timers.ts';
 
@@ -29,12 +29,7 @@ export class ObservedTimers extends EmulatorTimers {
 
   constructor(world: SandboxWorld) {
     super(world);
-    this.schedules = new SchedulerClient({
-      endpoint: world.endpoint,
-      region: EMULATOR_REGION,
-      credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
-      maxAttempts: 1,
-    });
+    this.schedules = new SchedulerClient(emulatorClientConfig(world.endpoint));
     const settings = emulatorTimerSettings(world);
     this.group = settings.groupName;
     this.targets = settings.targets;

@@ -38,7 +38,7 @@ import type { Log } from '../shared/logger.ts';
 import type { StopCategory } from '../shared/stopped-tasks/categories.ts';
 import type { StopRuntime } from '../shared/stopped-tasks/runtime.ts';
 import { drainAlerts, type EmulatorNotifyRuntime, emulatorNotifyRuntime } from './alerts.ts';
-import { EMULATOR_REGION, type Emulator, externalEmulator, injectCapacityOutage, setTaskState, startEmulator } from './emulator.ts';
+import { type Emulator, emulatorClientConfig, externalEmulator, injectCapacityOutage, setTaskState, startEmulator } from './emulator.ts';
 import { firesAt, ObservedTimers } from './observed-timers.ts';
 import { EMPTY_SCENARIO, type Injection, type InjectionOfKind, loadScenarioFile, type Scenario, ScenarioError } from './scenario.ts';
 import {
@@ -946,12 +946,7 @@ async function standInNetwork(emulator: Emulator, automation: Automation): Promi
   const subnets = [...new Set(jobs.flatMap((job) => job.network?.subnets ?? []))];
   const securityGroups = [...new Set(jobs.flatMap((job) => job.network?.securityGroups ?? []))];
   if (subnets.length === 0 && securityGroups.length === 0) return { automation, replaced: [] };
-  const ec2 = new EC2Client({
-    endpoint: emulator.endpoint,
-    region: EMULATOR_REGION,
-    credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
-    maxAttempts: 1,
-  });
+  const ec2 = new EC2Client(emulatorClientConfig(emulator.endpoint));
   const { Vpcs = [] } = await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }));
   const vpcId = Vpcs[0]?.VpcId;
   if (!vpcId) throw new Error(`the emulator at ${emulator.endpoint} has no default VPC to create stand-in subnets in`);

@@ -37,7 +37,7 @@ import { WatchStates } from '../shared/state/watch-states.ts';
 import type { StopRuntime } from '../shared/stopped-tasks/runtime.ts';
 import { containerDefinitionsReader } from '../shared/stopped-tasks/task-definitions.ts';
 import type { TimerSetter } from '../shared/timers/timers.ts';
-import { EMULATOR_REGION, type Emulator, requestEc2Ids } from './emulator.ts';
+import { type Emulator, emulatorClientConfig, requestEc2Ids } from './emulator.ts';
 
 export interface SandboxWorld {
   endpoint: string;
@@ -50,13 +50,6 @@ export interface SandboxWorld {
   /** Subscribed to the alert topic: every message notify publishes lands here. */
   alertQueueUrl: string;
 }
-
-const clientConfig = (endpoint: string) => ({
-  endpoint,
-  region: EMULATOR_REGION,
-  credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
-  maxAttempts: 1,
-});
 
 /** Map.groupBy arrives in Node 21; the sandbox also runs on Node 20. */
 function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
@@ -72,7 +65,7 @@ function containerNames(jobs: LaunchSpec[]): string[] {
 }
 
 export async function seedSandbox(emulator: Emulator, automation: Automation, names = { stage: 'sandbox' }): Promise<SandboxWorld> {
-  const config = clientConfig(emulator.endpoint);
+  const config = emulatorClientConfig(emulator.endpoint);
   const ecs = new ECSClient(config);
   const ec2 = new EC2Client(config);
   const dynamo = new DynamoDBClient(config);
@@ -174,7 +167,7 @@ export interface PublishedEvent {
 
 /** Takes every event the bus delivered to the capture queue since the last call. */
 export async function drainPublishedEvents(world: SandboxWorld): Promise<PublishedEvent[]> {
-  const sqs = new SQSClient(clientConfig(world.endpoint));
+  const sqs = new SQSClient(emulatorClientConfig(world.endpoint));
   const drained: PublishedEvent[] = [];
   for (;;) {
     const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: world.eventQueueUrl, MaxNumberOfMessages: 10 }));
@@ -196,7 +189,7 @@ export function emulatorJobRuntime(
   clock: { now: () => Date; sleep: (seconds: number) => Promise<void> },
   log: Log,
 ): JobRuntime {
-  const clients = createAwsClients({ ...clientConfig(world.endpoint) });
+  const clients = createAwsClients({ ...emulatorClientConfig(world.endpoint) });
   return {
     automation,
     ecs: clients.ecs,
@@ -217,7 +210,7 @@ export function emulatorStopRuntime(
   timers: TimerSetter,
   log: Log,
 ): StopRuntime {
-  const clients = createAwsClients({ ...clientConfig(world.endpoint) });
+  const clients = createAwsClients({ ...emulatorClientConfig(world.endpoint) });
   return {
     automation,
     ecs: clients.ecs,
@@ -252,7 +245,7 @@ export async function seedServices(
   automation: Automation,
   shapes: Record<string, SeededServiceShape> = {},
 ): Promise<void> {
-  const config = clientConfig(world.endpoint);
+  const config = emulatorClientConfig(world.endpoint);
   const ecs = new ECSClient(config);
   const autoScaling = createAutoScalingClient(config);
   for (const [key, watch] of Object.entries(automation.services)) {
@@ -299,11 +292,11 @@ export function emulatorScalingRuntime(
   timers: TimerSetter,
   log: Log,
 ): ScalingRuntime {
-  const clients = createAwsClients({ ...clientConfig(world.endpoint) });
+  const clients = createAwsClients({ ...emulatorClientConfig(world.endpoint) });
   return {
     automation,
     ecs: clients.ecs,
-    autoScaling: createAutoScalingClient(clientConfig(world.endpoint)),
+    autoScaling: createAutoScalingClient(emulatorClientConfig(world.endpoint)),
     memories: new ScalingMemories(clients.dynamo, world.tableName),
     blueGreen: new BlueGreenLocks(clients.dynamo, world.tableName),
     bus: new EventBus(clients.events, world.busName),

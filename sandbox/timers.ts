@@ -6,7 +6,7 @@
  */
 import { DeleteScheduleCommand, GetScheduleCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SchedulerTimers, type TimerSettings, type TimerTarget } from '../shared/timers/timers.ts';
-import { EMULATOR_REGION } from './emulator.ts';
+import { EMULATOR_REGION, emulatorClientConfig } from './emulator.ts';
 import type { SandboxWorld } from './seed.ts';
 
 export interface DueTimer {
@@ -34,12 +34,7 @@ export class EmulatorTimers extends SchedulerTimers {
   private readonly timerSettings: TimerSettings;
 
   constructor(world: SandboxWorld) {
-    const client = new SchedulerClient({
-      endpoint: world.endpoint,
-      region: EMULATOR_REGION,
-      credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
-      maxAttempts: 1,
-    });
+    const client = new SchedulerClient(emulatorClientConfig(world.endpoint));
     const settings = emulatorTimerSettings(world);
     super(client, settings);
     this.client = client;

@@ -17,7 +17,7 @@ import { AlertTopic } from '../../shared/alerts/publish.ts';
 import type { ChatbotNotification } from '../../shared/alerts/render.ts';
 import type { Timer, TimerSetter } from '../../shared/timers/timers.ts';
 import { busEvent, oomStop, serviceTaskStopped } from '../helpers/alert-events.ts';
-import { quietLog, useEmulatorWorld } from './world.ts';
+import { oneRequestAtATime, quietLog, useEmulatorWorld } from './world.ts';
 
 const START = new Date('2026-11-22T02:00:00.000Z');
 const config = { notifications: { groupWait: '30s', repeatInterval: '5m', resolveAfter: '30m' } };
@@ -65,19 +65,8 @@ describe('notify against moto', () => {
   });
 
   beforeEach(() => {
-    const dynamo = new DynamoDBClient(clientConfig());
-    // moto applies an UpdateItem in several steps without a lock, so concurrent ADDs to one item can lose
-    // an increment (DynamoDB never does): the emulator gets one request at a time, the handlers still
-    // interleave freely between their requests.
-    let previous: Promise<unknown> = Promise.resolve();
-    dynamo.middlewareStack.add(
-      (next) => (args) => {
-        const current = previous.then(() => next(args));
-        previous = current.catch(() => undefined);
-        return current;
-      },
-      { step: 'deserialize', name: 'oneRequestAtATimeForMoto', priority: 'low' },
-    );
+    // Exact counts: moto gets one DynamoDB request at a time (see oneRequestAtATime).
+    const dynamo = oneRequestAtATime(new DynamoDBClient(clientConfig()));
     timers = new RecordedTimers();
     const timing = t.automation.notifications;
     rt = {

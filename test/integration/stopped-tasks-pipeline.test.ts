@@ -18,7 +18,7 @@ import { AlertTopic } from '../../shared/alerts/publish.ts';
 import { alertGroupKey } from '../../shared/events/alert.ts';
 import type { StopRuntime } from '../../shared/stopped-tasks/runtime.ts';
 import { stoppedTaskEvent } from '../fixtures/task-events.ts';
-import { quietLog, useEmulatorWorld } from './world.ts';
+import { oneRequestAtATime, quietLog, useEmulatorWorld } from './world.ts';
 
 const ACCOUNT = '123456789012';
 const STOPS = 1_000;
@@ -43,19 +43,8 @@ describe('a burst of stopped service tasks, end to end', () => {
   });
 
   beforeEach(async () => {
-    // moto applies an UpdateItem in steps without a lock, so concurrent ADDs to one item can lose an
-    // increment (DynamoDB never does): the emulator gets one DynamoDB request at a time, while the
-    // handlers still interleave between their requests.
-    const dynamoClient = new DynamoDBClient(clientConfig());
-    let previous: Promise<unknown> = Promise.resolve();
-    dynamoClient.middlewareStack.add(
-      (next) => (args) => {
-        const current = previous.then(() => next(args));
-        previous = current.catch(() => undefined);
-        return current;
-      },
-      { step: 'deserialize', name: 'oneRequestAtATimeForMoto', priority: 'low' },
-    );
+    // Exact counts: moto gets one DynamoDB request at a time (see oneRequestAtATime).
+    const dynamoClient = oneRequestAtATime(new DynamoDBClient(clientConfig()));
     const dynamo = DynamoDBDocumentClient.from(dynamoClient, { marshallOptions: { removeUndefinedValues: true } });
     const table = t.world.tableName;
     // on-task-stopped's counts of the window need no exactness here (a crash loop either way).

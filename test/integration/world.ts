@@ -1,3 +1,4 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 /**
  * Integration-test world: moto (with the ECS bridge) per test file, reset and seeded per test, a virtual
  * clock, and the real job runtime pointed at the emulator.
@@ -13,6 +14,24 @@ import type { Automation } from '../../shared/config/schema.ts';
 import type { JobRuntime } from '../../shared/jobs/runtime.ts';
 import type { Log } from '../../shared/logger.ts';
 import type { StopRuntime } from '../../shared/stopped-tasks/runtime.ts';
+
+/**
+ * moto applies an UpdateItem in steps without a lock, so concurrent ADDs to one item can lose an increment
+ * (DynamoDB never does). Tests that count exactly give moto one DynamoDB request at a time; the handlers
+ * still interleave freely between their requests.
+ */
+export function oneRequestAtATime<T extends DynamoDBClient>(client: T): T {
+  let previous: Promise<unknown> = Promise.resolve();
+  client.middlewareStack.add(
+    (next) => (args) => {
+      const current = previous.then(() => next(args));
+      previous = current.catch(() => undefined);
+      return current;
+    },
+    { step: 'deserialize', name: 'oneRequestAtATimeForMoto', priority: 'low' },
+  );
+  return client;
+}
 
 export const quietLog: Log = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} };
 
