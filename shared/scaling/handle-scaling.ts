@@ -78,7 +78,10 @@ const ECS_DESIRED_COUNT = 'ecs:service:DesiredCount';
 
 interface Subject {
   key: string;
+  /** The cluster's name: how events, the state table and the scalable target's resource id name it. */
   cluster: string;
+  /** The cluster as automation.yml gives it (name or ARN): what ECS calls get, so an ARN keeps naming its account. */
+  clusterRef: string;
   service: string;
   scaling: ServiceScaling;
 }
@@ -103,7 +106,7 @@ function subjectOf(key: string, rt: ScalingRuntime): Subject {
   const knownText = known.length > 0 ? known.join(', ') : 'none';
   if (!watch) throw new BadEventError(`no service "${key}" in automation.yml services; services with scaling: ${knownText}`);
   if (!watch.scaling) throw new BadEventError(`services.${key} in automation.yml has no scaling; services with scaling: ${knownText}`);
-  return { key, cluster: clusterNameOf(watch.cluster), service: watch.service, scaling: watch.scaling };
+  return { key, cluster: clusterNameOf(watch.cluster), clusterRef: watch.cluster, service: watch.service, scaling: watch.scaling };
 }
 
 /** The live service as scale-service sees it. */
@@ -181,7 +184,9 @@ async function reconcile(subject: Subject, input: ScalingInput, rt: ScalingRunti
           break;
         case 'update-desired-count':
           await flush();
-          await rt.ecs.send(new UpdateServiceCommand({ cluster: subject.cluster, service: subject.service, desiredCount: action.count }));
+          await rt.ecs.send(
+            new UpdateServiceCommand({ cluster: subject.clusterRef, service: subject.service, desiredCount: action.count }),
+          );
           break;
         case 'set-retry-timer':
           await flush();
@@ -205,7 +210,7 @@ async function reconcile(subject: Subject, input: ScalingInput, rt: ScalingRunti
 
 async function readService(subject: Subject, rt: ScalingRuntime): Promise<LiveFacts> {
   const [described, scalable] = await Promise.all([
-    rt.ecs.send(new DescribeServicesCommand({ cluster: subject.cluster, services: [subject.service] })),
+    rt.ecs.send(new DescribeServicesCommand({ cluster: subject.clusterRef, services: [subject.service] })),
     rt.autoScaling.send(
       new DescribeScalableTargetsCommand({
         ServiceNamespace: 'ecs',

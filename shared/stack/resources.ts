@@ -88,6 +88,14 @@ const getAtt = (logicalId: string, attribute: string): CfnString => ({ 'Fn::GetA
 const ownArn = (service: string, resource: string): CfnString =>
   sub(`arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`);
 
+/**
+ * What the stack could not be built from although the file is valid: names that clash or are too long
+ * once turned into schedules and logical ids. `validate` reports them too, before a deploy would.
+ */
+export function stackProblems(automation: Automation, now: Date = new Date()): string[] {
+  return namingProblems(Object.values(automation.jobs), scaledServicesOf(Object.values(automation.services), now));
+}
+
 export function stackResources(automation: Automation, names: StackNames, now: Date = new Date()): StackResources {
   const jobs = Object.values(automation.jobs);
   const watchedTasks = Object.values(automation.watchedTasks);

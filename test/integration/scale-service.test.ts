@@ -40,6 +40,12 @@ const config = {
         },
       },
     },
+    // Its cluster given as an ARN: ECS calls get the ARN, events and state name the cluster.
+    'by-arn': {
+      cluster: `arn:aws:ecs:us-east-1:123456789012:cluster/${CLUSTER}`,
+      service: 'reports',
+      scaling: { timezone: 'UTC', periods: { peak: { days: 'MON-FRI', from: '08:00', to: '18:00', desired: 4 } } },
+    },
     // Configured, but deleted in ECS before the tests run.
     gone: {
       cluster: CLUSTER,
@@ -57,6 +63,7 @@ describe('scale-service against moto', () => {
   let rt: ScalingRuntime;
   let updateServiceCalls: number;
   let registerCalls: number;
+  let clustersCalled: string[];
   const clients = () =>
     createAwsClients({
       endpoint: t.world.endpoint,
@@ -69,6 +76,7 @@ describe('scale-service against moto', () => {
     await seedServices(t.world, t.automation, {
       web: { desiredCount: 3, bounds: { min: 2, max: 10 } },
       worker: { desiredCount: 3 },
+      'by-arn': { desiredCount: 1 },
       gone: { desiredCount: 0 },
     });
     await t.ecs.send(new DeleteServiceCommand({ cluster: CLUSTER, service: 'gone', force: true }));
@@ -76,8 +84,10 @@ describe('scale-service against moto', () => {
     // Counts the writes that reach the emulator: a no-op firing must make none.
     updateServiceCalls = 0;
     registerCalls = 0;
+    clustersCalled = [];
     rt.ecs.middlewareStack.add(
       (next, context) => async (args) => {
+        clustersCalled.push(String((args.input as { cluster?: string }).cluster));
         if (context.commandName === 'UpdateServiceCommand') updateServiceCalls += 1;
         return next(args);
       },
@@ -331,10 +341,19 @@ describe('scale-service against moto', () => {
     expect(sent.map((m) => m.subject)).toEqual([expect.stringMatching(/^\[CRITICAL\] .*gone.* on shop-scale: scaling-failed$/)]);
   });
 
+  it('calls ECS with the cluster ARN when automation.yml gives one, and names the cluster in its event', async () => {
+    const outcome = await fireAt(on('08:00:04'), 'by-arn');
+    expect(outcome).toMatchObject({ outcome: 'scaled' });
+    expect(await shapeOf('reports')).toEqual({ desiredCount: 4 });
+    expect(new Set(clustersCalled)).toEqual(new Set([`arn:aws:ecs:us-east-1:123456789012:cluster/${CLUSTER}`]));
+    const [scaled] = await t.events();
+    expect(scaled?.detail).toMatchObject({ serviceKey: 'by-arn', service: 'reports', cluster: CLUSTER });
+  });
+
   it('refuses a service that automation.yml does not name, listing the ones it does', async () => {
     await expect(scaleService({ service: 'api' }, rt)).rejects.toThrow(BadEventError);
     await expect(scaleService({ service: 'api' }, rt)).rejects.toThrow(
-      'no service "api" in automation.yml services; services with scaling: web, worker, gone',
+      'no service "api" in automation.yml services; services with scaling: web, worker, by-arn, gone',
     );
   });
 });

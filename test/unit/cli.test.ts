@@ -53,6 +53,21 @@ jobs:
     expect(broken.err[0]).toMatch(/^line \d+: /);
   });
 
+  it('also reports names the stack could not be built with (a job named like a scaling schedule)', async () => {
+    const file = configFile(`
+jobs:
+  scale-api-0: { schedule: "rate(1 hour)", taskDefinition: a, cluster: batch }
+services:
+  api:
+    cluster: batch
+    scaling: { periods: { night: { days: MON-SUN, from: "22:00", to: "06:00", stop: true } } }
+`);
+    const { code, err } = await run('validate', '--config', file);
+
+    expect(code).toBe(1);
+    expect(err).toEqual(['jobs.scale-api-0: the name is taken by a scaling schedule of services.api; rename the job']);
+  });
+
   it('prints one JSON object with --json', async () => {
     const { out } = await run(
       'validate',
