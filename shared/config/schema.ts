@@ -3,8 +3,10 @@
  * start, the sandbox) validates through it, so a file that passes here works everywhere.
  */
 import * as z from 'zod';
+import type { AppSpec } from '../blue-green/model.ts';
 import { type ScaleTarget, type ServiceScaling, WEEKDAYS } from '../scaling/targets.ts';
 import { STOP_CATEGORIES, type StopCategory } from '../stopped-tasks/categories.ts';
+import { appSchema, deployersSchema, resolveApp } from './apps-schema.ts';
 import { CLUSTER_ARN, CLUSTER_NAME, clusterNameOf } from './cluster.ts';
 import { parseDuration } from './duration.ts';
 import { parseScheduleExpression, ScheduleExpressionError } from './schedule-expression.ts';
@@ -390,6 +392,8 @@ export const automationSchema = z
     watchedTasks: z.record(name('a watched task name'), watchedTask).default({}),
     services: z.record(name('a service key'), service).default({}),
     notifications: notifications.default({ ...DEFAULT_NOTIFICATIONS, email: [] }),
+    apps: z.record(name('an app name'), appSchema).default({}).meta({ description: 'Blue/green apps behind an ALB listener' }),
+    deployers: deployersSchema,
   })
   .superRefine((config, ctx) => {
     if (config.defaults.launchType && config.defaults.capacityProviders) {
@@ -463,6 +467,33 @@ export const automationSchema = z
         ctx.addIssue({ code: 'custom', path: ['services', key], message: `services.${other} already watches ${identity}` });
       }
       seen.set(identity, key);
+    }
+    const colourOwners = new Map<string, string>();
+    const forwardOwners = new Map<string, string>();
+    for (const [appName, app] of Object.entries(config.apps)) {
+      const forward = app.rule ?? app.listener;
+      const forwardOwner = forwardOwners.get(forward);
+      if (forwardOwner !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['apps', appName, app.rule ? 'rule' : 'listener'],
+          message: `apps.${forwardOwner} already shifts this ${app.rule ? 'rule' : "listener's default action"}; two apps would fight over its weights`,
+        });
+      }
+      forwardOwners.set(forward, appName);
+      const cluster = app.cluster ?? d.cluster;
+      if (!cluster) {
+        ctx.addIssue({ code: 'custom', path: ['apps', appName, 'cluster'], message: 'missing: set it on the app or in defaults.cluster' });
+        continue;
+      }
+      for (const colour of ['blue', 'green'] as const) {
+        const identity = `${clusterNameOf(cluster)}/${app[colour].service}`;
+        const owner = colourOwners.get(identity);
+        if (owner !== undefined) {
+          ctx.addIssue({ code: 'custom', path: ['apps', appName, colour, 'service'], message: `${owner} already deploys ${identity}` });
+        }
+        colourOwners.set(identity, `apps.${appName}.${colour}`);
+      }
     }
   })
   .meta({ title: 'ecs-autopilot automation.yml', description: 'What ecs-autopilot automates in your ECS account' });
@@ -608,6 +639,10 @@ export interface Automation {
   watchedTasks: Record<string, WatchedTaskSpec>;
   services: Record<string, ServiceWatch>;
   notifications: Notifications;
+  /** Blue/green apps, by name. */
+  apps: Record<string, AppSpec>;
+  /** IAM principals (besides this account) allowed to request, promote and abort deployments. */
+  deployers: string[];
 }
 
 export const DEFAULT_TIME_ZONE = 'UTC';
@@ -721,6 +756,8 @@ export function resolveAutomation(parsed: ParsedAutomation): Automation {
     jobs,
     watchedTasks,
     services,
+    apps: Object.fromEntries(Object.entries(parsed.apps).map(([appName, app]) => [appName, resolveApp(appName, app, d.cluster)])),
+    deployers: parsed.deployers,
     notifications: {
       email: n.email,
       groupWaitSeconds: n.groupWait,

@@ -63,6 +63,8 @@ describe('parseAutomationText', () => {
       watchedTasks: {},
       services: {},
       notifications: { email: [], groupWaitSeconds: 30, repeatIntervalSeconds: 14_400, resolveAfterSeconds: 1_800 },
+      apps: {},
+      deployers: [],
     });
   });
 

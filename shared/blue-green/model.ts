@@ -1,0 +1,275 @@
+/**
+ * Blue/green traffic shifting: the app as automation.yml describes it, the persisted deployment, the
+ * events that move it and the actions it asks for. The transition (transition.ts) is pure over these
+ * types; the effects (apply.ts) carry out actions and answer with observation events.
+ *
+ * The two services keep their colour names for ever; each deployment goes from the colour that is live
+ * (all the listener's weight) to the other one, the idle colour.
+ */
+
+export type Colour = 'blue' | 'green';
+export const COLOURS: readonly Colour[] = ['blue', 'green'];
+export const otherColour = (colour: Colour): Colour => (colour === 'blue' ? 'green' : 'blue');
+
+/** One step of a shift: the new colour gets `weight` percent, then the deployment pauses. */
+export interface ShiftStep {
+  /** Percent of the traffic on the new colour after this step, 1–100; the last step is always 100. */
+  weight: number;
+  /** How long to hold this weight before the gates are checked and the next step taken; `promote` ends it early. */
+  pause: { kind: 'for'; seconds: number } | { kind: 'until-promoted' };
+}
+
+/** The strategy as the operator wrote it (kept for messages), and the steps it means. */
+export type StrategyName = 'all-at-once' | 'canary' | 'linear' | 'steps';
+
+/** A metric of a check: a CloudWatch metric of the colour's target group (and load balancer) unless dimensions are given. */
+export interface MetricQuery {
+  namespace: string;
+  metric: string;
+  stat: string;
+  /** Extra or replacing dimensions; TargetGroup and LoadBalancer of the colour are added unless named here. */
+  dimensions: Record<string, string>;
+}
+
+/** A metric-math check evaluated on the new colour over `windowSeconds`, optionally against the live colour's value. */
+export interface MetricCheck {
+  name: string;
+  /** CloudWatch metric math over the query ids, e.g. `100 * errors / requests`; just an id for one metric. */
+  expression: string;
+  queries: Record<string, MetricQuery>;
+  windowSeconds: number;
+  /** The new colour's value must be at most this. */
+  max?: number | undefined;
+  /** The new colour's value must be at least this. */
+  min?: number | undefined;
+  /** Compared with the live colour over the same window: new ≤ live + maxIncrease. */
+  baseline?: { maxIncrease: number } | undefined;
+  /** What a window without data means (little traffic at a small weight): pass (default) or fail. */
+  onNoData: 'pass' | 'fail';
+}
+
+export interface ColourSpec {
+  /** The ECS service name. */
+  service: string;
+  /** The target group ARN the service registers its tasks in. */
+  targetGroup: string;
+}
+
+/** An app as automation.yml `apps.<name>` describes it, resolved. */
+export interface AppSpec {
+  name: string;
+  /** The cluster as written (name or ARN). */
+  cluster: string;
+  /** The listener ARN whose forward action splits the traffic. */
+  listener: string;
+  /** A rule of that listener whose forward action splits it instead of the listener's default action. */
+  rule?: string | undefined;
+  colours: Record<Colour, ColourSpec>;
+  strategy: StrategyName;
+  steps: ShiftStep[];
+  gates: {
+    /** CloudWatch alarm names; one entering ALARM rolls back at once. */
+    alarms: string[];
+    /** The new colour needs at least this many healthy targets (and no unhealthy one) before it gets traffic. */
+    minHealthyTargets: number;
+    metrics: MetricCheck[];
+  };
+  /** After 100%: how long the new colour takes all the traffic, gates checked at its end. */
+  bakeSeconds: number;
+  /** After the bake: how long the old colour keeps running, ready for an instant rollback; then it scales to zero. */
+  rollbackWindowSeconds: number;
+  timeouts: {
+    /** For the new colour to reach steady state with healthy targets. */
+    readySeconds: number;
+    /** For an `until-promoted` pause. */
+    promoteSeconds: number;
+  };
+}
+
+// ── The deployment, as persisted ──
+
+export type Stage =
+  /** Reading the listener, the services and the alarms. */
+  | 'starting'
+  /** The new colour runs the new task definition; waiting for steady state and healthy targets. */
+  | 'deploying'
+  /** A weight change is being made and read back. */
+  | 'shifting'
+  /** Holding a step's weight until its pause ends (or `promote`). */
+  | 'paused'
+  /** 100% on the new colour, gates checked at the end. */
+  | 'baking'
+  /** The old colour still runs, for an instant rollback. */
+  | 'rollback-window'
+  /** Scaling the old colour to zero. */
+  | 'finishing'
+  /** Putting back the original forward action and scaling the new colour down. */
+  | 'rolling-back'
+  | 'succeeded'
+  | 'rolled-back'
+  | 'failed';
+
+export const FINAL_STAGES: readonly Stage[] = ['succeeded', 'rolled-back', 'failed'];
+export const isFinal = (stage: Stage): boolean => FINAL_STAGES.includes(stage);
+
+/** A target group in a forward action. */
+export interface WeightedTargetGroup {
+  arn: string;
+  weight: number;
+}
+
+/**
+ * The forward action of the listener (or rule) as ELB returned it. `raw` is kept verbatim so a rollback
+ * puts back exactly what was there (stickiness, order, a single TargetGroupArn form).
+ */
+export interface ForwardSnapshot {
+  targetGroups: WeightedTargetGroup[];
+  stickiness?: { enabled: boolean; durationSeconds?: number | undefined } | undefined;
+  /** The whole action list (DefaultActions of the listener, or Actions of the rule) as JSON. */
+  raw: string;
+}
+
+export interface ServiceFacts {
+  desiredCount: number;
+  taskDefinition: string;
+  /** ECS rollout state of the PRIMARY deployment; steady when COMPLETED and running = desired. */
+  steady: boolean;
+  runningCount: number;
+}
+
+export interface TargetHealthCount {
+  healthy: number;
+  /** Every other state but draining and unused: initial, unhealthy, unavailable. */
+  unhealthy: number;
+}
+
+/** One weight the listener had, and why (the timeline and `--json` of the sandbox and `status` show them). */
+export interface WeightChange {
+  at: string;
+  /** Percent on the new colour. */
+  newPercent: number;
+  why: string;
+}
+
+export type DeploymentOutcome = { status: 'succeeded' | 'rolled-back' | 'failed'; reason: string; at: string };
+
+export interface Deployment {
+  app: string;
+  id: string;
+  /** Optimistic locking: each write expects the version it read. */
+  version: number;
+  stage: Stage;
+  requestedAt: string;
+  requestedBy?: string | undefined;
+  /** The task definition ARN to deploy (registered from images when the request gave images). */
+  taskDefinition?: string | undefined;
+  images?: Record<string, string> | undefined;
+  /** Set by `starting`: which colour was live, which gets the new version. */
+  from?: Colour | undefined;
+  to?: Colour | undefined;
+  /** The forward action before the deployment: a rollback puts exactly this back. */
+  original?: ForwardSnapshot | undefined;
+  /** The new colour before it was updated: what a rollback scales it back to. */
+  toBefore?: { desiredCount: number; taskDefinition: string } | undefined;
+  /** The live colour's desired count: the new colour gets as many tasks. */
+  desiredCount?: number | undefined;
+  /** Index of the step reached (its weight is on the listener); -1 before the first. */
+  step: number;
+  /** The step being applied while `shifting`. */
+  shiftingTo?: number | undefined;
+  newPercent: number;
+  stageSince: string;
+  /** When the stage times out (rollback or failure), or, for pauses, when the pause ends. */
+  stageDeadline?: string | undefined;
+  pauseEndsAt?: string | undefined;
+  weights: WeightChange[];
+  /** Why a rollback is under way. */
+  rollbackReason?: string | undefined;
+  outcome?: DeploymentOutcome | undefined;
+  /** Actions decided and not yet known to be applied: the next invocation applies them again (they are idempotent). */
+  outbox: Action[];
+  updatedAt: string;
+}
+
+// ── Events: what moves a deployment ──
+
+export type DeploymentEvent =
+  | {
+      kind: 'requested';
+      id: string;
+      taskDefinition?: string | undefined;
+      images?: Record<string, string> | undefined;
+      requestedBy?: string | undefined;
+    }
+  /** ECS says the service's deployment changed (e.g. SERVICE_DEPLOYMENT_COMPLETED) or it reached steady state. */
+  | { kind: 'service-changed'; service: string; eventName: string }
+  | { kind: 'alarm'; alarmName: string; state: string; reason?: string | undefined }
+  /** The watchdog (every minute): pauses that ended, stages that timed out, actions left unapplied. */
+  | { kind: 'tick' }
+  | { kind: 'promote'; by?: string | undefined }
+  | { kind: 'abort'; by?: string | undefined; reason?: string | undefined }
+  // Observations: what an action found.
+  | {
+      kind: 'inspected';
+      forward: ForwardSnapshot;
+      services: Record<Colour, ServiceFacts>;
+      alarmsInAlarm: string[];
+    }
+  | { kind: 'new-colour-updated'; taskDefinition: string }
+  | { kind: 'ready-checked'; steady: boolean; health: TargetHealthCount }
+  | { kind: 'weights-set'; expected: WeightedTargetGroup[]; observed: WeightedTargetGroup[] }
+  | { kind: 'gates-checked'; alarmsInAlarm: string[]; health: TargetHealthCount; metrics: MetricResult[] }
+  | { kind: 'forward-restored'; observed: WeightedTargetGroup[]; matches: boolean }
+  | { kind: 'colour-scaled'; colour: Colour; desiredCount: number }
+  /** An action failed for good (a permanent AWS error): the message says what and what to do. */
+  | { kind: 'action-failed'; action: Action['kind']; error: string };
+
+/** A metric check's values over its window; undefined when the window had no data. */
+export interface MetricResult {
+  name: string;
+  value: number | undefined;
+  baseline?: number | undefined;
+}
+
+// ── Actions: what the transition asks the effects to do ──
+
+export type Action =
+  | { kind: 'inspect' }
+  /** Registers a revision from images when needed, then UpdateService of the new colour (task definition, count). */
+  | {
+      kind: 'update-new-colour';
+      colour: Colour;
+      taskDefinition?: string | undefined;
+      images?: Record<string, string> | undefined;
+      desiredCount: number;
+    }
+  | { kind: 'check-ready'; colour: Colour }
+  /** ModifyListener / ModifyRule with these weights (stickiness as in the original), then read them back. */
+  | { kind: 'set-weights'; targetGroups: WeightedTargetGroup[] }
+  | { kind: 'check-gates'; colour: Colour }
+  /** Puts back the original forward action verbatim, then reads the weights back. */
+  | { kind: 'restore-forward' }
+  | { kind: 'scale-colour'; colour: Colour; desiredCount: number; taskDefinition?: string | undefined }
+  /** The BLUE_GREEN lock on both services: scale-service defers while it says in-progress. */
+  | { kind: 'lock-services'; status: 'in-progress' | 'released'; expiresAt?: string | undefined }
+  | { kind: 'publish'; detailType: DeploymentDetailType; detail: Record<string, unknown> };
+
+export const DEPLOYMENT_DETAIL_TYPES = {
+  requested: 'Deployment Requested',
+  promoteRequested: 'Deployment Promotion Requested',
+  abortRequested: 'Deployment Abort Requested',
+  rejected: 'Deployment Rejected',
+  started: 'Deployment Started',
+  stepCompleted: 'Deployment Step Completed',
+  succeeded: 'Deployment Succeeded',
+  rolledBack: 'Deployment Rolled Back',
+  failed: 'Deployment Failed',
+} as const;
+
+export type DeploymentDetailType = (typeof DEPLOYMENT_DETAIL_TYPES)[keyof typeof DEPLOYMENT_DETAIL_TYPES];
+
+/** What the transition returns: the deployment to persist (undefined: none was started) and the actions, in order. */
+export interface Transition {
+  deployment: Deployment | undefined;
+  actions: Action[];
+}

@@ -1,0 +1,217 @@
+/**
+ * automation.yml `apps`: the blue/green apps whose traffic shift-traffic moves between two services
+ * behind an ALB listener. Part of the one schema (schema.ts wires it in); resolved into AppSpec.
+ */
+import * as z from 'zod';
+import type { AppSpec, MetricCheck, ShiftStep, StrategyName } from '../blue-green/model.ts';
+import { parseDuration } from './duration.ts';
+
+const durationOf = (what: string, limits: { min: number; max: number }) =>
+  z
+    .string({ error: `${what} must be a duration such as "90s", "10m" or "2h"` })
+    .superRefine((text, ctx) => {
+      const seconds = parseDuration(text);
+      if (seconds === undefined) ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration: write e.g. "90s", "10m", "2h"` });
+      else if (seconds < limits.min) ctx.addIssue({ code: 'custom', message: `"${text}" is too short: at least ${limits.min}s` });
+      else if (seconds > limits.max) ctx.addIssue({ code: 'custom', message: `"${text}" is too long: at most ${limits.max}s` });
+    })
+    .transform((text) => parseDuration(text) ?? 0)
+    .meta({ description: `${what}, written like 90s, 10m, 2h or 1h30m` });
+
+const ARN_HEAD = 'arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\\d{12}';
+export const LISTENER_ARN = new RegExp(`^${ARN_HEAD}:listener/app/[\\w-]+/[0-9a-f]+/[0-9a-f]+$`);
+export const RULE_ARN = new RegExp(`^${ARN_HEAD}:listener-rule/app/[\\w-]+/[0-9a-f]+/[0-9a-f]+/[0-9a-f]+$`);
+export const TARGET_GROUP_ARN = new RegExp(`^${ARN_HEAD}:targetgroup/[\\w-]+/[0-9a-f]+$`);
+
+const colour = z.strictObject({
+  service: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, { error: 'a service name holds letters, digits, "-" and "_"' }),
+  targetGroup: z
+    .string()
+    .regex(TARGET_GROUP_ARN, { error: 'must be an Application Load Balancer target group ARN (…:targetgroup/<name>/<id>)' }),
+});
+
+const percent = (what: string) =>
+  z
+    .number()
+    .int({ error: `${what} is a whole percent` })
+    .min(1, { error: `${what} must be at least 1` })
+    .max(99, { error: `${what} must be below 100 (100% always comes last, followed by bakeTime)` });
+
+const pause = z.union([z.literal('until-promoted'), durationOf('a pause', { min: 0, max: 7 * 86_400 })]).meta({
+  description: 'how long to hold the step before its gates are checked, or "until-promoted" (until `ecs-autopilot promote`)',
+});
+
+const strategy = z
+  .union(
+    [
+      z.literal('all-at-once'),
+      z.strictObject({
+        canary: z.strictObject({ percent: percent('canary.percent'), bake: durationOf('the canary bake', { min: 0, max: 7 * 86_400 }) }),
+      }),
+      z.strictObject({
+        linear: z.strictObject({
+          step: percent('linear.step'),
+          interval: durationOf('the interval between steps', { min: 0, max: 86_400 }),
+        }),
+      }),
+      z.strictObject({
+        steps: z.array(z.strictObject({ weight: percent('a step weight'), pause })).min(1, { error: 'name at least one step' }),
+      }),
+    ],
+    {
+      error:
+        'strategy is "all-at-once", { canary: { percent, bake } }, { linear: { step, interval } } or { steps: [{ weight, pause }, …] }',
+    },
+  )
+  .meta({ description: 'how traffic moves to the new colour before 100%' });
+
+const METRIC_ID = /^[a-z][A-Za-z0-9_]*$/;
+
+const metricCheck = z
+  .strictObject({
+    expression: z.string().min(1).meta({ description: 'CloudWatch metric math over the metric ids, e.g. 100 * errors / requests' }),
+    metrics: z.record(
+      z.string().regex(METRIC_ID, { error: 'a metric id starts with a lower-case letter and holds letters, digits and "_"' }),
+      z.strictObject({
+        namespace: z.string().default('AWS/ApplicationELB'),
+        metric: z.string().min(1),
+        stat: z.string().default('Sum'),
+        dimensions: z
+          .record(z.string(), z.string())
+          .default({})
+          .meta({ description: "added to (or replacing) the colour's TargetGroup and LoadBalancer dimensions" }),
+      }),
+    ),
+    window: durationOf('the window the metric is evaluated over', { min: 60, max: 86_400 }).default(300),
+    max: z.number().optional().meta({ description: "the new colour's value must be at most this" }),
+    min: z.number().optional().meta({ description: "the new colour's value must be at least this" }),
+    baseline: z
+      .strictObject({ maxIncrease: z.number().min(0) })
+      .optional()
+      .meta({ description: 'compare with the live colour over the same window: new ≤ live + maxIncrease' }),
+    onNoData: z.enum(['pass', 'fail']).default('pass'),
+  })
+  .superRefine((check, ctx) => {
+    const ids = Object.keys(check.metrics);
+    if (ids.length === 0) ctx.addIssue({ code: 'custom', path: ['metrics'], message: 'name at least one metric' });
+    const mentioned = new Set(check.expression.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []);
+    if (ids.length > 0 && !ids.some((id) => mentioned.has(id))) {
+      ctx.addIssue({ code: 'custom', path: ['expression'], message: `the expression uses none of the metric ids (${ids.join(', ')})` });
+    }
+    if (check.max === undefined && check.min === undefined && check.baseline === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'a metric check needs max, min or baseline' });
+    }
+  });
+
+export const appSchema = z
+  .strictObject({
+    cluster: z.string().optional(),
+    listener: z
+      .string()
+      .regex(LISTENER_ARN, { error: 'must be an Application Load Balancer listener ARN (…:listener/app/<lb>/<id>/<id>)' }),
+    rule: z
+      .string()
+      .regex(RULE_ARN, { error: 'must be a listener rule ARN (…:listener-rule/app/<lb>/<id>/<id>/<id>)' })
+      .optional()
+      .meta({ description: "shift this rule's forward action instead of the listener's default action" }),
+    blue: colour,
+    green: colour,
+    strategy: strategy.default({ canary: { percent: 10, bake: 300 } }),
+    gates: z
+      .strictObject({
+        alarms: z.array(z.string().min(1).max(255)).max(20).default([]),
+        minHealthyTargets: z.number().int().min(1).max(1_000).default(1),
+        metrics: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), metricCheck).default({}),
+      })
+      .default({ alarms: [], minHealthyTargets: 1, metrics: {} }),
+    bakeTime: durationOf('how long 100% is held before the deployment counts as good', { min: 0, max: 7 * 86_400 }).default(600),
+    rollbackWindow: durationOf('how long the old colour keeps running after the bake', { min: 0, max: 7 * 86_400 }).default(1_800),
+    timeouts: z
+      .strictObject({
+        ready: durationOf('the time the new colour has to become steady and healthy', { min: 60, max: 6 * 3_600 }).default(900),
+        promote: durationOf('the longest an until-promoted pause waits', { min: 60, max: 7 * 86_400 }).default(86_400),
+      })
+      .default({ ready: 900, promote: 86_400 }),
+  })
+  .superRefine((app, ctx) => {
+    if (app.blue.service === app.green.service)
+      ctx.addIssue({ code: 'custom', path: ['green', 'service'], message: 'blue and green must be two services' });
+    if (app.blue.targetGroup === app.green.targetGroup) {
+      ctx.addIssue({ code: 'custom', path: ['green', 'targetGroup'], message: 'blue and green must have their own target groups' });
+    }
+    const lb = (arn: string) => /:(?:listener|listener-rule|targetgroup)\/(.*)$/.exec(arn)?.[1] ?? '';
+    if (app.rule && !lb(app.rule).startsWith(`${lb(app.listener)}/`)) {
+      ctx.addIssue({ code: 'custom', path: ['rule'], message: 'the rule must belong to the listener' });
+    }
+    if (typeof app.strategy === 'object' && 'steps' in app.strategy) {
+      const weights = app.strategy.steps.map((step) => step.weight);
+      weights.forEach((weight, index) => {
+        if (index > 0 && weight <= (weights[index - 1] ?? 0)) {
+          ctx.addIssue({ code: 'custom', path: ['strategy', 'steps', index, 'weight'], message: 'step weights must increase' });
+        }
+      });
+    }
+  });
+
+export const deployersSchema = z
+  .array(
+    z
+      .string()
+      .regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:(root|role\/.+|user\/.+|assumed-role\/.+)$/, { error: 'must be an IAM principal ARN' }),
+  )
+  .max(20)
+  .default([])
+  .meta({
+    description:
+      'Who may put Deployment Requested, Promotion Requested and Abort Requested on the bus (IAM principal ARNs); empty: this account only',
+  });
+
+type ParsedApp = z.output<typeof appSchema>;
+
+function stepsOf(strategy: ParsedApp['strategy'], bakeSeconds: number): { name: StrategyName; steps: ShiftStep[] } {
+  const last: ShiftStep = { weight: 100, pause: { kind: 'for', seconds: bakeSeconds } };
+  const pauseOf = (value: number | 'until-promoted'): ShiftStep['pause'] =>
+    value === 'until-promoted' ? { kind: 'until-promoted' } : { kind: 'for', seconds: value };
+  if (strategy === 'all-at-once') return { name: 'all-at-once', steps: [last] };
+  if ('canary' in strategy)
+    return { name: 'canary', steps: [{ weight: strategy.canary.percent, pause: pauseOf(strategy.canary.bake) }, last] };
+  if ('linear' in strategy) {
+    const steps: ShiftStep[] = [];
+    for (let weight = strategy.linear.step; weight < 100; weight += strategy.linear.step)
+      steps.push({ weight, pause: pauseOf(strategy.linear.interval) });
+    return { name: 'linear', steps: [...steps, last] };
+  }
+  return { name: 'steps', steps: [...strategy.steps.map((step) => ({ weight: step.weight, pause: pauseOf(step.pause) })), last] };
+}
+
+export function resolveApp(name: string, app: ParsedApp, defaultCluster: string | undefined): AppSpec {
+  const { name: strategy, steps } = stepsOf(app.strategy, app.bakeTime);
+  const metrics: MetricCheck[] = Object.entries(app.gates.metrics).map(([checkName, check]) => ({
+    name: checkName,
+    expression: check.expression,
+    queries: Object.fromEntries(
+      Object.entries(check.metrics).map(([id, m]) => [
+        id,
+        { namespace: m.namespace, metric: m.metric, stat: m.stat, dimensions: m.dimensions },
+      ]),
+    ),
+    windowSeconds: check.window,
+    max: check.max,
+    min: check.min,
+    baseline: check.baseline,
+    onNoData: check.onNoData,
+  }));
+  return {
+    name,
+    cluster: app.cluster ?? defaultCluster ?? '',
+    listener: app.listener,
+    rule: app.rule,
+    colours: { blue: { ...app.blue }, green: { ...app.green } },
+    strategy,
+    steps,
+    gates: { alarms: app.gates.alarms, minHealthyTargets: app.gates.minHealthyTargets, metrics },
+    bakeSeconds: app.bakeTime,
+    rollbackWindowSeconds: app.rollbackWindow,
+    timeouts: { readySeconds: app.timeouts.ready, promoteSeconds: app.timeouts.promote },
+  };
+}
