@@ -1,14 +1,16 @@
 /**
  * The sandbox (`npm start`): moto on loopback, seeded with what the automation file names, then a
- * virtual day of the real schedules. At every firing run-batch-job gets the payload Scheduler would
- * send; every task that stops reaches on-task-stopped as the "ECS Task State Change" event ECS would
- * send; the timers the handlers set (retries, restarts, alert group waits) fire on the virtual clock;
- * events with an alert go to notify, as the stack's rule routes them; the maxRuntime watchdog ticks
+ * virtual day of the real schedules. At every firing run-batch-job (or, for a service's scaling,
+ * scale-service) gets the payload Scheduler would send; every task that stops reaches on-task-stopped
+ * as the "ECS Task State Change" event ECS would send; the timers the handlers set (retries, restarts,
+ * alert group waits, deferred scaling) fire on the virtual clock; events with an alert go to notify,
+ * as the stack's rule routes them; the maxRuntime watchdog ticks
  * when a deadline comes due; the scenario injects on cue what moto cannot do by itself. What the report
  * says happened is read back from the bus, the run history and the alert topic.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
 import {
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
@@ -17,17 +19,20 @@ import {
   DescribeVpcsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
-import { RunTaskCommand, type Task } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, ECSClient, RunTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import { enforceMaxRuntimeTick } from '../functions/enforce-max-runtime.ts';
 import { notify } from '../functions/notify.ts';
 import { onTaskStopped } from '../functions/on-task-stopped.ts';
 import { runBatchJob } from '../functions/run-batch-job.ts';
+import { scaleService } from '../functions/scale-service.ts';
+import { clusterNameOf } from '../shared/config/cluster.ts';
 import { formatDuration } from '../shared/config/duration.ts';
 import { DEFAULT_CONFIG_FILE, loadAutomationFile } from '../shared/config/load.ts';
 import { firingsBetween, parseScheduleExpression } from '../shared/config/schedule-expression.ts';
-import type { Automation, JobSpec, WatchedTaskSpec } from '../shared/config/schema.ts';
+import type { Automation, JobSpec, ServiceWatch, WatchedTaskSpec } from '../shared/config/schema.ts';
 import { formatLocal, instantOfWallClock, wallClockAt } from '../shared/config/time-zone.ts';
 import { JOB_RUN_DETAIL_TYPES } from '../shared/events/bus.ts';
+import { SCALING_DETAIL_TYPES } from '../shared/events/scaling-events.ts';
 import { STOPPED_TASK_DETAIL_TYPES } from '../shared/events/stopped-task-events.ts';
 import { describeTasks } from '../shared/jobs/ecs-tasks.ts';
 import { STOP_REASON_PREFIX } from '../shared/jobs/ownership.ts';
@@ -35,6 +40,9 @@ import type { RunRecord } from '../shared/jobs/run-record.ts';
 import { launchParameters } from '../shared/jobs/run-task-request.ts';
 import type { JobRuntime } from '../shared/jobs/runtime.ts';
 import type { Log } from '../shared/logger.ts';
+import { scalingScheduleExpressions } from '../shared/scaling/periods.ts';
+import type { ScalingRuntime } from '../shared/scaling/runtime.ts';
+import type { ServiceScaling } from '../shared/scaling/targets.ts';
 import type { StopCategory } from '../shared/stopped-tasks/categories.ts';
 import type { StopRuntime } from '../shared/stopped-tasks/runtime.ts';
 import { drainAlerts, type EmulatorNotifyRuntime, emulatorNotifyRuntime } from './alerts.ts';
@@ -44,10 +52,13 @@ import { EMPTY_SCENARIO, type Injection, type InjectionOfKind, loadScenarioFile,
 import {
   drainPublishedEvents,
   emulatorJobRuntime,
+  emulatorScalingRuntime,
   emulatorStopRuntime,
   type PublishedEvent,
   type SandboxWorld,
+  type SeededServiceShape,
   seedSandbox,
+  seedServices,
 } from './seed.ts';
 import { describeEnding, endingOf, exitEnding } from './stop-endings.ts';
 import { taskStateChangeEvent } from './task-events.ts';
@@ -61,6 +72,8 @@ import {
   renderSandboxReportJson,
   type SandboxReport,
   type SentAlert,
+  type ServiceScalingSummary,
+  scalingEntry,
   shortTaskId,
   stoppedTaskEntry,
   type TimelineEntry,
@@ -69,7 +82,7 @@ import {
 } from './timeline.ts';
 import { Agenda, VirtualClock } from './virtual-clock.ts';
 
-export type { JobSummary, SandboxReport, SentAlert, TimelineEntry, WatchedTaskSummary } from './timeline.ts';
+export type { JobSummary, SandboxReport, SentAlert, ServiceScalingSummary, TimelineEntry, WatchedTaskSummary } from './timeline.ts';
 
 export interface SandboxOptions {
   /** The automation file; default automation.yml. */
@@ -164,6 +177,21 @@ interface PlannedFiring {
   duplicateAt?: Date;
 }
 
+/** A delivery to scale-service: a firing of a service's scaling schedules, or the reconcile at the window's start. */
+interface PlannedScaling {
+  /** The key in automation.yml `services`: the firing's whole payload. */
+  service: string;
+  /** Undefined for the reconcile at the window's start, which no schedule fires. */
+  scheduledTime: Date | undefined;
+  deliverAt: Date;
+}
+
+/**
+ * The window starts somewhere in the service's week: scale-service runs once at its start, so the day
+ * starts as the schedules before it left the service (staging-api stopped at midnight); its lines say so.
+ */
+const BEFORE_THE_WINDOW = 'as its schedules left it before the window';
+
 /** A task-exits injection waiting for the runs it ends to launch. */
 export interface ExitOnCue {
   index: number;
@@ -210,6 +238,7 @@ export interface SandboxPlan {
   scenarioZone: string;
   firings: PlannedFiring[];
   firingsByJob: Map<string, PlannedFiring[]>;
+  scalings: PlannedScaling[];
   cues: Array<{ at: Date; act: (sim: Simulation) => Promise<void> }>;
   exits: ExitOnCue[];
   problems: string[];
@@ -308,6 +337,20 @@ function targetFiring(
   return firing;
 }
 
+/** The firings of the schedules the stack creates for the service's scaling, as it would create them at the window's start. */
+function plannedScalings(service: string, scaling: ServiceScaling, window: SandboxWindow): PlannedScaling[] {
+  // Schedules firing at the same minute are one delivery each in AWS; all after the first find the service reconciled.
+  const times = new Set(
+    scalingScheduleExpressions(scaling, window.from).flatMap((expression) =>
+      firingsBetween(parseScheduleExpression(expression), scaling.timezone, window.from, window.to, window.from).map((t) => t.getTime()),
+    ),
+  );
+  const firings = [...times]
+    .sort((a, b) => a - b)
+    .map((time) => ({ service, scheduledTime: new Date(time), deliverAt: new Date(time + DELIVERY_DELAY_SECONDS * 1000) }));
+  return [{ service, scheduledTime: undefined, deliverAt: window.from }, ...firings];
+}
+
 export function planSimulation(automation: Automation, scenario: Scenario, window: SandboxWindow): SandboxPlan {
   const firingsByJob = new Map<string, PlannedFiring[]>();
   for (const job of Object.values(automation.jobs)) {
@@ -328,6 +371,7 @@ export function planSimulation(automation: Automation, scenario: Scenario, windo
     scenarioZone: scenario.timezone ?? window.timeZone,
     firings: [...firingsByJob.values()].flat(),
     firingsByJob,
+    scalings: Object.entries(automation.services).flatMap(([key, { scaling }]) => (scaling ? plannedScalings(key, scaling, window) : [])),
     cues: [],
     exits: [],
     problems: [],
@@ -379,6 +423,7 @@ class Simulation {
   private readonly watchdogTicks = new Set<number>();
   readonly runtime: JobRuntime;
   readonly stopRuntime: StopRuntime;
+  readonly scalingRuntime: ScalingRuntime;
   readonly notifyRuntime: EmulatorNotifyRuntime;
   private readonly timers: ObservedTimers;
   /** Timer names on the agenda and not yet delivered: a name set twice is one schedule. */
@@ -402,12 +447,15 @@ class Simulation {
     this.timers = new ObservedTimers(world);
     this.runtime = emulatorJobRuntime(world, automation, this.clock, log);
     this.stopRuntime = emulatorStopRuntime(world, automation, this.clock, this.timers, log);
+    this.scalingRuntime = emulatorScalingRuntime(world, automation, this.clock, this.timers, log);
     this.notifyRuntime = emulatorNotifyRuntime(world, automation, this.clock, this.timers, log);
     for (const firing of plan.firings) {
       this.agenda.add(firing.deliverAt, RANK.delivery, { pastWindow: true, run: () => this.deliver(firing, 'first') });
       const duplicateAt = firing.duplicateAt;
       if (duplicateAt) this.agenda.add(duplicateAt, RANK.delivery, { pastWindow: true, run: () => this.deliver(firing, 'duplicate') });
     }
+    for (const scaling of plan.scalings)
+      this.agenda.add(scaling.deliverAt, RANK.delivery, { pastWindow: true, run: () => this.scale(scaling) });
     for (const cue of plan.cues) this.agenda.add(cue.at, RANK.injection, { pastWindow: false, run: () => cue.act(this) });
   }
 
@@ -445,6 +493,11 @@ class Simulation {
     return this.automation.jobs[job]?.timezone ?? this.plan.scenarioZone;
   }
 
+  /** The zone a service's scaling schedules are written in: its lines are shown in it. */
+  private scalingZoneOf(service: string): string {
+    return this.automation.services[service]?.scaling?.timezone ?? this.plan.scenarioZone;
+  }
+
   private add(entry: Omit<Parameters<typeof timelineEntry>[0], 'time'> & { time?: Date }): void {
     this.timeline.push(timelineEntry({ time: this.clock.now(), ...entry }));
   }
@@ -454,14 +507,14 @@ class Simulation {
    * dead-letter it). Undefined when it threw.
    */
   private async invoke<T>(
-    what: { subject: string; job?: string | undefined; handler: string; during?: string | undefined },
+    what: { subject: string; job?: string | undefined; handler: string; during?: string | undefined; timeZone?: string | undefined },
     call: () => Promise<T>,
   ): Promise<{ result: T } | undefined> {
     try {
       return { result: await call() };
     } catch (error) {
       this.add({
-        timeZone: what.job ? this.zoneOf(what.job) : this.plan.scenarioZone,
+        timeZone: what.timeZone ?? (what.job ? this.zoneOf(what.job) : this.plan.scenarioZone),
         subject: what.subject,
         job: what.job,
         what: 'delivery-error',
@@ -478,9 +531,9 @@ class Simulation {
    * every bus event becomes a timeline line; a launch puts the run's deadline and scenario exits on the
    * agenda; tasks ecs-autopilot stopped itself (maxRuntime, replace) reach on-task-stopped like any stop;
    * events with an alert go to notify. New timers go on the agenda, and notify's messages are read back.
-   * Returns the events drained.
+   * Returns the events drained. `occasion` says why scale-service ran, when no schedule of the service fired.
    */
-  private async settle(): Promise<PublishedEvent[]> {
+  private async settle(occasion?: string): Promise<PublishedEvent[]> {
     const all: PublishedEvent[] = [];
     // Routing may invoke on-task-stopped, which may publish again: drained until a round invokes nothing that publishes.
     for (let more = true; more; ) {
@@ -488,7 +541,7 @@ class Simulation {
       all.push(...drained);
       this.events.push(...drained);
       more = false;
-      for (const event of drained) more = (await this.route(event)) || more;
+      for (const event of drained) more = (await this.route(event, occasion)) || more;
     }
     for (const timer of this.timers.takeNew()) {
       if (this.timersOnAgenda.has(timer.name)) continue;
@@ -500,9 +553,12 @@ class Simulation {
   }
 
   /** True when it invoked a handler that may have published events in turn. */
-  private async route(event: PublishedEvent): Promise<boolean> {
+  private async route(event: PublishedEvent, occasion: string | undefined): Promise<boolean> {
     const job = this.automation.jobs[String(event.detail.job)];
-    const entry = outcomeEntry(event, job) ?? stoppedTaskEntry(event, this.plan.scenarioZone);
+    const entry =
+      outcomeEntry(event, job) ??
+      stoppedTaskEntry(event, this.plan.scenarioZone) ??
+      scalingEntry(event, this.scalingZoneOf(String(event.detail.serviceKey)), occasion);
     if (entry) this.timeline.push(entry);
     const type = event['detail-type'];
     if (type === JOB_RUN_DETAIL_TYPES.launched) this.onLaunched(event.detail as unknown as RunDetail);
@@ -547,8 +603,8 @@ class Simulation {
     this.timersOnAgenda.delete(name);
     const timer = await this.timers.take(name);
     if (!timer) return;
-    const input = timer.input as { job?: string; watchedTask?: string };
-    const subject = input.job ?? input.watchedTask ?? timer.target;
+    const input = timer.input as { job?: string; watchedTask?: string; service?: string };
+    const subject = input.job ?? input.watchedTask ?? input.service ?? timer.target;
     const what = { subject, job: input.job, handler: timer.target, during: `on its timer ${name}` };
     switch (timer.target) {
       case 'run-batch-job':
@@ -561,7 +617,22 @@ class Simulation {
         this.notified = true;
         await this.invoke({ ...what, subject: 'notify' }, () => notify(timer.input, this.notifyRuntime));
         return;
+      case 'scale-service':
+        await this.invoke({ ...what, timeZone: this.scalingZoneOf(subject) }, () => scaleService(timer.input, this.scalingRuntime));
+        return;
     }
+  }
+
+  /** Scheduler delivers a firing of the service's scaling schedules (or the sandbox reconciles it at the window's start). */
+  private async scale(planned: PlannedScaling): Promise<void> {
+    const { service, scheduledTime } = planned;
+    const timeZone = this.scalingZoneOf(service);
+    const during = scheduledTime ? `on the ${localClockTime(scheduledTime.toISOString(), timeZone)} firing` : "at the window's start";
+    await this.invoke({ subject: service, handler: 'scale-service', during, timeZone }, () =>
+      scaleService({ service }, this.scalingRuntime),
+    );
+    // Settled here rather than after the step, so that the lines of the reconcile at the start say why it ran then.
+    if (!scheduledTime) await this.settle(BEFORE_THE_WINDOW);
   }
 
   async deliver(firing: PlannedFiring, copy: 'first' | 'duplicate'): Promise<void> {
@@ -898,6 +969,42 @@ class Simulation {
     return rows;
   }
 
+  /** Per scaled service, from the events on the bus and the service as ECS and Application Auto Scaling have it at the end. */
+  async serviceScalingSummary(): Promise<ServiceScalingSummary[]> {
+    const rows: ServiceScalingSummary[] = [];
+    for (const [key, watch] of Object.entries(this.automation.services)) {
+      if (!watch.scaling) continue;
+      const count = (type: string) => this.events.filter((e) => e['detail-type'] === type && e.detail.serviceKey === key).length;
+      const shape = await this.shapeOf(watch);
+      rows.push({
+        serviceKey: key,
+        cluster: clusterNameOf(watch.cluster),
+        timeZone: watch.scaling.timezone,
+        changes: count(SCALING_DETAIL_TYPES.scaled),
+        deferrals: count(SCALING_DETAIL_TYPES.deferred),
+        failures: count(SCALING_DETAIL_TYPES.failed),
+        ...shape,
+      });
+    }
+    return rows;
+  }
+
+  private async shapeOf(watch: ServiceWatch): Promise<Pick<ServiceScalingSummary, 'desiredCount' | 'bounds'>> {
+    const { ecs, autoScaling } = this.scalingRuntime;
+    const { services = [] } = await ecs.send(new DescribeServicesCommand({ cluster: watch.cluster, services: [watch.service] }));
+    const { ScalableTargets = [] } = await autoScaling.send(
+      new DescribeScalableTargetsCommand({
+        ServiceNamespace: 'ecs',
+        ResourceIds: [`service/${clusterNameOf(watch.cluster)}/${watch.service}`],
+      }),
+    );
+    const target = ScalableTargets[0];
+    return {
+      desiredCount: services.find((service) => service.status === 'ACTIVE')?.desiredCount,
+      bounds: target && { min: target.MinCapacity ?? 0, max: target.MaxCapacity ?? 0 },
+    };
+  }
+
   /** Per watched task, from the events on the bus and the watch state on-task-stopped keeps. */
   async watchedTaskSummary(): Promise<WatchedTaskSummary[]> {
     const rows: WatchedTaskSummary[] = [];
@@ -994,6 +1101,59 @@ async function standInNetwork(emulator: Emulator, automation: Automation): Promi
   };
 }
 
+/** Every service starts with this many tasks, so that a stop and a restore both show. */
+const STARTING_DESIRED_COUNT = 2;
+/** The scalable target of a service whose scaling sets bounds: something for the periods to change and restore. */
+const STARTING_BOUNDS = { min: 2, max: 8 };
+
+/** Whether a service's scaling sets bounds anywhere (a period, an override, outside): only a scalable target has them. */
+function scalesBounds(scaling: ServiceScaling): boolean {
+  const targets = [
+    ...scaling.periods.map((period) => period.target),
+    ...scaling.overrides.map((override) => override.target),
+    scaling.outside,
+  ];
+  return targets.some((target) => target.kind === 'bounds');
+}
+
+function startingShapes(services: ServiceWatch[]): Record<string, SeededServiceShape> {
+  return Object.fromEntries(
+    services.map((service) => [
+      service.key,
+      service.scaling && scalesBounds(service.scaling)
+        ? { desiredCount: STARTING_DESIRED_COUNT, bounds: STARTING_BOUNDS }
+        : { desiredCount: STARTING_DESIRED_COUNT },
+    ]),
+  );
+}
+
+/** `, 2 services of 2 tasks (web with a scalable target of 2-8 tasks)` for the progress line; empty for none. */
+function describeSeededServices(shapes: Record<string, SeededServiceShape>): string {
+  const keys = Object.keys(shapes);
+  if (keys.length === 0) return '';
+  const scalable = keys.filter((key) => shapes[key]?.bounds);
+  const targets = scalable.length
+    ? ` (${scalable.join(', ')} with a scalable target of ${STARTING_BOUNDS.min}-${STARTING_BOUNDS.max} tasks)`
+    : '';
+  return `, ${keys.length} service${keys.length === 1 ? '' : 's'} of ${STARTING_DESIRED_COUNT} tasks${targets}`;
+}
+
+/**
+ * The services to create, and those an emulator that keeps its state (--endpoint) still has from an
+ * earlier run: ECS does not create a service twice, so those are used as that run left them.
+ */
+async function servicesToSeed(world: SandboxWorld, automation: Automation): Promise<{ created: ServiceWatch[]; kept: string[] }> {
+  const ecs = new ECSClient(emulatorClientConfig(world.endpoint));
+  const created: ServiceWatch[] = [];
+  const kept: string[] = [];
+  for (const watch of Object.values(automation.services)) {
+    const { services = [] } = await ecs.send(new DescribeServicesCommand({ cluster: watch.cluster, services: [watch.service] }));
+    if (services.some((service) => service.status === 'ACTIVE')) kept.push(watch.key);
+    else created.push(watch);
+  }
+  return { created, kept };
+}
+
 export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxReport> {
   const started = performance.now();
   const configFile = options.configFile ?? DEFAULT_CONFIG_FILE;
@@ -1033,15 +1193,24 @@ export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxR
     // Seeded without networks when stand-ins were made: seedSandbox can only create the file's ids through the bridge.
     const seeded = emulator.bridged ? automation : withoutNetworks(automation);
     const world = await seedSandbox(emulator, seeded, { stage });
+    const { created, kept } = await servicesToSeed(world, seeded);
+    const shapes = startingShapes(created);
+    await seedServices(world, { ...seeded, services: Object.fromEntries(created.map((service) => [service.key, service])) }, shapes);
+    if (kept.length > 0) {
+      notes.push(`${emulator.endpoint} already had the services ${kept.join(', ')} (from an earlier run): they were scaled as they were`);
+    }
     const watched = Object.keys(automation.watchedTasks).length;
     options.progress?.(
       `seeded the clusters and task definitions of ${Object.keys(automation.jobs).length} jobs` +
-        `${watched ? ` and ${watched} watched task${watched === 1 ? '' : 's'}` : ''}, the state table, the bus and the alert topic`,
+        `${watched ? ` and ${watched} watched task${watched === 1 ? '' : 's'}` : ''}${describeSeededServices(shapes)}, ` +
+        'the state table, the bus and the alert topic',
     );
     const simulation = new Simulation(runnable, plan, emulator, world, handlerLog(options));
     simulation.notes.push(...notes);
+    const scalingFirings = plan.scalings.filter((scaling) => scaling.scheduledTime).length;
     options.progress?.(
-      `simulating ${formatLocal(window.from, window.timeZone)} → ${formatLocal(window.to, window.timeZone)}: ${plan.firings.length} firings`,
+      `simulating ${formatLocal(window.from, window.timeZone)} → ${formatLocal(window.to, window.timeZone)}: ${plan.firings.length} firings` +
+        (scalingFirings ? `, ${scalingFirings} scaling firings` : ''),
     );
     await simulation.run();
     return {
@@ -1059,6 +1228,7 @@ export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxR
       timeline: simulation.timeline,
       summary: await simulation.summary(),
       watchedTasks: await simulation.watchedTaskSummary(),
+      services: await simulation.serviceScalingSummary(),
       alerts: simulation.alerts,
       events: simulation.events,
       notes: simulation.notes,

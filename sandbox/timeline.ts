@@ -1,14 +1,25 @@
 /**
- * What the sandbox shows: one timeline line per event, in the local time of the job's zone, a summary
- * per job and per watched task, and the alerts that would have been sent. Outcome lines are made from
- * the events the real handlers published on the bus, alert lines from the messages notify published.
+ * What the sandbox shows: one timeline line per event, in the local time of the job's (or the scaled
+ * service's) zone, a summary per job, per watched task and per scaled service, and the alerts that would
+ * have been sent. Outcome lines are made from the events the real handlers published on the bus, alert
+ * lines from the messages notify published.
  */
 import type { ChatbotNotification } from '../shared/alerts/render.ts';
 import { formatDuration } from '../shared/config/duration.ts';
 import type { JobSpec } from '../shared/config/schema.ts';
 import { formatLocal } from '../shared/config/time-zone.ts';
+import {
+  type Bounds,
+  SCALING_DETAIL_TYPES,
+  type ScalingWhy,
+  type ServiceScaledDetail,
+  type ServiceScalingDeferredDetail,
+  type ServiceScalingFailedDetail,
+  type ServiceShape,
+} from '../shared/events/scaling-events.ts';
 import { STOPPED_TASK_DETAIL_TYPES } from '../shared/events/stopped-task-events.ts';
 import type { RetryDecision, RunRecord, RunStatus } from '../shared/jobs/run-record.ts';
+import { describeShape } from '../shared/scaling/decide-scaling.ts';
 import type { PublishedEvent } from './seed.ts';
 
 export type RunOutcome = Exclude<RunStatus, 'launching'>;
@@ -28,6 +39,9 @@ export type TimelineKind =
   | 'watched-task-resumed'
   | 'crash-loop'
   | 'service-task-stopped'
+  | 'service-scaled'
+  | 'service-scaling-deferred'
+  | 'service-scaling-failed'
   | 'alert-sent';
 
 export interface TimelineEntry {
@@ -89,6 +103,22 @@ export interface WatchedTaskSummary {
   paused: { at: string; local: string; reason: string } | undefined;
 }
 
+export interface ServiceScalingSummary {
+  /** The key in automation.yml `services`. */
+  serviceKey: string;
+  cluster: string;
+  /** The zone of its scaling schedules, which its timeline lines are shown in. */
+  timeZone: string;
+  /** Changes scale-service made (Service Scaled events). */
+  changes: number;
+  deferrals: number;
+  failures: number;
+  /** Its desiredCount at the end of the window, as ECS has it; undefined when ECS has no active service of that name. */
+  desiredCount: number | undefined;
+  /** Its scalable target's bounds at the end of the window; undefined when it has none. */
+  bounds: Bounds | undefined;
+}
+
 /** A message notify published on the alert topic, as its subscribers got it. */
 export interface SentAlert {
   /** When notify published it (virtual clock). */
@@ -113,6 +143,8 @@ export interface SandboxReport {
   timeline: TimelineEntry[];
   summary: JobSummary[];
   watchedTasks: WatchedTaskSummary[];
+  /** Per service with scaling. */
+  services: ServiceScalingSummary[];
   /** Every message notify published, in the order sent. */
   alerts: SentAlert[];
   /** Every event the handlers published on the bus, as the capture queue received them. */
@@ -327,6 +359,67 @@ export function stoppedTaskEntry(event: PublishedEvent, timeZone: string): Timel
   }
 }
 
+const BASELINE: Record<ServiceScaledDetail['baseline'], string | undefined> = {
+  remembered: 'baseline remembered',
+  forgotten: 'baseline restored',
+  kept: 'baseline kept',
+  none: undefined,
+};
+
+/** What changed, bounds first as scale-service applies them: `bounds 2-8 → 4-20, desired 2 → 4`. */
+function describeChange(from: ServiceShape, to: ServiceShape): string {
+  const range = (bounds: Bounds | undefined) => (bounds ? `${bounds.min}-${bounds.max}` : 'none');
+  const changes: string[] = [];
+  if (to.bounds && range(from.bounds) !== range(to.bounds)) changes.push(`bounds ${range(from.bounds)} → ${range(to.bounds)}`);
+  if (from.desiredCount !== to.desiredCount) changes.push(`desired ${from.desiredCount} → ${to.desiredCount}`);
+  return changes.join(', ');
+}
+
+/** The period, override or "outside" that gave the target; a stop or restore also says so (the numbers alone do not). */
+function describeWhy({ target, because }: ScalingWhy): string {
+  const source = because.kind === 'override' ? `override ${because.name}` : (because.name ?? because.kind);
+  return target.kind === 'stop' || target.kind === 'restore' ? `${source}: ${target.kind}` : source;
+}
+
+/**
+ * The timeline line of a scaling event (Service Scaled, Service Scaling Deferred, Service Scaling
+ * Failed), in the service's zone; undefined for any other event. `occasion` says why scale-service ran
+ * when no schedule of the service fired then.
+ */
+export function scalingEntry(event: PublishedEvent, timeZone: string, occasion?: string): TimelineEntry | undefined {
+  const common = { time: new Date(event.time), timeZone, subject: String(event.detail.serviceKey), source: 'bus' as const };
+  const because = (why: ScalingWhy) => `(${[describeWhy(why), occasion].filter(Boolean).join(', ')})`;
+  switch (event['detail-type']) {
+    case SCALING_DETAIL_TYPES.scaled: {
+      const detail = event.detail as unknown as ServiceScaledDetail;
+      const baseline = BASELINE[detail.baseline];
+      return timelineEntry({
+        ...common,
+        what: 'service-scaled',
+        label: 'scaled',
+        detail: `${describeChange(detail.from, detail.to)} ${because(detail.why)}${baseline ? `; ${baseline}` : ''}`,
+      });
+    }
+    case SCALING_DETAIL_TYPES.deferred: {
+      const detail = event.detail as unknown as ServiceScalingDeferredDetail;
+      return timelineEntry({
+        ...common,
+        what: 'service-scaling-deferred',
+        label: 'scaling deferred',
+        detail:
+          `${describeChange(detail.from, detail.to)} ${because(detail.why)} waits: ${detail.reason}; ` +
+          `retry ${detail.attempt} at ${localClockTime(detail.retryAt, timeZone)}`,
+      });
+    }
+    case SCALING_DETAIL_TYPES.failed: {
+      const detail = event.detail as unknown as ServiceScalingFailedDetail;
+      return timelineEntry({ ...common, what: 'service-scaling-failed', label: 'scaling failed', detail: detail.reason });
+    }
+    default:
+      return undefined;
+  }
+}
+
 /** The timeline line of a message notify published. */
 export function alertEntry(alert: SentAlert, timeZone: string): TimelineEntry {
   const [, subject = alert.groupKey] = /^[^|]*\|[^:|]*:([^|]*)\|/.exec(alert.groupKey) ?? [];
@@ -396,6 +489,24 @@ export function renderWatchedTasks(rows: WatchedTaskSummary[]): string[] {
   return [header, ...lines];
 }
 
+export function renderServiceScaling(rows: ServiceScalingSummary[]): string[] {
+  if (rows.length === 0) return [];
+  const nameWidth = Math.max('service'.length, ...rows.map((row) => row.serviceKey.length));
+  const header = ['service'.padEnd(nameWidth), 'changes', 'deferrals', 'failures', 'at the end'].join('  ');
+  const lines = rows.map((row) =>
+    [
+      row.serviceKey.padEnd(nameWidth),
+      String(row.changes).padStart('changes'.length),
+      String(row.deferrals).padStart('deferrals'.length),
+      String(row.failures).padStart('failures'.length),
+      row.desiredCount === undefined
+        ? `no active service in ${row.cluster}`
+        : describeShape({ desiredCount: row.desiredCount, bounds: row.bounds }),
+    ].join('  '),
+  );
+  return [header, ...lines];
+}
+
 export function renderAlertCount(alerts: SentAlert[]): string {
   if (alerts.length === 0) return 'alerts: none would have been sent';
   const resolved = alerts.filter((alert) => alert.status === 'resolved').length;
@@ -418,6 +529,7 @@ export function renderSandboxReport(report: SandboxReport): string {
     lines.push('', 'open: runs still recorded as launched when the window ended (their tasks are running, or no end was recorded yet).');
   }
   if (report.watchedTasks.length > 0) lines.push('', ...renderWatchedTasks(report.watchedTasks));
+  if (report.services.length > 0) lines.push('', ...renderServiceScaling(report.services));
   lines.push('', renderAlertCount(report.alerts));
   if (report.notes.length > 0) lines.push('', ...report.notes.map((note) => `note: ${note}`));
   return `${lines.join('\n')}\n`;

@@ -302,6 +302,61 @@ describe('the bundled demo on the example automation.yml', () => {
     expect(runsOf(report, 'inventory-import').map((run) => run.status)).toEqual(Array(6).fill(['succeeded', 'skipped']).flat());
   });
 
+  it('stops staging-api in the evening and restores it in the morning, and raises the bounds of web in business hours, in Berlin time', () => {
+    const scaling = report.timeline.filter((entry) => entry.what.startsWith('service-'));
+    expect(scaling.map((entry) => [entry.local, entry.subject, entry.label, entry.detail])).toEqual([
+      [
+        '2026-11-23 00:00 CET',
+        'staging-api',
+        'scaled',
+        'desired 2 → 0 (nights: stop, as its schedules left it before the window); baseline remembered',
+      ],
+      ['2026-11-23 07:00 CET', 'staging-api', 'scaled', 'desired 0 → 2 (outside: restore); baseline restored'],
+      ['2026-11-23 08:00 CET', 'web', 'scaled', 'bounds 2-8 → 4-20, desired 2 → 4 (business-hours); baseline remembered'],
+      ['2026-11-23 19:00 CET', 'web', 'scaled', 'bounds 4-20 → 2-8, desired 4 → 2 (outside: restore); baseline restored'],
+      ['2026-11-23 20:00 CET', 'staging-api', 'scaled', 'desired 2 → 0 (nights: stop); baseline remembered'],
+    ]);
+    expect(scaling.every((entry) => entry.timeZone === 'Europe/Berlin')).toBe(true);
+
+    const scaled = report.events.filter((e) => e['detail-type'] === 'Service Scaled');
+    expect(scaled.map((e) => [e.time, e.detail.serviceKey, e.detail.to])).toEqual([
+      ['2026-11-22T23:00:00Z', 'staging-api', { desiredCount: 0 }],
+      ['2026-11-23T06:00:03Z', 'staging-api', { desiredCount: 2 }],
+      ['2026-11-23T07:00:03Z', 'web', { desiredCount: 4, bounds: { min: 4, max: 20 } }],
+      ['2026-11-23T18:00:03Z', 'web', { desiredCount: 2, bounds: { min: 2, max: 8 } }],
+      ['2026-11-23T19:00:03Z', 'staging-api', { desiredCount: 0 }],
+    ]);
+    expect(report.events.filter((e) => e['detail-type'].startsWith('Service Scaling'))).toEqual([]);
+    expect(report.services).toEqual([
+      {
+        serviceKey: 'web',
+        cluster: 'web-prod',
+        timeZone: 'Europe/Berlin',
+        changes: 2,
+        deferrals: 0,
+        failures: 0,
+        desiredCount: 2,
+        bounds: { min: 2, max: 8 },
+      },
+      {
+        serviceKey: 'staging-api',
+        cluster: 'staging',
+        timeZone: 'Europe/Berlin',
+        changes: 3,
+        deferrals: 0,
+        failures: 0,
+        desiredCount: 0,
+        bounds: undefined,
+      },
+    ]);
+
+    let text = '';
+    printSandboxReport(report, { write: (chunk) => (text += chunk) });
+    expect(text).toMatch(/^2026-11-23 20:00 CET +staging-api +scaled +desired 2 → 0 \(nights: stop\); baseline remembered$/m);
+    expect(text).toMatch(/^web +2 +0 +0 +2 tasks, bounds 2-8$/m);
+    expect(text).toMatch(/^staging-api +3 +0 +0 +0 tasks$/m);
+  });
+
   it('prints the alerts in --json with their subject and text', () => {
     let json = '';
     printSandboxReport(report, { json: true, write: (chunk) => (json += chunk) });

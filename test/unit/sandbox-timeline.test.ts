@@ -366,6 +366,7 @@ describe('rendering', () => {
     timeline: entries,
     summary: [summary({ open: 1, succeeded: 0 })],
     watchedTasks: [],
+    services: [],
     alerts: [],
     events: [],
     notes: ['injections.3 (task-exits stock-import) did nothing: a run never launched a task'],
