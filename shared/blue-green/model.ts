@@ -183,6 +183,10 @@ export interface Deployment {
   stageDeadline?: string | undefined;
   pauseEndsAt?: string | undefined;
   weights: WeightChange[];
+  /** What the current stage waits for, in words (status and the progress line show it). */
+  waitingFor?: string | undefined;
+  /** Set while rolling back once the original forward action is back and read back. */
+  forwardRestored?: boolean | undefined;
   /** Why a rollback is under way. */
   rollbackReason?: string | undefined;
   outcome?: DeploymentOutcome | undefined;
@@ -272,4 +276,6 @@ export type DeploymentDetailType = (typeof DEPLOYMENT_DETAIL_TYPES)[keyof typeof
 export interface Transition {
   deployment: Deployment | undefined;
   actions: Action[];
+  /** A request that was not started, and why (the handler records it for `deploy --wait`). */
+  rejected?: { id: string; reason: string } | undefined;
 }

@@ -1,0 +1,70 @@
+/**
+ * The gates a step passes before more traffic moves: no gate alarm in ALARM, the new colour's targets
+ * all healthy and enough of them, and every metric check within its limits. Pure: the values come from
+ * the check-gates action.
+ */
+import type { AppSpec, MetricCheck, MetricResult, TargetHealthCount } from './model.ts';
+
+export type Verdict = { pass: true } | { pass: false; reason: string };
+
+const PASS: Verdict = { pass: true };
+
+/** Whether a colour may take (more) traffic: no unhealthy target and at least minHealthyTargets healthy ones. */
+export function healthVerdict(health: TargetHealthCount, minHealthy: number, who: string): Verdict {
+  if (health.healthy === 0) return { pass: false, reason: `${who} has no healthy target` };
+  if (health.unhealthy > 0) {
+    return { pass: false, reason: `${who} has ${health.unhealthy} target(s) not healthy (and ${health.healthy} healthy)` };
+  }
+  if (health.healthy < minHealthy) {
+    return { pass: false, reason: `${who} has ${health.healthy} healthy target(s); the gate asks for at least ${minHealthy}` };
+  }
+  return PASS;
+}
+
+const format = (value: number) => String(Math.round(value * 1000) / 1000);
+
+export function metricVerdict(check: MetricCheck, result: MetricResult | undefined, who: string): Verdict {
+  const value = result?.value;
+  if (value === undefined) {
+    return check.onNoData === 'pass'
+      ? PASS
+      : { pass: false, reason: `metric check ${check.name} had no data for ${who} over its window (onNoData: fail)` };
+  }
+  if (check.max !== undefined && value > check.max) {
+    return { pass: false, reason: `metric check ${check.name}: ${who} ${format(value)} is above its max ${format(check.max)}` };
+  }
+  if (check.min !== undefined && value < check.min) {
+    return { pass: false, reason: `metric check ${check.name}: ${who} ${format(value)} is below its min ${format(check.min)}` };
+  }
+  const baseline = result?.baseline;
+  if (check.baseline && baseline !== undefined && value > baseline + check.baseline.maxIncrease) {
+    return {
+      pass: false,
+      reason:
+        `metric check ${check.name}: ${who} ${format(value)} is more than ${format(check.baseline.maxIncrease)} above ` +
+        `the live colour's ${format(baseline)} over the same window`,
+    };
+  }
+  return PASS;
+}
+
+/** Every gate of the app, first failure wins (alarms, then health, then metrics in config order). */
+export function gatesVerdict(
+  app: AppSpec,
+  observed: { alarmsInAlarm: string[]; health: TargetHealthCount; metrics: MetricResult[] },
+  who: string,
+): Verdict {
+  const firing = observed.alarmsInAlarm.filter((name) => app.gates.alarms.includes(name));
+  if (firing.length > 0) return { pass: false, reason: `alarm ${firing.join(', ')} in ALARM` };
+  const health = healthVerdict(observed.health, app.gates.minHealthyTargets, who);
+  if (!health.pass) return health;
+  for (const check of app.gates.metrics) {
+    const verdict = metricVerdict(
+      check,
+      observed.metrics.find((m) => m.name === check.name),
+      who,
+    );
+    if (!verdict.pass) return verdict;
+  }
+  return PASS;
+}
