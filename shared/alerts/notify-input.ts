@@ -43,7 +43,7 @@ const busEventSchema = z.object({
 
 const alertSchema = z.object({
   cluster: text,
-  subject: z.object({ kind: z.enum(['job', 'watched-task', 'service']), name: text }),
+  subject: z.object({ kind: z.enum(['job', 'watched-task', 'service', 'app']), name: text }),
   category: text,
   severity: z.enum(['critical', 'warning']),
   resolvedBy: z.optional(z.enum(['quiet-period', 'resolving-event'])),

@@ -4,6 +4,8 @@
  * of one view: humanMessage for email, chatbotMessage for AWS Chatbot (Amazon Q Developer in chat
  * applications) custom notifications in Slack or Teams.
  */
+
+import { DEPLOYMENT_DETAIL_TYPES } from '../blue-green/model.ts';
 import { formatDuration } from '../config/duration.ts';
 import type { AlertSubjectKind } from '../events/alert.ts';
 import { JOB_RUN_DETAIL_TYPES } from '../events/bus.ts';
@@ -72,7 +74,12 @@ interface AlertView {
   resources: string[];
 }
 
-const SUBJECT_WORDS: Record<AlertSubjectKind, string> = { job: 'job', 'watched-task': 'watched task', service: 'service' };
+const SUBJECT_WORDS: Record<AlertSubjectKind, string> = {
+  job: 'job',
+  'watched-task': 'watched task',
+  service: 'service',
+  app: 'app',
+};
 
 export function humanMessage(message: AlertMessage): { subject: string; text: string } {
   const { group } = message;
@@ -221,6 +228,9 @@ function viewOf(sample: AlertSample): AlertView {
       return watchedTaskView(sample.detail as unknown as WatchedTaskStoppedDetail);
     case STOPPED_TASK_DETAIL_TYPES.serviceTaskStopped:
       return serviceTaskView(sample.detail as unknown as ServiceTaskStoppedDetail);
+    case DEPLOYMENT_DETAIL_TYPES.rolledBack:
+    case DEPLOYMENT_DETAIL_TYPES.failed:
+      return deploymentView(sample.detail as unknown as DeploymentAlertDetail, sample.detailType === DEPLOYMENT_DETAIL_TYPES.failed);
     default:
       return genericView(sample);
   }
@@ -309,6 +319,50 @@ function serviceTaskView(stopped: ServiceTaskStoppedDetail): AlertView {
   return stopped.counted
     ? { ...view, facts: [`Stops of the service in its crash-loop window: ${stopped.stopsInWindow}`, ...view.facts] }
     : view;
+}
+
+/** What a Deployment Rolled Back / Failed event says (shared/blue-green/transition.ts builds it). */
+interface DeploymentAlertDetail {
+  app: string;
+  deploymentId: string;
+  reason: string;
+  from?: string;
+  to?: string;
+  fromService?: string;
+  toService?: string;
+  taskDefinition?: string;
+  requestedBy?: string;
+  weights?: { at: string; newPercent: number; why: string }[];
+}
+
+function deploymentView(d: DeploymentAlertDetail, failed: boolean): AlertView {
+  const reached = Math.max(0, ...(d.weights ?? []).map((w) => w.newPercent));
+  const facts = [
+    `Deployment: ${d.deploymentId}${d.requestedBy ? `, requested by ${d.requestedBy}` : ''}`,
+    ...(d.fromService && d.toService ? [`Colours: ${d.fromService} (${d.from}, live) → ${d.toService} (${d.to})`] : []),
+    ...(d.weights && d.weights.length > 0
+      ? [`Weights on the new colour: ${d.weights.map((w) => `${w.newPercent}% at ${timeOf(w.at)} (${w.why})`).join(', ')}`]
+      : []),
+  ];
+  return {
+    headline: `deployment of ${d.app} ${failed ? 'failed' : 'rolled back'}`,
+    why: d.reason,
+    taskDefinition: d.taskDefinition,
+    availabilityZone: undefined,
+    facts,
+    containers: [],
+    likelyCause: failed
+      ? 'The deployment could not start, or its rollback could not complete: check the reason before deploying again.'
+      : `The new version took at most ${reached}% of the traffic before a gate stopped it; all traffic is back on ${d.fromService ?? 'the live colour'}.`,
+    nextSteps: [
+      `See the whole deployment: npx ecs-autopilot status ${d.app}`,
+      failed
+        ? 'If the reason says to, put the listener and services right by hand first.'
+        : `Look at ${d.toService ?? 'the new colour'}'s logs and the alarm or check named above, fix, and deploy again.`,
+    ],
+    links: [],
+    resources: [],
+  };
 }
 
 function genericView(sample: AlertSample): AlertView {

@@ -4,7 +4,7 @@
  * group_by) and renders the message from the rest of the event's detail. Events without it are facts
  * for pipelines and dashboards only.
  */
-export type AlertSubjectKind = 'job' | 'watched-task' | 'service';
+export type AlertSubjectKind = 'job' | 'watched-task' | 'service' | 'app';
 
 export interface AlertBlock {
   /** Cluster name. */

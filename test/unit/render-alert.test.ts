@@ -156,14 +156,48 @@ describe('humanMessage: a firing message', () => {
   it('renders any other event with an alert from its alert block and reason', () => {
     const detail = {
       service: 'web',
-      reason: 'alarm 5xx-rate went to ALARM during the bake time',
-      alert: serviceAlert({ category: 'rolled-back' }),
+      reason: 'the scalable target of web could not be registered',
+      alert: serviceAlert({ category: 'scaling-failed' }),
     };
-    const { subject, text } = humanMessage({ status: 'firing', group: groupOf('Deployment Rolled Back', detail), count: 1 });
+    const { subject, text } = humanMessage({ status: 'firing', group: groupOf('Service Scaling Failed', detail), count: 1 });
 
-    expect(subject).toBe('[CRITICAL] Deployment Rolled Back: service web on prod: rolled-back');
-    expect(text).toContain('Alarm 5xx-rate went to ALARM during the bake time');
+    expect(subject).toBe('[CRITICAL] Service Scaling Failed: service web on prod: scaling-failed');
+    expect(text).toContain('The scalable target of web could not be registered');
     expect(text).toContain('Where: cluster prod');
+  });
+
+  it('renders a rolled-back deployment with its reason, colours, the weights it reached and what to do', () => {
+    const detail = {
+      app: 'shop',
+      deploymentId: 'shop-20261122T020000-ab12',
+      cluster: 'web',
+      from: 'blue',
+      to: 'green',
+      fromService: 'shop-blue',
+      toService: 'shop-green',
+      taskDefinition: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/shop:42',
+      requestedBy: 'ci',
+      weights: [
+        { at: '2026-11-22T02:04:00.000Z', newPercent: 10, why: 'step 1 of 2' },
+        { at: '2026-11-22T02:06:00.000Z', newPercent: 0, why: 'rolled back' },
+      ],
+      reason: 'alarm shop-5xx entered ALARM (Threshold Crossed)',
+      alert: { cluster: 'web', subject: { kind: 'app', name: 'shop' }, category: 'deployment-rolled-back', severity: 'warning' },
+    };
+    const { subject, text } = humanMessage({
+      status: 'firing',
+      group: groupOf('Deployment Rolled Back', detail, { pending: 1, total: 1, messagesSent: 0, lastSentAt: undefined }),
+      count: 1,
+    });
+
+    expect(subject).toBe('[WARNING] Deployment of shop rolled back on web: deployment-rolled-back');
+    expect(text).toContain('Alarm shop-5xx entered ALARM (Threshold Crossed)');
+    expect(text).toContain('Colours: shop-blue (blue, live) → shop-green (green)');
+    expect(text).toContain(
+      'Weights on the new colour: 10% at 2026-11-22 02:04:00 UTC (step 1 of 2), 0% at 2026-11-22 02:06:00 UTC (rolled back)',
+    );
+    expect(text).toContain('took at most 10% of the traffic');
+    expect(text).toContain('npx ecs-autopilot status shop');
   });
 
   it('keeps the subject to printable ASCII under 100 characters', () => {
