@@ -4,6 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parseDuration } from '../shared/config/duration.ts';
 import { automationJsonSchema, JSON_SCHEMA_FILE } from '../shared/config/json-schema.ts';
 import { DEFAULT_CONFIG_FILE, loadAutomationFile } from '../shared/config/load.ts';
 import { ConfigError } from '../shared/errors.ts';
@@ -28,9 +29,19 @@ Commands:
                                               why a task stopped and what the config would do (no AWS)
   resume <watched task> [--stage S] [--table NAME] [--bus NAME] [--region R] [--profile P] [--config FILE]
                                               resume restarts paused by a crash loop and start one task now
+  deploy <app> (--task-definition ARN | --image CONTAINER=IMAGE ...) [--wait] [--timeout 2h] [CONNECTION] [--json]
+                                              request a blue/green deployment and print its id; --wait follows it to its
+                                              end (exit 0 succeeded, 1 rolled back, failed, rejected or --timeout reached;
+                                              default timeout: the longest the app's deployment can take)
+  status [app] [CONNECTION] [--json]          an app's current deployment, its weights and recent ones; every app without one
+  promote <app> [CONNECTION]                  end the current pause of the app's deployment (its gates are checked first)
+  abort <app> [--reason TEXT] [CONNECTION]    roll the app's deployment back now
   sandbox [--config FILE] [--scenario FILE] [--from ISO] [--hours N] [--endpoint URL] [--json]
                                               rehearse the schedules against a local emulator
   schema [--write]                            print (or write ${JSON_SCHEMA_FILE}) the JSON Schema of automation.yml
+
+CONNECTION: [--config FILE] [--stage S] [--table NAME] [--bus NAME] [--region R] [--profile P]
+  (table ecs-autopilot-<stage>-state and bus ecs-autopilot-<stage> unless named; times printed in UTC)
 
 Exit codes: 0 success, 1 failure, 2 wrong usage.`;
 
@@ -49,6 +60,11 @@ const OPTIONS = {
   scenario: { type: 'string' },
   endpoint: { type: 'string' },
   write: { type: 'boolean', default: false },
+  'task-definition': { type: 'string' },
+  image: { type: 'string', multiple: true },
+  wait: { type: 'boolean', default: false },
+  timeout: { type: 'string' },
+  reason: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -64,6 +80,36 @@ function instant(text: string | undefined, fallback: Date): Date {
   const value = new Date(text);
   if (Number.isNaN(value.getTime())) throw new UsageError(`--from must be an ISO 8601 time such as 2026-11-23T00:00:00Z, got "${text}"`);
   return value;
+}
+
+function duration(text: string | undefined, name: string): number | undefined {
+  if (text === undefined) return undefined;
+  const seconds = parseDuration(text);
+  if (seconds === undefined || seconds <= 0) throw new UsageError(`--${name} must be a duration such as 30m, 2h or 1h30m, got "${text}"`);
+  return seconds;
+}
+
+/** The deployed table and bus the deployment commands talk to; --profile as runs and resume take it. */
+function connection(values: {
+  stage: string;
+  table?: string | undefined;
+  bus?: string | undefined;
+  region?: string | undefined;
+  endpoint?: string | undefined;
+  profile?: string | undefined;
+}) {
+  if (values.profile) process.env.AWS_PROFILE = values.profile;
+  return {
+    tableName: values.table ?? `ecs-autopilot-${values.stage}-state`,
+    busName: values.bus ?? `ecs-autopilot-${values.stage}`,
+    region: values.region,
+    endpoint: values.endpoint,
+  };
+}
+
+/** The process's own output on a terminal gets the progress bar, redrawn in place. */
+function terminalIo(io: Io) {
+  return io === processIo ? { ...io, isTTY: process.stdout.isTTY === true, write: (text: string) => void process.stdout.write(text) } : io;
 }
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
@@ -155,6 +201,31 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
           io.out(`${name}: restarts resumed (${result.reason})${result.taskArn ? `; started ${result.taskArn}` : ''}`);
         else io.out(`${name}: nothing to resume: ${result.reason}`);
         return EXIT.ok;
+      }
+      case 'deploy':
+      case 'status':
+      case 'promote':
+      case 'abort': {
+        const app = rest[0];
+        const automation = loadAutomationFile(values.config);
+        const deploy = await import('./deploy.ts');
+        const deps = deploy.awsDeploymentDeps(connection(values), terminalIo(io));
+        if (command === 'status') return await deploy.statusCommand({ app, automation, json: values.json }, deps);
+        if (!app) throw new UsageError(`${command} needs an app name: ecs-autopilot ${command} <app>`);
+        if (command === 'promote') return await deploy.promoteCommand({ app, automation, json: values.json }, deps);
+        if (command === 'abort') return await deploy.abortCommand({ app, automation, json: values.json, reason: values.reason }, deps);
+        return await deploy.deployCommand(
+          {
+            app,
+            automation,
+            taskDefinition: values['task-definition'],
+            images: values.image && deploy.parseImages(values.image),
+            wait: values.wait,
+            timeoutSeconds: duration(values.timeout, 'timeout'),
+            json: values.json,
+          },
+          deps,
+        );
       }
       case 'sandbox': {
         const { sandboxCommand } = await import('./sandbox.ts');

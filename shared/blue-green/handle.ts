@@ -1,0 +1,120 @@
+/**
+ * One event for one app, end to end: read the deployment, decide (transition, pure), persist the
+ * decision with its actions as an outbox, apply the actions in order, and feed what they observed back
+ * into the transition until nothing more follows.
+ *
+ * The outbox is what makes a crash harmless: the actions are saved with the state before they run and
+ * cleared after; the next invocation (the same event retried, any other event, or the watchdog tick)
+ * finds them still there and applies them again. Every action is idempotent (UpdateService to the same
+ * values, the same weights, the same forward action, a lock, an event with the same content).
+ * Concurrent invocations are serialised by the store's optimistic locking: the loser starts over from
+ * what the winner wrote.
+ */
+import { BadEventError } from '../errors.ts';
+import type { Log } from '../logger.ts';
+import { StaleWriteError } from '../state/run-history.ts';
+import { applyAction, type ShiftRuntime } from './apply.ts';
+import { type Action, type AppSpec, DEPLOYMENT_DETAIL_TYPES, type Deployment, type DeploymentEvent } from './model.ts';
+import type { Rejections } from './rejections.ts';
+import { transition } from './transition.ts';
+
+export type ShiftHandlerRuntime = ShiftRuntime & { rejections: Rejections; log: Log };
+
+/** A loser of a write race starts over this many times before the invocation fails (and is retried). */
+const STALE_WRITE_ROUNDS = 5;
+/** Observations feeding back into the machine in one invocation; a deployment needs a handful. */
+const MAX_FOLLOW_UPS = 50;
+
+export interface ShiftOutcome {
+  app: string;
+  deploymentId: string | undefined;
+  stage: string | undefined;
+  rejected?: string | undefined;
+}
+
+export async function handleShiftEvent(appName: string, event: DeploymentEvent, rt: ShiftHandlerRuntime): Promise<ShiftOutcome> {
+  const app = rt.automation.apps[appName];
+  if (!app) {
+    const known = Object.keys(rt.automation.apps).join(', ') || 'none';
+    const reason = `no app "${appName}" in the deployed automation.yml (apps: ${known})`;
+    if (event.kind === 'requested') {
+      await reject(appName, event.id, reason, undefined, rt);
+      return { app: appName, deploymentId: undefined, stage: undefined, rejected: reason };
+    }
+    throw new BadEventError(reason);
+  }
+  for (let round = 1; ; round++) {
+    try {
+      return await drive(app, event, rt);
+    } catch (error) {
+      if (error instanceof StaleWriteError && round < STALE_WRITE_ROUNDS) continue;
+      throw error;
+    }
+  }
+}
+
+async function drive(app: AppSpec, event: DeploymentEvent, rt: ShiftHandlerRuntime): Promise<ShiftOutcome> {
+  let deployment = await rt.deployments.get(app.name);
+  const queue: DeploymentEvent[] = [];
+  let rejected: string | undefined;
+  if (deployment && deployment.outbox.length > 0) {
+    rt.log.info('resuming actions an earlier invocation decided and may not have applied', {
+      deploymentId: deployment.id,
+      actions: deployment.outbox.map((a) => a.kind),
+    });
+    queue.push(...(await applyAll(deployment.outbox, deployment, app, rt)));
+    deployment = await rt.deployments.save({ ...deployment, outbox: [], updatedAt: rt.now().toISOString() });
+  }
+  queue.push(event);
+  let outboxApplied = false;
+  for (let steps = 0; queue.length > 0; steps++) {
+    if (steps > MAX_FOLLOW_UPS) throw new Error(`deployment of ${app.name}: more than ${MAX_FOLLOW_UPS} steps in one invocation`);
+    const next = queue.shift() as DeploymentEvent;
+    const now = rt.now();
+    const result = transition(deployment, next, app, now);
+    if (result.rejected) {
+      // The transition's own Rejected event says the same; reject() also records it for `deploy --wait`.
+      rejected = result.rejected.reason;
+      await reject(app.name, result.rejected.id, result.rejected.reason, deployment?.id, rt);
+      continue;
+    }
+    if (result.deployment === deployment && result.actions.length === 0) continue;
+    const decided = { ...(result.deployment as Deployment), outbox: result.actions, updatedAt: now.toISOString() };
+    if (!deployment || decided.id !== deployment.id) {
+      const created = await rt.deployments.create(decided);
+      if (!created.created) {
+        // Another request won the race for the app: this one is rejected like any second request.
+        const reason = `deployment ${created.active.id} of ${app.name} started first; one deployment runs at a time`;
+        await reject(app.name, decided.id, reason, created.active.id, rt);
+        return { app: app.name, deploymentId: created.active.id, stage: created.active.stage, rejected: reason };
+      }
+      deployment = await rt.deployments.get(app.name);
+      if (!deployment) throw new StaleWriteError(`the deployment of ${app.name} just created is gone`);
+    } else {
+      deployment = await rt.deployments.save(decided);
+    }
+    queue.push(...(await applyAll(result.actions, deployment, app, rt)));
+    outboxApplied = result.actions.length > 0;
+  }
+  if (deployment && outboxApplied) {
+    deployment = await rt.deployments.save({ ...deployment, outbox: [], updatedAt: rt.now().toISOString() });
+  }
+  return { app: app.name, deploymentId: deployment?.id, stage: deployment?.stage, rejected };
+}
+
+async function applyAll(actions: Action[], deployment: Deployment, app: AppSpec, rt: ShiftHandlerRuntime) {
+  const observed: DeploymentEvent[] = [];
+  for (const action of actions) {
+    const result = await applyAction(action, deployment, app, rt);
+    if (result) observed.push(result);
+  }
+  return observed;
+}
+
+async function reject(app: string, id: string, reason: string, activeDeploymentId: string | undefined, rt: ShiftHandlerRuntime) {
+  const now = rt.now();
+  await rt.rejections.record({ app, id, reason, at: now.toISOString() });
+  await rt.bus.publish([
+    { detailType: DEPLOYMENT_DETAIL_TYPES.rejected, detail: { app, deploymentId: id, reason, activeDeploymentId }, time: now },
+  ]);
+}

@@ -1,0 +1,118 @@
+/**
+ * What reaches shift-traffic, parsed (zod/mini) and routed to the apps it concerns:
+ * - our bus: Deployment Requested / Promotion Requested / Abort Requested (from the CLI or a pipeline);
+ * - aws.ecs: ECS Deployment State Change and ECS Service Action for an app's services;
+ * - aws.cloudwatch: CloudWatch Alarm State Change for an alarm some app gates on;
+ * - the watchdog schedule: `{ "tick": true }`, for every app.
+ * Anything else is a BadEventError naming what was expected.
+ */
+import * as z from 'zod/mini';
+import { clusterNameOf } from '../config/cluster.ts';
+import type { Automation } from '../config/schema.ts';
+import { BadEventError } from '../errors.ts';
+import { EVENT_SOURCE } from '../events/bus.ts';
+import { type AppSpec, COLOURS, DEPLOYMENT_DETAIL_TYPES, type DeploymentEvent } from './model.ts';
+
+export interface RoutedEvent {
+  app: string;
+  event: DeploymentEvent;
+}
+
+const text = z.string().check(z.minLength(1), z.maxLength(2048));
+
+const request = z.object({
+  app: text,
+  id: z.optional(text.check(z.regex(/^[A-Za-z0-9_.:-]{1,128}$/))),
+  taskDefinition: z.optional(text),
+  images: z.optional(z.record(text, text)),
+  requestedBy: z.optional(text),
+  by: z.optional(text),
+  reason: z.optional(text),
+});
+
+const envelope = z.object({
+  id: z.optional(z.string()),
+  source: z.string(),
+  'detail-type': z.string(),
+  resources: z.optional(z.array(z.string())),
+  detail: z.optional(z.record(z.string(), z.unknown())),
+});
+
+const alarmDetail = z.object({
+  alarmName: text,
+  state: z.object({ value: text, reason: z.optional(z.string()) }),
+});
+
+const tick = z.object({ tick: z.literal(true) });
+
+/** The apps this event concerns, each with the event as the state machine takes it. */
+export function routeShiftInput(input: unknown, automation: Automation): RoutedEvent[] {
+  const apps = Object.values(automation.apps);
+  if (tick.safeParse(input).success) return apps.map((app) => ({ app: app.name, event: { kind: 'tick' } }));
+  const parsed = envelope.safeParse(input);
+  if (!parsed.success) {
+    throw new BadEventError(
+      'shift-traffic takes a Deployment Requested / Promotion Requested / Abort Requested event, an ECS deployment or service event, a CloudWatch Alarm State Change, or {"tick": true}',
+    );
+  }
+  const event = parsed.data;
+  const detailType = event['detail-type'];
+  if (event.source === EVENT_SOURCE) return [requestOf(detailType, event.detail, event.id)];
+  if (event.source === 'aws.ecs' && (detailType === 'ECS Deployment State Change' || detailType === 'ECS Service Action')) {
+    const eventName = String(event.detail?.eventName ?? detailType);
+    return (event.resources ?? []).flatMap((arn) =>
+      appsOfService(arn, apps).map(({ app, service }) => ({
+        app: app.name,
+        event: { kind: 'service-changed' as const, service, eventName },
+      })),
+    );
+  }
+  if (event.source === 'aws.cloudwatch' && detailType === 'CloudWatch Alarm State Change') {
+    const detail = alarmDetail.safeParse(event.detail);
+    if (!detail.success) throw new BadEventError('a CloudWatch Alarm State Change without detail.alarmName and detail.state.value');
+    const { alarmName, state } = detail.data;
+    return apps
+      .filter((app) => app.gates.alarms.includes(alarmName))
+      .map((app) => ({ app: app.name, event: { kind: 'alarm' as const, alarmName, state: state.value, reason: state.reason } }));
+  }
+  throw new BadEventError(`shift-traffic does not handle ${event.source} "${detailType}" events`);
+}
+
+function requestOf(detailType: string, rawDetail: unknown, eventId: string | undefined): RoutedEvent {
+  const parsed = request.safeParse(rawDetail);
+  if (!parsed.success) {
+    throw new BadEventError(
+      `a ${detailType} event needs detail.app (and an id of letters, digits, "-", "_", ".", ":"): ${z.prettifyError(parsed.error)}`,
+    );
+  }
+  const detail = parsed.data;
+  switch (detailType) {
+    case DEPLOYMENT_DETAIL_TYPES.requested: {
+      const id = detail.id ?? eventId;
+      if (!id) throw new BadEventError('a Deployment Requested event needs detail.id or an event id');
+      return {
+        app: detail.app,
+        event: { kind: 'requested', id, taskDefinition: detail.taskDefinition, images: detail.images, requestedBy: detail.requestedBy },
+      };
+    }
+    case DEPLOYMENT_DETAIL_TYPES.promoteRequested:
+      return { app: detail.app, event: { kind: 'promote', by: detail.by } };
+    case DEPLOYMENT_DETAIL_TYPES.abortRequested:
+      return { app: detail.app, event: { kind: 'abort', by: detail.by, reason: detail.reason } };
+    default:
+      throw new BadEventError(`shift-traffic does not handle ecs-autopilot "${detailType}" events`);
+  }
+}
+
+/** Service ARNs are arn:…:service/<cluster>/<service> (or the old arn:…:service/<service>, without the cluster). */
+function appsOfService(arn: string, apps: AppSpec[]): { app: AppSpec; service: string }[] {
+  const path = arn.split(':service/')[1]?.split('/') ?? [];
+  const service = path.at(-1);
+  const cluster = path.length > 1 ? path[0] : undefined;
+  if (!service) return [];
+  return apps.flatMap((app) =>
+    COLOURS.some((colour) => app.colours[colour].service === service) && (cluster === undefined || clusterNameOf(app.cluster) === cluster)
+      ? [{ app, service }]
+      : [],
+  );
+}

@@ -1,0 +1,40 @@
+/** The production shift-traffic runtime: real clients, the deployed automation, the wall clock. */
+import { createAwsClients } from '../aws/clients.ts';
+import { loadDeployedAutomation } from '../config/deployed.ts';
+import { EventBus } from '../events/bus.ts';
+import { logger } from '../logger.ts';
+import { readSettings } from '../settings.ts';
+import { createCloudWatchClient, createElbClient } from './clients.ts';
+import { DeploymentStore } from './deployment-store.ts';
+import type { ShiftHandlerRuntime } from './handle.ts';
+import { Rejections } from './rejections.ts';
+import { ServiceLocks } from './service-locks.ts';
+
+export function shiftRuntimeFromEnvironment(): ShiftHandlerRuntime {
+  const settings = readSettings();
+  const automation = loadDeployedAutomation(settings.AUTOMATION_FILE);
+  const clients = createAwsClients();
+  const table = settings.STATE_TABLE_NAME;
+  return {
+    automation,
+    ecs: clients.ecs,
+    elb: createElbClient(),
+    cloudWatch: createCloudWatchClient(),
+    deployments: new DeploymentStore(clients.dynamo, table),
+    locks: new ServiceLocks(clients.dynamo, table),
+    rejections: new Rejections(clients.dynamo, table),
+    bus: new EventBus(clients.events, settings.EVENT_BUS_NAME),
+    log: logger,
+    now: () => new Date(),
+  };
+}
+
+let productionRuntime: ShiftHandlerRuntime | undefined;
+
+/** Built when the module loads inside Lambda, so a broken deployment fails the cold start loudly. */
+export function lambdaShiftRuntime(): ShiftHandlerRuntime {
+  productionRuntime ??= shiftRuntimeFromEnvironment();
+  return productionRuntime;
+}
+
+if (process.env.AWS_LAMBDA_FUNCTION_NAME) lambdaShiftRuntime();
