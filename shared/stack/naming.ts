@@ -7,12 +7,16 @@ export const FUNCTION_NAMES = {
   onTaskStopped: 'on-task-stopped',
   notify: 'notify',
   scaleService: 'scale-service',
+  shiftTraffic: 'shift-traffic',
 } as const;
 
 export type FunctionName = (typeof FUNCTION_NAMES)[keyof typeof FUNCTION_NAMES];
 
 /** The watchdog's schedule sits in the same group as the jobs' schedules, so no job may take its name. */
 export const WATCHDOG_SCHEDULE_NAME = FUNCTION_NAMES.enforceMaxRuntime;
+
+/** The blue/green watchdog's schedule, in the same group: it exists only when automation.yml has apps. */
+export const SHIFT_TRAFFIC_WATCHDOG_SCHEDULE_NAME = `${FUNCTION_NAMES.shiftTraffic}-watchdog`;
 
 /** Logical ids of the generated resources that serverless.yml refers to (roles, queues, table, bus, topic). */
 export const LOGICAL_IDS = {
@@ -31,6 +35,22 @@ export const LOGICAL_IDS = {
   notifyDeadLetterQueue: 'NotifyDeadLetterQueue',
   scaleServiceRole: 'ScaleServiceRole',
   scaleServiceDeadLetterQueue: 'ScaleServiceDeadLetterQueue',
+  shiftTrafficRole: 'ShiftTrafficRole',
+  shiftTrafficDeadLetterQueue: 'ShiftTrafficDeadLetterQueue',
+  shiftTrafficWatchdogSchedule: 'ShiftTrafficWatchdogSchedule',
+  deploymentRequestsRule: 'DeploymentRequestsRule',
+  deploymentRequestsDeadLetterQueue: 'DeploymentRequestsDeadLetterQueue',
+  deploymentRequestsDeadLetterQueuePolicy: 'DeploymentRequestsDeadLetterQueuePolicy',
+  deploymentRequestsInvokePermission: 'DeploymentRequestsInvokePermission',
+  deploymentServiceEventsRule: 'DeploymentServiceEventsRule',
+  deploymentServiceEventsDeadLetterQueue: 'DeploymentServiceEventsDeadLetterQueue',
+  deploymentServiceEventsDeadLetterQueuePolicy: 'DeploymentServiceEventsDeadLetterQueuePolicy',
+  deploymentServiceEventsInvokePermission: 'DeploymentServiceEventsInvokePermission',
+  deploymentAlarmsRule: 'DeploymentAlarmsRule',
+  deploymentAlarmsDeadLetterQueue: 'DeploymentAlarmsDeadLetterQueue',
+  deploymentAlarmsDeadLetterQueuePolicy: 'DeploymentAlarmsDeadLetterQueuePolicy',
+  deploymentAlarmsInvokePermission: 'DeploymentAlarmsInvokePermission',
+  deployersBusPolicy: 'DeployersEventBusPolicy',
   taskEventsRule: 'TaskEventsRule',
   taskEventsDeadLetterQueue: 'TaskEventsDeadLetterQueue',
   taskEventsDeadLetterQueuePolicy: 'TaskEventsDeadLetterQueuePolicy',

@@ -1,12 +1,14 @@
 /**
  * The CloudFormation that follows from automation.yml: one Scheduler schedule per job, the scaling
- * schedules of the services, the state table, the event bus, the rules that feed on-task-stopped and
- * notify, the alert topic, the dead-letter queues, and the least-privilege roles of the functions, whose
- * ECS, Application Auto Scaling and iam:PassRole permissions name exactly the clusters, services, task
- * definitions and roles that the jobs, watched tasks and services use.
+ * schedules of the services, the state table, the event bus, the rules that feed on-task-stopped,
+ * notify and shift-traffic, the alert topic, the dead-letter queues, and the least-privilege roles of
+ * the functions, whose ECS, Application Auto Scaling, Elastic Load Balancing, CloudWatch and
+ * iam:PassRole permissions name exactly the clusters, services, task definitions, listeners, rules,
+ * alarms and roles that the jobs, watched tasks, services and blue/green apps use.
  * Pure: serverless.yml gets it through deploy/stack.mjs, the unit tests call it with plain objects and
  * a fixed `now` (the scaling schedules follow the daylight-saving changes of the years after it).
  */
+import { type AppSpec, DEPLOYMENT_DETAIL_TYPES } from '../blue-green/model.ts';
 import { type Automation, CLUSTER_ARN, CLUSTER_NAME, type JobSpec, type LaunchSpec, type ServiceWatch } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import { EVENT_SOURCE } from '../events/bus.ts';
@@ -24,6 +26,7 @@ import {
   logGroupLogicalId,
   normalizedName,
   SCHEDULE_NAME_MAX_LENGTH,
+  SHIFT_TRAFFIC_WATCHDOG_SCHEDULE_NAME,
   scalingScheduleLogicalId,
   scalingScheduleName,
   WATCHDOG_SCHEDULE_NAME,
@@ -81,6 +84,19 @@ const RULE_TARGET_RETRY = { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds:
  */
 const SCALING_FIRING_RETRY = { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 } as const;
 
+/** The events of the ECS services that shift-traffic follows: rollouts and steady state, on the default bus. */
+export const SERVICE_EVENTS = { source: 'aws.ecs', detailTypes: ['ECS Deployment State Change', 'ECS Service Action'] } as const;
+
+/** The state changes of the CloudWatch alarms that gate deployments, on the default bus. */
+export const ALARM_STATE_CHANGE = { source: 'aws.cloudwatch', detailType: 'CloudWatch Alarm State Change' } as const;
+
+/** What a pipeline (or `ecs-autopilot deploy|promote|abort`) puts on our bus for shift-traffic. */
+export const DEPLOYMENT_REQUEST_DETAIL_TYPES = [
+  DEPLOYMENT_DETAIL_TYPES.requested,
+  DEPLOYMENT_DETAIL_TYPES.promoteRequested,
+  DEPLOYMENT_DETAIL_TYPES.abortRequested,
+] as const;
+
 const sub = (template: string): CfnString => ({ 'Fn::Sub': template });
 const ref = (logicalId: string): CfnString => ({ Ref: logicalId });
 const getAtt = (logicalId: string, attribute: string): CfnString => ({ 'Fn::GetAtt': [logicalId, attribute] });
@@ -93,14 +109,19 @@ const ownArn = (service: string, resource: string): CfnString =>
  * once turned into schedules and logical ids. `validate` reports them too, before a deploy would.
  */
 export function stackProblems(automation: Automation, now: Date = new Date()): string[] {
-  return namingProblems(Object.values(automation.jobs), scaledServicesOf(Object.values(automation.services), now));
+  return namingProblems(
+    Object.values(automation.jobs),
+    scaledServicesOf(Object.values(automation.services), now),
+    Object.values(automation.apps),
+  );
 }
 
 export function stackResources(automation: Automation, names: StackNames, now: Date = new Date()): StackResources {
   const jobs = Object.values(automation.jobs);
   const watchedTasks = Object.values(automation.watchedTasks);
   const scaledServices = scaledServicesOf(Object.values(automation.services), now);
-  const problems = namingProblems(jobs, scaledServices);
+  const apps = Object.values(automation.apps);
+  const problems = namingProblems(jobs, scaledServices, apps);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const prefix = `${names.service}-${names.stage}`;
@@ -118,19 +139,25 @@ export function stackResources(automation: Automation, names: StackNames, now: D
   return {
     Resources: {
       ...stores(prefix),
-      [LOGICAL_IDS.schedulerRole]: schedulerRole(scope),
+      [LOGICAL_IDS.schedulerRole]: schedulerRole(scope, { withApps: apps.length > 0 }),
       [LOGICAL_IDS.runBatchJobRole]: lambdaRole(FUNCTION_NAMES.runBatchJob, runBatchJobStatements(jobs, scope)),
       [LOGICAL_IDS.enforceMaxRuntimeRole]: lambdaRole(FUNCTION_NAMES.enforceMaxRuntime, enforceMaxRuntimeStatements(scope)),
       [LOGICAL_IDS.onTaskStoppedRole]: lambdaRole(FUNCTION_NAMES.onTaskStopped, onTaskStoppedStatements(watchedTasks, scope)),
       [LOGICAL_IDS.notifyRole]: lambdaRole(FUNCTION_NAMES.notify, notifyStatements(scope)),
       [LOGICAL_IDS.scaleServiceRole]: lambdaRole(FUNCTION_NAMES.scaleService, scaleServiceStatements(scaledServices, scope)),
+      [LOGICAL_IDS.shiftTrafficRole]: lambdaRole(FUNCTION_NAMES.shiftTraffic, shiftTrafficStatements(apps)),
       [LOGICAL_IDS.watchdogSchedule]: watchdogSchedule(),
       ...jobSchedules(jobs),
       ...scalingSchedules(scaledServices),
       ...taskEventResources(scope),
       ...alertResources(prefix, automation.notifications.email),
+      ...blueGreenResources(prefix, apps, automation.deployers),
     },
-    Outputs: outputs({ withTaskEvents: scope.allClusters.length > 0 }),
+    Outputs: outputs({
+      withTaskEvents: scope.allClusters.length > 0,
+      withApps: apps.length > 0,
+      withGateAlarms: gateAlarmsOf(apps).length > 0,
+    }),
   };
 }
 
@@ -170,17 +197,22 @@ function stores(prefix: string): Record<string, CfnResource> {
     [LOGICAL_IDS.onTaskStoppedDeadLetterQueue]: deadLetterQueue(`${prefix}-on-task-stopped-dlq`),
     [LOGICAL_IDS.notifyDeadLetterQueue]: deadLetterQueue(`${prefix}-notify-dlq`),
     [LOGICAL_IDS.scaleServiceDeadLetterQueue]: deadLetterQueue(`${prefix}-scale-service-dlq`),
+    [LOGICAL_IDS.shiftTrafficDeadLetterQueue]: deadLetterQueue(`${prefix}-shift-traffic-dlq`),
   };
 }
 
-/** The role Scheduler assumes for the schedules and timers: invoke the functions, dead-letter what fails. */
-function schedulerRole(scope: StackScope): CfnResource {
+/**
+ * The role Scheduler assumes for the schedules and timers: invoke the functions, dead-letter what fails.
+ * shift-traffic only when there are apps, since only their watchdog schedule invokes it.
+ */
+function schedulerRole(scope: StackScope, { withApps }: { withApps: boolean }): CfnResource {
   const invocable = [
     FUNCTION_NAMES.runBatchJob,
     FUNCTION_NAMES.enforceMaxRuntime,
     FUNCTION_NAMES.onTaskStopped,
     FUNCTION_NAMES.notify,
     FUNCTION_NAMES.scaleService,
+    ...(withApps ? [FUNCTION_NAMES.shiftTraffic] : []),
   ];
   return {
     Type: 'AWS::IAM::Role',
@@ -314,6 +346,113 @@ function scaleServiceStatements(services: ScaledService[], scope: StackScope): P
 }
 
 /**
+ * shift-traffic keeps deployments (and the services' BLUE_GREEN locks, and rejections) in the state
+ * table, publishes its decisions, and, for the apps only: moves the weights of their listeners' default
+ * actions or their rules' actions, updates and scales their two services (registering a revision when a
+ * request gives images), and reads their gate alarms and metrics. Deployments of one app are serialised
+ * by conditional writes on its deployment item, so the function needs no reserved concurrency. The
+ * watchdog tick, not timers, ends pauses and times stages out, hence no scheduler permission.
+ */
+function shiftTrafficStatements(apps: AppSpec[]): PolicyStatement[] {
+  const state = [
+    stateStatement('ReadAndWriteDeployments', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], {
+      withIndexes: false,
+    }),
+    publishStatement(),
+  ];
+  const deadLetter = statement(
+    'DeadLetterFailedDeploymentEvents',
+    ['sqs:SendMessage'],
+    [getAtt(LOGICAL_IDS.shiftTrafficDeadLetterQueue, 'Arn')],
+  );
+  if (apps.length === 0) return [...state, deadLetter];
+
+  const listeners = distinct(apps.filter((app) => app.rule === undefined).map((app) => app.listener));
+  const rules = distinct(apps.flatMap((app) => (app.rule === undefined ? [] : [app.rule])));
+  const alarms = gateAlarmsOf(apps);
+  return [
+    ...state,
+    ...(listeners.length > 0 ? [statement('ShiftListenerWeights', ['elasticloadbalancing:ModifyListener'], listeners)] : []),
+    ...(rules.length > 0 ? [statement('ShiftListenerRuleWeights', ['elasticloadbalancing:ModifyRule'], rules)] : []),
+    describeLoadBalancingStatement(),
+    statement('DeployConfiguredServices', ['ecs:DescribeServices', 'ecs:UpdateService'], appServiceArns(apps)),
+    describeTaskDefinitionsStatement(),
+    registerTaskDefinitionsStatement(),
+    tagRegisteredRevisionsStatement(),
+    passRolesOfRegisteredTaskDefinitionsStatement(),
+    ...(alarms.length > 0
+      ? [
+          statement(
+            'ReadGateAlarms',
+            ['cloudwatch:DescribeAlarms'],
+            alarms.map((name) => ownArn('cloudwatch', `alarm:${name}`)),
+          ),
+        ]
+      : []),
+    ...(apps.some((app) => app.gates.metrics.length > 0) ? [readGateMetricsStatement()] : []),
+    deadLetter,
+  ];
+}
+
+/**
+ * The Service Authorization Reference ("Actions, resources, and condition keys for AWS Elastic Load
+ * Balancing V2") lists no resource type for DescribeListeners, DescribeRules and DescribeTargetHealth
+ * (Describe* of ELB have no resource-level permissions), so "*" is the only grant that works. They read
+ * the forward actions (before and after each change) and the targets' health, nothing else.
+ */
+function describeLoadBalancingStatement(): PolicyStatement {
+  return statement(
+    'ReadListenersRulesAndTargetHealth',
+    ['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTargetHealth'],
+    ['*'],
+  );
+}
+
+/**
+ * A request that gives images registers a revision of the new colour's task definition with those
+ * images. The Service Authorization Reference gives RegisterTaskDefinition the task-definition resource
+ * type; the family is that of the service's task definition, which automation.yml does not name, so the
+ * grant covers the task definitions of the stack's account and region.
+ */
+function registerTaskDefinitionsStatement(): PolicyStatement {
+  return statement('RegisterRevisionsFromImages', ['ecs:RegisterTaskDefinition'], [ownArn('ecs', 'task-definition/*')]);
+}
+
+/**
+ * The revision keeps the tags of the one it is made from, and ECS authorizes tags given at creation as
+ * ecs:TagResource (the reference lists it as a dependent action of RegisterTaskDefinition): only while
+ * registering (`ecs:CreateAction`), never on an existing task definition.
+ */
+function tagRegisteredRevisionsStatement(): PolicyStatement {
+  return {
+    ...statement('TagRevisionsAtRegistration', ['ecs:TagResource'], [ownArn('ecs', 'task-definition/*')]),
+    Condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
+  };
+}
+
+/**
+ * RegisterTaskDefinition needs iam:PassRole on the revision's task and execution roles (the reference
+ * lists it as a dependent action). The revision copies the roles of the task definition it is made
+ * from, which automation.yml does not name, so: the roles of the stack's account, passed only to ECS
+ * tasks. The function cannot run tasks itself; a passed role reaches only the two services of an app.
+ */
+function passRolesOfRegisteredTaskDefinitionsStatement(): PolicyStatement {
+  return {
+    ...statement('PassTaskRolesOfRegisteredRevisions', ['iam:PassRole'], [sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/*`)]),
+    Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+  };
+}
+
+/**
+ * The Service Authorization Reference gives GetMetricData only the optional `dataset` resource type (for
+ * OTLP data queried with PromQL); reading CloudWatch metrics names no resource, so IAM checks it against
+ * "*". It reads the metric checks' values; no app with metric checks, no statement.
+ */
+function readGateMetricsStatement(): PolicyStatement {
+  return statement('ReadGateMetrics', ['cloudwatch:GetMetricData'], ['*']);
+}
+
+/**
  * The Service Authorization Reference ("Actions, resources, and condition keys for AWS Application Auto
  * Scaling", docs.aws.amazon.com/service-authorization/latest/reference/list_awsapplicationautoscaling.html)
  * gives RegisterScalableTarget the scalable-target resource type and the condition keys
@@ -347,18 +486,28 @@ function describeScalableTargetsStatement(): PolicyStatement {
 }
 
 function watchdogSchedule(): CfnResource {
+  return everyMinute({
+    name: WATCHDOG_SCHEDULE_NAME,
+    description: 'Stops job runs that are past their maxRuntime',
+    functionName: FUNCTION_NAMES.enforceMaxRuntime,
+  });
+}
+
+/** A tick every minute, in the stack's group, to a function. */
+function everyMinute(spec: { name: string; description: string; functionName: FunctionName; input?: string }): CfnResource {
   return {
     Type: 'AWS::Scheduler::Schedule',
     Properties: {
-      Name: WATCHDOG_SCHEDULE_NAME,
+      Name: spec.name,
       GroupName: { Ref: LOGICAL_IDS.scheduleGroup },
-      Description: 'Stops job runs that are past their maxRuntime',
+      Description: spec.description,
       ScheduleExpression: 'rate(1 minute)',
       State: 'ENABLED',
       FlexibleTimeWindow: { Mode: 'OFF' },
       // A late tick is worthless: the next one comes within a minute.
       Target: {
-        ...scheduleTarget(lambdaLogicalId(FUNCTION_NAMES.enforceMaxRuntime)),
+        ...scheduleTarget(lambdaLogicalId(spec.functionName)),
+        ...(spec.input !== undefined && { Input: spec.input }),
         RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
       },
     },
@@ -515,6 +664,130 @@ function alertResources(prefix: string, emails: string[]): Record<string, CfnRes
   return resources;
 }
 
+/**
+ * Blue/green (shift-traffic), only when automation.yml has apps: the deployment requests on our bus,
+ * the ECS rollout and service events of the apps' services and the state changes of their gate alarms
+ * on the default bus (each rule with its retries, dead-letter queue and permission), the watchdog tick,
+ * and, when `deployers` names principals, the bus policy that lets them put the requests.
+ */
+function blueGreenResources(prefix: string, apps: AppSpec[], deployers: string[]): Record<string, CfnResource> {
+  if (apps.length === 0) return {};
+  const alarms = gateAlarmsOf(apps);
+  return {
+    ...ruleInvokingFunction({
+      ruleId: LOGICAL_IDS.deploymentRequestsRule,
+      queueId: LOGICAL_IDS.deploymentRequestsDeadLetterQueue,
+      queuePolicyId: LOGICAL_IDS.deploymentRequestsDeadLetterQueuePolicy,
+      permissionId: LOGICAL_IDS.deploymentRequestsInvokePermission,
+      functionName: FUNCTION_NAMES.shiftTraffic,
+      rule: {
+        Name: `${prefix}-deployment-requests`,
+        Description: 'Deployment, promotion and abort requests for the apps in automation.yml',
+        EventBusName: getAtt(LOGICAL_IDS.eventBus, 'Name'),
+        EventPattern: DEPLOYMENT_REQUEST_PATTERN,
+      },
+      queueName: `${prefix}-deployment-requests-dlq`,
+    }),
+    ...ruleInvokingFunction({
+      ruleId: LOGICAL_IDS.deploymentServiceEventsRule,
+      queueId: LOGICAL_IDS.deploymentServiceEventsDeadLetterQueue,
+      queuePolicyId: LOGICAL_IDS.deploymentServiceEventsDeadLetterQueuePolicy,
+      permissionId: LOGICAL_IDS.deploymentServiceEventsInvokePermission,
+      functionName: FUNCTION_NAMES.shiftTraffic,
+      rule: {
+        Name: `${prefix}-deployment-ecs-events`,
+        Description: 'Rollout and service events of the blue and green services of the apps in automation.yml',
+        EventPattern: serviceEventPattern(apps),
+      },
+      queueName: `${prefix}-deployment-ecs-events-dlq`,
+    }),
+    ...(alarms.length > 0 &&
+      ruleInvokingFunction({
+        ruleId: LOGICAL_IDS.deploymentAlarmsRule,
+        queueId: LOGICAL_IDS.deploymentAlarmsDeadLetterQueue,
+        queuePolicyId: LOGICAL_IDS.deploymentAlarmsDeadLetterQueuePolicy,
+        permissionId: LOGICAL_IDS.deploymentAlarmsInvokePermission,
+        functionName: FUNCTION_NAMES.shiftTraffic,
+        rule: {
+          Name: `${prefix}-deployment-alarms`,
+          Description: 'State changes of the gate alarms of the apps in automation.yml',
+          EventPattern: alarmEventPattern(alarms),
+        },
+        queueName: `${prefix}-deployment-alarms-dlq`,
+      })),
+    // Pauses that ended, stages that timed out, and actions a crashed invocation left unapplied.
+    [LOGICAL_IDS.shiftTrafficWatchdogSchedule]: everyMinute({
+      name: SHIFT_TRAFFIC_WATCHDOG_SCHEDULE_NAME,
+      description: 'Resumes blue/green deployments and ends their pauses and timed-out stages',
+      functionName: FUNCTION_NAMES.shiftTraffic,
+      input: JSON.stringify(SHIFT_TRAFFIC_TICK),
+    }),
+    ...(deployers.length > 0 && { [LOGICAL_IDS.deployersBusPolicy]: deployersBusPolicy(deployers) }),
+  };
+}
+
+/** What the shift-traffic watchdog schedule sends. */
+export const SHIFT_TRAFFIC_TICK = { tick: true } as const;
+
+/** On our bus, the three requests shift-traffic acts on; its own events (Started, Rejected, …) do not match. */
+export const DEPLOYMENT_REQUEST_PATTERN = {
+  source: [EVENT_SOURCE],
+  'detail-type': [...DEPLOYMENT_REQUEST_DETAIL_TYPES],
+} as const;
+
+/** The ECS events whose `resources` name a service of an app (ECS puts the service ARN there). */
+export function serviceEventPattern(apps: AppSpec[]) {
+  return {
+    source: [SERVICE_EVENTS.source],
+    'detail-type': [...SERVICE_EVENTS.detailTypes],
+    resources: appServiceArns(apps),
+  };
+}
+
+/** The state changes of the named alarms (any state: the function acts on ALARM and records the others). */
+export function alarmEventPattern(alarmNames: string[]) {
+  return {
+    source: [ALARM_STATE_CHANGE.source],
+    'detail-type': [ALARM_STATE_CHANGE.detailType],
+    detail: { alarmName: alarmNames },
+  };
+}
+
+/**
+ * Lets the `deployers` principals put the three requests on our bus, and nothing else: PutEvents is
+ * checked per entry, against its source and detail-type ("Using IAM policy conditions in Amazon
+ * EventBridge": events:source, events:detail-type). Principals of this account need no bus policy.
+ * AWS::Events::EventBusPolicy with `Statement` (its Action/Principal/Condition properties are deprecated).
+ */
+function deployersBusPolicy(deployers: string[]): CfnResource {
+  return {
+    Type: 'AWS::Events::EventBusPolicy',
+    Properties: {
+      EventBusName: getAtt(LOGICAL_IDS.eventBus, 'Name'),
+      StatementId: 'DeployersPutDeploymentRequests',
+      Statement: {
+        Effect: 'Allow',
+        Principal: { AWS: [...new Set(deployers)] },
+        Action: 'events:PutEvents',
+        Resource: getAtt(LOGICAL_IDS.eventBus, 'Arn'),
+        Condition: {
+          StringEquals: { 'events:source': EVENT_SOURCE, 'events:detail-type': [...DEPLOYMENT_REQUEST_DETAIL_TYPES] },
+        },
+      },
+    },
+  };
+}
+
+/** The blue and green services of every app, as ARNs in ECS's long format (see serviceArn). */
+function appServiceArns(apps: AppSpec[]): CfnString[] {
+  return distinct(apps.flatMap((app) => [app.colours.blue, app.colours.green].map((colour) => serviceArnIn(app.cluster, colour.service))));
+}
+
+/** The gate alarms of every app, each once, in first-seen order. */
+function gateAlarmsOf(apps: AppSpec[]): string[] {
+  return distinct(apps.flatMap((app) => app.gates.alarms));
+}
+
 /** On our bus, every event that has an alert: `exists` matches a leaf, so it tests alert.cluster. */
 export const ALERT_EVENT_PATTERN = { source: [EVENT_SOURCE], detail: { alert: { cluster: [{ exists: true }] } } } as const;
 
@@ -585,7 +858,15 @@ function ruleInvokingFunction(spec: RuleToFunction): Record<string, CfnResource>
   };
 }
 
-function outputs({ withTaskEvents }: { withTaskEvents: boolean }): StackResources['Outputs'] {
+function outputs({
+  withTaskEvents,
+  withApps,
+  withGateAlarms,
+}: {
+  withTaskEvents: boolean;
+  withApps: boolean;
+  withGateAlarms: boolean;
+}): StackResources['Outputs'] {
   const queueUrl = (description: string, logicalId: string) => ({ Description: description, Value: ref(logicalId) });
   return {
     StateTableName: { Description: 'DynamoDB table holding run history and locks', Value: ref(LOGICAL_IDS.stateTable) },
@@ -607,10 +888,30 @@ function outputs({ withTaskEvents }: { withTaskEvents: boolean }): StackResource
       LOGICAL_IDS.scaleServiceDeadLetterQueue,
     ),
     AlertsDeadLetterQueueUrl: queueUrl('Alert events EventBridge could not deliver to notify', LOGICAL_IDS.alertsDeadLetterQueue),
+    ShiftTrafficDeadLetterQueueUrl: queueUrl(
+      'Deployment events shift-traffic failed on after its retries',
+      LOGICAL_IDS.shiftTrafficDeadLetterQueue,
+    ),
     ...(withTaskEvents && {
       TaskEventsDeadLetterQueueUrl: queueUrl(
         'Task events EventBridge could not deliver to on-task-stopped',
         LOGICAL_IDS.taskEventsDeadLetterQueue,
+      ),
+    }),
+    ...(withApps && {
+      DeploymentRequestsDeadLetterQueueUrl: queueUrl(
+        'Deployment requests EventBridge could not deliver to shift-traffic',
+        LOGICAL_IDS.deploymentRequestsDeadLetterQueue,
+      ),
+      DeploymentServiceEventsDeadLetterQueueUrl: queueUrl(
+        'ECS events of the apps’ services EventBridge could not deliver to shift-traffic',
+        LOGICAL_IDS.deploymentServiceEventsDeadLetterQueue,
+      ),
+    }),
+    ...(withGateAlarms && {
+      DeploymentAlarmsDeadLetterQueueUrl: queueUrl(
+        'Gate alarm state changes EventBridge could not deliver to shift-traffic',
+        LOGICAL_IDS.deploymentAlarmsDeadLetterQueue,
       ),
     }),
   };
@@ -645,7 +946,9 @@ function clusterOf(cluster: string): ClusterScope {
  * since it became the default; a service old enough to have kept the short format (…:service/<service>)
  * is not covered and would be denied.
  */
-const serviceArn = (spec: ServiceWatch): CfnString => ecsArnIn(spec.cluster, (cluster) => `service/${cluster}/${spec.service}`);
+const serviceArnIn = (cluster: string, service: string): CfnString =>
+  ecsArnIn(cluster, (clusterName) => `service/${clusterName}/${service}`);
+const serviceArn = (spec: ServiceWatch): CfnString => serviceArnIn(spec.cluster, spec.service);
 
 /** A service with scaling and the expressions of its boundary schedules. */
 interface ScaledService {
@@ -796,10 +1099,11 @@ const statement = (sid: string, actions: string[], resources: CfnString[]): Poli
 
 /**
  * Names that would clash in the schedule group or in the template's logical ids, or be too long for
- * Scheduler. Jobs' schedules are named after the jobs, services' scaling schedules scale-<key>-<n>;
- * watched tasks get no schedule (timers are named after what they do, with a hash: shared/timers).
+ * Scheduler. Jobs' schedules are named after the jobs, services' scaling schedules scale-<key>-<n>, the
+ * watchdogs enforce-max-runtime and (with apps) shift-traffic-watchdog; watched tasks get no schedule
+ * (timers are named after what they do, with a hash: shared/timers).
  */
-function namingProblems(jobs: JobSpec[], scaledServices: ScaledService[]): string[] {
+function namingProblems(jobs: JobSpec[], scaledServices: ScaledService[], apps: AppSpec[]): string[] {
   const problems: string[] = [];
   const scalingScheduleOwners = new Map<string, string>();
   const byNormalizedKey = new Map<string, string>();
@@ -824,6 +1128,9 @@ function namingProblems(jobs: JobSpec[], scaledServices: ScaledService[]): strin
   for (const job of jobs) {
     if (job.name === WATCHDOG_SCHEDULE_NAME) {
       problems.push(`jobs.${job.name}: the name is taken by the maxRuntime watchdog's schedule; rename the job`);
+    }
+    if (apps.length > 0 && job.name === SHIFT_TRAFFIC_WATCHDOG_SCHEDULE_NAME) {
+      problems.push(`jobs.${job.name}: the name is taken by the blue/green watchdog's schedule; rename the job`);
     }
     const scaledService = scalingScheduleOwners.get(job.name);
     if (scaledService !== undefined) {

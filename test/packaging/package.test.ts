@@ -1,7 +1,10 @@
 /**
  * Runs `serverless package` offline (no AWS credentials, an empty HOME) and reads what it produced:
- * the CloudFormation template and the function zips. One run with a valid fixture serves every
- * assertion; a second run with an invalid fixture must fail with the problem lines.
+ * the CloudFormation template and the function zips. One run with a valid fixture serves most
+ * assertions; a run with blue/green apps serves those of shift-traffic (the first fixture has no apps,
+ * so it also shows that no app means no blue/green resource); a run with an invalid fixture must fail
+ * with the problem lines. All in one file: the runs share the service directory's build folder, so they
+ * must not overlap.
  */
 
 import { execFile } from 'node:child_process';
@@ -11,11 +14,13 @@ import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAutomationFile } from '../../shared/config/load.ts';
+import { matchesEventPattern } from './event-pattern.ts';
 import { danglingReferences, referenceCycles } from './template-graph.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const VALID_FIXTURE = 'test/packaging/fixtures/automation.yml';
 const INVALID_FIXTURE = 'test/packaging/fixtures/invalid-automation.yml';
+const BLUE_GREEN_FIXTURE = 'test/packaging/fixtures/blue-green-automation.yml';
 const TIMEOUT = 120_000;
 const SUB = (resource: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:${resource}` });
 const SYNC_CLUSTER_ARN = 'arn:aws:ecs:eu-west-1:123456789012:cluster/sync';
@@ -27,6 +32,7 @@ const FUNCTIONS = {
   'on-task-stopped': { logicalId: 'OnDashtaskDashstoppedLambdaFunction', role: 'OnTaskStoppedRole' },
   notify: { logicalId: 'NotifyLambdaFunction', role: 'NotifyRole' },
   'scale-service': { logicalId: 'ScaleDashserviceLambdaFunction', role: 'ScaleServiceRole' },
+  'shift-traffic': { logicalId: 'ShiftDashtrafficLambdaFunction', role: 'ShiftTrafficRole' },
 } as const;
 /** The ARN a function gets from its osls name (ecs-autopilot-test-<name>), as the environment and the scheduler role build it. */
 const FUNCTION_ARN = (name: string) => ({
@@ -102,12 +108,17 @@ function zipEntries(file: string): Map<string, Buffer> {
 
 const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
-describe('serverless package', { timeout: TIMEOUT }, () => {
-  let run: Run & { outDir: string };
-  let template: Template;
+/** A valid fixture packaged, and its template. */
+async function packaged(automationFile: string): Promise<{ run: Run & { outDir: string }; template: Template }> {
+  const run = await serverlessPackage(automationFile);
+  if (run.code !== 0) throw new Error(`serverless package failed (exit ${run.code}):\n${run.output}`);
+  return { run, template: JSON.parse(readFileSync(path.join(run.outDir, 'cloudformation-template-update-stack.json'), 'utf8')) };
+}
 
+/** Lookups in the template `current()` returns (set by a beforeAll). */
+function templateLookups(current: () => Template) {
   const resource = (logicalId: string): Resource => {
-    const found = template.Resources[logicalId];
+    const found = current().Resources[logicalId];
     if (!found) throw new Error(`the template has no ${logicalId}`);
     return found;
   };
@@ -117,12 +128,17 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
     );
   const statementsAllowing = (roleLogicalId: string, action: string) =>
     roleStatements(roleLogicalId).filter((s) => asArray(s.Action).includes(action));
-  const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+  const ofType = (type: string) => Object.entries(current().Resources).filter(([, r]) => r.Type === type);
+  return { resource, roleStatements, statementsAllowing, ofType };
+}
+
+describe('serverless package', { timeout: TIMEOUT }, () => {
+  let run: Run & { outDir: string };
+  let template: Template;
+  const { resource, roleStatements, statementsAllowing, ofType } = templateLookups(() => template);
 
   beforeAll(async () => {
-    run = await serverlessPackage(VALID_FIXTURE);
-    if (run.code !== 0) throw new Error(`serverless package failed (exit ${run.code}):\n${run.output}`);
-    template = JSON.parse(readFileSync(path.join(run.outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+    ({ run, template } = await packaged(VALID_FIXTURE));
   }, TIMEOUT);
 
   it('creates one enabled-or-disabled schedule per job, with its expression, time zone, retries and dead-letter queue', () => {
@@ -291,11 +307,16 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
     expect(resource('ScheduleGroup').Properties.Name).toBe('ecs-autopilot-test');
   });
 
-  it('lets the scheduler role invoke exactly the five functions, by the ARNs their environment names', () => {
+  it('lets the scheduler role invoke exactly the five functions with schedules or timers, by the ARNs their environment names', () => {
     const [invoke, ...more] = statementsAllowing('SchedulerRole', 'lambda:InvokeFunction');
 
     expect(more).toEqual([]);
-    expect(invoke?.Resource).toEqual(Object.keys(FUNCTIONS).map(FUNCTION_ARN));
+    // shift-traffic has a schedule (its watchdog) only when automation.yml has apps.
+    expect(invoke?.Resource).toEqual(
+      Object.keys(FUNCTIONS)
+        .filter((name) => name !== 'shift-traffic')
+        .map(FUNCTION_ARN),
+    );
   });
 
   it('allows sns:Publish only to notify, and only on the alert topic', () => {
@@ -313,6 +334,7 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
       'RunBatchJobRole',
       'ScaleServiceRole',
       'SchedulerRole',
+      'ShiftTrafficRole',
     ]);
     const unscopable: Record<string, string[]> = {
       OnTaskStoppedRole: ['ecs:DescribeTaskDefinition'],
@@ -360,6 +382,38 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
       expect(statementsAllowing(role, 'sqs:SendMessage'), role).toEqual([expect.objectContaining({ Resource: [GET_ATT(queue)] })]);
       expect(resource(queue).Properties, queue).toMatchObject({ QueueName: queueName, MessageRetentionPeriod: 1_209_600 });
     }
+  });
+
+  it('gives shift-traffic a minute, two retries within an hour, its own dead-letter queue, and no reserved concurrency', () => {
+    expect(resource(FUNCTIONS['shift-traffic'].logicalId).Properties).toMatchObject({ Timeout: 60, MemorySize: 256 });
+    // Deployments of one app are serialised by conditional writes, not by limiting the function.
+    expect(resource(FUNCTIONS['shift-traffic'].logicalId).Properties).not.toHaveProperty('ReservedConcurrentExecutions');
+    expect(resource('ShiftDashtrafficLambdaEvConf').Properties).toMatchObject({
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 3_600,
+      DestinationConfig: { OnFailure: { Destination: GET_ATT('ShiftTrafficDeadLetterQueue') } },
+    });
+    expect(resource('ShiftTrafficDeadLetterQueue').Properties).toMatchObject({
+      QueueName: 'ecs-autopilot-test-shift-traffic-dlq',
+      MessageRetentionPeriod: 1_209_600,
+    });
+    expect(template.Outputs).toHaveProperty('ShiftTrafficDeadLetterQueueUrl');
+  });
+
+  it('creates no blue/green rule, schedule or bus policy, and grants shift-traffic nothing beyond its state, when automation.yml has no apps', () => {
+    const blueGreen = Object.keys(template.Resources).filter((id) => /^Deploy|^ShiftTrafficWatchdog/.test(id));
+    const schedules = ofType('AWS::Scheduler::Schedule').map(([, r]) => r.Properties.Name);
+
+    expect(blueGreen).toEqual([]);
+    expect(schedules).not.toContain('shift-traffic-watchdog');
+    expect(ofType('AWS::Events::EventBusPolicy')).toEqual([]);
+    expect(roleStatements('ShiftTrafficRole').map((s) => s.Action)).toEqual([
+      ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+      ['events:PutEvents'],
+      ['sqs:SendMessage'],
+    ]);
+    expect(Object.keys(template.Outputs).filter((key) => key.startsWith('Deployment'))).toEqual([]);
   });
 
   it('sends stopped tasks and Spot notices of the configured clusters to on-task-stopped, with retries and a dead-letter queue', () => {
@@ -551,6 +605,320 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
       automation: JSON.parse(JSON.stringify(loadAutomationFile(path.join(ROOT, VALID_FIXTURE)))),
     });
     expect(entries.get(`functions/${name}.mjs`)?.toString('utf8')).toMatch(/^import \{ createRequire as __createRequire \}/);
+  });
+});
+
+/** The blue/green fixture's load balancer, its apps' services, alarms and deployers. */
+const ELB = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012';
+const LISTENER = `${ELB}:listener/app/shop/0123456789abcdef/1111111111111111`;
+const LISTENER_RULE = `${ELB}:listener-rule/app/shop/0123456789abcdef/1111111111111111/2222222222222222`;
+const APP_SERVICES = [
+  'arn:aws:ecs:eu-west-1:123456789012:service/web-prod/storefront-blue',
+  'arn:aws:ecs:eu-west-1:123456789012:service/web-prod/storefront-green',
+  SUB('service/shop/checkout-blue'),
+  SUB('service/shop/checkout-green'),
+];
+const GATE_ALARMS = ['shop-5xx', 'checkout-p99-latency'];
+const DEPLOYERS = ['arn:aws:iam::123456789012:role/ci-deployer', 'arn:aws:iam::210987654321:root'];
+const REQUEST_TYPES = ['Deployment Requested', 'Deployment Promotion Requested', 'Deployment Abort Requested'];
+const RULE_TARGET_RETRY = { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 };
+
+/** An Allow statement as the stack writes them. */
+const allow = (Sid: string, Action: string[], Resource: unknown[], Condition?: Statement['Condition']) => ({
+  Sid,
+  Effect: 'Allow',
+  Action,
+  Resource,
+  ...(Condition && { Condition }),
+});
+
+/** A template value with the stack's pseudo-parameters filled in as the fixture's account and region would. */
+function resolved(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(resolved);
+  if (value === null || typeof value !== 'object') return value;
+  const sub = (value as Record<string, unknown>)['Fn::Sub'];
+  if (typeof sub === 'string') {
+    return sub
+      .replaceAll(`\${AWS::Partition}`, 'aws')
+      .replaceAll(`\${AWS::Region}`, 'eu-west-1')
+      .replaceAll(`\${AWS::AccountId}`, '123456789012');
+  }
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, resolved(inner)]));
+}
+
+/** Every policy statement anywhere in the template: roles, queue policies, the bus policy, osls's bucket policy. */
+function allStatements(template: Template): { at: string; statement: Statement & { Effect?: string } }[] {
+  const found: { at: string; statement: Statement & { Effect?: string } }[] = [];
+  const visit = (node: unknown, at: string): void => {
+    if (node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      node.forEach((item, index) => {
+        visit(item, `${at}[${index}]`);
+      });
+      return;
+    }
+    const record = node as Record<string, unknown>;
+    if ('Effect' in record && 'Action' in record) found.push({ at, statement: record as unknown as Statement & { Effect?: string } });
+    for (const [key, inner] of Object.entries(record)) visit(inner, `${at}.${key}`);
+  };
+  for (const [id, r] of Object.entries(template.Resources)) visit(r.Properties, id);
+  return found;
+}
+
+describe('serverless package with blue/green apps', { timeout: TIMEOUT }, () => {
+  let template: Template;
+  const { resource, roleStatements, statementsAllowing, ofType } = templateLookups(() => template);
+  const pattern = (ruleId: string) => resolved(resource(ruleId).Properties.EventPattern) as Record<string, unknown>;
+
+  beforeAll(async () => {
+    ({ template } = await packaged(BLUE_GREEN_FIXTURE));
+  }, TIMEOUT);
+
+  it.each([
+    [
+      'DeploymentRequestsRule',
+      'DeploymentRequestsDeadLetterQueue',
+      'DeploymentRequestsDeadLetterQueuePolicy',
+      'DeploymentRequestsInvokePermission',
+      'ecs-autopilot-test-deployment-requests-dlq',
+    ],
+    [
+      'DeploymentServiceEventsRule',
+      'DeploymentServiceEventsDeadLetterQueue',
+      'DeploymentServiceEventsDeadLetterQueuePolicy',
+      'DeploymentServiceEventsInvokePermission',
+      'ecs-autopilot-test-deployment-ecs-events-dlq',
+    ],
+    [
+      'DeploymentAlarmsRule',
+      'DeploymentAlarmsDeadLetterQueue',
+      'DeploymentAlarmsDeadLetterQueuePolicy',
+      'DeploymentAlarmsInvokePermission',
+      'ecs-autopilot-test-deployment-alarms-dlq',
+    ],
+  ])(
+    '%s invokes shift-traffic, retries for a day, dead-letters into its own queue, and alone may invoke it',
+    (ruleId, queueId, queuePolicyId, permissionId, queueName) => {
+      expect(resource(ruleId).Properties).toMatchObject({
+        State: 'ENABLED',
+        Targets: [
+          {
+            Id: 'shift-traffic',
+            Arn: GET_ATT(FUNCTIONS['shift-traffic'].logicalId),
+            RetryPolicy: RULE_TARGET_RETRY,
+            DeadLetterConfig: { Arn: GET_ATT(queueId) },
+          },
+        ],
+      });
+      expect(resource(queueId).Properties).toMatchObject({ QueueName: queueName, MessageRetentionPeriod: 1_209_600 });
+      expect(resource(queuePolicyId).Properties).toEqual({
+        Queues: [{ Ref: queueId }],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'DeadLettersOfTheRule',
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Resource: GET_ATT(queueId),
+              Condition: { ArnEquals: { 'aws:SourceArn': GET_ATT(ruleId) } },
+            },
+          ],
+        },
+      });
+      expect(resource(permissionId).Properties).toEqual({
+        FunctionName: GET_ATT(FUNCTIONS['shift-traffic'].logicalId),
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        SourceArn: GET_ATT(ruleId),
+      });
+    },
+  );
+
+  it('takes the deployment requests from our bus, and none of shift-traffic’s own events', () => {
+    const requests = resource('DeploymentRequestsRule').Properties;
+    const request = (detailType: string) => ({ source: 'ecs-autopilot', 'detail-type': detailType, detail: { app: 'checkout' } });
+
+    expect(requests.EventBusName).toEqual(GET_ATT('EventBus', 'Name'));
+    expect(requests.EventPattern).toEqual({ source: ['ecs-autopilot'], 'detail-type': REQUEST_TYPES });
+    for (const detailType of REQUEST_TYPES)
+      expect(matchesEventPattern(pattern('DeploymentRequestsRule'), request(detailType)), detailType).toBe(true);
+    for (const detailType of ['Deployment Started', 'Deployment Rejected', 'Deployment Rolled Back', 'Job Run Failed']) {
+      expect(matchesEventPattern(pattern('DeploymentRequestsRule'), request(detailType)), detailType).toBe(false);
+    }
+  });
+
+  it('takes the rollout and service events of the apps’ four services from the default bus, by service ARN', () => {
+    const ecsEvent = (detailType: string, service: string) => ({
+      source: 'aws.ecs',
+      'detail-type': detailType,
+      resources: [`arn:aws:ecs:eu-west-1:123456789012:service/${service}`],
+      detail: { eventName: 'SERVICE_DEPLOYMENT_COMPLETED' },
+    });
+
+    expect(resource('DeploymentServiceEventsRule').Properties).not.toHaveProperty('EventBusName');
+    expect(resource('DeploymentServiceEventsRule').Properties.EventPattern).toEqual({
+      source: ['aws.ecs'],
+      'detail-type': ['ECS Deployment State Change', 'ECS Service Action'],
+      resources: APP_SERVICES,
+    });
+    expect(
+      matchesEventPattern(pattern('DeploymentServiceEventsRule'), ecsEvent('ECS Deployment State Change', 'shop/checkout-green')),
+    ).toBe(true);
+    expect(matchesEventPattern(pattern('DeploymentServiceEventsRule'), ecsEvent('ECS Service Action', 'web-prod/storefront-blue'))).toBe(
+      true,
+    );
+    expect(matchesEventPattern(pattern('DeploymentServiceEventsRule'), ecsEvent('ECS Deployment State Change', 'shop/reports'))).toBe(
+      false,
+    );
+    expect(matchesEventPattern(pattern('DeploymentServiceEventsRule'), ecsEvent('ECS Task State Change', 'shop/checkout-green'))).toBe(
+      false,
+    );
+  });
+
+  it('takes the state changes of the gate alarms, each named once, from the default bus', () => {
+    const alarmEvent = (alarmName: string) => ({
+      source: 'aws.cloudwatch',
+      'detail-type': 'CloudWatch Alarm State Change',
+      detail: { alarmName, state: { value: 'ALARM' } },
+    });
+
+    expect(resource('DeploymentAlarmsRule').Properties).not.toHaveProperty('EventBusName');
+    expect(resource('DeploymentAlarmsRule').Properties.EventPattern).toEqual({
+      source: ['aws.cloudwatch'],
+      'detail-type': ['CloudWatch Alarm State Change'],
+      detail: { alarmName: GATE_ALARMS },
+    });
+    expect(matchesEventPattern(pattern('DeploymentAlarmsRule'), alarmEvent('checkout-p99-latency'))).toBe(true);
+    expect(matchesEventPattern(pattern('DeploymentAlarmsRule'), alarmEvent('billing-estimate'))).toBe(false);
+  });
+
+  it('ticks shift-traffic every minute from the stack’s schedule group, through the scheduler role', () => {
+    const [watchdog, ...more] = ofType('AWS::Scheduler::Schedule').filter(([, r]) => r.Properties.Name === 'shift-traffic-watchdog');
+
+    expect(more).toEqual([]);
+    expect(watchdog?.[0]).toBe('ShiftTrafficWatchdogSchedule');
+    expect(watchdog?.[1].Properties).toEqual({
+      Name: 'shift-traffic-watchdog',
+      GroupName: { Ref: 'ScheduleGroup' },
+      Description: expect.any(String),
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: {
+        Arn: GET_ATT(FUNCTIONS['shift-traffic'].logicalId),
+        RoleArn: GET_ATT('SchedulerRole'),
+        DeadLetterConfig: { Arn: GET_ATT('ScheduleDeadLetterQueue') },
+        Input: '{"tick":true}',
+        RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+      },
+    });
+    expect(statementsAllowing('SchedulerRole', 'lambda:InvokeFunction')).toEqual([
+      expect.objectContaining({ Resource: Object.keys(FUNCTIONS).map(FUNCTION_ARN) }),
+    ]);
+  });
+
+  it('lets the deployers put only the three requests on our bus', () => {
+    const [[id, policy] = [], ...more] = ofType('AWS::Events::EventBusPolicy');
+
+    expect(more).toEqual([]);
+    expect(id).toBe('DeployersEventBusPolicy');
+    expect(policy?.Properties).toEqual({
+      EventBusName: GET_ATT('EventBus', 'Name'),
+      StatementId: 'DeployersPutDeploymentRequests',
+      Statement: {
+        Effect: 'Allow',
+        Principal: { AWS: DEPLOYERS },
+        Action: 'events:PutEvents',
+        Resource: GET_ATT('EventBus'),
+        Condition: { StringEquals: { 'events:source': 'ecs-autopilot', 'events:detail-type': REQUEST_TYPES } },
+      },
+    });
+  });
+
+  it('grants shift-traffic exactly the configured listener, rule, services and alarms, and "*" only where IAM cannot scope', () => {
+    const ownTaskDefinitions = SUB('task-definition/*');
+
+    expect(roleStatements('ShiftTrafficRole')).toEqual([
+      allow(
+        'WriteOwnLogs',
+        ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        [{ 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:\${ShiftDashtrafficLogGroup}:*` }],
+      ),
+      allow(
+        'ReadAndWriteDeployments',
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        [GET_ATT('StateTable')],
+      ),
+      allow('PublishDecisions', ['events:PutEvents'], [GET_ATT('EventBus')]),
+      // storefront shifts the listener's default action; checkout shifts a rule of the same listener.
+      allow('ShiftListenerWeights', ['elasticloadbalancing:ModifyListener'], [LISTENER]),
+      allow('ShiftListenerRuleWeights', ['elasticloadbalancing:ModifyRule'], [LISTENER_RULE]),
+      allow(
+        'ReadListenersRulesAndTargetHealth',
+        ['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTargetHealth'],
+        ['*'],
+      ),
+      allow('DeployConfiguredServices', ['ecs:DescribeServices', 'ecs:UpdateService'], APP_SERVICES),
+      allow('DescribeTaskDefinitions', ['ecs:DescribeTaskDefinition'], ['*']),
+      allow('RegisterRevisionsFromImages', ['ecs:RegisterTaskDefinition'], [ownTaskDefinitions]),
+      allow('TagRevisionsAtRegistration', ['ecs:TagResource'], [ownTaskDefinitions], {
+        StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' },
+      }),
+      allow(
+        'PassTaskRolesOfRegisteredRevisions',
+        ['iam:PassRole'],
+        [{ 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/*` }],
+        {
+          StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+        },
+      ),
+      allow(
+        'ReadGateAlarms',
+        ['cloudwatch:DescribeAlarms'],
+        GATE_ALARMS.map((name) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${name}` })),
+      ),
+      allow('ReadGateMetrics', ['cloudwatch:GetMetricData'], ['*']),
+      allow('DeadLetterFailedDeploymentEvents', ['sqs:SendMessage'], [GET_ATT('ShiftTrafficDeadLetterQueue')]),
+    ]);
+    const touchingApps = ofType('AWS::IAM::Role')
+      .filter(([id]) =>
+        roleStatements(id).some((s) =>
+          asArray(s.Action).some((a) => a.startsWith('elasticloadbalancing:') || a.startsWith('cloudwatch:') || a === 'ecs:UpdateService'),
+        ),
+      )
+      .map(([id]) => id);
+    expect(touchingApps).toEqual(['ShiftTrafficRole']);
+  });
+
+  it('has no wildcard action in any statement that allows, anywhere in the template', () => {
+    const statements = allStatements(template);
+    const allowing = statements.filter(({ statement }) => statement.Effect === 'Allow');
+
+    expect(allowing.length).toBeGreaterThan(20);
+    for (const { at, statement } of allowing)
+      expect(
+        asArray(statement.Action).filter((a) => a.includes('*')),
+        at,
+      ).toEqual([]);
+    // The only other: osls's deployment bucket policy, which denies s3:* without TLS.
+    expect(statements.filter(({ statement }) => statement.Effect !== 'Allow').map(({ at }) => at)).toEqual([
+      'ServerlessDeploymentBucketPolicy.PolicyDocument.Statement[0]',
+    ]);
+  });
+
+  it('outputs the rules’ dead-letter queues, and refers only to resources that exist, without cycles', () => {
+    expect(Object.keys(template.Outputs)).toEqual(
+      expect.arrayContaining([
+        'ShiftTrafficDeadLetterQueueUrl',
+        'DeploymentRequestsDeadLetterQueueUrl',
+        'DeploymentServiceEventsDeadLetterQueueUrl',
+        'DeploymentAlarmsDeadLetterQueueUrl',
+      ]),
+    );
+    expect(danglingReferences(template.Resources, template.Outputs)).toEqual([]);
+    expect(referenceCycles(template.Resources)).toEqual([]);
   });
 });
 

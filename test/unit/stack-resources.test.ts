@@ -359,6 +359,7 @@ describe('stackResources: every role', () => {
     LOGICAL_IDS.runBatchJobRole,
     LOGICAL_IDS.scaleServiceRole,
     LOGICAL_IDS.schedulerRole,
+    LOGICAL_IDS.shiftTrafficRole,
   ];
   /** The only actions IAM cannot scope by resource: each documented where it is granted. */
   const UNSCOPABLE = ['ecs:ListTasks', 'ecs:DescribeTaskDefinition', 'application-autoscaling:DescribeScalableTargets'];
