@@ -27,6 +27,18 @@ untouched) and then runs moto's own server:
     "rolloutState": "IN_PROGRESS", "rolloutStateReason": …} sets the rolloutState of every
     deployment of the service (moto has no rollouts to progress): a scenario or a test starts and
     ends a deployment with it.
+  * UpdateService rolls out at once: a new task definition replaces the service's deployment with a
+    new PRIMARY one, COMPLETED (ECS would run both until the new one is healthy); the PRIMARY
+    deployment's counts and task definition follow the service, whose taskDefinition is an ARN as in
+    ECS. A change of desiredCount alone leaves the rolloutState as it was. Set-rollout-state after the
+    update makes a rollout that has not finished.
+  * A service with loadBalancers has its tasks registered in its target groups, as ECS does: one
+    fake IP target (10.0.x.y, the containerPort) per desired task, healthy (moto reports every
+    registered target healthy); fewer desired tasks deregister the newest, a new task definition
+    replaces them all (new tasks, new addresses). moto starts no tasks, so nothing else registers them.
+  * POST /moto-api/x-elbv2/set-target-health {"targetGroup": ARN, "state": "unhealthy"} makes every
+    target of the group report that state (and "reason", when given) until it is set to "healthy":
+    a new colour whose tasks never pass their health check.
 """
 
 import functools
@@ -42,6 +54,7 @@ from moto.ecs import responses as ecs_responses
 from moto.ecs.exceptions import InvalidParameterException
 from moto.ec2.models import security_groups as ec2_security_groups
 from moto.ec2.models import subnets as ec2_subnets
+from moto.elbv2 import models as elbv2_models
 from moto.moto_api import state_manager
 from moto.moto_api._internal import urls as moto_api_urls
 
@@ -222,8 +235,103 @@ def set_rollout_state(request, full_url, headers):
     return _json(200, {"serviceArn": service.arn, "deployments": len(service.deployments)})
 
 
+service_targets = {}  # (cluster:service, target group ARN) -> the target ids the service registered
+allocated_ips = [0]
+
+
+def _next_ip():
+    allocated_ips[0] += 1
+    return f"10.0.{allocated_ips[0] // 250}.{allocated_ips[0] % 250 + 1}"
+
+
+def _sync_targets(backend, service, replace=False):
+    elbv2 = elbv2_models.elbv2_backends[backend.account_id][backend.region_name]
+    for load_balancer in service.load_balancers:
+        target_group = elbv2.target_groups.get(load_balancer.get("targetGroupArn"))
+        if target_group is None:
+            continue
+        key = (f"{service.cluster_name}:{service.name}", target_group.arn)
+        registered = service_targets.setdefault(key, [])
+        port = load_balancer.get("containerPort", target_group.port)
+        leaving = registered[:] if replace else registered[service.desired_count:]
+        if leaving:
+            target_group.deregister([{"Id": ip} for ip in leaving if ip in target_group.targets])
+            del registered[len(registered) - len(leaving):]
+        while len(registered) < service.desired_count:
+            registered.append(_next_ip())
+            target_group.register([{"Id": registered[-1], "Port": port}])
+
+
+_original_create_service = ecs_models.EC2ContainerServiceBackend.create_service
+
+
+def _create_service(self, *args, **kwargs):
+    service = _original_create_service(self, *args, **kwargs)
+    _sync_targets(self, service)
+    return service
+
+
+ecs_models.EC2ContainerServiceBackend.create_service = _create_service
+
+_original_update_service = ecs_models.EC2ContainerServiceBackend.update_service
+
+
+def _update_service(self, service_properties):
+    before = self._get_service(service_properties.get("cluster", "default"), service_properties["service"].split("/")[-1])
+    previous_task_definition = before.task_definition
+    service = _original_update_service(self, service_properties)
+    if service.task_definition:
+        service.task_definition = self.describe_task_definition(service.task_definition).arn
+    new_revision = service.task_definition != previous_task_definition
+    now = utcnow()
+    if new_revision and service.deployments:
+        deployment_id = f"ecs-svc/{ecs_models.mock_random.randint(0, 32**12)}"
+        service.deployments = [{
+            **service.deployments[0],
+            "id": deployment_id,
+            "createdAt": now,
+            "rolloutState": "COMPLETED",
+            "rolloutStateReason": f"ECS deployment {deployment_id} completed.",
+        }]
+    for deployment in service.deployments:
+        if deployment["status"] == "PRIMARY":
+            deployment.update(taskDefinition=service.task_definition, desiredCount=service.desired_count,
+                              runningCount=service.desired_count, pendingCount=0, updatedAt=now)
+    _sync_targets(self, service, replace=new_revision)
+    return service
+
+
+ecs_models.EC2ContainerServiceBackend.update_service = _update_service
+
+target_health = {}  # target group ARN -> (state, reason) every target reports
+_original_health_for = elbv2_models.FakeTargetGroup.health_for
+
+
+def _health_for(self, target, ec2_backend):
+    health = _original_health_for(self, target, ec2_backend)
+    if self.arn in target_health and health.status == "healthy":
+        health.status, health.reason = target_health[self.arn]
+    return health
+
+
+elbv2_models.FakeTargetGroup.health_for = _health_for
+
+
+def set_target_health(request, full_url, headers):
+    body = json.loads(request.data or b"{}")
+    if body["state"] == "healthy":
+        target_health.pop(body["targetGroup"], None)
+    else:
+        reason = "Elb.RegistrationInProgress" if body["state"] == "initial" else "Target.FailedHealthChecks"
+        target_health[body["targetGroup"]] = (body["state"], body.get("reason", reason))
+    return _json(200, {"targetGroup": body["targetGroup"], "state": body["state"]})
+
+
 def reset_bridge(request, full_url, headers):
     capacity_outages.clear()
+    service_targets.clear()
+    target_health.clear()
+    allocated_ips[0] = 0
     for ids in requested_ids.values():
         ids.clear()
     keep_tasks_running()
@@ -234,12 +342,14 @@ capacity_outage.__name__ = "x_ecs_capacity_outage"
 set_task_state.__name__ = "x_ecs_set_task_state"
 set_rollout_state.__name__ = "x_ecs_set_rollout_state"
 reset_bridge.__name__ = "x_ecs_reset"
+set_target_health.__name__ = "x_elbv2_set_target_health"
 next_ids.__name__ = "x_ec2_next_ids"
 moto_api_urls.url_paths["{0}/moto-api/x-ec2/next-ids"] = next_ids
 moto_api_urls.url_paths["{0}/moto-api/x-ecs/capacity-outage"] = capacity_outage
 moto_api_urls.url_paths["{0}/moto-api/x-ecs/set-task-state"] = set_task_state
 moto_api_urls.url_paths["{0}/moto-api/x-ecs/set-rollout-state"] = set_rollout_state
 moto_api_urls.url_paths["{0}/moto-api/x-ecs/reset"] = reset_bridge
+moto_api_urls.url_paths["{0}/moto-api/x-elbv2/set-target-health"] = set_target_health
 
 if __name__ == "__main__":
     keep_tasks_running()

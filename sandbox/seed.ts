@@ -5,9 +5,29 @@
  */
 
 import { RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
+import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { CreateSecurityGroupCommand, CreateSubnetCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import {
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateClusterCommand,
+  CreateServiceCommand,
+  DescribeClustersCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+} from '@aws-sdk/client-ecs';
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateRuleCommand,
+  CreateTargetGroupCommand,
+  type Action as ElbAction,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
@@ -19,6 +39,9 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { createAwsClients } from '../shared/aws/clients.ts';
+import { createShiftRuntime, type ShiftRuntime } from '../shared/blue-green/apply.ts';
+import { createCloudWatchClient, createElbClient } from '../shared/blue-green/clients.ts';
+import { type AppSpec, COLOURS, type Colour } from '../shared/blue-green/model.ts';
 import { clusterNameOf } from '../shared/config/cluster.ts';
 import type { Automation, LaunchSpec } from '../shared/config/schema.ts';
 import { EVENT_SOURCE, EventBus } from '../shared/events/bus.ts';
@@ -304,4 +327,209 @@ export function emulatorScalingRuntime(
     log,
     now: clock.now,
   };
+}
+
+/** What seedApps created for an app: the ARNs moto chose (it cannot reproduce the configured ones). */
+export interface SeededApp {
+  listener: string;
+  rule?: string | undefined;
+  targetGroups: Record<Colour, string>;
+}
+
+export interface SeedAppsOptions {
+  /** The live (blue) colour's desiredCount; 2 unless told. */
+  desiredCount?: number | undefined;
+  /** Target group stickiness on the forward action, in seconds; none unless told. */
+  stickinessSeconds?: number | undefined;
+}
+
+/**
+ * Creates what automation.yml's apps name: per app a load balancer (named as in its listener ARN, in
+ * the default VPC), the blue and green target groups (ip targets), the listener — and the rule, when the
+ * app shifts one — forwarding blue 100 / green 0, the two services (blue running `<app>:1` with two
+ * tasks, green idle at 0) registered in their target groups, and the gate alarms (OK).
+ *
+ * moto invents every ELB ARN, so the configured ones cannot exist in it: the returned automation is the
+ * given one with each app's listener, rule and target groups replaced by the ARNs moto created. Run the
+ * handlers with that automation.
+ */
+export async function seedApps(
+  world: SandboxWorld,
+  automation: Automation,
+  options: SeedAppsOptions = {},
+): Promise<{ automation: Automation; apps: Record<string, SeededApp> }> {
+  const config = emulatorClientConfig(world.endpoint);
+  const elb = createElbClient(config);
+  const ecs = new ECSClient(config);
+  const ec2 = new EC2Client(config);
+  const cloudWatch = createCloudWatchClient(config);
+  const { Vpcs = [] } = await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }));
+  const vpcId = Vpcs[0]?.VpcId;
+  const { Subnets = [] } = await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'default-for-az', Values: ['true'] }] }));
+  if (!vpcId || Subnets.length < 2) throw new Error('the emulator has no default VPC with two subnets to put the load balancers in');
+
+  const nameIn = (pattern: RegExp, arn: string) => pattern.exec(arn)?.[1] ?? arn;
+  const loadBalancers = new Map<string, { arn: string; listeners: number }>();
+  const listeners = new Map<string, string>();
+  const targetGroups = new Map<string, string>();
+  const clusters = new Set<string>();
+  const seeded: Record<string, SeededApp> = {};
+  const apps: Record<string, AppSpec> = {};
+  let rulePriority = 0;
+
+  for (const app of Object.values(automation.apps)) {
+    const lbName = nameIn(/:listener\/app\/([^/]+)\//, app.listener);
+    let loadBalancer = loadBalancers.get(lbName);
+    if (!loadBalancer) {
+      const { LoadBalancers = [] } = await elb.send(
+        new CreateLoadBalancerCommand({ Name: lbName, Type: 'application', Subnets: Subnets.slice(0, 2).map((s) => s.SubnetId ?? '') }),
+      );
+      loadBalancer = { arn: LoadBalancers[0]?.LoadBalancerArn ?? '', listeners: 0 };
+      loadBalancers.set(lbName, loadBalancer);
+    }
+    for (const colour of COLOURS) {
+      const configured = app.colours[colour].targetGroup;
+      if (targetGroups.has(configured)) continue;
+      const { TargetGroups = [] } = await elb.send(
+        new CreateTargetGroupCommand({
+          Name: nameIn(/:targetgroup\/([^/]+)\//, configured),
+          Protocol: 'HTTP',
+          Port: 80,
+          VpcId: vpcId,
+          TargetType: 'ip',
+        }),
+      );
+      targetGroups.set(configured, TargetGroups[0]?.TargetGroupArn ?? '');
+    }
+    const forward: ElbAction = {
+      Type: 'forward',
+      ForwardConfig: {
+        TargetGroups: [
+          { TargetGroupArn: targetGroups.get(app.colours.blue.targetGroup), Weight: 100 },
+          { TargetGroupArn: targetGroups.get(app.colours.green.targetGroup), Weight: 0 },
+        ],
+        ...(options.stickinessSeconds !== undefined && {
+          TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: options.stickinessSeconds },
+        }),
+      },
+    };
+
+    let listener = listeners.get(app.listener);
+    if (!listener) {
+      // The app that shifts the listener's default action decides it; rules alone leave a 404 behind them.
+      const owner = Object.values(automation.apps).find((other) => other.listener === app.listener && !other.rule);
+      const notFound: ElbAction = { Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404' } };
+      const { Listeners = [] } = await elb.send(
+        new CreateListenerCommand({
+          LoadBalancerArn: loadBalancer.arn,
+          Protocol: 'HTTP',
+          Port: 80 + loadBalancer.listeners,
+          DefaultActions: [owner === app ? forward : notFound],
+        }),
+      );
+      loadBalancer.listeners += 1;
+      listener = Listeners[0]?.ListenerArn ?? '';
+      listeners.set(app.listener, listener);
+    }
+    let rule: string | undefined;
+    if (app.rule) {
+      rulePriority += 1;
+      const { Rules = [] } = await elb.send(
+        new CreateRuleCommand({
+          ListenerArn: listener,
+          Priority: rulePriority,
+          Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: [`/${app.name}/*`] } }],
+          Actions: [forward],
+        }),
+      );
+      rule = Rules[0]?.RuleArn;
+    }
+
+    const cluster = clusterNameOf(app.cluster);
+    if (!clusters.has(cluster)) {
+      clusters.add(cluster);
+      const { clusters: existing = [] } = await ecs.send(new DescribeClustersCommand({ clusters: [cluster] }));
+      // CreateCluster in moto replaces a cluster, capacity providers and all.
+      if (!existing.some((c) => c.status === 'ACTIVE')) await ecs.send(new CreateClusterCommand({ clusterName: cluster }));
+    }
+    const { taskDefinition } = await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: app.name,
+        networkMode: 'awsvpc',
+        requiresCompatibilities: ['FARGATE'],
+        cpu: '256',
+        memory: '512',
+        containerDefinitions: [
+          { name: 'app', image: `public.ecr.aws/example/${app.name}:v1`, essential: true, portMappings: [{ containerPort: 80 }] },
+        ],
+      }),
+    );
+    for (const colour of COLOURS) {
+      await ecs.send(
+        new CreateServiceCommand({
+          cluster,
+          serviceName: app.colours[colour].service,
+          taskDefinition: taskDefinition?.taskDefinitionArn,
+          desiredCount: colour === 'blue' ? (options.desiredCount ?? 2) : 0,
+          launchType: 'FARGATE',
+          loadBalancers: [{ targetGroupArn: targetGroups.get(app.colours[colour].targetGroup), containerName: 'app', containerPort: 80 }],
+        }),
+      );
+    }
+    for (const alarm of app.gates.alarms) {
+      await cloudWatch.send(
+        new PutMetricAlarmCommand({
+          AlarmName: alarm,
+          Namespace: 'AWS/ApplicationELB',
+          MetricName: 'HTTPCode_Target_5XX_Count',
+          Dimensions: [{ Name: 'LoadBalancer', Value: nameIn(/:loadbalancer\/(.*)$/, loadBalancer.arn) }],
+          Statistic: 'Sum',
+          Period: 60,
+          EvaluationPeriods: 1,
+          Threshold: 10,
+          ComparisonOperator: 'GreaterThanThreshold',
+        }),
+      );
+    }
+
+    const seededTargetGroups = {
+      blue: targetGroups.get(app.colours.blue.targetGroup) ?? '',
+      green: targetGroups.get(app.colours.green.targetGroup) ?? '',
+    };
+    seeded[app.name] = { listener, ...(rule && { rule }), targetGroups: seededTargetGroups };
+    apps[app.name] = {
+      ...app,
+      listener,
+      rule,
+      colours: {
+        blue: { ...app.colours.blue, targetGroup: seededTargetGroups.blue },
+        green: { ...app.colours.green, targetGroup: seededTargetGroups.green },
+      },
+    };
+  }
+  return { automation: { ...automation, apps }, apps: seeded };
+}
+
+/** A ShiftRuntime (shift-traffic) wired to the emulator, with the caller's clock; pass seedApps' automation. */
+export function emulatorShiftRuntime(world: SandboxWorld, automation: Automation, clock: { now: () => Date }, log: Log): ShiftRuntime {
+  return createShiftRuntime({
+    automation,
+    tableName: world.tableName,
+    busName: world.busName,
+    clientConfig: emulatorClientConfig(world.endpoint),
+    log,
+    now: clock.now,
+  });
+}
+
+/**
+ * Makes every registered target of the group report `state` (moto reports them all healthy) until it is
+ * set back to 'healthy': a colour whose tasks never pass their health check.
+ */
+export async function setTargetHealth(world: SandboxWorld, targetGroup: string, state: 'healthy' | 'initial' | 'unhealthy'): Promise<void> {
+  const response = await fetch(`${world.endpoint}/moto-api/x-elbv2/set-target-health`, {
+    method: 'POST',
+    body: JSON.stringify({ targetGroup, state }),
+  });
+  if (!response.ok) throw new Error(`moto bridge x-elbv2/set-target-health answered ${response.status}: ${await response.text()}`);
 }

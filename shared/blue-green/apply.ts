@@ -1,0 +1,421 @@
+/**
+ * The effects of blue/green: the only code that talks to AWS for a deployment. Each action is carried
+ * out and answered with what was observed (read back, never assumed); the transition decides what it means.
+ *
+ * Failures: a transient AWS error (throttling, 5xx, no answer) throws RetryableAwsError and the
+ * invocation is retried; a permanent one (a listener, target group or service that does not exist, a
+ * permission missing, a parameter refused) becomes an `action-failed` event saying what failed and what
+ * to do. A configured alarm that does not exist is permanent too: a gate that cannot fire protects nothing.
+ */
+import { type CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  type ECSClient,
+  RegisterTaskDefinitionCommand,
+  type RegisterTaskDefinitionCommandInput,
+  type Service,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import {
+  DescribeListenersCommand,
+  DescribeRulesCommand,
+  DescribeTargetHealthCommand,
+  type ElasticLoadBalancingV2Client,
+  type Action as ElbAction,
+  ModifyListenerCommand,
+  ModifyRuleCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { type ClientOptions, createAwsClients } from '../aws/clients.ts';
+import { type AwsErrorLike, isTransientAwsError } from '../aws/transient-errors.ts';
+import { clusterNameOf } from '../config/cluster.ts';
+import type { Automation } from '../config/schema.ts';
+import { RetryableAwsError } from '../errors.ts';
+import { EventBus } from '../events/bus.ts';
+import type { Log } from '../logger.ts';
+import { createCloudWatchClient, createElbClient } from './clients.ts';
+import { DeploymentStore } from './deployment-store.ts';
+import { actionsWithWeights, forwardOf, originalActions, sameWeights } from './forward.ts';
+import {
+  type Action,
+  type AppSpec,
+  type Colour,
+  type Deployment,
+  type DeploymentEvent,
+  type ForwardSnapshot,
+  type MetricCheck,
+  type MetricResult,
+  otherColour,
+  type ServiceFacts,
+  type TargetHealthCount,
+} from './model.ts';
+import { ServiceLocks } from './service-locks.ts';
+
+export interface ShiftRuntime {
+  automation: Automation;
+  ecs: ECSClient;
+  elb: ElasticLoadBalancingV2Client;
+  cloudWatch: CloudWatchClient;
+  deployments: DeploymentStore;
+  locks: ServiceLocks;
+  bus: EventBus;
+  log: Log;
+  now: () => Date;
+}
+
+export function createShiftRuntime(options: {
+  automation: Automation;
+  tableName: string;
+  busName: string;
+  clientConfig: ClientOptions;
+  log: Log;
+  now: () => Date;
+}): ShiftRuntime {
+  const clients = createAwsClients(options.clientConfig);
+  return {
+    automation: options.automation,
+    ecs: clients.ecs,
+    elb: createElbClient(options.clientConfig),
+    cloudWatch: createCloudWatchClient(options.clientConfig),
+    deployments: new DeploymentStore(clients.dynamo, options.tableName),
+    locks: new ServiceLocks(clients.dynamo, options.tableName),
+    bus: new EventBus(clients.events, options.busName),
+    log: options.log,
+    now: options.now,
+  };
+}
+
+/** An action that failed for good; its message says what failed and what to do next. */
+class ActionFailure extends Error {
+  override name = 'ActionFailure';
+}
+
+/** Carries out one action; answers with the observation, or nothing for actions that observe nothing. */
+export async function applyAction(
+  action: Action,
+  deployment: Deployment,
+  app: AppSpec,
+  rt: ShiftRuntime,
+): Promise<DeploymentEvent | undefined> {
+  try {
+    return await carryOut(action, deployment, app, rt);
+  } catch (error) {
+    if (!(error instanceof ActionFailure)) throw error;
+    rt.log.warn('blue/green action failed', { app: app.name, deployment: deployment.id, action: action.kind, error: error.message });
+    return { kind: 'action-failed', action: action.kind, error: error.message };
+  }
+}
+
+async function carryOut(action: Action, deployment: Deployment, app: AppSpec, rt: ShiftRuntime): Promise<DeploymentEvent | undefined> {
+  switch (action.kind) {
+    case 'inspect': {
+      const [forward, services, alarmsInAlarm] = await Promise.all([
+        readForward(app, rt),
+        readServices(app, ['blue', 'green'], rt),
+        alarmsIn(app, rt),
+      ]);
+      return { kind: 'inspected', forward, services: { blue: factsOf(services.blue), green: factsOf(services.green) }, alarmsInAlarm };
+    }
+    case 'update-new-colour': {
+      let taskDefinition = action.taskDefinition;
+      if (action.images && Object.keys(action.images).length > 0) {
+        const from = otherColour(action.colour);
+        const base = taskDefinition ?? (await readServices(app, [from], rt))[from].taskDefinition ?? '';
+        taskDefinition = await registerWithImages(base, action.images, app, rt);
+      }
+      if (!taskDefinition)
+        throw new ActionFailure('the deployment names neither a task definition nor images; request it again with one of them');
+      await updateService(app, action.colour, { taskDefinition, desiredCount: action.desiredCount }, rt);
+      return { kind: 'new-colour-updated', taskDefinition };
+    }
+    case 'check-ready': {
+      const [services, health] = await Promise.all([readServices(app, [action.colour], rt), healthOf(app, action.colour, rt)]);
+      return { kind: 'ready-checked', steady: factsOf(services[action.colour]).steady, health };
+    }
+    case 'set-weights': {
+      await writeForward(app, actionsWithWeights(originalOf(deployment), action.targetGroups), 'setting the weights', rt);
+      const observed = (await readForward(app, rt)).targetGroups;
+      return { kind: 'weights-set', expected: action.targetGroups, observed };
+    }
+    case 'check-gates': {
+      const [alarmsInAlarm, health, metrics] = await Promise.all([
+        alarmsIn(app, rt),
+        healthOf(app, action.colour, rt),
+        Promise.all(app.gates.metrics.map((check) => metricResultOf(check, action.colour, app, rt))),
+      ]);
+      return { kind: 'gates-checked', alarmsInAlarm, health, metrics };
+    }
+    case 'restore-forward': {
+      const original = originalOf(deployment);
+      await writeForward(app, originalActions(original), 'putting back the original forward action', rt);
+      const observed = (await readForward(app, rt)).targetGroups;
+      return { kind: 'forward-restored', observed, matches: sameWeights(observed, original.targetGroups) };
+    }
+    case 'scale-colour':
+      await updateService(app, action.colour, { taskDefinition: action.taskDefinition, desiredCount: action.desiredCount }, rt);
+      return { kind: 'colour-scaled', colour: action.colour, desiredCount: action.desiredCount };
+    case 'lock-services':
+      await Promise.all(
+        (['blue', 'green'] as const).map((colour) => {
+          const holder = {
+            cluster: clusterNameOf(app.cluster),
+            service: app.colours[colour].service,
+            deploymentId: deployment.id,
+            startedAt: deployment.requestedAt,
+          };
+          return aws(
+            `writing the BLUE_GREEN lock of service ${holder.service}`,
+            'check that the state table exists and the function may write it',
+            () =>
+              action.status === 'in-progress'
+                ? rt.locks.hold(holder, action.expiresAt ? new Date(action.expiresAt) : undefined)
+                : rt.locks.release(holder, rt.now()),
+          );
+        }),
+      );
+      return undefined;
+    case 'publish':
+      await aws(`publishing ${action.detailType}`, 'check that the event bus exists and the function may put events on it', () =>
+        rt.bus.publish([{ detailType: action.detailType, detail: action.detail, resources: [app.listener], time: rt.now() }]),
+      );
+      return undefined;
+  }
+}
+
+/**
+ * One AWS call: a transient failure throws RetryableAwsError (the invocation is retried), a permanent one
+ * an ActionFailure naming `what` and the next step; anything else (a bug) is thrown as it is.
+ */
+async function aws<T>(what: string, nextStep: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (typeof error !== 'object' || error === null || !('$metadata' in error)) throw error;
+    const e = error as AwsErrorLike;
+    const text = `${what} failed: ${e.name ?? 'Error'}: ${e.message ?? String(error)}`;
+    if (isTransientAwsError(error)) throw new RetryableAwsError(text, { cause: error });
+    const denied = /AccessDenied|not authorized/i.test(`${e.name} ${e.message}`);
+    throw new ActionFailure(
+      `${text}; ${denied ? 'the shift-traffic role lacks this permission: redeploy ecs-autopilot with this app in automation.yml' : nextStep}`,
+    );
+  }
+}
+
+function originalOf(deployment: Deployment): ForwardSnapshot {
+  if (!deployment.original) throw new Error(`deployment ${deployment.id} has no original forward action: it was never inspected`);
+  return deployment.original;
+}
+
+const forwardOwner = (app: AppSpec) => (app.rule ? `rule ${app.rule}` : `listener ${app.listener}`);
+const forwardConfigPath = (app: AppSpec) => `apps.${app.name}.${app.rule ? 'rule' : 'listener'}`;
+
+async function readForward(app: AppSpec, rt: ShiftRuntime): Promise<ForwardSnapshot> {
+  const what = `reading the forward action of ${forwardOwner(app)}`;
+  const next = `check ${forwardConfigPath(app)} in automation.yml: it must exist in this account and region`;
+  if (app.rule) {
+    const rule = app.rule;
+    const { Rules = [] } = await aws(what, next, () => rt.elb.send(new DescribeRulesCommand({ RuleArns: [rule] })));
+    return forwardOf(Rules[0]?.Actions ?? []);
+  }
+  const { Listeners = [] } = await aws(what, next, () => rt.elb.send(new DescribeListenersCommand({ ListenerArns: [app.listener] })));
+  return forwardOf(Listeners[0]?.DefaultActions ?? []);
+}
+
+async function writeForward(app: AppSpec, actions: ElbAction[], doing: string, rt: ShiftRuntime): Promise<void> {
+  const what = `${doing} on ${forwardOwner(app)}`;
+  const next = `check ${forwardConfigPath(app)} and the blue and green target groups of apps.${app.name} in automation.yml`;
+  const rule = app.rule;
+  await aws(what, next, () =>
+    rule
+      ? rt.elb.send(new ModifyRuleCommand({ RuleArn: rule, Actions: actions }))
+      : rt.elb.send(new ModifyListenerCommand({ ListenerArn: app.listener, DefaultActions: actions })),
+  );
+}
+
+async function readServices(app: AppSpec, colours: Colour[], rt: ShiftRuntime): Promise<Record<Colour, Service>> {
+  const names = colours.map((colour) => app.colours[colour].service);
+  const { services = [], failures = [] } = await aws(
+    `reading ECS services ${names.join(', ')} in cluster ${app.cluster}`,
+    `check apps.${app.name}.cluster in automation.yml`,
+    () => rt.ecs.send(new DescribeServicesCommand({ cluster: app.cluster, services: names })),
+  );
+  const found = {} as Record<Colour, Service>;
+  for (const colour of colours) {
+    const name = app.colours[colour].service;
+    const service = services.find((s) => s.serviceName === name && s.status === 'ACTIVE');
+    if (!service) {
+      const why =
+        failures.find((f) => f.arn?.endsWith(`/${name}`))?.reason ?? services.find((s) => s.serviceName === name)?.status ?? 'MISSING';
+      throw new ActionFailure(
+        `ECS service ${name} (${colour}) in cluster ${app.cluster} is not active (${why}); check apps.${app.name}.${colour}.service and apps.${app.name}.cluster in automation.yml`,
+      );
+    }
+    found[colour] = service;
+  }
+  return found;
+}
+
+/** ECS's steady state: one deployment, rolled out, running as many tasks as it wants. */
+function factsOf(service: Service): ServiceFacts {
+  const deployments = service.deployments ?? [];
+  const primary = deployments.find((d) => d.status === 'PRIMARY');
+  const desiredCount = service.desiredCount ?? 0;
+  const runningCount = service.runningCount ?? 0;
+  return {
+    desiredCount,
+    runningCount,
+    taskDefinition: service.taskDefinition ?? '',
+    steady: deployments.length <= 1 && (primary?.rolloutState ?? 'COMPLETED') === 'COMPLETED' && runningCount === desiredCount,
+  };
+}
+
+async function updateService(
+  app: AppSpec,
+  colour: Colour,
+  change: { taskDefinition?: string | undefined; desiredCount: number },
+  rt: ShiftRuntime,
+): Promise<void> {
+  const service = app.colours[colour].service;
+  await aws(
+    `updating ECS service ${service} (${colour}) to ${change.taskDefinition ? `${change.taskDefinition}, ` : ''}${change.desiredCount} task(s)`,
+    `check apps.${app.name}.${colour}.service and apps.${app.name}.cluster in automation.yml, and that the task definition exists and is ACTIVE`,
+    () =>
+      rt.ecs.send(
+        new UpdateServiceCommand({
+          cluster: app.cluster,
+          service,
+          desiredCount: change.desiredCount,
+          ...(change.taskDefinition && { taskDefinition: change.taskDefinition }),
+          forceNewDeployment: false,
+        }),
+      ),
+  );
+}
+
+/** A new revision of `base` with these containers' images: everything else (roles, environment, tags) as it was. */
+async function registerWithImages(base: string, images: Record<string, string>, app: AppSpec, rt: ShiftRuntime): Promise<string> {
+  const { taskDefinition, tags } = await aws(
+    `reading task definition ${base}`,
+    'check that the task definition the new revision is based on exists',
+    () => rt.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: base, include: ['TAGS'] })),
+  );
+  const containers = taskDefinition?.containerDefinitions ?? [];
+  const names = containers.map((container) => container.name ?? '');
+  const unknown = Object.keys(images).filter((name) => !names.includes(name));
+  if (!taskDefinition || unknown.length > 0) {
+    throw new ActionFailure(
+      `task definition ${base} has no container named ${unknown.join(', ')} (it has ${names.join(', ') || 'none'}); request the deployment again with images keyed by those container names`,
+    );
+  }
+  const {
+    taskDefinitionArn: _arn,
+    revision: _revision,
+    status: _status,
+    requiresAttributes: _requires,
+    compatibilities: _compatibilities,
+    registeredAt: _registeredAt,
+    registeredBy: _registeredBy,
+    deregisteredAt: _deregisteredAt,
+    deleteRequestedAt: _deleteRequestedAt,
+    ...registrable
+  } = taskDefinition;
+  const input: RegisterTaskDefinitionCommandInput = {
+    ...registrable,
+    family: taskDefinition.family,
+    containerDefinitions: containers.map((container) => ({ ...container, image: images[container.name ?? ''] ?? container.image })),
+    ...(tags && tags.length > 0 && { tags }),
+  };
+  const registered = await aws(
+    `registering a revision of ${taskDefinition.family} with images ${Object.entries(images)
+      .map(([name, image]) => `${name}=${image}`)
+      .join(', ')}`,
+    `check the images of the deployment request (app ${app.name})`,
+    () => rt.ecs.send(new RegisterTaskDefinitionCommand(input)),
+  );
+  return registered.taskDefinition?.taskDefinitionArn ?? '';
+}
+
+const NOT_COUNTED = new Set(['healthy', 'draining', 'unused', 'unhealthy.draining']);
+
+async function healthOf(app: AppSpec, colour: Colour, rt: ShiftRuntime): Promise<TargetHealthCount> {
+  const targetGroup = app.colours[colour].targetGroup;
+  const { TargetHealthDescriptions = [] } = await aws(
+    `reading the target health of the ${colour} target group ${targetGroup}`,
+    `check apps.${app.name}.${colour}.targetGroup in automation.yml`,
+    () => rt.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroup })),
+  );
+  const states = TargetHealthDescriptions.map((d) => d.TargetHealth?.State ?? 'unavailable');
+  return { healthy: states.filter((s) => s === 'healthy').length, unhealthy: states.filter((s) => !NOT_COUNTED.has(s)).length };
+}
+
+/** The configured alarms now in ALARM; one that does not exist fails the action. */
+async function alarmsIn(app: AppSpec, rt: ShiftRuntime): Promise<string[]> {
+  const names = app.gates.alarms;
+  if (names.length === 0) return [];
+  const { MetricAlarms = [], CompositeAlarms = [] } = await aws(
+    `reading the alarms ${names.join(', ')}`,
+    `check apps.${app.name}.gates.alarms in automation.yml`,
+    // Without AlarmTypes, DescribeAlarms leaves composite alarms out.
+    () => rt.cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] })),
+  );
+  const alarms = [...MetricAlarms, ...CompositeAlarms];
+  const missing = names.filter((name) => !alarms.some((alarm) => alarm.AlarmName === name));
+  if (missing.length > 0) {
+    throw new ActionFailure(
+      `alarm ${missing.join(', ')} does not exist in CloudWatch; create it, or remove it from apps.${app.name}.gates.alarms in automation.yml`,
+    );
+  }
+  return names.filter((name) => alarms.some((alarm) => alarm.AlarmName === name && alarm.StateValue === 'ALARM'));
+}
+
+async function metricResultOf(check: MetricCheck, colour: Colour, app: AppSpec, rt: ShiftRuntime): Promise<MetricResult> {
+  const value = await metricValueOf(check, colour, app, rt);
+  if (!check.baseline) return { name: check.name, value };
+  return { name: check.name, value, baseline: await metricValueOf(check, otherColour(colour), app, rt) };
+}
+
+/** `targetgroup/<name>/<id>` and `app/<lb>/<id>`: the dimensions ELB publishes its metrics under. */
+const targetGroupDimension = (arn: string) => arn.slice(arn.lastIndexOf(':') + 1);
+const loadBalancerDimension = (listenerArn: string) => /:listener\/(app\/[^/]+\/[^/]+)\//.exec(listenerArn)?.[1] ?? '';
+
+/**
+ * The check's expression over its window for one colour's target group, undefined without data. The
+ * period is the whole window (rounded up to whole minutes, as CloudWatch wants) and the window ends at
+ * the last whole minute, so CloudWatch answers with one datapoint: the aggregate the stats ask for.
+ */
+async function metricValueOf(check: MetricCheck, colour: Colour, app: AppSpec, rt: ShiftRuntime): Promise<number | undefined> {
+  const period = Math.ceil(check.windowSeconds / 60) * 60;
+  const end = new Date(Math.floor(rt.now().getTime() / 60_000) * 60_000);
+  const start = new Date(end.getTime() - period * 1000);
+  const colourDimensions = {
+    TargetGroup: targetGroupDimension(app.colours[colour].targetGroup),
+    LoadBalancer: loadBalancerDimension(app.listener),
+  };
+  let resultId = 'gate';
+  while (resultId in check.queries) resultId += '_';
+  const queries: MetricDataQuery[] = [
+    ...Object.entries(check.queries).map(([id, query]) => ({
+      Id: id,
+      ReturnData: false,
+      MetricStat: {
+        Metric: {
+          Namespace: query.namespace,
+          MetricName: query.metric,
+          Dimensions: Object.entries({ ...colourDimensions, ...query.dimensions }).map(([Name, Value]) => ({ Name, Value })),
+        },
+        Period: period,
+        Stat: query.stat,
+      },
+    })),
+    { Id: resultId, Expression: check.expression, Label: check.name, ReturnData: true },
+  ];
+  const { MetricDataResults = [] } = await aws(
+    `reading metric check ${check.name} of the ${colour} target group`,
+    `check apps.${app.name}.gates.metrics.${check.name} in automation.yml (its expression, metrics and stats)`,
+    () =>
+      rt.cloudWatch.send(
+        new GetMetricDataCommand({ StartTime: start, EndTime: end, ScanBy: 'TimestampDescending', MetricDataQueries: queries }),
+      ),
+  );
+  return MetricDataResults.find((result) => result.Id === resultId)?.Values?.[0];
+}

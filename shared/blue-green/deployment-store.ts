@@ -1,0 +1,116 @@
+/**
+ * The deployments in the state table. One active item per app (pk APP#<app>, sk DEPLOYMENT): the
+ * deployment under way, or the last one once final, written whole and conditionally on the version read
+ * (optimistic locking). A deployment that reaches a final stage is also kept as history
+ * (sk DEPLOYMENT#<requestedAt>#<id>, so an app's deployments sort by request time) for 90 days.
+ */
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { StaleWriteError } from '../state/run-history.ts';
+import { STATE_TABLE_TTL_ATTRIBUTE } from '../state/table-definition.ts';
+import { type Deployment, FINAL_STAGES, isFinal } from './model.ts';
+
+const HISTORY_SECONDS = 90 * 86_400;
+const ACTIVE = 'DEPLOYMENT';
+
+const appKey = (app: string) => ({ pk: `APP#${app}` });
+const activeKey = (app: string) => ({ ...appKey(app), sk: ACTIVE });
+const historyKey = (deployment: Deployment) => ({ ...appKey(deployment.app), sk: `${ACTIVE}#${deployment.requestedAt}#${deployment.id}` });
+
+export type CreateResult = { created: true; deployment: Deployment } | { created: false; active: Deployment };
+
+export class DeploymentStore {
+  constructor(
+    private readonly dynamo: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** The app's deployment under way, or its last one. */
+  async get(app: string): Promise<Deployment | undefined> {
+    const { Item } = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: activeKey(app), ConsistentRead: true }));
+    return Item ? toDeployment(Item) : undefined;
+  }
+
+  /**
+   * Stores a new deployment as version 1, unless one that is not final holds the app: that one is
+   * returned. Throws StaleWriteError when the holder finished between the write and the read.
+   */
+  async create(deployment: Deployment): Promise<CreateResult> {
+    const stored: Deployment = { ...deployment, version: 1 };
+    try {
+      await this.dynamo.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...activeKey(deployment.app), kind: 'deployment', ...stored },
+          ConditionExpression: `attribute_not_exists(pk) OR #stage IN (${FINAL_STAGES.map((_, i) => `:final${i}`).join(', ')})`,
+          ExpressionAttributeNames: { '#stage': 'stage' },
+          ExpressionAttributeValues: Object.fromEntries(FINAL_STAGES.map((stage, i) => [`:final${i}`, stage])),
+        }),
+      );
+      return { created: true, deployment: stored };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const active = await this.get(deployment.app);
+      if (active && !isFinal(active.stage)) return { created: false, active };
+      throw new StaleWriteError(`the deployment of app ${deployment.app} changed meanwhile`, { cause: error });
+    }
+  }
+
+  /**
+   * Writes the next version and returns it; throws StaleWriteError when another invocation wrote first.
+   * Reaching a final stage also writes the history item, in the same transaction.
+   */
+  async save(deployment: Deployment): Promise<Deployment> {
+    const next: Deployment = { ...deployment, version: deployment.version + 1 };
+    const put = {
+      TableName: this.tableName,
+      Item: { ...activeKey(deployment.app), kind: 'deployment', ...next },
+      ConditionExpression: 'version = :expected',
+      ExpressionAttributeValues: { ':expected': deployment.version },
+    };
+    const stale = (cause: unknown) =>
+      new StaleWriteError(`deployment ${deployment.id} of app ${deployment.app} changed meanwhile`, { cause });
+    try {
+      if (isFinal(next.stage)) {
+        const finishedAt = new Date(next.outcome?.at ?? next.updatedAt).getTime();
+        const history = {
+          ...historyKey(next),
+          kind: 'deployment-history',
+          ...next,
+          [STATE_TABLE_TTL_ATTRIBUTE]: Math.floor(finishedAt / 1000) + HISTORY_SECONDS,
+        };
+        await this.dynamo.send(
+          new TransactWriteCommand({ TransactItems: [{ Put: put }, { Put: { TableName: this.tableName, Item: history } }] }),
+        );
+      } else {
+        await this.dynamo.send(new PutCommand(put));
+      }
+      return next;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw stale(error);
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
+        throw stale(error);
+      }
+      throw error;
+    }
+  }
+
+  /** The app's final deployments, newest request first. */
+  async history(app: string, limit: number): Promise<Deployment[]> {
+    const { Items = [] } = await this.dynamo.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :history)',
+        ExpressionAttributeValues: { ':pk': appKey(app).pk, ':history': `${ACTIVE}#` },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return Items.map(toDeployment);
+  }
+}
+
+function toDeployment(item: Record<string, unknown>): Deployment {
+  const { pk: _pk, sk: _sk, kind: _kind, [STATE_TABLE_TTL_ATTRIBUTE]: _expires, ...deployment } = item;
+  return deployment as unknown as Deployment;
+}
