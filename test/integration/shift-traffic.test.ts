@@ -1,0 +1,305 @@
+/**
+ * shift-traffic end to end against moto: the real handler, fed the events AWS and the CLI would send
+ * (Deployment Requested on our bus, CloudWatch Alarm State Change, the watchdog tick every minute), on a
+ * test clock. Assertions read the emulated AWS back: the listener's weights after every tick, the
+ * services' task definitions and counts, the BLUE_GREEN locks, the bus, and `deploy --wait`'s exit code.
+ *
+ * moto's gaps are bridged in the open (sandbox/moto_ecs_bridge.py): it invents the ELB ARNs (seedApps
+ * returns the automation with them), it starts no tasks (the bridge registers one healthy target per
+ * desired task) and it completes a service's rollout at once.
+ */
+import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
+import { DescribeListenersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { deployCommand } from '../../cli/deploy.ts';
+import { scaleService } from '../../functions/scale-service.ts';
+import { shiftTraffic } from '../../functions/shift-traffic.ts';
+import { EMULATOR_REGION } from '../../sandbox/emulator.ts';
+import { emulatorScalingRuntime, emulatorShiftRuntime, seedApps } from '../../sandbox/seed.ts';
+import { createAwsClients } from '../../shared/aws/clients.ts';
+import { forwardOf } from '../../shared/blue-green/forward.ts';
+import type { ShiftHandlerRuntime } from '../../shared/blue-green/handle.ts';
+import type { AppSpec, Deployment } from '../../shared/blue-green/model.ts';
+import { Rejections } from '../../shared/blue-green/rejections.ts';
+import { quietLog, useEmulatorWorld } from './world.ts';
+
+const HEAD = 'arn:aws:elasticloadbalancing:us-east-1:123456789012';
+const CLUSTER = 'shop';
+
+const config = {
+  defaults: { cluster: CLUSTER },
+  apps: {
+    web: {
+      listener: `${HEAD}:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2`,
+      blue: { service: 'web-blue', targetGroup: `${HEAD}:targetgroup/web-blue/73e2d6bc24d8a067` },
+      green: { service: 'web-green', targetGroup: `${HEAD}:targetgroup/web-green/09966e5bd7e8e8ef` },
+      strategy: { canary: { percent: 10, bake: '5m' } },
+      gates: { alarms: ['web-5xx'], minHealthyTargets: 2 },
+      bakeTime: '10m',
+      rollbackWindow: '15m',
+    },
+  },
+  // The live colour also follows a scaling schedule, which must wait while a deployment runs.
+  services: {
+    'web-blue': {
+      cluster: CLUSTER,
+      scaling: { timezone: 'UTC', periods: { peak: { days: 'MON-SUN', from: '10:03', to: '23:00', desired: 4 } } },
+    },
+  },
+};
+
+/** Monday 2026-11-23, 10:00 UTC. */
+const START = new Date('2026-11-23T10:00:00Z');
+const IMAGE = { app: 'public.ecr.aws/example/web:v2' };
+
+describe('shift-traffic against moto', () => {
+  const t = useEmulatorWorld(config, START);
+  let rt: ShiftHandlerRuntime;
+  let app: AppSpec;
+  let requests = 0;
+
+  beforeEach(async () => {
+    const seeded = await seedApps(t.world, t.automation, { stickinessSeconds: 600 });
+    const clients = createAwsClients({
+      endpoint: t.world.endpoint,
+      region: EMULATOR_REGION,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    rt = {
+      ...emulatorShiftRuntime(t.world, seeded.automation, t.clock, quietLog),
+      rejections: new Rejections(clients.dynamo, t.world.tableName),
+    };
+    app = seeded.automation.apps.web as AppSpec;
+  });
+
+  /** What `ecs-autopilot deploy` puts on the bus, as the request rule delivers it. */
+  function requestEvent(detail: Record<string, unknown>) {
+    requests += 1;
+    return {
+      version: '0',
+      id: `event-${requests}`,
+      source: 'ecs-autopilot',
+      'detail-type': 'Deployment Requested',
+      account: '123456789012',
+      region: EMULATOR_REGION,
+      time: t.clock.now().toISOString(),
+      resources: [],
+      detail: { app: 'web', requestedBy: 'ci', ...detail },
+    };
+  }
+
+  function alarmEvent(alarmName: string, value: string) {
+    return {
+      version: '0',
+      id: `alarm-${alarmName}-${value}`,
+      source: 'aws.cloudwatch',
+      'detail-type': 'CloudWatch Alarm State Change',
+      account: '123456789012',
+      region: EMULATOR_REGION,
+      time: t.clock.now().toISOString(),
+      resources: [`arn:aws:cloudwatch:${EMULATOR_REGION}:123456789012:alarm:${alarmName}`],
+      detail: {
+        alarmName,
+        state: {
+          value,
+          reason: 'Threshold Crossed: 1 datapoint [12.0] was greater than the threshold (5.0).',
+          timestamp: t.clock.now().toISOString(),
+        },
+        previousState: { value: 'OK' },
+      },
+    };
+  }
+
+  /** The listener's weights by colour, read from moto. */
+  async function weights(): Promise<Record<'blue' | 'green', number>> {
+    const { Listeners = [] } = await rt.elb.send(new DescribeListenersCommand({ ListenerArns: [app.listener] }));
+    const groups = forwardOf(Listeners[0]?.DefaultActions ?? []).targetGroups;
+    const weightOf = (arn: string) => groups.find((g) => g.arn === arn)?.weight ?? 0;
+    return { blue: weightOf(app.colours.blue.targetGroup), green: weightOf(app.colours.green.targetGroup) };
+  }
+
+  async function service(name: string) {
+    const { services = [] } = await t.ecs.send(new DescribeServicesCommand({ cluster: CLUSTER, services: [name] }));
+    return { desiredCount: services[0]?.desiredCount, taskDefinition: services[0]?.taskDefinition };
+  }
+
+  const current = async (): Promise<Deployment | undefined> => rt.deployments.get('web');
+
+  /** The watchdog fires every minute: tick until the deployment is final (or `minutes` pass), noting each new split. */
+  async function tickUntilFinal(minutes: number, onTick?: (minute: number) => Promise<void>) {
+    const seen: string[] = [];
+    for (let minute = 1; minute <= minutes; minute++) {
+      t.clock.advanceTo(new Date(t.clock.now().getTime() + 60_000));
+      await onTick?.(minute);
+      await shiftTraffic({ tick: true }, rt);
+      const w = await weights();
+      const split = `${w.blue}/${w.green}`;
+      if (seen.at(-1) !== split) seen.push(split);
+      const stage = (await current())?.stage;
+      if (stage === 'succeeded' || stage === 'rolled-back' || stage === 'failed') break;
+    }
+    return seen;
+  }
+
+  it('completes a canary: the weights on the listener go 100/0 → 90/10 → 0/100 as configured, then blue scales to 0', async () => {
+    expect(await weights()).toEqual({ blue: 100, green: 0 });
+    await shiftTraffic(requestEvent({ id: 'web-1', images: IMAGE }), rt);
+    // One invocation: inspected, green updated with blue's count, ready at once (moto), first step read back.
+    expect(await weights()).toEqual({ blue: 90, green: 10 });
+    expect(await service('web-green')).toMatchObject({ desiredCount: 2, taskDefinition: expect.stringMatching(/task-definition\/web:2$/) });
+    expect((await current())?.stage).toBe('paused');
+
+    const splits = await tickUntilFinal(60);
+    expect(splits).toEqual(['90/10', '0/100']);
+    const done = await current();
+    expect(done).toMatchObject({ stage: 'succeeded', from: 'blue', to: 'green', newPercent: 100 });
+    expect(done?.weights.map((w) => [w.newPercent, w.why])).toEqual([
+      [10, 'step 1 of 2'],
+      [100, 'step 2 of 2'],
+    ]);
+    // The canary's 5m pause, the 10m bake and the 15m rollback window, each ended by the tick at its end.
+    expect(new Date(done?.outcome?.at ?? '').getTime() - START.getTime()).toBe(30 * 60_000);
+    expect(await service('web-blue')).toMatchObject({ desiredCount: 0 });
+    expect(await service('web-green')).toMatchObject({ desiredCount: 2 });
+    // Stickiness was kept on every change.
+    const { Listeners = [] } = await rt.elb.send(new DescribeListenersCommand({ ListenerArns: [app.listener] }));
+    expect(Listeners[0]?.DefaultActions?.[0]?.ForwardConfig?.TargetGroupStickinessConfig).toEqual({ Enabled: true, DurationSeconds: 600 });
+    const types = (await t.events()).map((e) => e['detail-type']);
+    expect(types).toEqual(['Deployment Started', 'Deployment Step Completed', 'Deployment Step Completed', 'Deployment Succeeded']);
+  });
+
+  it('rolls back at once when a gate alarm enters ALARM during the canary: original split restored, green scaled down, one alert event', async () => {
+    await shiftTraffic(requestEvent({ id: 'web-2', images: IMAGE }), rt);
+    expect(await weights()).toEqual({ blue: 90, green: 10 });
+    t.clock.advanceTo(new Date(START.getTime() + 2 * 60_000));
+    await rt.cloudWatch.send(new SetAlarmStateCommand({ AlarmName: 'web-5xx', StateValue: 'ALARM', StateReason: 'test' }));
+    await shiftTraffic(alarmEvent('web-5xx', 'ALARM'), rt);
+
+    expect(await weights()).toEqual({ blue: 100, green: 0 });
+    expect(await service('web-green')).toMatchObject({ desiredCount: 0 });
+    expect(await service('web-blue')).toMatchObject({ desiredCount: 2 });
+    const done = await current();
+    expect(done?.outcome).toMatchObject({ status: 'rolled-back', reason: expect.stringMatching(/^alarm web-5xx entered ALARM/) });
+    expect(done?.weights.map((w) => w.newPercent)).toEqual([10, 0]);
+    const rolledBack = (await t.events()).filter((e) => e['detail-type'] === 'Deployment Rolled Back');
+    expect(rolledBack).toHaveLength(1);
+    expect(rolledBack[0]?.detail.alert).toMatchObject({ subject: { kind: 'app', name: 'web' }, category: 'deployment-rolled-back' });
+  });
+
+  it('does not start while a gate alarm is already in ALARM, and changes nothing', async () => {
+    await rt.cloudWatch.send(new SetAlarmStateCommand({ AlarmName: 'web-5xx', StateValue: 'ALARM', StateReason: 'test' }));
+    await shiftTraffic(requestEvent({ id: 'web-3', images: IMAGE }), rt);
+    expect((await current())?.outcome).toMatchObject({ status: 'failed', reason: expect.stringMatching(/already in ALARM/) });
+    expect(await weights()).toEqual({ blue: 100, green: 0 });
+    expect(await service('web-green')).toMatchObject({ desiredCount: 0 });
+  });
+
+  it('resumes after a crash between two steps: the next tick applies what was decided and carries on', async () => {
+    await shiftTraffic(requestEvent({ id: 'web-4', images: IMAGE }), rt);
+    t.clock.advanceTo(new Date(START.getTime() + 5 * 60_000 + 30_000));
+    // The Lambda dies right after deciding the 100% step: the decision and its outbox are saved, the weights unchanged.
+    rt.elb.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'ModifyListenerCommand') throw new Error('Runtime exited with error: signal: killed');
+        return next(args);
+      },
+      { step: 'initialize', name: 'crashOnModify' },
+    );
+    await expect(shiftTraffic({ tick: true }, rt)).rejects.toThrow('signal: killed');
+    rt.elb.middlewareStack.remove('crashOnModify');
+    const stuck = await current();
+    expect(stuck).toMatchObject({ stage: 'shifting', outbox: [{ kind: 'set-weights' }] });
+    expect(await weights()).toEqual({ blue: 90, green: 10 });
+
+    t.clock.advanceTo(new Date(t.clock.now().getTime() + 60_000));
+    await shiftTraffic({ tick: true }, rt);
+    expect(await weights()).toEqual({ blue: 0, green: 100 });
+    expect(await current()).toMatchObject({ stage: 'baking', outbox: [] });
+  });
+
+  it('rejects a second request while one runs, naming it; the first carries on', async () => {
+    await shiftTraffic(requestEvent({ id: 'web-5', images: IMAGE }), rt);
+    const [second] = await shiftTraffic(requestEvent({ id: 'web-6', images: { app: 'public.ecr.aws/example/web:v3' } }), rt);
+    expect(second?.rejected).toMatch(/^deployment web-5 of web is paused .*one deployment runs at a time/);
+    expect(await rt.rejections.get('web', 'web-6')).toMatchObject({ reason: second?.rejected });
+    expect((await current())?.id).toBe('web-5');
+    const rejected = (await t.events()).filter((e) => e['detail-type'] === 'Deployment Rejected');
+    expect(rejected.map((e) => e.detail)).toEqual([expect.objectContaining({ deploymentId: 'web-6', activeDeploymentId: 'web-5' })]);
+  });
+
+  it('holds the services while it runs: scheduled scaling of the live service is deferred, then applies after', async () => {
+    const scaling = emulatorScalingRuntime(t.world, t.automation, t.clock, t.timers, quietLog);
+    await shiftTraffic(requestEvent({ id: 'web-7', images: IMAGE }), rt);
+    t.clock.advanceTo(new Date(START.getTime() + 3 * 60_000 + 4_000));
+    expect(await scaleService({ service: 'web-blue' }, scaling)).toMatchObject({ outcome: 'deferred' });
+    expect(await service('web-blue')).toMatchObject({ desiredCount: 2 });
+    await shiftTraffic(
+      {
+        version: '0',
+        id: 'abort-1',
+        source: 'ecs-autopilot',
+        'detail-type': 'Deployment Abort Requested',
+        detail: { app: 'web', by: 'ana' },
+      },
+      rt,
+    );
+    expect((await current())?.outcome).toMatchObject({ status: 'rolled-back', reason: 'aborted by ana' });
+    expect(await scaleService({ service: 'web-blue' }, scaling)).toMatchObject({ outcome: 'scaled' });
+    expect(await service('web-blue')).toMatchObject({ desiredCount: 4 });
+  });
+
+  describe('deploy --wait', () => {
+    /** The CLI against the emulated bus and table; each poll's sleep lets a minute pass and delivers what the rules would. */
+    async function deployAndWait(images: Record<string, string>, duringMinute?: (minute: number) => Promise<void>) {
+      const lines: string[] = [];
+      const io = { out: (line: string) => lines.push(line), err: (line: string) => lines.push(line), isTTY: false };
+      const clients = createAwsClients({
+        endpoint: t.world.endpoint,
+        region: EMULATOR_REGION,
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      });
+      const { EventBus } = await import('../../shared/events/bus.ts');
+      let minute = 0;
+      const code = await deployCommand(
+        { app: 'web', automation: rt.automation, images, wait: true, timeoutSeconds: 3_600, pollSeconds: 60 },
+        {
+          bus: new EventBus(clients.events, t.world.busName),
+          store: rt.deployments,
+          rejections: rt.rejections,
+          io,
+          now: () => t.clock.now(),
+          caller: 'ci',
+          sleep: async (ms) => {
+            // The request rule delivers what the CLI put on the bus; the watchdog ticks as time passes.
+            for (const event of await t.events()) {
+              if (event['detail-type'] === 'Deployment Requested') await shiftTraffic(event, rt);
+            }
+            t.clock.advanceTo(new Date(t.clock.now().getTime() + ms));
+            minute += 1;
+            await duringMinute?.(minute);
+            await shiftTraffic({ tick: true }, rt);
+          },
+        },
+      );
+      return { code, lines };
+    }
+
+    it('exits 0 when the deployment succeeds, after printing the weights as they changed', async () => {
+      const { code, lines } = await deployAndWait(IMAGE);
+      expect(code).toBe(0);
+      expect(lines.some((line) => /blue 90% \/ green 10%/.test(line))).toBe(true);
+      expect(lines.at(-1)).toMatch(/succeeded/);
+    });
+
+    it('exits 1 with the reason when an alarm rolls the deployment back', async () => {
+      const { code, lines } = await deployAndWait(IMAGE, async (minute) => {
+        if (minute !== 3) return;
+        await rt.cloudWatch.send(new SetAlarmStateCommand({ AlarmName: 'web-5xx', StateValue: 'ALARM', StateReason: 'test' }));
+        await shiftTraffic(alarmEvent('web-5xx', 'ALARM'), rt);
+      });
+      expect(code).toBe(1);
+      expect(lines.at(-1)).toMatch(/rolled back .*alarm web-5xx entered ALARM/);
+    });
+  });
+});
