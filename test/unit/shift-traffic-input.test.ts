@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { routeShiftInput } from '../../shared/blue-green/input.ts';
+import { validateAutomation } from '../../shared/config/validate.ts';
+import { BadEventError } from '../../shared/errors.ts';
+
+const HEAD = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012';
+const app = (name: string, alarms: string[]) => ({
+  cluster: 'web',
+  listener: `${HEAD}:listener/app/${name}/0000000000000001/000000000000000${name.length}`,
+  blue: { service: `${name}-blue`, targetGroup: `${HEAD}:targetgroup/${name}-blue/0000000000000002` },
+  green: { service: `${name}-green`, targetGroup: `${HEAD}:targetgroup/${name}-green/0000000000000003` },
+  gates: { alarms },
+});
+const automation = validateAutomation({ apps: { shop: app('shop', ['5xx', 'latency']), search: app('search', ['5xx']) } });
+
+const envelope = (source: string, detailType: string, detail: unknown, resources: string[] = []) => ({
+  version: '0',
+  id: 'evt-1',
+  source,
+  'detail-type': detailType,
+  account: '123456789012',
+  region: 'eu-west-1',
+  time: '2026-11-23T10:00:00Z',
+  resources,
+  detail,
+});
+
+describe('routeShiftInput', () => {
+  it('routes a deployment request to its app, with the request id (or the event id without one)', () => {
+    expect(
+      routeShiftInput(
+        envelope('ecs-autopilot', 'Deployment Requested', { app: 'shop', id: 'shop-1', images: { app: 'img:2' }, requestedBy: 'ci' }),
+        automation,
+      ),
+    ).toEqual([{ app: 'shop', event: { kind: 'requested', id: 'shop-1', images: { app: 'img:2' }, requestedBy: 'ci' } }]);
+    expect(
+      routeShiftInput(envelope('ecs-autopilot', 'Deployment Requested', { app: 'shop', taskDefinition: 'shop:3' }), automation),
+    ).toEqual([{ app: 'shop', event: { kind: 'requested', id: 'evt-1', taskDefinition: 'shop:3' } }]);
+  });
+
+  it('routes promote and abort', () => {
+    expect(routeShiftInput(envelope('ecs-autopilot', 'Deployment Promotion Requested', { app: 'shop', by: 'ana' }), automation)).toEqual([
+      { app: 'shop', event: { kind: 'promote', by: 'ana' } },
+    ]);
+    expect(
+      routeShiftInput(envelope('ecs-autopilot', 'Deployment Abort Requested', { app: 'search', reason: 'bad build' }), automation),
+    ).toEqual([{ app: 'search', event: { kind: 'abort', reason: 'bad build' } }]);
+  });
+
+  it('routes an alarm to every app that gates on it, and to none that does not', () => {
+    const alarm = (name: string) =>
+      envelope('aws.cloudwatch', 'CloudWatch Alarm State Change', {
+        alarmName: name,
+        state: { value: 'ALARM', reason: 'Threshold Crossed' },
+      });
+    expect(routeShiftInput(alarm('5xx'), automation).map((r) => r.app)).toEqual(['shop', 'search']);
+    expect(routeShiftInput(alarm('latency'), automation)).toEqual([
+      { app: 'shop', event: { kind: 'alarm', alarmName: 'latency', state: 'ALARM', reason: 'Threshold Crossed' } },
+    ]);
+    expect(routeShiftInput(alarm('billing'), automation)).toEqual([]);
+  });
+
+  it('routes an ECS deployment event by the service ARN (new and old ARN formats)', () => {
+    const ecs = (arn: string) =>
+      envelope('aws.ecs', 'ECS Deployment State Change', { eventName: 'SERVICE_DEPLOYMENT_COMPLETED', deploymentId: 'ecs-svc/1' }, [arn]);
+    expect(routeShiftInput(ecs('arn:aws:ecs:eu-west-1:123456789012:service/web/shop-green'), automation)).toEqual([
+      { app: 'shop', event: { kind: 'service-changed', service: 'shop-green', eventName: 'SERVICE_DEPLOYMENT_COMPLETED' } },
+    ]);
+    expect(routeShiftInput(ecs('arn:aws:ecs:eu-west-1:123456789012:service/search-blue'), automation).map((r) => r.app)).toEqual([
+      'search',
+    ]);
+    expect(routeShiftInput(ecs('arn:aws:ecs:eu-west-1:123456789012:service/other-cluster/shop-green'), automation)).toEqual([]);
+  });
+
+  it('turns the watchdog tick into a tick for every app', () => {
+    expect(routeShiftInput({ tick: true }, automation)).toEqual([
+      { app: 'shop', event: { kind: 'tick' } },
+      { app: 'search', event: { kind: 'tick' } },
+    ]);
+  });
+
+  it('refuses what it does not handle, saying what it takes', () => {
+    expect(() => routeShiftInput({ hello: 1 }, automation)).toThrow(BadEventError);
+    expect(() => routeShiftInput({ hello: 1 }, automation)).toThrow(/takes a Deployment Requested/);
+    expect(() => routeShiftInput(envelope('aws.ecs', 'ECS Task State Change', {}), automation)).toThrow(
+      'shift-traffic does not handle aws.ecs "ECS Task State Change" events',
+    );
+    expect(() => routeShiftInput(envelope('ecs-autopilot', 'Deployment Requested', { id: 'x' }), automation)).toThrow(/needs detail.app/);
+    expect(() => routeShiftInput(envelope('aws.cloudwatch', 'CloudWatch Alarm State Change', { alarmName: 'x' }), automation)).toThrow(
+      /without detail.alarmName and detail.state.value/,
+    );
+  });
+});
