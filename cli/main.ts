@@ -229,7 +229,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       }
       case 'sandbox': {
         const { sandboxCommand } = await import('./sandbox.ts');
-        return sandboxCommand({ ...values, from: values.from === undefined ? undefined : instant(values.from, new Date()) }, io);
+        return await sandboxCommand({ ...values, from: values.from === undefined ? undefined : instant(values.from, new Date()) }, io);
       }
       case 'schema': {
         const schema = automationJsonSchema();

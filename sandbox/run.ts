@@ -5,12 +5,15 @@
  * as the "ECS Task State Change" event ECS would send; the timers the handlers set (retries, restarts,
  * alert group waits, deferred scaling) fire on the virtual clock; events with an alert go to notify,
  * as the stack's rule routes them; the maxRuntime watchdog ticks
- * when a deadline comes due; the scenario injects on cue what moto cannot do by itself. What the report
+ * when a deadline comes due; deployment requests on the bus and gate alarms' state changes go to
+ * shift-traffic, whose watchdog ticks every minute while a deployment runs; the scenario injects on cue
+ * what moto cannot do by itself. What the report
  * says happened is read back from the bus, the run history and the alert topic.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
+import { DescribeAlarmsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
@@ -19,19 +22,27 @@ import {
   DescribeVpcsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
-import { DescribeServicesCommand, ECSClient, RunTaskCommand, type Task } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, RunTaskCommand, type Task } from '@aws-sdk/client-ecs';
+import { DescribeListenersCommand, DescribeRulesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { deploymentId } from '../cli/deploy.ts';
 import { enforceMaxRuntimeTick } from '../functions/enforce-max-runtime.ts';
 import { notify } from '../functions/notify.ts';
 import { onTaskStopped } from '../functions/on-task-stopped.ts';
 import { runBatchJob } from '../functions/run-batch-job.ts';
 import { scaleService } from '../functions/scale-service.ts';
+import { shiftTraffic } from '../functions/shift-traffic.ts';
+import { createAwsClients } from '../shared/aws/clients.ts';
+import { forwardOf } from '../shared/blue-green/forward.ts';
+import type { ShiftHandlerRuntime } from '../shared/blue-green/handle.ts';
+import { COLOURS, DEPLOYMENT_DETAIL_TYPES, type Deployment, isFinal } from '../shared/blue-green/model.ts';
+import { Rejections } from '../shared/blue-green/rejections.ts';
 import { clusterNameOf } from '../shared/config/cluster.ts';
 import { formatDuration } from '../shared/config/duration.ts';
 import { DEFAULT_CONFIG_FILE, loadAutomationFile } from '../shared/config/load.ts';
 import { firingsBetween, parseScheduleExpression } from '../shared/config/schedule-expression.ts';
 import type { Automation, JobSpec, ServiceWatch, WatchedTaskSpec } from '../shared/config/schema.ts';
 import { formatLocal, instantOfWallClock, wallClockAt } from '../shared/config/time-zone.ts';
-import { JOB_RUN_DETAIL_TYPES } from '../shared/events/bus.ts';
+import { EVENT_SOURCE, JOB_RUN_DETAIL_TYPES } from '../shared/events/bus.ts';
 import { SCALING_DETAIL_TYPES } from '../shared/events/scaling-events.ts';
 import { STOPPED_TASK_DETAIL_TYPES } from '../shared/events/stopped-task-events.ts';
 import { describeTasks } from '../shared/jobs/ecs-tasks.ts';
@@ -43,6 +54,7 @@ import type { Log } from '../shared/logger.ts';
 import { scalingScheduleExpressions } from '../shared/scaling/periods.ts';
 import type { ScalingRuntime } from '../shared/scaling/runtime.ts';
 import type { ServiceScaling } from '../shared/scaling/targets.ts';
+import { DEPLOYMENT_REQUEST_DETAIL_TYPES } from '../shared/stack/resources.ts';
 import type { StopCategory } from '../shared/stopped-tasks/categories.ts';
 import type { StopRuntime } from '../shared/stopped-tasks/runtime.ts';
 import { drainAlerts, type EmulatorNotifyRuntime, emulatorNotifyRuntime } from './alerts.ts';
@@ -53,17 +65,22 @@ import {
   drainPublishedEvents,
   emulatorJobRuntime,
   emulatorScalingRuntime,
+  emulatorShiftRuntime,
   emulatorStopRuntime,
   type PublishedEvent,
   type SandboxWorld,
   type SeededServiceShape,
+  seedApps,
   seedSandbox,
   seedServices,
 } from './seed.ts';
 import { describeEnding, endingOf, exitEnding } from './stop-endings.ts';
 import { taskStateChangeEvent } from './task-events.ts';
 import {
+  type AppSummary,
   alertEntry,
+  type DeploymentSummary,
+  deploymentEntry,
   describeTasks as describeTaskIds,
   type JobSummary,
   localClockTime,
@@ -82,7 +99,16 @@ import {
 } from './timeline.ts';
 import { Agenda, VirtualClock } from './virtual-clock.ts';
 
-export type { JobSummary, SandboxReport, SentAlert, ServiceScalingSummary, TimelineEntry, WatchedTaskSummary } from './timeline.ts';
+export type {
+  AppSummary,
+  DeploymentSummary,
+  JobSummary,
+  SandboxReport,
+  SentAlert,
+  ServiceScalingSummary,
+  TimelineEntry,
+  WatchedTaskSummary,
+} from './timeline.ts';
 
 export interface SandboxOptions {
   /** The automation file; default automation.yml. */
@@ -301,6 +327,32 @@ const INJECTIONS: { [K in Injection['kind']]: InjectionKind<K> } = {
       firing.duplicateAt = new Date(firing.deliverAt.getTime() + injection.after * 1000);
     },
   },
+  deployment: {
+    // The bridge completes the new colour's rollout within UpdateService and registers its targets (moto
+    // alone never does), so the request's own invocation finds it ready: no ECS Deployment State Change
+    // is delivered, and a rollout that had not completed would be noticed by the watchdog's next tick.
+    needsBridge: true,
+    plan(injection, index, plan) {
+      const at = resolveMoment(injection.at, plan.scenarioZone, plan.window);
+      if (!at) {
+        plan.problems.push(`injections.${index}.at: ${injection.at} (${plan.scenarioZone}) is not inside the simulated window`);
+        return;
+      }
+      plan.cues.push({ at, act: (sim) => sim.requestDeployment(injection, index) });
+      const { alarm } = injection;
+      if (!alarm) return;
+      const firesAt = new Date(at.getTime() + alarm.after * 1000);
+      if (firesAt >= plan.window.to) {
+        plan.problems.push(
+          `injections.${index}.alarm.after: ${alarm.name} would fire at ${formatLocal(firesAt, plan.scenarioZone)}, when the simulated window has ended`,
+        );
+        return;
+      }
+      plan.cues.push({ at: firesAt, act: (sim) => sim.changeAlarm(injection, index, 'ALARM') });
+      const clearsAt = new Date(firesAt.getTime() + alarm.clearsAfter * 1000);
+      if (clearsAt < plan.window.to) plan.cues.push({ at: clearsAt, act: (sim) => sim.changeAlarm(injection, index, 'OK') });
+    },
+  },
 };
 
 /** The firing an injection names with scheduledAt, or the job's next firing that `free` accepts. */
@@ -413,6 +465,22 @@ type Ending = { category?: StopCategory | undefined; exitCode?: number | undefin
 /** ECS sends a Fargate Spot task its interruption notice about this long before it stops it. */
 const SPOT_NOTICE_SECONDS = 120;
 
+/** Who the scenario's deployment requests say asked for them (`ecs-autopilot deploy` says `cli:<user>`). */
+const REQUESTED_BY = 'sandbox scenario';
+
+/** `["app=repo/shop:v2"]` → `{ app: "repo/shop:v2" }`, as `deploy --image` takes them (the schema checked the form). */
+function imagesOf(pairs: string[]): Record<string, string> {
+  return Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+}
+
+/** A deployment the scenario requested: the id its request carried. */
+interface RequestedDeployment {
+  index: number;
+  app: string;
+  id: string;
+  requestedAt: Date;
+}
+
 class Simulation {
   readonly clock: VirtualClock;
   readonly agenda = new Agenda<Step>();
@@ -425,6 +493,7 @@ class Simulation {
   readonly stopRuntime: StopRuntime;
   readonly scalingRuntime: ScalingRuntime;
   readonly notifyRuntime: EmulatorNotifyRuntime;
+  readonly shiftRuntime: ShiftHandlerRuntime;
   private readonly timers: ObservedTimers;
   /** Timer names on the agenda and not yet delivered: a name set twice is one schedule. */
   private readonly timersOnAgenda = new Set<string>();
@@ -435,6 +504,9 @@ class Simulation {
   /** detail.version of the task events the sandbox builds: every later state has a higher one. */
   private eventVersion = 1;
   private notified = false;
+  private readonly deploymentRequests: RequestedDeployment[] = [];
+  /** A shift-traffic watchdog tick is on the agenda. */
+  private shiftTickPending = false;
 
   constructor(
     readonly automation: Automation,
@@ -449,6 +521,10 @@ class Simulation {
     this.stopRuntime = emulatorStopRuntime(world, automation, this.clock, this.timers, log);
     this.scalingRuntime = emulatorScalingRuntime(world, automation, this.clock, this.timers, log);
     this.notifyRuntime = emulatorNotifyRuntime(world, automation, this.clock, this.timers, log);
+    this.shiftRuntime = {
+      ...emulatorShiftRuntime(world, automation, this.clock, log),
+      rejections: new Rejections(createAwsClients(emulatorClientConfig(world.endpoint)).dynamo, world.tableName),
+    };
     for (const firing of plan.firings) {
       this.agenda.add(firing.deliverAt, RANK.delivery, { pastWindow: true, run: () => this.deliver(firing, 'first') });
       const duplicateAt = firing.duplicateAt;
@@ -484,6 +560,12 @@ class Simulation {
           : `injections.${crash.supersededBy} took over ${injection.watchedTask}'s tasks`;
       this.notes.push(
         `injections.${crash.index} (watched-task-crashes ${injection.watchedTask}): ${crash.remaining} of its ${injection.times} stops did not happen: ${why}`,
+      );
+    }
+    for (const deployment of await this.activeDeployments()) {
+      this.notes.push(
+        `deployment ${deployment.id} of ${deployment.app} was still ${deployment.stage} when the window ended` +
+          `${deployment.waitingFor ? ` (waiting for ${deployment.waitingFor})` : ''}`,
       );
     }
     this.timeline.sort((a, b) => a.time.localeCompare(b.time));
@@ -552,15 +634,55 @@ class Simulation {
     return all;
   }
 
+  /**
+   * shift-traffic gets an event, as the stack's rules route it; then, while any deployment is not final,
+   * the watchdog schedule's next tick goes on the agenda.
+   */
+  private async shift(input: unknown, subject: string, during: string): Promise<void> {
+    await this.invoke({ subject, handler: 'shift-traffic', during }, () => shiftTraffic(input, this.shiftRuntime));
+    await this.followDeployments();
+  }
+
+  private async activeDeployments(): Promise<Deployment[]> {
+    const active: Deployment[] = [];
+    for (const app of Object.keys(this.automation.apps)) {
+      const deployment = await this.shiftRuntime.deployments.get(app);
+      if (deployment && !isFinal(deployment.stage)) active.push(deployment);
+    }
+    return active;
+  }
+
+  /**
+   * The shift-traffic-watchdog schedule fires every minute, a few seconds past it. Only the ticks while a
+   * deployment is under way can do anything, so only those are simulated: one at a time, the next
+   * planned after each step that concerned a deployment.
+   */
+  private async followDeployments(): Promise<void> {
+    if (this.shiftTickPending || (await this.activeDeployments()).length === 0) return;
+    const now = this.clock.now().getTime();
+    const minute = Math.floor(now / 60_000) * 60_000 + DELIVERY_DELAY_SECONDS * 1000;
+    this.shiftTickPending = true;
+    this.agenda.add(new Date(minute > now ? minute : minute + 60_000), RANK.watchdog, {
+      pastWindow: false,
+      run: async () => {
+        this.shiftTickPending = false;
+        await this.shift({ tick: true }, 'shift-traffic-watchdog', 'on a watchdog tick');
+      },
+    });
+  }
+
   /** True when it invoked a handler that may have published events in turn. */
   private async route(event: PublishedEvent, occasion: string | undefined): Promise<boolean> {
     const job = this.automation.jobs[String(event.detail.job)];
     const entry =
       outcomeEntry(event, job) ??
       stoppedTaskEntry(event, this.plan.scenarioZone) ??
-      scalingEntry(event, this.scalingZoneOf(String(event.detail.serviceKey)), occasion);
+      scalingEntry(event, this.scalingZoneOf(String(event.detail.serviceKey)), occasion) ??
+      deploymentEntry(event, this.plan.scenarioZone);
     if (entry) this.timeline.push(entry);
     const type = event['detail-type'];
+    const deploymentRequest = event.source === EVENT_SOURCE && (DEPLOYMENT_REQUEST_DETAIL_TYPES as readonly string[]).includes(type);
+    if (deploymentRequest) await this.shift(event, String(event.detail.app), `on ${type}`);
     if (type === JOB_RUN_DETAIL_TYPES.launched) this.onLaunched(event.detail as unknown as RunDetail);
     const stoppedByAutopilot = type === JOB_RUN_DETAIL_TYPES['timed-out'] || type === JOB_RUN_DETAIL_TYPES.replaced;
     if (stoppedByAutopilot) await this.reportStopsByAutopilot(event.detail as unknown as RunDetail);
@@ -572,7 +694,7 @@ class Simulation {
       this.notified = true;
       await this.invoke({ subject: 'notify', handler: 'notify' }, () => notify(event, this.notifyRuntime));
     }
-    return stoppedByAutopilot;
+    return stoppedByAutopilot || deploymentRequest;
   }
 
   /** The messages notify published since the last call: each a timeline line and an entry of the report's alerts. */
@@ -909,6 +1031,159 @@ class Simulation {
     });
   }
 
+  /** A pipeline runs `ecs-autopilot deploy`: the same Deployment Requested event on the bus, which routes it to shift-traffic. */
+  async requestDeployment(injection: InjectionOfKind<'deployment'>, index: number): Promise<void> {
+    const now = this.clock.now();
+    const images = injection.image === undefined ? undefined : imagesOf([injection.image].flat());
+    const taskDefinition = injection.taskDefinition && (await this.taskDefinitionArn(injection.app, injection.taskDefinition));
+    if (taskDefinition === null) return;
+    const id = deploymentId(injection.app, now, randomBytes(2).toString('hex'));
+    this.deploymentRequests.push({ index, app: injection.app, id, requestedAt: now });
+    const detail = {
+      app: injection.app,
+      id,
+      ...(taskDefinition && { taskDefinition }),
+      ...(images && { images }),
+      requestedBy: REQUESTED_BY,
+    };
+    await this.shiftRuntime.bus.publish([{ detailType: DEPLOYMENT_DETAIL_TYPES.requested, detail, time: now }]);
+  }
+
+  /** `deploy` takes a task definition ARN: a family:revision is looked up in the emulator. Null when it is not there. */
+  private async taskDefinitionArn(app: string, taskDefinition: string): Promise<string | null> {
+    if (taskDefinition.startsWith('arn:')) return taskDefinition;
+    const found = await this.invoke({ subject: app, handler: 'DescribeTaskDefinition', during: 'for the deployment request' }, () =>
+      this.shiftRuntime.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition })),
+    );
+    return found?.result.taskDefinition?.taskDefinitionArn ?? null;
+  }
+
+  /**
+   * A gate alarm changes state: set in CloudWatch (moto evaluates no metrics, so SetAlarmState), and the
+   * "CloudWatch Alarm State Change" event AWS sends for it goes to shift-traffic.
+   */
+  async changeAlarm(injection: InjectionOfKind<'deployment'>, index: number, state: 'ALARM' | 'OK'): Promise<void> {
+    const { alarm } = injection;
+    if (!alarm) return;
+    const { cloudWatch } = this.shiftRuntime;
+    const reason =
+      state === 'ALARM' ? 'Threshold Crossed: injected by the scenario' : 'Threshold no longer crossed: injected by the scenario';
+    const changed = await this.invoke({ subject: alarm.name, handler: 'SetAlarmState' }, async () => {
+      await cloudWatch.send(new SetAlarmStateCommand({ AlarmName: alarm.name, StateValue: state, StateReason: reason }));
+      const { MetricAlarms = [] } = await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarm.name] }));
+      return MetricAlarms[0]?.AlarmArn ?? '';
+    });
+    if (!changed) return;
+    const alarmArn = changed.result;
+    const now = this.clock.now();
+    const request = this.deploymentRequests.find((r) => r.index === index);
+    this.add({
+      timeZone: this.plan.scenarioZone,
+      subject: alarm.name,
+      what: 'alarm-state',
+      label: `alarm → ${state}`,
+      detail:
+        state === 'ALARM'
+          ? `set to ALARM ${formatDuration(alarm.after)} after ${request ? `${request.id} was requested` : 'the deployment request'}; its state change goes to shift-traffic`
+          : `back to OK after ${formatDuration(alarm.clearsAfter)} in ALARM`,
+      source: 'scenario',
+    });
+    const [, , , region = '', account = ''] = alarmArn.split(':');
+    const event = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'CloudWatch Alarm State Change',
+      source: 'aws.cloudwatch',
+      account,
+      time: schedulerTime(now),
+      region,
+      resources: [alarmArn],
+      detail: {
+        alarmName: alarm.name,
+        state: { value: state, reason, timestamp: now.toISOString() },
+        previousState: { value: state === 'ALARM' ? 'OK' : 'ALARM' },
+      },
+    };
+    await this.shift(event, alarm.name, `on ${alarm.name}'s change to ${state}`);
+  }
+
+  /** Per deployment the scenario requested, as shift-traffic left it in the state table (or its rejection). */
+  async deploymentSummary(): Promise<DeploymentSummary[]> {
+    const zone = this.plan.scenarioZone;
+    const local = (at: string) => formatLocal(new Date(at), zone);
+    const known = new Map<string, Deployment[]>();
+    const rows: DeploymentSummary[] = [];
+    for (const request of this.deploymentRequests) {
+      let deployments = known.get(request.app);
+      if (!deployments) {
+        const current = await this.shiftRuntime.deployments.get(request.app);
+        deployments = [...(current ? [current] : []), ...(await this.shiftRuntime.deployments.history(request.app, 100))];
+        known.set(request.app, deployments);
+      }
+      const requestedAt = request.requestedAt.toISOString();
+      const common = { app: request.app, id: request.id, requestedAt, local: local(requestedAt) };
+      const deployment = deployments.find((d) => d.id === request.id);
+      if (!deployment) {
+        const rejection = await this.shiftRuntime.rejections.get(request.app, request.id);
+        rows.push({
+          ...common,
+          fromService: undefined,
+          toService: undefined,
+          taskDefinition: undefined,
+          images: undefined,
+          stage: rejection ? 'rejected' : 'never started',
+          outcome: rejection && { status: 'rejected', reason: rejection.reason, at: rejection.at, local: local(rejection.at) },
+          weights: [],
+        });
+        continue;
+      }
+      const app = this.automation.apps[request.app];
+      const { outcome } = deployment;
+      rows.push({
+        ...common,
+        fromService: deployment.from && app?.colours[deployment.from].service,
+        toService: deployment.to && app?.colours[deployment.to].service,
+        taskDefinition: deployment.taskDefinition,
+        images: deployment.images,
+        stage: deployment.stage,
+        outcome: outcome && { ...outcome, local: local(outcome.at) },
+        weights: deployment.weights.map(({ at, newPercent, why }) => ({ at, local: local(at), newPercent, why })),
+      });
+    }
+    return rows;
+  }
+
+  /** Per app, read back from the emulator: the forward action's split and the two services. */
+  async appSummary(): Promise<AppSummary[]> {
+    const { elb, ecs } = this.shiftRuntime;
+    const rows: AppSummary[] = [];
+    for (const app of Object.values(this.automation.apps)) {
+      const actions = app.rule
+        ? (await elb.send(new DescribeRulesCommand({ RuleArns: [app.rule] }))).Rules?.[0]?.Actions
+        : (await elb.send(new DescribeListenersCommand({ ListenerArns: [app.listener] }))).Listeners?.[0]?.DefaultActions;
+      const { targetGroups } = forwardOf(actions ?? []);
+      const total = targetGroups.reduce((sum, group) => sum + group.weight, 0);
+      const names = COLOURS.map((colour) => app.colours[colour].service);
+      const { services = [] } = await ecs.send(new DescribeServicesCommand({ cluster: app.cluster, services: names }));
+      rows.push({
+        app: app.name,
+        colours: COLOURS.map((colour) => {
+          const { service, targetGroup } = app.colours[colour];
+          const weight = targetGroups.find((group) => group.arn === targetGroup)?.weight;
+          const found = services.find((s) => s.serviceName === service && s.status === 'ACTIVE');
+          return {
+            colour,
+            service,
+            percent: weight === undefined ? undefined : total > 0 ? Math.round((weight / total) * 100) : 0,
+            desiredCount: found?.desiredCount,
+            taskDefinition: found?.taskDefinition,
+          };
+        }),
+      });
+    }
+    return rows;
+  }
+
   announceLateDelivery(firing: PlannedFiring): void {
     const { job } = firing;
     const deadline =
@@ -1205,6 +1480,24 @@ export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxR
         `${watched ? ` and ${watched} watched task${watched === 1 ? '' : 's'}` : ''}${describeSeededServices(shapes)}, ` +
         'the state table, the bus and the alert topic',
     );
+    const apps = Object.values(automation.apps);
+    if (apps.length > 0 && emulator.bridged) {
+      // moto invents every ELB ARN: shift-traffic runs with the ones it created in place of the file's.
+      runnable = { ...runnable, apps: (await seedApps(world, seeded, { desiredCount: STARTING_DESIRED_COUNT })).automation.apps };
+      const described = apps.map(
+        (app) =>
+          `${app.name} (${app.colours.blue.service} live with ${STARTING_DESIRED_COUNT} tasks, ${app.colours.green.service} idle` +
+          `${app.gates.alarms.length ? `, gate alarm${app.gates.alarms.length === 1 ? '' : 's'} ${app.gates.alarms.join(', ')} OK` : ''})`,
+      );
+      options.progress?.(
+        `seeded the app${apps.length === 1 ? '' : 's'} ${described.join(', ')}: the load balancer, listener and target groups ` +
+          'are stand-ins created in moto, whose ARNs replace those in the automation file',
+      );
+    } else if (apps.length > 0) {
+      notes.push(
+        `${emulator.endpoint} has no ECS bridge: the apps ${apps.map((app) => app.name).join(', ')} were not seeded and no deployment ran`,
+      );
+    }
     const simulation = new Simulation(runnable, plan, emulator, world, handlerLog(options));
     simulation.notes.push(...notes);
     const scalingFirings = plan.scalings.filter((scaling) => scaling.scheduledTime).length;
@@ -1229,6 +1522,9 @@ export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxR
       summary: await simulation.summary(),
       watchedTasks: await simulation.watchedTaskSummary(),
       services: await simulation.serviceScalingSummary(),
+      deployments: await simulation.deploymentSummary(),
+      // Without the bridge the apps were not seeded: their listeners do not exist there.
+      apps: emulator.bridged ? await simulation.appSummary() : [],
       alerts: simulation.alerts,
       events: simulation.events,
       notes: simulation.notes,

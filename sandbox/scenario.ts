@@ -1,8 +1,8 @@
 /**
  * A sandbox scenario: what moto cannot do by itself (a task exits or crashes for any reason, capacity runs
- * out, Scheduler delivers late or twice), injected on cue while the virtual day runs. One zod schema per
- * kind, joined in a discriminated union: a new kind is a new schema here and a new entry in run.ts's
- * INJECTIONS.
+ * out, Scheduler delivers late or twice, a pipeline deploys and an alarm fires), injected on cue while the
+ * virtual day runs. One zod schema per kind, joined in a discriminated union: a new kind is a new schema
+ * here and a new entry in run.ts's INJECTIONS.
  */
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
@@ -147,26 +147,67 @@ const duplicateDelivery = z.strictObject({
   after: duration('after (when the second delivery arrives)', 0).default(60),
 });
 
+/** `app=registry/shop:v2`: a container of the app's task definition and the image it gets. */
+const CONTAINER_IMAGE = /^[A-Za-z0-9_-]{1,255}=\S+$/;
+const containerImage = z.string().regex(CONTAINER_IMAGE, {
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not container=image: write e.g. "app=123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop:v2"`,
+});
+
+const deployment = z
+  .strictObject({
+    kind: z.literal('deployment'),
+    app: z.string({ error: 'the name of an app in the automation file' }).min(1),
+    /** When the pipeline puts Deployment Requested on the bus, as `ecs-autopilot deploy` does. */
+    at: moment('at'),
+    /** The new image of a container (or of several, as a list): a new revision of the live colour's task definition. */
+    image: z.union([containerImage, z.array(containerImage).min(1)]).optional(),
+    /** Or a task definition to deploy as it is (family:revision or ARN; it must exist in the emulator). */
+    taskDefinition: z.string().min(1).optional(),
+    /** A gate alarm of the app that enters ALARM `after` the request, and returns to OK `clearsAfter` later. */
+    alarm: z
+      .strictObject({
+        name: z.string({ error: "the name of one of the app's gates.alarms" }).min(1),
+        after: duration('alarm.after (how long after the request the alarm fires)', 0),
+        clearsAfter: duration('alarm.clearsAfter (how long the alarm stays in ALARM)', 60).default(600),
+      })
+      .optional(),
+  })
+  .superRefine((value, ctx) => {
+    if ((value.image === undefined) === (value.taskDefinition === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['image'],
+        message: 'write image (e.g. "app=registry/shop:v2") or taskDefinition, exactly one of them, as `ecs-autopilot deploy` takes',
+      });
+    }
+  });
+
 const KIND_SCHEMAS = {
   'task-exits': taskExits,
   'watched-task-crashes': watchedTaskCrashes,
   'capacity-outage': capacityOutage,
   'late-delivery': lateDelivery,
   'duplicate-delivery': duplicateDelivery,
+  deployment,
 } as const;
 
 export const INJECTION_KINDS = Object.keys(KIND_SCHEMAS) as Array<keyof typeof KIND_SCHEMAS>;
 
-const injection = z.discriminatedUnion('kind', [taskExits, watchedTaskCrashes, capacityOutage, lateDelivery, duplicateDelivery], {
-  error: (issue) =>
-    issue.code === 'invalid_union'
-      ? `kind must be one of ${INJECTION_KINDS.join(', ')} (got ${JSON.stringify((issue.input as { kind?: unknown } | undefined)?.kind)})`
-      : undefined,
-});
+const injection = z.discriminatedUnion(
+  'kind',
+  [taskExits, watchedTaskCrashes, capacityOutage, lateDelivery, duplicateDelivery, deployment],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? `kind must be one of ${INJECTION_KINDS.join(', ')} (got ${JSON.stringify((issue.input as { kind?: unknown } | undefined)?.kind)})`
+        : undefined,
+  },
+);
 
 export const scenarioSchema = z.strictObject({
   description: z.string().optional(),
-  /** Zone of the times that name no job (capacity-outage's and watched-task-crashes' `at`); default: the first job's zone. */
+  /** Zone of the times that name no job (the `at` of capacity-outage, watched-task-crashes, deployment); default: the first job's zone. */
   timezone: z
     .string()
     .refine(isKnownTimeZone, { error: (issue) => `unknown time zone ${JSON.stringify(issue.input)}` })
@@ -237,6 +278,7 @@ function crossCheck(scenario: Scenario, automation: Automation): string[] {
           ` (watched tasks: ${watched.join(', ') || 'none'})`,
       );
     }
+    if (injection.kind === 'deployment') problems.push(...deploymentProblems(injection, automation, at));
     if (injection.kind === 'capacity-outage' && !providers.includes(injection.capacityProvider)) {
       problems.push(
         `${at}.capacityProvider: no job launches on ${JSON.stringify(injection.capacityProvider)} ` +
@@ -245,6 +287,23 @@ function crossCheck(scenario: Scenario, automation: Automation): string[] {
     }
   });
   return problems;
+}
+
+/** The app must exist, and the alarm must be one of its gates (the sandbox creates only those). */
+function deploymentProblems(injection: InjectionOfKind<'deployment'>, automation: Automation, at: string): string[] {
+  const app = automation.apps[injection.app];
+  if (!app) {
+    const apps = Object.keys(automation.apps);
+    return [`${at}.app: no app ${JSON.stringify(injection.app)} in the automation file (apps: ${apps.join(', ') || 'none'})`];
+  }
+  const alarm = injection.alarm?.name;
+  if (alarm !== undefined && !app.gates.alarms.includes(alarm)) {
+    return [
+      `${at}.alarm.name: ${JSON.stringify(alarm)} is not a gate alarm of ${app.name}, so it would change nothing ` +
+        `(its gates.alarms: ${app.gates.alarms.join(', ') || 'none'})`,
+    ];
+  }
+  return [];
 }
 
 /** One line per problem, each naming its path: `injections.0.after: "25x" is not a duration…`. */

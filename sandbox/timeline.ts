@@ -1,10 +1,11 @@
 /**
  * What the sandbox shows: one timeline line per event, in the local time of the job's (or the scaled
- * service's) zone, a summary per job, per watched task and per scaled service, and the alerts that would
- * have been sent. Outcome lines are made from the events the real handlers published on the bus, alert
+ * service's) zone, a summary per job, per watched task, per scaled service and per deployment (with its
+ * weight history), and the alerts that would have been sent. Outcome lines are made from the events the real handlers published on the bus, alert
  * lines from the messages notify published.
  */
 import type { ChatbotNotification } from '../shared/alerts/render.ts';
+import { DEPLOYMENT_DETAIL_TYPES } from '../shared/blue-green/model.ts';
 import { formatDuration } from '../shared/config/duration.ts';
 import type { JobSpec } from '../shared/config/schema.ts';
 import { formatLocal } from '../shared/config/time-zone.ts';
@@ -42,6 +43,14 @@ export type TimelineKind =
   | 'service-scaled'
   | 'service-scaling-deferred'
   | 'service-scaling-failed'
+  | 'deployment-requested'
+  | 'deployment-started'
+  | 'deployment-step'
+  | 'deployment-succeeded'
+  | 'deployment-rolled-back'
+  | 'deployment-failed'
+  | 'deployment-rejected'
+  | 'alarm-state'
   | 'alert-sent';
 
 export interface TimelineEntry {
@@ -119,6 +128,49 @@ export interface ServiceScalingSummary {
   bounds: Bounds | undefined;
 }
 
+/** One weight the listener had during a deployment: percent on the new colour, and why. */
+export interface WeightStep {
+  at: string;
+  local: string;
+  newPercent: number;
+  why: string;
+}
+
+/** A deployment the scenario requested, as shift-traffic left it in the state table. */
+export interface DeploymentSummary {
+  app: string;
+  id: string;
+  requestedAt: string;
+  local: string;
+  /** The services traffic moved from (the live colour) and to; undefined when it never got that far. */
+  fromService: string | undefined;
+  toService: string | undefined;
+  /** The task definition the new colour ran (registered from the images when the request gave images). */
+  taskDefinition: string | undefined;
+  images: Record<string, string> | undefined;
+  /** Its stage when the window ended, or `rejected` for a request that never became a deployment. */
+  stage: string;
+  /** Undefined while it still runs. */
+  outcome: { status: 'succeeded' | 'rolled-back' | 'failed' | 'rejected'; reason: string; at: string; local: string } | undefined;
+  /** Every weight the listener had, in order (the start, 0%, is not listed). */
+  weights: WeightStep[];
+}
+
+/** A blue/green app as the emulated AWS has it at the end of the window. */
+export interface AppSummary {
+  app: string;
+  /** Per colour: its share of the listener's (or rule's) forward action, and its service. */
+  colours: Array<{
+    colour: 'blue' | 'green';
+    service: string;
+    /** Percent of the traffic; undefined when the forward action does not name its target group. */
+    percent: number | undefined;
+    /** Undefined when ECS has no active service of that name. */
+    desiredCount: number | undefined;
+    taskDefinition: string | undefined;
+  }>;
+}
+
 /** A message notify published on the alert topic, as its subscribers got it. */
 export interface SentAlert {
   /** When notify published it (virtual clock). */
@@ -145,6 +197,10 @@ export interface SandboxReport {
   watchedTasks: WatchedTaskSummary[];
   /** Per service with scaling. */
   services: ServiceScalingSummary[];
+  /** Per deployment the scenario requested, in the order requested. */
+  deployments: DeploymentSummary[];
+  /** Per blue/green app: the listener's weights and the services at the end of the window. */
+  apps: AppSummary[];
   /** Every message notify published, in the order sent. */
   alerts: SentAlert[];
   /** Every event the handlers published on the bus, as the capture queue received them. */
@@ -420,6 +476,88 @@ export function scalingEntry(event: PublishedEvent, timeZone: string, occasion?:
   }
 }
 
+/** What a deployment event (or a request for one) says, as shift-traffic's facts and the CLI's requests carry it. */
+interface DeploymentDetail {
+  app?: string;
+  id?: string;
+  deploymentId?: string;
+  fromService?: string;
+  toService?: string;
+  newPercent?: number;
+  step?: number;
+  steps?: number;
+  stage?: string;
+  strategy?: string;
+  reason?: string;
+  taskDefinition?: string;
+  images?: Record<string, string>;
+  requestedBy?: string;
+  by?: string;
+}
+
+/** `shop-blue 90% / shop-green 10%`: the colour traffic leaves first. */
+export function describeWeights(fromService: string, toService: string, newPercent: number): string {
+  return `${fromService} ${100 - newPercent}% / ${toService} ${newPercent}%`;
+}
+
+/** `task definition shop:7` or `image app=…/shop:v2`: what a deployment request asks for. */
+function describeVersion(detail: DeploymentDetail): string {
+  if (detail.taskDefinition) return `task definition ${detail.taskDefinition.split('/').pop()}`;
+  const images = Object.entries(detail.images ?? {}).map(([container, image]) => `${container}=${image}`);
+  return `image${images.length === 1 ? '' : 's'} ${images.join(', ')}`;
+}
+
+/**
+ * The timeline line of a blue/green event on the bus: a request (deploy, promote, abort) and what
+ * shift-traffic published about it (Started, Step Completed, Succeeded, Rolled Back, Failed, Rejected);
+ * undefined for any other event.
+ */
+export function deploymentEntry(event: PublishedEvent, timeZone: string): TimelineEntry | undefined {
+  const detail = event.detail as DeploymentDetail;
+  const id = detail.deploymentId ?? detail.id ?? '?';
+  const weights =
+    detail.fromService && detail.toService ? describeWeights(detail.fromService, detail.toService, detail.newPercent ?? 0) : undefined;
+  const line = (what: TimelineKind, label: string, text: string) =>
+    timelineEntry({ time: new Date(event.time), timeZone, subject: String(detail.app), what, label, detail: text, source: 'bus' });
+  const by = detail.by ? ` by ${detail.by}` : '';
+  switch (event['detail-type']) {
+    case DEPLOYMENT_DETAIL_TYPES.requested:
+      return line(
+        'deployment-requested',
+        'deploy requested',
+        `${id}: ${describeVersion(detail)}${detail.requestedBy ? `, by ${detail.requestedBy}` : ''}`,
+      );
+    case DEPLOYMENT_DETAIL_TYPES.promoteRequested:
+      return line('deployment-requested', 'promote requested', `${id}${by}`);
+    case DEPLOYMENT_DETAIL_TYPES.abortRequested:
+      return line('deployment-requested', 'abort requested', `${id}${by}${detail.reason ? `: ${detail.reason}` : ''}`);
+    case DEPLOYMENT_DETAIL_TYPES.started:
+      return line(
+        'deployment-started',
+        'deployment started',
+        `${id}: from ${detail.fromService} (live) to ${detail.toService}, ${detail.strategy} in ${detail.steps} steps`,
+      );
+    case DEPLOYMENT_DETAIL_TYPES.stepCompleted: {
+      const holding = detail.stage === 'baking' ? 'baking' : detail.stage === 'paused' ? 'paused' : detail.stage;
+      return line(
+        'deployment-step',
+        'traffic shifted',
+        `${weights ?? `${detail.newPercent}%`} (step ${detail.step} of ${detail.steps}, ${holding})`,
+      );
+    }
+    case DEPLOYMENT_DETAIL_TYPES.succeeded:
+      return line('deployment-succeeded', 'deployment succeeded', `${id}: ${detail.reason}`);
+    case DEPLOYMENT_DETAIL_TYPES.rolledBack:
+      return line('deployment-rolled-back', 'rolled back', `${id}: ${detail.reason}${weights ? `; back to ${weights}` : ''}`);
+    case DEPLOYMENT_DETAIL_TYPES.failed:
+      return line('deployment-failed', 'deployment failed', `${id}: ${detail.reason}`);
+    case DEPLOYMENT_DETAIL_TYPES.rejected:
+      return line('deployment-rejected', 'deploy rejected', `${id}: ${detail.reason}`);
+    default:
+      return undefined;
+  }
+}
+
 /** The timeline line of a message notify published. */
 export function alertEntry(alert: SentAlert, timeZone: string): TimelineEntry {
   const [, subject = alert.groupKey] = /^[^|]*\|[^:|]*:([^|]*)\|/.exec(alert.groupKey) ?? [];
@@ -507,6 +645,49 @@ export function renderServiceScaling(rows: ServiceScalingSummary[]): string[] {
   return [header, ...lines];
 }
 
+const OUTCOME_WORDS: Record<string, string> = { 'rolled-back': 'rolled back' };
+
+/** One line per deployment: `shop  shop-20261123T090000-ab12  shop-blue → shop-green  succeeded  0 → 10 → 100%`. */
+export function renderDeployments(rows: DeploymentSummary[]): string[] {
+  if (rows.length === 0) return [];
+  const cells = rows.map((row) => {
+    const status = row.outcome?.status ?? `${row.stage} (still running)`;
+    const progression = `${[0, ...row.weights.map((w) => w.newPercent)].join(' → ')}%`;
+    const reason = row.outcome && row.outcome.status !== 'succeeded' ? row.outcome.reason : undefined;
+    return [
+      row.app,
+      row.id,
+      row.fromService && row.toService ? `${row.fromService} → ${row.toService}` : '-',
+      OUTCOME_WORDS[status] ?? status,
+      row.outcome?.status === 'rejected' ? (reason ?? '') : `${progression}${reason ? `: ${reason}` : ''}`,
+    ];
+  });
+  const header = ['app', 'deployment', 'from → to', 'outcome', 'weights on the new colour'];
+  const widths = header.map((title, column) => Math.max(title.length, ...cells.map((cell) => cell[column]?.length ?? 0)));
+  const render = (cell: string[]) =>
+    cell
+      .map((text, column) => (column === cell.length - 1 ? text : text.padEnd(widths[column] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [render(header), ...cells.map(render)];
+}
+
+/** `shop at the end: shop-green 100% of the traffic, 2 tasks of shop:2; shop-blue 0%, 0 tasks of shop:3`. */
+export function renderApps(rows: AppSummary[]): string[] {
+  return rows.map((row) => {
+    const colours = [...row.colours].sort((a, b) => (b.percent ?? -1) - (a.percent ?? -1));
+    const parts = colours.map((c, index) => {
+      const share = c.percent === undefined ? 'not in the forward action' : `${c.percent}%${index === 0 ? ' of the traffic' : ''}`;
+      const tasks =
+        c.desiredCount === undefined
+          ? 'no active service'
+          : `${c.desiredCount} task${c.desiredCount === 1 ? '' : 's'} of ${c.taskDefinition?.split('/').pop() ?? '?'}`;
+      return `${c.service} ${share}, ${tasks}`;
+    });
+    return `${row.app} at the end: ${parts.join('; ')}`;
+  });
+}
+
 export function renderAlertCount(alerts: SentAlert[]): string {
   if (alerts.length === 0) return 'alerts: none would have been sent';
   const resolved = alerts.filter((alert) => alert.status === 'resolved').length;
@@ -530,6 +711,9 @@ export function renderSandboxReport(report: SandboxReport): string {
   }
   if (report.watchedTasks.length > 0) lines.push('', ...renderWatchedTasks(report.watchedTasks));
   if (report.services.length > 0) lines.push('', ...renderServiceScaling(report.services));
+  if (report.deployments.length > 0 || report.apps.length > 0) {
+    lines.push('', ...renderDeployments(report.deployments), ...renderApps(report.apps));
+  }
   lines.push('', renderAlertCount(report.alerts));
   if (report.notes.length > 0) lines.push('', ...report.notes.map((note) => `note: ${note}`));
   return `${lines.join('\n')}\n`;

@@ -420,9 +420,9 @@ function rollBack(d: Deployment, app: AppSpec, now: Date, reason: string): Trans
   return { deployment: next, actions: [{ kind: 'restore-forward' }] };
 }
 
-/** The new colour back to what it ran before the deployment (usually zero tasks). */
+/** The new colour back to what it ran before the deployment: its task definition and count (usually zero tasks). */
 function scaleBack(d: Deployment): Action {
-  return { kind: 'scale-colour', colour: to(d), desiredCount: d.toBefore?.desiredCount ?? 0 };
+  return { kind: 'scale-colour', colour: to(d), desiredCount: d.toBefore?.desiredCount ?? 0, taskDefinition: d.toBefore?.taskDefinition };
 }
 
 function fail(d: Deployment, app: AppSpec, now: Date, reason: string): Transition {

@@ -177,7 +177,8 @@ describe('shift-traffic against moto', () => {
     await shiftTraffic(alarmEvent('web-5xx', 'ALARM'), rt);
 
     expect(await weights()).toEqual({ blue: 100, green: 0 });
-    expect(await service('web-green')).toMatchObject({ desiredCount: 0 });
+    // Green is back as it was before the deployment: no tasks, its previous revision (not the rolled-back one).
+    expect(await service('web-green')).toMatchObject({ desiredCount: 0, taskDefinition: expect.stringMatching(/task-definition\/web:1$/) });
     expect(await service('web-blue')).toMatchObject({ desiredCount: 2 });
     const done = await current();
     expect(done?.outcome).toMatchObject({ status: 'rolled-back', reason: expect.stringMatching(/^alarm web-5xx entered ALARM/) });

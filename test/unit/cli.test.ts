@@ -137,3 +137,13 @@ describe('automation.schema.json', () => {
     expect(readFileSync('automation.yml', 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=./automation.schema.json');
   });
 });
+
+describe('ecs-autopilot sandbox', () => {
+  it('prints the problems of a bad scenario and exits 1, before starting anything', async () => {
+    const scenario = configFile('injections:\n  - kind: no-such-kind\n');
+    const { code, err } = await run('sandbox', '--scenario', scenario);
+
+    expect(code).toBe(1);
+    expect(err.join('\n')).toContain('injections.0.kind: kind must be one of task-exits');
+  });
+});

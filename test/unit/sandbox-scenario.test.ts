@@ -138,7 +138,7 @@ describe('scenario files', () => {
 
   it('names the path of an unknown kind and lists the kinds there are', () => {
     expect(problems({ injections: [{ kind: 'task-crash', job: 'nightly-report' }] })).toEqual([
-      'injections.0.kind: kind must be one of task-exits, watched-task-crashes, capacity-outage, late-delivery, duplicate-delivery (got "task-crash")',
+      'injections.0.kind: kind must be one of task-exits, watched-task-crashes, capacity-outage, late-delivery, duplicate-delivery, deployment (got "task-crash")',
     ]);
   });
 
@@ -181,6 +181,65 @@ describe('scenario files', () => {
       'injections.0.job: no job "nightly-reprot" in the automation file (jobs: nightly-report, legacy-export)',
       'injections.1.job: legacy-export is suspended, so it never fires',
       'injections.2.capacityProvider: no job launches on "FARGATE_SPOTT" (capacity providers in the automation file: FARGATE_SPOT, FARGATE)',
+    ]);
+  });
+
+  it('reads a deployment with its images and gate alarm, and requires an app and a gate alarm the automation file has', () => {
+    const HEAD = 'arn:aws:elasticloadbalancing:eu-central-1:111122223333';
+    const withApp = validateAutomation({
+      defaults: { cluster: 'web-prod' },
+      apps: {
+        shop: {
+          listener: `${HEAD}:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2`,
+          blue: { service: 'shop-blue', targetGroup: `${HEAD}:targetgroup/shop-blue/73e2d6bc24d8a067` },
+          green: { service: 'shop-green', targetGroup: `${HEAD}:targetgroup/shop-green/2453ed029918f21f` },
+          gates: { alarms: ['shop-5xx'] },
+        },
+      },
+    });
+    const scenario = parseScenarioText(
+      'injections:\n  - { kind: deployment, app: shop, at: "14:00", image: app=repo/shop:v3, alarm: { name: shop-5xx, after: 3m } }',
+      withApp,
+    );
+    expect(scenario.injections).toEqual([
+      {
+        kind: 'deployment',
+        app: 'shop',
+        at: '14:00',
+        image: 'app=repo/shop:v3',
+        alarm: { name: 'shop-5xx', after: 180, clearsAfter: 600 },
+      },
+    ]);
+
+    const deploymentProblems = (value: unknown) => {
+      try {
+        validateScenario(value, withApp, 'demo.yml');
+      } catch (error) {
+        return (error as ScenarioError).problems;
+      }
+      throw new Error('the scenario was accepted');
+    };
+    expect(
+      deploymentProblems({
+        injections: [
+          { kind: 'deployment', app: 'shop', at: '10:00' },
+          { kind: 'deployment', app: 'shop', at: '10:00', image: 'repo/shop:v3' },
+        ],
+      }),
+    ).toEqual([
+      'injections.0.image: write image (e.g. "app=registry/shop:v2") or taskDefinition, exactly one of them, as `ecs-autopilot deploy` takes',
+      'injections.1.image: "repo/shop:v3" is not container=image: write e.g. "app=123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop:v2"',
+    ]);
+    expect(
+      deploymentProblems({
+        injections: [
+          { kind: 'deployment', app: 'shopp', at: '10:00', taskDefinition: 'shop:1' },
+          { kind: 'deployment', app: 'shop', at: '10:00', taskDefinition: 'shop:1', alarm: { name: 'shop-latency', after: '1m' } },
+        ],
+      }),
+    ).toEqual([
+      'injections.0.app: no app "shopp" in the automation file (apps: shop)',
+      'injections.1.alarm.name: "shop-latency" is not a gate alarm of shop, so it would change nothing (its gates.alarms: shop-5xx)',
     ]);
   });
 

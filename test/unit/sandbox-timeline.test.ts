@@ -2,9 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { PublishedEvent } from '../../sandbox/seed.ts';
 import {
   alertEntry,
+  type DeploymentSummary,
+  deploymentEntry,
   type JobSummary,
   outcomeEntry,
   renderAlertCount,
+  renderApps,
+  renderDeployments,
   renderSandboxReport,
   renderSandboxReportJson,
   renderSummary,
@@ -287,6 +291,107 @@ describe('timeline lines about watched tasks and alerts', () => {
   });
 });
 
+describe('timeline lines and the table of blue/green deployments', () => {
+  const ID = 'shop-20261123T130000-ab12';
+  const deploymentEvent = (detailType: string, detail: Record<string, unknown>): PublishedEvent => ({
+    'detail-type': detailType,
+    source: 'ecs-autopilot',
+    time: '2026-11-23T13:03:00Z',
+    resources: [],
+    detail: { app: 'shop', deploymentId: ID, fromService: 'shop-green', toService: 'shop-blue', steps: 2, strategy: 'canary', ...detail },
+  });
+
+  it('shows a request, each step with its weights and the rollback with its reason, in the zone given', () => {
+    const lines = [
+      deploymentEvent('Deployment Requested', { deploymentId: undefined, id: ID, images: { app: 'repo/shop:v3' }, requestedBy: 'ci' }),
+      deploymentEvent('Deployment Step Completed', { newPercent: 10, step: 1, stage: 'paused' }),
+      deploymentEvent('Deployment Rolled Back', { newPercent: 0, reason: 'alarm shop-5xx entered ALARM' }),
+      deploymentEvent('Deployment Rejected', { reason: 'one deployment runs at a time' }),
+    ].map((event) => deploymentEntry(event, 'Europe/Berlin'));
+
+    expect(lines.map((line) => [line?.local, line?.subject, line?.what, line?.label, line?.detail])).toEqual([
+      ['2026-11-23 14:03 CET', 'shop', 'deployment-requested', 'deploy requested', `${ID}: image app=repo/shop:v3, by ci`],
+      ['2026-11-23 14:03 CET', 'shop', 'deployment-step', 'traffic shifted', 'shop-green 90% / shop-blue 10% (step 1 of 2, paused)'],
+      [
+        '2026-11-23 14:03 CET',
+        'shop',
+        'deployment-rolled-back',
+        'rolled back',
+        `${ID}: alarm shop-5xx entered ALARM; back to shop-green 100% / shop-blue 0%`,
+      ],
+      ['2026-11-23 14:03 CET', 'shop', 'deployment-rejected', 'deploy rejected', `${ID}: one deployment runs at a time`],
+    ]);
+    expect(deploymentEntry(jobRunEvent({ status: 'launched' }), 'Europe/Berlin')).toBeUndefined();
+  });
+
+  it('tabulates each deployment with its weights, and each app as it was left', () => {
+    const row = (more: Partial<DeploymentSummary>): DeploymentSummary => ({
+      app: 'shop',
+      id: ID,
+      requestedAt: '2026-11-23T13:00:00.000Z',
+      local: '2026-11-23 14:00 CET',
+      fromService: 'shop-green',
+      toService: 'shop-blue',
+      taskDefinition: undefined,
+      images: undefined,
+      stage: 'rolled-back',
+      outcome: {
+        status: 'rolled-back',
+        reason: 'alarm shop-5xx entered ALARM',
+        at: '2026-11-23T13:03:00.000Z',
+        local: '2026-11-23 14:03 CET',
+      },
+      weights: [
+        { at: '2026-11-23T13:00:00.000Z', local: '2026-11-23 14:00 CET', newPercent: 10, why: 'step 1 of 2' },
+        { at: '2026-11-23T13:03:00.000Z', local: '2026-11-23 14:03 CET', newPercent: 0, why: 'rolled back' },
+      ],
+      ...more,
+    });
+
+    expect(
+      renderDeployments([
+        row({}),
+        row({ stage: 'paused', outcome: undefined, weights: row({}).weights.slice(0, 1) }),
+        row({
+          fromService: undefined,
+          toService: undefined,
+          stage: 'rejected',
+          weights: [],
+          outcome: { status: 'rejected', reason: 'busy', at: '2026-11-23T13:00:00.000Z', local: '2026-11-23 14:00 CET' },
+        }),
+      ]),
+    ).toEqual([
+      'app   deployment                 from → to               outcome                 weights on the new colour',
+      `shop  ${ID}  shop-green → shop-blue  rolled back             0 → 10 → 0%: alarm shop-5xx entered ALARM`,
+      `shop  ${ID}  shop-green → shop-blue  paused (still running)  0 → 10%`,
+      `shop  ${ID}  -                       rejected                busy`,
+    ]);
+    expect(
+      renderApps([
+        {
+          app: 'shop',
+          colours: [
+            {
+              colour: 'blue',
+              service: 'shop-blue',
+              percent: 0,
+              desiredCount: 0,
+              taskDefinition: 'arn:aws:ecs:us-east-1:1:task-definition/shop:3',
+            },
+            {
+              colour: 'green',
+              service: 'shop-green',
+              percent: 100,
+              desiredCount: 2,
+              taskDefinition: 'arn:aws:ecs:us-east-1:1:task-definition/shop:2',
+            },
+          ],
+        },
+      ]),
+    ).toEqual(['shop at the end: shop-green 100% of the traffic, 2 tasks of shop:2; shop-blue 0%, 0 tasks of shop:3']);
+  });
+});
+
 describe('rendering', () => {
   const entries = [
     timelineEntry({
@@ -367,6 +472,8 @@ describe('rendering', () => {
     summary: [summary({ open: 1, succeeded: 0 })],
     watchedTasks: [],
     services: [],
+    deployments: [],
+    apps: [],
     alerts: [],
     events: [],
     notes: ['injections.3 (task-exits stock-import) did nothing: a run never launched a task'],

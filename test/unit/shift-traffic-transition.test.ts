@@ -424,7 +424,7 @@ describe('transition: what the steps carry', () => {
     const restored = transition(rolling.deployment, EVENTS['forward restored'], app, later(1));
     expect(restored.deployment).toMatchObject({ newPercent: 0, forwardRestored: true });
     expect(restored.deployment?.weights.at(-1)).toEqual({ at: iso(1), newPercent: 0, why: 'rolled back' });
-    expect(restored.actions).toEqual([{ kind: 'scale-colour', colour: 'green', desiredCount: 0 }]);
+    expect(restored.actions).toEqual([{ kind: 'scale-colour', colour: 'green', desiredCount: 0, taskDefinition: 'shop:41' }]);
     const done = transition(restored.deployment, EVENTS['new colour scaled'], app, later(2));
     expect(done.deployment?.outcome).toEqual({
       status: 'rolled-back',
@@ -442,7 +442,7 @@ describe('transition: what the steps carry', () => {
 
   it('a tick while rolling back after the forward action is back scales the new colour again (crash between the two)', () => {
     const restored = { ...IN['rolling-back'], forwardRestored: true };
-    expect(transition(restored, EVENTS.tick, app, NOW).actions).toEqual([{ kind: 'scale-colour', colour: 'green', desiredCount: 0 }]);
+    expect(transition(restored, EVENTS.tick, app, NOW).actions).toEqual([{ kind: 'scale-colour', colour: 'green', desiredCount: 0, taskDefinition: 'shop:41' }]);
   });
 
   it('times stages out: not ready in time rolls back; a rollback that cannot complete fails loudly', () => {
