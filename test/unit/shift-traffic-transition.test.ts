@@ -442,7 +442,9 @@ describe('transition: what the steps carry', () => {
 
   it('a tick while rolling back after the forward action is back scales the new colour again (crash between the two)', () => {
     const restored = { ...IN['rolling-back'], forwardRestored: true };
-    expect(transition(restored, EVENTS.tick, app, NOW).actions).toEqual([{ kind: 'scale-colour', colour: 'green', desiredCount: 0, taskDefinition: 'shop:41' }]);
+    expect(transition(restored, EVENTS.tick, app, NOW).actions).toEqual([
+      { kind: 'scale-colour', colour: 'green', desiredCount: 0, taskDefinition: 'shop:41' },
+    ]);
   });
 
   it('times stages out: not ready in time rolls back; a rollback that cannot complete fails loudly', () => {
