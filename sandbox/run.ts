@@ -289,23 +289,15 @@ const INJECTIONS: { [K in Injection['kind']]: InjectionKind<K> } = {
   'watched-task-crashes': {
     needsBridge: true,
     plan(injection, index, plan) {
-      const at = resolveMoment(injection.at, plan.scenarioZone, plan.window);
-      if (!at) {
-        plan.problems.push(`injections.${index}.at: ${injection.at} (${plan.scenarioZone}) is not inside the simulated window`);
-        return;
-      }
-      plan.cues.push({ at, act: (sim) => sim.startWatchedTask(injection, index) });
+      const at = cueTime(injection.at, index, plan);
+      if (at) plan.cues.push({ at, act: (sim) => sim.startWatchedTask(injection, index) });
     },
   },
   'capacity-outage': {
     needsBridge: true,
     plan(injection, index, plan) {
-      const at = injection.at === undefined ? plan.window.from : resolveMoment(injection.at, plan.scenarioZone, plan.window);
-      if (!at) {
-        plan.problems.push(`injections.${index}.at: ${injection.at} (${plan.scenarioZone}) is not inside the simulated window`);
-        return;
-      }
-      plan.cues.push({ at, act: (sim) => sim.injectOutage(injection, at) });
+      const at = injection.at === undefined ? plan.window.from : cueTime(injection.at, index, plan);
+      if (at) plan.cues.push({ at, act: (sim) => sim.injectOutage(injection, at) });
     },
   },
   'late-delivery': {
@@ -333,11 +325,8 @@ const INJECTIONS: { [K in Injection['kind']]: InjectionKind<K> } = {
     // is delivered, and a rollout that had not completed would be noticed by the watchdog's next tick.
     needsBridge: true,
     plan(injection, index, plan) {
-      const at = resolveMoment(injection.at, plan.scenarioZone, plan.window);
-      if (!at) {
-        plan.problems.push(`injections.${index}.at: ${injection.at} (${plan.scenarioZone}) is not inside the simulated window`);
-        return;
-      }
+      const at = cueTime(injection.at, index, plan);
+      if (!at) return;
       plan.cues.push({ at, act: (sim) => sim.requestDeployment(injection, index) });
       const { alarm } = injection;
       if (!alarm) return;
@@ -354,6 +343,13 @@ const INJECTIONS: { [K in Injection['kind']]: InjectionKind<K> } = {
     },
   },
 };
+
+/** An injection's `at` (local time in the scenario's zone) on the virtual clock; a problem when it is outside the window. */
+function cueTime(at: string, index: number, plan: SandboxPlan): Date | undefined {
+  const instant = resolveMoment(at, plan.scenarioZone, plan.window);
+  if (!instant) plan.problems.push(`injections.${index}.at: ${at} (${plan.scenarioZone}) is not inside the simulated window`);
+  return instant;
+}
 
 /** The firing an injection names with scheduledAt, or the job's next firing that `free` accepts. */
 function targetFiring(

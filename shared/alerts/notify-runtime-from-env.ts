@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { clientConfig } from '../aws/clients.ts';
+import { coldStartRuntime } from '../cold-start.ts';
 import { loadDeployedAutomation } from '../config/deployed.ts';
 import { logger } from '../logger.ts';
 import { readSettings, requiredSetting } from '../settings.ts';
@@ -30,15 +31,5 @@ export function notifyRuntimeFromEnvironment(): NotifyRuntime {
   };
 }
 
-let productionRuntime: NotifyRuntime | undefined;
-
-/**
- * The runtime of this Lambda process. Inside Lambda it is built when the module loads, so a broken
- * environment or automation file fails the cold start loudly rather than the first alert.
- */
-export function lambdaNotifyRuntime(): NotifyRuntime {
-  productionRuntime ??= notifyRuntimeFromEnvironment();
-  return productionRuntime;
-}
-
-if (process.env.AWS_LAMBDA_FUNCTION_NAME) lambdaNotifyRuntime();
+/** Built when the module loads inside Lambda, so a broken deployment fails the cold start loudly. */
+export const lambdaNotifyRuntime = coldStartRuntime(notifyRuntimeFromEnvironment);

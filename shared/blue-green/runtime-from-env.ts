@@ -1,5 +1,6 @@
 /** The production shift-traffic runtime: real clients, the deployed automation, the wall clock. */
 import { createAwsClients } from '../aws/clients.ts';
+import { coldStartRuntime } from '../cold-start.ts';
 import { loadDeployedAutomation } from '../config/deployed.ts';
 import { EventBus } from '../events/bus.ts';
 import { logger } from '../logger.ts';
@@ -29,12 +30,5 @@ export function shiftRuntimeFromEnvironment(): ShiftHandlerRuntime {
   };
 }
 
-let productionRuntime: ShiftHandlerRuntime | undefined;
-
 /** Built when the module loads inside Lambda, so a broken deployment fails the cold start loudly. */
-export function lambdaShiftRuntime(): ShiftHandlerRuntime {
-  productionRuntime ??= shiftRuntimeFromEnvironment();
-  return productionRuntime;
-}
-
-if (process.env.AWS_LAMBDA_FUNCTION_NAME) lambdaShiftRuntime();
+export const lambdaShiftRuntime = coldStartRuntime(shiftRuntimeFromEnvironment);

@@ -4,19 +4,7 @@
  */
 import * as z from 'zod';
 import type { AppSpec, MetricCheck, ShiftStep, StrategyName } from '../blue-green/model.ts';
-import { parseDuration } from './duration.ts';
-
-const durationOf = (what: string, limits: { min: number; max: number }) =>
-  z
-    .string({ error: `${what} must be a duration such as "90s", "10m" or "2h"` })
-    .superRefine((text, ctx) => {
-      const seconds = parseDuration(text);
-      if (seconds === undefined) ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration: write e.g. "90s", "10m", "2h"` });
-      else if (seconds < limits.min) ctx.addIssue({ code: 'custom', message: `"${text}" is too short: at least ${limits.min}s` });
-      else if (seconds > limits.max) ctx.addIssue({ code: 'custom', message: `"${text}" is too long: at most ${limits.max}s` });
-    })
-    .transform((text) => parseDuration(text) ?? 0)
-    .meta({ description: `${what}, written like 90s, 10m, 2h or 1h30m` });
+import { duration } from './duration-schema.ts';
 
 const ARN_HEAD = 'arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\\d{12}';
 export const LISTENER_ARN = new RegExp(`^${ARN_HEAD}:listener/app/[\\w-]+/[0-9a-f]+/[0-9a-f]+$`);
@@ -37,7 +25,7 @@ const percent = (what: string) =>
     .min(1, { error: `${what} must be at least 1` })
     .max(99, { error: `${what} must be below 100 (100% always comes last, followed by bakeTime)` });
 
-const pause = z.union([z.literal('until-promoted'), durationOf('a pause', { min: 0, max: 7 * 86_400 })]).meta({
+const pause = z.union([z.literal('until-promoted'), duration('a pause', { min: 0, max: 7 * 86_400 })]).meta({
   description: 'how long to hold the step before its gates are checked, or "until-promoted" (until `ecs-autopilot promote`)',
 });
 
@@ -46,12 +34,12 @@ const strategy = z
     [
       z.literal('all-at-once'),
       z.strictObject({
-        canary: z.strictObject({ percent: percent('canary.percent'), bake: durationOf('the canary bake', { min: 0, max: 7 * 86_400 }) }),
+        canary: z.strictObject({ percent: percent('canary.percent'), bake: duration('the canary bake', { min: 0, max: 7 * 86_400 }) }),
       }),
       z.strictObject({
         linear: z.strictObject({
           step: percent('linear.step'),
-          interval: durationOf('the interval between steps', { min: 0, max: 86_400 }),
+          interval: duration('the interval between steps', { min: 0, max: 86_400 }),
         }),
       }),
       z.strictObject({
@@ -82,7 +70,7 @@ const metricCheck = z
           .meta({ description: "added to (or replacing) the colour's TargetGroup and LoadBalancer dimensions" }),
       }),
     ),
-    window: durationOf('the window the metric is evaluated over', { min: 60, max: 86_400 }).default(300),
+    window: duration('the window the metric is evaluated over', { min: 60, max: 86_400 }).default(300),
     max: z.number().optional().meta({ description: "the new colour's value must be at most this" }),
     min: z.number().optional().meta({ description: "the new colour's value must be at least this" }),
     baseline: z
@@ -124,12 +112,12 @@ export const appSchema = z
         metrics: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), metricCheck).default({}),
       })
       .default({ alarms: [], minHealthyTargets: 1, metrics: {} }),
-    bakeTime: durationOf('how long 100% is held before the deployment counts as good', { min: 0, max: 7 * 86_400 }).default(600),
-    rollbackWindow: durationOf('how long the old colour keeps running after the bake', { min: 0, max: 7 * 86_400 }).default(1_800),
+    bakeTime: duration('how long 100% is held before the deployment counts as good', { min: 0, max: 7 * 86_400 }).default(600),
+    rollbackWindow: duration('how long the old colour keeps running after the bake', { min: 0, max: 7 * 86_400 }).default(1_800),
     timeouts: z
       .strictObject({
-        ready: durationOf('the time the new colour has to become steady and healthy', { min: 60, max: 6 * 3_600 }).default(900),
-        promote: durationOf('the longest an until-promoted pause waits', { min: 60, max: 7 * 86_400 }).default(86_400),
+        ready: duration('the time the new colour has to become steady and healthy', { min: 60, max: 6 * 3_600 }).default(900),
+        promote: duration('the longest an until-promoted pause waits', { min: 60, max: 7 * 86_400 }).default(86_400),
       })
       .default({ ready: 900, promote: 86_400 }),
   })

@@ -8,25 +8,9 @@ import { type ScaleTarget, type ServiceScaling, WEEKDAYS } from '../scaling/targ
 import { STOP_CATEGORIES, type StopCategory } from '../stopped-tasks/categories.ts';
 import { appSchema, deployersSchema, resolveApp } from './apps-schema.ts';
 import { CLUSTER_ARN, CLUSTER_NAME, clusterNameOf } from './cluster.ts';
-import { parseDuration } from './duration.ts';
+import { duration } from './duration-schema.ts';
 import { parseScheduleExpression, ScheduleExpressionError } from './schedule-expression.ts';
 import { isKnownTimeZone } from './time-zone.ts';
-
-const duration = (what: string, limits: { min?: number; max?: number } = {}) =>
-  z
-    .string({ error: `${what} must be a duration such as "90s", "10m" or "2h"` })
-    .superRefine((text, ctx) => {
-      const seconds = parseDuration(text);
-      if (seconds === undefined) {
-        ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration: write e.g. "90s", "10m", "2h" or "1h30m"` });
-      } else if (limits.min !== undefined && seconds < limits.min) {
-        ctx.addIssue({ code: 'custom', message: `"${text}" is too short: at least ${limits.min}s` });
-      } else if (limits.max !== undefined && seconds > limits.max) {
-        ctx.addIssue({ code: 'custom', message: `"${text}" is too long: at most ${limits.max}s` });
-      }
-    })
-    .transform((text) => parseDuration(text) ?? 0)
-    .meta({ description: `${what}, written like 90s, 10m, 2h or 1h30m`, pattern: '^(\\d+d)?(\\d+h)?(\\d+m)?(\\d+s)?$' });
 
 const timeZone = z
   .string()

@@ -1,6 +1,7 @@
 /** The production JobRuntime: real clients, the deployed automation.yml, the wall clock. */
 import { setTimeout as delay } from 'node:timers/promises';
 import { createAwsClients } from '../aws/clients.ts';
+import { coldStartRuntime } from '../cold-start.ts';
 import { loadDeployedAutomation } from '../config/deployed.ts';
 import { EventBus } from '../events/bus.ts';
 import { logger } from '../logger.ts';
@@ -24,15 +25,5 @@ export function jobRuntimeFromEnvironment(): JobRuntime {
   };
 }
 
-let productionRuntime: JobRuntime | undefined;
-
-/**
- * The runtime of this Lambda process. Inside Lambda it is built when the module loads, so a broken
- * automation.yml or environment fails the cold start loudly rather than the first event.
- */
-export function lambdaJobRuntime(): JobRuntime {
-  productionRuntime ??= jobRuntimeFromEnvironment();
-  return productionRuntime;
-}
-
-if (process.env.AWS_LAMBDA_FUNCTION_NAME) lambdaJobRuntime();
+/** Built when the module loads inside Lambda, so a broken deployment fails the cold start loudly. */
+export const lambdaJobRuntime = coldStartRuntime(jobRuntimeFromEnvironment);

@@ -1,5 +1,6 @@
 /** The production ScalingRuntime: real clients, the deployed automation, the wall clock. */
 import { createAwsClients } from '../aws/clients.ts';
+import { coldStartRuntime } from '../cold-start.ts';
 import { loadDeployedAutomation } from '../config/deployed.ts';
 import { EventBus } from '../events/bus.ts';
 import { logger } from '../logger.ts';
@@ -28,12 +29,5 @@ export function scalingRuntimeFromEnvironment(): ScalingRuntime {
   };
 }
 
-let productionRuntime: ScalingRuntime | undefined;
-
 /** Built when the module loads inside Lambda, so a broken deployment fails the cold start loudly. */
-export function lambdaScalingRuntime(): ScalingRuntime {
-  productionRuntime ??= scalingRuntimeFromEnvironment();
-  return productionRuntime;
-}
-
-if (process.env.AWS_LAMBDA_FUNCTION_NAME) lambdaScalingRuntime();
+export const lambdaScalingRuntime = coldStartRuntime(scalingRuntimeFromEnvironment);

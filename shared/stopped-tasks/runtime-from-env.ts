@@ -1,5 +1,6 @@
 /** The production StopRuntime: real clients, the deployed automation, the wall clock. */
 import { createAwsClients } from '../aws/clients.ts';
+import { coldStartRuntime } from '../cold-start.ts';
 import { loadDeployedAutomation } from '../config/deployed.ts';
 import { EventBus } from '../events/bus.ts';
 import { logger } from '../logger.ts';
@@ -38,12 +39,5 @@ export function stopRuntimeFromEnvironment(): StopRuntime {
   };
 }
 
-let productionRuntime: StopRuntime | undefined;
-
 /** Built when the module loads inside Lambda, so a broken deployment fails the cold start loudly. */
-export function lambdaStopRuntime(): StopRuntime {
-  productionRuntime ??= stopRuntimeFromEnvironment();
-  return productionRuntime;
-}
-
-if (process.env.AWS_LAMBDA_FUNCTION_NAME) lambdaStopRuntime();
+export const lambdaStopRuntime = coldStartRuntime(stopRuntimeFromEnvironment);
