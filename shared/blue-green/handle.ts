@@ -88,8 +88,7 @@ async function drive(app: AppSpec, event: DeploymentEvent, rt: ShiftHandlerRunti
         await reject(app.name, decided.id, reason, created.active.id, rt);
         return { app: app.name, deploymentId: created.active.id, stage: created.active.stage, rejected: reason };
       }
-      deployment = await rt.deployments.get(app.name);
-      if (!deployment) throw new StaleWriteError(`the deployment of ${app.name} just created is gone`);
+      deployment = created.deployment;
     } else {
       deployment = await rt.deployments.save(decided);
     }

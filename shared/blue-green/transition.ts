@@ -18,6 +18,7 @@
  * - A stage that outlives its deadline rolls back (or, once rolling back, fails loudly); the watchdog
  *   tick every minute notices.
  */
+import { clusterNameOf } from '../config/cluster.ts';
 import { liveColourOf, sameWeights, weightsFor } from './forward.ts';
 import { gatesVerdict, healthVerdict } from './gates.ts';
 import {
@@ -130,7 +131,7 @@ function facts(d: Deployment, app: AppSpec): Record<string, unknown> {
   return {
     app: d.app,
     deploymentId: d.id,
-    cluster: clusterName(app.cluster),
+    cluster: clusterNameOf(app.cluster),
     stage: d.stage,
     from: d.from,
     to: d.to,
@@ -145,8 +146,6 @@ function facts(d: Deployment, app: AppSpec): Record<string, unknown> {
     weights: d.weights,
   };
 }
-
-const clusterName = (cluster: string) => cluster.split('/').pop() ?? cluster;
 
 function publish(type: DeploymentDetailType, d: Deployment, app: AppSpec, extra: Record<string, unknown> = {}): Action {
   return { kind: 'publish', detailType: type, detail: { ...facts(d, app), ...extra } };
@@ -443,7 +442,7 @@ function end(d: Deployment, app: AppSpec, now: Date, outcome: Omit<DeploymentOut
       ? {}
       : {
           alert: {
-            cluster: clusterName(app.cluster),
+            cluster: clusterNameOf(app.cluster),
             subject: { kind: 'app', name: app.name },
             category: outcome.status === 'failed' ? 'deployment-failed' : 'deployment-rolled-back',
             severity: outcome.status === 'failed' ? 'critical' : 'warning',

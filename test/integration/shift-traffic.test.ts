@@ -22,6 +22,7 @@ import { forwardOf } from '../../shared/blue-green/forward.ts';
 import type { ShiftHandlerRuntime } from '../../shared/blue-green/handle.ts';
 import type { AppSpec, Deployment } from '../../shared/blue-green/model.ts';
 import { Rejections } from '../../shared/blue-green/rejections.ts';
+import { EventBus } from '../../shared/events/bus.ts';
 import { quietLog, useEmulatorWorld } from './world.ts';
 
 const HEAD = 'arn:aws:elasticloadbalancing:us-east-1:123456789012';
@@ -260,7 +261,6 @@ describe('shift-traffic against moto', () => {
         region: EMULATOR_REGION,
         credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
       });
-      const { EventBus } = await import('../../shared/events/bus.ts');
       let minute = 0;
       const code = await deployCommand(
         { app: 'web', automation: rt.automation, images, wait: true, timeoutSeconds: 3_600, pollSeconds: 60 },
