@@ -75,7 +75,7 @@ const VARIANTS: { name: VariantName; label: string; short: string }[] = [
   { name: 'coldInit', label: 'import + cold-start init', short: 'cold init' },
 ];
 
-/** A clean environment: nothing AWS, no NODE_OPTIONS (no tsx loader in the children), nothing from this shell. */
+/** A clean environment: nothing AWS, no NODE_OPTIONS (no loader or flag leaks into the children), nothing from this shell. */
 function baseEnv(): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LANG: 'C.UTF-8', TZ: 'UTC' };
 }
@@ -167,7 +167,10 @@ class Baselines {
   private readonly byLabel = new Map<string, Baseline>();
   private readonly dir = join(OUT, 'baselines');
 
-  constructor(readonly options: BuildOptions) {
+  readonly options: BuildOptions;
+
+  constructor(options: BuildOptions) {
+    this.options = options;
     rmSync(this.dir, { recursive: true, force: true });
   }
 

@@ -23,8 +23,7 @@ const shipAutomationFile = {
         throw new Error('ship-automation-json: expected serverless-esbuild to build one entry point into an outdir');
       }
       const buildRoot = path.resolve(outdir, path.relative(path.dirname(entry), '.'));
-      const { tsImport } = await import('tsx/esm/api');
-      const { deployedAutomationJson } = await tsImport('../shared/stack/deployed-file.ts', pathToFileURL(__filename).href);
+      const { deployedAutomationJson } = await import(pathToFileURL(path.join(__dirname, '../shared/stack/deployed-file.ts')).href);
       fs.writeFileSync(path.join(buildRoot, 'automation.json'), deployedAutomationJson(automationSource().path));
     });
   },

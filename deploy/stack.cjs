@@ -1,6 +1,6 @@
 'use strict';
 // osls's ${file()} require()s only .js and .cjs files (an .mjs file would be read as plain text), so
-// this CommonJS shim forwards to stack.mjs, which loads the TypeScript generator through tsx.
+// this CommonJS shim forwards to stack.mjs, which imports the TypeScript generator (Node strips its types).
 const path = require('node:path');
 
 const SERVICE_DIR = path.resolve(__dirname, '..');

@@ -1,11 +1,11 @@
 // The resources of serverless.yml that follow from automation.yml. The generator is TypeScript
-// (shared/stack/), loaded with tsx so it shares the zod schema and the table definition with the code.
-import { tsImport } from 'tsx/esm/api';
+// (shared/stack/), loaded by Node's own type stripping (Node ≥ 22.18) so it shares the zod schema and the
+// table definition with the code.
 import stackShim from './stack.cjs';
 
 export async function resources({ resolveVariable }) {
   const [service, stage] = await Promise.all([resolveVariable('self:service'), resolveVariable('sls:stage')]);
-  const { stackFromAutomationFile } = await tsImport('../shared/stack/from-file.ts', import.meta.url);
+  const { stackFromAutomationFile } = await import('../shared/stack/from-file.ts');
   const source = stackShim.automationSource();
   try {
     return stackFromAutomationFile(source.path, { service, stage }, source.name);

@@ -504,13 +504,16 @@ class Simulation {
   /** A shift-traffic watchdog tick is on the agenda. */
   private shiftTickPending = false;
 
-  constructor(
-    readonly automation: Automation,
-    readonly plan: SandboxPlan,
-    readonly emulator: Emulator,
-    readonly world: SandboxWorld,
-    log: Log,
-  ) {
+  readonly automation: Automation;
+  readonly plan: SandboxPlan;
+  readonly emulator: Emulator;
+  readonly world: SandboxWorld;
+
+  constructor(automation: Automation, plan: SandboxPlan, emulator: Emulator, world: SandboxWorld, log: Log) {
+    this.automation = automation;
+    this.plan = plan;
+    this.emulator = emulator;
+    this.world = world;
     this.clock = new VirtualClock(plan.window.from);
     this.timers = new ObservedTimers(world);
     this.runtime = emulatorJobRuntime(world, automation, this.clock, log);

@@ -7,11 +7,11 @@
  */
 export class ConfigError extends Error {
   override name = 'ConfigError';
-  constructor(
-    readonly problems: string[],
-    source = 'automation.yml',
-  ) {
+  readonly problems: string[];
+
+  constructor(problems: string[], source = 'automation.yml') {
     super(`${source} is not valid:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.problems = problems;
   }
 }
 

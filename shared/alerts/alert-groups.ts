@@ -39,12 +39,16 @@ export function alertGroupItemKey(groupKey: string) {
 }
 
 export class AlertGroups {
-  /** @param retentionSeconds see alertGroupRetentionSeconds: the TTL only removes groups that are over. */
-  constructor(
-    private readonly dynamo: DynamoDBDocumentClient,
-    private readonly tableName: string,
-    private readonly retentionSeconds: number,
-  ) {}
+  private readonly dynamo: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  /** See alertGroupRetentionSeconds: the TTL only removes groups that are over. */
+  private readonly retentionSeconds: number;
+
+  constructor(dynamo: DynamoDBDocumentClient, tableName: string, retentionSeconds: number) {
+    this.dynamo = dynamo;
+    this.tableName = tableName;
+    this.retentionSeconds = retentionSeconds;
+  }
 
   async get(groupKey: string): Promise<AlertGroup | undefined> {
     const { Item } = await this.dynamo.send(

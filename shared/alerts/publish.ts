@@ -8,10 +8,13 @@ import { RetryableAwsError } from '../errors.ts';
 import { type AlertMessage, chatbotMessage, humanMessage } from './render.ts';
 
 export class AlertTopic {
-  constructor(
-    private readonly sns: SNSClient,
-    private readonly topicArn: string,
-  ) {}
+  private readonly sns: SNSClient;
+  private readonly topicArn: string;
+
+  constructor(sns: SNSClient, topicArn: string) {
+    this.sns = sns;
+    this.topicArn = topicArn;
+  }
 
   /** Returns SNS's message id. */
   async publish(message: AlertMessage): Promise<string | undefined> {

@@ -20,10 +20,13 @@ const historyKey = (deployment: Deployment) => ({ ...appKey(deployment.app), sk:
 export type CreateResult = { created: true; deployment: Deployment } | { created: false; active: Deployment };
 
 export class DeploymentStore {
-  constructor(
-    private readonly dynamo: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
+  private readonly dynamo: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  constructor(dynamo: DynamoDBDocumentClient, tableName: string) {
+    this.dynamo = dynamo;
+    this.tableName = tableName;
+  }
 
   /** The app's deployment under way, or its last one. */
   async get(app: string): Promise<Deployment | undefined> {

@@ -18,10 +18,13 @@ export interface Rejection {
 const key = (app: string, id: string) => ({ pk: `APP#${app}`, sk: `REJECTED#${id}` });
 
 export class Rejections {
-  constructor(
-    private readonly dynamo: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
+  private readonly dynamo: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  constructor(dynamo: DynamoDBDocumentClient, tableName: string) {
+    this.dynamo = dynamo;
+    this.tableName = tableName;
+  }
 
   async record(rejection: Rejection): Promise<void> {
     const expires = Math.floor(new Date(rejection.at).getTime() / 1000) + KEEP_SECONDS;

@@ -20,10 +20,13 @@ export interface ServiceLockHolder {
 const epochSeconds = (at: Date) => Math.floor(at.getTime() / 1000);
 
 export class ServiceLocks {
-  constructor(
-    private readonly dynamo: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
+  private readonly dynamo: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  constructor(dynamo: DynamoDBDocumentClient, tableName: string) {
+    this.dynamo = dynamo;
+    this.tableName = tableName;
+  }
 
   /** Holds the service until `until`: past it the lock counts as released, so a crashed deployment blocks scaling for a bounded time. */
   async hold(holder: ServiceLockHolder, until: Date | undefined): Promise<void> {

@@ -27,10 +27,13 @@ export interface AutopilotEvent {
 }
 
 export class EventBus {
-  constructor(
-    private readonly client: EventBridgeClient,
-    private readonly busName: string,
-  ) {}
+  private readonly client: EventBridgeClient;
+  private readonly busName: string;
+
+  constructor(client: EventBridgeClient, busName: string) {
+    this.client = client;
+    this.busName = busName;
+  }
 
   async publish(events: AutopilotEvent[]): Promise<void> {
     for (let i = 0; i < events.length; i += 10) {

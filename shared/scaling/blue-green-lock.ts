@@ -38,10 +38,13 @@ export function blueGreenInProgress(item: BlueGreenLockItem | undefined, now: Da
 }
 
 export class BlueGreenLocks {
-  constructor(
-    private readonly dynamo: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
+  private readonly dynamo: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  constructor(dynamo: DynamoDBDocumentClient, tableName: string) {
+    this.dynamo = dynamo;
+    this.tableName = tableName;
+  }
 
   async inProgress(cluster: string, service: string, now: Date): Promise<string | undefined> {
     const { Item } = await this.dynamo.send(

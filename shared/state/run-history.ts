@@ -23,11 +23,15 @@ export class StaleWriteError extends Error {
 }
 
 export class RunHistory {
-  constructor(
-    private readonly dynamo: DynamoDBDocumentClient,
-    private readonly tableName: string,
-    private readonly retentionSeconds: number,
-  ) {}
+  private readonly dynamo: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly retentionSeconds: number;
+
+  constructor(dynamo: DynamoDBDocumentClient, tableName: string, retentionSeconds: number) {
+    this.dynamo = dynamo;
+    this.tableName = tableName;
+    this.retentionSeconds = retentionSeconds;
+  }
 
   async get(job: string, scheduledTime: string, attempt: number): Promise<RunRecord | undefined> {
     const { Item } = await this.dynamo.send(

@@ -34,10 +34,13 @@ export function serviceKey(cluster: string, service: string) {
 const key = (cluster: string, service: string) => ({ ...serviceKey(cluster, service), sk: 'SCALING' });
 
 export class ScalingMemories {
-  constructor(
-    private readonly dynamo: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
+  private readonly dynamo: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  constructor(dynamo: DynamoDBDocumentClient, tableName: string) {
+    this.dynamo = dynamo;
+    this.tableName = tableName;
+  }
 
   /** The service's memory, or an empty one (version 0) when nothing is stored. */
   async get(cluster: string, service: string): Promise<ScalingMemory> {

@@ -10,10 +10,13 @@ import type { StopWindow } from '../stopped-tasks/decide-service-stop.ts';
 const attributeOf = (category: StopCategory) => `stops_${category.replace(/-/g, '_')}`;
 
 export class ServiceStopWindows {
-  constructor(
-    private readonly dynamo: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
+  private readonly dynamo: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  constructor(dynamo: DynamoDBDocumentClient, tableName: string) {
+    this.dynamo = dynamo;
+    this.tableName = tableName;
+  }
 
   /** Counts one stop at `at` and returns the window ending then, this stop included. */
   async count(cluster: string, service: string, category: StopCategory, at: Date, windowSeconds: number): Promise<StopWindow> {

@@ -20,10 +20,13 @@ export type ClaimResult =
 const KEEP_SECONDS = 7 * 86_400;
 
 export class TaskStopClaims {
-  constructor(
-    private readonly dynamo: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
+  private readonly dynamo: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  constructor(dynamo: DynamoDBDocumentClient, tableName: string) {
+    this.dynamo = dynamo;
+    this.tableName = tableName;
+  }
 
   async claim(taskArn: string, stage: StopStage, version: number, now: Date, leaseSeconds: number): Promise<ClaimResult> {
     const key = { pk: `TASK#${taskArn}`, sk: 'STOP' };

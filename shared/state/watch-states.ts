@@ -5,10 +5,13 @@ import type { WatchState } from '../stopped-tasks/decide-restart.ts';
 import { StaleWriteError } from './run-history.ts';
 
 export class WatchStates {
-  constructor(
-    private readonly dynamo: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
+  private readonly dynamo: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  constructor(dynamo: DynamoDBDocumentClient, tableName: string) {
+    this.dynamo = dynamo;
+    this.tableName = tableName;
+  }
 
   async get(name: string): Promise<WatchState | undefined> {
     const { Item } = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: key(name), ConsistentRead: true }));

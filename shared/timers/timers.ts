@@ -48,10 +48,13 @@ export function timerName(kind: string, ...parts: (string | number)[]): string {
 }
 
 export class SchedulerTimers implements TimerSetter {
-  constructor(
-    private readonly scheduler: SchedulerClient,
-    private readonly settings: TimerSettings,
-  ) {}
+  private readonly scheduler: SchedulerClient;
+  private readonly settings: TimerSettings;
+
+  constructor(scheduler: SchedulerClient, settings: TimerSettings) {
+    this.scheduler = scheduler;
+    this.settings = settings;
+  }
 
   async set(timer: Timer): Promise<void> {
     try {
