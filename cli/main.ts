@@ -5,81 +5,43 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../shared/config/duration.ts';
+import { parseInstant } from '../shared/config/instant.ts';
 import { automationJsonSchema, JSON_SCHEMA_FILE } from '../shared/config/json-schema.ts';
-import { DEFAULT_CONFIG_FILE, loadAutomationFile } from '../shared/config/load.ts';
+import { loadAutomationFile } from '../shared/config/load.ts';
+import type { Automation } from '../shared/config/schema.ts';
 import { ConfigError } from '../shared/errors.ts';
 import { scaleTargetAt } from '../shared/scaling/periods.ts';
 import { explainEvent, explanationLines } from './explain.ts';
+import { CONNECTION, OPTIONS, type OptionName, optionLines, parseArgsOptions, positiveNumber } from './options.ts';
 import { EXIT, type Io, processIo, table, UsageError } from './output.ts';
 import { describeScaleDecision, planFirings } from './plan.ts';
 import { readRuns, runRows } from './runs.ts';
 import { validateCommand } from './validate.ts';
 
-const HELP = `ecs-autopilot — automation for Amazon ECS
+/** What parseArgs gives a command: its options' values (strings, booleans, lists). */
+type Values = Record<string, string | boolean | string[] | undefined>;
 
-Usage: ecs-autopilot <command> [options]
-
-Commands:
-  validate [--config FILE] [--json]           check automation.yml; every problem on its own line
-  plan [--config FILE] [--from ISO] [--hours N] [--json]
-                                              job firings and scaling changes in the window, local time and UTC (no AWS)
-  runs <job> [--limit N] [--stage S] [--table NAME] [--region R] [--profile P] [--json]
-                                              run history from the deployed state table
-  explain --event FILE [--config FILE] [--json]
-                                              why a task stopped and what the config would do (no AWS)
-  resume <watched task> [--stage S] [--table NAME] [--bus NAME] [--region R] [--profile P] [--config FILE]
-                                              resume restarts paused by a crash loop and start one task now
-  deploy <app> (--task-definition ARN | --image CONTAINER=IMAGE ...) [--wait] [--timeout 2h] [CONNECTION] [--json]
-                                              request a blue/green deployment and print its id; --wait follows it to its
-                                              end (exit 0 succeeded, 1 rolled back, failed, rejected or --timeout reached;
-                                              default timeout: the longest the app's deployment can take)
-  status [app] [CONNECTION] [--json]          an app's current deployment, its weights and recent ones; every app without one
-  promote <app> [CONNECTION]                  end the current pause of the app's deployment (its gates are checked first)
-  abort <app> [--reason TEXT] [CONNECTION]    roll the app's deployment back now
-  sandbox [--config FILE] [--scenario FILE] [--from ISO] [--hours N] [--endpoint URL] [--json]
-                                              rehearse the schedules against a local emulator
-  schema [--write]                            print (or write ${JSON_SCHEMA_FILE}) the JSON Schema of automation.yml
-
-CONNECTION: [--config FILE] [--stage S] [--table NAME] [--bus NAME] [--region R] [--profile P]
-  (table ecs-autopilot-<stage>-state and bus ecs-autopilot-<stage> unless named; times printed in UTC)
-
-Exit codes: 0 success, 1 failure, 2 wrong usage.`;
-
-const OPTIONS = {
-  config: { type: 'string', default: DEFAULT_CONFIG_FILE },
-  json: { type: 'boolean', default: false },
-  from: { type: 'string' },
-  hours: { type: 'string' },
-  limit: { type: 'string', default: '20' },
-  stage: { type: 'string', default: 'dev' },
-  table: { type: 'string' },
-  bus: { type: 'string' },
-  event: { type: 'string' },
-  region: { type: 'string' },
-  profile: { type: 'string' },
-  scenario: { type: 'string' },
-  endpoint: { type: 'string' },
-  write: { type: 'boolean', default: false },
-  'task-definition': { type: 'string' },
-  image: { type: 'string', multiple: true },
-  wait: { type: 'boolean', default: false },
-  timeout: { type: 'string' },
-  reason: { type: 'string' },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const;
-
-function positiveNumber(text: string | undefined, name: string, fallback: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`--${name} must be a positive number, got "${text}"`);
-  return value;
+interface Command {
+  /** After `ecs-autopilot <name>`: the positionals and option summary. */
+  usage: string;
+  summary: string;
+  /** More lines for `<command> --help`. */
+  details?: string[];
+  options: readonly OptionName[];
+  run(args: { values: Values; positionals: string[]; io: Io }): Promise<number> | number;
 }
 
-function instant(text: string | undefined, fallback: Date): Date {
+const string = (values: Values, name: string): string | undefined => {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+};
+
+/** `--from`: strict ISO 8601; without an offset, read in the zone that applies (the config's, or the scenario's). */
+function instant(text: string | undefined, timeZone: string, fallback: Date): Date {
   if (text === undefined) return fallback;
-  const value = new Date(text);
-  if (Number.isNaN(value.getTime())) throw new UsageError(`--from must be an ISO 8601 time such as 2026-11-23T00:00:00Z, got "${text}"`);
-  return value;
+  const parsed = parseInstant(text, timeZone);
+  if (!parsed.ok) throw new UsageError(`--from: ${parsed.problem}`);
+  return parsed.instant;
 }
 
 function duration(text: string | undefined, name: string): number | undefined {
@@ -89,21 +51,18 @@ function duration(text: string | undefined, name: string): number | undefined {
   return seconds;
 }
 
-/** The deployed table and bus the deployment commands talk to; --profile as runs and resume take it. */
-function connection(values: {
-  stage: string;
-  table?: string | undefined;
-  bus?: string | undefined;
-  region?: string | undefined;
-  endpoint?: string | undefined;
-  profile?: string | undefined;
-}) {
-  if (values.profile) process.env.AWS_PROFILE = values.profile;
+/** The deployed table and bus the AWS commands talk to. */
+function connection(values: Values) {
+  const stage = string(values, 'stage') ?? 'dev';
+  const profile = string(values, 'profile');
+  if (profile) process.env.AWS_PROFILE = profile;
   return {
-    tableName: values.table ?? `ecs-autopilot-${values.stage}-state`,
-    busName: values.bus ?? `ecs-autopilot-${values.stage}`,
-    region: values.region,
-    endpoint: values.endpoint,
+    stage,
+    tableName: string(values, 'table') ?? `ecs-autopilot-${stage}-state`,
+    busName: string(values, 'bus') ?? `ecs-autopilot-${stage}`,
+    region: string(values, 'region'),
+    endpoint: string(values, 'endpoint'),
+    profile,
   };
 }
 
@@ -112,145 +71,306 @@ function terminalIo(io: Io) {
   return io === processIo ? { ...io, isTTY: process.stdout.isTTY === true, write: (text: string) => void process.stdout.write(text) } : io;
 }
 
+function config(values: Values): Automation {
+  return loadAutomationFile(string(values, 'config'));
+}
+
+function planCommand({ values, io }: { values: Values; io: Io }): number {
+  const automation = config(values);
+  const hours = positiveNumber(string(values, 'hours'), 'hours', 24);
+  const from = instant(string(values, 'from'), automation.timezone, new Date());
+  const planned = planFirings(automation, from, hours);
+  if (values.json) {
+    io.out(JSON.stringify(planned, null, 2));
+    return EXIT.ok;
+  }
+  const scaled = Object.values(automation.services).filter((watch) => watch.scaling);
+  const firings = planned.filter((p) => p.kind === 'job').length;
+  const changes = planned.length - firings;
+  const counted = `${firings} firing${firings === 1 ? '' : 's'}${scaled.length ? ` and ${changes} scaling change${changes === 1 ? '' : 's'}` : ''}`;
+  io.out(`${counted} from ${from.toISOString()} for ${hours}h`);
+  const rows = planned.map((p) =>
+    p.kind === 'job' ? [p.local, p.at, p.kind, p.name, p.launches] : [p.local, p.at, p.kind, `${p.name} (${p.cluster})`, p.what],
+  );
+  for (const line of table(rows, ['LOCAL TIME', 'UTC', 'KIND', 'NAME', 'WHAT'])) io.out(line);
+  for (const watch of scaled) {
+    if (watch.scaling) io.out(`${watch.key} (${watch.cluster}) at the start: ${describeScaleDecision(scaleTargetAt(watch.scaling, from))}`);
+  }
+  const suspended = Object.values(automation.jobs).filter((job) => job.suspended);
+  if (suspended.length) io.out(`suspended (no firings): ${suspended.map((job) => job.name).join(', ')}`);
+  return EXIT.ok;
+}
+
+const COMMANDS: Record<string, Command> = {
+  validate: {
+    usage: 'validate [--config FILE] [--json]',
+    summary: 'check automation.yml; every problem on its own line',
+    options: ['config', 'json'],
+    run: ({ values, io }) => validateCommand(string(values, 'config') ?? '', io, values.json === true),
+  },
+  plan: {
+    usage: 'plan [--config FILE] [--from ISO] [--hours N] [--json]',
+    summary: 'job firings and scaling changes in the window, local time and UTC (no AWS)',
+    details: ['--from without an offset is read in defaults.timezone of the automation file (UTC without one).'],
+    options: ['config', 'from', 'hours', 'json'],
+    run: planCommand,
+  },
+  runs: {
+    usage: 'runs <job> [--limit N] [CONNECTION] [--json]',
+    summary: 'run history from the deployed state table',
+    options: ['limit', ...CONNECTION.filter((name) => name !== 'bus'), 'json'],
+    async run({ values, positionals, io }) {
+      const job = positionals[0];
+      if (!job) throw new UsageError('runs needs a job name: ecs-autopilot runs <job>');
+      const target = connection(values);
+      const runs = await readRuns({ job, limit: positiveNumber(string(values, 'limit'), 'limit', 20), ...target });
+      if (values.json) io.out(JSON.stringify(runs, null, 2));
+      else if (runs.length === 0) io.out(`no runs recorded for ${job}`);
+      else for (const line of table(runRows(runs), ['SCHEDULED (UTC)', 'ATTEMPT', 'STATUS', 'TASKS', 'REASON'])) io.out(line);
+      return EXIT.ok;
+    },
+  },
+  explain: {
+    usage: 'explain --event FILE [--config FILE] [--json]',
+    summary: 'why a task stopped and what the config would do (no AWS)',
+    options: ['event', 'config', 'json'],
+    run({ values, io }) {
+      const file = string(values, 'event');
+      if (!file) throw new UsageError('explain needs the event: ecs-autopilot explain --event FILE');
+      const automation = config(values);
+      let event: unknown;
+      try {
+        event = JSON.parse(readFileSync(file, 'utf8'));
+      } catch (error) {
+        throw new UsageError(`cannot read the event ${file}: ${(error as Error).message}`);
+      }
+      const explanation = explainEvent(event, automation, new Date());
+      if (values.json) io.out(JSON.stringify(explanation, null, 2));
+      else for (const line of explanationLines(explanation)) io.out(line);
+      return EXIT.ok;
+    },
+  },
+  resume: {
+    usage: 'resume <watched task> [CONNECTION] [--json]',
+    summary: 'resume restarts paused by a crash loop and start one task now',
+    options: [...CONNECTION, 'json'],
+    async run({ values, positionals, io }) {
+      const name = positionals[0];
+      if (!name) throw new UsageError('resume needs a watched task name: ecs-autopilot resume <name>');
+      const { resumeCommand } = await import('./resume.ts');
+      const result = await resumeCommand({ name, automation: config(values), ...connection(values) });
+      if (values.json) io.out(JSON.stringify(result, null, 2));
+      else if (result.action === 'resumed')
+        io.out(`${name}: restarts resumed (${result.reason})${result.taskArn ? `; started ${result.taskArn}` : ''}`);
+      else io.out(`${name}: nothing to resume: ${result.reason}`);
+      return EXIT.ok;
+    },
+  },
+  deploy: {
+    usage: 'deploy <app> (--task-definition ARN | --image CONTAINER=IMAGE ...) [--wait] [--timeout 2h] [CONNECTION] [--json]',
+    summary: 'request a blue/green deployment and print its id',
+    details: [
+      '--wait follows it to its end: exit 0 succeeded; 1 rolled back, failed, rejected or --timeout reached.',
+      "The default timeout is the longest the app's deployment can take.",
+    ],
+    options: ['task-definition', 'image', 'wait', 'timeout', ...CONNECTION, 'json'],
+    async run({ values, positionals, io }) {
+      const app = positionals[0];
+      if (!app) throw new UsageError('deploy needs an app name: ecs-autopilot deploy <app>');
+      const deploy = await import('./deploy.ts');
+      const automation = config(values);
+      const images = values.image as string[] | undefined;
+      return deploy.deployCommand(
+        {
+          app,
+          automation,
+          taskDefinition: string(values, 'task-definition'),
+          images: images && deploy.parseImages(images),
+          wait: values.wait === true,
+          timeoutSeconds: duration(string(values, 'timeout'), 'timeout'),
+          json: values.json === true,
+        },
+        deploy.awsDeploymentDeps(connection(values), terminalIo(io)),
+      );
+    },
+  },
+  status: {
+    usage: 'status [app] [CONNECTION] [--json]',
+    summary: "an app's current deployment, its weights and recent ones; every app without one",
+    options: [...CONNECTION, 'json'],
+    async run({ values, positionals, io }) {
+      const deploy = await import('./deploy.ts');
+      const automation = config(values);
+      const deps = deploy.awsDeploymentDeps(connection(values), terminalIo(io));
+      return deploy.statusCommand({ app: positionals[0], automation, json: values.json === true }, deps);
+    },
+  },
+  promote: {
+    usage: 'promote <app> [CONNECTION] [--json]',
+    summary: "end the current pause of the app's deployment (its gates are checked first)",
+    options: [...CONNECTION, 'json'],
+    async run({ values, positionals, io }) {
+      const app = positionals[0];
+      if (!app) throw new UsageError('promote needs an app name: ecs-autopilot promote <app>');
+      const deploy = await import('./deploy.ts');
+      const automation = config(values);
+      return deploy.promoteCommand(
+        { app, automation, json: values.json === true },
+        deploy.awsDeploymentDeps(connection(values), terminalIo(io)),
+      );
+    },
+  },
+  abort: {
+    usage: 'abort <app> [--reason TEXT] [CONNECTION] [--json]',
+    summary: "roll the app's deployment back now",
+    options: ['reason', ...CONNECTION, 'json'],
+    async run({ values, positionals, io }) {
+      const app = positionals[0];
+      if (!app) throw new UsageError('abort needs an app name: ecs-autopilot abort <app>');
+      const deploy = await import('./deploy.ts');
+      const automation = config(values);
+      return deploy.abortCommand(
+        { app, automation, json: values.json === true, reason: string(values, 'reason') },
+        deploy.awsDeploymentDeps(connection(values), terminalIo(io)),
+      );
+    },
+  },
+  sandbox: {
+    usage: 'sandbox [--config FILE] [--scenario FILE] [--from ISO] [--hours N] [--endpoint URL] [--json]',
+    summary: 'rehearse the schedules against a local emulator',
+    details: ["--from without an offset is read in the scenario's timezone (else the first job's)."],
+    options: ['config', 'scenario', 'from', 'hours', 'endpoint', 'json'],
+    async run({ values, io }) {
+      const { sandboxCommand } = await import('./sandbox.ts');
+      return sandboxCommand(
+        {
+          config: string(values, 'config') ?? '',
+          scenario: string(values, 'scenario'),
+          from: string(values, 'from'),
+          hours: string(values, 'hours'),
+          endpoint: string(values, 'endpoint'),
+          json: values.json === true,
+        },
+        io,
+      );
+    },
+  },
+  schema: {
+    usage: 'schema [--write]',
+    summary: `print (or write ${JSON_SCHEMA_FILE}) the JSON Schema of automation.yml`,
+    options: ['write'],
+    run({ values, io }) {
+      const schema = automationJsonSchema();
+      if (values.write) {
+        writeFileSync(JSON_SCHEMA_FILE, schema);
+        io.out(`wrote ${JSON_SCHEMA_FILE}`);
+      } else {
+        io.out(schema.trimEnd());
+      }
+      return EXIT.ok;
+    },
+  },
+};
+
+const CONNECTION_HELP = [
+  'CONNECTION: [--config FILE] [--stage S] [--table NAME] [--bus NAME] [--region R] [--profile P] [--endpoint URL]',
+  '  (table ecs-autopilot-<stage>-state and bus ecs-autopilot-<stage> unless named; times printed in UTC)',
+];
+
+function overview(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  return [
+    'ecs-autopilot — automation for Amazon ECS',
+    '',
+    'Usage: ecs-autopilot <command> [options]     ecs-autopilot <command> --help: that command and its options',
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`),
+    '',
+    ...CONNECTION_HELP,
+    '',
+    'Exit codes: 0 success, 1 failure, 2 wrong usage.     ecs-autopilot --version: the version',
+  ].join('\n');
+}
+
+function commandHelp(command: Command): string {
+  return [
+    `Usage: ecs-autopilot ${command.usage}`,
+    '',
+    `${command.summary[0]?.toUpperCase()}${command.summary.slice(1)}.`,
+    ...(command.details ?? []),
+    '',
+    'Options:',
+    ...optionLines(command.options),
+    '',
+    'Exit codes: 0 success, 1 failure, 2 wrong usage.',
+  ].join('\n');
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return `ecs-autopilot ${pkg.version} (Node.js ${process.versions.node})`;
+}
+
+/** `unknown option --frm for plan` rather than parseArgs' generic text, with where to look. */
+function usageProblem(error: Error & { code?: string }, name: string | undefined): UsageError {
+  const where = name ? ` for ${name}; see ecs-autopilot ${name} --help` : '; see ecs-autopilot --help';
+  const unknown = /Unknown option '([^']+)'/.exec(error.message);
+  if (unknown) return new UsageError(`unknown option ${unknown[1]}${where}`);
+  return new UsageError(`${error.message.split('\n')[0]}${where}`);
+}
+
+/** The first positional: the command (options may come before it, and their values are not commands). */
+function commandName(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--') return argv[i + 1];
+    if (!arg.startsWith('-')) return arg;
+    const option = OPTIONS[arg.slice(2) as OptionName] as { type: string } | undefined;
+    if (arg.startsWith('--') && !arg.includes('=') && option?.type === 'string') i++;
+  }
+  return undefined;
+}
+
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const name = commandName(argv);
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-    const [command, ...rest] = positionals;
-    if (values.help || !command) {
-      io.out(HELP);
-      return command || values.help ? EXIT.ok : EXIT.usage;
+    const command = name === undefined ? undefined : COMMANDS[name];
+    if (name !== undefined && !command)
+      throw new UsageError(`unknown command "${name}"; the commands are: ${Object.keys(COMMANDS).join(', ')}`);
+    let parsed: { values: Values; positionals: string[] };
+    try {
+      parsed = parseArgs({
+        args: argv,
+        options: parseArgsOptions(command ? command.options : ['version']),
+        allowPositionals: true,
+        strict: true,
+      }) as { values: Values; positionals: string[] };
+    } catch (error) {
+      if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw usageProblem(error as Error, name);
+      throw error;
     }
-    switch (command) {
-      case 'validate':
-        return validateCommand(values.config, io, values.json);
-      case 'plan': {
-        const automation = loadAutomationFile(values.config);
-        const from = instant(values.from, new Date());
-        const planned = planFirings(automation, from, positiveNumber(values.hours, 'hours', 24));
-        if (values.json) {
-          io.out(JSON.stringify(planned, null, 2));
-        } else {
-          const scaled = Object.values(automation.services).filter((watch) => watch.scaling);
-          const firings = planned.filter((p) => p.kind === 'job').length;
-          const changes = planned.length - firings;
-          const counted = `${firings} firing${firings === 1 ? '' : 's'}${
-            scaled.length ? ` and ${changes} scaling change${changes === 1 ? '' : 's'}` : ''
-          }`;
-          io.out(`${counted} from ${from.toISOString()} for ${values.hours ?? 24}h`);
-          for (const line of table(
-            planned.map((p) =>
-              p.kind === 'job' ? [p.local, p.at, p.kind, p.name, p.launches] : [p.local, p.at, p.kind, `${p.name} (${p.cluster})`, p.what],
-            ),
-            ['LOCAL TIME', 'UTC', 'KIND', 'NAME', 'WHAT'],
-          )) {
-            io.out(line);
-          }
-          for (const watch of scaled) {
-            if (watch.scaling)
-              io.out(`${watch.key} (${watch.cluster}) at the start: ${describeScaleDecision(scaleTargetAt(watch.scaling, from))}`);
-          }
-          const suspended = Object.values(automation.jobs).filter((job) => job.suspended);
-          if (suspended.length) io.out(`suspended (no firings): ${suspended.map((job) => job.name).join(', ')}`);
-        }
+    const { values, positionals } = parsed;
+    if (!command || name === undefined) {
+      if (values.version) {
+        io.out(version());
         return EXIT.ok;
       }
-      case 'runs': {
-        const job = rest[0];
-        if (!job) throw new UsageError('runs needs a job name: ecs-autopilot runs <job>');
-        if (values.profile) process.env.AWS_PROFILE = values.profile;
-        const runs = await readRuns({
-          job,
-          limit: positiveNumber(values.limit, 'limit', 20),
-          tableName: values.table ?? `ecs-autopilot-${values.stage}-state`,
-          region: values.region,
-        });
-        if (values.json) io.out(JSON.stringify(runs, null, 2));
-        else if (runs.length === 0) io.out(`no runs recorded for ${job}`);
-        else for (const line of table(runRows(runs), ['SCHEDULED (UTC)', 'ATTEMPT', 'STATUS', 'TASKS', 'REASON'])) io.out(line);
-        return EXIT.ok;
-      }
-      case 'explain': {
-        if (!values.event) throw new UsageError('explain needs the event: ecs-autopilot explain --event FILE');
-        const automation = loadAutomationFile(values.config);
-        let event: unknown;
-        try {
-          event = JSON.parse(readFileSync(values.event, 'utf8'));
-        } catch (error) {
-          throw new UsageError(`cannot read the event ${values.event}: ${(error as Error).message}`);
-        }
-        const explanation = explainEvent(event, automation, new Date());
-        if (values.json) io.out(JSON.stringify(explanation, null, 2));
-        else for (const line of explanationLines(explanation)) io.out(line);
-        return EXIT.ok;
-      }
-      case 'resume': {
-        const name = rest[0];
-        if (!name) throw new UsageError('resume needs a watched task name: ecs-autopilot resume <name>');
-        if (values.profile) process.env.AWS_PROFILE = values.profile;
-        const { resumeCommand } = await import('./resume.ts');
-        const result = await resumeCommand({
-          name,
-          automation: loadAutomationFile(values.config),
-          tableName: values.table ?? `ecs-autopilot-${values.stage}-state`,
-          busName: values.bus ?? `ecs-autopilot-${values.stage}`,
-          region: values.region,
-          endpoint: values.endpoint,
-        });
-        if (values.json) io.out(JSON.stringify(result, null, 2));
-        else if (result.action === 'resumed')
-          io.out(`${name}: restarts resumed (${result.reason})${result.taskArn ? `; started ${result.taskArn}` : ''}`);
-        else io.out(`${name}: nothing to resume: ${result.reason}`);
-        return EXIT.ok;
-      }
-      case 'deploy':
-      case 'status':
-      case 'promote':
-      case 'abort': {
-        const app = rest[0];
-        const automation = loadAutomationFile(values.config);
-        const deploy = await import('./deploy.ts');
-        const deps = deploy.awsDeploymentDeps(connection(values), terminalIo(io));
-        if (command === 'status') return await deploy.statusCommand({ app, automation, json: values.json }, deps);
-        if (!app) throw new UsageError(`${command} needs an app name: ecs-autopilot ${command} <app>`);
-        if (command === 'promote') return await deploy.promoteCommand({ app, automation, json: values.json }, deps);
-        if (command === 'abort') return await deploy.abortCommand({ app, automation, json: values.json, reason: values.reason }, deps);
-        return await deploy.deployCommand(
-          {
-            app,
-            automation,
-            taskDefinition: values['task-definition'],
-            images: values.image && deploy.parseImages(values.image),
-            wait: values.wait,
-            timeoutSeconds: duration(values.timeout, 'timeout'),
-            json: values.json,
-          },
-          deps,
-        );
-      }
-      case 'sandbox': {
-        const { sandboxCommand } = await import('./sandbox.ts');
-        return await sandboxCommand({ ...values, from: values.from === undefined ? undefined : instant(values.from, new Date()) }, io);
-      }
-      case 'schema': {
-        const schema = automationJsonSchema();
-        if (values.write) {
-          writeFileSync(JSON_SCHEMA_FILE, schema);
-          io.out(`wrote ${JSON_SCHEMA_FILE}`);
-        } else {
-          io.out(schema.trimEnd());
-        }
-        return EXIT.ok;
-      }
-      default:
-        throw new UsageError(`unknown command "${command}"\n\n${HELP}`);
+      io.out(overview());
+      return values.help ? EXIT.ok : EXIT.usage;
     }
+    if (values.help) {
+      io.out(commandHelp(command));
+      return EXIT.ok;
+    }
+    return await command.run({ values, positionals: positionals.slice(1), io });
   } catch (error) {
     if (error instanceof ConfigError) {
       for (const problem of error.problems) io.err(problem);
       return EXIT.failed;
     }
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err((error as Error).message);
+    if (error instanceof UsageError) {
+      io.err(error.message);
       return EXIT.usage;
     }
     io.err(`error: ${(error as Error).message}`);

@@ -11,7 +11,11 @@ export const processIo: Io = {
 
 export function table(rows: string[][], header: string[]): string[] {
   const all = [header, ...rows];
-  const widths = header.map((_, column) => Math.max(...all.map((row) => (row[column] ?? '').length)));
+  // A loop, not Math.max(...cells): a plan of 100,000 hours has more rows than a call may take arguments.
+  const widths = header.map(() => 0);
+  for (const row of all) {
+    for (let column = 0; column < widths.length; column++) widths[column] = Math.max(widths[column] ?? 0, (row[column] ?? '').length);
+  }
   return all.map((row) =>
     row
       .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))

@@ -8,10 +8,11 @@ export interface RunsOptions {
   limit: number;
   tableName: string;
   region?: string | undefined;
+  endpoint?: string | undefined;
 }
 
 export async function readRuns(options: RunsOptions): Promise<RunRecord[]> {
-  const clients = createAwsClients({ region: options.region });
+  const clients = createAwsClients({ region: options.region, endpoint: options.endpoint });
   // Retention does not matter for reads.
   return new RunHistory(clients.dynamo, options.tableName, 0).list(options.job, options.limit);
 }

@@ -6,7 +6,8 @@ import { EXIT, type Io, UsageError } from './output.ts';
 export interface SandboxFlags {
   config: string;
   scenario?: string | undefined;
-  from?: Date | undefined;
+  /** `--from` as typed: sandbox reads it in the scenario's zone. */
+  from?: string | undefined;
   hours?: string | undefined;
   endpoint?: string | undefined;
   json: boolean;

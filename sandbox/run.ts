@@ -38,6 +38,7 @@ import { COLOURS, DEPLOYMENT_DETAIL_TYPES, type Deployment, isFinal } from '../s
 import { Rejections } from '../shared/blue-green/rejections.ts';
 import { clusterNameOf } from '../shared/config/cluster.ts';
 import { formatDuration } from '../shared/config/duration.ts';
+import { parseInstant } from '../shared/config/instant.ts';
 import { DEFAULT_CONFIG_FILE, loadAutomationFile } from '../shared/config/load.ts';
 import { firingsBetween, parseScheduleExpression } from '../shared/config/schedule-expression.ts';
 import type { Automation, JobSpec, ServiceWatch, WatchedTaskSpec } from '../shared/config/schema.ts';
@@ -117,8 +118,11 @@ export interface SandboxOptions {
   scenarioFile?: string | undefined;
   /** Use an emulator that is already running (e.g. LocalStack) instead of starting moto; it has no ECS bridge. */
   endpoint?: string | undefined;
-  /** Start of the window; default: the next midnight in the first job's time zone. */
-  from?: Date | undefined;
+  /**
+   * Start of the window: an instant, or ISO 8601 text as `--from` takes it (without an offset: read in
+   * the scenario's zone, else the first job's). Default: the next midnight in that zone.
+   */
+  from?: Date | string | undefined;
   /** Length of the window in hours; default 24. */
   hours?: number | undefined;
   /** Progress lines for people (the CLI sends them to stderr); never part of the report. */
@@ -146,15 +150,30 @@ export interface SandboxWindow {
   timeZone: string;
 }
 
-export function sandboxWindow(automation: Automation, options: Pick<SandboxOptions, 'from' | 'hours'>, now = new Date()): SandboxWindow {
+export function sandboxWindow(
+  automation: Automation,
+  options: Pick<SandboxOptions, 'from' | 'hours'>,
+  now = new Date(),
+  scenarioZone?: string,
+): SandboxWindow {
   const timeZone = Object.values(automation.jobs)[0]?.timezone ?? 'UTC';
   const hours = options.hours ?? 24;
   if (!Number.isFinite(hours) || hours <= 0 || hours > MAX_HOURS) {
     throw new SandboxOptionError(`--hours must be more than 0 and at most ${MAX_HOURS} (31 days), got ${hours}`);
   }
-  if (options.from && Number.isNaN(options.from.getTime())) throw new SandboxOptionError('--from is not a valid time');
-  const from = options.from ?? nextLocalMidnight(now, timeZone);
+  const from = startOfWindow(options.from, scenarioZone ?? timeZone) ?? nextLocalMidnight(now, scenarioZone ?? timeZone);
   return { from, to: new Date(from.getTime() + hours * 3_600_000), hours, timeZone };
+}
+
+function startOfWindow(from: Date | string | undefined, zone: string): Date | undefined {
+  if (from === undefined) return undefined;
+  if (from instanceof Date) {
+    if (Number.isNaN(from.getTime())) throw new SandboxOptionError('--from is not a valid time');
+    return from;
+  }
+  const parsed = parseInstant(from, zone);
+  if (!parsed.ok) throw new SandboxOptionError(`--from: ${parsed.problem}`);
+  return parsed.instant;
 }
 
 function nextLocalMidnight(now: Date, timeZone: string): Date {
@@ -1433,7 +1452,7 @@ export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxR
   const configFile = options.configFile ?? DEFAULT_CONFIG_FILE;
   const automation = loadAutomationFile(configFile);
   const scenario = options.scenarioFile ? loadScenarioFile(options.scenarioFile, automation) : EMPTY_SCENARIO;
-  const window = sandboxWindow(automation, options);
+  const window = sandboxWindow(automation, options, new Date(), scenario.timezone);
   const plan = planSimulation(automation, scenario, window);
   const scenarioFile = options.scenarioFile ?? 'scenario';
   if (plan.problems.length > 0) throw new ScenarioError(plan.problems, scenarioFile);

@@ -618,6 +618,8 @@ export interface Notifications {
 }
 
 export interface Automation {
+  /** `defaults.timezone`, else UTC: the zone a time that names none is read in (`plan --from 2026-12-07`). */
+  timezone: string;
   runHistoryRetentionSeconds: number;
   jobs: Record<string, JobSpec>;
   watchedTasks: Record<string, WatchedTaskSpec>;
@@ -736,6 +738,7 @@ export function resolveAutomation(parsed: ParsedAutomation): Automation {
   }
   const n = parsed.notifications;
   return {
+    timezone: d.timezone ?? DEFAULT_TIME_ZONE,
     runHistoryRetentionSeconds: parsed.runHistory.retention,
     jobs,
     watchedTasks,

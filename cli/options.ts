@@ -1,0 +1,89 @@
+/**
+ * Every option of the CLI, described once. A command lists the ones it takes; `<command> --help` prints
+ * just those, and any other option is a usage error for that command (not silently ignored).
+ */
+import { DEFAULT_CONFIG_FILE } from '../shared/config/load.ts';
+import { UsageError } from './output.ts';
+
+interface OptionSpec {
+  type: 'string' | 'boolean';
+  multiple?: boolean;
+  short?: string;
+  default?: string | boolean;
+  /** How the value is shown in help: `--config FILE`. */
+  value?: string;
+  help: string;
+}
+
+export const OPTIONS = {
+  config: { type: 'string', default: DEFAULT_CONFIG_FILE, value: 'FILE', help: `the automation file (default ${DEFAULT_CONFIG_FILE})` },
+  json: { type: 'boolean', default: false, help: 'print one JSON document on stdout instead of lines for people' },
+  from: {
+    type: 'string',
+    value: 'ISO',
+    help: 'start of the window, ISO 8601: 2026-12-07 or 2026-12-07T08:00 (read in the zone named above), or with an offset (…Z, …+01:00)',
+  },
+  hours: { type: 'string', value: 'N', help: 'length of the window in hours (default 24)' },
+  limit: { type: 'string', default: '20', value: 'N', help: 'how many runs, newest first (default 20)' },
+  stage: { type: 'string', default: 'dev', value: 'S', help: 'the stage deployed with serverless deploy --stage (default dev)' },
+  table: { type: 'string', value: 'NAME', help: 'the state table (default ecs-autopilot-<stage>-state)' },
+  bus: { type: 'string', value: 'NAME', help: 'the event bus (default ecs-autopilot-<stage>)' },
+  region: { type: 'string', value: 'R', help: 'the AWS region of the stack (default: AWS_REGION, then the profile)' },
+  profile: { type: 'string', value: 'P', help: 'the AWS profile to use (default: AWS_PROFILE, then the default credential chain)' },
+  endpoint: { type: 'string', value: 'URL', help: 'an AWS-compatible endpoint to talk to instead of AWS (an emulator)' },
+  event: { type: 'string', value: 'FILE', help: 'the stopped task, as a JSON file' },
+  scenario: { type: 'string', value: 'FILE', help: 'the scenario to inject (see sandbox/scenarios/demo.yml)' },
+  write: { type: 'boolean', default: false, help: 'write the schema to the file instead of printing it' },
+  'task-definition': { type: 'string', value: 'ARN', help: 'the task definition the new colour runs' },
+  image: {
+    type: 'string',
+    multiple: true,
+    value: 'CONTAINER=IMAGE',
+    help: 'a new image for one container of the live task definition (repeat for several)',
+  },
+  wait: { type: 'boolean', default: false, help: 'follow the deployment to its end and exit with its outcome' },
+  timeout: {
+    type: 'string',
+    value: 'DURATION',
+    help: "with --wait: give up after this long (default: the longest the app's deployment can take)",
+  },
+  reason: { type: 'string', value: 'TEXT', help: 'why, recorded with the deployment and in its events' },
+  help: { type: 'boolean', short: 'h', default: false, help: 'show this help' },
+  version: { type: 'boolean', default: false, help: "print ecs-autopilot's version" },
+} as const satisfies Record<string, OptionSpec>;
+
+export type OptionName = keyof typeof OPTIONS;
+
+/** The options of the deployed stack every AWS command takes. */
+export const CONNECTION: readonly OptionName[] = ['config', 'stage', 'table', 'bus', 'region', 'profile', 'endpoint'];
+
+/** The parseArgs configuration for a set of options (always with --help). */
+export function parseArgsOptions(names: readonly OptionName[]) {
+  const chosen = new Set<OptionName>([...names, 'help']);
+  return Object.fromEntries(
+    [...chosen].map((name) => {
+      const { help: _help, value: _value, ...parse } = OPTIONS[name] as OptionSpec;
+      return [name, parse];
+    }),
+  ) as Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string; default?: string | boolean }>;
+}
+
+/** `  --config FILE   the automation file …`, aligned. */
+export function optionLines(names: readonly OptionName[]): string[] {
+  const all = [...new Set<OptionName>([...names, 'help'])];
+  const labels = all.map((name) => {
+    const spec = OPTIONS[name] as OptionSpec;
+    return `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.value ? ` ${spec.value}` : ''}`;
+  });
+  const width = Math.max(...labels.map((label) => label.length));
+  return all.map((name, i) => `  ${(labels[i] ?? '').padEnd(width)}  ${(OPTIONS[name] as OptionSpec).help}`);
+}
+
+export function positiveNumber(text: string | undefined, name: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!/^\s*\d/.test(text) || !Number.isFinite(value) || value <= 0) {
+    throw new UsageError(`--${name} must be a positive number, got "${text}"`);
+  }
+  return value;
+}
