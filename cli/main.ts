@@ -11,7 +11,6 @@ import { loadAutomationFile } from '../shared/config/load.ts';
 import type { Automation } from '../shared/config/schema.ts';
 import { ConfigError } from '../shared/errors.ts';
 import { scaleTargetAt } from '../shared/scaling/periods.ts';
-import { explainEvent, explanationLines } from './explain.ts';
 import { CONNECTION, OPTIONS, type OptionName, optionLines, parseArgsOptions, positiveNumber } from './options.ts';
 import { EXIT, type Io, processIo, table, UsageError } from './output.ts';
 import { describeScaleDecision, planFirings } from './plan.ts';
@@ -131,23 +130,42 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   explain: {
-    usage: 'explain --event FILE [--config FILE] [--json]',
-    summary: 'why a task stopped and what the config would do (no AWS)',
-    options: ['event', 'config', 'json'],
-    run({ values, io }) {
-      const file = string(values, 'event');
-      if (!file) throw new UsageError('explain needs the event: ecs-autopilot explain --event FILE');
-      const automation = config(values);
-      let event: unknown;
-      try {
-        event = JSON.parse(readFileSync(file, 'utf8'));
-      } catch (error) {
-        throw new UsageError(`cannot read the event ${file}: ${(error as Error).message}`);
-      }
-      const explanation = explainEvent(event, automation, new Date());
-      if (values.json) io.out(JSON.stringify(explanation, null, 2));
-      else for (const line of explanationLines(explanation)) io.out(line);
-      return EXIT.ok;
+    usage:
+      'explain (--event FILE [--task ARN] | --task ARN [--cluster NAME]) [--task-definition-file FILE] [--config FILE] [--region R] [--profile P] [--endpoint URL] [--json]',
+    summary: 'why a task stopped and what the config would do, decided as the Lambda decides it',
+    details: [
+      '',
+      'The stopped task, from a file (--event FILE, or --event - for standard input), in any of these shapes:',
+      '  the EventBridge "ECS Task State Change" event; its detail (one task);',
+      '  the output of aws ecs describe-tasks (every task is explained, or the one --task names).',
+      'Or live: --task ARN --cluster NAME reads it with DescribeTasks, while ECS still has it (about an hour after it stops).',
+      '',
+      'Which containers are essential decides whose exit code counts (a sidecar exiting 1 does not fail the task).',
+      'explain reads the task definition with DescribeTaskDefinition, as the Lambda does, when it reads the task live',
+      'or is given --region, --profile or --endpoint (default region: the one the task ARN names);',
+      'or from --task-definition-file FILE (aws ecs describe-task-definition --task-definition <arn>).',
+      "Otherwise it says the flags are not known and counts every container's exit code.",
+      '',
+      '--json: one object; an array for every task of a describe-tasks output. Exit 1 when a task cannot be explained.',
+    ],
+    options: ['event', 'task', 'cluster', 'task-definition-file', 'config', 'region', 'profile', 'endpoint', 'json'],
+    async run({ values, io }) {
+      const { explainCommand } = await import('./explain.ts');
+      const { region, endpoint, profile } = connection(values);
+      return explainCommand(
+        {
+          event: string(values, 'event'),
+          task: string(values, 'task'),
+          cluster: string(values, 'cluster'),
+          taskDefinitionFile: string(values, 'task-definition-file'),
+          automation: config(values),
+          region,
+          profile,
+          endpoint,
+          json: values.json === true,
+        },
+        io,
+      );
     },
   },
   resume: {

@@ -31,7 +31,22 @@ export const OPTIONS = {
   region: { type: 'string', value: 'R', help: 'the AWS region of the stack (default: AWS_REGION, then the profile)' },
   profile: { type: 'string', value: 'P', help: 'the AWS profile to use (default: AWS_PROFILE, then the default credential chain)' },
   endpoint: { type: 'string', value: 'URL', help: 'an AWS-compatible endpoint to talk to instead of AWS (an emulator)' },
-  event: { type: 'string', value: 'FILE', help: 'the stopped task, as a JSON file' },
+  event: {
+    type: 'string',
+    value: 'FILE',
+    help: 'the stopped task as JSON: the EventBridge event, its detail, or aws ecs describe-tasks output (- reads standard input)',
+  },
+  task: {
+    type: 'string',
+    value: 'ARN',
+    help: 'the task (ARN or id): read live with DescribeTasks; with --event, the one task of a describe-tasks output to explain',
+  },
+  cluster: { type: 'string', value: 'NAME', help: "with --task: the task's cluster (default: the one its ARN names)" },
+  'task-definition-file': {
+    type: 'string',
+    value: 'FILE',
+    help: 'the output of aws ecs describe-task-definition for the task, instead of reading it from AWS (which containers are essential)',
+  },
   scenario: { type: 'string', value: 'FILE', help: 'the scenario to inject (see sandbox/scenarios/demo.yml)' },
   write: { type: 'boolean', default: false, help: 'write the schema to the file instead of printing it' },
   'task-definition': { type: 'string', value: 'ARN', help: 'the task definition the new colour runs' },
