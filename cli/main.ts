@@ -7,15 +7,16 @@ import { parseArgs } from 'node:util';
 import { parseDuration } from '../shared/config/duration.ts';
 import { parseInstant } from '../shared/config/instant.ts';
 import { automationJsonSchema, JSON_SCHEMA_FILE } from '../shared/config/json-schema.ts';
-import { loadAutomationFile } from '../shared/config/load.ts';
+import { DEFAULT_CONFIG_FILE, loadAutomationFile } from '../shared/config/load.ts';
 import type { Automation } from '../shared/config/schema.ts';
 import { ConfigError } from '../shared/errors.ts';
 import { scaleTargetAt } from '../shared/scaling/periods.ts';
+import { awsErrorMessage, connectionInUse } from './aws-errors.ts';
 import { CONNECTION, OPTIONS, type OptionName, optionLines, parseArgsOptions, positiveNumber } from './options.ts';
 import { EXIT, type Io, processIo, table, UsageError } from './output.ts';
 import { describeScaleDecision, planFirings } from './plan.ts';
-import { readRuns, runRows } from './runs.ts';
-import { validateCommand } from './validate.ts';
+import { checkJobName, readRuns, runRows } from './runs.ts';
+import { daylightSavingLines, printNotices, validateCommand } from './validate.ts';
 
 /** What parseArgs gives a command: its options' values (strings, booleans, lists). */
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -79,8 +80,11 @@ function planCommand({ values, io }: { values: Values; io: Io }): number {
   const hours = positiveNumber(string(values, 'hours'), 'hours', 24);
   const from = instant(string(values, 'from'), automation.timezone, new Date());
   const planned = planFirings(automation, from, hours);
+  // On stderr in both forms: --json's stdout stays the array of firings it always was.
+  const notices = daylightSavingLines(automation, from, new Date(from.getTime() + hours * 3_600_000));
   if (values.json) {
     io.out(JSON.stringify(planned, null, 2));
+    printNotices(io, notices);
     return EXIT.ok;
   }
   const scaled = Object.values(automation.services).filter((watch) => watch.scaling);
@@ -97,6 +101,7 @@ function planCommand({ values, io }: { values: Values; io: Io }): number {
   }
   const suspended = Object.values(automation.jobs).filter((job) => job.suspended);
   if (suspended.length) io.out(`suspended (no firings): ${suspended.map((job) => job.name).join(', ')}`);
+  printNotices(io, notices);
   return EXIT.ok;
 }
 
@@ -121,6 +126,7 @@ const COMMANDS: Record<string, Command> = {
     async run({ values, positionals, io }) {
       const job = positionals[0];
       if (!job) throw new UsageError('runs needs a job name: ecs-autopilot runs <job>');
+      checkJobName(config(values), job, string(values, 'config') ?? DEFAULT_CONFIG_FILE);
       const target = connection(values);
       const runs = await readRuns({ job, limit: positiveNumber(string(values, 'limit'), 'limit', 20), ...target });
       if (values.json) io.out(JSON.stringify(runs, null, 2));
@@ -352,6 +358,8 @@ function commandName(argv: string[]): string | undefined {
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const name = commandName(argv);
+  // Kept for the catch: an AWS error is said in terms of the stage, table, bus, region and profile used.
+  let given: Values | undefined;
   try {
     const command = name === undefined ? undefined : COMMANDS[name];
     if (name !== undefined && !command)
@@ -369,6 +377,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       throw error;
     }
     const { values, positionals } = parsed;
+    given = values;
     if (!command || name === undefined) {
       if (values.version) {
         io.out(version());
@@ -391,7 +400,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       io.err(error.message);
       return EXIT.usage;
     }
-    io.err(`error: ${(error as Error).message}`);
+    const awsProblem = given && awsErrorMessage(error, connectionInUse(connection(given)));
+    io.err(`error: ${awsProblem ?? (error as Error).message}`);
     return EXIT.failed;
   }
 }

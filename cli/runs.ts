@@ -1,5 +1,7 @@
 /** `runs <job>`: run history read from the deployed state table. */
 import { createAwsClients } from '../shared/aws/clients.ts';
+import { closestName } from '../shared/config/closest-name.ts';
+import type { Automation } from '../shared/config/schema.ts';
 import type { RunRecord } from '../shared/jobs/run-record.ts';
 import { RunHistory } from '../shared/state/run-history.ts';
 
@@ -9,6 +11,19 @@ export interface RunsOptions {
   tableName: string;
   region?: string | undefined;
   endpoint?: string | undefined;
+}
+
+/**
+ * A job name automation.yml knows, checked before any AWS call (as `resume` checks a watched task):
+ * a typo otherwise reads as "no runs recorded". An unknown name is an error naming the jobs.
+ */
+export function checkJobName(automation: Automation, job: string, file: string): void {
+  if (automation.jobs[job]) return;
+  const names = Object.keys(automation.jobs);
+  const likely = closestName(job, names);
+  throw new RangeError(
+    `"${job}" is not a job in ${file} (jobs: ${names.join(', ') || 'none'})${likely ? `; did you mean "${likely}"?` : ''}`,
+  );
 }
 
 export async function readRuns(options: RunsOptions): Promise<RunRecord[]> {

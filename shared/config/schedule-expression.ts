@@ -208,6 +208,30 @@ function sameWallMinute(instant: Date, timeZone: string, wall: Pick<WallClock, '
 }
 
 /**
+ * Whether the expression names this wall-clock minute, whether or not the zone's clock shows it that day
+ * (daylight-saving.ts asks about the minutes a change skips or repeats). rate() names none: it counts
+ * elapsed time, which daylight saving does not change.
+ */
+export function namesWallClockMinute(
+  expression: ScheduleExpression,
+  wall: Pick<WallClock, 'year' | 'month' | 'day' | 'hour' | 'minute'>,
+): boolean {
+  if (expression.kind === 'rate') return false;
+  if (expression.kind === 'at') {
+    const at = expression.wallClock;
+    return at.year === wall.year && at.month === wall.month && at.day === wall.day && at.hour === wall.hour && at.minute === wall.minute;
+  }
+  const { cron } = expression;
+  return (
+    (cron.years === 'any' || cron.years.has(wall.year)) &&
+    cron.months.has(wall.month) &&
+    dayMatches(cron.day, wall.year, wall.month, wall.day) &&
+    cron.hours.has(wall.hour) &&
+    cron.minutes.has(wall.minute)
+  );
+}
+
+/**
  * Every firing in [from, to), in order. `rate` schedules fire from `anchor` (Scheduler starts them when
  * the schedule is created; the caller says when that was).
  */

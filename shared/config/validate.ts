@@ -4,34 +4,67 @@
  */
 import type * as z from 'zod';
 import { ConfigError } from '../errors.ts';
+import { didYouMean } from './closest-name.ts';
 import { type Automation, automationSchema, resolveAutomation } from './schema.ts';
 
 export const DEFAULT_CONFIG_FILE = 'automation.yml';
 
-export function validateAutomation(value: unknown, source = DEFAULT_CONFIG_FILE): Automation {
+/** One problem the schema found: its line, and the path it is about, for saying where it is written. */
+export interface SchemaProblem {
+  /** `jobs.nightly-report.timezone: unknown time zone "Asia/Tokio"`. */
+  text: string;
+  path: PropertyKey[];
+  /** An unknown or badly named key is the key's fault; anything else is about the value. */
+  pointAt: 'key' | 'value';
+}
+
+export type SchemaCheck = { ok: true; automation: Automation } | { ok: false; problems: SchemaProblem[] };
+
+/** The schema's verdict on a parsed document, without throwing. */
+export function checkAutomation(value: unknown): SchemaCheck {
   const result = automationSchema.safeParse(value, { reportInput: true });
-  if (!result.success) throw new ConfigError(describeIssues(result.error.issues), source);
-  return resolveAutomation(result.data);
+  if (!result.success) return { ok: false, problems: schemaProblems(result.error.issues) };
+  return { ok: true, automation: resolveAutomation(result.data) };
+}
+
+export function validateAutomation(value: unknown, source = DEFAULT_CONFIG_FILE): Automation {
+  const check = checkAutomation(value);
+  if (!check.ok)
+    throw new ConfigError(
+      check.problems.map((problem) => problem.text),
+      source,
+    );
+  return check.automation;
 }
 
 /** `jobs.nightly-report.timezone: unknown time zone "Asia/Tokio"`, one line per problem. */
 export function describeIssues(issues: z.core.$ZodIssue[]): string[] {
-  const lines: string[] = [];
+  return schemaProblems(issues).map((problem) => problem.text);
+}
+
+/** One problem per issue (one per key of an unrecognized_keys issue), without repeated lines. */
+function schemaProblems(issues: z.core.$ZodIssue[]): SchemaProblem[] {
+  const problems = new Map<string, SchemaProblem>();
+  const add = (problem: SchemaProblem) => {
+    if (!problems.has(problem.text)) problems.set(problem.text, problem);
+  };
   for (const issue of issues) {
     const path = issue.path.map(String);
     if (issue.code === 'unrecognized_keys') {
       const allowed = keysAllowedAt(automationSchema, issue.path);
-      for (const key of issue.keys) lines.push(`${[...path, key].join('.')}: unknown key${suggestion(key, allowed)}`);
+      for (const key of issue.keys) {
+        add({ text: `${[...path, key].join('.')}: unknown key${didYouMean(key, allowed)}`, path: [...issue.path, key], pointAt: 'key' });
+      }
       continue;
     }
     if (issue.code === 'invalid_key') {
       // The key's own schema says what is wrong with it (e.g. what a job name may hold).
-      lines.push(`${path.join('.')}: ${issue.issues[0]?.message ?? issue.message}`);
+      add({ text: `${path.join('.')}: ${issue.issues[0]?.message ?? issue.message}`, path: issue.path, pointAt: 'key' });
       continue;
     }
-    lines.push(`${path.length ? path.join('.') : '(top level)'}: ${humanMessage(issue)}`);
+    add({ text: `${path.length ? path.join('.') : '(top level)'}: ${humanMessage(issue)}`, path: issue.path, pointAt: 'value' });
   }
-  return [...new Set(lines)];
+  return [...problems.values()];
 }
 
 function humanMessage(issue: z.core.$ZodIssue): string {
@@ -69,31 +102,4 @@ function keysAllowedAt(schema: z.core.$ZodType, path: PropertyKey[]): string[] {
   unwrap();
   const def = node?._zod.def as { type: string; shape?: Record<string, unknown> } | undefined;
   return def?.type === 'object' ? Object.keys(def.shape ?? {}) : [];
-}
-
-function suggestion(key: string, candidates: string[]): string {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
-  for (const candidate of candidates) {
-    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best ? ` (did you mean "${best}"?)` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j] ?? 0;
-      row[j] = Math.min(above + 1, (row[j - 1] ?? 0) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length] ?? 0;
 }

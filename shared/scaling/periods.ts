@@ -24,8 +24,10 @@
  *   automation.yml wins. Outside every override and period, `scaling.outside` applies (restore by
  *   default: the service goes back to how it was).
  */
+
+import { type OffsetChange, offsetChanges } from '../config/daylight-saving.ts';
 import { firingsBetween, parseScheduleExpression, type ScheduleExpression } from '../config/schedule-expression.ts';
-import { instantOfWallClock, utcOffsetMinutes, type WallClock, wallClockAt } from '../config/time-zone.ts';
+import { instantOfWallClock, type WallClock, wallClockAt } from '../config/time-zone.ts';
 import type { ScaleTarget, ScalingOverride, ScalingPeriod, ServiceScaling } from './targets.ts';
 import { WEEKDAYS } from './targets.ts';
 
@@ -290,33 +292,6 @@ function minutesOfDay(clock: string): number {
 }
 
 // --- schedule expressions -----------------------------------------------------------------------------
-
-/** A change of the zone's UTC offset: at `at`, from `before` to `after` minutes. */
-interface OffsetChange {
-  at: Date;
-  before: number;
-  after: number;
-}
-
-/** The zone's offset changes in [from, to), found day by day and narrowed to the minute. */
-function offsetChanges(zone: string, from: Date, to: Date): OffsetChange[] {
-  const changes: OffsetChange[] = [];
-  let previous = utcOffsetMinutes(from, zone);
-  for (let t = from.getTime() + DAY; t < to.getTime() + DAY; t += DAY) {
-    const offset = utcOffsetMinutes(new Date(t), zone);
-    if (offset === previous) continue;
-    let before = Math.floor((t - DAY) / MINUTE) * MINUTE;
-    let after = Math.floor(t / MINUTE) * MINUTE;
-    while (after - before > MINUTE) {
-      const middle = before + Math.floor((after - before) / (2 * MINUTE)) * MINUTE;
-      if (utcOffsetMinutes(new Date(middle), zone) === offset) after = middle;
-      else before = middle;
-    }
-    changes.push({ at: new Date(after), before: previous, after: offset });
-    previous = offset;
-  }
-  return changes;
-}
 
 /** Weekday index (0 = Sunday) and minutes past midnight at which a period opens or closes. */
 interface Boundary {

@@ -1,12 +1,21 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { main } from '../../cli/main.ts';
 import { runBatchJob } from '../../functions/run-batch-job.ts';
 import { useEmulatorWorld } from './world.ts';
 
 const config = {
   defaults: { cluster: 'runs-it', network: { subnets: ['subnet-0a1b2c3d4e5f60009'] }, launchType: 'FARGATE' },
-  jobs: { report: { schedule: 'rate(1 hour)', taskDefinition: 'report', concurrency: 'forbid' } },
+  jobs: {
+    report: { schedule: 'rate(1 hour)', taskDefinition: 'report', concurrency: 'forbid' },
+    nightly: { schedule: 'cron(0 2 * * ? *)', taskDefinition: 'report' },
+  },
 };
+const CONFIG_FILE = join(tmpdir(), `automation-runs-${process.pid}.yml`);
+writeFileSync(CONFIG_FILE, stringify(config));
 
 async function cli(...argv: string[]) {
   const out: string[] = [];
@@ -28,8 +37,8 @@ describe('ecs-autopilot runs against moto', () => {
     await runBatchJob({ job: 'report', scheduledTime: '2026-11-22T11:00:00Z' }, t.runtime);
     Object.assign(process.env, { AWS_ENDPOINT_URL: t.emulator.endpoint, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' });
 
-    const table = await cli('runs', 'report', '--table', t.world.tableName, '--region', 'us-east-1');
-    const json = await cli('runs', 'report', '--stage', 'test', '--region', 'us-east-1', '--limit', '1', '--json');
+    const table = await cli('runs', 'report', '--config', CONFIG_FILE, '--table', t.world.tableName, '--region', 'us-east-1');
+    const json = await cli('runs', 'report', '--config', CONFIG_FILE, '--stage', 'test', '--region', 'us-east-1', '--limit', '1', '--json');
 
     expect(table.code).toBe(0);
     expect(table.out[0]).toMatch(/^SCHEDULED \(UTC\)\s+ATTEMPT\s+STATUS\s+TASKS\s+REASON$/);
@@ -45,7 +54,28 @@ describe('ecs-autopilot runs against moto', () => {
   it('says so when a job has no runs, and exits 2 without a job name', async () => {
     Object.assign(process.env, { AWS_ENDPOINT_URL: t.emulator.endpoint, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' });
 
-    expect((await cli('runs', 'nightly', '--stage', 'test', '--region', 'us-east-1')).out).toEqual(['no runs recorded for nightly']);
+    expect((await cli('runs', 'nightly', '--config', CONFIG_FILE, '--stage', 'test', '--region', 'us-east-1')).out).toEqual([
+      'no runs recorded for nightly',
+    ]);
     expect((await cli('runs')).code).toBe(2);
+  });
+
+  it('exits 1 naming the jobs of automation.yml for a name it does not hold, before asking AWS', async () => {
+    // No endpoint and no credentials: the name is checked before any AWS call.
+    const unknown = await cli('runs', 'reprot', '--config', CONFIG_FILE, '--stage', 'test', '--region', 'us-east-1');
+
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toEqual([`error: "reprot" is not a job in ${CONFIG_FILE} (jobs: report, nightly); did you mean "report"?`]);
+  });
+
+  it('names the table and the stage when the stack is not deployed with that stage', async () => {
+    Object.assign(process.env, { AWS_ENDPOINT_URL: t.emulator.endpoint, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' });
+
+    const missing = await cli('runs', 'report', '--config', CONFIG_FILE, '--stage', 'prod', '--region', 'us-east-1');
+
+    expect(missing.code).toBe(1);
+    expect(missing.err).toEqual([
+      `error: table ecs-autopilot-prod-state not found in us-east-1 at ${t.emulator.endpoint}: is the stack deployed with --stage prod? name it with --stage or --table`,
+    ]);
   });
 });

@@ -923,16 +923,18 @@ describe('serverless package with blue/green apps', { timeout: TIMEOUT }, () => 
 });
 
 describe('serverless package with an invalid automation.yml', { timeout: TIMEOUT }, () => {
-  it('fails and prints every problem on its own line with its path, without a stack trace', async () => {
+  it('fails and prints every problem on its own line with where it is written and its path, without a stack trace', async () => {
     const run = await serverlessPackage(INVALID_FIXTURE);
 
     expect(run.code).not.toBe(0);
     const lines = run.output.split('\n').map((line) => line.trim());
     expect(lines).toEqual(
       expect.arrayContaining([
-        'jobs.nightly-report.timezone: unknown time zone "Asia/Tokio"',
-        'jobs.hourly-sync.concurency: unknown key (did you mean "concurrency"?)',
-        expect.stringMatching(/^jobs\.hourly-sync\.schedule: "rate\(\$\{opt:stage\} minutes\)" contains "\$\{", which serverless would/),
+        `${INVALID_FIXTURE}:7:15 jobs.nightly-report.timezone: unknown time zone "Asia/Tokio"`,
+        `${INVALID_FIXTURE}:12:5 jobs.hourly-sync.concurency: unknown key (did you mean "concurrency"?)`,
+        expect.stringMatching(
+          /^test\/packaging\/fixtures\/invalid-automation\.yml:10:15 jobs\.hourly-sync\.schedule: "rate\(\$\{opt:stage\} minutes\)" contains "\$\{", which serverless would/,
+        ),
       ]),
     );
     expect(run.output).toContain(`${INVALID_FIXTURE} is not valid:`);

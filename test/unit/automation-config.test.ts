@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeIssues, parseAutomationText, validateAutomation } from '../../shared/config/load.ts';
 import { automationSchema } from '../../shared/config/schema.ts';
+import { YamlFileError } from '../../shared/config/yaml-problems.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { FARGATE_NETWORK, JOB_NAME, jobSpec } from './fixtures.ts';
 
@@ -65,10 +66,11 @@ describe('parseAutomationText', () => {
       notifications: { email: [], groupWaitSeconds: 30, repeatIntervalSeconds: 14_400, resolveAfterSeconds: 1_800 },
       apps: {},
       deployers: [],
+      timezone: 'UTC',
     });
   });
 
-  it('prints every problem on its own line with its path', () => {
+  it('prints every problem on its own line with where it is written and its path', () => {
     const text = [
       'jobs:',
       '  nightly-report:',
@@ -79,37 +81,110 @@ describe('parseAutomationText', () => {
       '',
     ].join('\n');
 
-    expect(problemsOfText(text)).toEqual(['jobs.nightly-report.timezone: unknown time zone "Asia/Tokio"']);
+    expect(problemsOfText(text)).toEqual(['automation.yml:5:15 jobs.nightly-report.timezone: unknown time zone "Asia/Tokio"']);
   });
 
   it('names the source file in the error message', () => {
     const text = 'jobs:\n  j:\n    schedule: "cron(0 2 * *)"\n    taskDefinition: a\n    cluster: c\n';
 
     expect(() => parseAutomationText(text, 'ops/automation.yml')).toThrow(
-      'ops/automation.yml is not valid:\n  jobs.j.schedule: cron(0 2 * *): EventBridge cron has six fields (minutes hours day-of-month month day-of-week year), found 4',
+      'ops/automation.yml is not valid:\n  ops/automation.yml:3:15 jobs.j.schedule: cron(0 2 * *): EventBridge cron has six fields (minutes hours day-of-month month day-of-week year), found 4',
     );
   });
 
-  it('reports a YAML syntax error with its line before any schema check', () => {
-    const problems = problemsOfText('jobs:\n  nightly-report: [\n');
+  it('reports one YAML syntax error, with its place and the code frame, before any schema check', () => {
+    // Two mistakes: the first is reported; fixing it changes what the parser makes of the rest.
+    const problems = problemsOfText('jobs:\n  nightly-report: [\n  other: {\n');
 
-    expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^line 3: /);
+    expect(problems).toEqual([
+      [
+        'automation.yml:3:3 Flow sequence in block collection must be sufficiently indented and end with a ]',
+        '      nightly-report: [',
+        '      other: {',
+        '      ^',
+      ].join('\n'),
+    ]);
   });
 
-  it('reports a key written twice', () => {
+  it('reports a key written twice at the second one', () => {
     const problems = problemsOfText('jobs:\n  a: {}\n  a: {}\n');
 
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^line 3: Map keys must be unique/);
+    expect(problems[0]).toMatch(/^automation\.yml:3:3 Map keys must be unique\n/);
   });
 
   it('says the top level must be a mapping when the file is a plain word', () => {
     const problems = problemsOfText('hello');
 
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^\(top level\): /);
+    expect(problems[0]).toMatch(/^automation\.yml:1:1 \(top level\): /);
     expect(problems[0]).not.toContain('missing');
+  });
+});
+
+describe('parseAutomationText: where each schema problem is written', () => {
+  /** The located problems of a text: where, then the path. */
+  function locatedOf(text: string): { where: string; path: string }[] {
+    try {
+      parseAutomationText(text, 'a.yml');
+    } catch (error) {
+      expect(error).toBeInstanceOf(YamlFileError);
+      return (error as YamlFileError).located.map(({ location, text: line }) => ({
+        where: location ? `${location.line}:${location.column}` : '-',
+        path: line.slice(0, line.indexOf(': ')),
+      }));
+    }
+    throw new Error('the automation text was accepted');
+  }
+
+  it('points at a wrong value, at an unknown key, and at the key of the mapping that lacks a key', () => {
+    const text = [
+      'defaults:',
+      '  cluster: batch',
+      'jobs:',
+      '  nightly:',
+      '    schedule: cron(0 2 * * ? *)',
+      '    timezone: Asia/Tokio',
+      '    flavour: vanilla',
+    ].join('\n');
+
+    expect(locatedOf(text)).toEqual([
+      { where: '4:3', path: 'jobs.nightly.taskDefinition' },
+      { where: '6:15', path: 'jobs.nightly.timezone' },
+      { where: '7:5', path: 'jobs.nightly.flavour' },
+    ]);
+  });
+
+  it('points into lists and flow mappings, and at a mapping or a list by the key that names it', () => {
+    const text = [
+      'defaults: { cluster: batch }',
+      'jobs:',
+      '  j:',
+      '    schedule: rate(1 hour)',
+      '    taskDefinition: j',
+      '    capacityProviders: [FARGATE_SPOT, FARGATE_SPOT]',
+      '    network: { subnets: [subnet-0a1b2c3d, 10.0.0.0/24] }',
+      '    launchRetry:',
+      '      attempts: 6',
+      '      backoff: 1m',
+      '      maxBackoff: 5m',
+    ].join('\n');
+
+    expect(locatedOf(text)).toEqual([
+      { where: '6:5', path: 'jobs.j.capacityProviders' },
+      { where: '7:43', path: 'jobs.j.network.subnets.1' },
+      { where: '8:5', path: 'jobs.j.launchRetry' },
+    ]);
+  });
+
+  it('points at a key without a value, and follows an alias to what it names', () => {
+    const text = ['shared: &batch', '  cluster: batch', '  timezone: Mars/Base', 'defaults: *batch', 'jobs:', '  j:'].join('\n');
+
+    expect(locatedOf(text)).toEqual([
+      { where: '3:13', path: 'defaults.timezone' },
+      { where: '6:3', path: 'jobs.j' },
+      { where: '1:1', path: 'shared' },
+    ]);
   });
 });
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
+import { validateCommand } from '../../cli/validate.ts';
 import { automationJsonSchema, JSON_SCHEMA_FILE } from '../../shared/config/json-schema.ts';
 
 async function run(...argv: string[]) {
@@ -26,7 +27,7 @@ describe('ecs-autopilot validate', () => {
     expect(out[0]).toMatch(/^automation.yml is valid: 7 jobs/);
   });
 
-  it('exits 1 and prints every problem on its own line with its path', async () => {
+  it('exits 1 and prints every problem on its own line with where it is written and its path', async () => {
     const file = configFile(`
 jobs:
   nightly-report:
@@ -40,17 +41,26 @@ jobs:
 
     expect(code).toBe(1);
     expect(err).toEqual([
-      'jobs.nightly-report.schedule: cron(0 2 * * *): EventBridge cron has six fields (minutes hours day-of-month month day-of-week year), found 5',
-      'jobs.nightly-report.timezone: unknown time zone "Asia/Tokio"',
-      'jobs.nightly-report.concurency: unknown key (did you mean "concurrency"?)',
+      `${file}:4:15 jobs.nightly-report.schedule: cron(0 2 * * *): EventBridge cron has six fields (minutes hours day-of-month month day-of-week year), found 5`,
+      `${file}:5:15 jobs.nightly-report.timezone: unknown time zone "Asia/Tokio"`,
+      `${file}:8:5 jobs.nightly-report.concurency: unknown key (did you mean "concurrency"?)`,
     ]);
   });
 
-  it('reports a missing file and YAML syntax errors as problems, with exit 1', async () => {
+  it('reports a missing file, and a YAML syntax error as one problem with its place and code frame, with exit 1', async () => {
     expect((await run('validate', '--config', '/nonexistent/automation.yml')).err[0]).toMatch(/^cannot read \/nonexistent\/automation.yml/);
-    const broken = await run('validate', '--config', configFile('jobs:\n  a: [unclosed\n'));
+    const file = configFile('jobs:\n  a: [unclosed\n  b: {}\n');
+    const broken = await run('validate', '--config', file);
+
     expect(broken.code).toBe(1);
-    expect(broken.err[0]).toMatch(/^line \d+: /);
+    expect(broken.err).toEqual([
+      [
+        `${file}:3:3 Flow sequence in block collection must be sufficiently indented and end with a ]`,
+        '      a: [unclosed',
+        '      b: {}',
+        '      ^',
+      ].join('\n'),
+    ]);
   });
 
   it('also reports names the stack could not be built with (a job named like a scaling schedule)', async () => {
@@ -65,21 +75,72 @@ services:
     const { code, err } = await run('validate', '--config', file);
 
     expect(code).toBe(1);
-    expect(err).toEqual(['jobs.scale-api-0: the name is taken by a scaling schedule of services.api; rename the job']);
+    expect(err).toEqual([`${file}:3:3 jobs.scale-api-0: the name is taken by a scaling schedule of services.api; rename the job`]);
   });
 
-  it('prints one JSON object with --json', async () => {
-    const { out } = await run(
-      'validate',
-      '--config',
-      configFile('jobs: { a: { schedule: "rate(5 minutes)", taskDefinition: a } }'),
-      '--json',
-    );
+  it('prints one JSON object with --json: the problems as they always were, and where each is written', async () => {
+    const file = configFile('jobs: { a: { schedule: "rate(5 minutes)", taskDefinition: a } }');
+    const { out } = await run('validate', '--config', file, '--json');
 
     expect(JSON.parse(out.join('\n'))).toEqual({
       valid: false,
-      file: expect.any(String),
+      file,
       problems: ['jobs.a.cluster: missing: set it on the job or in defaults.cluster'],
+      // A missing key: the mapping that lacks it, at the key that names it.
+      locations: [{ file, line: 1, column: 9 }],
+    });
+  });
+
+  it('gives no location to a problem that has no place in the file', async () => {
+    const { out } = await run('validate', '--config', '/nonexistent/automation.yml', '--json');
+
+    expect(JSON.parse(out.join('\n'))).toMatchObject({ valid: false, locations: [null] });
+  });
+
+  describe('daylight saving in the next 12 months', () => {
+    const file = configFile(`
+defaults: { cluster: batch, timezone: Europe/Berlin }
+jobs:
+  nightly-report: { schedule: cron(0 2 * * ? *), taskDefinition: report }
+  hourly: { schedule: rate(1 hour), taskDefinition: hourly }
+`);
+    const now = new Date('2026-12-05T12:00:00Z');
+
+    it('warns on stderr of a firing that does not exist, notes the one that occurs twice, and exits 0', () => {
+      const out: string[] = [];
+      const err: string[] = [];
+
+      const code = validateCommand(file, { out: (line) => out.push(line), err: (line) => err.push(line) }, false, now);
+
+      expect(code).toBe(0);
+      expect(out).toEqual([`${file} is valid: 2 jobs (nightly-report, hourly)`]);
+      expect(err).toEqual([
+        'warning: jobs.nightly-report: 02:00 Europe/Berlin does not exist on 2027-03-28: Scheduler skips that firing',
+        'note: jobs.nightly-report: 02:00 Europe/Berlin occurs twice on 2027-10-31: Scheduler fires once, the first time (02:00 CEST)',
+      ]);
+    });
+
+    it('gives them in --json as warnings and notes', () => {
+      const out: string[] = [];
+
+      validateCommand(file, { out: (line) => out.push(line), err: () => {} }, true, now);
+
+      expect(JSON.parse(out.join('\n'))).toMatchObject({
+        valid: true,
+        warnings: ['jobs.nightly-report: 02:00 Europe/Berlin does not exist on 2027-03-28: Scheduler skips that firing'],
+        notes: [expect.stringMatching(/^jobs\.nightly-report: 02:00 Europe\/Berlin occurs twice on 2027-10-31/)],
+      });
+    });
+
+    it('looks 12 months ahead: on 2026-03-27 it sees the changes of 2026, not the spring of 2027', () => {
+      const err: string[] = [];
+
+      validateCommand(file, { out: () => {}, err: (line) => err.push(line) }, false, new Date('2026-03-27T00:00:00Z'));
+
+      expect(err).toEqual([
+        expect.stringMatching(/^warning: jobs\.nightly-report: 02:00 Europe\/Berlin does not exist on 2026-03-29/),
+        expect.stringMatching(/^note: jobs\.nightly-report: 02:00 Europe\/Berlin occurs twice on 2026-10-25/),
+      ]);
     });
   });
 });
@@ -100,7 +161,7 @@ jobs:
 `);
 
   it('lists each firing in UTC and in the job time zone as JSON, firing once on the fall-back night', async () => {
-    const { code, out } = await run('plan', '--config', config, '--from', '2026-10-24T00:00:00Z', '--hours', '72', '--json');
+    const { code, out, err } = await run('plan', '--config', config, '--from', '2026-10-24T00:00:00Z', '--hours', '72', '--json');
 
     expect(code).toBe(0);
     expect(JSON.parse(out.join('\n'))).toEqual([
@@ -109,6 +170,20 @@ jobs:
       expect.objectContaining({ at: '2026-10-25T00:00:00.000Z', local: '2026-10-25 02:00 CEST', kind: 'job', name: 'nightly' }),
       expect.objectContaining({ at: '2026-10-26T01:00:00.000Z', local: '2026-10-26 02:00 CET', kind: 'job', name: 'nightly' }),
     ]);
+    // stdout stays the array; what daylight saving does goes to stderr.
+    expect(err).toEqual([
+      'note: jobs.nightly: 02:00 Europe/Berlin occurs twice on 2026-10-25: Scheduler fires once, the first time (02:00 CEST)',
+    ]);
+  });
+
+  it('warns of a firing the spring-forward day skips, within the window only', async () => {
+    const spring = await run('plan', '--config', config, '--from', '2027-03-27T12:00:00Z', '--hours', '24');
+    const before = await run('plan', '--config', config, '--from', '2027-03-26T12:00:00Z', '--hours', '24');
+
+    expect(spring.code).toBe(0);
+    expect(spring.out[0]).toBe('0 firings from 2027-03-27T12:00:00.000Z for 24h');
+    expect(spring.err).toEqual(['warning: jobs.nightly: 02:00 Europe/Berlin does not exist on 2027-03-28: Scheduler skips that firing']);
+    expect(before.err).toEqual([]);
   });
 
   it('prints a table for people and names the suspended jobs', async () => {

@@ -940,7 +940,7 @@ describe('stackFromAutomationFile', () => {
     return file;
   };
 
-  it('reports variable syntax and schema problems together, under the name the user gave', () => {
+  it('reports variable syntax and schema problems together, each where it is written in the file the user named', () => {
     const file = write(
       'bad.yml',
       ['jobs:', '  nightly:', `    schedule: rate(\${opt:stage} minutes)`, '    timezone: Asia/Tokio', '    taskDefinition: n'].join('\n'),
@@ -954,9 +954,9 @@ describe('stackFromAutomationFile', () => {
       expect(message.split('\n')[0]).toBe('bad.yml is not valid:');
       expect(problems).toEqual(
         expect.arrayContaining([
-          expect.stringMatching(/^jobs\.nightly\.schedule: "rate\(\$\{opt:stage\} minutes\)" contains "\$\{"/),
-          'jobs.nightly.timezone: unknown time zone "Asia/Tokio"',
-          'jobs.nightly.cluster: missing: set it on the job or in defaults.cluster',
+          expect.stringMatching(/^bad\.yml:3:15 jobs\.nightly\.schedule: "rate\(\$\{opt:stage\} minutes\)" contains "\$\{"/),
+          'bad.yml:4:15 jobs.nightly.timezone: unknown time zone "Asia/Tokio"',
+          'bad.yml:2:3 jobs.nightly.cluster: missing: set it on the job or in defaults.cluster',
         ]),
       );
     }
@@ -965,7 +965,9 @@ describe('stackFromAutomationFile', () => {
   it('reports the stack’s own problems under the file name too', () => {
     const file = write('star.yml', 'jobs:\n  any:\n    schedule: rate(1 day)\n    cluster: "*"\n    taskDefinition: any\n');
 
-    expect(() => stackFromAutomationFile(file, NAMES, 'star.yml')).toThrow(/^star\.yml is not valid:\n {2}jobs\.any\.cluster: /);
+    expect(() => stackFromAutomationFile(file, NAMES, 'star.yml')).toThrow(
+      /^star\.yml is not valid:\n {2}star\.yml:4:14 jobs\.any\.cluster: /,
+    );
   });
 
   it('says which file it cannot read', () => {
