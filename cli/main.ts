@@ -262,7 +262,10 @@ const COMMANDS: Record<string, Command> = {
   sandbox: {
     usage: 'sandbox [--config FILE] [--scenario FILE] [--from ISO] [--hours N] [--endpoint URL] [--json]',
     summary: 'rehearse the schedules against a local emulator',
-    details: ["--from without an offset is read in the scenario's timezone (else the first job's)."],
+    details: [
+      "--from without an offset is read in the scenario's timezone (else the first job's); it overrides the scenario's day.",
+      '--endpoint: an emulator already running, used as it is; a plain moto_server (without the ECS bridge) is refused at once when the config needs the bridge.',
+    ],
     options: ['config', 'scenario', 'from', 'hours', 'endpoint', 'json'],
     async run({ values, io }) {
       const { sandboxCommand } = await import('./sandbox.ts');

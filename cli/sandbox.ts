@@ -1,5 +1,5 @@
 /** `sandbox` (what `npm start` runs): rehearse automation.yml on a virtual clock against a local emulator. */
-import { EmulatorMissingError } from '../sandbox/emulator.ts';
+import { EmulatorMissingError, EmulatorUnfitError } from '../sandbox/emulator.ts';
 import { printSandboxReport, runSandbox, SandboxOptionError } from '../sandbox/run.ts';
 import { EXIT, type Io, UsageError } from './output.ts';
 
@@ -28,7 +28,7 @@ export async function sandboxCommand(flags: SandboxFlags, io: Io): Promise<numbe
     return EXIT.ok;
   } catch (error) {
     if (error instanceof SandboxOptionError) throw new UsageError(error.message);
-    if (error instanceof EmulatorMissingError) {
+    if (error instanceof EmulatorMissingError || error instanceof EmulatorUnfitError) {
       io.err(error.message);
       return EXIT.failed;
     }

@@ -1,9 +1,12 @@
 /**
  * The local AWS emulator: moto_server with ecs-autopilot's ECS bridge (moto_ecs_bridge.py), started on
- * a free loopback port and stopped with the process. Used by `npm start` and the integration tests.
+ * a free loopback port and stopped with the process, however it ends. Used by `npm start` and the
+ * integration tests.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants, readFileSync, realpathSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const BRIDGE = fileURLToPath(new URL('./moto_ecs_bridge.py', import.meta.url));
@@ -16,8 +19,14 @@ export function emulatorClientConfig(endpoint: string) {
 }
 export const EMULATOR_ACCOUNT = '123456789012';
 
+/** No moto to start, or nothing answers at the endpoint given. */
 export class EmulatorMissingError extends Error {
   override name = 'EmulatorMissingError';
+}
+
+/** The emulator at the endpoint given cannot run what the automation file needs. */
+export class EmulatorUnfitError extends Error {
+  override name = 'EmulatorUnfitError';
 }
 
 export interface Emulator {
@@ -39,32 +48,131 @@ async function freePort(): Promise<number> {
   });
 }
 
-function pythonWithMoto(): string {
-  for (const python of [process.env.MOTO_PYTHON, 'python3', 'python'].filter(Boolean) as string[]) {
-    const probe = spawnSync(python, ['-c', 'import moto.server, moto.ecs, flask'], { stdio: 'ignore' });
-    if (probe.status === 0) return python;
+/** What the bridge imports: a Python that imports these can run it. */
+const BRIDGE_IMPORTS = 'import moto.server, moto.ecs, moto.ec2, moto.elbv2, flask, jsonpath_ng.ext';
+
+function executable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The file a command name runs, as a shell finds it on PATH. */
+export function onPath(command: string, path: string | undefined): string | undefined {
+  return (path ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .map((dir) => join(dir, command))
+    .find(executable);
+}
+
+/**
+ * The Python a console script such as `moto_server` runs under, from its first lines: `#!/venv/bin/python`,
+ * `#!/usr/bin/env python3`, or pip's form for a path a shebang cannot hold (`#!/bin/sh`, then
+ * `'''exec' "/a long/path/python" "$0" "$@"`). Undefined when they name none (a pyenv or asdf shim).
+ */
+export function interpreterOfScript(text: string): string | undefined {
+  const [first = '', second = ''] = text.split('\n', 2);
+  if (!first.startsWith('#!')) return undefined;
+  const [program = '', ...args] = first.slice(2).trim().split(/\s+/);
+  const named = program.endsWith('/env') ? args.find((arg) => !arg.startsWith('-')) : program;
+  if (named && /(^|\/)python[\d.]*$/.test(named)) return named;
+  return /^'''exec' "?(.+?)"? "\$0"/.exec(second)?.[1];
+}
+
+/** Where to look for a Python with moto, in order. */
+function pythonsToTry(env: NodeJS.ProcessEnv): { pythons: string[]; script: string | undefined } {
+  if (env.MOTO_PYTHON) return { pythons: [env.MOTO_PYTHON], script: undefined };
+  const script = onPath('moto_server', env.PATH);
+  const pythons: string[] = [];
+  if (script) {
+    const named = interpreterOfScript(readFileSync(script, 'utf8').slice(0, 1000));
+    if (named) pythons.push(named);
+    // A virtual environment (pipx's, a venv's) keeps its Python beside its scripts.
+    const bin = dirname(realpathSync(script));
+    for (const name of ['python3', 'python']) if (executable(join(bin, name))) pythons.push(join(bin, name));
+  }
+  return { pythons: [...new Set([...pythons, 'python3', 'python'])], script };
+}
+
+/**
+ * A Python that can run the bridge, which must import moto: MOTO_PYTHON when set; else the one the
+ * moto_server on PATH runs under (pipx installs it in a Python of its own); else python3, python.
+ */
+export function findMotoPython(env: NodeJS.ProcessEnv = process.env): string {
+  const { pythons, script } = pythonsToTry(env);
+  const found = pythons.find((python) => spawnSync(python, ['-c', BRIDGE_IMPORTS], { stdio: 'ignore', env }).status === 0);
+  if (found) return found;
+  const elsewhere = 'Or point at an emulator that is already running:  npm start -- --endpoint http://127.0.0.1:4566';
+  if (env.MOTO_PYTHON) {
+    throw new EmulatorMissingError(
+      `MOTO_PYTHON is ${env.MOTO_PYTHON}, which cannot import moto with its server (${BRIDGE_IMPORTS}).\n` +
+        `  Install it there:  ${env.MOTO_PYTHON} -m pip install "moto[server]"   or unset MOTO_PYTHON\n  ${elsewhere}`,
+    );
+  }
+  if (script) {
+    throw new EmulatorMissingError(
+      `moto_server is on PATH (${script}), but none of the Pythons tried imports moto with its server (${pythons.join(', ')}); ` +
+        "the sandbox runs moto under ecs-autopilot's ECS bridge, which needs that Python.\n" +
+        `  Name it:  MOTO_PYTHON=/path/to/python npm start   (the Python moto is installed for)\n  ${elsewhere}`,
+    );
   }
   throw new EmulatorMissingError(
     'moto is not installed: the sandbox and the integration tests need moto_server.\n' +
       '  Install it with:  pip install "moto[server]"   (or pipx install "moto[server]")\n' +
-      '  Or point at an emulator that is already running:  npm start -- --endpoint http://127.0.0.1:4566',
+      '  If moto is installed for a Python that is not python3 on PATH, name it:  MOTO_PYTHON=/path/to/python npm start\n' +
+      `  ${elsewhere}`,
   );
 }
 
+// ── Stopped with the process: at its exit, and at a signal that ends it (moto would outlive it) ──
+
+const running = new Set<ChildProcess>();
+const ENDING_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+function stopRunning(): void {
+  for (const child of running) child.kill('SIGTERM');
+}
+
+/** Stops the emulators, then lets the signal end the process as it would have: status 128 + its number, no stack. */
+function endOnSignal(signal: NodeJS.Signals): void {
+  stopRunning();
+  for (const child of [...running]) forget(child);
+  process.kill(process.pid, signal);
+}
+
+function remember(child: ChildProcess): void {
+  if (running.size === 0) {
+    process.on('exit', stopRunning);
+    for (const signal of ENDING_SIGNALS) process.on(signal, endOnSignal);
+  }
+  running.add(child);
+}
+
+function forget(child: ChildProcess): void {
+  running.delete(child);
+  if (running.size > 0) return;
+  process.removeListener('exit', stopRunning);
+  for (const signal of ENDING_SIGNALS) process.removeListener(signal, endOnSignal);
+}
+
 export async function startEmulator(options: { log?: (line: string) => void } = {}): Promise<Emulator> {
-  const python = pythonWithMoto();
+  const python = findMotoPython();
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(python, [BRIDGE, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: false,
   });
+  remember(child);
+  child.once('exit', () => forget(child));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
-  const stopOnExit = () => child.kill('SIGTERM');
-  process.once('exit', stopOnExit);
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`moto_server exited at start (code ${child.exitCode}):\n${stderr}`);
@@ -85,19 +193,41 @@ export async function startEmulator(options: { log?: (line: string) => void } = 
     endpoint,
     bridged: true,
     stop: async () => {
-      process.removeListener('exit', stopOnExit);
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 3000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
   };
 }
 
+/** What answers at an endpoint someone else runs: moto with the bridge or without it, or another emulator. */
+export type EmulatorKind = 'moto' | 'moto-with-bridge' | 'other';
+
+/**
+ * Asks the endpoint what it is, with requests that change nothing: moto's state manager answers only in
+ * moto, and the bridge's target-health route (healthy, for no group) only with the bridge.
+ */
+export async function probeEmulator(endpoint: string): Promise<EmulatorKind> {
+  const ask = (path: string, init?: RequestInit) => fetch(`${endpoint}${path}`, { ...init, signal: AbortSignal.timeout(10_000) });
+  try {
+    const moto = await ask('/moto-api/state-manager/get-transition?model_name=ecs::task');
+    if (!moto.ok || !(await moto.text()).includes('"progression"')) return 'other';
+    const body = JSON.stringify({ targetGroup: 'ecs-autopilot-probe', state: 'healthy' });
+    return (await ask('/moto-api/x-elbv2/set-target-health', { method: 'POST', body })).ok ? 'moto-with-bridge' : 'moto';
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+    throw new EmulatorMissingError(
+      `nothing answers at ${endpoint} (${cause}).\n` +
+        '  Start the emulator there first, or leave out --endpoint: the sandbox then starts moto with its ECS bridge itself.',
+    );
+  }
+}
+
 /** An emulator someone else runs (e.g. LocalStack): used as it is, without the ECS bridge. */
 export function externalEmulator(endpoint: string): Emulator {
-  return { endpoint: endpoint.replace(/\/$/, ''), bridged: false, stop: async () => {} };
+  return { endpoint, bridged: false, stop: async () => {} };
 }
 
 async function bridgeCall(emulator: Emulator, path: string, body: unknown): Promise<unknown> {

@@ -59,9 +59,26 @@ import { DEPLOYMENT_REQUEST_DETAIL_TYPES } from '../shared/stack/resources.ts';
 import type { StopCategory } from '../shared/stopped-tasks/categories.ts';
 import type { StopRuntime } from '../shared/stopped-tasks/runtime.ts';
 import { drainAlerts, type EmulatorNotifyRuntime, emulatorNotifyRuntime } from './alerts.ts';
-import { type Emulator, emulatorClientConfig, externalEmulator, injectCapacityOutage, setTaskState, startEmulator } from './emulator.ts';
+import {
+  type Emulator,
+  EmulatorUnfitError,
+  emulatorClientConfig,
+  externalEmulator,
+  injectCapacityOutage,
+  probeEmulator,
+  setTaskState,
+  startEmulator,
+} from './emulator.ts';
 import { firesAt, ObservedTimers } from './observed-timers.ts';
-import { EMPTY_SCENARIO, type Injection, type InjectionOfKind, loadScenarioFile, type Scenario, ScenarioError } from './scenario.ts';
+import {
+  EMPTY_SCENARIO,
+  type Injection,
+  type InjectionOfKind,
+  loadScenarioFile,
+  type Scenario,
+  type ScenarioDay,
+  ScenarioError,
+} from './scenario.ts';
 import {
   drainPublishedEvents,
   emulatorJobRuntime,
@@ -83,6 +100,7 @@ import {
   type DeploymentSummary,
   deploymentEntry,
   describeTasks as describeTaskIds,
+  describeWindow,
   type JobSummary,
   localClockTime,
   outcomeEntry,
@@ -148,21 +166,33 @@ export interface SandboxWindow {
   hours: number;
   /** The zone the window is shown in, and that times naming no job are read in. */
   timeZone: string;
+  /** What chose its start: `--from`, the scenario's `day`, or the default, the next midnight. */
+  chosenBy: 'from' | 'scenario-day' | 'next-midnight';
 }
 
 export function sandboxWindow(
   automation: Automation,
   options: Pick<SandboxOptions, 'from' | 'hours'>,
   now = new Date(),
-  scenarioZone?: string,
+  scenario: Pick<Scenario, 'timezone' | 'day'> = EMPTY_SCENARIO,
 ): SandboxWindow {
   const timeZone = Object.values(automation.jobs)[0]?.timezone ?? 'UTC';
+  const zone = scenario.timezone ?? timeZone;
   const hours = options.hours ?? 24;
   if (!Number.isFinite(hours) || hours <= 0 || hours > MAX_HOURS) {
     throw new SandboxOptionError(`--hours must be more than 0 and at most ${MAX_HOURS} (31 days), got ${hours}`);
   }
-  const from = startOfWindow(options.from, scenarioZone ?? timeZone) ?? nextLocalMidnight(now, scenarioZone ?? timeZone);
-  return { from, to: new Date(from.getTime() + hours * 3_600_000), hours, timeZone };
+  const start = (from: Date, chosenBy: SandboxWindow['chosenBy']): SandboxWindow => ({
+    from,
+    to: new Date(from.getTime() + hours * 3_600_000),
+    hours,
+    timeZone,
+    chosenBy,
+  });
+  const from = startOfWindow(options.from, zone);
+  if (from) return start(from, 'from');
+  if (scenario.day) return start(startOfDay(scenario.day, now, zone), 'scenario-day');
+  return start(nextLocalMidnight(now, zone), 'next-midnight');
 }
 
 function startOfWindow(from: Date | string | undefined, zone: string): Date | undefined {
@@ -176,13 +206,52 @@ function startOfWindow(from: Date | string | undefined, zone: string): Date | un
   return parsed.instant;
 }
 
-function nextLocalMidnight(now: Date, timeZone: string): Date {
-  const today = wallClockAt(now, timeZone);
-  const tomorrow = new Date(Date.UTC(today.year, today.month - 1, today.day + 1));
+/** A calendar day (the clocks of no zone): `after` days after `today`. */
+function calendarDay(today: { year: number; month: number; day: number }, after: number): Date {
+  return new Date(Date.UTC(today.year, today.month - 1, today.day + after));
+}
+
+function midnightOf(day: Date, timeZone: string): Date {
   return instantOfWallClock(
-    { year: tomorrow.getUTCFullYear(), month: tomorrow.getUTCMonth() + 1, day: tomorrow.getUTCDate(), hour: 0, minute: 0 },
+    { year: day.getUTCFullYear(), month: day.getUTCMonth() + 1, day: day.getUTCDate(), hour: 0, minute: 0 },
     timeZone,
   );
+}
+
+function nextLocalMidnight(now: Date, timeZone: string): Date {
+  return midnightOf(calendarDay(wallClockAt(now, timeZone), 1), timeZone);
+}
+
+/** EventBridge's numbering (1 = Sunday) of a calendar day. */
+const weekdayOf = (day: Date) => day.getUTCDay() + 1;
+
+/**
+ * The midnight, in the zone, that starts the scenario's day: its date, or the first day after today with
+ * one of its weekdays. Today never counts, as the default window starts at the next midnight: a run in the
+ * afternoon of a Monday simulates Tuesday, and one on a Friday, Saturday or Sunday simulates Monday.
+ */
+export function startOfDay(day: ScenarioDay, now: Date, timeZone: string): Date {
+  if ('date' in day) return midnightOf(calendarDay(day.date, 0), timeZone);
+  const today = wallClockAt(now, timeZone);
+  for (let after = 1; after <= 7; after++) {
+    const candidate = calendarDay(today, after);
+    if (day.weekdays.includes(weekdayOf(candidate))) return midnightOf(candidate, timeZone);
+  }
+  throw new Error(`the scenario's day ${day.text} names no day of the week`);
+}
+
+/** Whether the window starts on the scenario's day (`--from` may start it on another). */
+export function startsOnDay(day: ScenarioDay, from: Date, timeZone: string): boolean {
+  const local = wallClockAt(from, timeZone);
+  if ('weekdays' in day) return day.weekdays.includes(local.weekday);
+  return local.year === day.date.year && local.month === day.date.month && local.day === day.date.day;
+}
+
+const WEEKDAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+/** `Monday`: the day of the week the zone's clocks show at that instant. */
+export function localWeekday(instant: Date, timeZone: string): string {
+  return WEEKDAY_NAMES[wallClockAt(instant, timeZone).weekday - 1] ?? '';
 }
 
 /** `HH:MM` is the first time the zone's clocks show it inside the window; an ISO time is taken as it is. */
@@ -560,7 +629,9 @@ class Simulation {
       await next.item.run();
       await this.settle();
     }
-    for (const exit of this.plan.exits.filter((e) => e.applied === 0)) {
+    // Every run of a job that does not fire in the window is none at all: that is no surprise to report.
+    const idle = (exit: ExitOnCue) => exit.injection.everyRun && !this.plan.firingsByJob.get(exit.injection.job)?.length;
+    for (const exit of this.plan.exits.filter((e) => e.applied === 0 && !idle(e))) {
       const { job, attempt, everyRun } = exit.injection;
       const which = attempt === undefined ? '' : ` (attempt ${attempt})`;
       const nothing = everyRun
@@ -1447,17 +1518,71 @@ async function servicesToSeed(world: SandboxWorld, automation: Automation): Prom
   return { created, kept };
 }
 
+/** `--endpoint`: an http(s) URL, without a trailing slash. */
+function endpointOf(text: string): string {
+  const url = URL.parse(text);
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new SandboxOptionError(`--endpoint must be the URL of an emulator, such as http://127.0.0.1:5000, got "${text}"`);
+  }
+  return text.replace(/\/$/, '');
+}
+
+/**
+ * What this automation file needs that moto cannot do without the bridge. moto places a task that is not
+ * launched on FARGATE on EC2 container instances, has none, and answers RunTask with an error page; and it
+ * leaves a new service's deployment IN_PROGRESS for ever, so scale-service would wait for it all day.
+ */
+export function plainMotoGaps(automation: Automation): string[] {
+  const names = (list: string[]) => list.join(', ');
+  const notOnFargate = Object.values(automation.jobs).filter(
+    (job) => !job.suspended && !('launchType' in job.launch && job.launch.launchType === 'FARGATE'),
+  );
+  const scaled = Object.values(automation.services).filter((watch) => watch.scaling);
+  return [
+    ...(notOnFargate.length > 0
+      ? [
+          `the jobs ${names(notOnFargate.map((job) => job.name))} launch on capacity providers or EC2: moto without the bridge ` +
+            'places such tasks on EC2 container instances, has none, and answers RunTask with an error page',
+        ]
+      : []),
+    ...(scaled.length > 0
+      ? [
+          `the services ${names(scaled.map((watch) => watch.key))} scale on schedules: moto without the bridge never completes ` +
+            "a service's deployment, so scale-service would wait for it all day",
+        ]
+      : []),
+  ];
+}
+
+/**
+ * The emulator given with --endpoint, asked first what it is: moto without the bridge is refused at once
+ * when the automation file needs what only the bridge adds; anything else is used as it is.
+ */
+async function connectEmulator(endpoint: string, automation: Automation, configFile: string): Promise<Emulator> {
+  const gaps = (await probeEmulator(endpoint)) === 'moto' ? plainMotoGaps(automation) : [];
+  if (gaps.length > 0) {
+    throw new EmulatorUnfitError(
+      `${endpoint} is moto without ecs-autopilot's ECS bridge, which cannot run what ${configFile} needs:\n` +
+        gaps.map((gap) => `  ${gap}\n`).join('') +
+        '  Leave out --endpoint: the sandbox then starts moto with the bridge itself.\n' +
+        '  Or keep an emulator running with the bridge:  python3 sandbox/moto_ecs_bridge.py -H 127.0.0.1 -p 5000' +
+        "   (moto_server's options), and give --endpoint http://127.0.0.1:5000",
+    );
+  }
+  return externalEmulator(endpoint);
+}
+
 export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxReport> {
   const started = performance.now();
+  const endpoint = options.endpoint === undefined ? undefined : endpointOf(options.endpoint);
   const configFile = options.configFile ?? DEFAULT_CONFIG_FILE;
   const automation = loadAutomationFile(configFile);
   const scenario = options.scenarioFile ? loadScenarioFile(options.scenarioFile, automation) : EMPTY_SCENARIO;
-  const window = sandboxWindow(automation, options, new Date(), scenario.timezone);
+  const window = sandboxWindow(automation, options, new Date(), scenario);
   const plan = planSimulation(automation, scenario, window);
   const scenarioFile = options.scenarioFile ?? 'scenario';
   if (plan.problems.length > 0) throw new ScenarioError(plan.problems, scenarioFile);
-  if (options.endpoint) {
-    const endpoint = options.endpoint;
+  if (endpoint) {
     const refused = scenario.injections.flatMap((injection, index) =>
       INJECTIONS[injection.kind].needsBridge
         ? [
@@ -1469,11 +1594,22 @@ export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxR
     if (refused.length > 0) throw new ScenarioError(refused, scenarioFile, `${scenarioFile} cannot run against ${endpoint}`);
   }
 
-  const emulator = options.endpoint ? externalEmulator(options.endpoint) : await startEmulator({ log: options.progress });
+  const reportWindow: SandboxReport['window'] = {
+    from: window.from.toISOString(),
+    to: window.to.toISOString(),
+    hours: window.hours,
+    timeZone: window.timeZone,
+    localFrom: formatLocal(window.from, window.timeZone),
+    localTo: formatLocal(window.to, window.timeZone),
+    localFromWeekday: localWeekday(window.from, window.timeZone),
+    localToWeekday: localWeekday(window.to, window.timeZone),
+    chosenBy: window.chosenBy,
+  };
+  const emulator = endpoint ? await connectEmulator(endpoint, automation, configFile) : await startEmulator({ log: options.progress });
   try {
     // An external emulator keeps what earlier runs created: a fresh stage keeps this run's table and bus apart.
     const stage = emulator.bridged ? 'sandbox' : `sandbox-${Date.now().toString(36)}`;
-    const notes: string[] = [];
+    const notes = scenario.day && window.chosenBy === 'from' ? dayOverridden(scenario.day, window.from, plan.scenarioZone) : [];
     let runnable = automation;
     if (!emulator.bridged) {
       const standIns = await standInNetwork(emulator, automation);
@@ -1520,21 +1656,16 @@ export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxR
     simulation.notes.push(...notes);
     const scalingFirings = plan.scalings.filter((scaling) => scaling.scheduledTime).length;
     options.progress?.(
-      `simulating ${formatLocal(window.from, window.timeZone)} → ${formatLocal(window.to, window.timeZone)}: ${plan.firings.length} firings` +
+      `simulating ${describeWindow(reportWindow, scenario.day?.text)}: ${plan.firings.length} firings` +
         (scalingFirings ? `, ${scalingFirings} scaling firings` : ''),
     );
     await simulation.run();
     return {
-      window: {
-        from: window.from.toISOString(),
-        to: window.to.toISOString(),
-        hours: window.hours,
-        timeZone: window.timeZone,
-        localFrom: formatLocal(window.from, window.timeZone),
-        localTo: formatLocal(window.to, window.timeZone),
-      },
+      window: reportWindow,
       configFile,
-      scenario: options.scenarioFile ? { file: options.scenarioFile, description: scenario.description } : undefined,
+      scenario: options.scenarioFile
+        ? { file: options.scenarioFile, description: scenario.description, day: scenario.day?.text }
+        : undefined,
       emulator: { endpoint: emulator.endpoint, bridged: emulator.bridged },
       timeline: simulation.timeline,
       summary: await simulation.summary(),
@@ -1551,6 +1682,15 @@ export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxR
   } finally {
     await emulator.stop();
   }
+}
+
+/** A note when `--from` starts the window on another day than the one the scenario's story is told for. */
+export function dayOverridden(day: ScenarioDay, from: Date, timeZone: string): string[] {
+  if (startsOnDay(day, from, timeZone)) return [];
+  return [
+    `--from starts the window on ${localWeekday(from, timeZone)} ${formatLocal(from, timeZone)}, not on the scenario's day ` +
+      `(${day.text}): what its description tells may not happen`,
+  ];
 }
 
 /** Writes the report: the timeline and summary for people, or with `json` one JSON document and nothing else. */

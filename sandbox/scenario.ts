@@ -205,6 +205,45 @@ const injection = z.discriminatedUnion(
   },
 );
 
+/** EventBridge's numbering, as WallClock has it: 1 = Sunday … 7 = Saturday. */
+const WEEKDAY_NUMBERS = { sunday: 1, monday: 2, tuesday: 3, wednesday: 4, thursday: 5, friday: 6, saturday: 7 } as const;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/**
+ * The day a scenario's story happens on: a calendar date, or the first day after today (in the scenario's
+ * zone) that is one of `weekdays` — after today, as the default window starts at the next midnight.
+ */
+export type ScenarioDay =
+  | { text: string; date: { year: number; month: number; day: number } }
+  | { text: string; weekdays: readonly number[] };
+
+function scenarioDayOf(text: string): ScenarioDay | undefined {
+  if (text === 'next-weekday') return { text, weekdays: [2, 3, 4, 5, 6] };
+  const named = /^next-([a-z]+)$/.exec(text)?.[1];
+  if (named !== undefined && named in WEEKDAY_NUMBERS) {
+    return { text, weekdays: [WEEKDAY_NUMBERS[named as keyof typeof WEEKDAY_NUMBERS]] };
+  }
+  const [, year, month, day] = ISO_DATE.exec(text)?.map(Number) ?? [];
+  if (year === undefined || month === undefined || day === undefined) return undefined;
+  const date = new Date(Date.UTC(year, month - 1, day));
+  const real = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  return real ? { text, date: { year, month, day } } : undefined;
+}
+
+const DAY_FORMS = 'next-weekday, next-monday … next-sunday, or a date such as "2026-12-07"';
+
+const scenarioDay = z.string({ error: `write ${DAY_FORMS}` }).transform((text, ctx) => {
+  const day = scenarioDayOf(text);
+  if (!day) {
+    ctx.addIssue({
+      code: 'custom',
+      message: ISO_DATE.test(text) ? `"${text}" is not a date of the calendar` : `"${text}" is not a day: write ${DAY_FORMS}`,
+    });
+    return z.NEVER;
+  }
+  return day;
+});
+
 export const scenarioSchema = z.strictObject({
   description: z.string().optional(),
   /** Zone of the times that name no job (the `at` of capacity-outage, watched-task-crashes, deployment); default: the first job's zone. */
@@ -212,6 +251,8 @@ export const scenarioSchema = z.strictObject({
     .string()
     .refine(isKnownTimeZone, { error: (issue) => `unknown time zone ${JSON.stringify(issue.input)}` })
     .optional(),
+  /** The day the story happens on (the window starts at its midnight, in `timezone`); `--from` overrides it. */
+  day: scenarioDay.optional(),
   injections: z.array(injection).default([]),
 });
 
@@ -314,17 +355,26 @@ export function describeScenarioIssues(issues: z.core.$ZodIssue[], input: unknow
       const allowed = allowedKeysAt(issue.path, input);
       return issue.keys.map((key) => `${[...path, key].join('.')}: unknown key${allowed ? ` (${allowed})` : ''}`);
     }
-    const message = issue.code === 'invalid_type' && issue.input === undefined ? `missing (expected ${issue.expected})` : issue.message;
-    return [`${path.length ? path.join('.') : '(top level)'}: ${message}`];
+    return [`${path.length ? path.join('.') : '(top level)'}: ${describeIssue(issue, valueAt(issue.path, input))}`];
   });
   return [...new Set(lines)];
 }
 
-function allowedKeysAt(path: PropertyKey[], input: unknown): string | undefined {
-  if (path.length === 0) return `a scenario takes ${Object.keys(scenarioSchema.shape).join(', ')}`;
+/** zod's issues do not carry the input, so a value of the wrong type is told apart from a missing one here. */
+function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
+  if (issue.code !== 'invalid_type') return issue.message;
+  return value === undefined ? `missing (expected ${issue.expected})` : `${issue.message} (got ${JSON.stringify(value)})`;
+}
+
+function valueAt(path: PropertyKey[], input: unknown): unknown {
   let value: unknown = input;
   for (const key of path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key];
-  const kind = (value as { kind?: unknown } | undefined)?.kind;
+  return value;
+}
+
+function allowedKeysAt(path: PropertyKey[], input: unknown): string | undefined {
+  if (path.length === 0) return `a scenario takes ${Object.keys(scenarioSchema.shape).join(', ')}`;
+  const kind = (valueAt(path, input) as { kind?: unknown } | undefined)?.kind;
   const schema = KIND_SCHEMAS[kind as keyof typeof KIND_SCHEMAS];
   return schema && `${String(kind)} takes ${Object.keys(schema.shape).join(', ')}`;
 }

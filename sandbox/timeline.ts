@@ -188,9 +188,22 @@ export interface SentAlert {
 }
 
 export interface SandboxReport {
-  window: { from: string; to: string; hours: number; timeZone: string; localFrom: string; localTo: string };
+  window: {
+    from: string;
+    to: string;
+    hours: number;
+    timeZone: string;
+    localFrom: string;
+    localTo: string;
+    /** `Monday`: the day of the week of localFrom (and of localTo), in timeZone. */
+    localFromWeekday: string;
+    localToWeekday: string;
+    /** What chose the start: `--from`, the scenario's `day`, or the default, the next midnight. */
+    chosenBy: 'from' | 'scenario-day' | 'next-midnight';
+  };
   configFile: string;
-  scenario: { file: string; description: string | undefined } | undefined;
+  /** `day`: the scenario's day as written (`next-weekday`, `2026-12-07`), when it pins one. */
+  scenario: { file: string; description: string | undefined; day?: string | undefined } | undefined;
   emulator: { endpoint: string; bridged: boolean };
   timeline: TimelineEntry[];
   summary: JobSummary[];
@@ -695,12 +708,23 @@ export function renderAlertCount(alerts: SentAlert[]): string {
   return `alerts: ${alerts.length} message${alerts.length === 1 ? '' : 's'} would have been sent (${kinds}); --json has their text`;
 }
 
+/** `Monday 2026-12-07 00:00 CET → Tuesday 2026-12-08 00:00 CET (24h, Europe/Berlin, the scenario's day: next-weekday)`. */
+export function describeWindow(window: SandboxReport['window'], scenarioDay: string | undefined): string {
+  const chosenBy = { from: '--from', 'scenario-day': `the scenario's day: ${scenarioDay}`, 'next-midnight': 'the next midnight' }[
+    window.chosenBy
+  ];
+  return (
+    `${window.localFromWeekday} ${window.localFrom} → ${window.localToWeekday} ${window.localTo} ` +
+    `(${window.hours}h, ${window.timeZone}, ${chosenBy})`
+  );
+}
+
 export function renderSandboxReport(report: SandboxReport): string {
   const { window } = report;
   const lines = [
     `Sandbox: ${report.configFile}${report.scenario ? ` with scenario ${report.scenario.file}` : ''} on ${report.emulator.endpoint}`,
     ...wrap(report.scenario?.description ?? '', 100).map((line) => `  ${line}`),
-    `Simulated ${window.localFrom} → ${window.localTo} (${window.hours}h) in ${report.realSeconds.toFixed(1)}s`,
+    `Simulated ${describeWindow(window, report.scenario?.day)} in ${report.realSeconds.toFixed(1)}s`,
     '',
     ...(report.timeline.length > 0 ? renderTimeline(report.timeline) : ['(nothing fired in the window)']),
     '',

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from '../../sandbox/emulator.ts';
+import { type Emulator, probeEmulator, startEmulator } from '../../sandbox/emulator.ts';
 import { printSandboxReport, runSandbox, type SandboxReport } from '../../sandbox/run.ts';
 import { ScenarioError } from '../../sandbox/scenario.ts';
 
@@ -243,6 +243,42 @@ describe('the bundled demo on the example automation.yml', () => {
 
   it('leaves nothing undone', () => {
     expect(report.notes).toEqual([]);
+  });
+
+  it('simulates a weekday, the day its story is told for, and names it', () => {
+    expect(report.scenario?.day).toBe('next-weekday');
+    expect(report.window).toMatchObject({ localFromWeekday: 'Monday', localToWeekday: 'Tuesday', chosenBy: 'from' });
+    let text = '';
+    printSandboxReport(report, { write: (chunk) => (text += chunk) });
+    expect(text).toMatch(/^Simulated Monday 2026-11-23 00:00 CET → Tuesday 2026-11-24 00:00 CET \(24h, Europe\/Berlin, --from\) in /m);
+  });
+
+  it('ends every run it launches: no job has open runs, business-hours-cache included', () => {
+    expect(report.summary.filter((row) => row.open > 0).map((row) => row.job)).toEqual([]);
+    expect(report.summary.find((row) => row.job === 'business-hours-cache')).toMatchObject({ firings: 48, launched: 48, succeeded: 48 });
+    expect(runsOf(report, 'business-hours-cache').every((run) => run.status === 'succeeded')).toBe(true);
+    expect(
+      linesOf(report, 'business-hours-cache')
+        .map((entry) => entry.local)
+        .at(-1),
+    ).toBe('2026-11-23 19:48 CET');
+  });
+
+  it('tells the scaling story its description promises, as it happened', () => {
+    const description = report.scenario?.description ?? '';
+    expect(description).toContain("web's bounds are raised from 2-8 to 4-20 tasks from 08:00 to 19:00");
+    expect(description).toContain('staging-api starts the day stopped (as its nights period left it), is back at 2 tasks at 07:00');
+    const scaled = (subject: string) =>
+      report.timeline.filter((entry) => entry.subject === subject && entry.label === 'scaled').map((entry) => [entry.local, entry.detail]);
+    expect(scaled('web')).toEqual([
+      ['2026-11-23 08:00 CET', expect.stringMatching(/^bounds 2-8 → 4-20/)],
+      ['2026-11-23 19:00 CET', expect.stringMatching(/^bounds 4-20 → 2-8/)],
+    ]);
+    expect(scaled('staging-api').map(([local, detail]) => [local, detail?.split(' (')[0]])).toEqual([
+      ['2026-11-23 00:00 CET', 'desired 2 → 0'],
+      ['2026-11-23 07:00 CET', 'desired 0 → 2'],
+      ['2026-11-23 20:00 CET', 'desired 2 → 0'],
+    ]);
   });
 
   it('retries nightly-report after its first attempt fails with app-error, and the retry succeeds without an alert', () => {
@@ -594,6 +630,10 @@ describe('the sandbox against an emulator that is already running', () => {
     await expect(refusal).rejects.toThrow(
       /injections\.0 \(capacity-outage\) needs the moto ECS bridge, which the emulator at http:\/\/127\.0\.0\.1:9 does not have/,
     );
+  });
+
+  it('tells moto with the bridge from moto alone by asking, changing nothing', async () => {
+    expect(await probeEmulator(emulator.endpoint)).toBe('moto-with-bridge');
   });
 
   it('runs the schedules with stand-in network ids, again and again on the same emulator', async () => {

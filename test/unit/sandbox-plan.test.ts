@@ -2,15 +2,20 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   DELIVERY_DELAY_SECONDS,
+  dayOverridden,
   exitForRun,
+  localWeekday,
   planSimulation,
   resolveMoment,
   SandboxOptionError,
   sandboxWindow,
   schedulerTime,
+  startOfDay,
+  startsOnDay,
 } from '../../sandbox/run.ts';
 import { loadScenarioFile, validateScenario } from '../../sandbox/scenario.ts';
 import { loadAutomationFile, validateAutomation } from '../../shared/config/load.ts';
+import { formatLocal } from '../../shared/config/time-zone.ts';
 
 const automation = validateAutomation({
   defaults: {
@@ -39,6 +44,7 @@ describe('the simulated window', () => {
       to: new Date('2026-11-23T23:00:00Z'),
       hours: 24,
       timeZone: 'Europe/Berlin',
+      chosenBy: 'next-midnight',
     });
   });
 
@@ -46,6 +52,28 @@ describe('the simulated window', () => {
     expect(() => sandboxWindow(automation, { hours: 0 })).toThrow(SandboxOptionError);
     expect(() => sandboxWindow(automation, { hours: 745 })).toThrow(/--hours must be more than 0 and at most 744/);
     expect(() => sandboxWindow(automation, { from: new Date('soon') })).toThrow(/--from is not a valid time/);
+  });
+
+  it("reads --from strictly as ISO 8601: a date or a time without an offset on the scenario's clocks, else the first job's", () => {
+    const from = (text: string, scenario?: { timezone: string }) => sandboxWindow(automation, { from: text }, new Date(), scenario).from;
+
+    expect(from('2026-12-07', { timezone: 'America/New_York' })).toEqual(new Date('2026-12-07T05:00:00Z'));
+    expect(from('2026-12-07T08:30', { timezone: 'America/New_York' })).toEqual(new Date('2026-12-07T13:30:00Z'));
+    expect(from('2026-12-07')).toEqual(new Date('2026-12-06T23:00:00Z'));
+    expect(from('2026-07-07T08:30')).toEqual(new Date('2026-07-07T06:30:00Z'));
+    expect(from('2026-12-07T08:30:00Z', { timezone: 'America/New_York' })).toEqual(new Date('2026-12-07T08:30:00Z'));
+    expect(from('2026-12-07T08:30+05:30')).toEqual(new Date('2026-12-07T03:00:00Z'));
+  });
+
+  it('refuses --from that is not ISO 8601, or names a time the zone skips', () => {
+    const window = (text: string) => () => sandboxWindow(automation, { from: text });
+
+    for (const text of ['1', 'tomorrow', '07.12.2026', '2026-12-7', '2026-12-07 08:00', '']) {
+      expect(window(text)).toThrow(SandboxOptionError);
+    }
+    expect(window('1')).toThrow(/^--from: "1" is not an ISO 8601 date or time, such as 2026-12-07/);
+    expect(window('2026-02-30')).toThrow('--from: "2026-02-30": 2026-02 has no day 30');
+    expect(window('2026-03-29T02:30')).toThrow(/does not exist in Europe\/Berlin/);
   });
 
   it('reads HH:MM as the first time the zone shows it in the window, skipping a time lost to daylight saving', () => {
@@ -59,6 +87,80 @@ describe('the simulated window', () => {
 
   it('writes the scheduled time as Scheduler fills in <aws.scheduler.scheduled-time>', () => {
     expect(schedulerTime(new Date('2026-11-23T01:00:00Z'))).toBe('2026-11-23T01:00:00Z');
+  });
+});
+
+describe("the scenario's day", () => {
+  const NEXT_WEEKDAY = { text: 'next-weekday', weekdays: [2, 3, 4, 5, 6] };
+  /** 15:00 in Berlin on each day of the week of Monday 2026-12-07. */
+  const afternoonOf = (day: number) => new Date(Date.UTC(2026, 11, day, 14));
+  const dayStarting = (from: Date) => `${localWeekday(from, 'Europe/Berlin')} ${formatLocal(from, 'Europe/Berlin')}`;
+
+  it.each([
+    [7, 'Tuesday 2026-12-08 00:00 CET'],
+    [8, 'Wednesday 2026-12-09 00:00 CET'],
+    [9, 'Thursday 2026-12-10 00:00 CET'],
+    [10, 'Friday 2026-12-11 00:00 CET'],
+    [11, 'Monday 2026-12-14 00:00 CET'],
+    [12, 'Monday 2026-12-14 00:00 CET'],
+    [13, 'Monday 2026-12-14 00:00 CET'],
+  ])('next-weekday, run on 2026-12-%i, is the next Monday to Friday after today: %s', (day, expected) => {
+    expect(dayStarting(startOfDay(NEXT_WEEKDAY, afternoonOf(day), 'Europe/Berlin'))).toBe(expected);
+  });
+
+  it("reads today on the scenario's clocks, not UTC's", () => {
+    // Monday 00:30 in Berlin, still Sunday in UTC: today is Monday, so the next weekday is Tuesday.
+    const now = new Date('2026-12-06T23:30:00Z');
+
+    expect(startOfDay(NEXT_WEEKDAY, now, 'Europe/Berlin')).toEqual(new Date('2026-12-07T23:00:00Z'));
+    expect(startOfDay(NEXT_WEEKDAY, now, 'UTC')).toEqual(new Date('2026-12-07T00:00:00Z'));
+  });
+
+  it('takes the named day after today, a week on when today is that day, and a date as it is, at midnight in the zone', () => {
+    const sunday = afternoonOf(13);
+
+    expect(startOfDay({ text: 'next-sunday', weekdays: [1] }, sunday, 'Europe/Berlin')).toEqual(new Date('2026-12-19T23:00:00Z'));
+    expect(startOfDay({ text: 'next-monday', weekdays: [2] }, sunday, 'Europe/Berlin')).toEqual(new Date('2026-12-13T23:00:00Z'));
+    const date = { text: '2026-03-29', date: { year: 2026, month: 3, day: 29 } };
+    expect(startOfDay(date, sunday, 'America/New_York')).toEqual(new Date('2026-03-29T04:00:00Z'));
+  });
+
+  it("starts the window on the scenario's day unless --from is given, and says which chose it", () => {
+    const scenario = { timezone: 'Europe/Berlin', day: NEXT_WEEKDAY };
+
+    expect(sandboxWindow(automation, {}, afternoonOf(12), scenario)).toMatchObject({
+      from: new Date('2026-12-13T23:00:00Z'),
+      to: new Date('2026-12-14T23:00:00Z'),
+      chosenBy: 'scenario-day',
+    });
+    expect(sandboxWindow(automation, { from: '2026-12-13' }, afternoonOf(12), scenario)).toMatchObject({
+      from: new Date('2026-12-12T23:00:00Z'),
+      chosenBy: 'from',
+    });
+  });
+
+  it('knows whether a window starts on the day a scenario is told for', () => {
+    // Sunday afternoon in Berlin and New York, already Monday in Tokyo.
+    const sunday = new Date('2026-12-13T16:00:00Z');
+
+    expect(startsOnDay(NEXT_WEEKDAY, sunday, 'Europe/Berlin')).toBe(false);
+    expect(startsOnDay(NEXT_WEEKDAY, sunday, 'America/New_York')).toBe(false);
+    expect(startsOnDay(NEXT_WEEKDAY, sunday, 'Asia/Tokyo')).toBe(true);
+    expect(startsOnDay({ text: '2026-12-13', date: { year: 2026, month: 12, day: 13 } }, sunday, 'Europe/Berlin')).toBe(true);
+  });
+
+  it('notes when --from starts the window on another day than the scenario is told for', () => {
+    expect(dayOverridden(NEXT_WEEKDAY, new Date('2026-12-12T23:00:00Z'), 'Europe/Berlin')).toEqual([
+      "--from starts the window on Sunday 2026-12-13 00:00 CET, not on the scenario's day (next-weekday): what its description tells may not happen",
+    ]);
+    expect(dayOverridden(NEXT_WEEKDAY, new Date('2026-12-13T23:00:00Z'), 'Europe/Berlin')).toEqual([]);
+  });
+
+  it('pins the bundled demo to the next weekday', () => {
+    const example = loadAutomationFile(fileURLToPath(new URL('../../automation.yml', import.meta.url)));
+    const demo = loadScenarioFile(fileURLToPath(new URL('../../sandbox/scenarios/demo.yml', import.meta.url)), example);
+
+    expect(demo.day).toEqual(NEXT_WEEKDAY);
   });
 });
 

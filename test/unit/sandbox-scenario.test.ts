@@ -147,7 +147,35 @@ describe('scenario files', () => {
       'injections.0.exitcode: unknown key (task-exits takes kind, job, scheduledAt, everyRun, attempt, after, exitCode, category, reason)',
       'injections.0.exitCode: missing: write exitCode (e.g. 1) or category (e.g. app-error)',
     ]);
-    expect(problems({ injection: [] })).toEqual(['injection: unknown key (a scenario takes description, timezone, injections)']);
+    expect(problems({ injection: [] })).toEqual(['injection: unknown key (a scenario takes description, timezone, day, injections)']);
+  });
+
+  it('reads the day the story happens on: the next weekday, the next day of a given name, or a date', () => {
+    const dayOf = (day: string) => validateScenario({ day }, automation).day;
+
+    expect(dayOf('next-weekday')).toEqual({ text: 'next-weekday', weekdays: [2, 3, 4, 5, 6] });
+    expect(dayOf('next-sunday')).toEqual({ text: 'next-sunday', weekdays: [1] });
+    expect(dayOf('next-saturday')).toEqual({ text: 'next-saturday', weekdays: [7] });
+    expect(dayOf('2026-12-07')).toEqual({ text: '2026-12-07', date: { year: 2026, month: 12, day: 7 } });
+    expect(parseScenarioText('day: 2026-02-28', automation).day).toEqual({ text: '2026-02-28', date: { year: 2026, month: 2, day: 28 } });
+    expect(validateScenario({}, automation).day).toBeUndefined();
+  });
+
+  it('explains a day it cannot read', () => {
+    const form = 'write next-weekday, next-monday … next-sunday, or a date such as "2026-12-07"';
+
+    expect(problems({ day: 'tomorrow' })).toEqual([`day: "tomorrow" is not a day: ${form}`]);
+    expect(problems({ day: 'next-funday' })).toEqual([`day: "next-funday" is not a day: ${form}`]);
+    expect(problems({ day: '2026-02-29' })).toEqual(['day: "2026-02-29" is not a date of the calendar']);
+    expect(problems({ day: '2026-12-07T08:00' })).toEqual([`day: "2026-12-07T08:00" is not a day: ${form}`]);
+    expect(problems({ day: 7 })).toEqual([`day: ${form} (got 7)`]);
+  });
+
+  it('tells a value of the wrong type from a missing one', () => {
+    expect(problems({ injections: [{ kind: 'late-delivery', job: 7, by: '5m' }] })).toEqual([
+      'injections.0.job: the name of a job in the automation file (got 7)',
+    ]);
+    expect(problems({ injections: [{ kind: 'late-delivery', by: '5m' }] })).toEqual(['injections.0.job: missing (expected string)']);
   });
 
   it('explains bad durations, times and exit codes at their paths', () => {

@@ -464,9 +464,12 @@ describe('rendering', () => {
       timeZone: 'Europe/Berlin',
       localFrom: '2026-11-23 00:00 CET',
       localTo: '2026-11-24 00:00 CET',
+      localFromWeekday: 'Monday',
+      localToWeekday: 'Tuesday',
+      chosenBy: 'scenario-day',
     },
     configFile: 'automation.yml',
-    scenario: { file: 'sandbox/scenarios/demo.yml', description: 'A night.' },
+    scenario: { file: 'sandbox/scenarios/demo.yml', description: 'A night.', day: 'next-weekday' },
     emulator: { endpoint: 'http://127.0.0.1:5000', bridged: true },
     timeline: entries,
     summary: [summary({ open: 1, succeeded: 0 })],
@@ -486,7 +489,7 @@ describe('rendering', () => {
     expect(text.split('\n').slice(0, 4)).toEqual([
       'Sandbox: automation.yml with scenario sandbox/scenarios/demo.yml on http://127.0.0.1:5000',
       '  A night.',
-      'Simulated 2026-11-23 00:00 CET → 2026-11-24 00:00 CET (24h) in 4.2s',
+      "Simulated Monday 2026-11-23 00:00 CET → Tuesday 2026-11-24 00:00 CET (24h, Europe/Berlin, the scenario's day: next-weekday) in 4.2s",
       '',
     ]);
     expect(text).toContain(renderTimeline(entries).join('\n'));
@@ -494,6 +497,18 @@ describe('rendering', () => {
     expect(text).toMatch(/^open: runs still recorded as launched/m);
     expect(text).toMatch(/^alerts: none would have been sent$/m);
     expect(text.trimEnd().split('\n').at(-1)).toBe('note: injections.3 (task-exits stock-import) did nothing: a run never launched a task');
+  });
+
+  it('says in the header what chose the start of the window', () => {
+    const header = (window: Partial<SandboxReport['window']>, scenario = report.scenario) =>
+      renderSandboxReport({ ...report, window: { ...report.window, ...window }, scenario }).split('\n')[2];
+
+    expect(header({ chosenBy: 'from' })).toBe(
+      'Simulated Monday 2026-11-23 00:00 CET → Tuesday 2026-11-24 00:00 CET (24h, Europe/Berlin, --from) in 4.2s',
+    );
+    expect(header({ chosenBy: 'next-midnight' }, { file: 'night.yml', description: 'A night.' })).toBe(
+      'Simulated Monday 2026-11-23 00:00 CET → Tuesday 2026-11-24 00:00 CET (24h, Europe/Berlin, the next midnight) in 4.2s',
+    );
   });
 
   it('prints the whole report as one JSON document', () => {

@@ -1,0 +1,61 @@
+/**
+ * A signal that ends the sandbox ends its moto_server too (a CI runner's SIGTERM, Ctrl-C's SIGINT): the
+ * CLI as a user runs it, stopped while its emulator is up.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../../bin/ecs-autopilot.mjs', import.meta.url));
+const EXAMPLE_CONFIG = fileURLToPath(new URL('../../automation.yml', import.meta.url));
+const DEMO = fileURLToPath(new URL('../../sandbox/scenarios/demo.yml', import.meta.url));
+
+/** Whether anything still answers at the endpoint: asked until it does not, for as long as the test may run. */
+async function stopsAnswering(endpoint: string): Promise<boolean> {
+  for (let tries = 0; tries < 100; tries++) {
+    const answered = await fetch(endpoint, { signal: AbortSignal.timeout(1000) }).then(
+      () => true,
+      () => false,
+    );
+    if (!answered) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
+describe('the sandbox ended by a signal', () => {
+  it.each([
+    { signal: 'SIGTERM', status: 143 },
+    { signal: 'SIGINT', status: 130 },
+  ] as const)(
+    'stops its moto_server on $signal and ends by that signal (a shell reports $status), without a stack trace',
+    async ({ signal }) => {
+      // The process Node runs under vitest is the project's Node 24 (npm puts node_modules/.bin first on PATH).
+      const sandbox = spawn(process.execPath, [BIN, 'sandbox', '--config', EXAMPLE_CONFIG, '--scenario', DEMO], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      const listening = new Promise<string>((resolve, reject) => {
+        sandbox.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          const endpoint = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
+          if (endpoint) resolve(endpoint);
+        });
+        sandbox.once('exit', () => reject(new Error(`the sandbox ended before its emulator listened:\n${stderr}`)));
+      });
+      const endpoint = await listening;
+      expect((await fetch(endpoint)).ok).toBe(true);
+
+      const exited = once(sandbox, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+      sandbox.kill(signal);
+      const [code, signalCode] = await exited;
+
+      // Ended by the signal itself, which a shell reports as 128 + its number.
+      expect({ code, signalCode }).toEqual({ code: null, signalCode: signal });
+      expect(stderr).not.toMatch(/^\s+at /m);
+      expect(await stopsAnswering(endpoint)).toBe(true);
+    },
+    60_000,
+  );
+});
