@@ -260,13 +260,13 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   sandbox: {
-    usage: 'sandbox [--config FILE] [--scenario FILE] [--from ISO] [--hours N] [--endpoint URL] [--json]',
+    usage: 'sandbox [--config FILE] [--scenario FILE] [--from ISO] [--hours N] [--endpoint URL] [--json] [--html FILE]',
     summary: 'rehearse the schedules against a local emulator',
     details: [
       "--from without an offset is read in the scenario's timezone (else the first job's); it overrides the scenario's day.",
       '--endpoint: an emulator already running, used as it is; a plain moto_server (without the ECS bridge) is refused at once when the config needs the bridge.',
     ],
-    options: ['config', 'scenario', 'from', 'hours', 'endpoint', 'json'],
+    options: ['config', 'scenario', 'from', 'hours', 'endpoint', 'json', 'html'],
     async run({ values, io }) {
       const { sandboxCommand } = await import('./sandbox.ts');
       return sandboxCommand(
@@ -277,6 +277,7 @@ const COMMANDS: Record<string, Command> = {
           hours: string(values, 'hours'),
           endpoint: string(values, 'endpoint'),
           json: values.json === true,
+          html: string(values, 'html'),
         },
         io,
       );

@@ -48,6 +48,11 @@ export const OPTIONS = {
     help: 'the output of aws ecs describe-task-definition for the task, instead of reading it from AWS (which containers are essential)',
   },
   scenario: { type: 'string', value: 'FILE', help: 'the scenario to inject (see sandbox/scenarios/demo.yml)' },
+  html: {
+    type: 'string',
+    value: 'FILE',
+    help: 'also write a picture of the day to FILE: one self-contained HTML page, a lane per job, watched task, service and app',
+  },
   write: { type: 'boolean', default: false, help: 'write the schema to the file instead of printing it' },
   'task-definition': { type: 'string', value: 'ARN', help: 'the task definition the new colour runs' },
   image: {

@@ -1,5 +1,8 @@
 /** `sandbox` (what `npm start` runs): rehearse automation.yml on a virtual clock against a local emulator. */
+import { accessSync, constants, existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { EmulatorMissingError, EmulatorUnfitError } from '../sandbox/emulator.ts';
+import { renderPicture } from '../sandbox/picture.ts';
 import { printSandboxReport, runSandbox, SandboxOptionError } from '../sandbox/run.ts';
 import { EXIT, type Io, UsageError } from './output.ts';
 
@@ -11,9 +14,16 @@ export interface SandboxFlags {
   hours?: string | undefined;
   endpoint?: string | undefined;
   json: boolean;
+  /** Also write the picture of the day (an HTML page) to this file. */
+  html?: string | undefined;
 }
 
 export async function sandboxCommand(flags: SandboxFlags, io: Io): Promise<number> {
+  const pictureProblem = flags.html === undefined ? undefined : unwritable(flags.html);
+  if (pictureProblem) {
+    io.err(pictureProblem);
+    return EXIT.failed;
+  }
   try {
     const report = await runSandbox({
       configFile: flags.config,
@@ -25,6 +35,15 @@ export async function sandboxCommand(flags: SandboxFlags, io: Io): Promise<numbe
       progress: (line) => io.err(line),
     });
     printSandboxReport(report, { json: flags.json, write: (text) => io.out(text.replace(/\n$/, '')) });
+    if (flags.html !== undefined) {
+      try {
+        writeFileSync(flags.html, renderPicture(report));
+      } catch (error) {
+        io.err(cannotWrite(flags.html, error as NodeJS.ErrnoException));
+        return EXIT.failed;
+      }
+      io.err(`wrote ${flags.html}`);
+    }
     return EXIT.ok;
   } catch (error) {
     if (error instanceof SandboxOptionError) throw new UsageError(error.message);
@@ -34,4 +53,28 @@ export async function sandboxCommand(flags: SandboxFlags, io: Io): Promise<numbe
     }
     throw error;
   }
+}
+
+/** Why the picture cannot be written to `file`, asked before the run so that a wrong path costs no simulated day. */
+function unwritable(file: string): string | undefined {
+  try {
+    if (!existsSync(file)) accessSync(dirname(file), constants.W_OK);
+    else if (statSync(file).isDirectory()) return `cannot write the picture to ${file}: it is a folder`;
+    else accessSync(file, constants.W_OK);
+    return undefined;
+  } catch (error) {
+    return cannotWrite(file, error as NodeJS.ErrnoException);
+  }
+}
+
+function cannotWrite(file: string, error: NodeJS.ErrnoException): string {
+  const why =
+    error.code === 'ENOENT'
+      ? `the folder ${dirname(file)} does not exist`
+      : error.code === 'EACCES' || error.code === 'EPERM'
+        ? 'permission denied'
+        : error.code === 'EISDIR'
+          ? 'it is a folder'
+          : error.message;
+  return `cannot write the picture to ${file}: ${why}`;
 }
