@@ -47,7 +47,8 @@ export function awsErrorMessage(error: unknown, connection: AwsConnection): stri
 function messageFor(error: Error, connection: AwsConnection): string | undefined {
   const { stage, profile } = connection;
   const where = `in ${connection.region ?? "the profile's region"}${connection.endpoint ? ` at ${connection.endpoint}` : ''}`;
-  if (error.message.startsWith('Region is missing')) {
+  // An empty AWS_REGION (`AWS_REGION= cmd`) reaches the SDK as region "" and is refused as a hostname.
+  if (error.message.startsWith('Region is missing') || error.message.startsWith('Region not accepted: region="" ')) {
     return `no AWS region: name it with --region (e.g. --region eu-west-1) or AWS_REGION${profile ? `, or set region in profile ${profile}` : ''}`;
   }
   if (error.name === 'ResourceNotFoundException' && error instanceof DynamoDBServiceException) {

@@ -71,6 +71,15 @@ describe('awsErrorMessage', () => {
     );
   });
 
+  it('takes an empty AWS_REGION for a missing one', async () => {
+    const error = await errorOfRealClient(() => new DynamoDBClient({}).send(new ListTablesCommand({})), { AWS_REGION: '' });
+
+    expect((error as Error).message).toMatch(/^Region not accepted: region="" /);
+    expect(awsErrorMessage(error, { ...DEV, region: undefined })).toBe(
+      'no AWS region: name it with --region (e.g. --region eu-west-1) or AWS_REGION',
+    );
+  });
+
   it('names the profile in use when the SDK cannot load credentials', async () => {
     const error = await errorOfRealClient(() => new EventBridgeClient({ region: 'eu-west-1' }).send(new ListEventBusesCommand({})), {
       AWS_PROFILE: 'ops',
