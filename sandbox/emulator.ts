@@ -164,7 +164,8 @@ export async function startEmulator(options: { log?: (line: string) => void } = 
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(python, [BRIDGE, '-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    // The bridge exits when its stdin closes: a SIGKILL of this process, which no handler sees, ends it too.
+    stdio: ['pipe', 'ignore', 'pipe'],
     detached: false,
   });
   remember(child);

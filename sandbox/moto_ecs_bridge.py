@@ -42,8 +42,10 @@ untouched) and then runs moto's own server:
 """
 
 import functools
+import os
 import json
 import sys
+import threading
 
 import jsonpath_ng.ext
 
@@ -351,8 +353,21 @@ moto_api_urls.url_paths["{0}/moto-api/x-ecs/set-rollout-state"] = set_rollout_st
 moto_api_urls.url_paths["{0}/moto-api/x-ecs/reset"] = reset_bridge
 moto_api_urls.url_paths["{0}/moto-api/x-elbv2/set-target-health"] = set_target_health
 
+def exit_with_parent():
+    """The sandbox or test that started us holds our stdin open; when it ends for any reason (even
+    SIGKILL, which it cannot handle), the pipe closes and we must not outlive it on its port."""
+
+    def watch():
+        while sys.stdin.buffer.read(65536):
+            pass
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 if __name__ == "__main__":
     keep_tasks_running()
+    exit_with_parent()
     from moto.server import main
 
     main(sys.argv[1:])

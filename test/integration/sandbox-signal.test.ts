@@ -24,6 +24,25 @@ async function stopsAnswering(endpoint: string): Promise<boolean> {
   return false;
 }
 
+/** The CLI's sandbox on the demo, once its emulator listens: the process, its endpoint and what it printed so far. */
+async function sandboxListening() {
+  // The process Node runs under vitest is the project's Node 24 (npm puts node_modules/.bin first on PATH).
+  const sandbox = spawn(process.execPath, [BIN, 'sandbox', '--config', EXAMPLE_CONFIG, '--scenario', DEMO], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = { stderr: '' };
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    sandbox.stderr.on('data', (chunk: Buffer) => {
+      output.stderr += chunk.toString();
+      const listening = /listening on (http:\/\/\S+)/.exec(output.stderr)?.[1];
+      if (listening) resolve(listening);
+    });
+    sandbox.once('exit', () => reject(new Error(`the sandbox ended before its emulator listened:\n${output.stderr}`)));
+  });
+  expect((await fetch(endpoint)).ok).toBe(true);
+  return { sandbox, endpoint, output };
+}
+
 describe('the sandbox ended by a signal', () => {
   it.each([
     { signal: 'SIGTERM', status: 143 },
@@ -31,21 +50,7 @@ describe('the sandbox ended by a signal', () => {
   ] as const)(
     'stops its moto_server on $signal and ends by that signal (a shell reports $status), without a stack trace',
     async ({ signal }) => {
-      // The process Node runs under vitest is the project's Node 24 (npm puts node_modules/.bin first on PATH).
-      const sandbox = spawn(process.execPath, [BIN, 'sandbox', '--config', EXAMPLE_CONFIG, '--scenario', DEMO], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stderr = '';
-      const listening = new Promise<string>((resolve, reject) => {
-        sandbox.stderr.on('data', (chunk: Buffer) => {
-          stderr += chunk.toString();
-          const endpoint = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
-          if (endpoint) resolve(endpoint);
-        });
-        sandbox.once('exit', () => reject(new Error(`the sandbox ended before its emulator listened:\n${stderr}`)));
-      });
-      const endpoint = await listening;
-      expect((await fetch(endpoint)).ok).toBe(true);
+      const { sandbox, endpoint, output } = await sandboxListening();
 
       const exited = once(sandbox, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
       sandbox.kill(signal);
@@ -53,9 +58,19 @@ describe('the sandbox ended by a signal', () => {
 
       // Ended by the signal itself, which a shell reports as 128 + its number.
       expect({ code, signalCode }).toEqual({ code: null, signalCode: signal });
-      expect(stderr).not.toMatch(/^\s+at /m);
+      expect(output.stderr).not.toMatch(/^\s+at /m);
       expect(await stopsAnswering(endpoint)).toBe(true);
     },
     60_000,
   );
+
+  it('does not leave its moto_server behind even when killed outright (SIGKILL, which no handler sees)', async () => {
+    const { sandbox, endpoint } = await sandboxListening();
+
+    const exited = once(sandbox, 'exit');
+    sandbox.kill('SIGKILL');
+    await exited;
+
+    expect(await stopsAnswering(endpoint)).toBe(true);
+  }, 60_000);
 });
