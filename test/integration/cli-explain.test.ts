@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { DescribeTasksCommand, RegisterTaskDefinitionCommand, RunTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { main } from '../../cli/main.ts';
 import { onTaskStopped } from '../../functions/on-task-stopped.ts';
 import { stopTaskAs } from '../../sandbox/emulator.ts';
 import { eventOfTask, taskStateChangeEvent } from '../../sandbox/task-events.ts';
+import { runCli as cli } from '../helpers/cli.ts';
 import { useEmulatorWorld } from './world.ts';
 
 const CLUSTER = 'explain-it';
@@ -23,13 +23,6 @@ const config = {
 };
 const CONFIG_FILE = join(tmpdir(), `automation-explain-${process.pid}.yml`);
 writeFileSync(CONFIG_FILE, stringify(config));
-
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (line) => out.push(line), err: (line) => err.push(line) });
-  return { code, out, err };
-}
 
 describe('ecs-autopilot explain against moto', () => {
   const t = useEmulatorWorld(config, new Date('2026-11-22T21:00:00Z'));

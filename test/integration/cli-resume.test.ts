@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { main } from '../../cli/main.ts';
+import { runCli as cli } from '../helpers/cli.ts';
 import { useEmulatorWorld } from './world.ts';
 
 const config = {
@@ -12,13 +12,6 @@ const config = {
 };
 const CONFIG_FILE = join(tmpdir(), `automation-resume-${process.pid}.yml`);
 writeFileSync(CONFIG_FILE, stringify(config));
-
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (line) => out.push(line), err: (line) => err.push(line) });
-  return { code, out, err };
-}
 
 describe('ecs-autopilot resume against moto', () => {
   const t = useEmulatorWorld(config, new Date('2026-11-22T21:00:00Z'));

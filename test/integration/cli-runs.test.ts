@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { main } from '../../cli/main.ts';
 import { runBatchJob } from '../../functions/run-batch-job.ts';
+import { runCli as cli } from '../helpers/cli.ts';
 import { useEmulatorWorld } from './world.ts';
 
 const config = {
@@ -16,13 +16,6 @@ const config = {
 };
 const CONFIG_FILE = join(tmpdir(), `automation-runs-${process.pid}.yml`);
 writeFileSync(CONFIG_FILE, stringify(config));
-
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (line) => out.push(line), err: (line) => err.push(line) });
-  return { code, out, err };
-}
 
 describe('ecs-autopilot runs against moto', () => {
   const t = useEmulatorWorld(config, new Date('2026-11-22T10:00:05Z'));

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../cli/main.ts';
 import { EmulatorMissingError, findMotoPython, interpreterOfScript, probeEmulator } from '../../sandbox/emulator.ts';
 import type { SandboxReport } from '../../sandbox/run.ts';
+import { runCliText as cli } from '../helpers/cli.ts';
 
 const EXAMPLE_CONFIG = fileURLToPath(new URL('../../automation.yml', import.meta.url));
 const DEMO = fileURLToPath(new URL('../../sandbox/scenarios/demo.yml', import.meta.url));
@@ -24,13 +24,6 @@ async function freePort(): Promise<number> {
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
   });
-}
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (line) => out.push(line), err: (line) => err.push(line) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
 /** A directory holding one executable script: what PATH holds when only a moto_server is installed (pipx). */

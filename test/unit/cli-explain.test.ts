@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import type { ContainerDefinition } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 import { taskStateChangeOf } from '../../cli/explain-input.ts';
-import { main } from '../../cli/main.ts';
 import { loadAutomationFile } from '../../shared/config/load.ts';
 import type { RunRecord } from '../../shared/jobs/run-record.ts';
 import { decideJobStop } from '../../shared/stopped-tasks/decide-job-stop.ts';
@@ -14,13 +13,7 @@ import { summarize } from '../../shared/stopped-tasks/handle-stop.ts';
 import { essentialContainersOf } from '../../shared/stopped-tasks/links.ts';
 import { isStoppedOrSpotNotice, parseTaskStateChange } from '../../shared/stopped-tasks/task-event.ts';
 import { stoppedTaskEvent, type TaskEvent, taskEvent, taskEventNames } from '../fixtures/task-events.ts';
-
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (line) => out.push(line), err: (line) => err.push(line) });
-  return { code, out, err };
-}
+import { runCli as run } from '../helpers/cli.ts';
 
 function tempFile(name: string, text: string): string {
   const file = join(tmpdir(), `${name}-${process.pid}-${Math.random().toString(36).slice(2)}`);

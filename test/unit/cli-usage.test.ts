@@ -2,15 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../cli/main.ts';
 import { table } from '../../cli/output.ts';
-
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (line) => out.push(line), err: (line) => err.push(line) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+import { runCliText as run } from '../helpers/cli.ts';
 
 const COMMANDS = ['validate', 'plan', 'runs', 'explain', 'resume', 'deploy', 'status', 'promote', 'abort', 'sandbox', 'schema'];
 

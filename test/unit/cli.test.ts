@@ -2,16 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../cli/main.ts';
 import { validateCommand } from '../../cli/validate.ts';
 import { automationJsonSchema, JSON_SCHEMA_FILE } from '../../shared/config/json-schema.ts';
-
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (line) => out.push(line), err: (line) => err.push(line) });
-  return { code, out, err };
-}
+import { runCli as run } from '../helpers/cli.ts';
 
 function configFile(text: string): string {
   const file = join(tmpdir(), `automation-${process.pid}-${Math.random().toString(36).slice(2)}.yml`);

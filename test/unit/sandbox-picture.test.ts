@@ -7,9 +7,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../cli/main.ts';
 import { closeUpsOf, type Lane, pictureLanes, renderPicture } from '../../sandbox/picture.ts';
 import type { JobSummary, RunSummary, SandboxReport, TimelineEntry } from '../../sandbox/timeline.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const ZONE = 'Europe/Berlin';
 /** `02:10` or `21:00:30` on Monday 2026-11-23 in Berlin (CET, UTC+1), as ISO UTC. */
@@ -375,27 +375,20 @@ describe('the picture as HTML', () => {
 });
 
 describe('ecs-autopilot sandbox --html', () => {
-  async function run(...argv: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await main(argv, { out: (line) => out.push(line), err: (line) => err.push(line) });
-    return { code, out, err };
-  }
-
   it('is in the help of sandbox', async () => {
-    const { code, out } = await run('sandbox', '--help');
+    const { code, out } = await runCli('sandbox', '--help');
     expect(code).toBe(0);
     expect(out.join('\n')).toMatch(/--html FILE +also write a picture of the day/);
   });
 
   it('fails at once, with exit 1 and the reason, when the file cannot be written', async () => {
-    expect(await run('sandbox', '--html', '/nonexistent/pictures/day.html')).toEqual({
+    expect(await runCli('sandbox', '--html', '/nonexistent/pictures/day.html')).toEqual({
       code: 1,
       out: [],
       err: ['cannot write the picture to /nonexistent/pictures/day.html: the folder /nonexistent/pictures does not exist'],
     });
     const folder = mkdtempSync(`${tmpdir()}/picture-`);
-    expect(await run('sandbox', '--json', '--html', folder)).toEqual({
+    expect(await runCli('sandbox', '--json', '--html', folder)).toEqual({
       code: 1,
       out: [],
       err: [`cannot write the picture to ${folder}: it is a folder`],
