@@ -45,6 +45,13 @@ function childScript(bundleFile: string): string {
 
 export class ChildFailed extends Error {
   override name = 'ChildFailed';
+  /** All the child printed: the message keeps a few lines, and a minified bundle's source line can take them all. */
+  readonly output: string;
+
+  constructor(message: string, output: string) {
+    super(message);
+    this.output = output;
+  }
 }
 
 export function importOnce(node: string, bundleFile: string, env: NodeJS.ProcessEnv, cwd: string): Promise<Sample> {
@@ -65,7 +72,7 @@ export function importOnce(node: string, bundleFile: string, env: NodeJS.Process
       const line = stdout.split('\n').find((l) => l.startsWith(MARK));
       if (code !== 0 || !line) {
         const detail = errorLines(stderr || stdout).join('\n    ');
-        reject(new ChildFailed(`node exited ${String(code)} importing ${bundleFile}:\n    ${detail}`));
+        reject(new ChildFailed(`node exited ${String(code)} importing ${bundleFile}:\n    ${detail}`, stderr || stdout));
         return;
       }
       const parsed = JSON.parse(line.slice(MARK.length)) as Omit<Sample, 'wallMs'>;
