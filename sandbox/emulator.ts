@@ -36,7 +36,7 @@ export interface Emulator {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -166,6 +166,7 @@ export async function startEmulator(options: { log?: (line: string) => void } = 
   const child: ChildProcess = spawn(python, [BRIDGE, '-H', '127.0.0.1', '-p', String(port)], {
     // The bridge exits when its stdin closes: a SIGKILL of this process, which no handler sees, ends it too.
     stdio: ['pipe', 'ignore', 'pipe'],
+    env: { ...process.env, ECS_BRIDGE_EXIT_WITH_STDIN: '1' },
     detached: false,
   });
   remember(child);

@@ -354,8 +354,11 @@ moto_api_urls.url_paths["{0}/moto-api/x-ecs/reset"] = reset_bridge
 moto_api_urls.url_paths["{0}/moto-api/x-elbv2/set-target-health"] = set_target_health
 
 def exit_with_parent():
-    """The sandbox or test that started us holds our stdin open; when it ends for any reason (even
-    SIGKILL, which it cannot handle), the pipe closes and we must not outlive it on its port."""
+    """The sandbox or test that started us (it sets ECS_BRIDGE_EXIT_WITH_STDIN) holds our stdin open;
+    when it ends for any reason (even SIGKILL, which it cannot handle), the pipe closes and we must not
+    outlive it on its port. Started by hand, the bridge runs until stopped, whatever its stdin is."""
+    if os.environ.get("ECS_BRIDGE_EXIT_WITH_STDIN") != "1":
+        return
 
     def watch():
         while sys.stdin.buffer.read(65536):

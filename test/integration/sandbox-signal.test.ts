@@ -6,10 +6,12 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { findMotoPython, freePort } from '../../sandbox/emulator.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/ecs-autopilot.mjs', import.meta.url));
 const EXAMPLE_CONFIG = fileURLToPath(new URL('../../automation.yml', import.meta.url));
 const DEMO = fileURLToPath(new URL('../../sandbox/scenarios/demo.yml', import.meta.url));
+const BRIDGE = fileURLToPath(new URL('../../sandbox/moto_ecs_bridge.py', import.meta.url));
 
 /** Whether anything still answers at the endpoint: asked until it does not, for as long as the test may run. */
 async function stopsAnswering(endpoint: string): Promise<boolean> {
@@ -63,6 +65,30 @@ describe('the sandbox ended by a signal', () => {
     },
     60_000,
   );
+
+  it('keeps a bridge started by hand running whatever its stdin is (only the sandbox ties it to its stdin)', async () => {
+    const port = await freePort();
+    const bridge = spawn(findMotoPython(), [BRIDGE, '-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+    try {
+      const endpoint = `http://127.0.0.1:${port}`;
+      const answers = async () =>
+        fetch(endpoint, { signal: AbortSignal.timeout(1000) }).then(
+          (r) => r.ok,
+          () => false,
+        );
+      let up = false;
+      for (let tries = 0; tries < 200 && !up && bridge.exitCode === null; tries++) {
+        up = await answers();
+        if (!up) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(up).toBe(true);
+      // Its stdin (/dev/null) was at its end from the start: a bridge tied to it would have exited by now.
+      expect(bridge.exitCode).toBeNull();
+      expect(await answers()).toBe(true);
+    } finally {
+      bridge.kill('SIGKILL');
+    }
+  }, 60_000);
 
   it('does not leave its moto_server behind even when killed outright (SIGKILL, which no handler sees)', async () => {
     const { sandbox, endpoint } = await sandboxListening();
