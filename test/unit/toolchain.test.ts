@@ -39,6 +39,8 @@ describe('Node 24 everywhere', () => {
     });
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout.trim()).toMatch(new RegExp(`^ecs-autopilot \\S+ \\(Node\\.js ${projectMajor}\\.`));
-    expect(result.stderr).toBe('');
+    // npm itself, on the machine's older node, may say so once after an install (EBADENGINE); nothing else may.
+    const npmEngineWarning = /^npm warn EBADENGINE /;
+    expect(result.stderr.split('\n').filter((line) => line !== '' && !npmEngineWarning.test(line))).toEqual([]);
   });
 });
