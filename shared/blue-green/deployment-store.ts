@@ -6,8 +6,8 @@
  */
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { StaleWriteError } from '../state/run-history.ts';
 import { STATE_TABLE_TTL_ATTRIBUTE } from '../state/table-definition.ts';
+import { StaleWriteError } from '../state/versioned.ts';
 import { type Deployment, FINAL_STAGES, isFinal } from './model.ts';
 
 const HISTORY_SECONDS = 90 * 86_400;

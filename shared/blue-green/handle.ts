@@ -12,7 +12,7 @@
  */
 import { BadEventError } from '../errors.ts';
 import type { Log } from '../logger.ts';
-import { StaleWriteError } from '../state/run-history.ts';
+import { retryOnStaleWrite } from '../state/versioned.ts';
 import { applyAction, type ShiftRuntime } from './apply.ts';
 import { type Action, type AppSpec, DEPLOYMENT_DETAIL_TYPES, type Deployment, type DeploymentEvent } from './model.ts';
 import type { Rejections } from './rejections.ts';
@@ -20,8 +20,6 @@ import { transition } from './transition.ts';
 
 export type ShiftHandlerRuntime = ShiftRuntime & { rejections: Rejections; log: Log };
 
-/** A loser of a write race starts over this many times before the invocation fails (and is retried). */
-const STALE_WRITE_ROUNDS = 5;
 /** Observations feeding back into the machine in one invocation; a deployment needs a handful. */
 const MAX_FOLLOW_UPS = 50;
 
@@ -43,14 +41,7 @@ export async function handleShiftEvent(appName: string, event: DeploymentEvent, 
     }
     throw new BadEventError(reason);
   }
-  for (let round = 1; ; round++) {
-    try {
-      return await drive(app, event, rt);
-    } catch (error) {
-      if (error instanceof StaleWriteError && round < STALE_WRITE_ROUNDS) continue;
-      throw error;
-    }
-  }
+  return retryOnStaleWrite(() => drive(app, event, rt));
 }
 
 async function drive(app: AppSpec, event: DeploymentEvent, rt: ShiftHandlerRuntime): Promise<ShiftOutcome> {

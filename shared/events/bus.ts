@@ -21,6 +21,12 @@ export const JOB_RUN_DETAIL_TYPES: Record<Exclude<RunStatus, 'launching'>, strin
 export interface AutopilotEvent {
   detailType: string;
   detail: Record<string, unknown>;
+  /**
+   * The event's identity, derived from the decision it reports (never random): published again after a
+   * crash or a retry, the same decision gives the same id, which the bus carries as `detail.eventId` so
+   * that every consumer (notify, a pipeline) can take it once. EventBridge itself does not de-duplicate.
+   */
+  id?: string | undefined;
   /** ARNs the event is about (tasks, clusters), for EventBridge's `resources`. */
   resources?: string[] | undefined;
   time: Date;
@@ -44,7 +50,7 @@ export class EventBus {
             EventBusName: this.busName,
             Source: EVENT_SOURCE,
             DetailType: e.detailType,
-            Detail: JSON.stringify(e.detail),
+            Detail: JSON.stringify(e.id === undefined ? e.detail : { ...e.detail, eventId: e.id }),
             Resources: e.resources ?? [],
             Time: e.time,
           })),

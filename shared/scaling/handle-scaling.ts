@@ -28,8 +28,8 @@ import {
   type ServiceScalingFailedDetail,
   type ServiceShape,
 } from '../events/scaling-events.ts';
-import { StaleWriteError } from '../state/run-history.ts';
 import type { ScalingMemory } from '../state/scaling-memory.ts';
+import { retryOnStaleWrite, StaleWriteError } from '../state/versioned.ts';
 import { timerName } from '../timers/timers.ts';
 import { decideScaling, describeShape, rolloutInProgress, type ScalingDecision } from './decide-scaling.ts';
 import { scaleTargetAt } from './periods.ts';
@@ -70,9 +70,6 @@ export interface ScalingOutcome {
   action: string;
 }
 
-/** How many times a firing re-reads and re-decides when another invocation wrote the service's memory first. */
-const STALE_WRITE_RETRIES = 5;
-
 /** The scalable dimension of an ECS service's task count. */
 const ECS_DESIRED_COUNT = 'ecs:service:DesiredCount';
 
@@ -88,14 +85,7 @@ interface Subject {
 
 export async function handleScaling(input: ScalingInput, rt: ScalingRuntime): Promise<ScalingOutcome> {
   const subject = subjectOf(input.service, rt);
-  for (let round = 1; ; round++) {
-    try {
-      return await reconcile(subject, input, rt);
-    } catch (error) {
-      if (error instanceof StaleWriteError && round < STALE_WRITE_RETRIES) continue;
-      throw error;
-    }
-  }
+  return retryOnStaleWrite(() => reconcile(subject, input, rt));
 }
 
 function subjectOf(key: string, rt: ScalingRuntime): Subject {

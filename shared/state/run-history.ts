@@ -9,6 +9,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { RunRecord } from '../jobs/run-record.ts';
+import { StaleWriteError } from './versioned.ts';
 
 export const STATE_TABLE_KEYS = { partition: 'pk', sort: 'sk', ttl: 'expiresAt' } as const;
 export const DEADLINE_INDEX = { name: 'by-deadline', partition: 'deadlineBucket', sort: 'maxRuntimeDeadline' } as const;
@@ -16,10 +17,6 @@ const WATCHED = 'MAX_RUNTIME';
 
 export function runKey(job: string, scheduledTime: string, attempt: number) {
   return { pk: `JOB#${job}`, sk: `RUN#${scheduledTime}#${String(attempt).padStart(3, '0')}` };
-}
-
-export class StaleWriteError extends Error {
-  override name = 'StaleWriteError';
 }
 
 export class RunHistory {

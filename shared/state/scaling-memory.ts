@@ -14,7 +14,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Baseline, Deferral, LastScaling } from '../scaling/decide-scaling.ts';
-import { StaleWriteError } from './run-history.ts';
+import { StaleWriteError } from './versioned.ts';
 
 export interface ScalingMemory {
   /** The cluster and service names (not ARNs). */

@@ -2,7 +2,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { WatchState } from '../stopped-tasks/decide-restart.ts';
-import { StaleWriteError } from './run-history.ts';
+import { StaleWriteError } from './versioned.ts';
 
 export class WatchStates {
   private readonly dynamo: DynamoDBDocumentClient;

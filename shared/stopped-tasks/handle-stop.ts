@@ -17,7 +17,7 @@ import {
 } from '../events/stopped-task-events.ts';
 import { publishOutcome } from '../jobs/run-events.ts';
 import type { RunRecord } from '../jobs/run-record.ts';
-import { StaleWriteError } from '../state/run-history.ts';
+import { StaleWriteError } from '../state/versioned.ts';
 import { timerName } from '../timers/timers.ts';
 import { adviceFor } from './advice.ts';
 import { classifyStop } from './classify.ts';

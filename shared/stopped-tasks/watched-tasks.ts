@@ -17,7 +17,7 @@ import {
 import { outcomeOfRunTask, outcomeOfRunTaskError } from '../jobs/launch-outcome.ts';
 import { startedByForWatchedTask, TAG } from '../jobs/ownership.ts';
 import { launchParameters } from '../jobs/run-task-request.ts';
-import { StaleWriteError } from '../state/run-history.ts';
+import { StaleWriteError } from '../state/versioned.ts';
 import { timerName } from '../timers/timers.ts';
 import { decideResume, type WatchState } from './decide-restart.ts';
 import type { StopTimer } from './function-input.ts';

@@ -24,7 +24,7 @@ import { applyAction, type ShiftRuntime } from '../../shared/blue-green/apply.ts
 import { forwardOf, liveColourOf, weightsFor } from '../../shared/blue-green/forward.ts';
 import type { AppSpec, Deployment, DeploymentEvent } from '../../shared/blue-green/model.ts';
 import { BlueGreenLocks } from '../../shared/scaling/blue-green-lock.ts';
-import { StaleWriteError } from '../../shared/state/run-history.ts';
+import { StaleWriteError } from '../../shared/state/versioned.ts';
 import { quietLog, useEmulatorWorld } from './world.ts';
 
 const HEAD = 'arn:aws:elasticloadbalancing:us-east-1:123456789012';
