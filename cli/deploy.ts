@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { createAwsClients } from '../shared/aws/clients.ts';
 import { DeploymentStore } from '../shared/blue-green/deployment-store.ts';
-import { type AppSpec, DEPLOYMENT_DETAIL_TYPES, type Deployment, isFinal } from '../shared/blue-green/model.ts';
+import { type AppSpec, DEPLOYMENT_DETAIL_TYPES, type Deployment, isFinal, type OperatorRequest } from '../shared/blue-green/model.ts';
 import { type Rejection, Rejections } from '../shared/blue-green/rejections.ts';
 import { longestDeploymentSeconds } from '../shared/blue-green/transition.ts';
 import { formatDuration } from '../shared/config/duration.ts';
@@ -485,7 +485,7 @@ const relative = (now: Date, at: string) => {
   return delta >= 0 ? `in ${formatDuration(delta)}` : `${formatDuration(-delta)} ago`;
 };
 
-/** `status <app>` for people: the deployment field by field, its weight history, then the recent ones. */
+/** `status <app>` for people: the deployment field by field, its weight history, the promote and abort requests, then the recent ones. */
 export function statusLines(app: AppSpec, current: Deployment | undefined, history: Deployment[], now: Date): string[] {
   if (!current) return [`${app.name}: no deployment recorded`];
   const d = current;
@@ -510,6 +510,10 @@ export function statusLines(app: AppSpec, current: Deployment | undefined, histo
       lines.push(`    ${change.at}  ${split}  ${change.why}`);
     }
   }
+  if (d.requests && d.requests.length > 0) {
+    lines.push('  requests:');
+    for (const request of d.requests) lines.push(`    ${request.at}  ${requestText(request, d)}`);
+  }
   if (history.length > 0) {
     lines.push('recent deployments:');
     for (const line of table(
@@ -519,6 +523,14 @@ export function statusLines(app: AppSpec, current: Deployment | undefined, histo
       lines.push(`  ${line}`);
   }
   return lines;
+}
+
+/** `promote step 1 by ana: ignored: step 1 is already passed: …`; the deployment named only when it is another one. */
+function requestText(request: OperatorRequest, d: Deployment): string {
+  const step = request.step === undefined ? '' : ` step ${request.step}`;
+  const other = request.deploymentId !== undefined && request.deploymentId !== d.id ? ` of ${request.deploymentId}` : '';
+  const by = request.by ? ` by ${request.by}` : '';
+  return `${request.kind}${step}${other}${by}: ${request.outcome}${request.reason ? `: ${request.reason}` : ''}`;
 }
 
 // ── promote and abort ──
@@ -540,7 +552,11 @@ async function activeDeployment(app: AppSpec, store: DeploymentReader, what: str
   return d;
 }
 
-/** `promote <app>`: ends the current pause (a step's or the bake) early; its gates are checked first. */
+/**
+ * `promote <app>`: ends the current pause (a step's or the bake) early; its gates are checked first. The
+ * request names the deployment and the step read here, so a late or repeated one is ignored, never ends
+ * the next pause.
+ */
 export async function promoteCommand(options: RequestOptions, deps: RequestDeps): Promise<number> {
   const app = appOf(options.automation, options.app);
   const { io } = deps;
@@ -550,9 +566,12 @@ export async function promoteCommand(options: RequestOptions, deps: RequestDeps)
     return refuse(io, `${app.name}: ${d.id} is ${d.stage}, not in a pause: promote ends a pause between steps or the bake`);
   const by = deps.caller ?? defaultCaller();
   const now = deps.now();
-  await deps.bus.publish([{ detailType: DEPLOYMENT_DETAIL_TYPES.promoteRequested, detail: { app: app.name, id: d.id, by }, time: now }]);
+  const step = d.step + 1;
+  await deps.bus.publish([
+    { detailType: DEPLOYMENT_DETAIL_TYPES.promoteRequested, detail: { app: app.name, id: d.id, step, by }, time: now },
+  ]);
   if (options.json)
-    io.out(JSON.stringify({ type: 'promote-requested', at: now.toISOString(), app: app.name, id: d.id, by, stage: d.stage }));
+    io.out(JSON.stringify({ type: 'promote-requested', at: now.toISOString(), app: app.name, id: d.id, step, by, stage: d.stage }));
   else
     io.out(
       `${app.name}: promotion of ${d.id} requested (${d.stage} at ${weightsText(d) ?? '?'}${stepText(d, app)}); follow it: ecs-autopilot status ${app.name}`,
@@ -564,7 +583,7 @@ export interface AbortOptions extends RequestOptions {
   reason?: string | undefined;
 }
 
-/** `abort <app>`: rolls the active deployment back now (or fails it if nothing changed yet). */
+/** `abort <app>`: rolls the active deployment back now (or fails it if nothing changed yet); the request names it, so it never stops a later one. */
 export async function abortCommand(options: AbortOptions, deps: RequestDeps): Promise<number> {
   const app = appOf(options.automation, options.app);
   const { io } = deps;

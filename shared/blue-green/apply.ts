@@ -2,6 +2,10 @@
  * The effects of blue/green: the only code that talks to AWS for a deployment. Each action is carried
  * out and answered with what was observed (read back, never assumed); the transition decides what it means.
  *
+ * The listener is written only over a split ecs-autopilot left on it (the action names them): anything
+ * else is someone else's change, answered with `forward-changed` and left as it is. A revision from
+ * images is tagged with the deployment's id and found again by a replay, never registered twice.
+ *
  * Failures: a transient AWS error (throttling, 5xx, no answer) throws RetryableAwsError and the
  * invocation is retried; a permanent one (a listener, target group or service that does not exist, a
  * permission missing, a parameter refused) becomes an `action-failed` event saying what failed and what
@@ -35,7 +39,8 @@ import { EventBus } from '../events/bus.ts';
 import type { Log } from '../logger.ts';
 import { createCloudWatchClient, createElbClient } from './clients.ts';
 import { DeploymentStore } from './deployment-store.ts';
-import { actionsWithWeights, forwardOf, originalActions, sameWeights } from './forward.ts';
+import { actionsWithWeights, forwardOf, originalActions, sameSplit } from './forward.ts';
+import { type MetricWindow, metricWindow } from './gates.ts';
 import {
   type Action,
   type AppSpec,
@@ -48,6 +53,7 @@ import {
   otherColour,
   type ServiceFacts,
   type TargetHealthCount,
+  type WeightedTargetGroup,
 } from './model.ts';
 import { ServiceLocks } from './service-locks.ts';
 
@@ -116,40 +122,57 @@ async function carryOut(action: Action, deployment: Deployment, app: AppSpec, rt
       ]);
       return { kind: 'inspected', forward, services: { blue: factsOf(services.blue), green: factsOf(services.green) }, alarmsInAlarm };
     }
+    case 'register-revision':
+      return { kind: 'revision-registered', taskDefinition: await registerWithImages(action.base, action.images, deployment, app, rt) };
     case 'update-new-colour': {
-      let taskDefinition = action.taskDefinition;
-      if (action.images && Object.keys(action.images).length > 0) {
-        const from = otherColour(action.colour);
-        const base = taskDefinition ?? (await readServices(app, [from], rt))[from].taskDefinition ?? '';
-        taskDefinition = await registerWithImages(base, action.images, app, rt);
-      }
-      if (!taskDefinition)
+      if (!action.taskDefinition)
         throw new ActionFailure('the deployment names neither a task definition nor images; request it again with one of them');
-      await updateService(app, action.colour, { taskDefinition, desiredCount: action.desiredCount }, rt);
-      return { kind: 'new-colour-updated', taskDefinition };
+      const updated = await updateService(
+        app,
+        action.colour,
+        { taskDefinition: action.taskDefinition, desiredCount: action.desiredCount },
+        rt,
+      );
+      return { kind: 'new-colour-updated', taskDefinition: updated?.taskDefinition ?? action.taskDefinition };
     }
     case 'check-ready': {
-      const [services, health] = await Promise.all([readServices(app, [action.colour], rt), healthOf(app, action.colour, rt)]);
-      return { kind: 'ready-checked', steady: factsOf(services[action.colour]).steady, health };
+      const [services, health, forward] = await Promise.all([
+        readServices(app, [action.colour], rt),
+        healthOf(app, action.colour, rt),
+        readForward(app, rt),
+      ]);
+      const facts = factsOf(services[action.colour]);
+      return { kind: 'ready-checked', steady: facts.steady, health, runs: facts.primaryTaskDefinition, forward: forward.targetGroups };
     }
     case 'set-weights': {
+      const before = (await readForward(app, rt)).targetGroups;
+      if (sameSplit(before, action.targetGroups)) return { kind: 'weights-set', expected: action.targetGroups, observed: before };
+      if (!isOurs(before, action.ours)) return { kind: 'forward-changed', observed: before };
       await writeForward(app, actionsWithWeights(originalOf(deployment), action.targetGroups), 'setting the weights', rt);
       const observed = (await readForward(app, rt)).targetGroups;
       return { kind: 'weights-set', expected: action.targetGroups, observed };
     }
     case 'check-gates': {
-      const [alarmsInAlarm, health, metrics] = await Promise.all([
+      const since = action.since === undefined ? undefined : new Date(action.since);
+      const [alarmsInAlarm, health, metrics, services, forward] = await Promise.all([
         alarmsIn(app, rt),
         healthOf(app, action.colour, rt),
-        Promise.all(app.gates.metrics.map((check) => metricResultOf(check, action.colour, app, rt))),
+        Promise.all(app.gates.metrics.map((check) => metricResultOf(check, action.colour, since, app, rt))),
+        readServices(app, [action.colour], rt),
+        readForward(app, rt),
       ]);
-      return { kind: 'gates-checked', alarmsInAlarm, health, metrics };
+      const runs = factsOf(services[action.colour]).primaryTaskDefinition;
+      return { kind: 'gates-checked', alarmsInAlarm, health, metrics, runs, forward: forward.targetGroups };
     }
     case 'restore-forward': {
       const original = originalOf(deployment);
-      await writeForward(app, originalActions(original), 'putting back the original forward action', rt);
+      const before = await readForward(app, rt);
+      if (before.raw !== original.raw) {
+        if (!isOurs(before.targetGroups, action.ours)) return { kind: 'forward-changed', observed: before.targetGroups };
+        await writeForward(app, originalActions(original), 'putting back the original forward action', rt);
+      }
       const observed = (await readForward(app, rt)).targetGroups;
-      return { kind: 'forward-restored', observed, matches: sameWeights(observed, original.targetGroups) };
+      return { kind: 'forward-restored', observed, matches: sameSplit(observed, original.targetGroups) };
     }
     case 'scale-colour':
       await updateService(app, action.colour, { taskDefinition: action.taskDefinition, desiredCount: action.desiredCount }, rt);
@@ -175,11 +198,18 @@ async function carryOut(action: Action, deployment: Deployment, app: AppSpec, rt
       );
       return undefined;
     case 'publish':
-      await aws(`publishing ${action.detailType}`, 'check that the event bus exists and the function may put events on it', () =>
-        rt.bus.publish([{ detailType: action.detailType, detail: action.detail, resources: [app.listener], time: rt.now() }]),
-      );
+      await publishEvent(action, app, rt);
       return undefined;
   }
+}
+
+const isOurs = (observed: WeightedTargetGroup[], ours: WeightedTargetGroup[][]) => ours.some((split) => sameSplit(split, observed));
+
+/** Puts one decided event on the bus, with its id. */
+export async function publishEvent(action: Action & { kind: 'publish' }, app: AppSpec, rt: ShiftRuntime): Promise<void> {
+  await aws(`publishing ${action.detailType}`, 'check that the event bus exists and the function may put events on it', () =>
+    rt.bus.publish([{ detailType: action.detailType, detail: action.detail, id: action.id, resources: [app.listener], time: rt.now() }]),
+  );
 }
 
 /**
@@ -265,18 +295,20 @@ function factsOf(service: Service): ServiceFacts {
     desiredCount,
     runningCount,
     taskDefinition: service.taskDefinition ?? '',
+    primaryTaskDefinition: primary?.taskDefinition ?? service.taskDefinition ?? '',
     steady: deployments.length <= 1 && (primary?.rolloutState ?? 'COMPLETED') === 'COMPLETED' && runningCount === desiredCount,
   };
 }
 
+/** UpdateService; answers with the service as ECS updated it. */
 async function updateService(
   app: AppSpec,
   colour: Colour,
   change: { taskDefinition?: string | undefined; desiredCount: number },
   rt: ShiftRuntime,
-): Promise<void> {
+): Promise<Service | undefined> {
   const service = app.colours[colour].service;
-  await aws(
+  const { service: updated } = await aws(
     `updating ECS service ${service} (${colour}) to ${change.taskDefinition ? `${change.taskDefinition}, ` : ''}${change.desiredCount} task(s)`,
     `check apps.${app.name}.${colour}.service and apps.${app.name}.cluster in automation.yml, and that the task definition exists and is ACTIVE`,
     () =>
@@ -290,15 +322,38 @@ async function updateService(
         }),
       ),
   );
+  return updated;
 }
 
-/** A new revision of `base` with these containers' images: everything else (roles, environment, tags) as it was. */
-async function registerWithImages(base: string, images: Record<string, string>, app: AppSpec, rt: ShiftRuntime): Promise<string> {
-  const { taskDefinition, tags } = await aws(
-    `reading task definition ${base}`,
-    'check that the task definition the new revision is based on exists',
-    () => rt.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: base, include: ['TAGS'] })),
-  );
+/** The tag that names the deployment a revision was registered for. */
+export const DEPLOYMENT_TAG = 'ecs-autopilot:deployment';
+
+/** `family` of `arn:…:task-definition/family:revision` (or of `family:revision`). */
+const familyOf = (taskDefinition: string) => taskDefinition.slice(taskDefinition.lastIndexOf('/') + 1).split(':')[0] ?? taskDefinition;
+
+/**
+ * A new revision of `base` with these containers' images, everything else (roles, environment, tags) as
+ * it was, tagged with the deployment's id. The family's latest revision is read first: when it carries
+ * this deployment's tag, an earlier attempt registered it (and crashed before recording it), and it is
+ * the answer. (Only the latest is looked at: a revision someone else registered after ours hides it,
+ * and a second one is registered — harmless, never rolled out twice.)
+ */
+async function registerWithImages(
+  base: string,
+  images: Record<string, string>,
+  deployment: Deployment,
+  app: AppSpec,
+  rt: ShiftRuntime,
+): Promise<string> {
+  const describe = (taskDefinition: string) =>
+    aws(`reading task definition ${taskDefinition}`, 'check that the task definition the new revision is based on exists', () =>
+      rt.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] })),
+    );
+  const latest = await describe(familyOf(base));
+  if (latest.tags?.some((tag) => tag.key === DEPLOYMENT_TAG && tag.value === deployment.id)) {
+    return latest.taskDefinition?.taskDefinitionArn ?? '';
+  }
+  const { taskDefinition, tags = [] } = latest.taskDefinition?.taskDefinitionArn === base ? latest : await describe(base);
   const containers = taskDefinition?.containerDefinitions ?? [];
   const names = containers.map((container) => container.name ?? '');
   const unknown = Object.keys(images).filter((name) => !names.includes(name));
@@ -323,7 +378,7 @@ async function registerWithImages(base: string, images: Record<string, string>, 
     ...registrable,
     family: taskDefinition.family,
     containerDefinitions: containers.map((container) => ({ ...container, image: images[container.name ?? ''] ?? container.image })),
-    ...(tags && tags.length > 0 && { tags }),
+    tags: [...tags.filter((tag) => tag.key !== DEPLOYMENT_TAG), { key: DEPLOYMENT_TAG, value: deployment.id }],
   };
   const registered = await aws(
     `registering a revision of ${taskDefinition.family} with images ${Object.entries(images)
@@ -368,25 +423,32 @@ async function alarmsIn(app: AppSpec, rt: ShiftRuntime): Promise<string[]> {
   return names.filter((name) => alarms.some((alarm) => alarm.AlarmName === name && alarm.StateValue === 'ALARM'));
 }
 
-async function metricResultOf(check: MetricCheck, colour: Colour, app: AppSpec, rt: ShiftRuntime): Promise<MetricResult> {
-  const value = await metricValueOf(check, colour, app, rt);
+async function metricResultOf(
+  check: MetricCheck,
+  colour: Colour,
+  since: Date | undefined,
+  app: AppSpec,
+  rt: ShiftRuntime,
+): Promise<MetricResult> {
+  const window = metricWindow(check, rt.now(), since);
+  if (!window) return { name: check.name, value: undefined, evaluated: false };
+  const value = await metricValueOf(check, colour, window, app, rt);
   if (!check.baseline) return { name: check.name, value };
-  return { name: check.name, value, baseline: await metricValueOf(check, otherColour(colour), app, rt) };
+  return { name: check.name, value, baseline: await metricValueOf(check, otherColour(colour), window, app, rt) };
 }
 
 /** `targetgroup/<name>/<id>` and `app/<lb>/<id>`: the dimensions ELB publishes its metrics under. */
 const targetGroupDimension = (arn: string) => arn.slice(arn.lastIndexOf(':') + 1);
 const loadBalancerDimension = (listenerArn: string) => /:listener\/(app\/[^/]+\/[^/]+)\//.exec(listenerArn)?.[1] ?? '';
 
-/**
- * The check's expression over its window for one colour's target group, undefined without data. The
- * period is the whole window (rounded up to whole minutes, as CloudWatch wants) and the window ends at
- * the last whole minute, so CloudWatch answers with one datapoint: the aggregate the stats ask for.
- */
-async function metricValueOf(check: MetricCheck, colour: Colour, app: AppSpec, rt: ShiftRuntime): Promise<number | undefined> {
-  const period = Math.ceil(check.windowSeconds / 60) * 60;
-  const end = new Date(Math.floor(rt.now().getTime() / 60_000) * 60_000);
-  const start = new Date(end.getTime() - period * 1000);
+/** The check's expression over `window` for one colour's target group, undefined without data. */
+async function metricValueOf(
+  check: MetricCheck,
+  colour: Colour,
+  { start, end, period }: MetricWindow,
+  app: AppSpec,
+  rt: ShiftRuntime,
+): Promise<number | undefined> {
   const colourDimensions = {
     TargetGroup: targetGroupDimension(app.colours[colour].targetGroup),
     LoadBalancer: loadBalancerDimension(app.listener),

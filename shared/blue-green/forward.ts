@@ -108,13 +108,31 @@ function writable(actions: ElbAction[]): ElbAction[] {
   );
 }
 
-/** The same traffic split: each target group's weight equal, in any order; a weight of 0 counts as absent. */
-export function sameWeights(a: WeightedTargetGroup[], b: WeightedTargetGroup[]): boolean {
-  const split = (targetGroups: WeightedTargetGroup[]) =>
-    targetGroups
+/**
+ * The same traffic split: each target group's share of the weight equal, in any order; a weight of 0
+ * counts as absent (weights are relative, so 1 alone and 100 alone both mean all the traffic).
+ */
+export function sameSplit(a: WeightedTargetGroup[], b: WeightedTargetGroup[]): boolean {
+  const shares = (targetGroups: WeightedTargetGroup[]) => {
+    const total = targetGroups.reduce((sum, tg) => sum + tg.weight, 0);
+    return targetGroups
       .filter((tg) => tg.weight > 0)
-      .map((tg) => `${tg.arn}=${tg.weight}`)
+      .map((tg) => `${tg.arn}=${(tg.weight / total).toFixed(6)}`)
       .sort()
       .join(' ');
-  return split(a) === split(b);
+  };
+  return shares(a) === shares(b);
+}
+
+/** `blue 90% / green 10%`: each colour's share of the traffic, then any other target group by its name. */
+export function describeSplit(targetGroups: WeightedTargetGroup[], app: AppSpec): string {
+  if (targetGroups.length === 0) return 'no target group';
+  const total = targetGroups.reduce((sum, tg) => sum + tg.weight, 0);
+  const percent = (weight: number) => `${total === 0 ? 0 : Math.round((weight / total) * 100)}%`;
+  const weightOf = (arn: string) => targetGroups.filter((tg) => tg.arn === arn).reduce((sum, tg) => sum + tg.weight, 0);
+  const colours = COLOURS.map((colour) => `${colour} ${percent(weightOf(app.colours[colour].targetGroup))}`);
+  const others = targetGroups
+    .filter((tg) => colourOfTargetGroup(app, tg.arn) === undefined)
+    .map((tg) => `${/:targetgroup\/([^/]+)\//.exec(tg.arn)?.[1] ?? tg.arn} ${percent(tg.weight)}`);
+  return [...colours, ...others].join(' / ');
 }

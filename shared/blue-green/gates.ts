@@ -1,7 +1,7 @@
 /**
- * The gates a step passes before more traffic moves: no gate alarm in ALARM, the new colour's targets
- * all healthy and enough of them, and every metric check within its limits. Pure: the values come from
- * the check-gates action.
+ * The gates a step passes before more traffic moves, and holds at every tick while it waits: no gate
+ * alarm in ALARM, the new colour's targets all healthy and enough of them, and every metric check
+ * within its limits over its window. Pure: the values come from the check-gates action.
  */
 import type { AppSpec, MetricCheck, MetricResult, TargetHealthCount } from './model.ts';
 
@@ -23,7 +23,31 @@ export function healthVerdict(health: TargetHealthCount, minHealthy: number, who
 
 const format = (value: number) => String(Math.round(value * 1000) / 1000);
 
+export interface MetricWindow {
+  start: Date;
+  end: Date;
+  /** Seconds: the whole window, so CloudWatch answers with one datapoint, the aggregate the stats ask for. */
+  period: number;
+}
+
+const MINUTE = 60_000;
+
+/**
+ * The window a metric check reads at `now`: its `windowSeconds` (rounded up to whole minutes, as
+ * CloudWatch wants) up to the last whole minute, but not before `since`, when the weight held now was
+ * reached: data from an earlier weight says nothing about this one. Undefined before a whole minute at
+ * this weight: nothing to read yet.
+ */
+export function metricWindow(check: MetricCheck, now: Date, since?: Date | undefined): MetricWindow | undefined {
+  const end = Math.floor(now.getTime() / MINUTE) * MINUTE;
+  const full = end - Math.ceil(check.windowSeconds / 60) * MINUTE;
+  const start = since === undefined ? full : Math.max(full, Math.ceil(since.getTime() / MINUTE) * MINUTE);
+  if (start >= end) return undefined;
+  return { start: new Date(start), end: new Date(end), period: (end - start) / 1000 };
+}
+
 export function metricVerdict(check: MetricCheck, result: MetricResult | undefined, who: string): Verdict {
+  if (result?.evaluated === false) return PASS;
   const value = result?.value;
   if (value === undefined) {
     return check.onNoData === 'pass'

@@ -4,17 +4,20 @@
  * into the transition until nothing more follows.
  *
  * The outbox is what makes a crash harmless: the actions are saved with the state before they run and
- * cleared after; the next invocation (the same event retried, any other event, or the watchdog tick)
- * finds them still there and applies them again. Every action is idempotent (UpdateService to the same
- * values, the same weights, the same forward action, a lock, an event with the same content).
+ * replaced by the next decision's (or cleared) after; the next invocation (the same event retried, any
+ * other event, or the watchdog tick) finds them still there and applies them again. Every action is
+ * idempotent and keyed (UpdateService to the same values, weights written only over ecs-autopilot's own
+ * split, a revision found by its deployment tag, a lock, an event with its decision's id).
+ * A decision that only reads (inspect, check-ready, check-gates, as every tick of a pause asks) changes
+ * nothing to lose in a crash: it is not written, so a quiet tick costs one read of the deployment.
  * Concurrent invocations are serialised by the store's optimistic locking: the loser starts over from
  * what the winner wrote.
  */
 import { BadEventError } from '../errors.ts';
 import type { Log } from '../logger.ts';
 import { retryOnStaleWrite } from '../state/versioned.ts';
-import { applyAction, type ShiftRuntime } from './apply.ts';
-import { type Action, type AppSpec, DEPLOYMENT_DETAIL_TYPES, type Deployment, type DeploymentEvent } from './model.ts';
+import { applyAction, publishEvent, type ShiftRuntime } from './apply.ts';
+import { type Action, type AppSpec, DEPLOYMENT_DETAIL_TYPES, type Deployment, type DeploymentEvent, isObservation } from './model.ts';
 import type { Rejections } from './rejections.ts';
 import { transition } from './transition.ts';
 
@@ -41,6 +44,13 @@ export async function handleShiftEvent(appName: string, event: DeploymentEvent, 
     }
     throw new BadEventError(reason);
   }
+  if ((event.kind === 'promote' || event.kind === 'abort') && event.deploymentId === undefined) {
+    rt.log.warn(`a ${event.kind} that names no deployment (an older pipeline): taken for the app's current deployment`, {
+      app: appName,
+      requestId: event.requestId,
+      by: event.by,
+    });
+  }
   return retryOnStaleWrite(() => drive(app, event, rt));
 }
 
@@ -57,7 +67,6 @@ async function drive(app: AppSpec, event: DeploymentEvent, rt: ShiftHandlerRunti
     deployment = await rt.deployments.save({ ...deployment, outbox: [], updatedAt: rt.now().toISOString() });
   }
   queue.push(event);
-  let outboxApplied = false;
   for (let steps = 0; queue.length > 0; steps++) {
     if (steps > MAX_FOLLOW_UPS) throw new Error(`deployment of ${app.name}: more than ${MAX_FOLLOW_UPS} steps in one invocation`);
     const next = queue.shift() as DeploymentEvent;
@@ -70,7 +79,16 @@ async function drive(app: AppSpec, event: DeploymentEvent, rt: ShiftHandlerRunti
       continue;
     }
     if (result.deployment === deployment && result.actions.length === 0) continue;
-    const decided = { ...(result.deployment as Deployment), outbox: result.actions, updatedAt: now.toISOString() };
+    if (!result.deployment) {
+      // No deployment to record it in (a request for an app without one): its events are all there is.
+      for (const action of result.actions) if (action.kind === 'publish') await publishEvent(action, app, rt);
+      continue;
+    }
+    if (deployment && result.deployment === deployment && result.actions.every(isObservation)) {
+      queue.push(...(await applyAll(result.actions, deployment, app, rt)));
+      continue;
+    }
+    const decided = { ...result.deployment, outbox: result.actions, updatedAt: now.toISOString() };
     if (!deployment || decided.id !== deployment.id) {
       const created = await rt.deployments.create(decided);
       if (!created.created) {
@@ -84,9 +102,9 @@ async function drive(app: AppSpec, event: DeploymentEvent, rt: ShiftHandlerRunti
       deployment = await rt.deployments.save(decided);
     }
     queue.push(...(await applyAll(result.actions, deployment, app, rt)));
-    outboxApplied = result.actions.length > 0;
   }
-  if (deployment && outboxApplied) {
+  // The last decision's actions are applied: nothing is left to resume.
+  if (deployment && deployment.outbox.length > 0) {
     deployment = await rt.deployments.save({ ...deployment, outbox: [], updatedAt: rt.now().toISOString() });
   }
   return { app: app.name, deploymentId: deployment?.id, stage: deployment?.stage, rejected };
@@ -105,6 +123,11 @@ async function reject(app: string, id: string, reason: string, activeDeploymentI
   const now = rt.now();
   await rt.rejections.record({ app, id, reason, at: now.toISOString() });
   await rt.bus.publish([
-    { detailType: DEPLOYMENT_DETAIL_TYPES.rejected, detail: { app, deploymentId: id, reason, activeDeploymentId }, time: now },
+    {
+      detailType: DEPLOYMENT_DETAIL_TYPES.rejected,
+      detail: { app, deploymentId: id, reason, activeDeploymentId },
+      id: `${id}:rejected`,
+      time: now,
+    },
   ]);
 }

@@ -1,6 +1,8 @@
 /**
  * What reaches shift-traffic, parsed (zod/mini) and routed to the apps it concerns:
- * - our bus: Deployment Requested / Promotion Requested / Abort Requested (from the CLI or a pipeline);
+ * - our bus: Deployment Requested / Promotion Requested / Abort Requested (from the CLI or a pipeline); a
+ *   promote or abort names its deployment in detail.id (and a promote the step, 1-based, in detail.step),
+ *   and is known by its event id, so that a redelivery is recognised;
  * - aws.ecs: ECS Deployment State Change and ECS Service Action for an app's services;
  * - aws.cloudwatch: CloudWatch Alarm State Change for an alarm some app gates on;
  * - the watchdog schedule: `{ "tick": true }`, for every app.
@@ -23,6 +25,7 @@ const text = z.string().check(z.minLength(1), z.maxLength(2048));
 const request = z.object({
   app: text,
   id: z.optional(text.check(z.regex(/^[A-Za-z0-9_.:-]{1,128}$/))),
+  step: z.optional(z.int().check(z.minimum(1))),
   taskDefinition: z.optional(text),
   images: z.optional(z.record(text, text)),
   requestedBy: z.optional(text),
@@ -82,7 +85,7 @@ function requestOf(detailType: string, rawDetail: unknown, eventId: string | und
   const parsed = request.safeParse(rawDetail);
   if (!parsed.success) {
     throw new BadEventError(
-      `a ${detailType} event needs detail.app (and an id of letters, digits, "-", "_", ".", ":"): ${z.prettifyError(parsed.error)}`,
+      `a ${detailType} event needs detail.app (and an id of letters, digits, "-", "_", ".", ":"; a step from 1): ${z.prettifyError(parsed.error)}`,
     );
   }
   const detail = parsed.data;
@@ -95,10 +98,14 @@ function requestOf(detailType: string, rawDetail: unknown, eventId: string | und
         event: { kind: 'requested', id, taskDefinition: detail.taskDefinition, images: detail.images, requestedBy: detail.requestedBy },
       };
     }
-    case DEPLOYMENT_DETAIL_TYPES.promoteRequested:
-      return { app: detail.app, event: { kind: 'promote', by: detail.by } };
-    case DEPLOYMENT_DETAIL_TYPES.abortRequested:
-      return { app: detail.app, event: { kind: 'abort', by: detail.by, reason: detail.reason } };
+    case DEPLOYMENT_DETAIL_TYPES.promoteRequested: {
+      const requestId = eventId ?? ['promote', detail.id, detail.step].filter((part) => part !== undefined).join(':');
+      return { app: detail.app, event: { kind: 'promote', requestId, deploymentId: detail.id, step: detail.step, by: detail.by } };
+    }
+    case DEPLOYMENT_DETAIL_TYPES.abortRequested: {
+      const requestId = eventId ?? ['abort', detail.id].filter((part) => part !== undefined).join(':');
+      return { app: detail.app, event: { kind: 'abort', requestId, deploymentId: detail.id, by: detail.by, reason: detail.reason } };
+    }
     default:
       throw new BadEventError(`shift-traffic does not handle ecs-autopilot "${detailType}" events`);
   }

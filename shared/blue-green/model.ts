@@ -132,6 +132,11 @@ export interface ForwardSnapshot {
 export interface ServiceFacts {
   desiredCount: number;
   taskDefinition: string;
+  /**
+   * What the service runs: the task definition of its PRIMARY deployment (the one ECS rolls out, or rolled
+   * back to). After a circuit-breaker rollback it is no longer the revision a deployment asked for.
+   */
+  primaryTaskDefinition: string;
   /** ECS rollout state of the PRIMARY deployment; steady when COMPLETED and running = desired. */
   steady: boolean;
   runningCount: number;
@@ -152,6 +157,25 @@ export interface WeightChange {
 }
 
 export type DeploymentOutcome = { status: 'succeeded' | 'rolled-back' | 'failed'; reason: string; at: string };
+
+/**
+ * A promote or abort as the deployment took it. Each names the deployment it is for and a promote the
+ * step (1-based) whose pause it ends, as the CLI read them; an older pipeline's request names neither.
+ * Anything stale — another deployment, a step already passed, a second promote of the same pause — is
+ * ignored, kept here with the reason and published as `Deployment Request Ignored`.
+ */
+export interface OperatorRequest {
+  kind: 'promote' | 'abort';
+  /** The EventBridge event id (or, without one, what the request asks): a redelivery of it is recognised and changes nothing. */
+  requestId: string;
+  at: string;
+  by?: string | undefined;
+  deploymentId?: string | undefined;
+  step?: number | undefined;
+  outcome: 'taken' | 'ignored';
+  /** Why it was ignored, or how a request naming no deployment was taken. */
+  reason?: string | undefined;
+}
 
 export interface Deployment {
   app: string;
@@ -175,8 +199,10 @@ export interface Deployment {
   desiredCount?: number | undefined;
   /** Index of the step reached (its weight is on the listener); -1 before the first. */
   step: number;
-  /** The step being applied while `shifting`. */
+  /** The step being applied while `shifting`; kept while rolling back from it (its weight may be on the listener). */
   shiftingTo?: number | undefined;
+  /** Index of the step whose pause a promote ended: it moves on once the gates pass. */
+  promotedStep?: number | undefined;
   newPercent: number;
   stageSince: string;
   /** When the stage times out (rollback or failure), or, for pauses, when the pause ends. */
@@ -190,6 +216,8 @@ export interface Deployment {
   /** Why a rollback is under way. */
   rollbackReason?: string | undefined;
   outcome?: DeploymentOutcome | undefined;
+  /** The promote and abort requests it received, oldest first (the last 20). */
+  requests?: OperatorRequest[] | undefined;
   /** Actions decided and not yet known to be applied: the next invocation applies them again (they are idempotent). */
   outbox: Action[];
   updatedAt: string;
@@ -210,8 +238,15 @@ export type DeploymentEvent =
   | { kind: 'alarm'; alarmName: string; state: string; reason?: string | undefined }
   /** The watchdog (every minute): pauses that ended, stages that timed out, actions left unapplied. */
   | { kind: 'tick' }
-  | { kind: 'promote'; by?: string | undefined }
-  | { kind: 'abort'; by?: string | undefined; reason?: string | undefined }
+  | {
+      kind: 'promote';
+      requestId: string;
+      deploymentId?: string | undefined;
+      /** The step (1-based) whose pause it ends. */
+      step?: number | undefined;
+      by?: string | undefined;
+    }
+  | { kind: 'abort'; requestId: string; deploymentId?: string | undefined; by?: string | undefined; reason?: string | undefined }
   // Observations: what an action found.
   | {
       kind: 'inspected';
@@ -219,10 +254,22 @@ export type DeploymentEvent =
       services: Record<Colour, ServiceFacts>;
       alarmsInAlarm: string[];
     }
+  /** The revision with the requested images, registered for this deployment (or found already registered). */
+  | { kind: 'revision-registered'; taskDefinition: string }
   | { kind: 'new-colour-updated'; taskDefinition: string }
-  | { kind: 'ready-checked'; steady: boolean; health: TargetHealthCount }
+  /** `runs`: the new colour's PRIMARY task definition; `forward`: the split on the listener now. */
+  | { kind: 'ready-checked'; steady: boolean; health: TargetHealthCount; runs: string; forward: WeightedTargetGroup[] }
   | { kind: 'weights-set'; expected: WeightedTargetGroup[]; observed: WeightedTargetGroup[] }
-  | { kind: 'gates-checked'; alarmsInAlarm: string[]; health: TargetHealthCount; metrics: MetricResult[] }
+  /** The listener splits the traffic in a way ecs-autopilot did not leave it: it was not written. */
+  | { kind: 'forward-changed'; observed: WeightedTargetGroup[] }
+  | {
+      kind: 'gates-checked';
+      alarmsInAlarm: string[];
+      health: TargetHealthCount;
+      metrics: MetricResult[];
+      runs: string;
+      forward: WeightedTargetGroup[];
+    }
   | { kind: 'forward-restored'; observed: WeightedTargetGroup[]; matches: boolean }
   | { kind: 'colour-scaled'; colour: Colour; desiredCount: number }
   /** An action failed for good (a permanent AWS error): the message says what and what to do. */
@@ -233,36 +280,48 @@ export interface MetricResult {
   name: string;
   value: number | undefined;
   baseline?: number | undefined;
+  /** False before a whole minute at the current weight: nothing was read, nothing to judge yet. */
+  evaluated?: boolean | undefined;
 }
 
 // ── Actions: what the transition asks the effects to do ──
 
 export type Action =
   | { kind: 'inspect' }
-  /** Registers a revision from images when needed, then UpdateService of the new colour (task definition, count). */
-  | {
-      kind: 'update-new-colour';
-      colour: Colour;
-      taskDefinition?: string | undefined;
-      images?: Record<string, string> | undefined;
-      desiredCount: number;
-    }
+  /**
+   * A revision of `base` with these containers' images, tagged with the deployment's id: one already
+   * registered for this deployment (a replay after a crash) is found and reused, never registered twice.
+   */
+  | { kind: 'register-revision'; base: string; images: Record<string, string> }
+  /** UpdateService of the new colour: its task definition and count. */
+  | { kind: 'update-new-colour'; colour: Colour; taskDefinition: string; desiredCount: number }
   | { kind: 'check-ready'; colour: Colour }
-  /** ModifyListener / ModifyRule with these weights (stickiness as in the original), then read them back. */
-  | { kind: 'set-weights'; targetGroups: WeightedTargetGroup[] }
-  | { kind: 'check-gates'; colour: Colour }
-  /** Puts back the original forward action verbatim, then reads the weights back. */
-  | { kind: 'restore-forward' }
+  /**
+   * ModifyListener / ModifyRule with these weights (stickiness as in the original), then read them back;
+   * written only over a split in `ours`, the splits ecs-autopilot may have left on the listener. Anything
+   * else is someone else's change: answered with `forward-changed`, never overwritten.
+   */
+  | { kind: 'set-weights'; targetGroups: WeightedTargetGroup[]; ours: WeightedTargetGroup[][] }
+  /** Every gate, and what the new colour runs and the listener splits; metrics over their window, from `since` at the earliest. */
+  | { kind: 'check-gates'; colour: Colour; since?: string | undefined }
+  /** Puts back the original forward action verbatim, then reads the weights back; as set-weights, only over a split in `ours`. */
+  | { kind: 'restore-forward'; ours: WeightedTargetGroup[][] }
   | { kind: 'scale-colour'; colour: Colour; desiredCount: number; taskDefinition?: string | undefined }
   /** The BLUE_GREEN lock on both services: scale-service defers while it says in-progress. */
   | { kind: 'lock-services'; status: 'in-progress' | 'released'; expiresAt?: string | undefined }
-  | { kind: 'publish'; detailType: DeploymentDetailType; detail: Record<string, unknown> };
+  /** `id`: the event's identity, derived from the decision (`<deployment id>:started`, `:step:<n>` …), published as `detail.eventId`. */
+  | { kind: 'publish'; detailType: DeploymentDetailType; detail: Record<string, unknown>; id: string };
+
+/** Actions that only read: a decision asking for nothing else has nothing to persist (a crash loses no effect). */
+export const isObservation = (action: Action): boolean =>
+  action.kind === 'inspect' || action.kind === 'check-ready' || action.kind === 'check-gates';
 
 export const DEPLOYMENT_DETAIL_TYPES = {
   requested: 'Deployment Requested',
   promoteRequested: 'Deployment Promotion Requested',
   abortRequested: 'Deployment Abort Requested',
   rejected: 'Deployment Rejected',
+  requestIgnored: 'Deployment Request Ignored',
   started: 'Deployment Started',
   stepCompleted: 'Deployment Step Completed',
   succeeded: 'Deployment Succeeded',

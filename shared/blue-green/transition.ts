@@ -2,24 +2,33 @@
  * The blue/green state machine: (deployment, event, now) → (deployment, actions). Pure; the handler
  * persists the result, applies the actions in order and feeds what they observed back in as events.
  *
- *   starting ─inspected─► deploying ─ready─► shifting ─weights read back─► paused ─gates pass─► shifting …
- *                                                     (last step: 100%)──► baking ─gates pass─► rollback-window
+ *   starting ─inspected─► deploying ─ready─► shifting ─weights read back─► paused ─pause over (or promoted)
+ *   and gates pass─► shifting … (last step: 100%)──► baking ─bake over and gates pass─► rollback-window
  *   rollback-window ─window over─► finishing ─old colour at 0─► succeeded
  *   any stage with traffic or a new colour started ─alarm | failed gate | timeout | abort─► rolling-back
  *   rolling-back ─original forward action back and read back─► scale the new colour back ─► rolled-back
+ *   (failed when no traffic had moved yet)
  *
  * Rules beyond the diagram:
  * - A gate alarm already in ALARM when a deployment starts: the deployment does not start (failed,
  *   nothing changed). Starting would make that alarm useless as a gate, and rolling back at once would
  *   churn the new colour for nothing.
- * - Weight never goes to a colour without healthy targets: each shift follows a health check.
- * - The weights are read back after every change; a difference rolls back (something else is
- *   changing the listener, and only the original action is known to be good).
+ * - Weight never goes to a colour without healthy targets, nor to one that runs another revision than
+ *   the one requested (ECS's circuit breaker may have rolled it back): each shift follows a readiness check.
+ * - Every tick of a step, of the bake and of the rollback window checks the gates (alarms, target health,
+ *   metrics), what the new colour runs and the listener's split, so a failure rolls back within a minute.
+ * - The listener is ecs-autopilot's only while it splits the traffic as ecs-autopilot left it. Any other
+ *   split (a person, another tool) stops the deployment, `failed` with an alert naming the change; the
+ *   listener is never written over it.
+ * - Promote and abort name the deployment they are for, a promote also the step; a stale one is ignored,
+ *   recorded in the deployment and published (`Deployment Request Ignored`), never acted on.
  * - A stage that outlives its deadline rolls back (or, once rolling back, fails loudly); the watchdog
  *   tick every minute notices.
+ * - Every event published has an id derived from the decision (`<deployment id>:started`, `:step:<n>`,
+ *   `:<outcome>`, `:ignored:<request id>`): published again after a crash, it is the same event.
  */
 import { clusterNameOf } from '../config/cluster.ts';
-import { liveColourOf, sameWeights, weightsFor } from './forward.ts';
+import { describeSplit, liveColourOf, sameSplit, weightsFor } from './forward.ts';
 import { gatesVerdict, healthVerdict } from './gates.ts';
 import {
   type Action,
@@ -31,9 +40,11 @@ import {
   type DeploymentEvent,
   type DeploymentOutcome,
   isFinal,
+  type OperatorRequest,
   otherColour,
   type Stage,
   type Transition,
+  type WeightedTargetGroup,
 } from './model.ts';
 
 /** Reading the listener, the services and the alarms takes seconds; a minute of ticks is plenty. */
@@ -45,6 +56,13 @@ export const ROLLING_BACK_SECONDS = 900;
 export const FINISHING_SECONDS = 900;
 /** Added to the longest possible deployment for the services' lock, so a crashed one frees scaling eventually. */
 const LOCK_MARGIN_SECONDS = 1_800;
+/**
+ * ECS's reads may lag a moment behind UpdateService: a new colour read running another revision this
+ * soon after it was updated is still waiting; later, steady on another revision, it was rolled back.
+ */
+export const ECS_SETTLE_SECONDS = 60;
+/** The promote and abort requests a deployment keeps (a redelivery of an older one is then a new request). */
+const REQUESTS_KEPT = 20;
 
 const iso = (instant: Date) => instant.toISOString();
 const after = (now: Date, seconds: number) => iso(new Date(now.getTime() + seconds * 1000));
@@ -52,24 +70,24 @@ const due = (now: Date, at: string | undefined) => at !== undefined && now.getTi
 
 export function transition(deployment: Deployment | undefined, event: DeploymentEvent, app: AppSpec, now: Date): Transition {
   if (event.kind === 'requested') return request(deployment, event, app, now);
+  if (event.kind === 'promote' || event.kind === 'abort') return operatorRequest(deployment, event, app, now);
   if (!deployment || isFinal(deployment.stage)) return unchanged(deployment);
   const d = deployment;
   switch (event.kind) {
     case 'alarm':
       if (!app.gates.alarms.includes(event.alarmName) || event.state !== 'ALARM') return unchanged(d);
       return stopFor(d, app, now, `alarm ${event.alarmName} entered ALARM${event.reason ? ` (${event.reason})` : ''}`);
-    case 'abort':
-      return stopFor(d, app, now, `aborted${event.by ? ` by ${event.by}` : ''}${event.reason ? `: ${event.reason}` : ''}`);
-    case 'promote':
-      return d.stage === 'paused' || d.stage === 'baking'
-        ? { deployment: d, actions: [{ kind: 'check-gates', colour: to(d) }] }
-        : unchanged(d);
     case 'tick':
       return tick(d, app, now);
     case 'action-failed':
       return actionFailed(d, app, now, event);
     case 'inspected':
       return inspected(d, app, now, event);
+    case 'revision-registered': {
+      if (d.stage !== 'deploying') return unchanged(d);
+      const registered = { ...d, taskDefinition: event.taskDefinition };
+      return { deployment: registered, actions: [updateNewColour(registered)] };
+    }
     case 'new-colour-updated':
       if (d.stage !== 'deploying') return unchanged(d);
       return { deployment: { ...d, taskDefinition: event.taskDefinition }, actions: [{ kind: 'check-ready', colour: to(d) }] };
@@ -83,13 +101,15 @@ export function transition(deployment: Deployment | undefined, event: Deployment
       return readyChecked(d, app, now, event);
     case 'weights-set':
       return weightsSet(d, app, now, event);
+    case 'forward-changed':
+      return listenerChanged(d, app, now, event.observed);
     case 'gates-checked':
       return gatesChecked(d, app, now, event);
     case 'forward-restored':
       if (d.stage !== 'rolling-back') return unchanged(d);
       if (!event.matches) {
         return {
-          deployment: { ...d, waitingFor: `the original forward action to read back (it reads ${describeObserved(event.observed)})` },
+          deployment: { ...d, waitingFor: `the original forward action to read back (it reads ${describeSplit(event.observed, app)})` },
           actions: [],
         };
       }
@@ -98,7 +118,7 @@ export function transition(deployment: Deployment | undefined, event: Deployment
           ...d,
           forwardRestored: true,
           newPercent: 0,
-          weights: d.forwardRestored ? d.weights : [...d.weights, { at: iso(now), newPercent: 0, why: 'rolled back' }],
+          weights: d.forwardRestored || nothingShifted(d) ? d.weights : [...d.weights, { at: iso(now), newPercent: 0, why: 'rolled back' }],
           waitingFor: `${app.colours[to(d)].service} to scale back`,
         },
         actions: [scaleBack(d)],
@@ -147,8 +167,9 @@ function facts(d: Deployment, app: AppSpec): Record<string, unknown> {
   };
 }
 
-function publish(type: DeploymentDetailType, d: Deployment, app: AppSpec, extra: Record<string, unknown> = {}): Action {
-  return { kind: 'publish', detailType: type, detail: { ...facts(d, app), ...extra } };
+/** `id`: what the event reports, after the deployment's id (`started`, `step:2` …): the same decision, the same id. */
+function publish(type: DeploymentDetailType, d: Deployment, app: AppSpec, what: string, extra: Record<string, unknown> = {}): Action {
+  return { kind: 'publish', detailType: type, detail: { ...facts(d, app), ...extra }, id: `${d.id}:${what}` };
 }
 
 function request(current: Deployment | undefined, event: DeploymentEvent & { kind: 'requested' }, app: AppSpec, now: Date): Transition {
@@ -159,6 +180,7 @@ function request(current: Deployment | undefined, event: DeploymentEvent & { kin
         kind: 'publish',
         detailType: DEPLOYMENT_DETAIL_TYPES.rejected,
         detail: { app: app.name, deploymentId: event.id, requestedBy: event.requestedBy, reason, activeDeploymentId: current?.id },
+        id: `${event.id}:rejected`,
       },
     ],
     rejected: { id: event.id, reason },
@@ -234,46 +256,100 @@ function inspected(d: Deployment, app: AppSpec, now: Date, event: DeploymentEven
     deployment: next,
     actions: [
       { kind: 'lock-services', status: 'in-progress', expiresAt: after(now, longestDeploymentSeconds(app)) },
-      publish(DEPLOYMENT_DETAIL_TYPES.started, next, app),
-      {
-        kind: 'update-new-colour',
-        colour: toColour,
-        taskDefinition: d.taskDefinition,
-        images: d.images,
-        desiredCount: liveService.desiredCount,
-      },
+      publish(DEPLOYMENT_DETAIL_TYPES.started, next, app, 'started'),
+      // The revision from images is registered first and recorded: a replay updates the colour to that one.
+      d.images ? { kind: 'register-revision', base: liveService.taskDefinition, images: d.images } : updateNewColour(next),
     ],
   };
 }
 
+function updateNewColour(d: Deployment): Action {
+  return { kind: 'update-new-colour', colour: to(d), taskDefinition: d.taskDefinition ?? '', desiredCount: d.desiredCount ?? 0 };
+}
+
+/** `family:revision` of a task definition ARN (or of the name as given). */
+const revisionOf = (taskDefinition: string) => taskDefinition.slice(taskDefinition.lastIndexOf('/') + 1);
+
+/** Whether the service runs the requested revision; `family:revision` as requested counts as its ARN. */
+const runsRequested = (runs: string, requested: string | undefined) =>
+  requested !== undefined && (runs === requested || revisionOf(runs) === revisionOf(requested));
+
+function runsAnotherRevision(d: Deployment, app: AppSpec, runs: string): string {
+  return (
+    `${app.colours[to(d)].service} runs ${revisionOf(runs)}, not ${revisionOf(d.taskDefinition ?? '')} ` +
+    '(ECS rolled it back, e.g. its deployment circuit breaker, or someone updated the service)'
+  );
+}
+
+/** A deployment waiting, in words; the same deployment when it already said so (nothing to write). */
+function waiting(d: Deployment, why: string): Transition {
+  return { deployment: d.waitingFor === why ? d : { ...d, waitingFor: why }, actions: [] };
+}
+
 function readyChecked(d: Deployment, app: AppSpec, now: Date, event: DeploymentEvent & { kind: 'ready-checked' }): Transition {
   if (d.stage !== 'deploying') return unchanged(d);
+  if (!isOurs(d, app, event.forward)) return listenerChanged(d, app, now, event.forward);
   const service = app.colours[to(d)].service;
-  const health = healthVerdict(event.health, app.gates.minHealthyTargets, service);
-  if (!event.steady || !health.pass) {
-    const why = !event.steady ? `${service} to reach steady state` : `${service}'s targets: ${health.pass ? '' : health.reason}`;
-    return { deployment: { ...d, waitingFor: why }, actions: [] };
+  if (d.taskDefinition === undefined) return waiting(d, `the revision with the requested images to be registered for ${service}`);
+  if (!runsRequested(event.runs, d.taskDefinition)) {
+    const settled = now.getTime() - new Date(d.stageSince).getTime() >= ECS_SETTLE_SECONDS * 1000;
+    if (event.steady && settled) return rollBack(d, app, now, runsAnotherRevision(d, app, event.runs));
+    return waiting(d, `${service} to run ${revisionOf(d.taskDefinition)} (it runs ${revisionOf(event.runs)})`);
   }
+  const health = healthVerdict(event.health, app.gates.minHealthyTargets, service);
+  if (!event.steady) return waiting(d, `${service} to reach steady state`);
+  if (!health.pass) return waiting(d, `${service}'s targets: ${health.reason}`);
   return shiftTo(d, app, now, 0);
+}
+
+/**
+ * The splits ecs-autopilot may have left on the listener: the weight reached, the one being set while
+ * shifting, and the original one while rolling back. Any other split is someone else's.
+ */
+function splitsOurs(d: Deployment, app: AppSpec): WeightedTargetGroup[][] {
+  const percents = new Set([d.newPercent]);
+  const target = d.shiftingTo === undefined ? undefined : app.steps[d.shiftingTo]?.weight;
+  if (target !== undefined) percents.add(target);
+  if (d.stage === 'rolling-back') percents.add(0);
+  return [...percents].map((percent) => weightsFor(app, from(d), to(d), percent));
+}
+
+const isOurs = (d: Deployment, app: AppSpec, observed: WeightedTargetGroup[]) =>
+  splitsOurs(d, app).some((split) => sameSplit(split, observed));
+
+/**
+ * The listener splits the traffic as nobody in ecs-autopilot left it: someone took it over. Stop here,
+ * failed, and touch nothing more — neither the listener nor either colour — saying what changed.
+ */
+function listenerChanged(d: Deployment, app: AppSpec, now: Date, observed: WeightedTargetGroup[]): Transition {
+  const owner = app.rule ? `rule ${app.rule}` : "the listener's forward action";
+  const set = describeSplit(weightsFor(app, from(d), to(d), d.newPercent), app);
+  const during = d.stage === 'rolling-back' ? ` while rolling back (${d.rollbackReason ?? 'no reason recorded'})` : '';
+  return fail(
+    d,
+    app,
+    now,
+    `${owner} was changed outside ecs-autopilot: it sends ${describeSplit(observed, app)} where ecs-autopilot had set ${set}${during}; ` +
+      `the deployment stops and changes nothing more: ${app.colours[from(d)].service} and ${app.colours[to(d)].service} keep running as they are. ` +
+      'Settle the split you want, scale down the colour you do not keep, then deploy again',
+  );
 }
 
 function shiftTo(d: Deployment, app: AppSpec, now: Date, stepIndex: number): Transition {
   const step = app.steps[stepIndex];
   if (!step) return unchanged(d);
   const next: Deployment = { ...enter(d, 'shifting', now, SHIFTING_SECONDS), shiftingTo: stepIndex };
-  return { deployment: next, actions: [{ kind: 'set-weights', targetGroups: weightsFor(app, from(d), to(d), step.weight) }] };
+  return { deployment: next, actions: [setWeights(next, app, step.weight)] };
+}
+
+function setWeights(d: Deployment, app: AppSpec, newPercent: number): Action {
+  return { kind: 'set-weights', targetGroups: weightsFor(app, from(d), to(d), newPercent), ours: splitsOurs(d, app) };
 }
 
 function weightsSet(d: Deployment, app: AppSpec, now: Date, event: DeploymentEvent & { kind: 'weights-set' }): Transition {
   if (d.stage !== 'shifting' || d.shiftingTo === undefined) return unchanged(d);
-  if (!sameWeights(event.expected, event.observed)) {
-    return rollBack(
-      d,
-      app,
-      now,
-      `the listener's weights read back as ${describeObserved(event.observed)} instead of ${describeObserved(event.expected)}: something else changed it`,
-    );
-  }
+  // Read back otherwise than written: something else changed it in between.
+  if (!sameSplit(event.expected, event.observed)) return listenerChanged(d, app, now, event.observed);
   const stepIndex = d.shiftingTo;
   const step = app.steps[stepIndex];
   if (!step) return unchanged(d);
@@ -290,13 +366,23 @@ function weightsSet(d: Deployment, app: AppSpec, now: Date, event: DeploymentEve
     step.pause.kind === 'for'
       ? { ...held, pauseEndsAt: after(now, step.pause.seconds), waitingFor: last ? 'the bake to end' : 'the pause to end' }
       : { ...held, waitingFor: '`ecs-autopilot promote`' };
-  return { deployment: next, actions: [publish(DEPLOYMENT_DETAIL_TYPES.stepCompleted, next, app)] };
+  return { deployment: next, actions: [publish(DEPLOYMENT_DETAIL_TYPES.stepCompleted, next, app, `step:${stepIndex + 1}`)] };
 }
 
+/** The gates of the weight held: metrics over their window since that weight was reached. */
+function checkGates(d: Deployment): Action {
+  return { kind: 'check-gates', colour: to(d), since: d.weights.at(-1)?.at };
+}
+
+/** At every tick of a pause, the bake and the rollback window: a failure rolls back now; the stage ends when its time is up. */
 function gatesChecked(d: Deployment, app: AppSpec, now: Date, event: DeploymentEvent & { kind: 'gates-checked' }): Transition {
-  if (d.stage !== 'paused' && d.stage !== 'baking') return unchanged(d);
+  if (d.stage !== 'paused' && d.stage !== 'baking' && d.stage !== 'rollback-window') return unchanged(d);
+  if (!isOurs(d, app, event.forward)) return listenerChanged(d, app, now, event.forward);
+  if (!runsRequested(event.runs, d.taskDefinition)) return rollBack(d, app, now, runsAnotherRevision(d, app, event.runs));
   const verdict = gatesVerdict(app, event, app.colours[to(d)].service);
   if (!verdict.pass) return rollBack(d, app, now, `gate failed at ${d.newPercent}%: ${verdict.reason}`);
+  if (d.stage === 'rollback-window') return due(now, d.pauseEndsAt) ? finish(d, now) : unchanged(d);
+  if (!due(now, d.pauseEndsAt) && d.promotedStep !== d.step) return unchanged(d);
   if (d.stage === 'paused') return shiftTo(d, app, now, d.step + 1);
   if (app.rollbackWindowSeconds === 0) return finish(d, now);
   const next: Deployment = {
@@ -320,7 +406,14 @@ function colourScaled(d: Deployment, app: AppSpec, now: Date, event: DeploymentE
     });
   }
   if (d.stage === 'rolling-back' && event.colour === to(d)) {
-    return end(d, app, now, { status: 'rolled-back', reason: d.rollbackReason ?? 'rolled back' });
+    const reason = d.rollbackReason ?? 'rolled back';
+    // Nothing to roll back for those who rely on the traffic: the request failed.
+    return nothingShifted(d)
+      ? end(d, app, now, {
+          status: 'failed',
+          reason: `${reason}; no traffic had moved: ${app.colours[to(d)].service} is back to what it ran before`,
+        })
+      : end(d, app, now, { status: 'rolled-back', reason });
   }
   return unchanged(d);
 }
@@ -346,16 +439,14 @@ function tick(d: Deployment, app: AppSpec, now: Date): Transition {
       if (overdue)
         return rollBack(d, app, now, `the weight change to step ${(d.shiftingTo ?? 0) + 1} did not complete within ${SHIFTING_SECONDS}s`);
       const step = app.steps[d.shiftingTo ?? 0];
-      return step
-        ? { deployment: d, actions: [{ kind: 'set-weights', targetGroups: weightsFor(app, from(d), to(d), step.weight) }] }
-        : unchanged(d);
+      return step ? { deployment: d, actions: [setWeights(d, app, step.weight)] } : unchanged(d);
     }
     case 'paused':
     case 'baking':
       if (overdue) return rollBack(d, app, now, `no promote within ${app.timeouts.promoteSeconds}s of reaching ${d.newPercent}%`);
-      return due(now, d.pauseEndsAt) ? { deployment: d, actions: [{ kind: 'check-gates', colour: to(d) }] } : unchanged(d);
+      return { deployment: d, actions: [checkGates(d)] };
     case 'rollback-window':
-      return due(now, d.pauseEndsAt) ? finish(d, now) : unchanged(d);
+      return { deployment: d, actions: [checkGates(d)] };
     case 'finishing':
       if (overdue) {
         return end(d, app, now, {
@@ -366,7 +457,7 @@ function tick(d: Deployment, app: AppSpec, now: Date): Transition {
       return { deployment: d, actions: [{ kind: 'scale-colour', colour: from(d), desiredCount: 0 }] };
     case 'rolling-back':
       if (overdue) return fail(d, app, now, rollbackStuck(d, app));
-      return { deployment: d, actions: [d.forwardRestored ? scaleBack(d) : { kind: 'restore-forward' }] };
+      return { deployment: d, actions: [d.forwardRestored ? scaleBack(d) : restoreForward(d, app)] };
     default:
       return unchanged(d);
   }
@@ -408,16 +499,23 @@ function stopFor(d: Deployment, app: AppSpec, now: Date, reason: string): Transi
   }
 }
 
+/** Rolls back; `shiftingTo` stays, so that the weight being set then still counts as one ecs-autopilot may have left. */
 function rollBack(d: Deployment, app: AppSpec, now: Date, reason: string): Transition {
   const next: Deployment = {
     ...enter(d, 'rolling-back', now, ROLLING_BACK_SECONDS),
     rollbackReason: reason,
-    shiftingTo: undefined,
     forwardRestored: false,
     waitingFor: 'the original forward action to be back',
   };
-  return { deployment: next, actions: [{ kind: 'restore-forward' }] };
+  return { deployment: next, actions: [restoreForward(next, app)] };
 }
+
+function restoreForward(d: Deployment, app: AppSpec): Action {
+  return { kind: 'restore-forward', ours: splitsOurs(d, app) };
+}
+
+/** No weight ever reached the new colour, nor was being set: the request changed no traffic. */
+const nothingShifted = (d: Deployment) => d.weights.length === 0 && d.shiftingTo === undefined;
 
 /** The new colour back to what it ran before the deployment: its task definition and count (usually zero tasks). */
 function scaleBack(d: Deployment): Action {
@@ -451,10 +549,134 @@ function end(d: Deployment, app: AppSpec, now: Date, outcome: Omit<DeploymentOut
   const actions: Action[] = [];
   // Only a deployment that took the lock releases it (one that failed while starting never took it).
   if (d.from !== undefined) actions.push({ kind: 'lock-services', status: 'released' });
-  actions.push(publish(type, next, app, { reason: outcome.reason, ...alert }));
+  actions.push(publish(type, next, app, outcome.status, { reason: outcome.reason, ...alert }));
   return { deployment: next, actions };
 }
 
-function describeObserved(groups: { arn: string; weight: number }[]): string {
-  return groups.map((g) => `${g.arn.split('/').slice(-2, -1)[0] ?? g.arn} ${g.weight}`).join(' / ') || 'no forward action';
+// ── Promote and abort: from people, naming what they are for ──
+
+type OperatorEvent = DeploymentEvent & { kind: 'promote' | 'abort' };
+
+const remember = (d: Deployment, request: OperatorRequest): OperatorRequest[] => [...(d.requests ?? []), request].slice(-REQUESTS_KEPT);
+
+function requestRecord(event: OperatorEvent, now: Date, outcome: OperatorRequest['outcome'], reason?: string): OperatorRequest {
+  return {
+    kind: event.kind,
+    requestId: event.requestId,
+    at: iso(now),
+    by: event.by,
+    deploymentId: event.deploymentId,
+    step: event.kind === 'promote' ? event.step : undefined,
+    outcome,
+    reason,
+  };
+}
+
+/** What an ignored request asked, as `Deployment Request Ignored` carries it. */
+const requestFacts = (event: OperatorEvent) => ({
+  kind: event.kind,
+  requestId: event.requestId,
+  deploymentId: event.deploymentId,
+  step: event.kind === 'promote' ? event.step : undefined,
+  by: event.by,
+});
+
+function operatorRequest(d: Deployment | undefined, event: OperatorEvent, app: AppSpec, now: Date): Transition {
+  if (!d) {
+    // Nothing to record it in: the event says it all.
+    const reason = `app ${app.name} has no deployment`;
+    return {
+      deployment: undefined,
+      actions: [
+        {
+          kind: 'publish',
+          detailType: DEPLOYMENT_DETAIL_TYPES.requestIgnored,
+          detail: { app: app.name, request: requestFacts(event), reason },
+          id: `${app.name}:ignored:${event.requestId}`,
+        },
+      ],
+    };
+  }
+  // The same event delivered again: it was taken (or ignored) once.
+  if (d.requests?.some((r) => r.requestId === event.requestId)) return unchanged(d);
+  if (event.deploymentId !== undefined && event.deploymentId !== d.id) {
+    return ignore(
+      d,
+      event,
+      app,
+      now,
+      `the request is for deployment ${event.deploymentId}, not ${d.id}, the app's ${isFinal(d.stage) ? 'last' : 'current'} one`,
+    );
+  }
+  if (isFinal(d.stage))
+    return ignore(d, event, app, now, `deployment ${d.id} already ended: ${d.stage} at ${d.outcome?.at ?? d.stageSince}`);
+  return event.kind === 'promote' ? promote(d, event, app, now) : abort(d, event, app, now);
+}
+
+function ignore(d: Deployment, event: OperatorEvent, app: AppSpec, now: Date, reason: string): Transition {
+  const next: Deployment = { ...d, requests: remember(d, requestRecord(event, now, 'ignored', reason)) };
+  return {
+    deployment: next,
+    actions: [
+      publish(DEPLOYMENT_DETAIL_TYPES.requestIgnored, next, app, `ignored:${event.requestId}`, { request: requestFacts(event), reason }),
+    ],
+  };
+}
+
+/** How a request that named no deployment (an older pipeline) was taken. */
+const takenWithoutId = (what: string) => `named no deployment (an older pipeline): taken for ${what}`;
+
+/** Pauses already over: a promote for one of them is stale. */
+function pausesPassed(d: Deployment, app: AppSpec): number {
+  switch (d.stage) {
+    case 'paused':
+    case 'baking':
+      return d.step;
+    case 'shifting':
+    case 'rolling-back':
+      return d.step + 1;
+    case 'rollback-window':
+    case 'finishing':
+      return app.steps.length;
+    default:
+      return 0;
+  }
+}
+
+function promote(d: Deployment, event: OperatorEvent & { kind: 'promote' }, app: AppSpec, now: Date): Transition {
+  const current = d.step + 1;
+  const where = `${d.id} is ${d.stage} at step ${current} of ${app.steps.length}`;
+  if (event.step !== undefined && event.step <= pausesPassed(d, app)) {
+    return ignore(d, event, app, now, `step ${event.step} is already passed: ${where}`);
+  }
+  if (d.stage !== 'paused' && d.stage !== 'baking') {
+    return ignore(d, event, app, now, `${d.id} is ${d.stage}, not in a pause: promote ends a pause between steps or the bake`);
+  }
+  if (event.step !== undefined && event.step !== current) {
+    return ignore(d, event, app, now, `step ${event.step} is not reached yet: ${where}`);
+  }
+  if (d.promotedStep === d.step) {
+    return ignore(d, event, app, now, `the pause of step ${current} is already promoted: it ends once the gates pass`);
+  }
+  const note = event.deploymentId === undefined ? takenWithoutId(`step ${current} of ${d.id}`) : undefined;
+  const next: Deployment = { ...d, promotedStep: d.step, requests: remember(d, requestRecord(event, now, 'taken', note)) };
+  return { deployment: next, actions: [checkGates(next)] };
+}
+
+function abort(d: Deployment, event: OperatorEvent & { kind: 'abort' }, app: AppSpec, now: Date): Transition {
+  if (d.stage === 'rolling-back') {
+    return ignore(d, event, app, now, `${d.id} is already rolling back (${d.rollbackReason ?? 'no reason recorded'})`);
+  }
+  if (d.stage === 'finishing') {
+    return ignore(
+      d,
+      event,
+      app,
+      now,
+      `${d.id} is finishing: the rollback window is over and ${app.colours[from(d)].service} is being scaled to 0, so it cannot take the traffic back; deploy the previous version instead`,
+    );
+  }
+  const note = event.deploymentId === undefined ? takenWithoutId(d.id) : undefined;
+  const taken: Deployment = { ...d, requests: remember(d, requestRecord(event, now, 'taken', note)) };
+  return stopFor(taken, app, now, `aborted${event.by ? ` by ${event.by}` : ''}${event.reason ? `: ${event.reason}` : ''}`);
 }

@@ -9,14 +9,15 @@
  * checks below use `expression: errors`; the arithmetic of real expressions is CloudWatch's to do.
  */
 import { PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import {
   DeleteListenerCommand,
   DescribeListenersCommand,
   DescribeRulesCommand,
   DescribeTargetHealthCommand,
+  ModifyListenerCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { emulatorClientConfig, setRolloutState } from '../../sandbox/emulator.ts';
 import { emulatorShiftRuntime, type SeededApp, seedApps, setTargetHealth } from '../../sandbox/seed.ts';
 import { createAwsClients } from '../../shared/aws/clients.ts';
@@ -25,6 +26,7 @@ import { forwardOf, liveColourOf, weightsFor } from '../../shared/blue-green/for
 import type { AppSpec, Deployment, DeploymentEvent } from '../../shared/blue-green/model.ts';
 import { BlueGreenLocks } from '../../shared/scaling/blue-green-lock.ts';
 import { StaleWriteError } from '../../shared/state/versioned.ts';
+import { callName, installFaults, invoke } from '../helpers/faults.ts';
 import { quietLog, useEmulatorWorld } from './world.ts';
 
 const HEAD = 'arn:aws:elasticloadbalancing:us-east-1:123456789012';
@@ -99,6 +101,27 @@ describe('blue/green effects against moto', () => {
     if (event?.kind !== 'inspected') throw new Error(`inspect answered ${JSON.stringify(event)}`);
     return { deployment: deploymentOf(app, { from: 'blue', to: 'green', original: event.forward }), event };
   }
+  /** register-revision with these images, then update-new-colour to what it answered (as the transition asks). */
+  async function deployImages(
+    deployment: Deployment,
+    event: Extract<DeploymentEvent, { kind: 'inspected' }>,
+    images: Record<string, string>,
+  ) {
+    const registered = await applyAction(
+      { kind: 'register-revision', base: event.services.blue.taskDefinition, images },
+      deployment,
+      appOf('web'),
+      rt,
+    );
+    if (registered?.kind !== 'revision-registered') return registered;
+    return applyAction(
+      { kind: 'update-new-colour', colour: 'green', taskDefinition: registered.taskDefinition, desiredCount: 2 },
+      deployment,
+      appOf('web'),
+      rt,
+    );
+  }
+
   const listenerActions = async (listener: string) =>
     (await rt.elb.send(new DescribeListenersCommand({ ListenerArns: [listener] }))).Listeners?.[0]?.DefaultActions ?? [];
   const ruleActions = async (rule: string) => (await rt.elb.send(new DescribeRulesCommand({ RuleArns: [rule] }))).Rules?.[0]?.Actions ?? [];
@@ -122,8 +145,20 @@ describe('blue/green effects against moto', () => {
       ]);
       expect(liveColourOf(event.forward, web)).toEqual({ live: 'blue' });
       expect(event.services).toEqual({
-        blue: { desiredCount: 2, runningCount: 2, steady: true, taskDefinition: expect.stringMatching(/:task-definition\/web:1$/) },
-        green: { desiredCount: 0, runningCount: 0, steady: true, taskDefinition: expect.stringMatching(/:task-definition\/web:1$/) },
+        blue: {
+          desiredCount: 2,
+          runningCount: 2,
+          steady: true,
+          taskDefinition: expect.stringMatching(/:task-definition\/web:1$/),
+          primaryTaskDefinition: expect.stringMatching(/:task-definition\/web:1$/),
+        },
+        green: {
+          desiredCount: 0,
+          runningCount: 0,
+          steady: true,
+          taskDefinition: expect.stringMatching(/:task-definition\/web:1$/),
+          primaryTaskDefinition: expect.stringMatching(/:task-definition\/web:1$/),
+        },
       });
       expect(event.alarmsInAlarm).toEqual(['web-latency']);
     });
@@ -168,7 +203,9 @@ describe('blue/green effects against moto', () => {
       const { deployment } = await inspected('web');
       const weights = weightsFor(web, 'blue', 'green', 90);
 
-      expect(await applyAction({ kind: 'set-weights', targetGroups: weights }, deployment, web, rt)).toEqual({
+      expect(
+        await applyAction({ kind: 'set-weights', targetGroups: weights, ours: [weightsFor(web, 'blue', 'green', 0)] }, deployment, web, rt),
+      ).toEqual({
         kind: 'weights-set',
         expected: weights,
         observed: weights,
@@ -183,7 +220,12 @@ describe('blue/green effects against moto', () => {
       const web = appOf('web');
       const { deployment } = await inspected('web');
 
-      await applyAction({ kind: 'set-weights', targetGroups: weightsFor(web, 'blue', 'green', 10) }, deployment, web, rt);
+      await applyAction(
+        { kind: 'set-weights', targetGroups: weightsFor(web, 'blue', 'green', 10), ours: [weightsFor(web, 'blue', 'green', 0)] },
+        deployment,
+        web,
+        rt,
+      );
 
       expect((await listenerActions(web.listener))[0]?.ForwardConfig?.TargetGroupStickinessConfig).toEqual({
         Enabled: true,
@@ -198,7 +240,9 @@ describe('blue/green effects against moto', () => {
       expect(liveColourOf(event.forward, api)).toEqual({ live: 'blue' });
       const weights = weightsFor(api, 'blue', 'green', 25);
 
-      expect(await applyAction({ kind: 'set-weights', targetGroups: weights }, deployment, api, rt)).toMatchObject({ observed: weights });
+      expect(
+        await applyAction({ kind: 'set-weights', targetGroups: weights, ours: [weightsFor(api, 'blue', 'green', 0)] }, deployment, api, rt),
+      ).toMatchObject({ observed: weights });
       expect(forwardOf(await ruleActions(api.rule ?? '')).targetGroups).toEqual(weights);
       expect(await listenerActions(api.listener)).toEqual(defaultBefore);
     });
@@ -206,9 +250,10 @@ describe('blue/green effects against moto', () => {
     it('puts back the exact original action list', async () => {
       const web = appOf('web');
       const { deployment } = await inspected('web');
-      await applyAction({ kind: 'set-weights', targetGroups: weightsFor(web, 'blue', 'green', 50) }, deployment, web, rt);
+      const ours = [weightsFor(web, 'blue', 'green', 0), weightsFor(web, 'blue', 'green', 50)];
+      await applyAction({ kind: 'set-weights', targetGroups: weightsFor(web, 'blue', 'green', 50), ours }, deployment, web, rt);
 
-      expect(await applyAction({ kind: 'restore-forward' }, deployment, web, rt)).toEqual({
+      expect(await applyAction({ kind: 'restore-forward', ours }, deployment, web, rt)).toEqual({
         kind: 'forward-restored',
         observed: deployment.original?.targetGroups,
         matches: true,
@@ -219,32 +264,107 @@ describe('blue/green effects against moto', () => {
     it('puts back the exact original rule actions', async () => {
       const api = appOf('api');
       const { deployment } = await inspected('api');
-      await applyAction({ kind: 'set-weights', targetGroups: weightsFor(api, 'blue', 'green', 100) }, deployment, api, rt);
+      const ours = [weightsFor(api, 'blue', 'green', 0), weightsFor(api, 'blue', 'green', 100)];
+      await applyAction({ kind: 'set-weights', targetGroups: weightsFor(api, 'blue', 'green', 100), ours }, deployment, api, rt);
 
-      expect(await applyAction({ kind: 'restore-forward' }, deployment, api, rt)).toMatchObject({ matches: true });
+      expect(await applyAction({ kind: 'restore-forward', ours }, deployment, api, rt)).toMatchObject({ matches: true });
       expect(JSON.stringify(await ruleActions(api.rule ?? ''))).toEqual(deployment.original?.raw);
+    });
+
+    describe('never over a split someone else made', () => {
+      const faults = installFaults();
+      afterAll(() => faults.uninstall());
+
+      /** Someone puts the listener at 50/50 by hand. */
+      async function splitByHand(web: AppSpec) {
+        await rt.elb.send(
+          new ModifyListenerCommand({
+            ListenerArn: web.listener,
+            DefaultActions: [
+              {
+                Type: 'forward',
+                ForwardConfig: {
+                  TargetGroups: weightsFor(web, 'blue', 'green', 50).map((tg) => ({ TargetGroupArn: tg.arn, Weight: tg.weight })),
+                },
+              },
+            ],
+          }),
+        );
+        return listenerActions(web.listener);
+      }
+
+      it('set-weights answers forward-changed and writes nothing', async () => {
+        const web = appOf('web');
+        const { deployment } = await inspected('web');
+        const byHand = await splitByHand(web);
+
+        const done = await invoke(() =>
+          applyAction(
+            { kind: 'set-weights', targetGroups: weightsFor(web, 'blue', 'green', 10), ours: [weightsFor(web, 'blue', 'green', 0)] },
+            deployment,
+            web,
+            rt,
+          ),
+        );
+
+        expect(done.result).toEqual({ kind: 'forward-changed', observed: forwardOf(byHand).targetGroups });
+        expect(done.calls.map(callName)).toEqual(['ElasticLoadBalancingV2 DescribeListeners']);
+        expect(await listenerActions(web.listener)).toEqual(byHand);
+      });
+
+      it('restore-forward answers forward-changed and writes nothing', async () => {
+        const web = appOf('web');
+        const { deployment } = await inspected('web');
+        const byHand = await splitByHand(web);
+        const ours = [weightsFor(web, 'blue', 'green', 0), weightsFor(web, 'blue', 'green', 10)];
+
+        expect(await applyAction({ kind: 'restore-forward', ours }, deployment, web, rt)).toEqual({
+          kind: 'forward-changed',
+          observed: forwardOf(byHand).targetGroups,
+        });
+        expect(await listenerActions(web.listener)).toEqual(byHand);
+      });
+
+      it('a replay finds the weights (or the original action) already there and writes nothing', async () => {
+        const web = appOf('web');
+        const { deployment } = await inspected('web');
+        const ours = [weightsFor(web, 'blue', 'green', 0), weightsFor(web, 'blue', 'green', 10)];
+        await applyAction({ kind: 'set-weights', targetGroups: weightsFor(web, 'blue', 'green', 10), ours }, deployment, web, rt);
+
+        const again = await invoke(() =>
+          applyAction({ kind: 'set-weights', targetGroups: weightsFor(web, 'blue', 'green', 10), ours }, deployment, web, rt),
+        );
+        expect(again.result).toMatchObject({ kind: 'weights-set' });
+        expect(again.calls.map(callName)).toEqual(['ElasticLoadBalancingV2 DescribeListeners']);
+
+        await applyAction({ kind: 'restore-forward', ours }, deployment, web, rt);
+        const restoredAgain = await invoke(() => applyAction({ kind: 'restore-forward', ours }, deployment, web, rt));
+        expect(restoredAgain.result).toMatchObject({ kind: 'forward-restored', matches: true });
+        expect(restoredAgain.calls.map(callName)).toEqual([
+          'ElasticLoadBalancingV2 DescribeListeners',
+          'ElasticLoadBalancingV2 DescribeListeners',
+        ]);
+      });
     });
   });
 
   describe('the new colour', () => {
-    it('registers a revision with the new image, updates the service, and its targets come up healthy', async () => {
+    it('registers a revision with the new image, tagged with the deployment, updates the service, and its targets come up healthy', async () => {
       const web = appOf('web');
-      const { deployment } = await inspected('web');
+      const { deployment, event } = await inspected('web');
 
-      const updated = await applyAction(
-        { kind: 'update-new-colour', colour: 'green', images: { app: 'public.ecr.aws/example/web:v2' }, desiredCount: 2 },
-        deployment,
-        web,
-        rt,
-      );
+      const updated = await deployImages(deployment, event, { app: 'public.ecr.aws/example/web:v2' });
 
       expect(updated).toEqual({ kind: 'new-colour-updated', taskDefinition: expect.stringMatching(/:task-definition\/web:2$/) });
       const taskDefinition = updated?.kind === 'new-colour-updated' ? updated.taskDefinition : '';
-      const { taskDefinition: registered } = await rt.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
+      const { taskDefinition: registered, tags } = await rt.ecs.send(
+        new DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] }),
+      );
       expect(registered?.containerDefinitions?.map((c) => [c.name, c.image, c.portMappings?.[0]?.containerPort])).toEqual([
         ['app', 'public.ecr.aws/example/web:v2', 80],
       ]);
       expect(registered).toMatchObject({ cpu: '256', memory: '512', networkMode: 'awsvpc' });
+      expect(tags).toEqual([{ key: 'ecs-autopilot:deployment', value: 'deploy-1' }]);
       expect(await serviceOf('web-green')).toMatchObject({ taskDefinition, desiredCount: 2 });
       expect(await serviceOf('web-blue')).toMatchObject({ taskDefinition: expect.stringMatching(/web:1$/), desiredCount: 2 });
 
@@ -252,6 +372,35 @@ describe('blue/green effects against moto', () => {
         kind: 'ready-checked',
         steady: true,
         health: { healthy: 2, unhealthy: 0 },
+        runs: taskDefinition,
+        forward: event.forward.targetGroups,
+      });
+    });
+
+    it('registering again for the same deployment (a replay after a crash) finds the revision instead of adding one', async () => {
+      const { deployment, event } = await inspected('web');
+      const register = { kind: 'register-revision', base: event.services.blue.taskDefinition, images: { app: 'example/web:v2' } } as const;
+
+      const first = await applyAction(register, deployment, appOf('web'), rt);
+      const again = await applyAction(register, deployment, appOf('web'), rt);
+      const another = await applyAction(register, { ...deployment, id: 'deploy-2' }, appOf('web'), rt);
+
+      expect(first).toEqual({ kind: 'revision-registered', taskDefinition: expect.stringMatching(/:task-definition\/web:2$/) });
+      expect(again).toEqual(first);
+      expect(another).toEqual({ kind: 'revision-registered', taskDefinition: expect.stringMatching(/:task-definition\/web:3$/) });
+    });
+
+    it('reports what the new colour runs: the task definition of its PRIMARY deployment', async () => {
+      const web = appOf('web');
+      const { deployment, event } = await inspected('web');
+      await deployImages(deployment, event, { app: 'example/web:v2' });
+      // As ECS's circuit breaker would: the service goes back to the revision it ran.
+      await rt.ecs.send(
+        new UpdateServiceCommand({ cluster: CLUSTER, service: 'web-green', taskDefinition: event.services.blue.taskDefinition }),
+      );
+
+      expect(await applyAction({ kind: 'check-ready', colour: 'green' }, deployment, web, rt)).toMatchObject({
+        runs: event.services.blue.taskDefinition,
       });
     });
 
@@ -272,18 +421,11 @@ describe('blue/green effects against moto', () => {
     });
 
     it('names the containers when the images name one the task definition does not have', async () => {
-      const { deployment } = await inspected('web');
+      const { deployment, event } = await inspected('web');
 
-      expect(
-        await applyAction(
-          { kind: 'update-new-colour', colour: 'green', images: { web: 'example/web:v2' }, desiredCount: 2 },
-          deployment,
-          appOf('web'),
-          rt,
-        ),
-      ).toEqual({
+      expect(await deployImages(deployment, event, { web: 'example/web:v2' })).toEqual({
         kind: 'action-failed',
-        action: 'update-new-colour',
+        action: 'register-revision',
         error: expect.stringMatching(/^task definition .*web:1 has no container named web \(it has app\); request the deployment again/),
       });
       expect(await serviceOf('web-green')).toMatchObject({ desiredCount: 0 });
@@ -291,17 +433,12 @@ describe('blue/green effects against moto', () => {
 
     it('reports a rollout still in progress and targets failing their health checks as not ready', async () => {
       const web = appOf('web');
-      const { deployment } = await inspected('web');
-      await applyAction(
-        { kind: 'update-new-colour', colour: 'green', images: { app: 'example/web:v2' }, desiredCount: 2 },
-        deployment,
-        web,
-        rt,
-      );
+      const { deployment, event } = await inspected('web');
+      await deployImages(deployment, event, { app: 'example/web:v2' });
       await setRolloutState(t.emulator, CLUSTER, 'web-green', 'IN_PROGRESS');
       await setTargetHealth(t.world, web.colours.green.targetGroup, 'unhealthy');
 
-      expect(await applyAction({ kind: 'check-ready', colour: 'green' }, deployment, web, rt)).toEqual({
+      expect(await applyAction({ kind: 'check-ready', colour: 'green' }, deployment, web, rt)).toMatchObject({
         kind: 'ready-checked',
         steady: false,
         health: { healthy: 0, unhealthy: 2 },
@@ -343,13 +480,8 @@ describe('blue/green effects against moto', () => {
 
     it('reports the alarms in ALARM, the target health and each metric over its window, with the live colour as baseline', async () => {
       const web = appOf('web');
-      const { deployment } = await inspected('web');
-      await applyAction(
-        { kind: 'update-new-colour', colour: 'green', images: { app: 'example/web:v2' }, desiredCount: 2 },
-        deployment,
-        web,
-        rt,
-      );
+      const { deployment, event } = await inspected('web');
+      const updated = await deployImages(deployment, event, { app: 'example/web:v2' });
       await putErrors(web.colours.green.targetGroup, [3, 4]);
       await putErrors(web.colours.blue.targetGroup, [1]);
       await rt.cloudWatch.send(new SetAlarmStateCommand({ AlarmName: 'web-5xx', StateValue: 'ALARM', StateReason: '5xx above 10' }));
@@ -359,7 +491,22 @@ describe('blue/green effects against moto', () => {
         alarmsInAlarm: ['web-5xx'],
         health: { healthy: 2, unhealthy: 0 },
         metrics: [{ name: 'errors', value: 7, baseline: 1 }],
+        runs: updated?.kind === 'new-colour-updated' ? updated.taskDefinition : '',
+        forward: event.forward.targetGroups,
       });
+    });
+
+    it('reads each metric only since the weight held now was reached, and not before a whole minute at it', async () => {
+      const web = appOf('web');
+      const { deployment } = await inspected('web');
+      // One error a minute for the 5 minutes before START; the weight was reached 2 minutes before START.
+      await putErrors(web.colours.green.targetGroup, [1, 1, 1, 1, 1]);
+      const since = (seconds: number) => new Date(START.getTime() - seconds * 1000).toISOString();
+
+      const twoMinutes = await applyAction({ kind: 'check-gates', colour: 'green', since: since(120) }, deployment, web, rt);
+      expect(twoMinutes).toMatchObject({ metrics: [{ name: 'errors', value: 2, baseline: undefined }] });
+      const justNow = await applyAction({ kind: 'check-gates', colour: 'green', since: since(30) }, deployment, web, rt);
+      expect(justNow).toMatchObject({ metrics: [{ name: 'errors', value: undefined, evaluated: false }] });
     });
 
     it('reports no value when the window had no data', async () => {
@@ -406,15 +553,17 @@ describe('blue/green effects against moto', () => {
       expect(await locks.inProgress(CLUSTER, 'web-green', START)).toBeUndefined();
     });
 
-    it('publishes on the bus', async () => {
+    it("publishes on the bus, with the event's id", async () => {
       await applyAction(
-        { kind: 'publish', detailType: 'Deployment Started', detail: { app: 'web', deploymentId: 'deploy-1' } },
+        { kind: 'publish', detailType: 'Deployment Started', detail: { app: 'web', deploymentId: 'deploy-1' }, id: 'deploy-1:started' },
         deploymentOf('web'),
         appOf('web'),
         rt,
       );
 
-      expect(await t.events()).toMatchObject([{ 'detail-type': 'Deployment Started', detail: { app: 'web', deploymentId: 'deploy-1' } }]);
+      expect(await t.events()).toMatchObject([
+        { 'detail-type': 'Deployment Started', detail: { app: 'web', deploymentId: 'deploy-1', eventId: 'deploy-1:started' } },
+      ]);
     });
   });
 

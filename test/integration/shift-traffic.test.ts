@@ -8,21 +8,22 @@
  * returns the automation with them), it starts no tasks (the bridge registers one healthy target per
  * desired task) and it completes a service's rollout at once.
  */
-import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
-import { DescribeListenersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeServicesCommand, ListTaskDefinitionsCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DescribeListenersCommand, ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { deployCommand } from '../../cli/deploy.ts';
 import { scaleService } from '../../functions/scale-service.ts';
 import { shiftTraffic } from '../../functions/shift-traffic.ts';
 import { EMULATOR_REGION } from '../../sandbox/emulator.ts';
-import { emulatorScalingRuntime, emulatorShiftRuntime, seedApps } from '../../sandbox/seed.ts';
+import { emulatorScalingRuntime, emulatorShiftRuntime, seedApps, setTargetHealth } from '../../sandbox/seed.ts';
 import { createAwsClients } from '../../shared/aws/clients.ts';
 import { forwardOf } from '../../shared/blue-green/forward.ts';
 import type { ShiftHandlerRuntime } from '../../shared/blue-green/handle.ts';
 import type { AppSpec, Deployment } from '../../shared/blue-green/model.ts';
 import { Rejections } from '../../shared/blue-green/rejections.ts';
 import { EventBus } from '../../shared/events/bus.ts';
+import { InvocationCrashed, installFaults, invoke } from '../helpers/faults.ts';
 import { quietLog, useEmulatorWorld } from './world.ts';
 
 const HEAD = 'arn:aws:elasticloadbalancing:us-east-1:123456789012';
@@ -36,7 +37,12 @@ const config = {
       blue: { service: 'web-blue', targetGroup: `${HEAD}:targetgroup/web-blue/73e2d6bc24d8a067` },
       green: { service: 'web-green', targetGroup: `${HEAD}:targetgroup/web-green/09966e5bd7e8e8ef` },
       strategy: { canary: { percent: 10, bake: '5m' } },
-      gates: { alarms: ['web-5xx'], minHealthyTargets: 2 },
+      gates: {
+        alarms: ['web-5xx'],
+        minHealthyTargets: 2,
+        // moto evaluates no metric math: the expression is the one metric's id.
+        metrics: { errors: { expression: 'errors', metrics: { errors: { metric: 'HTTPCode_Target_5XX_Count' } }, max: 5 } },
+      },
       bakeTime: '10m',
       rollbackWindow: '15m',
     },
@@ -166,8 +172,15 @@ describe('shift-traffic against moto', () => {
     // Stickiness was kept on every change.
     const { Listeners = [] } = await rt.elb.send(new DescribeListenersCommand({ ListenerArns: [app.listener] }));
     expect(Listeners[0]?.DefaultActions?.[0]?.ForwardConfig?.TargetGroupStickinessConfig).toEqual({ Enabled: true, DurationSeconds: 600 });
-    const types = (await t.events()).map((e) => e['detail-type']);
-    expect(types).toEqual(['Deployment Started', 'Deployment Step Completed', 'Deployment Step Completed', 'Deployment Succeeded']);
+    const events = await t.events();
+    expect(events.map((e) => e['detail-type'])).toEqual([
+      'Deployment Started',
+      'Deployment Step Completed',
+      'Deployment Step Completed',
+      'Deployment Succeeded',
+    ]);
+    // Each names the decision it reports: published again after a crash, it has the same id.
+    expect(events.map((e) => e.detail.eventId)).toEqual(['web-1:started', 'web-1:step:1', 'web-1:step:2', 'web-1:succeeded']);
   });
 
   it('rolls back at once when a gate alarm enters ALARM during the canary: original split restored, green scaled down, one alert event', async () => {
@@ -249,6 +262,270 @@ describe('shift-traffic against moto', () => {
     expect((await current())?.outcome).toMatchObject({ status: 'rolled-back', reason: 'aborted by ana' });
     expect(await scaleService({ service: 'web-blue' }, scaling)).toMatchObject({ outcome: 'scaled' });
     expect(await service('web-blue')).toMatchObject({ desiredCount: 4 });
+  });
+
+  /** What `ecs-autopilot promote` / `abort` put on the bus (`detail.id`: the deployment; `step`: the pause, 1-based), as the rule delivers it. */
+  function operatorEvent(detailType: 'Deployment Promotion Requested' | 'Deployment Abort Requested', eventId: string, detail: object) {
+    return {
+      version: '0',
+      id: eventId,
+      source: 'ecs-autopilot',
+      'detail-type': detailType,
+      account: '123456789012',
+      region: EMULATOR_REGION,
+      time: t.clock.now().toISOString(),
+      resources: [],
+      detail: { app: 'web', ...detail },
+    };
+  }
+  const promoteEvent = (eventId: string, detail: object) => operatorEvent('Deployment Promotion Requested', eventId, detail);
+  const abortEvent = (eventId: string, detail: object) => operatorEvent('Deployment Abort Requested', eventId, detail);
+
+  /** Ticks (one a minute) until the deployment reaches `stage`. */
+  async function tickUntilStage(stage: string, minutes = 30) {
+    for (let minute = 1; minute <= minutes && (await current())?.stage !== stage; minute++) {
+      t.clock.advanceTo(new Date(t.clock.now().getTime() + 60_000));
+      await shiftTraffic({ tick: true }, rt);
+    }
+    expect((await current())?.stage).toBe(stage);
+  }
+
+  const taskDefinitionsOf = async (family: string) =>
+    ((await t.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family }))).taskDefinitionArns ?? []).map((arn) =>
+      arn.split('/').pop(),
+    );
+
+  describe('promote and abort name the deployment (and the step) they are for', () => {
+    it('the same promote delivered twice does not skip the next pause; a promote for a step already passed is ignored and recorded', async () => {
+      await shiftTraffic(requestEvent({ id: 'web-p', images: IMAGE }), rt);
+      const promote = promoteEvent('promote-1', { id: 'web-p', step: 1, by: 'ana' });
+      await shiftTraffic(promote, rt);
+      expect(await weights()).toEqual({ blue: 0, green: 100 });
+      expect((await current())?.stage).toBe('baking');
+
+      // EventBridge delivers the same event again: it was taken once.
+      await shiftTraffic(promote, rt);
+      expect((await current())?.stage).toBe('baking');
+      // Ana runs promote again, for the step she saw.
+      await shiftTraffic(promoteEvent('promote-2', { id: 'web-p', step: 1, by: 'ana' }), rt);
+      const after = await current();
+      expect(after?.stage).toBe('baking');
+      expect(after?.requests).toEqual([
+        expect.objectContaining({ kind: 'promote', requestId: 'promote-1', step: 1, by: 'ana', outcome: 'taken' }),
+        expect.objectContaining({
+          kind: 'promote',
+          requestId: 'promote-2',
+          outcome: 'ignored',
+          reason: expect.stringMatching(/^step 1 is already passed/),
+        }),
+      ]);
+      const ignored = (await t.events()).filter((e) => e['detail-type'] === 'Deployment Request Ignored');
+      expect(ignored.map((e) => e.detail)).toEqual([
+        expect.objectContaining({
+          deploymentId: 'web-p',
+          eventId: 'web-p:ignored:promote-2',
+          request: expect.objectContaining({ kind: 'promote' }),
+        }),
+      ]);
+    });
+
+    it('a late abort meant for an earlier deployment leaves the next one alone, ignored and recorded', async () => {
+      await shiftTraffic(requestEvent({ id: 'web-a', images: IMAGE }), rt);
+      await shiftTraffic(abortEvent('abort-1', { id: 'web-a', by: 'ana' }), rt);
+      expect((await current())?.stage).toBe('rolled-back');
+      await shiftTraffic(requestEvent({ id: 'web-b', images: { app: 'public.ecr.aws/example/web:v3' } }), rt);
+      expect(await weights()).toEqual({ blue: 90, green: 10 });
+
+      // The pipeline that aborted web-a retries its request, late.
+      await shiftTraffic(abortEvent('abort-2', { id: 'web-a', by: 'ana' }), rt);
+
+      expect(await weights()).toEqual({ blue: 90, green: 10 });
+      const after = await current();
+      expect(after).toMatchObject({ id: 'web-b', stage: 'paused' });
+      expect(after?.requests).toEqual([
+        expect.objectContaining({
+          kind: 'abort',
+          deploymentId: 'web-a',
+          outcome: 'ignored',
+          reason: expect.stringMatching(/web-a, not web-b/),
+        }),
+      ]);
+      expect((await t.events()).filter((e) => e['detail-type'] === 'Deployment Request Ignored')).toHaveLength(1);
+    });
+
+    it('a promote without a deployment id (an older pipeline) is taken for the current pause, once', async () => {
+      await shiftTraffic(requestEvent({ id: 'web-o', images: IMAGE }), rt);
+      const promote = promoteEvent('promote-old', { by: 'old-pipeline' });
+      await shiftTraffic(promote, rt);
+      expect((await current())?.stage).toBe('baking');
+      await shiftTraffic(promote, rt);
+      const after = await current();
+      expect(after?.stage).toBe('baking');
+      expect(after?.requests).toEqual([
+        expect.objectContaining({ requestId: 'promote-old', outcome: 'taken', reason: expect.stringMatching(/named no deployment/) }),
+      ]);
+    });
+  });
+
+  describe('what an operator can trust', () => {
+    const faults = installFaults();
+    afterAll(() => faults.uninstall());
+
+    it('a crash right after UpdateService, then a tick: one revision, one rollout, Deployment Started once', async () => {
+      const crashed = await invoke(
+        () => shiftTraffic(requestEvent({ id: 'web-c', images: IMAGE }), rt),
+        [{ kind: 'crash-after', at: { command: 'UpdateService' } }],
+      );
+      expect(crashed.error).toBeInstanceOf(InvocationCrashed);
+      const { services: before = [] } = await t.ecs.send(new DescribeServicesCommand({ cluster: CLUSTER, services: ['web-green'] }));
+
+      t.clock.advanceTo(new Date(t.clock.now().getTime() + 60_000));
+      await shiftTraffic({ tick: true }, rt);
+
+      expect(await taskDefinitionsOf('web')).toEqual(['web:1', 'web:2']);
+      const { services: after = [] } = await t.ecs.send(new DescribeServicesCommand({ cluster: CLUSTER, services: ['web-green'] }));
+      expect(after[0]?.taskDefinition).toMatch(/task-definition\/web:2$/);
+      expect(after[0]?.deployments?.map((d) => d.id)).toEqual(before[0]?.deployments?.map((d) => d.id));
+      expect(await weights()).toEqual({ blue: 90, green: 10 });
+      const started = (await t.events()).filter((e) => e['detail-type'] === 'Deployment Started');
+      expect(started.map((e) => e.detail.eventId)).toEqual(['web-c:started']);
+    });
+
+    it('a new colour that ECS rolled back by itself (its event lost) gets no traffic: the deployment fails', async () => {
+      // The first readiness check is throttled: the invocation fails and is retried by the next tick.
+      const first = await invoke(
+        () => shiftTraffic(requestEvent({ id: 'web-r', images: IMAGE }), rt),
+        [{ kind: 'fail', at: { command: 'DescribeServices', occurrence: 2 } }],
+      );
+      expect(first.error).toBeDefined();
+      // Meanwhile ECS's circuit breaker puts web-green back on web:1; the event saying so never arrives.
+      await t.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: 'web-green', taskDefinition: 'web:1' }));
+
+      expect(await tickUntilFinal(20)).toEqual(['100/0']);
+      expect((await current())?.outcome).toMatchObject({
+        status: 'failed',
+        reason: expect.stringMatching(/^web-green runs web:1, not web:2 \(ECS rolled it back/),
+      });
+      expect(await service('web-green')).toMatchObject({ desiredCount: 0 });
+    });
+
+    it('a new colour that rolls back by itself during a pause rolls the deployment back', async () => {
+      await shiftTraffic(requestEvent({ id: 'web-s', images: IMAGE }), rt);
+      expect(await weights()).toEqual({ blue: 90, green: 10 });
+      await t.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: 'web-green', taskDefinition: 'web:1' }));
+
+      expect(await tickUntilFinal(20)).toEqual(['100/0']);
+      const done = await current();
+      expect(done?.outcome).toMatchObject({ status: 'rolled-back', reason: expect.stringMatching(/^web-green runs web:1, not web:2/) });
+      // Rolled back at the first tick, not at the end of the pause.
+      expect(new Date(done?.outcome?.at ?? '').getTime() - START.getTime()).toBe(60_000);
+    });
+
+    it('a person who puts the listener back to 100/0 during a pause is never overwritten: the deployment stops, failed, with an alert', async () => {
+      await shiftTraffic(requestEvent({ id: 'web-h', images: IMAGE }), rt);
+      const { Listeners = [] } = await rt.elb.send(new DescribeListenersCommand({ ListenerArns: [app.listener] }));
+      const stickiness = Listeners[0]?.DefaultActions?.[0]?.ForwardConfig?.TargetGroupStickinessConfig;
+      await rt.elb.send(
+        new ModifyListenerCommand({
+          ListenerArn: app.listener,
+          DefaultActions: [
+            {
+              Type: 'forward',
+              ForwardConfig: {
+                TargetGroups: [
+                  { TargetGroupArn: app.colours.blue.targetGroup, Weight: 100 },
+                  { TargetGroupArn: app.colours.green.targetGroup, Weight: 0 },
+                ],
+                TargetGroupStickinessConfig: stickiness,
+              },
+            },
+          ],
+        }),
+      );
+
+      expect(await tickUntilFinal(30)).toEqual(['100/0']);
+      const done = await current();
+      expect(done?.outcome).toMatchObject({
+        status: 'failed',
+        reason: expect.stringMatching(
+          /^the listener's forward action was changed outside ecs-autopilot: it sends blue 100% \/ green 0% where ecs-autopilot had set blue 90% \/ green 10%/,
+        ),
+      });
+      expect(new Date(done?.outcome?.at ?? '').getTime() - START.getTime()).toBe(60_000);
+      // Nothing of what the person left is touched: green keeps its tasks.
+      expect(await service('web-green')).toMatchObject({ desiredCount: 2 });
+      const failed = (await t.events()).filter((e) => e['detail-type'] === 'Deployment Failed');
+      expect(failed.map((e) => e.detail.alert)).toEqual([expect.objectContaining({ category: 'deployment-failed', severity: 'critical' })]);
+    });
+
+    describe('the gates are checked at every tick of a step and of the bake', () => {
+      const failures: [string, () => Promise<void>, RegExp][] = [
+        [
+          'no healthy target',
+          () => setTargetHealth(t.world, app.colours.green.targetGroup, 'unhealthy'),
+          /web-green has no healthy target/,
+        ],
+        [
+          'a gate alarm in ALARM whose event was lost',
+          async () => {
+            await rt.cloudWatch.send(new SetAlarmStateCommand({ AlarmName: 'web-5xx', StateValue: 'ALARM', StateReason: 'test' }));
+          },
+          /alarm web-5xx in ALARM/,
+        ],
+        [
+          'a metric check above its max',
+          async () => {
+            const dimension = (arn: string) => arn.slice(arn.lastIndexOf(':') + 1);
+            await rt.cloudWatch.send(
+              new PutMetricDataCommand({
+                Namespace: 'AWS/ApplicationELB',
+                MetricData: [
+                  {
+                    MetricName: 'HTTPCode_Target_5XX_Count',
+                    Dimensions: [
+                      { Name: 'TargetGroup', Value: dimension(app.colours.green.targetGroup) },
+                      { Name: 'LoadBalancer', Value: /:listener\/(app\/[^/]+\/[^/]+)\//.exec(app.listener)?.[1] ?? '' },
+                    ],
+                    Timestamp: new Date(t.clock.now().getTime() + 30_000),
+                    Value: 50,
+                  },
+                ],
+              }),
+            );
+          },
+          /metric check errors: web-green 50 is above its max 5/,
+        ],
+      ];
+      for (const [what, inject, reason] of failures) {
+        it(`${what} at 100% rolls back at the next tick, not at the end of the bake`, async () => {
+          await shiftTraffic(requestEvent({ id: 'web-g', images: IMAGE }), rt);
+          await tickUntilStage('baking');
+          const bakingSince = t.clock.now().getTime();
+          await inject();
+
+          expect(await tickUntilFinal(20)).toEqual(['100/0']);
+          const done = await current();
+          expect(done?.outcome).toMatchObject({ status: 'rolled-back', reason: expect.stringMatching(reason) });
+          expect(new Date(done?.outcome?.at ?? '').getTime() - bakingSince).toBe(60_000);
+        });
+      }
+    });
+
+    it('a request that never shifted anything is failed, not rolled back, with the reason', async () => {
+      await setTargetHealth(t.world, app.colours.green.targetGroup, 'unhealthy');
+      await shiftTraffic(requestEvent({ id: 'web-n', images: IMAGE }), rt);
+
+      expect(await tickUntilFinal(20)).toEqual(['100/0']);
+      expect((await current())?.outcome).toMatchObject({
+        status: 'failed',
+        reason: expect.stringMatching(
+          /^web-green was not ready within 900s.*; no traffic had moved: web-green is back to what it ran before$/,
+        ),
+      });
+      expect(await service('web-green')).toMatchObject({ desiredCount: 0 });
+      const types = (await t.events()).map((e) => e['detail-type']);
+      expect(types).toEqual(['Deployment Started', 'Deployment Failed']);
+    });
   });
 
   describe('deploy --wait', () => {

@@ -1,6 +1,14 @@
 import type { Action as ElbAction } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect, it } from 'vitest';
-import { actionsWithWeights, forwardOf, liveColourOf, originalActions, sameWeights, weightsFor } from '../../shared/blue-green/forward.ts';
+import {
+  actionsWithWeights,
+  describeSplit,
+  forwardOf,
+  liveColourOf,
+  originalActions,
+  sameSplit,
+  weightsFor,
+} from '../../shared/blue-green/forward.ts';
 import type { AppSpec, ForwardSnapshot } from '../../shared/blue-green/model.ts';
 import { validateAutomation } from '../../shared/config/load.ts';
 
@@ -263,17 +271,60 @@ describe('originalActions', () => {
   });
 });
 
-describe('sameWeights', () => {
-  it('compares the split in any order, a weight of 0 counting as absent', () => {
+describe('sameSplit', () => {
+  it("compares each target group's share of the traffic, in any order, a weight of 0 counting as absent", () => {
     const a = [
       { arn: BLUE, weight: 100 },
       { arn: GREEN, weight: 0 },
     ];
 
-    expect(sameWeights(a, [{ arn: BLUE, weight: 100 }])).toBe(true);
-    expect(sameWeights(a, [...a].reverse())).toBe(true);
-    expect(sameWeights(a, [{ arn: BLUE, weight: 1 }])).toBe(false);
-    expect(sameWeights(a, [{ arn: GREEN, weight: 100 }])).toBe(false);
-    expect(sameWeights([], [])).toBe(true);
+    expect(sameSplit(a, [{ arn: BLUE, weight: 100 }])).toBe(true);
+    expect(sameSplit(a, [...a].reverse())).toBe(true);
+    // ELB weights are relative: 1 alone is all the traffic, as 100 alone is.
+    expect(sameSplit(a, [{ arn: BLUE, weight: 1 }])).toBe(true);
+    expect(sameSplit(a, [{ arn: GREEN, weight: 100 }])).toBe(false);
+    expect(
+      sameSplit(
+        [
+          { arn: BLUE, weight: 90 },
+          { arn: GREEN, weight: 10 },
+        ],
+        [
+          { arn: BLUE, weight: 9 },
+          { arn: GREEN, weight: 1 },
+        ],
+      ),
+    ).toBe(true);
+    expect(
+      sameSplit(
+        [
+          { arn: BLUE, weight: 90 },
+          { arn: GREEN, weight: 10 },
+        ],
+        [
+          { arn: BLUE, weight: 50 },
+          { arn: GREEN, weight: 50 },
+        ],
+      ),
+    ).toBe(false);
+    expect(sameSplit([], [])).toBe(true);
+    expect(sameSplit(a, [])).toBe(false);
+  });
+});
+
+describe('describeSplit', () => {
+  it('names each colour with its share, blue first, and any other target group by its name', () => {
+    expect(describeSplit(weightsFor(app, 'blue', 'green', 10), app)).toBe('blue 90% / green 10%');
+    expect(describeSplit([{ arn: GREEN, weight: 1 }], app)).toBe('blue 0% / green 100%');
+    expect(
+      describeSplit(
+        [
+          { arn: BLUE, weight: 1 },
+          { arn: OTHER, weight: 1 },
+        ],
+        app,
+      ),
+    ).toBe('blue 50% / green 0% / legacy 50%');
+    expect(describeSplit([], app)).toBe('no target group');
   });
 });

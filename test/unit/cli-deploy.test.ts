@@ -399,6 +399,45 @@ describe('status', () => {
     expect(f.out.slice(9).join('\n')).not.toContain(ID);
   });
 
+  it('shows the promote and abort requests the deployment took or ignored, and why', async () => {
+    const f = fakes();
+    f.store.current = deployment({
+      ...progression[5],
+      requests: [
+        { kind: 'promote', requestId: 'e-1', at: at(545), by: 'ana', deploymentId: ID, step: 1, outcome: 'taken' },
+        {
+          kind: 'promote',
+          requestId: 'e-2',
+          at: at(600),
+          by: 'ana',
+          deploymentId: ID,
+          step: 1,
+          outcome: 'ignored',
+          reason: `step 1 is already passed: ${ID} is baking at step 2 of 2`,
+        },
+        {
+          kind: 'abort',
+          requestId: 'e-3',
+          at: at(610),
+          by: 'ci',
+          outcome: 'ignored',
+          deploymentId: 'shop-20261120T090000-1111',
+          reason: `the request is for deployment shop-20261120T090000-1111, not ${ID}, the app's current one`,
+        },
+      ],
+    });
+    f.deps.now = () => new Date(at(700));
+
+    await statusCommand({ app: 'shop', automation }, f.deps);
+
+    expect(f.out.slice(f.out.indexOf('  requests:'))).toEqual([
+      '  requests:',
+      '    2026-11-23T12:09:05.000Z  promote step 1 by ana: taken',
+      `    2026-11-23T12:10:00.000Z  promote step 1 by ana: ignored: step 1 is already passed: ${ID} is baking at step 2 of 2`,
+      `    2026-11-23T12:10:10.000Z  abort of shop-20261120T090000-1111 by ci: ignored: the request is for deployment shop-20261120T090000-1111, not ${ID}, the app's current one`,
+    ]);
+  });
+
   it('lists every app of automation.yml without an app', async () => {
     const f = fakes();
     f.deps.store = { get: async (app) => (app === 'shop' ? progression[3] : undefined), history: async () => [] };
@@ -423,13 +462,13 @@ describe('status', () => {
 });
 
 describe('promote and abort', () => {
-  it('promotes the paused deployment by its id', async () => {
+  it('promotes the paused deployment by its id and the step it read (a late or repeated promote is then ignored)', async () => {
     const f = fakes();
     f.store.current = progression[3];
 
     expect(await promoteCommand({ app: 'shop', automation }, f.deps)).toBe(0);
     expect(f.events).toEqual([
-      { detailType: 'Deployment Promotion Requested', detail: { app: 'shop', id: ID, by: 'cli:tester' }, time: T0 },
+      { detailType: 'Deployment Promotion Requested', detail: { app: 'shop', id: ID, step: 1, by: 'cli:tester' }, time: T0 },
     ]);
     expect(f.out[0]).toMatch(/^shop: promotion of shop-20261123T120000-0a1b requested \(paused at blue 90% \| green 10% \(step 1 of 2\)\)/);
   });

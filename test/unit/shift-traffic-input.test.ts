@@ -38,13 +38,40 @@ describe('routeShiftInput', () => {
     ).toEqual([{ app: 'shop', event: { kind: 'requested', id: 'evt-1', taskDefinition: 'shop:3' } }]);
   });
 
-  it('routes promote and abort', () => {
-    expect(routeShiftInput(envelope('ecs-autopilot', 'Deployment Promotion Requested', { app: 'shop', by: 'ana' }), automation)).toEqual([
-      { app: 'shop', event: { kind: 'promote', by: 'ana' } },
-    ]);
+  it('routes promote and abort with the deployment (detail.id), the step and the event id that names the request', () => {
     expect(
-      routeShiftInput(envelope('ecs-autopilot', 'Deployment Abort Requested', { app: 'search', reason: 'bad build' }), automation),
-    ).toEqual([{ app: 'search', event: { kind: 'abort', reason: 'bad build' } }]);
+      routeShiftInput(
+        envelope('ecs-autopilot', 'Deployment Promotion Requested', { app: 'shop', id: 'shop-1', step: 2, by: 'ana' }),
+        automation,
+      ),
+    ).toEqual([{ app: 'shop', event: { kind: 'promote', requestId: 'evt-1', deploymentId: 'shop-1', step: 2, by: 'ana' } }]);
+    expect(
+      routeShiftInput(
+        envelope('ecs-autopilot', 'Deployment Abort Requested', { app: 'search', id: 'search-1', reason: 'bad build' }),
+        automation,
+      ),
+    ).toEqual([{ app: 'search', event: { kind: 'abort', requestId: 'evt-1', deploymentId: 'search-1', reason: 'bad build' } }]);
+  });
+
+  it('routes a promote or abort from an older pipeline, without deployment or step', () => {
+    expect(routeShiftInput(envelope('ecs-autopilot', 'Deployment Promotion Requested', { app: 'shop', by: 'ana' }), automation)).toEqual([
+      { app: 'shop', event: { kind: 'promote', requestId: 'evt-1', by: 'ana' } },
+    ]);
+  });
+
+  it('names a request without an event id by what it asks', () => {
+    const { id: _id, ...withoutId } = envelope('ecs-autopilot', 'Deployment Promotion Requested', { app: 'shop', id: 'shop-1', step: 1 });
+    expect(routeShiftInput(withoutId, automation)).toEqual([
+      { app: 'shop', event: { kind: 'promote', requestId: 'promote:shop-1:1', deploymentId: 'shop-1', step: 1 } },
+    ]);
+  });
+
+  it('refuses a step that is not a whole number from 1', () => {
+    for (const step of [0, 1.5, '2']) {
+      expect(() =>
+        routeShiftInput(envelope('ecs-autopilot', 'Deployment Promotion Requested', { app: 'shop', id: 'shop-1', step }), automation),
+      ).toThrow(BadEventError);
+    }
   });
 
   it('routes an alarm to every app that gates on it, and to none that does not', () => {

@@ -1,14 +1,17 @@
 /**
- * The blue/green state machine, table-driven: every event in every stage. Cases not listed in the
- * table must leave the deployment as it is and ask for nothing.
+ * The blue/green state machine, table-driven: every event in every stage (and the situations within a
+ * stage that decide differently: a pause over or promoted, nothing shifted yet). Cases not listed in
+ * the table must leave the deployment as it is and ask for nothing.
  */
 import { describe, expect, it } from 'vitest';
+import { weightsFor } from '../../shared/blue-green/forward.ts';
 import type { AppSpec, Deployment, DeploymentEvent, ForwardSnapshot, Stage } from '../../shared/blue-green/model.ts';
 import { longestDeploymentSeconds, transition } from '../../shared/blue-green/transition.ts';
 
 const ARN = 'arn:aws:elasticloadbalancing:eu-central-1:123456789012';
 const TG_BLUE = `${ARN}:targetgroup/shop-blue/0000000000000001`;
 const TG_GREEN = `${ARN}:targetgroup/shop-green/0000000000000002`;
+const TASK_DEFINITION = 'arn:aws:ecs:eu-central-1:123456789012:task-definition/shop';
 
 const app: AppSpec = {
   name: 'shop',
@@ -53,18 +56,23 @@ const ORIGINAL: ForwardSnapshot = {
   raw: '[{"Type":"forward"}]',
 };
 
+/** The split with `percent` on green, as ecs-autopilot writes it. */
+const split = (percent: number) => weightsFor(app, 'blue', 'green', percent);
+
 const base: Deployment = {
   app: 'shop',
   id: 'shop-1',
   version: 3,
   stage: 'starting',
   requestedAt: iso(-600),
-  taskDefinition: 'arn:aws:ecs:eu-central-1:123456789012:task-definition/shop:42',
+  taskDefinition: `${TASK_DEFINITION}:42`,
   step: -1,
   newPercent: 0,
   stageSince: iso(-60),
   stageDeadline: iso(240),
   weights: [],
+  // A promote taken earlier: its event delivered again is recognised.
+  requests: [{ kind: 'promote', requestId: 'seen', at: iso(-30), outcome: 'taken' }],
   outbox: [],
   updatedAt: iso(-60),
 };
@@ -76,32 +84,52 @@ const started: Partial<Deployment> = {
   toBefore: { desiredCount: 0, taskDefinition: 'shop:41' },
   desiredCount: 3,
 };
+const at10 = { step: 0, newPercent: 10, weights: [{ at: iso(-100), newPercent: 10, why: 'step 1 of 2' }] };
+const at100 = { step: 1, newPercent: 100, weights: [...at10.weights, { at: iso(-50), newPercent: 100, why: 'step 2 of 2' }] };
 
-/** A deployment in each stage, as the machine leaves it there (deadlines and pauses in the future). */
-const IN: Record<Stage, Deployment> = {
+/** A deployment in each stage as the machine leaves it there (deadlines and pauses in the future unless named). */
+const IN = {
   starting: base,
   deploying: { ...base, ...started, stage: 'deploying', stageDeadline: iso(600) },
   shifting: { ...base, ...started, stage: 'shifting', shiftingTo: 0, stageDeadline: iso(200) },
-  paused: { ...base, ...started, stage: 'paused', step: 0, newPercent: 10, pauseEndsAt: iso(120), stageDeadline: undefined },
-  baking: { ...base, ...started, stage: 'baking', step: 1, newPercent: 100, pauseEndsAt: iso(300), stageDeadline: undefined },
-  'rollback-window': {
+  paused: { ...base, ...started, ...at10, stage: 'paused', pauseEndsAt: iso(120), stageDeadline: undefined },
+  'paused, pause over': { ...base, ...started, ...at10, stage: 'paused', pauseEndsAt: iso(0), stageDeadline: undefined },
+  'paused, promoted': { ...base, ...started, ...at10, stage: 'paused', pauseEndsAt: iso(120), promotedStep: 0, stageDeadline: undefined },
+  baking: { ...base, ...started, ...at100, stage: 'baking', pauseEndsAt: iso(300), stageDeadline: undefined },
+  'baking, bake over': { ...base, ...started, ...at100, stage: 'baking', pauseEndsAt: iso(-1), stageDeadline: undefined },
+  'rollback-window': { ...base, ...started, ...at100, stage: 'rollback-window', pauseEndsAt: iso(900), stageDeadline: undefined },
+  'rollback-window, window over': {
     ...base,
     ...started,
+    ...at100,
     stage: 'rollback-window',
-    step: 1,
-    newPercent: 100,
-    pauseEndsAt: iso(900),
+    pauseEndsAt: iso(0),
     stageDeadline: undefined,
   },
-  finishing: { ...base, ...started, stage: 'finishing', step: 1, newPercent: 100, stageDeadline: iso(600) },
-  'rolling-back': { ...base, ...started, stage: 'rolling-back', step: 0, newPercent: 10, rollbackReason: 'alarm', stageDeadline: iso(600) },
-  succeeded: { ...base, ...started, stage: 'succeeded', outcome: { status: 'succeeded', reason: '', at: iso(-1) } },
-  'rolled-back': { ...base, ...started, stage: 'rolled-back', outcome: { status: 'rolled-back', reason: '', at: iso(-1) } },
+  finishing: { ...base, ...started, ...at100, stage: 'finishing', stageDeadline: iso(600) },
+  'rolling-back': { ...base, ...started, ...at10, stage: 'rolling-back', rollbackReason: 'alarm', stageDeadline: iso(600) },
+  'rolling-back, nothing shifted': { ...base, ...started, stage: 'rolling-back', rollbackReason: 'aborted', stageDeadline: iso(600) },
+  succeeded: { ...base, ...started, ...at100, stage: 'succeeded', outcome: { status: 'succeeded', reason: '', at: iso(-1) } },
+  'rolled-back': { ...base, ...started, ...at10, stage: 'rolled-back', outcome: { status: 'rolled-back', reason: '', at: iso(-1) } },
   failed: { ...base, stage: 'failed', outcome: { status: 'failed', reason: '', at: iso(-1) } },
-};
+} satisfies Record<string, Deployment>;
+
+type Situation = keyof typeof IN;
 
 const healthy = { healthy: 3, unhealthy: 0 };
+const metricsPass = [{ name: 'error-rate', value: 0.2, baseline: 0.1 }];
+/** What a check of a deployment reads when nobody else touched anything: its revision, the split it left. */
+const asLeft = (d: Deployment) => ({ runs: `${TASK_DEFINITION}:42`, forward: split(d.newPercent) });
+/** Someone put the listener at 50/50. */
+const changedByHand = {
+  forward: [
+    { arn: TG_BLUE, weight: 50 },
+    { arn: TG_GREEN, weight: 50 },
+  ],
+};
+const anotherRevision = { runs: `${TASK_DEFINITION}:41` };
 
+/** Each event, or how it is built from the deployment it meets (an observation of what that deployment left). */
 const EVENTS = {
   requested: { kind: 'requested', id: 'shop-2', taskDefinition: 'shop:43' },
   'ecs completed (new colour)': { kind: 'service-changed', service: 'shop-green', eventName: 'SERVICE_DEPLOYMENT_COMPLETED' },
@@ -111,137 +139,215 @@ const EVENTS = {
   'gate alarm OK': { kind: 'alarm', alarmName: 'shop-5xx', state: 'OK' },
   'other alarm ALARM': { kind: 'alarm', alarmName: 'billing', state: 'ALARM' },
   tick: { kind: 'tick' },
-  promote: { kind: 'promote', by: 'ana' },
-  abort: { kind: 'abort', by: 'ana', reason: 'wrong build' },
+  'promote step 1': { kind: 'promote', requestId: 'r-promote', deploymentId: 'shop-1', step: 1, by: 'ana' },
+  'promote step 2': { kind: 'promote', requestId: 'r-promote', deploymentId: 'shop-1', step: 2, by: 'ana' },
+  'promote (older pipeline)': { kind: 'promote', requestId: 'r-promote', by: 'ana' },
+  'promote (another deployment)': { kind: 'promote', requestId: 'r-promote', deploymentId: 'shop-0', step: 1, by: 'ana' },
+  'promote (delivered again)': { kind: 'promote', requestId: 'seen', deploymentId: 'shop-1', step: 1, by: 'ana' },
+  abort: { kind: 'abort', requestId: 'r-abort', deploymentId: 'shop-1', by: 'ana', reason: 'wrong build' },
+  'abort (another deployment)': { kind: 'abort', requestId: 'r-abort', deploymentId: 'shop-0', by: 'ana' },
   inspected: {
     kind: 'inspected',
     forward: ORIGINAL,
     services: {
-      blue: { desiredCount: 3, taskDefinition: 'shop:41', steady: true, runningCount: 3 },
-      green: { desiredCount: 0, taskDefinition: 'shop:40', steady: true, runningCount: 0 },
+      blue: { desiredCount: 3, taskDefinition: 'shop:41', primaryTaskDefinition: 'shop:41', steady: true, runningCount: 3 },
+      green: { desiredCount: 0, taskDefinition: 'shop:40', primaryTaskDefinition: 'shop:40', steady: true, runningCount: 0 },
     },
     alarmsInAlarm: [],
   },
-  'new colour updated': { kind: 'new-colour-updated', taskDefinition: 'shop:42' },
-  'ready-checked (ready)': { kind: 'ready-checked', steady: true, health: healthy },
-  'ready-checked (not steady)': { kind: 'ready-checked', steady: false, health: { healthy: 0, unhealthy: 0 } },
-  'weights-set (read back equal)': {
-    kind: 'weights-set',
-    expected: [
-      { arn: TG_BLUE, weight: 90 },
-      { arn: TG_GREEN, weight: 10 },
-    ],
-    observed: [
-      { arn: TG_BLUE, weight: 90 },
-      { arn: TG_GREEN, weight: 10 },
-    ],
-  },
-  'weights-set (read back different)': {
-    kind: 'weights-set',
-    expected: [
-      { arn: TG_BLUE, weight: 90 },
-      { arn: TG_GREEN, weight: 10 },
-    ],
-    observed: [
-      { arn: TG_BLUE, weight: 50 },
-      { arn: TG_GREEN, weight: 50 },
-    ],
-  },
-  'gates pass': { kind: 'gates-checked', alarmsInAlarm: [], health: healthy, metrics: [{ name: 'error-rate', value: 0.2, baseline: 0.1 }] },
-  'gates fail': { kind: 'gates-checked', alarmsInAlarm: [], health: healthy, metrics: [{ name: 'error-rate', value: 3, baseline: 0.1 }] },
+  'revision registered': { kind: 'revision-registered', taskDefinition: `${TASK_DEFINITION}:42` },
+  'new colour updated': { kind: 'new-colour-updated', taskDefinition: `${TASK_DEFINITION}:42` },
+  'ready-checked (ready)': (d) => ({ kind: 'ready-checked', steady: true, health: healthy, ...asLeft(d) }),
+  'ready-checked (not steady)': (d) => ({ kind: 'ready-checked', steady: false, health: { healthy: 0, unhealthy: 0 }, ...asLeft(d) }),
+  'ready-checked (another revision)': (d) => ({ kind: 'ready-checked', steady: true, health: healthy, ...asLeft(d), ...anotherRevision }),
+  'ready-checked (listener changed)': (d) => ({ kind: 'ready-checked', steady: true, health: healthy, ...asLeft(d), ...changedByHand }),
+  'weights-set (read back equal)': { kind: 'weights-set', expected: split(10), observed: split(10) },
+  'weights-set (read back different)': { kind: 'weights-set', expected: split(10), observed: changedByHand.forward },
+  'forward changed': { kind: 'forward-changed', observed: changedByHand.forward },
+  'gates pass': (d) => ({ kind: 'gates-checked', alarmsInAlarm: [], health: healthy, metrics: metricsPass, ...asLeft(d) }),
+  'gates fail': (d) => ({
+    kind: 'gates-checked',
+    alarmsInAlarm: [],
+    health: healthy,
+    metrics: [{ name: 'error-rate', value: 3, baseline: 0.1 }],
+    ...asLeft(d),
+  }),
+  'gates pass, another revision': (d) => ({
+    kind: 'gates-checked',
+    alarmsInAlarm: [],
+    health: healthy,
+    metrics: metricsPass,
+    ...asLeft(d),
+    ...anotherRevision,
+  }),
+  'gates pass, listener changed': (d) => ({
+    kind: 'gates-checked',
+    alarmsInAlarm: [],
+    health: healthy,
+    metrics: metricsPass,
+    ...asLeft(d),
+    ...changedByHand,
+  }),
   'forward restored': { kind: 'forward-restored', observed: ORIGINAL.targetGroups, matches: true },
   'forward not restored': { kind: 'forward-restored', observed: [], matches: false },
   'old colour scaled': { kind: 'colour-scaled', colour: 'blue', desiredCount: 0 },
   'new colour scaled': { kind: 'colour-scaled', colour: 'green', desiredCount: 0 },
   'action failed': { kind: 'action-failed', action: 'set-weights', error: 'AccessDenied' },
-} satisfies Record<string, DeploymentEvent>;
+} satisfies Record<string, DeploymentEvent | ((d: Deployment) => DeploymentEvent)>;
 
 type EventName = keyof typeof EVENTS;
+
+const eventFor = (name: EventName, d: Deployment): DeploymentEvent => {
+  const event: DeploymentEvent | ((d: Deployment) => DeploymentEvent) = EVENTS[name];
+  return typeof event === 'function' ? event(d) : event;
+};
 
 /** What must change: the stage after, and the kinds of the actions asked for, in order. */
 type Expected = { stage: Stage; actions: string[] };
 
-const TABLE: Partial<Record<Stage, Partial<Record<EventName, Expected>>>> = {
+const ROLL_BACK: Expected = { stage: 'rolling-back', actions: ['restore-forward'] };
+/** Ended without a rollback, releasing the services it locked. */
+const FAILED: Expected = { stage: 'failed', actions: ['lock-services', 'publish'] };
+const ignoredIn = (stage: Stage): Expected => ({ stage, actions: ['publish'] });
+/** A promote or abort that is stale in this situation: ignored, recorded, published. */
+const ignoringRequests = (stage: Stage, names: EventName[]) => Object.fromEntries(names.map((name) => [name, ignoredIn(stage)]));
+const ALL_PROMOTES: EventName[] = ['promote step 1', 'promote step 2', 'promote (older pipeline)', 'promote (another deployment)'];
+
+/** Paused at step 1 (10%), whatever its pause. */
+const pausedAt10 = (gatesPass: Expected | undefined, promote: Expected): Partial<Record<EventName, Expected>> => ({
+  requested: ignoredIn('paused'),
+  'gate alarm ALARM': ROLL_BACK,
+  tick: { stage: 'paused', actions: ['check-gates'] },
+  ...ignoringRequests('paused', ['promote step 2', 'promote (another deployment)', 'abort (another deployment)']),
+  'promote step 1': promote,
+  'promote (older pipeline)': promote,
+  abort: ROLL_BACK,
+  'forward changed': FAILED,
+  ...(gatesPass && { 'gates pass': gatesPass }),
+  'gates fail': ROLL_BACK,
+  'gates pass, another revision': ROLL_BACK,
+  'gates pass, listener changed': FAILED,
+  'action failed': ROLL_BACK,
+});
+
+/** Baking at step 2 (100%). */
+const bakingAt100 = (gatesPass: Expected | undefined): Partial<Record<EventName, Expected>> => ({
+  requested: ignoredIn('baking'),
+  'gate alarm ALARM': ROLL_BACK,
+  tick: { stage: 'baking', actions: ['check-gates'] },
+  ...ignoringRequests('baking', ['promote step 1', 'promote (another deployment)', 'abort (another deployment)']),
+  'promote step 2': { stage: 'baking', actions: ['check-gates'] },
+  'promote (older pipeline)': { stage: 'baking', actions: ['check-gates'] },
+  abort: ROLL_BACK,
+  'forward changed': FAILED,
+  ...(gatesPass && { 'gates pass': gatesPass }),
+  'gates fail': ROLL_BACK,
+  'gates pass, another revision': ROLL_BACK,
+  'gates pass, listener changed': FAILED,
+  'action failed': ROLL_BACK,
+});
+
+const rollbackWindow = (gatesPass: Expected | undefined): Partial<Record<EventName, Expected>> => ({
+  requested: ignoredIn('rollback-window'),
+  'gate alarm ALARM': ROLL_BACK,
+  tick: { stage: 'rollback-window', actions: ['check-gates'] },
+  ...ignoringRequests('rollback-window', [...ALL_PROMOTES, 'abort (another deployment)']),
+  abort: ROLL_BACK,
+  'forward changed': FAILED,
+  ...(gatesPass && { 'gates pass': gatesPass }),
+  'gates fail': ROLL_BACK,
+  'gates pass, another revision': ROLL_BACK,
+  'gates pass, listener changed': FAILED,
+  'action failed': ROLL_BACK,
+});
+
+const rollingBack = (newColourScaled: Expected): Partial<Record<EventName, Expected>> => ({
+  requested: ignoredIn('rolling-back'),
+  tick: { stage: 'rolling-back', actions: ['restore-forward'] },
+  ...ignoringRequests('rolling-back', [...ALL_PROMOTES, 'abort', 'abort (another deployment)']),
+  'forward changed': FAILED,
+  'forward restored': { stage: 'rolling-back', actions: ['scale-colour'] },
+  'forward not restored': { stage: 'rolling-back', actions: [] },
+  'new colour scaled': newColourScaled,
+  'action failed': { stage: 'rolling-back', actions: [] },
+});
+
+const ended = (stage: Stage): Partial<Record<EventName, Expected>> => ({
+  requested: { stage: 'starting', actions: ['inspect'] },
+  ...ignoringRequests(stage, [...ALL_PROMOTES, 'abort', 'abort (another deployment)']),
+});
+
+const TABLE: Record<Situation, Partial<Record<EventName, Expected>>> = {
   starting: {
-    requested: { stage: 'starting', actions: ['publish'] }, // rejected: one at a time
+    requested: ignoredIn('starting'), // rejected: one at a time
     'gate alarm ALARM': { stage: 'failed', actions: ['publish'] },
     tick: { stage: 'starting', actions: ['inspect'] },
+    ...ignoringRequests('starting', [...ALL_PROMOTES, 'abort (another deployment)']),
     abort: { stage: 'failed', actions: ['publish'] },
     inspected: { stage: 'deploying', actions: ['lock-services', 'publish', 'update-new-colour'] },
+    // Nothing was taken yet: no lock to release.
+    'forward changed': { stage: 'failed', actions: ['publish'] },
     'action failed': { stage: 'failed', actions: ['publish'] },
   },
   deploying: {
-    requested: { stage: 'deploying', actions: ['publish'] },
+    requested: ignoredIn('deploying'),
     'ecs completed (new colour)': { stage: 'deploying', actions: ['check-ready'] },
-    'ecs failed (new colour)': { stage: 'rolling-back', actions: ['restore-forward'] },
-    'gate alarm ALARM': { stage: 'rolling-back', actions: ['restore-forward'] },
+    'ecs failed (new colour)': ROLL_BACK,
+    'gate alarm ALARM': ROLL_BACK,
     tick: { stage: 'deploying', actions: ['check-ready'] },
-    abort: { stage: 'rolling-back', actions: ['restore-forward'] },
+    ...ignoringRequests('deploying', [...ALL_PROMOTES, 'abort (another deployment)']),
+    abort: ROLL_BACK,
+    'revision registered': { stage: 'deploying', actions: ['update-new-colour'] },
     'new colour updated': { stage: 'deploying', actions: ['check-ready'] },
     'ready-checked (ready)': { stage: 'shifting', actions: ['set-weights'] },
     'ready-checked (not steady)': { stage: 'deploying', actions: [] },
-    'action failed': { stage: 'rolling-back', actions: ['restore-forward'] },
+    'ready-checked (another revision)': ROLL_BACK,
+    'ready-checked (listener changed)': FAILED,
+    'forward changed': FAILED,
+    'action failed': ROLL_BACK,
   },
   shifting: {
-    requested: { stage: 'shifting', actions: ['publish'] },
-    'gate alarm ALARM': { stage: 'rolling-back', actions: ['restore-forward'] },
+    requested: ignoredIn('shifting'),
+    'gate alarm ALARM': ROLL_BACK,
     tick: { stage: 'shifting', actions: ['set-weights'] },
-    abort: { stage: 'rolling-back', actions: ['restore-forward'] },
+    ...ignoringRequests('shifting', [...ALL_PROMOTES, 'abort (another deployment)']),
+    abort: ROLL_BACK,
     'weights-set (read back equal)': { stage: 'paused', actions: ['publish'] },
-    'weights-set (read back different)': { stage: 'rolling-back', actions: ['restore-forward'] },
-    'action failed': { stage: 'rolling-back', actions: ['restore-forward'] },
+    'weights-set (read back different)': FAILED,
+    'forward changed': FAILED,
+    'action failed': ROLL_BACK,
   },
-  paused: {
-    requested: { stage: 'paused', actions: ['publish'] },
-    'gate alarm ALARM': { stage: 'rolling-back', actions: ['restore-forward'] },
-    promote: { stage: 'paused', actions: ['check-gates'] },
-    abort: { stage: 'rolling-back', actions: ['restore-forward'] },
-    'gates pass': { stage: 'shifting', actions: ['set-weights'] },
-    'gates fail': { stage: 'rolling-back', actions: ['restore-forward'] },
-    'action failed': { stage: 'rolling-back', actions: ['restore-forward'] },
-  },
-  baking: {
-    requested: { stage: 'baking', actions: ['publish'] },
-    'gate alarm ALARM': { stage: 'rolling-back', actions: ['restore-forward'] },
-    promote: { stage: 'baking', actions: ['check-gates'] },
-    abort: { stage: 'rolling-back', actions: ['restore-forward'] },
-    'gates pass': { stage: 'rollback-window', actions: [] },
-    'gates fail': { stage: 'rolling-back', actions: ['restore-forward'] },
-    'action failed': { stage: 'rolling-back', actions: ['restore-forward'] },
-  },
-  'rollback-window': {
-    requested: { stage: 'rollback-window', actions: ['publish'] },
-    'gate alarm ALARM': { stage: 'rolling-back', actions: ['restore-forward'] },
-    abort: { stage: 'rolling-back', actions: ['restore-forward'] },
-    'action failed': { stage: 'rolling-back', actions: ['restore-forward'] },
-  },
+  paused: pausedAt10(undefined, { stage: 'paused', actions: ['check-gates'] }),
+  'paused, pause over': pausedAt10({ stage: 'shifting', actions: ['set-weights'] }, { stage: 'paused', actions: ['check-gates'] }),
+  'paused, promoted': pausedAt10({ stage: 'shifting', actions: ['set-weights'] }, ignoredIn('paused')),
+  baking: bakingAt100(undefined),
+  'baking, bake over': bakingAt100({ stage: 'rollback-window', actions: [] }),
+  'rollback-window': rollbackWindow(undefined),
+  'rollback-window, window over': rollbackWindow({ stage: 'finishing', actions: ['scale-colour'] }),
   finishing: {
-    requested: { stage: 'finishing', actions: ['publish'] },
+    requested: ignoredIn('finishing'),
     tick: { stage: 'finishing', actions: ['scale-colour'] },
+    ...ignoringRequests('finishing', [...ALL_PROMOTES, 'abort', 'abort (another deployment)']),
+    'forward changed': FAILED,
     'old colour scaled': { stage: 'succeeded', actions: ['lock-services', 'publish'] },
     'action failed': { stage: 'finishing', actions: [] },
   },
-  'rolling-back': {
-    requested: { stage: 'rolling-back', actions: ['publish'] },
-    tick: { stage: 'rolling-back', actions: ['restore-forward'] },
-    'forward restored': { stage: 'rolling-back', actions: ['scale-colour'] },
-    'forward not restored': { stage: 'rolling-back', actions: [] },
-    'new colour scaled': { stage: 'rolled-back', actions: ['lock-services', 'publish'] },
-    'action failed': { stage: 'rolling-back', actions: [] },
-  },
-  succeeded: { requested: { stage: 'starting', actions: ['inspect'] } },
-  'rolled-back': { requested: { stage: 'starting', actions: ['inspect'] } },
-  failed: { requested: { stage: 'starting', actions: ['inspect'] } },
+  'rolling-back': rollingBack({ stage: 'rolled-back', actions: ['lock-services', 'publish'] }),
+  // A rollback before any traffic moved: the request failed.
+  'rolling-back, nothing shifted': rollingBack(FAILED),
+  succeeded: ended('succeeded'),
+  'rolled-back': ended('rolled-back'),
+  failed: ended('failed'),
 };
 
 describe('transition: every event in every stage', () => {
-  for (const stage of Object.keys(IN) as Stage[]) {
-    describe(stage, () => {
+  for (const situation of Object.keys(IN) as Situation[]) {
+    describe(situation, () => {
       for (const name of Object.keys(EVENTS) as EventName[]) {
-        const expected = TABLE[stage]?.[name];
+        const expected = TABLE[situation][name];
         it(`${name} → ${expected ? `${expected.stage} [${expected.actions.join(', ')}]` : 'nothing'}`, () => {
-          const before = IN[stage];
-          const result = transition(before, EVENTS[name], app, NOW);
+          const before: Deployment = IN[situation];
+          const result = transition(before, eventFor(name, before), app, NOW);
           if (!expected) {
             expect(result.deployment).toBe(before);
             expect(result.actions).toEqual([]);
@@ -273,6 +379,7 @@ describe('transition: what the steps carry', () => {
         kind: 'publish',
         detailType: 'Deployment Rejected',
         detail: expect.objectContaining({ app: 'shop', deploymentId: 'shop-2', activeDeploymentId: 'shop-1' }),
+        id: 'shop-2:rejected',
       },
     ]);
   });
@@ -296,13 +403,28 @@ describe('transition: what the steps carry', () => {
     });
     expect(result.actions[0]).toEqual({ kind: 'lock-services', status: 'in-progress', expiresAt: iso(longestDeploymentSeconds(app)) });
     expect(result.actions[1]).toMatchObject({ kind: 'publish', detailType: 'Deployment Started' });
-    expect(result.actions[2]).toEqual({
-      kind: 'update-new-colour',
-      colour: 'green',
-      taskDefinition: base.taskDefinition,
-      images: undefined,
-      desiredCount: 3,
-    });
+    expect(result.actions[2]).toEqual({ kind: 'update-new-colour', colour: 'green', taskDefinition: base.taskDefinition, desiredCount: 3 });
+  });
+
+  it("with images, registers the revision (from the live colour's) first, records it, then updates the new colour to it", () => {
+    const withImages = { ...IN.starting, taskDefinition: undefined, images: { app: 'img:2' } };
+    const result = transition(withImages, EVENTS.inspected, app, NOW);
+    expect(result.actions[2]).toEqual({ kind: 'register-revision', base: 'shop:41', images: { app: 'img:2' } });
+    const registered = transition(result.deployment, EVENTS['revision registered'], app, later(1));
+    expect(registered.deployment?.taskDefinition).toBe(`${TASK_DEFINITION}:42`);
+    expect(registered.actions).toEqual([
+      { kind: 'update-new-colour', colour: 'green', taskDefinition: `${TASK_DEFINITION}:42`, desiredCount: 3 },
+    ]);
+  });
+
+  it('gives every event it publishes an id made of the deployment and what it reports', () => {
+    const idsOf = (t: { actions: { kind: string; id?: string }[] }) => t.actions.flatMap((a) => (a.kind === 'publish' ? [a.id] : []));
+    expect(idsOf(transition(IN.starting, EVENTS.inspected, app, NOW))).toEqual(['shop-1:started']);
+    expect(idsOf(transition(IN.shifting, EVENTS['weights-set (read back equal)'], app, NOW))).toEqual(['shop-1:step:1']);
+    expect(idsOf(transition(IN.finishing, EVENTS['old colour scaled'], app, NOW))).toEqual(['shop-1:succeeded']);
+    expect(idsOf(transition(IN['rolling-back'], EVENTS['new colour scaled'], app, NOW))).toEqual(['shop-1:rolled-back']);
+    expect(idsOf(transition(IN.starting, EVENTS.abort, app, NOW))).toEqual(['shop-1:failed']);
+    expect(idsOf(transition(IN.paused, EVENTS['promote step 2'], app, NOW))).toEqual(['shop-1:ignored:r-promote']);
   });
 
   it('goes from green to blue when green is live', () => {
@@ -346,21 +468,73 @@ describe('transition: what the steps carry', () => {
   });
 
   it('waits for enough healthy targets before the first shift, then shifts to the canary weight', () => {
-    const few = transition(IN.deploying, { kind: 'ready-checked', steady: true, health: { healthy: 1, unhealthy: 0 } }, app, NOW);
+    const ready = EVENTS['ready-checked (ready)'](IN.deploying);
+    const few = transition(IN.deploying, { ...ready, health: { healthy: 1, unhealthy: 0 } }, app, NOW);
     expect(few.deployment?.stage).toBe('deploying');
     expect(few.deployment?.waitingFor).toMatch(/at least 2/);
-    const none = transition(IN.deploying, { kind: 'ready-checked', steady: true, health: { healthy: 0, unhealthy: 2 } }, app, NOW);
+    // Still waiting for the same: nothing new to write.
+    expect(transition(few.deployment, { ...ready, health: { healthy: 1, unhealthy: 0 } }, app, NOW).deployment).toBe(few.deployment);
+    const none = transition(IN.deploying, { ...ready, health: { healthy: 0, unhealthy: 2 } }, app, NOW);
     expect(none.actions).toEqual([]);
-    const ready = transition(IN.deploying, EVENTS['ready-checked (ready)'], app, NOW);
-    expect(ready.actions).toEqual([
-      {
-        kind: 'set-weights',
-        targetGroups: [
-          { arn: TG_BLUE, weight: 90 },
-          { arn: TG_GREEN, weight: 10 },
-        ],
-      },
+    // Written only over the split it left (the original) or the one it sets (a replay after a crash).
+    expect(transition(IN.deploying, ready, app, NOW).actions).toEqual([
+      { kind: 'set-weights', targetGroups: split(10), ours: [split(0), split(10)] },
     ]);
+  });
+
+  it('gives no traffic to a new colour that runs another revision: waits a moment after the update, then rolls back', () => {
+    const justUpdated = { ...IN.deploying, stageSince: iso(-59) };
+    const event = EVENTS['ready-checked (another revision)'](IN.deploying);
+    expect(transition(justUpdated, event, app, NOW)).toMatchObject({
+      deployment: { stage: 'deploying', waitingFor: 'shop-green to run shop:42 (it runs shop:41)' },
+      actions: [],
+    });
+    // Still rolling out: it may yet run the requested revision.
+    expect(transition(IN.deploying, { ...event, steady: false }, app, NOW).deployment?.stage).toBe('deploying');
+    const rolled = transition(IN.deploying, event, app, NOW);
+    expect(rolled.deployment?.rollbackReason).toBe(
+      'shop-green runs shop:41, not shop:42 (ECS rolled it back, e.g. its deployment circuit breaker, or someone updated the service)',
+    );
+    // A task definition requested as family:revision is the ARN ECS reports.
+    const short = { ...IN.deploying, taskDefinition: 'shop:42' };
+    expect(transition(short, EVENTS['ready-checked (ready)'](short), app, NOW).deployment?.stage).toBe('shifting');
+  });
+
+  it('waits for the revision with the requested images to be registered before anything else', () => {
+    const registering = { ...IN.deploying, taskDefinition: undefined, images: { app: 'img:2' } };
+    expect(transition(registering, EVENTS['ready-checked (ready)'](registering), app, NOW).deployment).toMatchObject({
+      stage: 'deploying',
+      waitingFor: 'the revision with the requested images to be registered for shop-green',
+    });
+  });
+
+  it('stops, failed, when someone else changed the listener: names what changed, and touches nothing more', () => {
+    const result = transition(IN.paused, EVENTS['gates pass, listener changed'](IN.paused), app, NOW);
+    expect(result.deployment?.outcome).toMatchObject({
+      status: 'failed',
+      reason:
+        "the listener's forward action was changed outside ecs-autopilot: it sends blue 50% / green 50% where ecs-autopilot had set " +
+        'blue 90% / green 10%; the deployment stops and changes nothing more: shop-blue and shop-green keep running as they are. ' +
+        'Settle the split you want, scale down the colour you do not keep, then deploy again',
+    });
+    expect(result.actions).toEqual([
+      { kind: 'lock-services', status: 'released' },
+      expect.objectContaining({
+        detailType: 'Deployment Failed',
+        detail: expect.objectContaining({ alert: expect.objectContaining({ category: 'deployment-failed', severity: 'critical' }) }),
+      }),
+    ]);
+    const rolling = transition(IN['rolling-back'], EVENTS['forward changed'], app, NOW);
+    expect(rolling.deployment?.outcome?.reason).toMatch(/where ecs-autopilot had set blue 90% \/ green 10% while rolling back \(alarm\);/);
+  });
+
+  it('writes the listener only over the splits it may have left: the one reached, the one being set, the original while rolling back', () => {
+    expect(transition(IN.shifting, EVENTS.tick, app, NOW).actions).toEqual([
+      { kind: 'set-weights', targetGroups: split(10), ours: [split(0), split(10)] },
+    ]);
+    const fromShifting = transition({ ...IN.shifting, ...at10, shiftingTo: 1 }, EVENTS['gate alarm ALARM'], app, NOW);
+    expect(fromShifting.actions).toEqual([{ kind: 'restore-forward', ours: [split(10), split(100), split(0)] }]);
+    expect(transition(IN.paused, EVENTS.abort, app, NOW).actions).toEqual([{ kind: 'restore-forward', ours: [split(10), split(0)] }]);
   });
 
   it('records each weight reached with its time and pauses for the step', () => {
@@ -375,30 +549,43 @@ describe('transition: what the steps carry', () => {
     expect(result.actions[0]).toMatchObject({ detailType: 'Deployment Step Completed', detail: { newPercent: 10, step: 1, steps: 2 } });
   });
 
-  it('checks the gates when the pause has ended, not before', () => {
-    expect(transition(IN.paused, EVENTS.tick, app, later(119)).actions).toEqual([]);
-    expect(transition(IN.paused, EVENTS.tick, app, later(120)).actions).toEqual([{ kind: 'check-gates', colour: 'green' }]);
+  it('checks the gates at every tick of a pause (metrics since the weight was reached), moving on once the pause is over', () => {
+    const checks = [{ kind: 'check-gates', colour: 'green', since: iso(-100) }];
+    expect(transition(IN.paused, EVENTS.tick, app, later(1)).actions).toEqual(checks);
+    expect(transition(IN.paused, EVENTS.tick, app, later(119)).actions).toEqual(checks);
+    const passing = EVENTS['gates pass'](IN.paused);
+    expect(transition(IN.paused, passing, app, later(119)).deployment).toBe(IN.paused);
+    expect(transition(IN.paused, passing, app, later(120)).deployment?.stage).toBe('shifting');
+    expect(transition(IN.paused, EVENTS['gates fail'](IN.paused), app, later(1)).deployment?.stage).toBe('rolling-back');
   });
 
-  it('rolls back with the failing gate in the reason', () => {
-    const result = transition(IN.paused, EVENTS['gates fail'], app, NOW);
+  it('rolls back with the failing gate in the reason; a metric not yet evaluated at this weight fails nothing', () => {
+    const result = transition(IN.paused, EVENTS['gates fail'](IN.paused), app, NOW);
     expect(result.deployment?.rollbackReason).toBe('gate failed at 10%: metric check error-rate: shop-green 3 is above its max 1');
+    const passing = EVENTS['gates pass'](IN['paused, pause over']);
     const baseline = transition(
-      IN.paused,
-      { ...EVENTS['gates pass'], metrics: [{ name: 'error-rate', value: 0.9, baseline: 0.1 }] },
+      IN['paused, pause over'],
+      { ...passing, metrics: [{ name: 'error-rate', value: 0.9, baseline: 0.1 }] },
       app,
       NOW,
     );
     expect(baseline.deployment?.rollbackReason).toMatch(/0.9 is more than 0.5 above the live colour's 0.1/);
-    const unhealthy = transition(IN.paused, { ...EVENTS['gates pass'], health: { healthy: 2, unhealthy: 1 } }, app, NOW);
+    const unhealthy = transition(IN['paused, pause over'], { ...passing, health: { healthy: 2, unhealthy: 1 } }, app, NOW);
     expect(unhealthy.deployment?.rollbackReason).toMatch(/shop-green has 1 target\(s\) not healthy/);
+    const strict: AppSpec = {
+      ...app,
+      gates: { ...app.gates, metrics: app.gates.metrics.map((m) => ({ ...m, onNoData: 'fail' as const })) },
+    };
+    const notYet = { ...passing, metrics: [{ name: 'error-rate', value: undefined, evaluated: false }] };
+    expect(transition(IN['paused, pause over'], notYet, strict, NOW).deployment?.stage).toBe('shifting');
   });
 
-  it('after the bake keeps the old colour for the rollback window, then scales it to zero and succeeds', () => {
-    const window = transition(IN.baking, EVENTS['gates pass'], app, NOW).deployment as Deployment;
+  it('after the bake keeps the old colour for the rollback window, checking the gates, then scales it to zero and succeeds', () => {
+    const window = transition(IN['baking, bake over'], EVENTS['gates pass'](IN['baking, bake over']), app, NOW).deployment as Deployment;
     expect(window).toMatchObject({ stage: 'rollback-window', pauseEndsAt: iso(1_800) });
-    expect(transition(window, EVENTS.tick, app, later(1_799)).actions).toEqual([]);
-    const finishing = transition(window, EVENTS.tick, app, later(1_800));
+    expect(transition(window, EVENTS.tick, app, later(60)).actions).toEqual([{ kind: 'check-gates', colour: 'green', since: iso(-50) }]);
+    expect(transition(window, EVENTS['gates pass'](window), app, later(1_799)).deployment).toBe(window);
+    const finishing = transition(window, EVENTS['gates pass'](window), app, later(1_800));
     expect(finishing.actions).toEqual([{ kind: 'scale-colour', colour: 'blue', desiredCount: 0 }]);
     const done = transition(finishing.deployment, EVENTS['old colour scaled'], app, later(1_801));
     expect(done.deployment?.outcome).toEqual({
@@ -414,7 +601,7 @@ describe('transition: what the steps carry', () => {
   });
 
   it('goes straight to finishing after the bake when there is no rollback window', () => {
-    const result = transition(IN.baking, EVENTS['gates pass'], { ...app, rollbackWindowSeconds: 0 }, NOW);
+    const result = transition(IN['baking, bake over'], EVENTS['gates pass'](IN.baking), { ...app, rollbackWindowSeconds: 0 }, NOW);
     expect(result.deployment?.stage).toBe('finishing');
   });
 
@@ -438,6 +625,19 @@ describe('transition: what the steps carry', () => {
         alert: { subject: { kind: 'app', name: 'shop' }, severity: 'warning' },
       },
     });
+  });
+
+  it('a rollback before any traffic moved ends failed, saying so', () => {
+    const rolling = transition(IN.deploying, EVENTS.abort, app, NOW);
+    const restored = transition(rolling.deployment, EVENTS['forward restored'], app, later(1));
+    expect(restored.deployment?.weights).toEqual([]);
+    const done = transition(restored.deployment, EVENTS['new colour scaled'], app, later(2));
+    expect(done.deployment?.outcome).toEqual({
+      status: 'failed',
+      reason: 'aborted by ana: wrong build; no traffic had moved: shop-green is back to what it ran before',
+      at: iso(2),
+    });
+    expect(done.actions[1]).toMatchObject({ detailType: 'Deployment Failed', id: 'shop-1:failed' });
   });
 
   it('a tick while rolling back after the forward action is back scales the new colour again (crash between the two)', () => {
@@ -473,9 +673,119 @@ describe('transition: what the steps carry', () => {
       stageDeadline: iso(86_400),
       waitingFor: '`ecs-autopilot promote`',
     });
-    expect(transition(paused, EVENTS.tick, manual, later(86_399)).actions).toEqual([]);
-    expect(transition(paused, EVENTS.promote, manual, later(60)).actions).toEqual([{ kind: 'check-gates', colour: 'green' }]);
+    // The gates are watched while it waits, but only a promote moves it on.
+    const passing = EVENTS['gates pass'](paused);
+    expect(transition(paused, passing, manual, later(86_399)).deployment).toBe(paused);
+    const promoted = transition(paused, EVENTS['promote step 1'], manual, later(60));
+    expect(promoted.actions).toEqual([{ kind: 'check-gates', colour: 'green', since: NOW.toISOString() }]);
+    expect(transition(promoted.deployment, passing, manual, later(61)).deployment?.stage).toBe('shifting');
     expect(transition(paused, EVENTS.tick, manual, later(86_400)).deployment?.rollbackReason).toMatch(/no promote within 86400s/);
+  });
+
+  describe('promote and abort name what they are for; anything stale is ignored and recorded', () => {
+    const recorded = (t: { deployment: Deployment | undefined }) => t.deployment?.requests?.at(-1);
+
+    it('takes a promote for the current pause, once, recording who and when', () => {
+      const taken = transition(IN.paused, EVENTS['promote step 1'], app, NOW);
+      expect(taken.deployment).toMatchObject({ promotedStep: 0 });
+      expect(recorded(taken)).toEqual({
+        kind: 'promote',
+        requestId: 'r-promote',
+        at: NOW.toISOString(),
+        by: 'ana',
+        deploymentId: 'shop-1',
+        step: 1,
+        outcome: 'taken',
+      });
+      // The same event again changes nothing; another promote of the same pause is a duplicate.
+      expect(transition(taken.deployment, EVENTS['promote step 1'], app, later(1)).deployment).toBe(taken.deployment);
+      const twice = transition(taken.deployment, { ...EVENTS['promote step 1'], requestId: 'r-again' }, app, later(1));
+      expect(recorded(twice)).toMatchObject({
+        outcome: 'ignored',
+        reason: 'the pause of step 1 is already promoted: it ends once the gates pass',
+      });
+    });
+
+    const reasons: [string, Situation, Extract<DeploymentEvent, { kind: 'promote' | 'abort' }>, string][] = [
+      [
+        'another deployment',
+        'paused',
+        EVENTS['promote (another deployment)'],
+        "the request is for deployment shop-0, not shop-1, the app's current one",
+      ],
+      ['a step already passed', 'baking', EVENTS['promote step 1'], 'step 1 is already passed: shop-1 is baking at step 2 of 2'],
+      ['a step not reached yet', 'paused', EVENTS['promote step 2'], 'step 2 is not reached yet: shop-1 is paused at step 1 of 2'],
+      [
+        'no pause',
+        'deploying',
+        EVENTS['promote step 1'],
+        'shop-1 is deploying, not in a pause: promote ends a pause between steps or the bake',
+      ],
+      ['a deployment that ended', 'succeeded', EVENTS['promote step 2'], `deployment shop-1 already ended: succeeded at ${iso(-1)}`],
+      ['an abort while rolling back', 'rolling-back', EVENTS.abort, 'shop-1 is already rolling back (alarm)'],
+      [
+        'an abort too late',
+        'finishing',
+        EVENTS.abort,
+        'shop-1 is finishing: the rollback window is over and shop-blue is being scaled to 0, so it cannot take the traffic back; deploy the previous version instead',
+      ],
+    ];
+    for (const [what, situation, event, reason] of reasons) {
+      it(`ignores ${what}, records why and publishes Deployment Request Ignored`, () => {
+        const before: Deployment = IN[situation];
+        const result = transition(before, event, app, NOW);
+        expect(result.deployment).toMatchObject({ stage: before.stage, outbox: before.outbox });
+        expect(recorded(result)).toMatchObject({
+          requestId: event.requestId,
+          outcome: 'ignored',
+          reason,
+        });
+        expect(result.actions).toEqual([
+          {
+            kind: 'publish',
+            detailType: 'Deployment Request Ignored',
+            detail: expect.objectContaining({ deploymentId: 'shop-1', reason, request: expect.objectContaining({ kind: event.kind }) }),
+            id: `shop-1:ignored:${event.requestId}`,
+          },
+        ]);
+      });
+    }
+
+    it('takes a request that names no deployment (an older pipeline) for the current one, saying so', () => {
+      expect(recorded(transition(IN.paused, EVENTS['promote (older pipeline)'], app, NOW))).toMatchObject({
+        outcome: 'taken',
+        reason: 'named no deployment (an older pipeline): taken for step 1 of shop-1',
+      });
+      const abort = { kind: 'abort', requestId: 'r-old-abort' } as const;
+      const aborted = transition(IN.paused, abort, app, NOW);
+      expect(aborted.deployment?.stage).toBe('rolling-back');
+      expect(recorded(aborted)).toMatchObject({ outcome: 'taken', reason: 'named no deployment (an older pipeline): taken for shop-1' });
+    });
+
+    it('keeps the last 20 requests', () => {
+      let d: Deployment = IN.paused;
+      for (let i = 0; i < 25; i++)
+        d = transition(d, { ...EVENTS['promote step 2'], requestId: `r-${i}` }, app, NOW).deployment as Deployment;
+      expect(d.requests?.map((r) => r.requestId)).toEqual(Array.from({ length: 20 }, (_, i) => `r-${i + 5}`));
+    });
+
+    it('publishes a request for an app without any deployment as ignored, with nothing to record it in', () => {
+      expect(transition(undefined, EVENTS['promote step 1'], app, NOW)).toEqual({
+        deployment: undefined,
+        actions: [
+          {
+            kind: 'publish',
+            detailType: 'Deployment Request Ignored',
+            detail: {
+              app: 'shop',
+              request: expect.objectContaining({ kind: 'promote', deploymentId: 'shop-1' }),
+              reason: 'app shop has no deployment',
+            },
+            id: 'shop:ignored:r-promote',
+          },
+        ],
+      });
+    });
   });
 
   it('the lock lasts as long as the longest deployment could, with a margin', () => {
