@@ -119,25 +119,24 @@ export const PROBES: Probe[] = [
   modules('stopped-task-event', 'stopped-tasks/task-event.ts (zod/mini event schema)', 'on-task-stopped', {
     'stopped-tasks/task-event.ts': ['parseTaskStateChange'],
   }),
-  modules('stopped-function-input', 'stopped-tasks/function-input.ts (zod/mini timer schema)', 'on-task-stopped', {
-    'stopped-tasks/function-input.ts': ['classifyInput'],
+  modules('stopped-trigger', 'stopped-tasks/trigger.ts (zod/mini timer schema, the event pattern)', 'on-task-stopped', {
+    'stopped-tasks/trigger.ts': ['classifyInput'],
   }),
   modules('stopped-zod-all', 'all zod/mini schemas on-task-stopped bundles', 'on-task-stopped', {
     'settings.ts': ['readSettings'],
     'stopped-tasks/task-event.ts': ['parseTaskStateChange'],
-    'stopped-tasks/function-input.ts': ['classifyInput'],
+    'stopped-tasks/trigger.ts': ['classifyInput'],
   }),
   modules('stopped-classify', 'stopped-tasks/classify.ts', 'on-task-stopped', { 'stopped-tasks/classify.ts': ['classifyStop'] }),
   modules('stopped-advice', 'stopped-tasks/advice.ts', 'on-task-stopped', { 'stopped-tasks/advice.ts': ['adviceFor'] }),
-  modules('stopped-watched-tasks', 'stopped-tasks/watched-tasks.ts (restarts: ECS RunTask)', 'on-task-stopped', {
-    'stopped-tasks/watched-tasks.ts': ['onRestartTimer', 'onPausedCheckTimer'],
+  modules('stopped-watched-task-stop', 'stopped-tasks/watched-task-stop.ts (restarts: ECS RunTask)', 'on-task-stopped', {
+    'stopped-tasks/watched-task-stop.ts': ['onRestartTimer', 'onPausedCheckTimer'],
   }),
-  modules('stopped-handle-stop', 'stopped-tasks/handle-stop.ts (all the stop handling)', 'on-task-stopped', {
-    'stopped-tasks/handle-stop.ts': ['handleTaskEvent'],
+  modules('stopped-handle', 'stopped-tasks/handle.ts (all the stop handling)', 'on-task-stopped', {
+    'stopped-tasks/handle.ts': ['handleTaskEvent'],
   }),
   modules('stopped-state', 'the state-table classes on-task-stopped uses', 'on-task-stopped', {
     'state/run-history.ts': ['RunHistory'],
-    'state/task-stop-claims.ts': ['TaskStopClaims'],
     'state/watch-states.ts': ['WatchStates'],
     'state/service-stop-window.ts': ['ServiceStopWindows'],
   }),
@@ -148,10 +147,10 @@ export const PROBES: Probe[] = [
     'stopped-tasks/runtime-from-env.ts': ['lambdaStopRuntime'],
   }),
   modules('stopped-no-handler-deps', 'all of on-task-stopped but middy and the middleware', 'on-task-stopped', {
-    'stopped-tasks/function-input.ts': ['classifyInput'],
-    'stopped-tasks/handle-stop.ts': ['handleTaskEvent'],
+    'stopped-tasks/trigger.ts': ['classifyInput'],
+    'stopped-tasks/handle.ts': ['handleTaskEvent'],
     'stopped-tasks/runtime-from-env.ts': ['lambdaStopRuntime'],
-    'stopped-tasks/watched-tasks.ts': ['onRestartTimer', 'onPausedCheckTimer'],
+    'stopped-tasks/watched-task-stop.ts': ['onRestartTimer', 'onPausedCheckTimer'],
   }),
 
   // notify, on its own baseline (DynamoDB, SNS, Scheduler).
@@ -179,15 +178,15 @@ export const PROBES: Probe[] = [
     { label: 'Powertools Logger (shared/logger.ts)', imports: { 'logger.ts': ['logger'] } },
     { label: 'zod/mini + settings.ts', imports: { 'settings.ts': ['readSettings'] } },
     {
-      label: 'task-event.ts + function-input.ts schemas',
-      imports: { 'stopped-tasks/task-event.ts': ['parseTaskStateChange'], 'stopped-tasks/function-input.ts': ['classifyInput'] },
+      label: 'task-event.ts + trigger.ts schemas',
+      imports: { 'stopped-tasks/task-event.ts': ['parseTaskStateChange'], 'stopped-tasks/trigger.ts': ['classifyInput'] },
     },
     { label: 'runtime-from-env.ts (state, timers, bus)', imports: { 'stopped-tasks/runtime-from-env.ts': ['lambdaStopRuntime'] } },
     {
-      label: 'handle-stop.ts + watched-tasks.ts',
+      label: 'handle.ts + watched-task-stop.ts',
       imports: {
-        'stopped-tasks/handle-stop.ts': ['handleTaskEvent'],
-        'stopped-tasks/watched-tasks.ts': ['onRestartTimer', 'onPausedCheckTimer'],
+        'stopped-tasks/handle.ts': ['handleTaskEvent'],
+        'stopped-tasks/watched-task-stop.ts': ['onRestartTimer', 'onPausedCheckTimer'],
       },
     },
   ]),

@@ -21,12 +21,13 @@ import type { Log } from '../shared/logger.ts';
 import { decideJobStop } from '../shared/stopped-tasks/decide-job-stop.ts';
 import { decideRestart } from '../shared/stopped-tasks/decide-restart.ts';
 import { decideServiceStop, isCounted } from '../shared/stopped-tasks/decide-service-stop.ts';
-import { summarize } from '../shared/stopped-tasks/handle-stop.ts';
 import { essentialContainersOf } from '../shared/stopped-tasks/links.ts';
+import { summarize } from '../shared/stopped-tasks/load.ts';
 import { subjectOfStop } from '../shared/stopped-tasks/route.ts';
 import type { TaskStopFacts } from '../shared/stopped-tasks/stop-facts.ts';
 import { containerDefinitionsReader } from '../shared/stopped-tasks/task-definitions.ts';
 import { parseTaskStateChange } from '../shared/stopped-tasks/task-event.ts';
+import { isStoppedOrReclaimNotice } from '../shared/stopped-tasks/trigger.ts';
 import {
   type DescribeFailure,
   describeFailure,
@@ -141,7 +142,7 @@ function actionsFor(
   essentialContainers: string[] | undefined,
   now: Date,
 ): string[] {
-  if (stop.lastStatus !== 'STOPPED' && !stop.isSpotNotice) {
+  if (!isStoppedOrReclaimNotice(stop)) {
     return [`nothing: lastStatus ${stop.lastStatus} is neither a stop nor a Spot notice (the rule only delivers those)`];
   }
   switch (subject.kind) {
@@ -175,7 +176,6 @@ function actionsFor(
         facts: stop,
         classification: stop.classification,
         state: undefined,
-        replacementStarted: false,
         now,
       });
       const budget = subject.spec.crashLoopBudget;

@@ -58,6 +58,7 @@ import type { ServiceScaling } from '../shared/scaling/targets.ts';
 import { DEPLOYMENT_REQUEST_DETAIL_TYPES } from '../shared/stack/resources.ts';
 import type { StopCategory } from '../shared/stopped-tasks/categories.ts';
 import type { StopRuntime } from '../shared/stopped-tasks/runtime.ts';
+import { isStoppedOrReclaimNotice } from '../shared/stopped-tasks/trigger.ts';
 import { drainAlerts, type EmulatorNotifyRuntime, emulatorNotifyRuntime } from './alerts.ts';
 import {
   type Emulator,
@@ -923,6 +924,15 @@ class Simulation {
     });
   }
 
+  /** EventBridge hands a task's event to on-task-stopped only in a state the rule takes (its trigger's one definition). */
+  private async deliverTaskEvent(
+    event: Awaited<ReturnType<Simulation['taskEvent']>>,
+    subject: { subject: string; job?: string | undefined },
+  ) {
+    if (!isStoppedOrReclaimNotice(event.detail)) return;
+    await this.invoke({ ...subject, handler: 'on-task-stopped' }, () => onTaskStopped(event, this.stopRuntime));
+  }
+
   /** Makes a task stop as ECS would report the ending, and hands the event to on-task-stopped. */
   private async stopTask(cluster: string, task: Task, ending: Ending, subject: { subject: string; job?: string | undefined }) {
     const taskArn = task.taskArn ?? '';
@@ -937,8 +947,7 @@ class Simulation {
       exitCode: stop.exitCode ?? null,
       containerReason: stop.containerReason,
     });
-    const event = await this.taskEvent(cluster, taskArn, ending.category !== 'failed-to-start');
-    await this.invoke({ ...subject, handler: 'on-task-stopped' }, () => onTaskStopped(event, this.stopRuntime));
+    await this.deliverTaskEvent(await this.taskEvent(cluster, taskArn, ending.category !== 'failed-to-start'), subject);
   }
 
   /** Whether an event on the bus tells of one of these tasks: then it is the timeline's line for their stop. */
@@ -986,8 +995,7 @@ class Simulation {
       stopCode: spot.stopCode,
       stoppedReason: spot.stoppedReason,
     });
-    const event = await this.taskEvent(cluster, taskArn);
-    await this.invoke({ ...subject, handler: 'on-task-stopped' }, () => onTaskStopped(event, this.stopRuntime));
+    await this.deliverTaskEvent(await this.taskEvent(cluster, taskArn), subject);
   }
 
   private runName(run: Pick<RunDetail, 'scheduledTime' | 'attempt'>, timeZone: string): string {
@@ -1034,8 +1042,7 @@ class Simulation {
   private async reportStopsByAutopilot(run: RunDetail): Promise<void> {
     const { tasks } = await this.runningTasks(run.cluster, run.taskArns);
     for (const task of tasks.filter((t) => t.lastStatus === 'STOPPED' && t.taskArn)) {
-      const event = await this.taskEvent(run.cluster, task.taskArn ?? '');
-      await this.invoke({ subject: run.job, job: run.job, handler: 'on-task-stopped' }, () => onTaskStopped(event, this.stopRuntime));
+      await this.deliverTaskEvent(await this.taskEvent(run.cluster, task.taskArn ?? ''), { subject: run.job, job: run.job });
     }
   }
 

@@ -53,12 +53,8 @@ import { BlueGreenLocks } from '../shared/scaling/blue-green-lock.ts';
 import type { ScalingRuntime } from '../shared/scaling/runtime.ts';
 import { RunHistory } from '../shared/state/run-history.ts';
 import { ScalingMemories } from '../shared/state/scaling-memory.ts';
-import { ServiceStopWindows } from '../shared/state/service-stop-window.ts';
 import { STATE_TABLE_DEFINITION, STATE_TABLE_TTL_ATTRIBUTE } from '../shared/state/table-definition.ts';
-import { TaskStopClaims } from '../shared/state/task-stop-claims.ts';
-import { WatchStates } from '../shared/state/watch-states.ts';
-import type { StopRuntime } from '../shared/stopped-tasks/runtime.ts';
-import { containerDefinitionsReader } from '../shared/stopped-tasks/task-definitions.ts';
+import { createStopRuntime, type StopRuntime } from '../shared/stopped-tasks/runtime.ts';
 import type { TimerSetter } from '../shared/timers/timers.ts';
 import { type Emulator, emulatorClientConfig, requestEc2Ids } from './emulator.ts';
 
@@ -233,23 +229,15 @@ export function emulatorStopRuntime(
   timers: TimerSetter,
   log: Log,
 ): StopRuntime {
-  const clients = createAwsClients({ ...emulatorClientConfig(world.endpoint) });
-  return {
+  return createStopRuntime({
     automation,
-    ecs: clients.ecs,
-    runs: new RunHistory(clients.dynamo, world.tableName, automation.runHistoryRetentionSeconds),
-    claims: new TaskStopClaims(clients.dynamo, world.tableName),
-    watches: new WatchStates(clients.dynamo, world.tableName),
-    serviceStops: new ServiceStopWindows(clients.dynamo, world.tableName),
-    bus: new EventBus(clients.events, world.busName),
+    tableName: world.tableName,
+    busName: world.busName,
+    clientConfig: emulatorClientConfig(world.endpoint),
     timers,
     log,
     now: clock.now,
-    account: undefined,
-    region: undefined,
-    leaseSeconds: 90,
-    containerDefinitions: containerDefinitionsReader(clients.ecs, log),
-  };
+  });
 }
 
 /** How a seeded service starts: its desiredCount, and the bounds of its scalable target when it has one. */

@@ -10,6 +10,7 @@ export const STOPPED_TASK_DETAIL_TYPES = {
   watchedTaskStopped: 'Watched Task Stopped',
   watchedTaskRestarted: 'Watched Task Restarted',
   watchedTaskResumed: 'Watched Task Restarts Resumed',
+  watchedTaskRestartFailed: 'Watched Task Restart Failed',
   crashLoopDetected: 'Crash Loop Detected',
   serviceTaskStopped: 'Service Task Stopped',
 } as const;
@@ -65,6 +66,22 @@ export interface CrashLoopDetail {
   /** restarts-paused: the command that resumes them, and since when they are paused. */
   resumeWith?: string | undefined;
   pausedAt?: string | undefined;
+  alert: AlertBlock;
+}
+
+/** A restart that cannot launch (RunTask refused it, or no capacity after every try): restarts pause until a resume. */
+export interface WatchedTaskRestartFailedDetail {
+  watchedTask: string;
+  cluster: string;
+  taskDefinition: string;
+  /** The task whose stop this restart answers. */
+  replacing: string;
+  /** How many times it was tried. */
+  tries: number;
+  /** What RunTask answered. */
+  reason: string;
+  /** What to do about it, ending with the command that resumes restarts. */
+  nextStep: string;
   alert: AlertBlock;
 }
 

@@ -15,6 +15,7 @@ import { EVENT_SOURCE } from '../events/bus.ts';
 import { schedulerInputTemplate } from '../jobs/firing-event.ts';
 import { scalingScheduleExpressions } from '../scaling/periods.ts';
 import { STATE_TABLE_DEFINITION, STATE_TABLE_TTL_ATTRIBUTE } from '../state/table-definition.ts';
+import { taskEventPattern } from '../stopped-tasks/trigger.ts';
 import {
   alertEmailSubscriptionLogicalId,
   deployedFunctionName,
@@ -60,12 +61,6 @@ export interface StackNames {
 }
 
 const FOURTEEN_DAYS = 14 * 86_400;
-
-/** The stopped-task event a restart or a job's exit depends on: the ECS event that reports it. */
-export const TASK_STATE_CHANGE = { source: 'aws.ecs', detailType: 'ECS Task State Change' } as const;
-
-/** The stop codes of a capacity reclaim notice (Fargate Spot, EC2 termination), sent while the task still runs. */
-export const RECLAIM_NOTICE_STOP_CODES = ['SpotInterruption', 'TerminationNotice'] as const;
 
 /**
  * EventBridge's retry of a rule target it could not deliver to (Lambda throttling, the function missing
@@ -605,22 +600,10 @@ function taskEventResources(scope: StackScope): Record<string, CfnResource> {
     rule: {
       Name: `${scope.prefix}-task-events`,
       Description: 'Stopped tasks and capacity reclaim notices of the clusters in automation.yml',
-      EventPattern: taskEventPattern(scope.allClusters),
+      EventPattern: taskEventPattern(scope.allClusters.map((cluster) => cluster.arn)),
     },
     queueName: `${scope.prefix}-task-events-dlq`,
   });
-}
-
-/** The ECS Task State Change events on-task-stopped acts on, in the given clusters (`$or`: either shape). */
-export function taskEventPattern(clusters: ClusterScope[]) {
-  return {
-    source: [TASK_STATE_CHANGE.source],
-    'detail-type': [TASK_STATE_CHANGE.detailType],
-    detail: {
-      clusterArn: clusters.map((c) => c.arn),
-      $or: [{ lastStatus: ['STOPPED'] }, { lastStatus: ['RUNNING'], desiredStatus: ['STOPPED'], stopCode: [...RECLAIM_NOTICE_STOP_CODES] }],
-    },
-  };
 }
 
 /**

@@ -1,13 +1,41 @@
 /**
- * Counted stops of a service, per minute (pk SERVICE#<cluster>/<service>, sk STOPS#<minute>). A burst of
- * a thousand stops lands on few items with atomic ADDs, so concurrent invocations never lose a count
- * nor fail on a lock; the window is the sum of its minutes.
+ * The stops of a watched service (pk SERVICE#<cluster>/<service>).
+ *
+ * The window: per minute (sk STOP-WINDOW#<minute>), the ids of the tasks that stopped then, a string set
+ * per category. Counting a stop adds its task id to the set: a redelivered stop adds nothing (a set holds an
+ * id once), concurrent stops never contend for a lock, and a burst of a thousand lands on a few items; the
+ * window is the sum of its minutes.
+ *
+ * The decision: per stopped task (sk STOP#<task ARN>), what was decided from the window and the events that
+ * decision publishes until they are (the outbox), written as the next version of the one read.
  */
-import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { PendingEvent } from '../stopped-tasks/actions.ts';
 import { STOP_CATEGORIES, type StopCategory } from '../stopped-tasks/categories.ts';
 import type { StopWindow } from '../stopped-tasks/decide-service-stop.ts';
+import { serviceKey } from './scaling-memory.ts';
+import { putNextVersion } from './versioned.ts';
 
-const attributeOf = (category: StopCategory) => `stops_${category.replace(/-/g, '_')}`;
+/** What was decided about one counted stop. */
+export interface ServiceStopDecision {
+  cluster: string;
+  service: string;
+  taskArn: string;
+  /** The counted stops in the window when it was decided, this one included. */
+  stopsInWindow: number;
+  /** The events decided for it and not yet known to be published. */
+  outbox: PendingEvent[];
+  /** The state table's TTL. */
+  expiresAt: number;
+  /** 0: not stored yet. */
+  version: number;
+}
+
+type StopKey = Pick<ServiceStopDecision, 'cluster' | 'service' | 'taskArn'>;
+
+const WINDOW_PREFIX = 'STOP-WINDOW#';
+const decisionKey = (stop: StopKey) => ({ ...serviceKey(stop.cluster, stop.service), sk: `STOP#${stop.taskArn}` });
+const attributeOf = (category: StopCategory) => `tasks_${category.replace(/-/g, '_')}`;
 
 export class ServiceStopWindows {
   private readonly dynamo: DynamoDBDocumentClient;
@@ -18,41 +46,74 @@ export class ServiceStopWindows {
     this.tableName = tableName;
   }
 
-  /** Counts one stop at `at` and returns the window ending then, this stop included. */
-  async count(cluster: string, service: string, category: StopCategory, at: Date, windowSeconds: number): Promise<StopWindow> {
-    const pk = `SERVICE#${cluster}/${service}`;
-    const minute = new Date(Math.floor(at.getTime() / 60_000) * 60_000).toISOString();
+  /** Counts the stop of task `taskId` at `at` in its minute; counting it again changes nothing. */
+  async count(stop: {
+    cluster: string;
+    service: string;
+    taskId: string;
+    category: StopCategory;
+    at: Date;
+    keepSeconds: number;
+  }): Promise<void> {
     await this.dynamo.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk, sk: `STOPS#${minute}` },
-        UpdateExpression: 'ADD stops :one, #category :one SET expiresAt = :expires',
-        ExpressionAttributeNames: { '#category': attributeOf(category) },
-        ExpressionAttributeValues: { ':one': 1, ':expires': Math.floor(at.getTime() / 1000) + windowSeconds + 3_600 },
+        Key: { ...serviceKey(stop.cluster, stop.service), sk: `${WINDOW_PREFIX}${minuteOf(stop.at)}` },
+        UpdateExpression: 'ADD #category :task SET expiresAt = if_not_exists(expiresAt, :expires)',
+        ExpressionAttributeNames: { '#category': attributeOf(stop.category) },
+        ExpressionAttributeValues: { ':task': new Set([stop.taskId]), ':expires': Math.floor(stop.at.getTime() / 1000) + stop.keepSeconds },
       }),
     );
-    const from = new Date(at.getTime() - windowSeconds * 1000 + 1).toISOString();
-    const { Items = [] } = await this.dynamo.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': pk, ':from': `STOPS#${minuteOf(from)}`, ':to': `STOPS#${minute}` },
-        ConsistentRead: true,
-      }),
-    );
+  }
+
+  /** The counted stops in the minutes from the one of `since` on. */
+  async window(cluster: string, service: string, since: Date): Promise<StopWindow> {
     const window: StopWindow = { total: 0, byCategory: {} };
-    for (const item of Items) {
-      window.total += Number(item.stops ?? 0);
-      for (const category of STOP_CATEGORIES) {
-        const count = Number(item[attributeOf(category)] ?? 0);
-        if (count > 0) window.byCategory[category] = (window.byCategory[category] ?? 0) + count;
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.dynamo.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': serviceKey(cluster, service).pk,
+            ':from': `${WINDOW_PREFIX}${minuteOf(since)}`,
+            // After every minute: a stop stamped later than this invocation's clock still counts.
+            ':to': `${WINDOW_PREFIX}~`,
+          },
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        for (const category of STOP_CATEGORIES) {
+          const tasks = item[attributeOf(category)] as Set<string> | undefined;
+          if (!tasks?.size) continue;
+          window.total += tasks.size;
+          window.byCategory[category] = (window.byCategory[category] ?? 0) + tasks.size;
+        }
       }
-    }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
     return window;
+  }
+
+  /** What was decided about the stop of this task, or undefined. */
+  async decision(stop: StopKey): Promise<ServiceStopDecision | undefined> {
+    const { Item } = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: decisionKey(stop), ConsistentRead: true }));
+    if (!Item) return undefined;
+    const { pk: _pk, sk: _sk, ...stored } = Item;
+    return stored as ServiceStopDecision;
+  }
+
+  /** Writes the next version of the decision; throws StaleWriteError when another invocation wrote first. */
+  async save(decision: ServiceStopDecision): Promise<ServiceStopDecision> {
+    const { version: read, ...item } = decision;
+    const version = await putNextVersion(this.dynamo, this.tableName, decisionKey(decision), item, read, `the stop of ${decision.taskArn}`);
+    return { ...decision, version };
   }
 }
 
-function minuteOf(iso: string): string {
-  const time = Date.parse(iso);
-  return new Date(Math.ceil(time / 60_000) * 60_000).toISOString();
+function minuteOf(at: Date): string {
+  return new Date(Math.floor(at.getTime() / 60_000) * 60_000).toISOString();
 }

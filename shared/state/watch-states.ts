@@ -1,8 +1,11 @@
-/** Restart bookkeeping of watched tasks (pk WATCH#<name>): restarts in the window, back-off, pause. */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+/**
+ * The state of each watched task (pk WATCH#<name>, sk STATE): restarts in the window, the back-off, a
+ * pause, the stops decided, and the outbox of actions decided and not yet known to be done. Written
+ * whole, as the next version of the one read (putNextVersion).
+ */
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { WatchState } from '../stopped-tasks/decide-restart.ts';
-import { StaleWriteError } from './versioned.ts';
+import { putNextVersion } from './versioned.ts';
 
 export class WatchStates {
   private readonly dynamo: DynamoDBDocumentClient;
@@ -20,25 +23,11 @@ export class WatchStates {
     return state as WatchState;
   }
 
-  /** Writes the next version; throws StaleWriteError when another invocation wrote first. */
+  /** Writes `state` as the version after the one it was read at; throws StaleWriteError when another invocation wrote first. */
   async save(state: WatchState): Promise<WatchState> {
-    const next = { ...state, version: state.version + 1 };
-    try {
-      await this.dynamo.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...key(state.name), ...next },
-          ConditionExpression: state.version === 0 ? 'attribute_not_exists(pk)' : 'version = :expected',
-          ...(state.version !== 0 && { ExpressionAttributeValues: { ':expected': state.version } }),
-        }),
-      );
-      return next;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        throw new StaleWriteError(`watched task ${state.name} changed meanwhile`, { cause: error });
-      }
-      throw error;
-    }
+    const { version: read, ...item } = state;
+    const version = await putNextVersion(this.dynamo, this.tableName, key(state.name), item, read, `watched task ${state.name}`);
+    return { ...state, version };
   }
 }
 

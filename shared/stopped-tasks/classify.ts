@@ -24,6 +24,7 @@
 import { STOP_REASON_PREFIX } from '../jobs/ownership.ts';
 import type { FailedToStartKind } from './categories.ts';
 import type { Classification, TaskStopFacts } from './stop-facts.ts';
+import { RECLAIM_NOTICE_STOP_CODES } from './trigger.ts';
 
 export interface ClassifyContext {
   /**
@@ -71,10 +72,14 @@ const ownStop: Rule = ({ reason }) => {
   return undefined;
 };
 
-const SPOT_STOP_CODES = ['SpotInterruption', 'TerminationNotice'];
-
 const spotInterruption: Rule = (seen) => {
-  if (!(seen.isSpotNotice || SPOT_STOP_CODES.includes(seen.stopCode) || /Your Spot Task was interrupted/i.test(seen.reason))) {
+  if (
+    !(
+      seen.isSpotNotice ||
+      (RECLAIM_NOTICE_STOP_CODES as readonly string[]).includes(seen.stopCode) ||
+      /Your Spot Task was interrupted/i.test(seen.reason)
+    )
+  ) {
     return undefined;
   }
   const notice = seen.isSpotNotice ? 'Spot interruption notice, the task stops in about two minutes: ' : '';

@@ -6,7 +6,13 @@
  */
 import type { ServiceWatch } from '../config/schema.ts';
 import type { AlertBlock } from '../events/alert.ts';
-import type { CrashLoopDetail, ServiceTaskStoppedDetail, StoppedTaskSummary } from '../events/stopped-task-events.ts';
+import {
+  type CrashLoopDetail,
+  type ServiceTaskStoppedDetail,
+  STOPPED_TASK_DETAIL_TYPES,
+  type StoppedTaskSummary,
+} from '../events/stopped-task-events.ts';
+import { eventId, type PendingEvent } from './actions.ts';
 import type { StopCategory } from './categories.ts';
 
 /** Counted stops of the service within its window, this one included. */
@@ -57,6 +63,22 @@ export function decideServiceStop(watch: ServiceWatch, stop: StoppedTaskSummary,
       alert: alertFor(dominantCategory),
     },
   };
+}
+
+/** The events a decision publishes, each with its id: the detail-type, the task ARN and its event's detail.version. */
+export function serviceStopEvents(decision: ServiceStopDecision, stop: StoppedTaskSummary, now: Date): PendingEvent[] {
+  const key = `${stop.taskArn}#${stop.version}`;
+  const event = (detailType: string, detail: object): PendingEvent => ({
+    id: eventId(detailType, key),
+    detailType,
+    detail: { ...detail },
+    resources: [stop.taskArn],
+    time: now.toISOString(),
+  });
+  return [
+    event(STOPPED_TASK_DETAIL_TYPES.serviceTaskStopped, decision.stopped),
+    ...(decision.crashLoop ? [event(STOPPED_TASK_DETAIL_TYPES.crashLoopDetected, decision.crashLoop)] : []),
+  ];
 }
 
 /** The most frequent category (a tie goes to the one counted first). */

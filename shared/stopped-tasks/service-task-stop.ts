@@ -1,36 +1,69 @@
-/** A service's task stopped: ECS replaces it; count it for the service's crash-loop pattern and say so. */
+/**
+ * A watched service's task stopped: ECS replaces it; ecs-autopilot counts it toward the service's crash-loop
+ * window and says so (decide-service-stop.ts, pure).
+ *
+ * A counted stop adds its task to the window before the window is read (a redelivery adds nothing again),
+ * so that of stops counted at the same moment the last to read sees them all. What the window shows is then
+ * decided and saved, keyed by the task ARN, with the events it publishes (the outbox); they are published
+ * and the outbox cleared. A failure or a crash anywhere leaves the rest to the next delivery, which finds
+ * the decision and publishes the same events (same ids) once. A stop the service ignores is not counted:
+ * its one event is published with its deterministic id and nothing is stored.
+ */
 import type { ServiceWatch } from '../config/schema.ts';
-import type { AutopilotEvent } from '../events/bus.ts';
-import { STOPPED_TASK_DETAIL_TYPES, type StoppedTaskSummary } from '../events/stopped-task-events.ts';
-import { decideServiceStop, isCounted } from './decide-service-stop.ts';
+import type { StoppedTaskSummary } from '../events/stopped-task-events.ts';
+import { retryOnStaleWrite } from '../state/versioned.ts';
+import { publishEvents } from './apply.ts';
+import { decideServiceStop, isCounted, serviceStopEvents } from './decide-service-stop.ts';
 import type { StopRuntime } from './runtime.ts';
+
+/** A counted stop is kept this long after its window could last end. */
+const KEEP_AFTER_WINDOW_SECONDS = 3_600;
+/** A decision is kept longer than EventBridge and Lambda keep redelivering an event. */
+const DECISION_KEEP_SECONDS = 86_400;
 
 export async function onServiceTaskStopped(watch: ServiceWatch, stop: StoppedTaskSummary, rt: StopRuntime): Promise<string> {
   if (stop.isSpotNotice) return 'nothing: ECS replaces a service task when it stops';
   const { category } = stop.classification;
-  const window = isCounted(watch, category)
-    ? await rt.serviceStops.count(stop.clusterName, watch.service, category, rt.now(), watch.crashLoop.windowSeconds)
-    : undefined;
-  const decision = decideServiceStop(watch, stop, window);
-  const events: AutopilotEvent[] = [
-    {
-      detailType: STOPPED_TASK_DETAIL_TYPES.serviceTaskStopped,
-      detail: { ...decision.stopped },
-      resources: [stop.taskArn],
-      time: rt.now(),
-    },
-  ];
-  if (decision.crashLoop) {
-    events.push({
-      detailType: STOPPED_TASK_DETAIL_TYPES.crashLoopDetected,
-      detail: { ...decision.crashLoop },
-      resources: [stop.taskArn],
-      time: rt.now(),
-    });
+  if (!isCounted(watch, category)) {
+    await publishEvents(serviceStopEvents(decideServiceStop(watch, stop, undefined), stop, rt.now()), rt);
+    return `not counted: ${category} is in the service's ignore list`;
   }
-  await rt.bus.publish(events);
-  if (!window) return `not counted: ${category} is in the service's ignore list`;
-  return decision.crashLoop
-    ? `crash loop: ${window.total} stops within the window (dominant ${decision.crashLoop.dominantCategory})`
-    : `counted: ${window.total} of ${watch.crashLoop.stops} stops within the window`;
+  const { windowSeconds } = watch.crashLoop;
+  const key = { cluster: stop.clusterName, service: watch.service, taskArn: stop.taskArn };
+  const stoppedAt = new Date(stop.stoppedAt ?? stop.stoppingAt ?? stop.eventTime);
+  return retryOnStaleWrite(async () => {
+    let decided = await rt.serviceStops.decision(key);
+    let summary: string;
+    if (decided) {
+      summary = `counted before: stop ${decided.stopsInWindow} within the window`;
+    } else {
+      await rt.serviceStops.count({
+        ...key,
+        taskId: stop.taskId,
+        category,
+        at: stoppedAt,
+        keepSeconds: windowSeconds + KEEP_AFTER_WINDOW_SECONDS,
+      });
+      const now = rt.now();
+      // The window ends now; a stop delivered later than that still counts itself.
+      const since = new Date(Math.min(now.getTime() - windowSeconds * 1000 + 1, stoppedAt.getTime()));
+      const window = await rt.serviceStops.window(key.cluster, key.service, since);
+      const decision = decideServiceStop(watch, stop, window);
+      decided = await rt.serviceStops.save({
+        ...key,
+        stopsInWindow: window.total,
+        outbox: serviceStopEvents(decision, stop, now),
+        expiresAt: Math.floor(now.getTime() / 1000) + DECISION_KEEP_SECONDS,
+        version: 0,
+      });
+      summary = decision.crashLoop
+        ? `crash loop: ${window.total} stops within the window (dominant ${decision.crashLoop.dominantCategory})`
+        : `counted: ${window.total} of ${watch.crashLoop.stops} stops within the window`;
+    }
+    if (decided.outbox.length > 0) {
+      await publishEvents(decided.outbox, rt);
+      await rt.serviceStops.save({ ...decided, outbox: [] });
+    }
+    return summary;
+  });
 }

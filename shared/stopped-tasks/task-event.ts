@@ -8,6 +8,7 @@
 import * as z from 'zod/mini';
 import { BadEventError } from '../errors.ts';
 import type { ContainerExit, TaskStopFacts } from './stop-facts.ts';
+import { isReclaimNotice } from './trigger.ts';
 
 /** Optional, and absent when it has the wrong type. */
 function tolerant<T extends z.ZodMiniType>(schema: T) {
@@ -63,8 +64,6 @@ const taskStateChangeSchema = z.object({
   }),
 });
 
-const SPOT_STOP_CODES = ['SpotInterruption', 'TerminationNotice'];
-
 export function parseTaskStateChange(event: unknown): TaskStopFacts {
   const result = taskStateChangeSchema.safeParse(event);
   if (!result.success) {
@@ -107,16 +106,8 @@ export function parseTaskStateChange(event: unknown): TaskStopFacts {
     stoppingAt: detail.stoppingAt,
     stoppedAt: detail.stoppedAt,
     version: detail.version,
-    isSpotNotice: detail.lastStatus === 'RUNNING' && detail.desiredStatus === 'STOPPED' && SPOT_STOP_CODES.includes(detail.stopCode ?? ''),
+    isSpotNotice: isReclaimNotice(detail),
   };
-}
-
-/**
- * The events a stopped-task handler acts on: the final STOPPED state, and the Spot notice that comes two
- * minutes before it (enough to start a replacement early). PENDING, RUNNING, DEPROVISIONING… are not.
- */
-export function isStoppedOrSpotNotice(facts: TaskStopFacts): boolean {
-  return facts.lastStatus === 'STOPPED' || facts.isSpotNotice;
 }
 
 function lastSegment(arn: string): string {

@@ -4,10 +4,10 @@ import { notify } from '../../functions/notify.ts';
 import { onTaskStopped } from '../../functions/on-task-stopped.ts';
 import { runBatchJob } from '../../functions/run-batch-job.ts';
 import { drainAlerts, emulatorNotifyRuntime } from '../../sandbox/alerts.ts';
-import { stopTaskAs, type TaskEnding } from '../../sandbox/emulator.ts';
+import { injectCapacityOutage, setTaskState, stopTaskAs, type TaskEnding } from '../../sandbox/emulator.ts';
 import { emulatorStopRuntime } from '../../sandbox/seed.ts';
 import { taskStateChangeEvent } from '../../sandbox/task-events.ts';
-import { resumeWatchedTask } from '../../shared/stopped-tasks/watched-tasks.ts';
+import { resumeWatchedTask } from '../../shared/stopped-tasks/watched-task-stop.ts';
 import { quietLog, useEmulatorWorld } from './world.ts';
 
 const network = { subnets: ['subnet-0a1b2c3d4e5f60001'], securityGroups: ['sg-0a1b2c3d4e5f60001'] };
@@ -196,6 +196,71 @@ describe('on-task-stopped against moto', () => {
       expect(await t.timers.pending()).toEqual([]);
     });
 
+    it('restarts a task lost with its host at once, backs off quick repeats, and pauses with one alert when the budget is spent', async () => {
+      let current = await startWorkerByHand();
+      const waits: number[] = [];
+      let paused = '';
+      for (let lost = 1; lost <= 8 && !paused; lost++) {
+        // Each task runs 30 seconds, then its host goes away: 8 losses in 4 minutes.
+        t.clock.advance(30);
+        await setTaskState(t.emulator, current, {
+          lastStatus: 'STOPPED',
+          stoppedReason: 'Host EC2 (instance i-0f1e2d3c4b5a69788) stopped.',
+          exitCode: 143,
+        });
+        version += 1;
+        const event = await taskStateChangeEvent(t.ecs, 'workers-ots', current, { at: t.clock.now(), version });
+        const outcome = await onTaskStopped(event, t.stopRuntime);
+        expect(outcome).toMatchObject({ category: 'host-lost' });
+        if (outcome.action.startsWith('restarts paused')) {
+          paused = outcome.action;
+          break;
+        }
+        const [restartedAtOnce] = await running('workers-ots');
+        if (restartedAtOnce) {
+          waits.push(0);
+        } else {
+          const [timer] = await t.timers.pending();
+          waits.push(((timer?.at.getTime() ?? 0) - t.clock.now().getTime()) / 1000);
+          await advanceToNextTimer();
+        }
+        current = (await running('workers-ots'))[0]?.taskArn ?? '';
+      }
+
+      expect(waits).toEqual([0, 10, 20, 40, 80]);
+      expect(paused).toMatch(/^restarts paused: 5 restarts within 15m \(crashLoopBudget 5\); last stop: host-lost/);
+      expect(await running('workers-ots')).toHaveLength(0);
+      const alerts = (await t.events()).filter((e) => e.detail.alert !== undefined);
+      expect(alerts.map((e) => e['detail-type'])).toEqual(['Crash Loop Detected']);
+      expect(alerts[0]?.detail).toMatchObject({ dominantCategory: 'host-lost', categories: { 'host-lost': 6 } });
+    });
+
+    it('tries a restart that finds no capacity again after a doubling wait, then gives up with an alert', async () => {
+      await onTaskStopped(await stop('workers-ots', await startWorkerByHand(), 1), t.stopRuntime);
+      await injectCapacityOutage(t.emulator, 'FARGATE', 10);
+      await t.events();
+
+      const waits: number[] = [];
+      let fired = await advanceToNextTimer();
+      for (let [timer] = await t.timers.pending(); timer?.target === 'on-task-stopped'; [timer] = await t.timers.pending()) {
+        if ((timer.input as { timer: string }).timer !== 'restart-watched-task') break;
+        waits.push((timer.at.getTime() - t.clock.now().getTime()) / 1000);
+        fired = await advanceToNextTimer();
+      }
+
+      // initial 10s doubling up to max 5m, as the restarts' own back-off; 10 tries in all.
+      expect(waits).toEqual([10, 20, 40, 80, 160, 300, 300, 300, 300]);
+      expect(fired).toMatchObject([{ watchedTask: 'queue-worker' }]);
+      expect(await running('workers-ots')).toHaveLength(0);
+      const events = await t.events();
+      expect(events.map((e) => e['detail-type'])).toEqual(['Watched Task Restart Failed']);
+      expect(events[0]?.detail).toMatchObject({
+        reason: expect.stringMatching(/^no capacity after 10 tries/),
+        alert: { category: 'launch-failed', severity: 'critical' },
+      });
+      expect((await t.timers.pending()).map((timer) => (timer.input as { timer: string }).timer)).toEqual(['check-paused-watched-task']);
+    });
+
     it('starts the replacement at the Spot notice, before the old task is gone, and not again when it stops', async () => {
       const spotTask = await startWorkerByHand();
       const notice = await stop('workers-ots', spotTask, {
@@ -311,13 +376,45 @@ describe('on-task-stopped against moto', () => {
       const event = await stop('batch-ots', task?.taskArn ?? '', 1);
 
       await onTaskStopped(event, t.stopRuntime);
-      const again = await onTaskStopped(structuredClone(event), t.stopRuntime);
-      const older = await onTaskStopped({ ...event, detail: { ...event.detail, version: event.detail.version - 1 } }, t.stopRuntime);
+      await onTaskStopped(structuredClone(event), t.stopRuntime);
+      await onTaskStopped({ ...event, detail: { ...event.detail, version: event.detail.version - 1 } }, t.stopRuntime);
 
-      expect(again.action).toMatch(/^ignored: already handled stopped/);
-      expect(older.action).toMatch(/^ignored: already handled/);
       expect((await t.timers.pending()).length).toBe(1);
       expect((await t.events()).filter((e) => e['detail-type'] === 'Job Run Failed')).toHaveLength(1);
+    });
+
+    it("decides a watched task's stop once, whatever is delivered again or late", async () => {
+      const worker = await startWorkerByHand();
+      const notice = await stop('workers-ots', worker, 1);
+      const event = await stop('workers-ots', worker, 1);
+
+      await onTaskStopped(event, t.stopRuntime);
+      const again = await onTaskStopped(structuredClone(event), t.stopRuntime);
+      const older = await onTaskStopped(
+        { ...notice, detail: { ...notice.detail, lastStatus: 'RUNNING', stopCode: 'SpotInterruption' } },
+        t.stopRuntime,
+      );
+
+      expect(again.action).toMatch(/^nothing: its stopped \(version \d+\) was decided at /);
+      expect(older.action).toMatch(/^nothing: its stopped \(version \d+\) was decided at /);
+      expect((await t.timers.pending()).length).toBe(1);
+      expect((await t.events()).map((e) => e['detail-type'])).toEqual(['Watched Task Stopped']);
+    });
+
+    it.each([
+      ['on its way down (DEPROVISIONING)', { lastStatus: 'DEPROVISIONING', desiredStatus: 'STOPPED' }],
+      ['still running, asked to stop by a person', { lastStatus: 'RUNNING', desiredStatus: 'STOPPED', stopCode: 'UserInitiated' }],
+      ['running', { lastStatus: 'RUNNING', desiredStatus: 'RUNNING' }],
+    ])('does nothing for a state the rule does not deliver (%s), should it come anyway', async (_what, state) => {
+      const worker = await startWorkerByHand();
+      const event = await stop('workers-ots', worker, 1);
+      Object.assign(event.detail, state);
+
+      const outcome = await onTaskStopped(event, t.stopRuntime);
+
+      expect(outcome.action).toBe(`ignored: lastStatus ${state.lastStatus} is neither a stop nor a Spot notice`);
+      expect(await t.timers.pending()).toEqual([]);
+      expect(await t.events()).toEqual([]);
     });
 
     it('ignores and logs events from another account', async () => {

@@ -9,9 +9,10 @@ import { taskStateChangeOf } from '../../cli/explain-input.ts';
 import { loadAutomationFile } from '../../shared/config/load.ts';
 import type { RunRecord } from '../../shared/jobs/run-record.ts';
 import { decideJobStop } from '../../shared/stopped-tasks/decide-job-stop.ts';
-import { summarize } from '../../shared/stopped-tasks/handle-stop.ts';
 import { essentialContainersOf } from '../../shared/stopped-tasks/links.ts';
-import { isStoppedOrSpotNotice, parseTaskStateChange } from '../../shared/stopped-tasks/task-event.ts';
+import { summarize } from '../../shared/stopped-tasks/load.ts';
+import { parseTaskStateChange } from '../../shared/stopped-tasks/task-event.ts';
+import { isStoppedOrReclaimNotice } from '../../shared/stopped-tasks/trigger.ts';
 import { stoppedTaskEvent, type TaskEvent, taskEvent, taskEventNames } from '../fixtures/task-events.ts';
 import { runCli as run } from '../helpers/cli.ts';
 
@@ -362,7 +363,7 @@ describe('explain knows the essential containers as the Lambda does', () => {
   /**
    * The Lambda's path for a stopped task: its parser, summarize (which reads the task definition through
    * rt.containerDefinitions and classifies with the essential flags), then for a job's run decideJobStop
-   * with the same flags (handle-stop.ts). explain must answer the same for the same task and definition.
+   * with the same flags (load.ts). explain must answer the same for the same task and definition.
    */
   async function lambdaAnswer(event: TaskEvent, definitions: ContainerDefinition[]) {
     const stop = await summarize(parseTaskStateChange(event), { containerDefinitions: async () => definitions });
@@ -385,7 +386,7 @@ describe('explain knows the essential containers as the Lambda does', () => {
     };
     // handleTaskEvent acts on a STOPPED task (or a Spot notice, which a job's run waits past); onJobTaskStopped decides.
     const decision =
-      job && stop.startedBy === 'ecs-autopilot/nightly-report' && isStoppedOrSpotNotice(stop) && !stop.isSpotNotice
+      job && stop.startedBy === 'ecs-autopilot/nightly-report' && isStoppedOrReclaimNotice(stop) && !stop.isSpotNotice
         ? decideJobStop({ run, job, stop, essentialContainers: essentialContainersOf(definitions), now: new Date() })
         : undefined;
     const settled = decision?.kind === 'settle' ? decision.run : undefined;

@@ -1,17 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import type { WatchedTaskSpec } from '../../shared/config/schema.ts';
 import { classifyStop } from '../../shared/stopped-tasks/classify.ts';
 import {
+  decidePausedCheck,
   decideRestart,
+  decideRestartLaunched,
+  decideRestartTimer,
   decideResume,
+  decideWatchedTaskStop,
   freshWatchState,
   type RestartInput,
-  restartDelaySeconds,
   type WatchState,
 } from '../../shared/stopped-tasks/decide-restart.ts';
 import type { TaskStopFacts } from '../../shared/stopped-tasks/stop-facts.ts';
+import { timerName } from '../../shared/timers/timers.ts';
 import type { StoppedTaskOverrides } from '../fixtures/task-events.ts';
-import { type WatchedTaskInput, watchedTaskSpec, watchedTaskStop, watchState } from './stop-fixtures.ts';
+import { summaryOf, type WatchedTaskInput, watchedTaskSpec, watchedTaskStop, watchState } from './stop-fixtures.ts';
 
 const NOW = new Date('2026-11-22T03:00:00.000Z');
 const NOW_ISO = NOW.toISOString();
@@ -32,7 +35,7 @@ interface Case {
   stop?: StoppedTaskOverrides;
   facts?: TaskStopFacts;
   state?: WatchState | undefined;
-  replacementStarted?: boolean;
+  restartedAtNotice?: 'now' | 'later';
 }
 
 /** The watched task ledger-sync (default spec) stopped: by default "sync" exited 1 after one minute. */
@@ -43,7 +46,7 @@ function restartInput(c: Case = {}): RestartInput {
     facts,
     classification: classifyStop(facts),
     state: 'state' in c ? c.state : watchState(),
-    replacementStarted: c.replacementStarted ?? false,
+    restartedAtNotice: c.restartedAtNotice,
     now: NOW,
   };
 }
@@ -108,11 +111,11 @@ describe('decideRestart: no restart', () => {
     });
   });
 
-  it('does not restart a task whose replacement was started at its Spot notice', () => {
-    expect(decideRestart(restartInput({ stop: STOPS.spotStopped, replacementStarted: true }))).toEqual({
-      kind: 'no-restart',
-      reason: 'its replacement was started at the Spot interruption notice',
-    });
+  it.each([
+    ['now', 'its replacement was started at the Spot interruption notice'],
+    ['later', 'its restart was decided at the Spot interruption notice'],
+  ] as const)('does not restart a task its Spot notice restarted (%s)', (restartedAtNotice, reason) => {
+    expect(decideRestart(restartInput({ stop: STOPS.spotStopped, restartedAtNotice }))).toEqual({ kind: 'no-restart', reason });
   });
 
   it('does not restart a task that exited 0 with restart: on-failure', () => {
@@ -135,23 +138,64 @@ describe('decideRestart: no restart', () => {
   });
 });
 
-describe('decideRestart: restart at once, not counted', () => {
-  it.each(['on-failure', 'always'] as const)('restarts at the Spot notice, before the task is gone (restart: %s)', (restart) => {
-    expect(decideRestart(restartInput({ spec: { restart }, stop: STOPS.spotNotice }))).toEqual({
-      kind: 'restart-now',
-      reason: 'Spot interruption notice: the replacement starts before the task is gone',
-    });
-  });
+describe("decideRestart: stops that are not the application's fault (Spot, a lost host)", () => {
+  it.each(['on-failure', 'always'] as const)(
+    'restarts at the Spot notice, before the task is gone, and counts it (restart: %s)',
+    (restart) => {
+      expect(decideRestart(restartInput({ spec: { restart }, stop: STOPS.spotNotice, state: undefined }))).toEqual({
+        kind: 'restart-now',
+        reason: 'Spot interruption notice: the replacement starts before the task is gone (restart 1 of at most 5 within 15m)',
+        state: { name: 'ledger-sync', restarts: [NOW_ISO], restartCategories: ['spot-interruption'], consecutiveFailures: 1, version: 0 },
+      });
+    },
+  );
 
   it.each([
     ['spot-interruption', STOPS.spotStopped],
     ['host-lost', STOPS.hostLost],
-  ])('restarts %s at once without back-off, even with the crash-loop budget spent', (category, stop) => {
-    const state = watchState({ restarts: SPENT_BUDGET, consecutiveFailures: 4 });
+  ])('restarts %s at once after a healthy run, counted toward the budget', (category, stop) => {
+    const healthy = { ...stop, startedAt: '2026-11-22T02:00:00.000Z' };
+    const state = watchState({ restarts: [ago(300)], restartCategories: ['app-error'], consecutiveFailures: 3 });
 
-    expect(decideRestart(restartInput({ stop, state }))).toEqual({
+    expect(decideRestart(restartInput({ stop: healthy, state }))).toEqual({
       kind: 'restart-now',
-      reason: `${category}: not the application's fault, so no back-off`,
+      reason: `${category}: not the application's fault, so at once (restart 2 of at most 5 within 15m)`,
+      state: { ...state, restarts: [ago(300), NOW_ISO], restartCategories: ['app-error', category], consecutiveFailures: 1 },
+    });
+  });
+
+  it.each([
+    [0, 0],
+    [1, 10],
+    [2, 20],
+    [3, 40],
+    [4, 80],
+  ])('backs off quick repeats one step sooner than a crash: after %i failed runs in a row, %is', (before, delaySeconds) => {
+    const spec = { crashLoopBudget: { restarts: 100, window: '1m' } };
+
+    const state = watchState({ restarts: before > 0 ? [ago(30)] : [], consecutiveFailures: before });
+
+    const decision = decideRestart(restartInput({ spec, stop: STOPS.hostLost, state }));
+
+    expect(decision).toMatchObject({
+      kind: delaySeconds === 0 ? 'restart-now' : 'restart-later',
+      state: { consecutiveFailures: before + 1 },
+    });
+    if (decision.kind === 'restart-later') expect(decision.delaySeconds).toBe(delaySeconds);
+  });
+
+  it.each([
+    ['a Spot notice', STOPS.spotNotice, 'spot-interruption'],
+    ['a Spot stop', STOPS.spotStopped, 'spot-interruption'],
+    ['a lost host', STOPS.hostLost, 'host-lost'],
+  ])('pauses with the budget spent, as for crashes (%s)', (_what, stop, category) => {
+    const state = watchState({ restarts: SPENT_BUDGET, restartCategories: Array(5).fill('host-lost'), consecutiveFailures: 5 });
+
+    expect(decideRestart(restartInput({ stop, state }))).toMatchObject({
+      kind: 'pause',
+      reason: `5 restarts within 15m (crashLoopBudget 5); last stop: ${category}`,
+      restartsInWindow: 5,
+      state: { paused: { at: NOW_ISO, cause: 'crash-loop' } },
     });
   });
 });
@@ -209,7 +253,9 @@ describe('decideRestart: restart after back-off', () => {
   ])('after %i failed runs in a row, the next waits initial·2^n capped at max (failure %i: %is)', (before, failures, delaySeconds) => {
     const spec = { crashLoopBudget: { restarts: 100, window: '1m' } };
 
-    const decision = decideRestart(restartInput({ spec, state: watchState({ consecutiveFailures: before }) }));
+    const state = watchState({ restarts: before > 0 ? [ago(30)] : [], consecutiveFailures: before });
+
+    const decision = decideRestart(restartInput({ spec, state }));
 
     expect(decision).toMatchObject({
       kind: 'restart-later',
@@ -233,9 +279,9 @@ describe('decideRestart: restart after back-off', () => {
   it('writes the back-off in the configured units', () => {
     const spec = { backoff: { initial: '90s', max: '1h', resetAfter: '10m' } };
 
-    expect(decideRestart(restartInput({ spec, state: watchState({ consecutiveFailures: 2 }) }))).toMatchObject({
+    expect(decideRestart(restartInput({ spec, state: watchState({ restarts: [ago(60)], consecutiveFailures: 2 }) }))).toMatchObject({
       kind: 'restart-later',
-      reason: 'app-error: restart 1 of at most 5 within 15m, after 6m',
+      reason: 'app-error: restart 2 of at most 5 within 15m, after 6m',
       delaySeconds: 360,
     });
   });
@@ -243,7 +289,7 @@ describe('decideRestart: restart after back-off', () => {
 
 describe('decideRestart: the back-off resets after a healthy run', () => {
   const SPEC = { backoff: { initial: '10s', max: '1h', resetAfter: '10m' } };
-  const AFTER_FIVE_FAILURES = watchState({ consecutiveFailures: 5 });
+  const AFTER_FIVE_FAILURES = watchState({ restarts: [ago(60)], consecutiveFailures: 5 });
 
   it.each([
     ['ran exactly resetAfter (startedAt → stoppedAt)', { startedAt: '2026-11-22T02:50:00.000Z' }, 1, 10],
@@ -277,6 +323,17 @@ describe('decideRestart: the back-off resets after a healthy run', () => {
   });
 });
 
+describe('decideRestart: the back-off starts over with no restart left in the window', () => {
+  it.each([
+    ['a crash', STOPS.appError, 'restart-later'],
+    ['a lost host', STOPS.hostLost, 'restart-now'],
+  ])('after %s long after the last restart', (_what, stop, kind) => {
+    const state = watchState({ restarts: [ago(3_600)], consecutiveFailures: 5 });
+
+    expect(decideRestart(restartInput({ stop, state }))).toMatchObject({ kind, state: { restarts: [NOW_ISO], consecutiveFailures: 1 } });
+  });
+});
+
 describe('decideRestart: the crash-loop budget', () => {
   it('pauses at the budget: 5 restarts within the window, the 6th stop pauses', () => {
     const categories = ['app-error', 'out-of-memory', 'app-error', 'app-error', 'out-of-memory'] as const;
@@ -294,7 +351,7 @@ describe('decideRestart: the crash-loop budget', () => {
         restartCategories: [...categories],
         consecutiveFailures: 5,
         version: 3,
-        paused: { at: NOW_ISO, reason, taskDefinitionArn: TASK_DEFINITION_ARN },
+        paused: { at: NOW_ISO, reason, taskDefinitionArn: TASK_DEFINITION_ARN, cause: 'crash-loop' },
       },
     });
   });
@@ -345,69 +402,335 @@ describe('decideRestart: the crash-loop budget', () => {
   });
 });
 
-describe('restartDelaySeconds', () => {
-  const spec: Pick<WatchedTaskSpec, 'backoff'> = { backoff: { initialSeconds: 10, maxSeconds: 300, resetAfterSeconds: 600 } };
+describe('decideWatchedTaskStop: the decision with what carries it out', () => {
+  const spec = watchedTaskSpec();
+  const stop = summaryOf(watchedTaskStop({ version: 7 }));
+  const TASK_ARN = stop.taskArn;
+  const stoppedId = `watched-task-stopped:${TASK_ARN}#7`;
+
+  it('saves the counted restart and its timer and event, each keyed, and remembers the stop as decided', () => {
+    const decision = decideWatchedTaskStop(spec, stop, undefined, NOW);
+
+    expect(decision.summary).toBe('restart in 10s: app-error: restart 1 of at most 5 within 15m, after 10s');
+    expect(decision.state).toMatchObject({
+      restarts: [NOW_ISO],
+      consecutiveFailures: 1,
+      decidedStops: [{ taskArn: TASK_ARN, stage: 'stopped', version: 7, at: NOW_ISO, restart: 'later' }],
+    });
+    expect(decision.actions).toEqual([
+      {
+        kind: 'set-timer',
+        timer: {
+          name: timerName('restart', 'ledger-sync', TASK_ARN, 1),
+          at: nowPlus(10).toISOString(),
+          target: 'on-task-stopped',
+          input: {
+            timer: 'restart-watched-task',
+            watchedTask: 'ledger-sync',
+            replacing: TASK_ARN,
+            try: 1,
+            taskDefinitionArn: TASK_DEFINITION_ARN,
+          },
+        },
+      },
+      {
+        kind: 'publish',
+        event: {
+          id: stoppedId,
+          detailType: 'Watched Task Stopped',
+          detail: {
+            watchedTask: 'ledger-sync',
+            stop,
+            decision: { kind: 'restart', delaySeconds: 10, restartAt: nowPlus(10).toISOString() },
+          },
+          resources: [TASK_ARN],
+          time: NOW_ISO,
+        },
+      },
+    ]);
+  });
+
+  it('launches a restart at once before publishing the stop', () => {
+    const lost = summaryOf(watchedTaskStop({ ...STOPS.hostLost, startedAt: '2026-11-22T02:00:00.000Z', version: 7 }));
+
+    const decision = decideWatchedTaskStop(spec, lost, undefined, NOW);
+
+    expect(decision.actions.map((action) => action.kind)).toEqual(['launch-restart', 'publish']);
+    expect(decision.actions[0]).toEqual({
+      kind: 'launch-restart',
+      launch: { replacing: TASK_ARN, try: 1, taskDefinitionArn: TASK_DEFINITION_ARN },
+    });
+  });
+
+  it('pauses with the check for a new revision, the stop and one Crash Loop Detected, each with its id', () => {
+    const state = watchState({ restarts: SPENT_BUDGET, restartCategories: Array(5).fill('app-error'), consecutiveFailures: 5 });
+
+    const decision = decideWatchedTaskStop(spec, stop, state, NOW);
+
+    expect(decision.state?.paused).toMatchObject({ at: NOW_ISO, cause: 'crash-loop' });
+    expect(decision.actions.map((action) => (action.kind === 'publish' ? action.event.id : action.kind))).toEqual([
+      'set-timer',
+      stoppedId,
+      `crash-loop-detected:${TASK_ARN}#7`,
+    ]);
+    expect(decision.actions[2]).toMatchObject({
+      event: {
+        detail: {
+          action: 'restarts-paused',
+          stops: 6,
+          resumeWith: 'npx ecs-autopilot resume ledger-sync',
+          alert: { category: 'crash-loop', severity: 'critical', resolvedBy: 'resolving-event' },
+        },
+      },
+    });
+  });
+
+  it('decides a stop once: delivered again, or its older notice after it, it changes nothing', () => {
+    const decided = decideWatchedTaskStop(spec, stop, undefined, NOW).state;
+    const notice = summaryOf(watchedTaskStop({ ...STOPS.spotNotice, version: 5 }));
+
+    expect(decideWatchedTaskStop(spec, stop, decided, NOW)).toEqual({
+      state: undefined,
+      actions: [],
+      summary: `nothing: its stopped (version 7) was decided at ${NOW_ISO}`,
+    });
+    expect(decideWatchedTaskStop(spec, notice, decided, NOW).state).toBeUndefined();
+  });
+
+  it('does not restart again at the stop after the Spot notice restarted it, and says so', () => {
+    const notice = summaryOf(watchedTaskStop({ ...STOPS.spotNotice, version: 5 }));
+    const afterNotice = decideWatchedTaskStop(spec, notice, undefined, NOW).state;
+    const stopped = summaryOf(watchedTaskStop({ ...STOPS.spotStopped, version: 6 }));
+
+    const decision = decideWatchedTaskStop(spec, stopped, afterNotice, new Date(NOW.getTime() + 120_000));
+
+    expect(decision.summary).toBe('no restart: its replacement was started at the Spot interruption notice');
+    expect(decision.state?.restarts).toEqual([NOW_ISO]);
+    expect(decision.state?.decidedStops?.map((d) => d.stage)).toEqual(['notice', 'stopped']);
+  });
+
+  it('forgets the stops decided more than a day ago', () => {
+    const old = { taskArn: 'arn:aws:ecs:eu-west-1:111122223333:task/batch/0ld', stage: 'stopped' as const, version: 3, at: ago(86_401) };
+
+    const decision = decideWatchedTaskStop(spec, stop, watchState({ decidedStops: [old] }), NOW);
+
+    expect(decision.state?.decidedStops?.map((d) => d.taskArn)).toEqual([TASK_ARN]);
+  });
+});
+
+describe('decideRestartTimer', () => {
+  const timer = { timer: 'restart-watched-task' as const, watchedTask: 'ledger-sync', replacing: 'arn:task/1', try: 2 };
+
+  it('launches the restart, changing no state', () => {
+    expect(decideRestartTimer(timer, watchState())).toEqual({
+      state: undefined,
+      actions: [{ kind: 'launch-restart', launch: { replacing: 'arn:task/1', try: 2 } }],
+      summary: 'restart of arn:task/1, try 2',
+    });
+  });
+
+  it('does nothing once restarts are paused', () => {
+    const paused = watchState({ paused: { at: NOW_ISO, reason: 'crash loop', taskDefinitionArn: TASK_DEFINITION_ARN } });
+
+    expect(decideRestartTimer(timer, paused)).toEqual({ state: undefined, actions: [], summary: 'nothing: restarts are paused' });
+  });
+});
+
+describe('decideRestartLaunched', () => {
+  const spec = watchedTaskSpec({ launchType: 'FARGATE' });
+  const launch = { replacing: 'arn:aws:ecs:eu-west-1:111122223333:task/batch/1', try: 1, taskDefinitionArn: TASK_DEFINITION_ARN };
+
+  it('announces a started restart with the id of its launch', () => {
+    const decision = decideRestartLaunched(
+      spec,
+      launch,
+      { kind: 'started', taskArn: 'arn:task/new' },
+      watchState({ restarts: [ago(5)] }),
+      NOW,
+    );
+
+    expect(decision.state).toBeUndefined();
+    expect(decision.actions).toEqual([
+      {
+        kind: 'publish',
+        event: {
+          id: `watched-task-restarted:${launch.replacing}#1`,
+          detailType: 'Watched Task Restarted',
+          detail: {
+            watchedTask: 'ledger-sync',
+            cluster: 'batch',
+            taskArns: ['arn:task/new'],
+            taskDefinition: 'ledger-sync',
+            replacing: launch.replacing,
+            restartsInWindow: 1,
+          },
+          resources: ['arn:task/new'],
+          time: NOW_ISO,
+        },
+      },
+    ]);
+  });
 
   it.each([
-    [0, 10],
     [1, 10],
     [2, 20],
-    [3, 40],
     [5, 160],
-    [6, 300],
-    [2_000, 300],
-  ])('after %i consecutive failures waits %is', (failures, seconds) => {
-    expect(restartDelaySeconds(spec, failures)).toBe(seconds);
+    [9, 300],
+  ])('tries again after no capacity on try %i, %is later (the task back-off)', (tryNumber, waitSeconds) => {
+    const decision = decideRestartLaunched(
+      spec,
+      { ...launch, try: tryNumber },
+      { kind: 'no-capacity', reason: 'RESOURCE:FARGATE' },
+      watchState(),
+      NOW,
+    );
+
+    expect(decision.state).toBeUndefined();
+    expect(decision.actions).toMatchObject([
+      {
+        kind: 'set-timer',
+        timer: {
+          name: timerName('restart', 'ledger-sync', launch.replacing, tryNumber + 1),
+          at: nowPlus(waitSeconds).toISOString(),
+          input: { replacing: launch.replacing, try: tryNumber + 1, taskDefinitionArn: TASK_DEFINITION_ARN },
+        },
+      },
+    ]);
+  });
+
+  it('pauses with one critical alert after the last try found no capacity', () => {
+    const decision = decideRestartLaunched(
+      spec,
+      { ...launch, try: 10 },
+      { kind: 'no-capacity', reason: 'RESOURCE:FARGATE' },
+      watchState(),
+      NOW,
+    );
+
+    expect(decision.state?.paused).toEqual({
+      at: NOW_ISO,
+      reason: 'a restart could not launch: no capacity after 10 tries over FARGATE: RESOURCE:FARGATE',
+      taskDefinitionArn: TASK_DEFINITION_ARN,
+      cause: 'launch-failed',
+    });
+    expect(decision.actions[1]).toMatchObject({
+      event: {
+        id: `watched-task-restart-failed:${launch.replacing}#10`,
+        detail: {
+          tries: 10,
+          nextStep: 'restarts resume with `npx ecs-autopilot resume ledger-sync` once FARGATE has room again',
+          alert: { category: 'launch-failed', severity: 'critical', resolvedBy: 'resolving-event' },
+        },
+      },
+    });
+  });
+
+  it.each([
+    [
+      'AccessDeniedException: User: arn:aws:sts::1:assumed-role/x is not authorized to perform: ecs:RunTask',
+      "on-task-stopped's role lacks a permission: check the cluster and taskDefinition of watchedTasks.ledger-sync in automation.yml and redeploy, then `npx ecs-autopilot resume ledger-sync`",
+    ],
+    [
+      'AccessDeniedException: not authorized to perform: iam:PassRole',
+      "list the task definition's roles as taskRole/executionRole of watchedTasks.ledger-sync in automation.yml and redeploy, then `npx ecs-autopilot resume ledger-sync`",
+    ],
+    [
+      'ClientException: TaskDefinition is inactive',
+      'check that ledger-sync exists and is ACTIVE in this region (a new revision resumes restarts by itself), or fix watchedTasks.ledger-sync in automation.yml, then `npx ecs-autopilot resume ledger-sync`',
+    ],
+    [
+      'InvalidParameterException: subnet-0 does not exist',
+      'check the network of watchedTasks.ledger-sync in automation.yml and redeploy, then `npx ecs-autopilot resume ledger-sync`',
+    ],
+  ])('pauses at once when RunTask refuses it (%s), saying what to do', (reason, nextStep) => {
+    const decision = decideRestartLaunched(spec, launch, { kind: 'refused', reason }, watchState(), NOW);
+
+    expect(decision.state?.paused).toMatchObject({ reason: `a restart could not launch: ${reason}`, cause: 'launch-failed' });
+    expect(decision.actions.map((action) => action.kind)).toEqual(['set-timer', 'publish']);
+    expect(decision.actions[1]).toMatchObject({ event: { detail: { reason, nextStep, tries: 1 } } });
+  });
+
+  it('leaves a pause that came meanwhile as it is', () => {
+    const paused = watchState({ paused: { at: ago(10), reason: 'crash loop', taskDefinitionArn: TASK_DEFINITION_ARN } });
+
+    expect(decideRestartLaunched(spec, launch, { kind: 'refused', reason: 'ClientException: x' }, paused, NOW)).toMatchObject({
+      state: undefined,
+      actions: [],
+    });
   });
 });
 
 describe('decideResume', () => {
+  const spec = watchedTaskSpec();
   const PAUSED = watchState({
     restarts: SPENT_BUDGET,
     consecutiveFailures: 6,
     version: 9,
     paused: { at: '2026-11-22T02:30:00.000Z', reason: '5 restarts within 15m', taskDefinitionArn: TASK_DEFINITION_ARN },
   });
-  const RESUMED: WatchState = {
-    name: 'ledger-sync',
-    restarts: [],
-    restartCategories: [],
-    consecutiveFailures: 0,
-    version: 9,
-    paused: undefined,
-  };
 
   it.each([
     ['no state', undefined],
     ['a fresh state', freshWatchState('ledger-sync')],
     ['a state with restarts but no pause', watchState({ restarts: [ago(60)], consecutiveFailures: 2 })],
   ])('stays with %s: restarts are not paused', (_what, state) => {
-    expect(decideResume(state, { by: 'resume-command' })).toEqual({ kind: 'stay', reason: 'restarts are not paused' });
-    expect(decideResume(state, { by: 'new-task-definition', latestTaskDefinitionArn: `${TASK_DEFINITION_ARN.slice(0, -1)}4` })).toEqual({
-      kind: 'stay',
-      reason: 'restarts are not paused',
+    expect(decideResume(spec, state, { by: 'resume-command' }, NOW)).toEqual({
+      state: undefined,
+      actions: [],
+      summary: 'stay: restarts are not paused',
     });
   });
 
-  it('resumes on the resume command, clearing the restarts and the back-off', () => {
-    expect(decideResume(PAUSED, { by: 'resume-command' })).toEqual({
-      kind: 'resume',
-      state: RESUMED,
-      reason: 'resumed by `ecs-autopilot resume`',
+  it('resumes on the resume command: clears the restarts and the back-off, starts one task, resolves the alert', () => {
+    const decision = decideResume(spec, PAUSED, { by: 'resume-command' }, NOW);
+
+    expect(decision.summary).toBe('resumed: resumed by `ecs-autopilot resume`');
+    expect(decision.state).toEqual({ ...PAUSED, paused: undefined, restarts: [], restartCategories: [], consecutiveFailures: 0 });
+    expect(decision.actions).toEqual([
+      { kind: 'launch-restart', launch: { replacing: 'resume-9', try: 1, taskDefinitionArn: TASK_DEFINITION_ARN } },
+      {
+        kind: 'publish',
+        event: {
+          id: 'watched-task-restarts-resumed:ledger-sync#9',
+          detailType: 'Watched Task Restarts Resumed',
+          detail: {
+            watchedTask: 'ledger-sync',
+            cluster: 'batch',
+            by: 'resume-command',
+            taskDefinition: 'ledger-sync',
+            reason: 'resumed by `ecs-autopilot resume`',
+            alert: {
+              cluster: 'batch',
+              subject: { kind: 'watched-task', name: 'ledger-sync' },
+              category: 'crash-loop',
+              severity: 'warning',
+              resolves: true,
+            },
+          },
+          resources: [],
+          time: NOW_ISO,
+        },
+      },
+    ]);
+  });
+
+  it('resolves the alert of the pause a failed launch opened', () => {
+    const paused = watchState({
+      paused: { at: ago(60), reason: 'a restart could not launch', taskDefinitionArn: TASK_DEFINITION_ARN, cause: 'launch-failed' },
     });
+
+    const decision = decideResume(spec, paused, { by: 'resume-command' }, NOW);
+
+    expect(decision.actions[1]).toMatchObject({ event: { detail: { alert: { category: 'launch-failed', resolves: true } } } });
   });
 
   it.each([
-    ['ledger-sync:4', 'new task definition revision ledger-sync:4'],
-    ['ledger-sync:10', 'new task definition revision ledger-sync:10'],
-  ])('resumes when the family has a higher revision (%s)', (latest, reason) => {
+    ['ledger-sync:4', 'resumed: new task definition revision ledger-sync:4'],
+    ['ledger-sync:10', 'resumed: new task definition revision ledger-sync:10'],
+  ])('resumes when the family has a higher revision (%s)', (latest, summary) => {
     const latestTaskDefinitionArn = `arn:aws:ecs:eu-west-1:111122223333:task-definition/${latest}`;
 
-    expect(decideResume(PAUSED, { by: 'new-task-definition', latestTaskDefinitionArn })).toEqual({
-      kind: 'resume',
-      state: RESUMED,
-      reason,
-    });
+    expect(decideResume(spec, PAUSED, { by: 'new-task-definition', latestTaskDefinitionArn }, NOW)).toMatchObject({ summary });
   });
 
   it.each([
@@ -415,19 +738,47 @@ describe('decideResume', () => {
     ['an older revision', 'ledger-sync:2'],
     ['another family', 'ledger-export:9'],
     ['a family the paused one only starts', 'ledger-sync-v2:9'],
+    ['no latest revision known (a pinned revision, or none ACTIVE)', undefined],
   ])('stays for %s', (_what, latest) => {
-    const latestTaskDefinitionArn = `arn:aws:ecs:eu-west-1:111122223333:task-definition/${latest}`;
+    const latestTaskDefinitionArn = latest && `arn:aws:ecs:eu-west-1:111122223333:task-definition/${latest}`;
 
-    expect(decideResume(PAUSED, { by: 'new-task-definition', latestTaskDefinitionArn })).toEqual({
-      kind: 'stay',
-      reason: 'no revision newer than ledger-sync:3',
+    expect(decideResume(spec, PAUSED, { by: 'new-task-definition', latestTaskDefinitionArn }, NOW)).toEqual({
+      state: undefined,
+      actions: [],
+      summary: 'stay: no revision newer than ledger-sync:3',
     });
   });
+});
 
-  it('stays when no latest revision is known (a pinned revision, or none ACTIVE)', () => {
-    expect(decideResume(PAUSED, { by: 'new-task-definition', latestTaskDefinitionArn: undefined })).toEqual({
-      kind: 'stay',
-      reason: 'no revision newer than ledger-sync:3',
+describe('decidePausedCheck', () => {
+  const spec = watchedTaskSpec();
+  const PAUSED = watchState({ paused: { at: ago(600), reason: 'crash loop', taskDefinitionArn: TASK_DEFINITION_ARN } });
+
+  it('checks again in 5 minutes while no newer revision exists', () => {
+    const decision = decidePausedCheck(spec, PAUSED, TASK_DEFINITION_ARN, NOW);
+
+    expect(decision.state).toBeUndefined();
+    expect(decision.actions).toEqual([
+      {
+        kind: 'set-timer',
+        timer: {
+          name: timerName('paused-check', 'ledger-sync', nowPlus(300).toISOString()),
+          at: nowPlus(300).toISOString(),
+          target: 'on-task-stopped',
+          input: { timer: 'check-paused-watched-task', watchedTask: 'ledger-sync' },
+        },
+      },
+    ]);
+  });
+
+  it('resumes on a newer revision, and stops checking once not paused', () => {
+    expect(decidePausedCheck(spec, PAUSED, `${TASK_DEFINITION_ARN.slice(0, -1)}4`, NOW).summary).toBe(
+      'resumed: new task definition revision ledger-sync:4',
+    );
+    expect(decidePausedCheck(spec, watchState(), undefined, NOW)).toEqual({
+      state: undefined,
+      actions: [],
+      summary: 'nothing: restarts are not paused',
     });
   });
 });

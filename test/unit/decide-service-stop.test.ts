@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertBlock } from '../../shared/events/alert.ts';
 import type { StopCategory } from '../../shared/stopped-tasks/categories.ts';
-import { decideServiceStop, dominant, isCounted, type StopWindow } from '../../shared/stopped-tasks/decide-service-stop.ts';
+import {
+  decideServiceStop,
+  dominant,
+  isCounted,
+  type StopWindow,
+  serviceStopEvents,
+} from '../../shared/stopped-tasks/decide-service-stop.ts';
 import { fixtureStop, type ServiceInput, serviceWatch } from './stop-fixtures.ts';
 
 /** The alert decideServiceStop raises for service api in cluster web. */
@@ -153,6 +159,42 @@ describe('decideServiceStop: crash loops', () => {
 
     expect(decision.stopped.service).toBe('public-api');
     expect(decision.crashLoop).toMatchObject({ subject: { kind: 'service', name: 'public-api' }, alert: alert('app-error', 'public-api') });
+  });
+});
+
+describe('serviceStopEvents', () => {
+  const NOW = new Date('2026-11-22T09:00:00.000Z');
+
+  it('publishes the stop, and the crash loop when there is one, each with an id of the task ARN and the event version', () => {
+    const stop = fixtureStop('service-sidecar-ok-app-exit-2');
+    const decision = decideServiceStop(serviceWatch(), stop, { total: 5, byCategory: { 'app-error': 5 } });
+
+    const events = serviceStopEvents(decision, stop, NOW);
+
+    expect(events).toEqual([
+      {
+        id: `service-task-stopped:${stop.taskArn}#${stop.version}`,
+        detailType: 'Service Task Stopped',
+        detail: decision.stopped,
+        resources: [stop.taskArn],
+        time: NOW.toISOString(),
+      },
+      {
+        id: `crash-loop-detected:${stop.taskArn}#${stop.version}`,
+        detailType: 'Crash Loop Detected',
+        detail: decision.crashLoop,
+        resources: [stop.taskArn],
+        time: NOW.toISOString(),
+      },
+    ]);
+  });
+
+  it('publishes only the stop below the threshold or when not counted', () => {
+    const stop = fixtureStop('scaled-in-deployment-137');
+
+    expect(serviceStopEvents(decideServiceStop(serviceWatch(), stop, undefined), stop, NOW).map((e) => e.detailType)).toEqual([
+      'Service Task Stopped',
+    ]);
   });
 });
 

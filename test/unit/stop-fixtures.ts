@@ -57,7 +57,7 @@ export function fixtureFacts(name: string): TaskStopFacts {
   return parseTaskStateChange(taskEvent(name));
 }
 
-/** What `summarize` in handle-stop.ts makes of the facts, given the task definition's essential containers. */
+/** What `summarize` in load.ts makes of the facts, given the task definition's essential containers. */
 export function summaryOf(facts: TaskStopFacts, essentialContainers?: string[]): StoppedTaskSummary {
   const classification = classifyStop(facts, { ...(essentialContainers && { essentialContainers }) });
   return { ...facts, classification, advice: adviceFor(classification, facts), consoleUrl: consoleTaskUrl(facts), logs: [] };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BadEventError } from '../../shared/errors.ts';
-import { isStoppedOrSpotNotice, parseTaskStateChange } from '../../shared/stopped-tasks/task-event.ts';
+import { parseTaskStateChange } from '../../shared/stopped-tasks/task-event.ts';
 import { stoppedTaskEvent, type TaskEvent, taskEvent, taskEventNames } from '../fixtures/task-events.ts';
 
 function badEventMessage(event: unknown): string {
@@ -277,28 +277,5 @@ describe('parseTaskStateChange', () => {
       expect(badEventMessage('STOPPED')).toMatch(/\(event: .+\): "STOPPED"$/);
       expect(badEventMessage(undefined)).toMatch(/\(event: .+\): undefined$/);
     });
-  });
-});
-
-describe('isStoppedOrSpotNotice', () => {
-  it.each([
-    ['batch-job-completed', true],
-    ['spot-interruption-notice', true],
-    ['spot-interruption-stopped', true],
-    ['batch-job-failed-deprovisioning', false],
-  ])('%s: %s', (fixture, expected) => {
-    expect(isStoppedOrSpotNotice(parseTaskStateChange(taskEvent(fixture)))).toBe(expected);
-  });
-
-  it('is false for a task that is only running', () => {
-    const running = stoppedTaskEvent({
-      lastStatus: 'RUNNING',
-      desiredStatus: 'RUNNING',
-      stopCode: undefined,
-      stoppedReason: undefined,
-      containers: [{ name: 'report' }],
-    });
-
-    expect(isStoppedOrSpotNotice(parseTaskStateChange(running))).toBe(false);
   });
 });
