@@ -14,7 +14,7 @@ import { scaleTargetAt } from '../shared/scaling/periods.ts';
 import { awsErrorMessage, connectionInUse } from './aws-errors.ts';
 import { CONNECTION, OPTIONS, type OptionName, optionLines, parseArgsOptions, positiveNumber } from './options.ts';
 import { EXIT, type Io, processIo, table, UsageError } from './output.ts';
-import { describeScaleDecision, planFirings } from './plan.ts';
+import { describeScaleDecision, pinnedBoundsNote, planFirings, scalingNoteLines } from './plan.ts';
 import { checkJobName, readRuns, runRows } from './runs.ts';
 import { daylightSavingLines, printNotices, validateCommand } from './validate.ts';
 
@@ -96,9 +96,14 @@ function planCommand({ values, io }: { values: Values; io: Io }): number {
     p.kind === 'job' ? [p.local, p.at, p.kind, p.name, p.launches] : [p.local, p.at, p.kind, `${p.name} (${p.cluster})`, p.what],
   );
   for (const line of table(rows, ['LOCAL TIME', 'UTC', 'KIND', 'NAME', 'WHAT'])) io.out(line);
-  for (const watch of scaled) {
-    if (watch.scaling) io.out(`${watch.key} (${watch.cluster}) at the start: ${describeScaleDecision(scaleTargetAt(watch.scaling, from))}`);
-  }
+  const starts = scaled.flatMap((watch) => (watch.scaling ? [{ watch, start: scaleTargetAt(watch.scaling, from) }] : []));
+  for (const { watch, start } of starts) io.out(`${watch.key} (${watch.cluster}) at the start: ${describeScaleDecision(start)}`);
+  const startNotes = starts.map(({ watch, start }) => ({
+    name: watch.key,
+    cluster: watch.cluster,
+    note: pinnedBoundsNote(start.target, start.because),
+  }));
+  for (const line of scalingNoteLines(planned, startNotes)) io.out(line);
   const suspended = Object.values(automation.jobs).filter((job) => job.suspended);
   if (suspended.length) io.out(`suspended (no firings): ${suspended.map((job) => job.name).join(', ')}`);
   printNotices(io, notices);

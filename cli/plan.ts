@@ -36,6 +36,8 @@ export interface PlannedScalingChange extends PlannedAt {
   because: ScalingReason;
   /** "restore → min 4 / max 20 (business-hours)". */
   what: string;
+  /** What `to` does to a service with a scalable target, when that needs saying (a `desired` pins both bounds). */
+  note?: string;
 }
 
 export type PlannedFiring = PlannedJobFiring | PlannedScalingChange;
@@ -65,6 +67,32 @@ export function describeScaleDecision(decision: ScaleDecision): string {
   return `${describeTarget(decision.target)}${describeReason(decision.because)}`;
 }
 
+/**
+ * The word a `desired` target needs: on a service with a scalable target it pins both bounds to the
+ * count (shared/scaling/decide.ts), so target tracking stands still while it applies. plan reads no AWS:
+ * it cannot tell whether the service has one, so it says it of every `desired`.
+ */
+export function pinnedBoundsNote(target: ScaleTarget, because: ScalingReason): string | undefined {
+  if (target.kind !== 'desired') return undefined;
+  const until =
+    because.kind === 'outside'
+      ? 'outside every period'
+      : `until ${because.kind === 'override' ? `the ${because.name} override` : because.name} ends`;
+  return `with a scalable target, desired ${target.count} pins both bounds to ${target.count}: target tracking cannot move the service ${until} (min and max instead keep it scaling)`;
+}
+
+/** Each service's notes (pinnedBoundsNote) on the targets it starts at or changes to, once each, in order: `note: web (web-prod): …`. */
+export function scalingNoteLines(
+  planned: PlannedFiring[],
+  starts: { name: string; cluster: string; note: string | undefined }[],
+): string[] {
+  const notes = [
+    ...starts,
+    ...planned.flatMap((p) => (p.kind === 'scaling' ? [{ name: p.name, cluster: p.cluster, note: p.note }] : [])),
+  ].flatMap(({ name, cluster, note }) => (note ? [`note: ${name} (${cluster}): ${note}`] : []));
+  return [...new Set(notes)];
+}
+
 /** Job firings and scaling changes in [from, from + hours), one list in time order. */
 export function planFirings(automation: Automation, from: Date, hours: number): PlannedFiring[] {
   const to = new Date(from.getTime() + hours * 3_600_000);
@@ -88,6 +116,7 @@ export function planFirings(automation: Automation, from: Date, hours: number): 
     if (!scaling) continue;
     // scalingChangesBetween reads (from, to]; a millisecond earlier gives the [from, to) of the firings.
     for (const change of scalingChangesBetween(scaling, new Date(from.getTime() - 1), new Date(to.getTime() - 1))) {
+      const note = pinnedBoundsNote(change.to, change.because);
       planned.push({
         at: change.at.toISOString(),
         local: formatLocal(change.at, scaling.timezone),
@@ -100,6 +129,7 @@ export function planFirings(automation: Automation, from: Date, hours: number): 
         to: change.to,
         because: change.because,
         what: describeScalingChange(change),
+        ...(note && { note }),
       });
     }
   }

@@ -2,15 +2,17 @@
  * scale-service: a service's scaling schedule fired (a period starts or ends, an override begins or
  * ends), or the retry of a deferred change. Computes what the service should be now from its periods
  * and reconciles it — bounds of its scalable target, or its desiredCount — remembering how it was so
- * that the end of the periods restores it exactly. Never during a deployment: such a change is
- * deferred and retried. Every change, deferral and failure is published on the bus.
+ * that the end of the periods restores it (the bounds of a scalable target, with the autoscaler's count
+ * kept inside them; a plain service's count). Never during a deployment: such a change is deferred and
+ * retried. Every change, deferral and failure is published on the bus.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { logger } from '#shared/logger.ts';
-import { handleScaling, parseScalingInput } from '#shared/scaling/handle-scaling.ts';
+import { handleScaling } from '#shared/scaling/handle.ts';
 import type { ScalingRuntime } from '#shared/scaling/runtime.ts';
 import { lambdaScalingRuntime } from '#shared/scaling/runtime-from-env.ts';
+import { parseScalingInput } from '#shared/scaling/trigger.ts';
 
 /** The raw handler: tests and the sandbox call it with their own runtime. */
 export async function scaleService(event: unknown, rt: ScalingRuntime) {

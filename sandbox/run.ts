@@ -55,6 +55,7 @@ import type { Log } from '../shared/logger.ts';
 import { scalingScheduleExpressions } from '../shared/scaling/periods.ts';
 import type { ScalingRuntime } from '../shared/scaling/runtime.ts';
 import type { ServiceScaling } from '../shared/scaling/targets.ts';
+import { scheduledFiringInput } from '../shared/scaling/trigger.ts';
 import { DEPLOYMENT_REQUEST_DETAIL_TYPES } from '../shared/stack/resources.ts';
 import type { StopCategory } from '../shared/stopped-tasks/categories.ts';
 import type { StopRuntime } from '../shared/stopped-tasks/runtime.ts';
@@ -294,7 +295,7 @@ interface PlannedFiring {
 
 /** A delivery to scale-service: a firing of a service's scaling schedules, or the reconcile at the window's start. */
 interface PlannedScaling {
-  /** The key in automation.yml `services`: the firing's whole payload. */
+  /** The key in automation.yml `services`. */
   service: string;
   /** Undefined for the reconcile at the window's start, which no schedule fires. */
   scheduledTime: Date | undefined;
@@ -841,7 +842,7 @@ class Simulation {
     const timeZone = this.scalingZoneOf(service);
     const during = scheduledTime ? `on the ${localClockTime(scheduledTime.toISOString(), timeZone)} firing` : "at the window's start";
     await this.invoke({ subject: service, handler: 'scale-service', during, timeZone }, () =>
-      scaleService({ service }, this.scalingRuntime),
+      scaleService(scheduledFiringInput(service, scheduledTime), this.scalingRuntime),
     );
     // Settled here rather than after the step, so that the lines of the reconcile at the start say why it ran then.
     if (!scheduledTime) await this.settle(BEFORE_THE_WINDOW);

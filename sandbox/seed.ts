@@ -49,10 +49,8 @@ import type { Bounds } from '../shared/events/scaling-events.ts';
 import type { JobRuntime } from '../shared/jobs/runtime.ts';
 import type { Log } from '../shared/logger.ts';
 import { createAutoScalingClient } from '../shared/scaling/auto-scaling-client.ts';
-import { BlueGreenLocks } from '../shared/scaling/blue-green-lock.ts';
-import type { ScalingRuntime } from '../shared/scaling/runtime.ts';
+import { createScalingRuntime, type ScalingRuntime } from '../shared/scaling/runtime.ts';
 import { RunHistory } from '../shared/state/run-history.ts';
-import { ScalingMemories } from '../shared/state/scaling-memory.ts';
 import { STATE_TABLE_DEFINITION, STATE_TABLE_TTL_ATTRIBUTE } from '../shared/state/table-definition.ts';
 import { createStopRuntime, type StopRuntime } from '../shared/stopped-tasks/runtime.ts';
 import type { TimerSetter } from '../shared/timers/timers.ts';
@@ -303,18 +301,15 @@ export function emulatorScalingRuntime(
   timers: TimerSetter,
   log: Log,
 ): ScalingRuntime {
-  const clients = createAwsClients({ ...emulatorClientConfig(world.endpoint) });
-  return {
+  return createScalingRuntime({
     automation,
-    ecs: clients.ecs,
-    autoScaling: createAutoScalingClient(emulatorClientConfig(world.endpoint)),
-    memories: new ScalingMemories(clients.dynamo, world.tableName),
-    blueGreen: new BlueGreenLocks(clients.dynamo, world.tableName),
-    bus: new EventBus(clients.events, world.busName),
+    tableName: world.tableName,
+    busName: world.busName,
+    clientConfig: emulatorClientConfig(world.endpoint),
     timers,
     log,
     now: clock.now,
-  };
+  });
 }
 
 /** What seedApps created for an app: the ARNs moto chose (it cannot reproduce the configured ones). */

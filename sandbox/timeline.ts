@@ -20,7 +20,7 @@ import {
 } from '../shared/events/scaling-events.ts';
 import { STOPPED_TASK_DETAIL_TYPES } from '../shared/events/stopped-task-events.ts';
 import type { RetryDecision, RunRecord, RunStatus } from '../shared/jobs/run-record.ts';
-import { describeShape } from '../shared/scaling/decide-scaling.ts';
+import { describeShape } from '../shared/scaling/decide.ts';
 import type { PublishedEvent } from './seed.ts';
 
 export type RunOutcome = Exclude<RunStatus, 'launching'>;

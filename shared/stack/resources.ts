@@ -14,6 +14,7 @@ import { ConfigError } from '../errors.ts';
 import { EVENT_SOURCE } from '../events/bus.ts';
 import { schedulerInputTemplate } from '../jobs/firing-event.ts';
 import { scalingScheduleExpressions } from '../scaling/periods.ts';
+import { scheduledFiringTemplate } from '../scaling/trigger.ts';
 import { STATE_TABLE_DEFINITION, STATE_TABLE_TTL_ATTRIBUTE } from '../state/table-definition.ts';
 import { taskEventPattern } from '../stopped-tasks/trigger.ts';
 import {
@@ -564,7 +565,7 @@ function scalingSchedules(services: ScaledService[]): Record<string, CfnResource
           FlexibleTimeWindow: { Mode: 'OFF' },
           Target: {
             ...scheduleTarget(lambdaLogicalId(FUNCTION_NAMES.scaleService)),
-            Input: JSON.stringify({ service: service.key }),
+            Input: scheduledFiringTemplate(service.key),
             RetryPolicy: { ...SCALING_FIRING_RETRY },
           },
         },

@@ -24,7 +24,7 @@ import { createAwsClients } from '../../shared/aws/clients.ts';
 import { applyAction, type ShiftRuntime } from '../../shared/blue-green/apply.ts';
 import { forwardOf, liveColourOf, weightsFor } from '../../shared/blue-green/forward.ts';
 import type { AppSpec, Deployment, DeploymentEvent } from '../../shared/blue-green/model.ts';
-import { BlueGreenLocks } from '../../shared/scaling/blue-green-lock.ts';
+import { ServiceLocks } from '../../shared/blue-green/service-locks.ts';
 import { StaleWriteError } from '../../shared/state/versioned.ts';
 import { callName, installFaults, invoke } from '../helpers/faults.ts';
 import { quietLog, useEmulatorWorld } from './world.ts';
@@ -532,7 +532,7 @@ describe('blue/green effects against moto', () => {
     it('holds both services as in-progress until released', async () => {
       const web = appOf('web');
       const deployment = deploymentOf('web');
-      const locks = new BlueGreenLocks(createAwsClients(emulatorClientConfig(t.world.endpoint)).dynamo, t.world.tableName);
+      const locks = new ServiceLocks(createAwsClients(emulatorClientConfig(t.world.endpoint)).dynamo, t.world.tableName);
       const expiresAt = new Date(START.getTime() + 3_600_000).toISOString();
 
       expect(await applyAction({ kind: 'lock-services', status: 'in-progress', expiresAt }, deployment, web, rt)).toBeUndefined();

@@ -1,5 +1,5 @@
 import { DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
-import { DeleteServiceCommand, DescribeServicesCommand } from '@aws-sdk/client-ecs';
+import { DeleteServiceCommand, DescribeServicesCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { notify } from '../../functions/notify.ts';
@@ -167,13 +167,37 @@ describe('scale-service against moto', () => {
 
     expect(await fireAt(on('18:00:00'), 'web')).toMatchObject({ outcome: 'scaled' });
 
-    expect(await shapeOf('web')).toEqual({ desiredCount: 3, bounds: { min: 2, max: 10 } });
+    // The bounds are back; the count is the autoscaler's, and 4 lies inside them.
+    expect(await shapeOf('web')).toEqual({ desiredCount: 4, bounds: { min: 2, max: 10 } });
     expect((await t.events()).map((e) => [e['detail-type'], e.detail.baseline, e.detail.why])).toEqual([
       ['Service Scaled', 'forgotten', { target: { kind: 'restore' }, because: { kind: 'outside' } }],
     ]);
     const memory = await memoryOf('web');
     expect(memory).toMatchObject({ last: { kind: 'scaled', at: on('18:00:00').toISOString() } });
     expect(memory).not.toHaveProperty('baseline');
+  });
+
+  it('restores the bounds at the end of a period and leaves the count target tracking chose inside them', async () => {
+    await fireAt(on('08:00:00'), 'web');
+    // Under load, target tracking scales the service out within the period's bounds (4-12).
+    await t.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: 'web', desiredCount: 8 }));
+
+    expect(await fireAt(on('18:00:00'), 'web')).toMatchObject({
+      outcome: 'scaled',
+      action: 'scaled from 8 tasks, bounds 4-12 to 8 tasks, bounds 2-10',
+    });
+
+    expect(await shapeOf('web')).toEqual({ desiredCount: 8, bounds: { min: 2, max: 10 } });
+    expect(updateServiceCalls).toBe(1);
+  });
+
+  it('moves a count autoscaling left outside the restored bounds only as far as their nearest edge', async () => {
+    await fireAt(on('08:00:00'), 'web');
+    await t.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: 'web', desiredCount: 12 }));
+
+    await fireAt(on('18:00:00'), 'web');
+
+    expect(await shapeOf('web')).toEqual({ desiredCount: 10, bounds: { min: 2, max: 10 } });
   });
 
   it("sets a plain service's desiredCount for the period and back after it", async () => {
@@ -187,7 +211,7 @@ describe('scale-service against moto', () => {
     expect(registerCalls).toBe(0);
   });
 
-  it('scales to zero at night and restores the exact previous count and bounds in the morning', async () => {
+  it('scales to zero at night; in the morning a plain service gets its count back, a scalable one its bounds with the count moved into them', async () => {
     await fireAt(on('22:00:00'), 'worker');
     await fireAt(on('23:00:00'), 'web');
 
@@ -199,13 +223,13 @@ describe('scale-service against moto', () => {
     await fireAt(on('05:00:00', '2026-11-24'), 'web');
     await fireAt(on('06:00:00', '2026-11-24'), 'worker');
 
-    expect(await shapeOf('web')).toEqual({ desiredCount: 3, bounds: { min: 2, max: 10 } });
+    expect(await shapeOf('web')).toEqual({ desiredCount: 2, bounds: { min: 2, max: 10 } });
     expect(await shapeOf('worker')).toEqual({ desiredCount: 3 });
     const events = await t.events();
     expect(events.map((e) => [e.detail.serviceKey, e.detail.from, e.detail.to])).toEqual([
       ['worker', { desiredCount: 3 }, { desiredCount: 0 }],
       ['web', { desiredCount: 3, bounds: { min: 2, max: 10 } }, { desiredCount: 0, bounds: { min: 0, max: 0 } }],
-      ['web', { desiredCount: 0, bounds: { min: 0, max: 0 } }, { desiredCount: 3, bounds: { min: 2, max: 10 } }],
+      ['web', { desiredCount: 0, bounds: { min: 0, max: 0 } }, { desiredCount: 2, bounds: { min: 2, max: 10 } }],
       ['worker', { desiredCount: 0 }, { desiredCount: 3 }],
     ]);
   });

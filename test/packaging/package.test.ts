@@ -41,8 +41,18 @@ const FUNCTION_ARN = (name: string) => ({
 const GET_ATT = (logicalId: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [logicalId, attribute] });
 /** The fixture's scaled services: web's business hours (New York), reports-api's weeknights (defaults.timezone). */
 const FIXTURE_SCALING_SCHEDULES = [
-  { name: 'scale-web-0', expression: 'cron(0 8,18 ? * MON-FRI *)', zone: 'America/New_York', input: { service: 'web' } },
-  { name: 'scale-reports-api-0', expression: 'cron(0 6,22 ? * MON-SAT *)', zone: 'Europe/Berlin', input: { service: 'reports-api' } },
+  {
+    name: 'scale-web-0',
+    expression: 'cron(0 8,18 ? * MON-FRI *)',
+    zone: 'America/New_York',
+    input: { service: 'web', scheduledTime: '<aws.scheduler.scheduled-time>' },
+  },
+  {
+    name: 'scale-reports-api-0',
+    expression: 'cron(0 6,22 ? * MON-SAT *)',
+    zone: 'Europe/Berlin',
+    input: { service: 'reports-api', scheduledTime: '<aws.scheduler.scheduled-time>' },
+  },
 ];
 
 interface Resource {

@@ -86,6 +86,7 @@ describe('ecs-autopilot plan with scheduled scaling', () => {
       to: { kind: 'desired', count: 30 },
       because: { kind: 'override', name: 'black-friday' },
       what: 'restore → desired 30 (black-friday override)',
+      note: 'with a scalable target, desired 30 pins both bounds to 30: target tracking cannot move the service until the black-friday override ends (min and max instead keep it scaling)',
     });
     expect(planned[1]).toEqual(expect.objectContaining({ kind: 'job', name: 'nightly', local: '2026-11-26 02:00 CET' }));
   });
@@ -103,10 +104,21 @@ describe('ecs-autopilot plan with scheduled scaling', () => {
       '2026-11-26 02:00 CET  2026-11-26T01:00:00.000Z  job      nightly         report:3 ×1 on FARGATE in cluster batch (concurrency forbid)',
     );
     expect(out).toContain('2026-11-28 22:00 EST  2026-11-29T03:00:00.000Z  scaling  web (web-prod)  restore → stop (night)');
-    expect(out.slice(-2)).toEqual([
+    expect(out.slice(-4)).toEqual([
       'web (web-prod) at the start: min 4 / max 20 (business-hours)',
       'api (api-prod) at the start: min 2 / max 6 (office)',
+      // In the order they first apply.
+      'note: api (api-prod): with a scalable target, desired 1 pins both bounds to 1: target tracking cannot move the service outside every period (min and max instead keep it scaling)',
+      'note: web (web-prod): with a scalable target, desired 30 pins both bounds to 30: target tracking cannot move the service until the black-friday override ends (min and max instead keep it scaling)',
     ]);
+  });
+
+  it('says nothing of pinned bounds where no period sets desired', () => {
+    const planned = planFirings(parseAutomationText(CONFIG), new Date('2026-11-26T00:00:00Z'), 12);
+    const web = planned.filter((p) => p.kind === 'scaling' && p.name === 'web');
+
+    expect(web.length).toBeGreaterThan(0);
+    expect(web.every((p) => !('note' in p))).toBe(true);
   });
 
   it('reads the window as [from, from + hours), like the job firings', () => {

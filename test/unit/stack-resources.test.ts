@@ -734,7 +734,7 @@ describe('stackResources: scheduled scaling', () => {
           Arn: getAtt(lambdaLogicalId('scale-service')),
           RoleArn: getAtt(LOGICAL_IDS.schedulerRole),
           DeadLetterConfig: { Arn: getAtt(LOGICAL_IDS.scheduleDeadLetterQueue) },
-          Input: '{"service":"web"}',
+          Input: '{"service":"web","scheduledTime":"<aws.scheduler.scheduled-time>"}',
           RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
         },
       });
@@ -750,7 +750,7 @@ describe('stackResources: scheduled scaling', () => {
         id: scalingScheduleLogicalId(key, index),
         name: `scale-${key}-${index}`,
         expression,
-        input: JSON.stringify({ service: key }),
+        input: JSON.stringify({ service: key, scheduledTime: '<aws.scheduler.scheduled-time>' }),
       })),
     );
 
