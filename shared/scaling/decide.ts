@@ -41,6 +41,7 @@
  * decision is saved as (`service-scaled:<cluster>/<service>:<version>:<n>`): applied again after a
  * crash, the same decision publishes the same id, and consumers take it once.
  */
+import { backoffSeconds } from '../backoff.ts';
 import {
   type Bounds,
   SCALING_DETAIL_TYPES,
@@ -181,7 +182,7 @@ export const DEFERRAL_CHAIN_GAP_SECONDS = RETRY_MAX_SECONDS;
 
 /** The wait before retry `attempt` (1, 2, …): 2m, 4m, 8m, then 15m. */
 export function retryDelaySeconds(attempt: number): number {
-  return Math.min(RETRY_FIRST_SECONDS * 2 ** Math.max(0, attempt - 1), RETRY_MAX_SECONDS);
+  return backoffSeconds({ initialSeconds: RETRY_FIRST_SECONDS, maxSeconds: RETRY_MAX_SECONDS }, Math.max(1, attempt));
 }
 
 export function clamp(value: number, bounds: Bounds): number {
