@@ -231,6 +231,7 @@ function hypotheticalRun(job: string, cluster: string, facts: TaskStopFacts): Ru
     receivedAt: time,
     updatedAt: time,
     launchedAt: facts.startedAt ?? time,
+    outbox: [],
     eventPublished: true,
     version: 1,
   };

@@ -1,7 +1,7 @@
 /** enforce-max-runtime: a one-minute watchdog that stops job runs past their maxRuntime. */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { enforceMaxRuntime } from '#shared/jobs/handle-overdue.ts';
+import { enforceMaxRuntime } from '#shared/jobs/handle.ts';
 import { lambdaJobRuntime } from '#shared/jobs/job-runtime-from-env.ts';
 import type { JobRuntime } from '#shared/jobs/runtime.ts';
 import { logger } from '#shared/logger.ts';

@@ -1,18 +1,19 @@
 /**
- * run-batch-job: a job's Scheduler schedule fired. Launches the job's tasks safely (idempotent,
- * concurrency policy, starting deadline, capacity fallback) and records and announces the outcome.
+ * run-batch-job: a job's Scheduler schedule (or a retry's timer) fired. Launches the job's tasks safely
+ * (idempotent, concurrency policy, starting deadline, capacity fallback) and records and announces the
+ * outcome (shared/jobs/handle.ts).
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { parseFiringEvent } from '#shared/jobs/firing-event.ts';
-import { handleFiring } from '#shared/jobs/handle-firing.ts';
+import { handleFiring } from '#shared/jobs/handle.ts';
 import { lambdaJobRuntime } from '#shared/jobs/job-runtime-from-env.ts';
 import type { JobRuntime } from '#shared/jobs/runtime.ts';
+import { parseFiring } from '#shared/jobs/trigger.ts';
 import { logger } from '#shared/logger.ts';
 
 /** The raw handler: tests and the sandbox call it with their own runtime. */
 export async function runBatchJob(event: unknown, rt: JobRuntime) {
-  const firing = parseFiringEvent(event);
+  const firing = parseFiring(event);
   rt.log.appendKeys?.({ job: firing.job, scheduledTime: firing.scheduledTime, attempt: firing.attempt });
   const run = await handleFiring(firing, rt);
   return (

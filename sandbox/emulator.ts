@@ -250,6 +250,14 @@ export function injectCapacityOutage(emulator: Emulator, capacityProvider: strin
   return bridgeCall(emulator, 'x-ecs/capacity-outage', { capacityProvider, launches });
 }
 
+/**
+ * Room for `tasks` more tasks on that capacity provider (null: no limit): a RunTask asking for more starts
+ * what fits and reports the rest in failures[], as ECS does when capacity runs short.
+ */
+export function setCapacityRoom(emulator: Emulator, capacityProvider: string, tasks: number | null) {
+  return bridgeCall(emulator, 'x-ecs/capacity-room', { capacityProvider, tasks });
+}
+
 export interface TaskEnding {
   exitCode: number;
   stopCode?: string;

@@ -14,6 +14,9 @@ untouched) and then runs moto's own server:
   * POST /moto-api/x-ecs/capacity-outage {"capacityProvider": "FARGATE_SPOT", "launches": 1}
     makes the next RunTask calls on that provider answer 200 with a `failures[]` entry and no task,
     the way ECS reports a capacity shortage. "launches": 0 ends the outage.
+  * POST /moto-api/x-ecs/capacity-room {"capacityProvider": "FARGATE_SPOT", "tasks": 1} leaves room for
+    that many more tasks on the provider: a RunTask asking for more starts what fits and reports one
+    `failures[]` entry per task that did not (a partial start, as ECS reports it). "tasks": null lifts it.
   * POST /moto-api/x-ec2/next-ids {"subnet": ["subnet-0abc…"], "securityGroup": ["sg-…"]} makes the
     next CreateSubnet / CreateSecurityGroup calls use those ids, so the ids written in automation.yml
     exist in the emulator (moto always invents its own).
@@ -67,6 +70,7 @@ jsonpath_ng.ext.parse = functools.lru_cache(maxsize=None)(jsonpath_ng.ext.parse)
 FARGATE_PROVIDERS = {"FARGATE", "FARGATE_SPOT"}
 CAPACITY_FAILURE = "Capacity is unavailable at this time. Please try again later or in a different availability zone"
 capacity_outages = {}  # capacity provider -> RunTask calls left that find no capacity
+capacity_room = {}  # capacity provider -> tasks that still fit (absent: no limit)
 
 
 requested_ids = {"subnet": [], "securityGroup": []}
@@ -165,10 +169,17 @@ def _run_task(self):
     if capacity_outages.get(outage_key, 0) > 0:
         capacity_outages[outage_key] -= 1
         return ActionResult({"tasks": [], "failures": [{"arn": cluster.arn, "reason": CAPACITY_FAILURE}]})
+    requested = self._get_int_param("count", 1)
+    fitting = min(requested, capacity_room.get(outage_key, requested))
+    if outage_key in capacity_room:
+        capacity_room[outage_key] -= fitting
+    shortfall = [{"arn": cluster.arn, "reason": CAPACITY_FAILURE}] * (requested - fitting)
+    if fitting == 0:
+        return ActionResult({"tasks": [], "failures": shortfall})
     tasks = self.ecs_backend.run_task(
         self._get_param("cluster", "default"),
         self._get_param("taskDefinition"),
-        self._get_int_param("count", 1),
+        fitting,
         self._get_param("overrides"),
         self._get_param("startedBy"),
         self._get_param("tags"),
@@ -179,7 +190,7 @@ def _run_task(self):
     )
     for task in tasks:
         task.capacity_provider_name = provider
-    return ActionResult({"tasks": tasks, "failures": []})
+    return ActionResult({"tasks": tasks, "failures": shortfall})
 
 
 ecs_responses.EC2ContainerServiceResponse.run_task = _run_task
@@ -193,6 +204,15 @@ def capacity_outage(request, full_url, headers):
     body = json.loads(request.data or b"{}")
     capacity_outages[body["capacityProvider"]] = int(body.get("launches", 1))
     return _json(200, {"capacityOutages": capacity_outages})
+
+
+def set_capacity_room(request, full_url, headers):
+    body = json.loads(request.data or b"{}")
+    if body.get("tasks") is None:
+        capacity_room.pop(body["capacityProvider"], None)
+    else:
+        capacity_room[body["capacityProvider"]] = int(body["tasks"])
+    return _json(200, {"capacityRoom": capacity_room})
 
 
 def set_task_state(request, full_url, headers):
@@ -331,6 +351,7 @@ def set_target_health(request, full_url, headers):
 
 def reset_bridge(request, full_url, headers):
     capacity_outages.clear()
+    capacity_room.clear()
     service_targets.clear()
     target_health.clear()
     allocated_ips[0] = 0
@@ -341,6 +362,7 @@ def reset_bridge(request, full_url, headers):
 
 
 capacity_outage.__name__ = "x_ecs_capacity_outage"
+set_capacity_room.__name__ = "x_ecs_capacity_room"
 set_task_state.__name__ = "x_ecs_set_task_state"
 set_rollout_state.__name__ = "x_ecs_set_rollout_state"
 reset_bridge.__name__ = "x_ecs_reset"
@@ -348,6 +370,7 @@ set_target_health.__name__ = "x_elbv2_set_target_health"
 next_ids.__name__ = "x_ec2_next_ids"
 moto_api_urls.url_paths["{0}/moto-api/x-ec2/next-ids"] = next_ids
 moto_api_urls.url_paths["{0}/moto-api/x-ecs/capacity-outage"] = capacity_outage
+moto_api_urls.url_paths["{0}/moto-api/x-ecs/capacity-room"] = set_capacity_room
 moto_api_urls.url_paths["{0}/moto-api/x-ecs/set-task-state"] = set_task_state
 moto_api_urls.url_paths["{0}/moto-api/x-ecs/set-rollout-state"] = set_rollout_state
 moto_api_urls.url_paths["{0}/moto-api/x-ecs/reset"] = reset_bridge

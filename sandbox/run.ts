@@ -46,7 +46,7 @@ import { formatLocal, instantOfWallClock, wallClockAt } from '../shared/config/t
 import { EVENT_SOURCE, JOB_RUN_DETAIL_TYPES } from '../shared/events/bus.ts';
 import { SCALING_DETAIL_TYPES } from '../shared/events/scaling-events.ts';
 import { STOPPED_TASK_DETAIL_TYPES } from '../shared/events/stopped-task-events.ts';
-import { describeTasks } from '../shared/jobs/ecs-tasks.ts';
+import { describeTasks } from '../shared/jobs/load.ts';
 import { STOP_REASON_PREFIX } from '../shared/jobs/ownership.ts';
 import type { RunRecord } from '../shared/jobs/run-record.ts';
 import { launchParameters } from '../shared/jobs/run-task-request.ts';

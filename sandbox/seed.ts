@@ -38,23 +38,22 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { createAwsClients } from '../shared/aws/clients.ts';
 import { createShiftRuntime, type ShiftRuntime } from '../shared/blue-green/apply.ts';
 import { createCloudWatchClient, createElbClient } from '../shared/blue-green/clients.ts';
 import { type AppSpec, COLOURS, type Colour } from '../shared/blue-green/model.ts';
 import { clusterNameOf } from '../shared/config/cluster.ts';
 import type { Automation, LaunchSpec } from '../shared/config/schema.ts';
-import { EVENT_SOURCE, EventBus } from '../shared/events/bus.ts';
+import { EVENT_SOURCE } from '../shared/events/bus.ts';
 import type { Bounds } from '../shared/events/scaling-events.ts';
-import type { JobRuntime } from '../shared/jobs/runtime.ts';
+import { createJobRuntime, type JobRuntime } from '../shared/jobs/runtime.ts';
 import type { Log } from '../shared/logger.ts';
 import { createAutoScalingClient } from '../shared/scaling/auto-scaling-client.ts';
 import { createScalingRuntime, type ScalingRuntime } from '../shared/scaling/runtime.ts';
-import { RunHistory } from '../shared/state/run-history.ts';
 import { STATE_TABLE_DEFINITION, STATE_TABLE_TTL_ATTRIBUTE } from '../shared/state/table-definition.ts';
 import { createStopRuntime, type StopRuntime } from '../shared/stopped-tasks/runtime.ts';
 import type { TimerSetter } from '../shared/timers/timers.ts';
 import { type Emulator, emulatorClientConfig, requestEc2Ids } from './emulator.ts';
+import { EmulatorTimers } from './timers.ts';
 
 export interface SandboxWorld {
   endpoint: string;
@@ -199,24 +198,24 @@ export async function drainPublishedEvents(world: SandboxWorld): Promise<Publish
   }
 }
 
-/** A JobRuntime wired to the emulator, with the caller's clock. */
+/** A JobRuntime wired to the emulator, with the caller's clock; its timers are kept in the emulator. */
 export function emulatorJobRuntime(
   world: SandboxWorld,
   automation: Automation,
   clock: { now: () => Date; sleep: (seconds: number) => Promise<void> },
   log: Log,
 ): JobRuntime {
-  const clients = createAwsClients({ ...emulatorClientConfig(world.endpoint) });
-  return {
+  return createJobRuntime({
     automation,
-    ecs: clients.ecs,
-    runs: new RunHistory(clients.dynamo, world.tableName, automation.runHistoryRetentionSeconds),
-    bus: new EventBus(clients.events, world.busName),
+    tableName: world.tableName,
+    busName: world.busName,
+    clientConfig: emulatorClientConfig(world.endpoint),
+    timers: new EmulatorTimers(world),
     log,
     now: clock.now,
     sleep: clock.sleep,
     leaseSeconds: 120,
-  };
+  });
 }
 
 /** A StopRuntime (on-task-stopped) wired to the emulator, with the caller's clock and timers. */

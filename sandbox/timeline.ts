@@ -265,6 +265,8 @@ interface RunDetail {
   reason?: string;
   taskArns?: string[];
   capacityProvider?: string;
+  /** Where the attempt's capacity fallback started (past FARGATE_SPOT for a retry after a Spot interruption). */
+  launch?: { firstProviderIndex?: number };
   receivedAt?: string;
   launchedAt?: string;
   updatedAt?: string;
@@ -590,8 +592,9 @@ function launchedWhere(detail: RunDetail, job: JobSpec | undefined): string {
   const where = detail.capacityProvider;
   if (!where || where === 'cluster default') return `${count} on the cluster's default capacity`;
   const providers = job && 'capacityProviders' in job.launch ? job.launch.capacityProviders : [];
+  const first = detail.launch?.firstProviderIndex ?? 0;
   const index = providers.indexOf(where);
-  return index > 0 ? `${count} on ${where} after ${providers.slice(0, index).join(', ')} had no capacity` : `${count} on ${where}`;
+  return index > first ? `${count} on ${where} after ${providers.slice(first, index).join(', ')} had no capacity` : `${count} on ${where}`;
 }
 
 export function renderTimeline(entries: TimelineEntry[]): string[] {

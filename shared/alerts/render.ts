@@ -45,7 +45,7 @@ export interface ChatbotNotification {
 }
 
 /** A Job Run Failed / Timed Out detail: the run record (with its stop and retry when a stopped task ended it). */
-export type JobRunAlertDetail = Omit<RunRecord, 'leaseUntil' | 'version' | 'eventPublished'> & { runtime?: string };
+export type JobRunAlertDetail = Omit<RunRecord, 'leaseUntil' | 'version' | 'eventPublished' | 'outbox'> & { runtime?: string };
 
 /** SNS takes subjects of fewer than 100 characters, without line breaks or control characters. */
 export const SUBJECT_MAX_LENGTH = 99;

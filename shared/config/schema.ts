@@ -164,6 +164,10 @@ const retry = z
       .enum(['retry', 'exit'])
       .default('retry')
       .meta({ description: 'what a failure no rule matches does (default retry, as in AWS Batch)' }),
+    afterSpotInterruption: z.enum(['next-provider', 'same']).default('next-provider').meta({
+      description:
+        'where the attempt after a Spot interruption launches: next-provider (the capacity provider after the interrupted one in capacityProviders, e.g. FARGATE after FARGATE_SPOT) or same (capacityProviders in their order, from the first)',
+    }),
   })
   .meta({
     description:
@@ -580,6 +584,8 @@ export interface RetryPolicy {
   /** The job's evaluateOnExit, or DEFAULT_RETRY_RULES when it has none. */
   rules: RetryRule[];
   otherwise: 'retry' | 'exit';
+  /** Where the attempt after a Spot interruption launches first. */
+  afterSpotInterruption: 'next-provider' | 'same';
 }
 
 /** What launching a task needs, shared by jobs and watched tasks (runTaskRequest builds from it). */
@@ -655,6 +661,7 @@ function retryPolicyOf(spec: ParsedJob['retry']): RetryPolicy {
     maxBackoffSeconds: parsed.maxBackoff,
     rules: parsed.evaluateOnExit ?? DEFAULT_RETRY_RULES,
     otherwise: parsed.otherwise,
+    afterSpotInterruption: parsed.afterSpotInterruption,
   };
 }
 

@@ -1,9 +1,10 @@
 /**
- * What one RunTask call came to, and what to do next. Pure: the launch loop in apply-firing only
- * carries these decisions out.
+ * What one RunTask call came to, and what to do next. Pure: decide.ts turns the step into the run's
+ * next state and action.
  */
 
 import { type AwsErrorLike, isTransientAwsError } from '../aws/transient-errors.ts';
+import { backoffSeconds as exponentialBackoffSeconds } from '../backoff.ts';
 import type { JobSpec } from '../config/schema.ts';
 
 export type LaunchOutcome =
@@ -66,15 +67,11 @@ export function outcomeOfRunTaskError(error: unknown): LaunchOutcome {
   return { kind: 'permanent', reason: `${name}: ${message}${hint ? ` — ${hint}` : ''}` };
 }
 
-export interface LaunchProgress {
-  /** RunTask calls made so far for this firing attempt; also the next client token's index. */
-  tries: number;
+/** Where the launch of a task slot stands after a RunTask: the provider it used, where rounds start over, rounds without room. */
+export interface LaunchPosition {
   providerIndex: number;
-  /** Full passes over the capacity providers that found no capacity anywhere. */
+  firstProviderIndex: number;
   rounds: number;
-  taskArns: string[];
-  remaining: number;
-  lastCapacityReason?: string | undefined;
 }
 
 export type LaunchStep =
@@ -89,10 +86,10 @@ export function providerCount(job: JobSpec): number {
 
 /**
  * After an outcome: fall back to the next capacity provider at once; when every provider is out of
- * capacity, start over from the first after an exponentially growing wait; give up after
- * launchRetry.attempts rounds.
+ * capacity, start over from the first (of this attempt: a retry after a Spot interruption starts past
+ * it) after an exponentially growing wait; give up after launchRetry.attempts rounds.
  */
-export function nextLaunchStep(job: JobSpec, progress: LaunchProgress, outcome: LaunchOutcome): LaunchStep {
+export function nextLaunchStep(job: JobSpec, position: LaunchPosition, outcome: LaunchOutcome): LaunchStep {
   const providers = providerCount(job);
   switch (outcome.kind) {
     case 'retryable':
@@ -101,34 +98,34 @@ export function nextLaunchStep(job: JobSpec, progress: LaunchProgress, outcome: 
       return { kind: 'failed', reason: outcome.reason, permanent: true };
     case 'started':
       if (outcome.shortBy === 0) return { kind: 'launched' };
-      return capacityStep(job, progress, providers, outcome.capacityReason ?? 'fewer tasks started than requested');
+      return capacityStep(job, position, providers, outcome.capacityReason ?? 'fewer tasks started than requested');
     case 'no-capacity':
-      return capacityStep(job, progress, providers, outcome.reason);
+      return capacityStep(job, position, providers, outcome.reason);
   }
 }
 
-function capacityStep(job: JobSpec, progress: LaunchProgress, providers: number, reason: string): LaunchStep {
-  if (progress.providerIndex + 1 < providers) {
-    return { kind: 'try', providerIndex: progress.providerIndex + 1, rounds: progress.rounds, waitSeconds: 0 };
+function capacityStep(job: JobSpec, position: LaunchPosition, providers: number, reason: string): LaunchStep {
+  if (position.providerIndex + 1 < providers) {
+    return { kind: 'try', providerIndex: position.providerIndex + 1, rounds: position.rounds, waitSeconds: 0 };
   }
-  const roundsDone = progress.rounds + 1;
+  const roundsDone = position.rounds + 1;
   if (roundsDone >= job.launchRetry.attempts) {
     return {
       kind: 'failed',
       permanent: false,
-      reason: `no capacity after ${roundsDone} round${roundsDone === 1 ? '' : 's'} over ${describeCapacity(job)}: ${reason}`,
+      reason: `no capacity after ${roundsDone} round${roundsDone === 1 ? '' : 's'} over ${describeCapacity(job, position.firstProviderIndex)}: ${reason}`,
     };
   }
-  return { kind: 'try', providerIndex: 0, rounds: roundsDone, waitSeconds: backoffSeconds(job, roundsDone) };
+  return { kind: 'try', providerIndex: position.firstProviderIndex, rounds: roundsDone, waitSeconds: backoffSeconds(job, roundsDone) };
 }
 
 /** Exponential back-off: backoff, 2×backoff, 4×backoff… capped at maxBackoff (see totalBackoffSeconds). */
 export function backoffSeconds(job: JobSpec, roundsDone: number): number {
-  return Math.min(job.launchRetry.maxBackoff, job.launchRetry.backoff * 2 ** (roundsDone - 1));
+  return exponentialBackoffSeconds({ initialSeconds: job.launchRetry.backoff, maxSeconds: job.launchRetry.maxBackoff }, roundsDone);
 }
 
-function describeCapacity(job: JobSpec): string {
-  if ('capacityProviders' in job.launch) return job.launch.capacityProviders.join(' → ');
+function describeCapacity(job: JobSpec, firstProviderIndex: number): string {
+  if ('capacityProviders' in job.launch) return job.launch.capacityProviders.slice(firstProviderIndex).join(' → ');
   if ('launchType' in job.launch) return job.launch.launchType;
   return "the cluster's default capacity provider strategy";
 }

@@ -1,4 +1,7 @@
-/** One run of a scheduled job, as kept in the state table and shown by `ecs-autopilot runs`. */
+/**
+ * One run of a scheduled job, as kept in the state table and shown by `ecs-autopilot runs`: the state a
+ * decision moves (whole, with a version) and the actions it decided and has not applied yet (its outbox).
+ */
 import type { StoppedTaskSummary } from '../events/stopped-task-events.ts';
 import type { StopCategory } from '../stopped-tasks/categories.ts';
 
@@ -23,17 +26,23 @@ export interface RunRecord {
   endedAt?: string | undefined;
   /** While `launching`: until when the invocation that claimed the launch owns it. */
   leaseUntil?: string | undefined;
+  /** How the launch goes (or went): tasks wanted, where its capacity fallback starts, rounds without room. */
+  launch?: LaunchProgress | undefined;
+  /** Tasks of the job's count that never started (the launch gave up on them): the run cannot succeed. */
+  missingTasks?: number | undefined;
   /** While a launched run may still be running: when maxRuntime is exceeded. */
   maxRuntimeDeadline?: string | undefined;
   /** How each of its tasks ended, as on-task-stopped learnt it; the run settles when all have. */
   taskOutcomes?: Record<string, TaskOutcome> | undefined;
   /** A failed run: why its (first failing) task stopped. */
   category?: StopCategory | undefined;
-  /** The stopped task that decided the run's outcome, for messages and `runs`. */
+  /** The stopped task that decides the run's outcome (the first failing one, else the latest), for messages and `runs`. */
   stop?: StoppedTaskSummary | undefined;
   /** A failed run: whether the job's retry policy launches another attempt. */
   retry?: RetryDecision | undefined;
-  /** Whether the outcome's event reached the bus; a redelivery publishes it if not. */
+  /** Decided and not yet applied, in order; each is idempotent, so a crash leaves them to the next delivery. */
+  outbox: RunAction[];
+  /** Whether the run's outcome reached the bus: no event of it waits in the outbox. */
   eventPublished: boolean;
   /** Optimistic lock: every write expects the version it read. */
   version: number;
@@ -44,6 +53,17 @@ export function isSettled(status: RunStatus): boolean {
   return status !== 'launching';
 }
 
+export interface LaunchProgress {
+  /** The tasks the run launches: the job's count when the firing was claimed. */
+  count: number;
+  /** Where the capacity fallback starts and each new round starts over (a retry after a Spot interruption starts past it). */
+  firstProviderIndex: number;
+  /** Full passes over the capacity providers that found no room anywhere. */
+  rounds: number;
+  /** Why the launch stopped trying before every task started. */
+  gaveUpBecause?: string | undefined;
+}
+
 export interface TaskOutcome {
   category: StopCategory;
   /** Exit code per container (null: it never ran). */
@@ -52,10 +72,47 @@ export interface TaskOutcome {
 }
 
 export type RetryDecision =
-  | { willRetry: true; nextAttempt: number; retryAt: string; because: string }
+  | { willRetry: true; nextAttempt: number; retryAt: string; because: string; capacityProvider?: string | undefined }
   | { willRetry: false; because: string };
 
 /** A failure that no further attempt will follow: the one a person must hear about. */
 export function isFinalFailure(run: RunRecord): boolean {
   return (run.status === 'failed' || run.status === 'timed-out') && run.retry?.willRetry !== true;
 }
+
+/** An event as decided: published with `id` as detail.eventId, so a republished one is taken once. */
+export interface PendingEvent {
+  id: string;
+  detailType: string;
+  detail: Record<string, unknown>;
+  resources: string[];
+  time: string;
+}
+
+/** What run-batch-job is invoked with: by the job's schedule, or by a retry's timer. */
+export interface FiringInput {
+  job: string;
+  scheduledTime: string;
+  attempt: number;
+  /** A retry after a Spot interruption: the capacity provider its launch starts on. */
+  capacityProvider?: string | undefined;
+}
+
+/** One RunTask of one task slot (a task of the job's count); its clientToken comes from the slot and the try. */
+export interface RunTaskAction {
+  kind: 'run-task';
+  slot: number;
+  try: number;
+  providerIndex: number;
+  /** After a round without room anywhere: not before this time (the launch waits in the invocation). */
+  notBefore?: string | undefined;
+}
+
+export type RunAction =
+  | RunTaskAction
+  /** concurrency: replace — the older run is recorded replaced (and announced) before its tasks are stopped. */
+  | { kind: 'replace-run'; scheduledTime: string; attempt: number; reason: string }
+  | { kind: 'stop-task'; taskArn: string; reason: string }
+  | { kind: 'publish'; event: PendingEvent }
+  /** The next attempt of a failed run, by a one-time Scheduler schedule named after it. */
+  | { kind: 'set-timer'; name: string; at: string; input: FiringInput };

@@ -1,19 +1,55 @@
-/** What the job functions need from the outside world, passed in so tests and the sandbox can supply their own. */
+/**
+ * What the job functions (run-batch-job, enforce-max-runtime) need from the outside world, and the one
+ * builder of it: Lambda (job-runtime-from-env), the sandbox and the tests pass their own settings, clock,
+ * timers and log.
+ */
 import type { ECSClient } from '@aws-sdk/client-ecs';
+import { type ClientOptions, createAwsClients } from '../aws/clients.ts';
 import type { Automation } from '../config/schema.ts';
-import type { EventBus } from '../events/bus.ts';
+import { EventBus } from '../events/bus.ts';
 import type { Log } from '../logger.ts';
-import type { RunHistory } from '../state/run-history.ts';
+import { RunHistory } from '../state/run-history.ts';
+import type { TimerSetter } from '../timers/timers.ts';
 
 export interface JobRuntime {
   automation: Automation;
   ecs: ECSClient;
   runs: RunHistory;
   bus: EventBus;
+  /** A retry's timer, set when a launch ends a run whose tasks all stopped meanwhile (on-task-stopped sets the others). */
+  timers: TimerSetter;
   log: Log;
   now: () => Date;
   /** Waits between capacity retries; the sandbox and tests advance a virtual clock instead. */
   sleep: (seconds: number) => Promise<void>;
   /** How long a launch claim stays ours without renewal (a dead invocation's claim expires). */
   leaseSeconds: number;
+}
+
+export interface JobRuntimeOptions {
+  automation: Automation;
+  tableName: string;
+  busName: string;
+  clientConfig?: ClientOptions | undefined;
+  timers: TimerSetter;
+  log: Log;
+  now: () => Date;
+  sleep: (seconds: number) => Promise<void>;
+  leaseSeconds: number;
+}
+
+export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
+  const clients = createAwsClients(options.clientConfig);
+  const { automation, timers, log, now, sleep, leaseSeconds } = options;
+  return {
+    automation,
+    ecs: clients.ecs,
+    runs: new RunHistory(clients.dynamo, options.tableName, automation.runHistoryRetentionSeconds),
+    bus: new EventBus(clients.events, options.busName),
+    timers,
+    log,
+    now,
+    sleep,
+    leaseSeconds,
+  };
 }

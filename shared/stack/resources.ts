@@ -12,7 +12,7 @@ import { type AppSpec, DEPLOYMENT_DETAIL_TYPES } from '../blue-green/model.ts';
 import { type Automation, CLUSTER_ARN, CLUSTER_NAME, type JobSpec, type LaunchSpec, type ServiceWatch } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import { EVENT_SOURCE } from '../events/bus.ts';
-import { schedulerInputTemplate } from '../jobs/firing-event.ts';
+import { schedulerInputTemplate } from '../jobs/trigger.ts';
 import { scalingScheduleExpressions } from '../scaling/periods.ts';
 import { scheduledFiringTemplate } from '../scaling/trigger.ts';
 import { STATE_TABLE_DEFINITION, STATE_TABLE_TTL_ATTRIBUTE } from '../state/table-definition.ts';
@@ -255,6 +255,8 @@ function runBatchJobStatements(jobs: JobSpec[], scope: StackScope): PolicyStatem
       : []),
     ...runHistoryStatements(),
     publishStatement(),
+    // A launch that ends after its tasks all stopped settles the run itself, and may set its retry's timer.
+    ...timerStatements(scope.prefix),
     statement('DeadLetterFailedFirings', ['sqs:SendMessage'], [getAtt(LOGICAL_IDS.runBatchJobDeadLetterQueue, 'Arn')]),
   ];
 }

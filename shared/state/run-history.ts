@@ -1,15 +1,15 @@
 /**
  * Run history in the state table. One item per firing attempt:
  *   pk = JOB#<job>, sk = RUN#<scheduled time>#<attempt>  → a job's runs sort by scheduled time;
- *   while a run can exceed maxRuntime it also carries deadlineBucket/maxRuntimeDeadline, the keys of
- *   the sparse "by-deadline" index the maxRuntime watchdog queries.
- * Writes are conditional on the version read (optimistic locking), so two invocations can never both
- * move the same run.
+ *   while a run can exceed maxRuntime, or has actions left in its outbox after its deadline, it also
+ *   carries deadlineBucket/maxRuntimeDeadline, the keys of the sparse "by-deadline" index the maxRuntime
+ *   watchdog queries (so that it also finishes what a crashed tick of its own left undone).
+ * Every write is the one versioned put (shared/state/versioned.ts): two invocations can never both move
+ * the same run, and the claim of a launch is such a write too — the loser reads the winner's lease.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { RunRecord } from '../jobs/run-record.ts';
-import { StaleWriteError } from './versioned.ts';
+import { putNextVersion } from './versioned.ts';
 
 export const STATE_TABLE_KEYS = { partition: 'pk', sort: 'sk', ttl: 'expiresAt' } as const;
 export const DEADLINE_INDEX = { name: 'by-deadline', partition: 'deadlineBucket', sort: 'maxRuntimeDeadline' } as const;
@@ -37,47 +37,12 @@ export class RunHistory {
     return Item ? toRecord(Item) : undefined;
   }
 
-  /**
-   * Takes the launch of a firing: succeeds when nobody has, or when the last owner's lease ran out
-   * (it died mid-launch). Returns false when another invocation holds it or already finished.
-   */
-  async claimLaunch(record: RunRecord, now: Date): Promise<boolean> {
-    try {
-      await this.dynamo.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: this.toItem(record),
-          ConditionExpression: 'attribute_not_exists(pk) OR (#status = :launching AND leaseUntil < :now)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':launching': 'launching', ':now': now.toISOString() },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
-  }
-
-  /** Writes the next version of a run; throws StaleWriteError when someone else wrote first. */
+  /** Writes the next version of a run (version 0: a new run); throws StaleWriteError when someone else wrote first. */
   async save(record: RunRecord): Promise<RunRecord> {
-    const next = { ...record, version: record.version + 1 };
-    try {
-      await this.dynamo.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: this.toItem(next),
-          ConditionExpression: record.version === 0 ? 'attribute_not_exists(pk)' : 'version = :expected',
-          ...(record.version !== 0 && { ExpressionAttributeValues: { ':expected': record.version } }),
-        }),
-      );
-      return next;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        throw new StaleWriteError(`run ${record.job} ${record.scheduledTime} #${record.attempt} changed meanwhile`, { cause: error });
-      }
-      throw error;
-    }
+    const key = runKey(record.job, record.scheduledTime, record.attempt);
+    const what = `run ${record.job} ${record.scheduledTime} #${record.attempt}`;
+    const version = await putNextVersion(this.dynamo, this.tableName, key, this.toItem(record), record.version, what);
+    return { ...record, version };
   }
 
   /** Newest first. */
@@ -94,7 +59,7 @@ export class RunHistory {
     return Items.map(toRecord);
   }
 
-  /** Runs whose maxRuntime deadline has passed and that are still watched. */
+  /** Runs whose maxRuntime deadline has passed and that are still watched: launched, or with actions left. */
   async overdue(now: Date, limit = 100): Promise<RunRecord[]> {
     const { Items = [] } = await this.dynamo.send(
       new QueryCommand({
@@ -116,9 +81,8 @@ export class RunHistory {
   }
 
   private toItem(record: RunRecord): Record<string, unknown> {
-    const watched = record.status === 'launched' && record.maxRuntimeDeadline !== undefined;
+    const watched = record.maxRuntimeDeadline !== undefined && (record.status === 'launched' || record.outbox.length > 0);
     return {
-      ...runKey(record.job, record.scheduledTime, record.attempt),
       kind: 'run',
       ...record,
       ...(watched ? { deadlineBucket: WATCHED } : { maxRuntimeDeadline: undefined }),
@@ -129,5 +93,6 @@ export class RunHistory {
 
 function toRecord(item: Record<string, unknown>): RunRecord {
   const { pk: _pk, sk: _sk, kind: _kind, deadlineBucket: _bucket, expiresAt: _expires, ...record } = item;
-  return record as unknown as RunRecord;
+  // Runs recorded before the outbox existed have none.
+  return { outbox: [], ...record } as unknown as RunRecord;
 }

@@ -3,6 +3,7 @@
  * every condition matches decides; `otherwise` when none does), attempts counted with the first, and
  * exponential back-off between attempts. Pure.
  */
+import { backoffSeconds } from '../backoff.ts';
 import type { RetryPolicy, RetryRule } from '../config/schema.ts';
 import type { RetryDecision } from '../jobs/run-record.ts';
 import type { StopCategory } from './categories.ts';
@@ -17,7 +18,7 @@ export interface FailedAttempt {
 }
 
 export function retryDelaySeconds(policy: Pick<RetryPolicy, 'backoffSeconds' | 'maxBackoffSeconds'>, attempt: number): number {
-  return Math.min(policy.maxBackoffSeconds, policy.backoffSeconds * 2 ** (attempt - 1));
+  return backoffSeconds({ initialSeconds: policy.backoffSeconds, maxSeconds: policy.maxBackoffSeconds }, attempt);
 }
 
 export function decideRetry(policy: RetryPolicy, failed: FailedAttempt, now: Date): RetryDecision {

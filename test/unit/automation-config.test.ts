@@ -381,6 +381,7 @@ describe('resolveAutomation (through validateAutomation)', () => {
         maxBackoffSeconds: 3_600,
         rules: [{ onCategory: ['user-stopped', 'timeout'], action: 'exit' }],
         otherwise: 'retry',
+        afterSpotInterruption: 'next-provider',
       },
       tags: {},
     });

@@ -381,6 +381,7 @@ describe('explain knows the essential containers as the Lambda does', () => {
       receivedAt: time,
       updatedAt: time,
       launchedAt: time,
+      outbox: [],
       eventPublished: true,
       version: 1,
     };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { JobSpec } from '../../shared/config/schema.ts';
 import type { StoppedTaskSummary } from '../../shared/events/stopped-task-events.ts';
 import type { RunRecord } from '../../shared/jobs/run-record.ts';
-import { decideJobStop, type JobStopInput, taskOutcome } from '../../shared/stopped-tasks/decide-job-stop.ts';
+import { decideJobStop, type JobStopDecision, type JobStopInput, taskOutcome } from '../../shared/stopped-tasks/decide-job-stop.ts';
 import { jobSpec, runRecord } from './fixtures.ts';
 import { fixtureStop, stoppedTask } from './stop-fixtures.ts';
 
@@ -35,6 +35,25 @@ function input(run: RunRecord, stop: StoppedTaskSummary, fields: Partial<JobStop
 
 const RETRY_THREE_TIMES: JobSpec = jobSpec({ retry: { attempts: 3 } });
 
+/** The next attempt's timer a settled run carries in its outbox: its attempt and time, or undefined. */
+function retryTimer(decision: JobStopDecision): { attempt: number; at: string; capacityProvider?: string } | undefined {
+  if (decision.kind !== 'settle') return undefined;
+  const timer = decision.run.outbox.find((action) => action.kind === 'set-timer');
+  return (
+    timer && {
+      attempt: timer.input.attempt,
+      at: timer.at,
+      ...(timer.input.capacityProvider && { capacityProvider: timer.input.capacityProvider }),
+    }
+  );
+}
+
+/** The detail-types of the events a decision queued, in order. */
+function announced(decision: JobStopDecision): string[] {
+  if (decision.kind === 'ignore') return [];
+  return decision.run.outbox.flatMap((action) => (action.kind === 'publish' ? [action.event.detailType] : []));
+}
+
 describe('decideJobStop: stops that change nothing but the record', () => {
   it('ignores a stop that is recorded already (a redelivery or the STOPPED after DEPROVISIONING)', () => {
     const run = launchedRun([COMPLETED], { taskOutcomes: { [COMPLETED.taskArn]: taskOutcome(COMPLETED, undefined) } });
@@ -61,12 +80,27 @@ describe('decideJobStop: stops that change nothing but the record', () => {
     },
   );
 
-  it('waits while the run is still launching (its launcher owns the record until it settles it)', () => {
-    const run = launchedRun([FAILED], { status: 'launching' });
+  it('records the stop of a task of a run still launching (waiting for capacity for its other tasks): no stop waits for the launch', () => {
+    const pending = { kind: 'run-task', slot: 1, try: 3, providerIndex: 1 } as const;
+    const run = launchedRun([FAILED], { status: 'launching', leaseUntil: '2026-11-22T02:45:00.000Z', outbox: [pending] });
 
     expect(decideJobStop(input(run, FAILED, { job: RETRY_THREE_TIMES }))).toEqual({
-      kind: 'wait',
-      reason: `run ${run.scheduledTime} #1 is still launching`,
+      kind: 'record',
+      run: {
+        ...run,
+        taskOutcomes: { [FAILED.taskArn]: { category: 'app-error', exitCodes: { report: 3 }, stoppedAt: STOPPED_AT } },
+        stop: FAILED,
+        updatedAt: NOW_ISO,
+      },
+    });
+  });
+
+  it('records the stop of a task its run has not recorded yet (it stopped before the launch recorded it)', () => {
+    const run = launchedRun([], { status: 'launching' });
+
+    expect(decideJobStop(input(run, COMPLETED))).toMatchObject({
+      kind: 'record',
+      run: { status: 'launching', taskArns: [], taskOutcomes: { [COMPLETED.taskArn]: { category: 'completed' } } },
     });
   });
 
@@ -78,6 +112,7 @@ describe('decideJobStop: stops that change nothing but the record', () => {
       run: {
         ...run,
         taskOutcomes: { [COMPLETED.taskArn]: { category: 'completed', exitCodes: { report: 0 }, stoppedAt: STOPPED_AT } },
+        stop: COMPLETED,
         updatedAt: NOW_ISO,
       },
     });
@@ -114,9 +149,9 @@ describe('decideJobStop: a run that succeeded', () => {
         stop: COMPLETED,
         endedAt: STOPPED_AT,
         updatedAt: NOW_ISO,
+        outbox: [{ kind: 'publish', event: expect.objectContaining({ id: `nightly-report:${run.scheduledTime}:1:succeeded` }) }],
         eventPublished: false,
       },
-      retry: undefined,
     });
   });
 
@@ -135,7 +170,7 @@ describe('decideJobStop: a run that succeeded', () => {
       endedAt: '2026-11-22T02:41:49.500Z',
     });
     expect(Object.keys(decision.run.taskOutcomes ?? {})).toEqual([COMPLETED.taskArn, second.taskArn]);
-    expect(decision.retry).toBeUndefined();
+    expect(announced(decision)).toEqual(['Job Run Succeeded']);
   });
 
   it('ends the run now when the stop carries no stoppedAt', () => {
@@ -169,9 +204,20 @@ describe('decideJobStop: a run that failed', () => {
         },
         endedAt: '2026-11-23T02:39:17.532Z',
         updatedAt: NOW_ISO,
+        outbox: [
+          {
+            kind: 'set-timer',
+            name: expect.stringMatching(/^retry-nightly-report-/),
+            at: '2026-11-22T02:42:50.000Z',
+            input: { job: 'nightly-report', scheduledTime: run.scheduledTime, attempt: 2 },
+          },
+          {
+            kind: 'publish',
+            event: expect.objectContaining({ detailType: 'Job Run Failed', id: `nightly-report:${run.scheduledTime}:1:failed` }),
+          },
+        ],
         eventPublished: false,
       },
-      retry: { attempt: 2, at: new Date('2026-11-22T02:42:50.000Z') },
     });
   });
 
@@ -183,8 +229,8 @@ describe('decideJobStop: a run that failed', () => {
     expect(decision).toMatchObject({
       kind: 'settle',
       run: { status: 'failed', retry: { willRetry: false, because: 'the job has no retry policy (retry.attempts is 1)' } },
-      retry: undefined,
     });
+    expect(retryTimer(decision)).toBeUndefined();
   });
 
   it('counts the run’s attempt: the third of three failing is final', () => {
@@ -195,8 +241,8 @@ describe('decideJobStop: a run that failed', () => {
     expect(decision).toMatchObject({
       kind: 'settle',
       run: { retry: { willRetry: false, because: 'attempt 3 was the last of 3' } },
-      retry: undefined,
     });
+    expect(retryTimer(decision)).toBeUndefined();
   });
 
   it('backs off from the run’s attempt: attempt 2 failing retries after 2×backoff', () => {
@@ -204,7 +250,7 @@ describe('decideJobStop: a run that failed', () => {
 
     const decision = decideJobStop(input(run, FAILED, { job: RETRY_THREE_TIMES }));
 
-    expect(decision).toMatchObject({ kind: 'settle', retry: { attempt: 3, at: new Date('2026-11-22T02:43:50.000Z') } });
+    expect(retryTimer(decision)).toEqual({ attempt: 3, at: '2026-11-22T02:43:50.000Z' });
   });
 
   it('never retries a run whose task ecs-autopilot stopped to replace it', () => {
@@ -219,8 +265,8 @@ describe('decideJobStop: a run that failed', () => {
         category: 'replaced',
         retry: { willRetry: false, because: 'a run replaced by a newer one is never retried' },
       },
-      retry: undefined,
     });
+    expect(retryTimer(decision)).toBeUndefined();
   });
 
   it('lets the first failing task decide when a later one completes', () => {
@@ -241,8 +287,8 @@ describe('decideJobStop: a run that failed', () => {
         stop: FAILED,
         retry: { willRetry: false, because: 'evaluateOnExit rule 1 (onExitCode 3) says exit' },
       },
-      retry: undefined,
     });
+    expect(retryTimer(decision)).toBeUndefined();
   });
 
   it('lets the first failing task decide when a later one fails differently', () => {
@@ -263,11 +309,8 @@ describe('decideJobStop: a run that failed', () => {
 
     const decision = decideJobStop(input(run, FAILED, { job: RETRY_THREE_TIMES }));
 
-    expect(decision).toMatchObject({
-      kind: 'settle',
-      run: { status: 'failed', category: 'app-error', stop: FAILED },
-      retry: { attempt: 2 },
-    });
+    expect(decision).toMatchObject({ kind: 'settle', run: { status: 'failed', category: 'app-error', stop: FAILED } });
+    expect(retryTimer(decision)).toMatchObject({ attempt: 2 });
   });
 
   it("matches onReason against the containers' reasons as well as the stop reason", () => {
@@ -299,6 +342,90 @@ describe('decideJobStop: a run that failed', () => {
         retry: { willRetry: false, because: 'no rule matched; otherwise: exit' },
       },
     });
+  });
+});
+
+describe('decideJobStop: a run that launched fewer tasks than its count', () => {
+  it('fails when its tasks end, even when they exit 0, saying how many never started and why', () => {
+    const run = launchedRun([COMPLETED], {
+      launch: { count: 2, firstProviderIndex: 0, rounds: 2, gaveUpBecause: 'no capacity after 2 rounds over FARGATE_SPOT → FARGATE' },
+      missingTasks: 1,
+      reason: 'only 1 of 2 tasks started: no capacity after 2 rounds over FARGATE_SPOT → FARGATE',
+    });
+
+    const decision = decideJobStop(input(run, COMPLETED, { job: RETRY_THREE_TIMES }));
+
+    expect(decision).toMatchObject({
+      kind: 'settle',
+      run: {
+        status: 'failed',
+        missingTasks: 1,
+        reason: '1 of 2 tasks never started: no capacity after 2 rounds over FARGATE_SPOT → FARGATE',
+      },
+    });
+    expect(retryTimer(decision)).toBeUndefined();
+    if (decision.kind === 'settle') {
+      const event = decision.run.outbox.find((action) => action.kind === 'publish');
+      expect(event?.kind === 'publish' && event.event.detail).toMatchObject({ missingTasks: 1, alert: { category: 'launch-failed' } });
+    }
+  });
+});
+
+describe('decideJobStop: the attempt after a Spot interruption', () => {
+  const onSpot = stoppedTask({
+    taskId: 'f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6f6',
+    capacityProviderName: 'FARGATE_SPOT',
+    stopCode: 'SpotInterruption',
+    stoppedReason: 'Your Spot Task was interrupted.',
+    containers: [{ name: 'report', exitCode: 143 }],
+  });
+  const spotJob = (retry: Record<string, unknown> = {}) =>
+    jobSpec({
+      capacityProviders: ['FARGATE_SPOT', 'FARGATE'],
+      network: { subnets: ['subnet-0a1b2c3d'], securityGroups: ['sg-0e1f2a3b'] },
+      retry: { attempts: 2, ...retry },
+    });
+
+  it('launches on the next capacity provider, on-demand after Spot (the default), and says so', () => {
+    const decision = decideJobStop(input(launchedRun([onSpot], { capacityProvider: 'FARGATE_SPOT' }), onSpot, { job: spotJob() }));
+
+    expect(decision).toMatchObject({
+      kind: 'settle',
+      run: {
+        category: 'spot-interruption',
+        retry: {
+          willRetry: true,
+          capacityProvider: 'FARGATE',
+          because: 'no rule matched; otherwise: retry: attempt 2 of 2 in 60s on FARGATE after the Spot interruption on FARGATE_SPOT',
+        },
+      },
+    });
+    expect(retryTimer(decision)).toMatchObject({ attempt: 2, capacityProvider: 'FARGATE' });
+  });
+
+  it("launches in the job's own order when the job says afterSpotInterruption: same", () => {
+    const decision = decideJobStop(input(launchedRun([onSpot]), onSpot, { job: spotJob({ afterSpotInterruption: 'same' }) }));
+
+    expect(retryTimer(decision)).toEqual({ attempt: 2, at: expect.any(String) });
+  });
+
+  it('has nowhere else to go when the interrupted provider is the last one', () => {
+    const onlySpot = jobSpec({
+      capacityProviders: ['FARGATE_SPOT'],
+      network: { subnets: ['subnet-0a1b2c3d'], securityGroups: ['sg-0e1f2a3b'] },
+      retry: { attempts: 2 },
+    });
+
+    expect(retryTimer(decideJobStop(input(launchedRun([onSpot]), onSpot, { job: onlySpot })))).toEqual({
+      attempt: 2,
+      at: expect.any(String),
+    });
+  });
+
+  it('rejects any other value of afterSpotInterruption in automation.yml', () => {
+    expect(() => spotJob({ afterSpotInterruption: 'on-demand' })).toThrow(
+      /jobs\.nightly-report\.retry\.afterSpotInterruption: .*"next-provider".*"same"/,
+    );
   });
 });
 
@@ -335,12 +462,13 @@ describe('decideJobStop: essential containers', () => {
     const withEssentials = decideJobStop(input(launchedRun([knownEssentials]), knownEssentials, { job, essentialContainers: ['report'] }));
     const withoutEssentials = decideJobStop(input(launchedRun([unknownEssentials]), unknownEssentials, { job }));
 
-    expect(withEssentials).toMatchObject({ kind: 'settle', run: { retry: { willRetry: true } }, retry: { attempt: 2 } });
+    expect(withEssentials).toMatchObject({ kind: 'settle', run: { retry: { willRetry: true } } });
+    expect(retryTimer(withEssentials)).toMatchObject({ attempt: 2 });
     expect(withoutEssentials).toMatchObject({
       kind: 'settle',
       run: { retry: { willRetry: false, because: 'evaluateOnExit rule 1 (onExitCode 1) says exit' } },
-      retry: undefined,
     });
+    expect(retryTimer(withoutEssentials)).toBeUndefined();
   });
 });
 

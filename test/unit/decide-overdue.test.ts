@@ -1,6 +1,6 @@
 import type { Task } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
-import { decideOverdueRun, maxRuntimeStopReason } from '../../shared/jobs/decide-overdue.ts';
+import { decideOverdueRun, maxRuntimeStopReason } from '../../shared/jobs/decide.ts';
 import { runRecord, taskArn } from './fixtures.ts';
 
 const TWO_HOURS = 7_200;

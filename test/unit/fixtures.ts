@@ -5,7 +5,7 @@
 
 import { validateAutomation } from '../../shared/config/load.ts';
 import type { AutomationInput, JobSpec } from '../../shared/config/schema.ts';
-import type { ActiveTask, FiringFacts } from '../../shared/jobs/decide-firing.ts';
+import type { ActiveTask, FiringFacts } from '../../shared/jobs/decide.ts';
 import type { RunRecord } from '../../shared/jobs/run-record.ts';
 
 export type JobInput = NonNullable<AutomationInput['jobs']>[string];
@@ -50,6 +50,7 @@ export function runRecord(fields: Partial<RunRecord> = {}): RunRecord {
     taskArns: [],
     receivedAt: '2026-11-22T02:00:01.000Z',
     updatedAt: '2026-11-22T02:00:01.000Z',
+    outbox: [],
     eventPublished: false,
     version: 1,
     ...fields,
@@ -61,7 +62,7 @@ export function taskArn(id: string): string {
 }
 
 export function activeTask(id: string, scheduledTime: string | undefined = SCHEDULED_TIME, attempt: number | undefined = 1): ActiveTask {
-  return { taskArn: taskArn(id), lastStatus: 'RUNNING', scheduledTime, attempt };
+  return { taskArn: taskArn(id), lastStatus: 'RUNNING', scheduledTime, attempt, capacityProvider: 'FARGATE' };
 }
 
 export function firingFacts(fields: Partial<FiringFacts> = {}): FiringFacts {
@@ -69,6 +70,7 @@ export function firingFacts(fields: Partial<FiringFacts> = {}): FiringFacts {
     firing: { job: JOB_NAME, scheduledTime: SCHEDULED_TIME, attempt: 1 },
     job: jobSpec(),
     now: new Date('2026-11-22T02:00:05.000Z'),
+    leaseSeconds: 120,
     existing: undefined,
     activeTasks: [],
     ...fields,

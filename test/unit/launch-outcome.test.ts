@@ -11,7 +11,7 @@ import type { JobSpec } from '../../shared/config/schema.ts';
 import {
   backoffSeconds,
   type LaunchOutcome,
-  type LaunchProgress,
+  type LaunchPosition,
   type LaunchStep,
   nextLaunchStep,
   outcomeOfRunTask,
@@ -22,8 +22,8 @@ import { jobSpec, spotJobSpec, taskArn } from './fixtures.ts';
 const FARGATE_NO_CAPACITY = 'Capacity is unavailable at this time. Please try again later or in a different availability zone';
 const metadata = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
 
-function progress(fields: Partial<LaunchProgress> = {}): LaunchProgress {
-  return { tries: 1, providerIndex: 0, rounds: 0, taskArns: [], remaining: 1, ...fields };
+function progress(fields: Partial<LaunchPosition> = {}): LaunchPosition {
+  return { providerIndex: 0, firstProviderIndex: 0, rounds: 0, ...fields };
 }
 
 const noCapacity: LaunchOutcome = { kind: 'no-capacity', reason: FARGATE_NO_CAPACITY };
@@ -36,7 +36,7 @@ function playWithoutCapacity(job: JobSpec): { tries: { providerIndex: number; wa
     const step = nextLaunchStep(job, state, noCapacity);
     if (step.kind !== 'try') return { tries, end: step };
     tries.push({ providerIndex: step.providerIndex, waitSeconds: step.waitSeconds });
-    state = progress({ tries: state.tries + 1, providerIndex: step.providerIndex, rounds: step.rounds });
+    state = progress({ providerIndex: step.providerIndex, rounds: step.rounds });
   }
 }
 
@@ -200,7 +200,7 @@ describe('nextLaunchStep', () => {
   });
 
   it('falls back for the missing tasks of a partial start', () => {
-    const step = nextLaunchStep(spotJobSpec(), progress({ providerIndex: 0, remaining: 2 }), {
+    const step = nextLaunchStep(spotJobSpec(), progress({ providerIndex: 0 }), {
       kind: 'started',
       taskArns: [taskArn('a1')],
       shortBy: 2,
@@ -216,6 +216,22 @@ describe('nextLaunchStep', () => {
       providerIndex: 0,
       rounds: 1,
       waitSeconds: 10,
+    });
+  });
+
+  it('starts each round over from where the attempt started: past FARGATE_SPOT after a Spot interruption', () => {
+    const job = spotJobSpec({ launchRetry: { attempts: 2 } });
+
+    expect(nextLaunchStep(job, progress({ providerIndex: 1, firstProviderIndex: 1 }), noCapacity)).toEqual({
+      kind: 'try',
+      providerIndex: 1,
+      rounds: 1,
+      waitSeconds: 10,
+    });
+    expect(nextLaunchStep(job, progress({ providerIndex: 1, firstProviderIndex: 1, rounds: 1 }), noCapacity)).toEqual({
+      kind: 'failed',
+      permanent: false,
+      reason: `no capacity after 2 rounds over FARGATE: ${FARGATE_NO_CAPACITY}`,
     });
   });
 
@@ -260,7 +276,7 @@ describe('nextLaunchStep', () => {
   it("names the cluster's default strategy and the shortfall when a partial start gives no reason", () => {
     const job = jobSpec({ launchRetry: { attempts: 1 } });
 
-    const step = nextLaunchStep(job, progress({ remaining: 2 }), { kind: 'started', taskArns: [taskArn('a1')], shortBy: 1 });
+    const step = nextLaunchStep(job, progress(), { kind: 'started', taskArns: [taskArn('a1')], shortBy: 1 });
 
     expect(step).toEqual({
       kind: 'failed',

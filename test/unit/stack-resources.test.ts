@@ -211,17 +211,25 @@ describe('stackResources: run-batch-job permissions', () => {
     expect(listTasks.Condition).toEqual({ ArnEquals: { 'ecs:cluster': [ownArn('cluster/batch'), SYNC_CLUSTER_ARN] } });
   });
 
-  it('allows passing only the jobs’ task and execution roles, and only to ECS tasks', () => {
-    const passRole = statementFor(generate(), LOGICAL_IDS.runBatchJobRole, 'iam:PassRole');
+  it('allows passing only the jobs’ task and execution roles to ECS tasks, and the scheduler role to its retry timers', () => {
+    const passRoles = statements(generate(), LOGICAL_IDS.runBatchJobRole).filter((s) => s.Action.includes('iam:PassRole'));
 
-    expect(passRole.Resource).toEqual([EXECUTION_ROLE, TASK_ROLE]);
-    expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+    expect(passRoles.map(({ Resource, Condition }) => ({ Resource, Condition }))).toEqual([
+      { Resource: [EXECUTION_ROLE, TASK_ROLE], Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } },
+      { Resource: [getAtt(LOGICAL_IDS.schedulerRole)], Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } },
+    ]);
   });
 
-  it('has no iam:PassRole statement when no job names a role', () => {
+  it('passes no role to ECS tasks when no job names a role', () => {
     const stack = generate({ jobs: { solo: { schedule: 'rate(1 day)', cluster: 'batch', taskDefinition: 'solo' } } });
 
-    expect(allowedActions(stack, LOGICAL_IDS.runBatchJobRole)).not.toContain('iam:PassRole');
+    expect(statements(stack, LOGICAL_IDS.runBatchJobRole).filter((s) => s.Action.includes('iam:PassRole'))).toEqual(
+      TIMER_STATEMENTS.slice(1),
+    );
+  });
+
+  it('sets the timer of a retry only in the stack’s schedule group (a launch that ends after its tasks all stopped)', () => {
+    expect(statements(generate(), LOGICAL_IDS.runBatchJobRole)).toEqual(expect.arrayContaining(TIMER_STATEMENTS));
   });
 
   it('reaches its log group, the state table and its index, the bus and its dead-letter queue', () => {

@@ -1,0 +1,188 @@
+/**
+ * A job run, end to end, in the shape of every capability: load (reads only) → decide (pure: the run's
+ * next state and its actions) → persist (one versioned write of the run with its outbox) → apply (each
+ * action keyed and idempotent) → the applied ones marked done, with the next decision when an action
+ * answered something (a RunTask's outcome). A crash anywhere leaves the outbox to whoever comes next for
+ * the run — the firing retried, the stop event redelivered, the next watchdog tick — which applies it,
+ * so every effect happens exactly once.
+ *
+ * - handleFiring: run-batch-job, when a schedule or a retry's timer fires.
+ * - enforceMaxRuntime: the one-minute watchdog tick.
+ * - applyOutbox: a run's pending actions, also for on-task-stopped's job path.
+ */
+import type { JobSpec } from '../config/schema.ts';
+import { BadEventError, RetryableAwsError } from '../errors.ts';
+import { retryOnStaleWrite } from '../state/versioned.ts';
+import { type Applied, applyAction, type RunEffects, runTask } from './apply.ts';
+import {
+  decideActionFailed,
+  decideAfterRunTask,
+  decideFiring,
+  decideOverdueRun,
+  decideReplaced,
+  describeAction,
+  runPastItsDeadline,
+  withoutApplied,
+} from './decide.ts';
+import { describeTasks, loadFiring } from './load.ts';
+import type { RunAction, RunRecord, RunTaskAction } from './run-record.ts';
+import type { JobRuntime } from './runtime.ts';
+import type { Firing } from './trigger.ts';
+
+/** Thrown while another invocation owns the launch: the delivery is retried later, never dropped. */
+export class LaunchInProgressError extends RetryableAwsError {
+  override name = 'LaunchInProgressError';
+}
+
+export async function handleFiring(firing: Firing, rt: JobRuntime): Promise<RunRecord | undefined> {
+  const job = rt.automation.jobs[firing.job];
+  if (!job) {
+    throw new BadEventError(
+      `job "${firing.job}" is not in automation.yml (known jobs: ${Object.keys(rt.automation.jobs).join(', ') || 'none'})`,
+    );
+  }
+  return retryOnStaleWrite(async () => {
+    const state = await loadFiring(firing, job, rt);
+    const decision = decideFiring({ firing, job, now: rt.now(), leaseSeconds: rt.leaseSeconds, ...state });
+    rt.log.info('firing decided', { job: job.name, decision: decision.kind, ...('reason' in decision && { reason: decision.reason }) });
+    switch (decision.kind) {
+      case 'duplicate':
+        return state.existing;
+      case 'in-progress':
+        throw new LaunchInProgressError(decision.reason);
+      case 'finish':
+        return drive(decision.run, job, rt);
+      default:
+        return drive(await rt.runs.save(decision.run), job, rt);
+    }
+  });
+}
+
+/** Applies the run's outbox; each RunTask's outcome decides the next step, persisted before it is taken. */
+async function drive(stored: RunRecord, job: JobSpec, rt: JobRuntime): Promise<RunRecord> {
+  let run = await applyOutbox(stored, rt);
+  for (let pending = nextRunTask(run); pending; pending = nextRunTask(run)) {
+    const action = pending;
+    const outcome = await runTask(action, run, job, rt);
+    const ours = run;
+    const after = await persistAfter(run, rt, (latest) => {
+      // Someone else may have written meanwhile (a task's stop recorded): the launch must still be ours.
+      if (latest.status !== 'launching' || latest.leaseUntil !== ours.leaseUntil) {
+        throw new LaunchInProgressError(
+          `the launch of ${job.name} ${run.scheduledTime} #${run.attempt} was taken over by another invocation`,
+        );
+      }
+      return decideAfterRunTask(withoutApplied(latest, [action]), action, outcome, { job, now: rt.now(), leaseSeconds: rt.leaseSeconds });
+    });
+    if (after.retryLater)
+      throw new RetryableAwsError(`launching ${job.name} failed for now, the delivery will be retried: ${after.retryLater}`);
+    run = await applyOutbox(after.run, rt);
+  }
+  return run;
+}
+
+/** The RunTask the run waits for, once every action before it is applied. */
+function nextRunTask(run: RunRecord): RunTaskAction | undefined {
+  const [first] = run.outbox;
+  return first?.kind === 'run-task' ? first : undefined;
+}
+
+/**
+ * Applies the run's pending actions in order up to a RunTask (the launcher's alone, under its lease) and
+ * marks them done; an action AWS refused for good is said in the run instead.
+ */
+export async function applyOutbox(stored: RunRecord, rt: RunEffects): Promise<RunRecord> {
+  let run = stored;
+  for (;;) {
+    const applied: RunAction[] = [];
+    let refused: { action: RunAction; error: string } | undefined;
+    for (const action of run.outbox) {
+      if (action.kind === 'run-task') break;
+      const result: Applied = action.kind === 'replace-run' ? await replaceRun(run, action, rt) : await applyAction(action, run, rt);
+      applied.push(action);
+      if (result.kind === 'refused') {
+        refused = { action, error: result.error };
+        break;
+      }
+    }
+    if (applied.length === 0) return run;
+    const failure = refused;
+    if (failure) rt.log.warn(`could not do ${describeAction(failure.action)}`, { job: run.job, error: failure.error });
+    const after = await persistAfter(run, rt, (latest) => {
+      const rest = withoutApplied(latest, applied);
+      return { run: failure ? decideActionFailed(rest, failure.action, failure.error, rt.now()) : rest };
+    });
+    run = after.run;
+    if (!failure) return run;
+  }
+}
+
+/**
+ * Persists what `decideFrom` makes of the run as stored. When someone else wrote first, it is decided
+ * again from what they wrote (the one retry on a stale write).
+ */
+async function persistAfter(
+  run: RunRecord,
+  rt: Pick<RunEffects, 'runs'>,
+  decideFrom: (latest: RunRecord) => { run: RunRecord; retryLater?: string | undefined },
+): Promise<{ run: RunRecord; retryLater?: string | undefined }> {
+  let latest: RunRecord | undefined;
+  return retryOnStaleWrite(async () => {
+    latest = latest === undefined ? run : ((await rt.runs.get(run.job, run.scheduledTime, run.attempt)) ?? run);
+    const decided = decideFrom(latest);
+    return { ...decided, run: await rt.runs.save(decided.run) };
+  });
+}
+
+/**
+ * concurrency: replace — the older run is recorded replaced and announced (once: a replaced run stays
+ * so; what a crash left of its announcement is finished here).
+ */
+async function replaceRun(run: RunRecord, action: Extract<RunAction, { kind: 'replace-run' }>, rt: RunEffects): Promise<Applied> {
+  await retryOnStaleWrite(async () => {
+    const older = await rt.runs.get(run.job, action.scheduledTime, action.attempt);
+    if (!older || older.status === 'launching') return;
+    const replaced = decideReplaced(older, action.reason, rt.now());
+    await applyOutbox(replaced ? await rt.runs.save(replaced) : older, rt);
+  });
+  return { kind: 'done' };
+}
+
+/** The maxRuntime watchdog tick: every overdue run is stopped and recorded, or finished where a tick died. */
+export async function enforceMaxRuntime(rt: JobRuntime): Promise<RunRecord[]> {
+  const overdue = await rt.runs.overdue(rt.now());
+  const settled: RunRecord[] = [];
+  const problems: string[] = [];
+  // One run's failure must not keep the others running past their limit.
+  for (const run of overdue) {
+    let read: RunRecord | undefined;
+    try {
+      // Read consistently by overdue(); read again only after losing a write race.
+      const current = async () => (read === undefined ? run : ((await rt.runs.get(run.job, run.scheduledTime, run.attempt)) ?? run));
+      settled.push(
+        await retryOnStaleWrite(async () => {
+          read = await current();
+          return settleOverdueRun(read, rt);
+        }),
+      );
+    } catch (error) {
+      problems.push(`${run.job} ${run.scheduledTime}: ${(error as Error).message}`);
+      rt.log.error('could not enforce maxRuntime', { job: run.job, taskArns: run.taskArns, error: error as Error });
+    }
+  }
+  if (problems.length > 0) throw new RetryableAwsError(`maxRuntime not enforced for ${problems.length} run(s): ${problems.join('; ')}`);
+  return settled;
+}
+
+async function settleOverdueRun(overdue: RunRecord, rt: JobRuntime): Promise<RunRecord> {
+  // What an earlier tick decided and could not finish (it died, or AWS refused for now) comes first.
+  const run = await applyOutbox(overdue, rt);
+  if (run.status !== 'launched' || run.maxRuntimeDeadline === undefined || new Date(run.maxRuntimeDeadline) > rt.now()) return run;
+  // A job removed from the config still gets stopped: its deadline was promised when it launched.
+  const launchedAt = Date.parse(run.launchedAt ?? run.updatedAt);
+  const maxRuntimeSeconds =
+    rt.automation.jobs[run.job]?.maxRuntimeSeconds ?? Math.round((Date.parse(run.maxRuntimeDeadline) - launchedAt) / 1000);
+  const decision = decideOverdueRun(run, await describeTasks(rt.ecs, run.cluster, run.taskArns), maxRuntimeSeconds);
+  if (decision.kind === 'stop') rt.log.info('stopping a run past its maxRuntime', { job: run.job, taskArns: decision.taskArns });
+  return applyOutbox(await rt.runs.save(runPastItsDeadline(run, decision, rt.now())), rt);
+}

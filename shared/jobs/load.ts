@@ -1,0 +1,85 @@
+/**
+ * What the job decisions read, and nothing else: the run record and the job's tasks as ECS has them
+ * (the source of truth for what runs right now). Nothing is written here.
+ */
+import { DescribeTasksCommand, type ECSClient, ListTasksCommand, type Task } from '@aws-sdk/client-ecs';
+import type { JobSpec } from '../config/schema.ts';
+import type { RunHistory } from '../state/run-history.ts';
+import type { ActiveTask } from './decide.ts';
+import { startedByForJob, TAG } from './ownership.ts';
+import { isSettled, type RunRecord } from './run-record.ts';
+import type { Firing } from './trigger.ts';
+
+export interface FiringState {
+  existing: RunRecord | undefined;
+  activeTasks: ActiveTask[];
+}
+
+/** The firing's run record and, unless it is settled already, the job's tasks that are not stopped. */
+export async function loadFiring(firing: Firing, job: JobSpec, rt: { ecs: ECSClient; runs: RunHistory }): Promise<FiringState> {
+  const existing = await rt.runs.get(firing.job, firing.scheduledTime, firing.attempt);
+  const activeTasks = existing && isSettled(existing.status) ? [] : await listActiveTasks(rt.ecs, job);
+  return { existing, activeTasks };
+}
+
+/** Tasks of the job that ECS still wants running (PROVISIONING, PENDING, RUNNING, …). */
+export async function listActiveTasks(ecs: ECSClient, job: JobSpec): Promise<ActiveTask[]> {
+  const taskArns: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await ecs.send(
+      new ListTasksCommand({ cluster: job.cluster, startedBy: startedByForJob(job.name), desiredStatus: 'RUNNING', nextToken }),
+    );
+    taskArns.push(...(page.taskArns ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const tasks = await describeTasks(ecs, job.cluster, taskArns);
+  return tasks
+    .filter((task) => task.lastStatus !== 'STOPPED' && task.lastStatus !== 'DELETED')
+    .map((task) => ({
+      taskArn: task.taskArn ?? '',
+      lastStatus: task.lastStatus ?? 'UNKNOWN',
+      ...firingOfTask(task),
+      capacityProvider: task.capacityProviderName ?? task.launchType,
+    }));
+}
+
+/** The firing and attempt a task of a job was launched for, from its tags. */
+function firingOfTask(task: Task): { scheduledTime: string | undefined; attempt: number | undefined } {
+  const tag = (key: string) => task.tags?.find((t) => t.key === key)?.value;
+  const attempt = tag(TAG.attempt);
+  return { scheduledTime: tag(TAG.scheduledTime), attempt: attempt === undefined ? undefined : Number(attempt) };
+}
+
+/** DescribeTasks in chunks of 100 (its limit), with tags. Tasks ECS no longer knows are left out. */
+export async function describeTasks(ecs: ECSClient, cluster: string, taskArns: string[]): Promise<Task[]> {
+  const tasks: Task[] = [];
+  for (let i = 0; i < taskArns.length; i += 100) {
+    const result = await ecs.send(new DescribeTasksCommand({ cluster, tasks: taskArns.slice(i, i + 100), include: ['TAGS'] }));
+    tasks.push(...(result.tasks ?? []));
+  }
+  return tasks;
+}
+
+/** How many recent runs a stopped task is looked for in before its tags are read. */
+const RECENT_RUNS = 50;
+
+/**
+ * The run a stopped task of the job belongs to: a recent run that knows the task, else the run its tags
+ * name — its stop can arrive before the launch has recorded it (the task stopped at once, or the
+ * invocation that launched it died).
+ */
+export async function loadRunOfTask(
+  job: JobSpec,
+  taskArn: string,
+  rt: { ecs: ECSClient; runs: RunHistory },
+): Promise<RunRecord | undefined> {
+  const recent = (await rt.runs.list(job.name, RECENT_RUNS)).find(
+    (run) => run.taskArns.includes(taskArn) || run.taskOutcomes?.[taskArn] !== undefined,
+  );
+  if (recent) return recent;
+  const [task] = await describeTasks(rt.ecs, job.cluster, [taskArn]);
+  const { scheduledTime, attempt } = task ? firingOfTask(task) : { scheduledTime: undefined, attempt: undefined };
+  if (scheduledTime === undefined || attempt === undefined) return undefined;
+  return rt.runs.get(job.name, scheduledTime, attempt);
+}

@@ -1,0 +1,84 @@
+/**
+ * The job runs' trigger contract, the one definition of what invokes them and what they announce:
+ *
+ * - run-batch-job is invoked by each job's Scheduler schedule (schedulerInputTemplate: the stack generator
+ *   writes it into the schedule) and by a retry's timer (FiringInput, with the next attempt); both parse
+ *   with parseFiring. zod/mini keeps the cold start small.
+ * - enforce-max-runtime is invoked by a one-minute tick (WATCHDOG_SCHEDULE_NAME) without a payload.
+ * - on-task-stopped records a job task's stop (its own trigger: shared/stopped-tasks/trigger.ts).
+ *
+ * All three announce a run's outcome with runOutcomeEvent: one event per status a run reaches, whose id
+ * (job, scheduled time, attempt, status) is the same however often the decision is published again.
+ */
+import * as z from 'zod/mini';
+import { clusterNameOf } from '../config/cluster.ts';
+import { formatDuration } from '../config/duration.ts';
+import { BadEventError } from '../errors.ts';
+import type { AlertBlock } from '../events/alert.ts';
+import { type AutopilotEvent, JOB_RUN_DETAIL_TYPES } from '../events/bus.ts';
+import { type FiringInput, isFinalFailure, type PendingEvent, type RunRecord } from './run-record.ts';
+
+export const firingSchema = z.object({
+  job: z.string().check(z.minLength(1)),
+  /** Scheduler fills in <aws.scheduler.scheduled-time>, e.g. 2026-11-22T02:00:00Z. */
+  scheduledTime: z.iso.datetime({ offset: true }),
+  attempt: z._default(z.number().check(z.int(), z.minimum(1)), 1),
+  /** A retry after a Spot interruption: the capacity provider its launch starts on. */
+  capacityProvider: z.optional(z.string().check(z.minLength(1))),
+  /** <aws.scheduler.execution-id>, for correlating logs with Scheduler. */
+  executionId: z.optional(z.string()),
+});
+
+/** The Input template the generated schedules carry. */
+export function schedulerInputTemplate(job: string): string {
+  return JSON.stringify({ job, scheduledTime: '<aws.scheduler.scheduled-time>', executionId: '<aws.scheduler.execution-id>' });
+}
+
+export type Firing = FiringInput & { executionId?: string | undefined };
+
+export function parseFiring(event: unknown): Firing {
+  const result = firingSchema.safeParse(event);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`).join('; ');
+    throw new BadEventError(`not a run-batch-job firing (${problems}): ${String(JSON.stringify(event)).slice(0, 500)}`);
+  }
+  // One spelling of the time everywhere: it is part of the run's key, of the client token and of event ids.
+  return { ...result.data, scheduledTime: new Date(result.data.scheduledTime).toISOString() };
+}
+
+/** The identity of the event that announces `run` reaching its status. */
+export function runEventId(run: Pick<RunRecord, 'job' | 'scheduledTime' | 'attempt' | 'status'>): string {
+  return `${run.job}:${run.scheduledTime}:${run.attempt}:${run.status}`;
+}
+
+/** The event announcing the status `run` has reached, as it is kept in the outbox until published. */
+export function runOutcomeEvent(run: RunRecord, now: Date): PendingEvent {
+  if (run.status === 'launching') throw new RangeError('a run still launching has no outcome to announce');
+  const { leaseUntil: _lease, version: _version, eventPublished: _published, outbox: _outbox, ...detail } = run;
+  return {
+    id: runEventId(run),
+    detailType: JOB_RUN_DETAIL_TYPES[run.status],
+    detail: {
+      ...detail,
+      ...(run.launchedAt && run.endedAt && { runtime: formatDuration((Date.parse(run.endedAt) - Date.parse(run.launchedAt)) / 1000) }),
+      ...(isFinalFailure(run) && { alert: jobRunAlert(run) }),
+    },
+    resources: run.taskArns,
+    time: now.toISOString(),
+  };
+}
+
+/** A final failure reaches a person: grouped per job and category (a launch failure has no stop category). */
+function jobRunAlert(run: RunRecord): AlertBlock {
+  return {
+    cluster: clusterNameOf(run.cluster),
+    subject: { kind: 'job', name: run.job },
+    category: run.status === 'timed-out' ? 'timeout' : (run.category ?? 'launch-failed'),
+    severity: 'critical',
+  };
+}
+
+/** What the bus publishes for a pending event. */
+export function busEvent(event: PendingEvent): AutopilotEvent {
+  return { id: event.id, detailType: event.detailType, detail: event.detail, resources: event.resources, time: new Date(event.time) };
+}

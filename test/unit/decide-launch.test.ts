@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import { decideActionFailed, decideAfterRunTask, withoutApplied } from '../../shared/jobs/decide.ts';
+import type { LaunchOutcome } from '../../shared/jobs/launch-outcome.ts';
+import type { RunAction, RunRecord, RunTaskAction } from '../../shared/jobs/run-record.ts';
+import { runOutcomeEvent } from '../../shared/jobs/trigger.ts';
+import { runRecord, spotJobSpec, taskArn } from './fixtures.ts';
+import { stoppedTask } from './stop-fixtures.ts';
+
+const NOW = new Date('2026-11-22T02:00:10.000Z');
+const NO_CAPACITY: LaunchOutcome = { kind: 'no-capacity', reason: 'Capacity is unavailable at this time' };
+const started = (id: string): LaunchOutcome => ({ kind: 'started', taskArns: [taskArn(id)], shortBy: 0 });
+
+/** A two-task run launching on FARGATE_SPOT → FARGATE, with `action` just made (no longer in its outbox). */
+function launching(fields: Partial<RunRecord> = {}): RunRecord {
+  return runRecord({
+    status: 'launching',
+    leaseUntil: '2026-11-22T02:02:05.000Z',
+    launch: { count: 2, firstProviderIndex: 0, rounds: 0 },
+    ...fields,
+  });
+}
+
+const job = spotJobSpec({ count: 2, launchRetry: { attempts: 2, backoff: '10s', maxBackoff: '1m' } });
+const facts = { job, now: NOW, leaseSeconds: 120 };
+const slot = (n: number, fields: Partial<RunTaskAction> = {}): RunTaskAction => ({
+  kind: 'run-task',
+  slot: n,
+  try: 0,
+  providerIndex: 0,
+  ...fields,
+});
+
+describe('decideAfterRunTask', () => {
+  it('launches the next task slot on the same provider once a slot has its task, renewing the lease', () => {
+    const { run, retryLater } = decideAfterRunTask(launching(), slot(0), started('t1'), facts);
+
+    expect(retryLater).toBeUndefined();
+    expect(run).toMatchObject({
+      status: 'launching',
+      taskArns: [taskArn('t1')],
+      capacityProvider: 'FARGATE_SPOT',
+      leaseUntil: '2026-11-22T02:02:10.000Z',
+      outbox: [slot(1)],
+    });
+  });
+
+  it('records the run launched when its last slot has its task, and announces it', () => {
+    const { run } = decideAfterRunTask(launching({ taskArns: [taskArn('t1')] }), slot(1), started('t2'), facts);
+
+    expect(run).toMatchObject({
+      status: 'launched',
+      taskArns: [taskArn('t1'), taskArn('t2')],
+      leaseUntil: undefined,
+      launchedAt: NOW.toISOString(),
+    });
+    expect(run.outbox.map((a) => a.kind === 'publish' && a.event.id)).toEqual([`nightly-report:${run.scheduledTime}:1:launched`]);
+  });
+
+  it('settles the run at once when every task stopped while the launch went on: the launch came last', () => {
+    const first = stoppedTask({ taskId: 't1', containers: [{ name: 'report', exitCode: 0 }] });
+    const outcome = { category: 'completed' as const, exitCodes: { report: 0 }, stoppedAt: '2026-11-22T02:00:08.000Z' };
+    const second = stoppedTask({ taskId: 't2', containers: [{ name: 'report', exitCode: 0 }] });
+    const run = launching({
+      taskArns: [first.taskArn],
+      taskOutcomes: { [first.taskArn]: outcome, [second.taskArn]: outcome },
+      stop: second,
+    });
+
+    const { run: settled } = decideAfterRunTask(run, slot(1), { kind: 'started', taskArns: [second.taskArn], shortBy: 0 }, facts);
+
+    expect(settled).toMatchObject({ status: 'succeeded', reason: 'all 2 tasks exited 0', endedAt: '2026-11-22T02:00:08.000Z' });
+    expect(settled.outbox.map((a) => a.kind === 'publish' && a.event.detailType)).toEqual(['Job Run Launched', 'Job Run Succeeded']);
+  });
+
+  it('takes a task a RunTask made again answers with (its client token) once', () => {
+    const { run } = decideAfterRunTask(launching({ taskArns: [taskArn('t1')] }), slot(0), started('t1'), facts);
+
+    expect(run).toMatchObject({ taskArns: [taskArn('t1')], outbox: [slot(1)] });
+  });
+
+  it('falls back to the next provider for the same slot with its next try (a new client token)', () => {
+    const { run } = decideAfterRunTask(launching({ taskArns: [taskArn('t1')] }), slot(1), NO_CAPACITY, facts);
+
+    expect(run.outbox).toEqual([slot(1, { try: 1, providerIndex: 1 })]);
+  });
+
+  it('waits before the next round without room anywhere, holding the lease past the wait', () => {
+    const { run } = decideAfterRunTask(launching(), slot(0, { try: 1, providerIndex: 1 }), NO_CAPACITY, facts);
+
+    expect(run).toMatchObject({
+      launch: { rounds: 1 },
+      leaseUntil: '2026-11-22T02:02:20.000Z',
+      outbox: [slot(0, { try: 2, providerIndex: 0, notBefore: '2026-11-22T02:00:20.000Z' })],
+    });
+  });
+
+  it('keeps the same RunTask for the redelivery after a throttle, and releases the launch at once', () => {
+    const action = slot(1, { try: 1, providerIndex: 1 });
+
+    const { run, retryLater } = decideAfterRunTask(
+      launching({ taskArns: [taskArn('t1')] }),
+      action,
+      { kind: 'retryable', reason: 'ThrottlingException: Rate exceeded' },
+      facts,
+    );
+
+    expect(retryLater).toBe('ThrottlingException: Rate exceeded');
+    expect(run).toMatchObject({ status: 'launching', leaseUntil: NOW.toISOString(), taskArns: [taskArn('t1')], outbox: [action] });
+  });
+
+  it('records the run launched with the tasks that started, saying how many never did, when it gives up', () => {
+    const launched = launching({ taskArns: [taskArn('t1')], launch: { count: 2, firstProviderIndex: 0, rounds: 1 } });
+
+    const { run } = decideAfterRunTask(launched, slot(1, { try: 3, providerIndex: 1 }), NO_CAPACITY, facts);
+
+    expect(run).toMatchObject({
+      status: 'launched',
+      missingTasks: 1,
+      reason: 'only 1 of 2 tasks started: no capacity after 2 rounds over FARGATE_SPOT → FARGATE: Capacity is unavailable at this time',
+    });
+  });
+
+  it('fails the run when no task could start at all', () => {
+    const { run } = decideAfterRunTask(
+      launching(),
+      slot(0),
+      { kind: 'permanent', reason: 'ClientException: TaskDefinition not found.' },
+      facts,
+    );
+
+    expect(run).toMatchObject({ status: 'failed', reason: 'ClientException: TaskDefinition not found.', endedAt: NOW.toISOString() });
+    expect(run.outbox.map((a) => a.kind === 'publish' && a.event.detail.alert)).toEqual([
+      expect.objectContaining({ category: 'launch-failed' }),
+    ]);
+  });
+});
+
+describe('decideActionFailed', () => {
+  it('says in the run and in its pending event that a task could not be stopped', () => {
+    const timedOut = runRecord({ status: 'timed-out', reason: 'ecs-autopilot: exceeded maxRuntime 2h', taskArns: [taskArn('t1')] });
+    const stop: RunAction = { kind: 'stop-task', taskArn: taskArn('t1'), reason: 'ecs-autopilot: exceeded maxRuntime 2h' };
+    const run = { ...timedOut, outbox: [{ kind: 'publish', event: runOutcomeEvent(timedOut, NOW) } as const] };
+
+    const failed = decideActionFailed(run, stop, 'AccessDeniedException: not authorized to perform ecs:StopTask', NOW);
+
+    expect(failed.reason).toBe(
+      'ecs-autopilot: exceeded maxRuntime 2h; could not do StopTask of t1: AccessDeniedException: not authorized to perform ecs:StopTask',
+    );
+    expect(failed.outbox).toEqual([
+      { kind: 'publish', event: expect.objectContaining({ detail: expect.objectContaining({ reason: failed.reason }) }) },
+    ]);
+  });
+
+  it('makes a failure final, and alerted, when its retry could not be scheduled', () => {
+    const retried = runRecord({
+      status: 'failed',
+      category: 'app-error',
+      retry: { willRetry: true, nextAttempt: 2, retryAt: '2026-11-22T02:01:10.000Z', because: 'otherwise: retry' },
+    });
+    const timer: RunAction = {
+      kind: 'set-timer',
+      name: 'retry-x',
+      at: '2026-11-22T02:01:10.000Z',
+      input: { job: 'nightly-report', scheduledTime: retried.scheduledTime, attempt: 2 },
+    };
+    const run = { ...retried, outbox: [{ kind: 'publish', event: runOutcomeEvent(retried, NOW) } as const] };
+
+    const failed = decideActionFailed(run, timer, 'ValidationException: bad role', NOW);
+
+    expect(failed.retry).toEqual({ willRetry: false, because: 'the retry could not be scheduled: ValidationException: bad role' });
+    expect(failed.outbox.map((a) => a.kind === 'publish' && a.event.detail.alert)).toEqual([
+      expect.objectContaining({ category: 'app-error' }),
+    ]);
+  });
+});
+
+describe('withoutApplied', () => {
+  it('removes each applied action once, keeping what was added meanwhile, and says whether an event still waits', () => {
+    const event = runOutcomeEvent(runRecord({ status: 'skipped' }), NOW);
+    const publish: RunAction = { kind: 'publish', event };
+    const timer: RunAction = {
+      kind: 'set-timer',
+      name: 'retry-x',
+      at: NOW.toISOString(),
+      input: { job: 'nightly-report', scheduledTime: NOW.toISOString(), attempt: 2 },
+    };
+
+    expect(withoutApplied(runRecord({ outbox: [publish, timer] }), [publish])).toMatchObject({ outbox: [timer], eventPublished: true });
+    expect(withoutApplied(runRecord({ outbox: [timer, publish] }), [timer])).toMatchObject({ outbox: [publish], eventPublished: false });
+  });
+});
