@@ -531,7 +531,7 @@ interface Step {
   pastWindow: boolean;
 }
 
-/** What a Job Run event says about the run (the run record, as run-events.ts publishes it). */
+/** What a Job Run event says about the run (the run record, as shared/jobs/trigger.ts publishes it). */
 type RunDetail = Pick<RunRecord, 'job' | 'scheduledTime' | 'attempt' | 'cluster' | 'taskArns'> &
   Partial<Pick<RunRecord, 'launchedAt' | 'updatedAt' | 'maxRuntimeDeadline'>>;
 

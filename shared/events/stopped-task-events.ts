@@ -1,5 +1,5 @@
 /**
- * The bus events about stopped tasks (besides the Job Run events of run-events.ts), with the shape of
+ * The bus events about stopped tasks (besides the Job Run events of shared/jobs/trigger.ts), with the shape of
  * their detail. The README's event catalogue lists them; notify renders the ones carrying an alert.
  */
 import type { StopCategory } from '../stopped-tasks/categories.ts';
