@@ -326,7 +326,7 @@ async function updateService(
 }
 
 /** The tag that names the deployment a revision was registered for. */
-export const DEPLOYMENT_TAG = 'ecs-autopilot:deployment';
+const DEPLOYMENT_TAG = 'ecs-autopilot:deployment';
 
 /** `family` of `arn:…:task-definition/family:revision` (or of `family:revision`). */
 const familyOf = (taskDefinition: string) => taskDefinition.slice(taskDefinition.lastIndexOf('/') + 1).split(':')[0] ?? taskDefinition;

@@ -15,7 +15,7 @@
  */
 import { BadEventError } from '../errors.ts';
 import type { Log } from '../logger.ts';
-import { retryOnStaleWrite } from '../state/versioned.ts';
+import { retryOnStaleWrite, StaleWriteError } from '../state/versioned.ts';
 import { applyAction, publishEvent, type ShiftRuntime } from './apply.ts';
 import { type Action, type AppSpec, DEPLOYMENT_DETAIL_TYPES, type Deployment, type DeploymentEvent, isObservation } from './model.ts';
 import type { Rejections } from './rejections.ts';
@@ -91,6 +91,10 @@ async function drive(app: AppSpec, event: DeploymentEvent, rt: ShiftHandlerRunti
     const decided = { ...result.deployment, outbox: result.actions, updatedAt: now.toISOString() };
     if (!deployment || decided.id !== deployment.id) {
       const created = await rt.deployments.create(decided);
+      // The same request delivered twice at once: the other delivery started it; start over from what it wrote.
+      if (!created.created && created.active.id === decided.id) {
+        throw new StaleWriteError(`deployment ${decided.id} of ${app.name} was started by another delivery of its request`);
+      }
       if (!created.created) {
         // Another request won the race for the app: this one is rejected like any second request.
         const reason = `deployment ${created.active.id} of ${app.name} started first; one deployment runs at a time`;

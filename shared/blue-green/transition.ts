@@ -60,7 +60,7 @@ const LOCK_MARGIN_SECONDS = 1_800;
  * ECS's reads may lag a moment behind UpdateService: a new colour read running another revision this
  * soon after it was updated is still waiting; later, steady on another revision, it was rolled back.
  */
-export const ECS_SETTLE_SECONDS = 60;
+const ECS_SETTLE_SECONDS = 60;
 /** The promote and abort requests a deployment keeps (a redelivery of an older one is then a new request). */
 const REQUESTS_KEPT = 20;
 
