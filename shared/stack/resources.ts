@@ -266,6 +266,8 @@ function enforceMaxRuntimeStatements(scope: StackScope): PolicyStatement[] {
     ...(scope.jobClusters.length > 0 ? [inspectAndStopStatement('InspectAndStopJobTasks', scope.jobClusters)] : []),
     ...runHistoryStatements(),
     publishStatement(),
+    // A run past its deadline may carry what a crashed on-task-stopped left undone: its retry's timer.
+    ...timerStatements(scope.prefix),
   ];
 }
 

@@ -299,6 +299,7 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
     expect(passRoles).toEqual([
       { role: 'RunBatchJobRole', Resource: [EXECUTION_ROLE, 'arn:aws:iam::123456789012:role/nightly-report-task'], Condition: toEcs },
       { role: 'RunBatchJobRole', Resource: [GET_ATT('SchedulerRole')], Condition: toScheduler },
+      { role: 'EnforceMaxRuntimeRole', Resource: [GET_ATT('SchedulerRole')], Condition: toScheduler },
       { role: 'OnTaskStoppedRole', Resource: [EXECUTION_ROLE, 'arn:aws:iam::123456789012:role/queue-worker-task'], Condition: toEcs },
       { role: 'OnTaskStoppedRole', Resource: [GET_ATT('SchedulerRole')], Condition: toScheduler },
       { role: 'NotifyRole', Resource: [GET_ATT('SchedulerRole')], Condition: toScheduler },
@@ -306,8 +307,8 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
     ]);
   });
 
-  it('lets run-batch-job, on-task-stopped, notify and scale-service set timers only in the stack’s schedule group', () => {
-    for (const role of ['RunBatchJobRole', 'OnTaskStoppedRole', 'NotifyRole', 'ScaleServiceRole']) {
+  it('lets run-batch-job, enforce-max-runtime, on-task-stopped, notify and scale-service set timers only in the stack’s schedule group', () => {
+    for (const role of ['RunBatchJobRole', 'EnforceMaxRuntimeRole', 'OnTaskStoppedRole', 'NotifyRole', 'ScaleServiceRole']) {
       expect(statementsAllowing(role, 'scheduler:CreateSchedule'), role).toEqual([
         expect.objectContaining({
           Action: ['scheduler:CreateSchedule'],

@@ -252,7 +252,7 @@ describe('stackResources: run-batch-job permissions', () => {
 });
 
 describe('stackResources: enforce-max-runtime permissions', () => {
-  it('may describe and stop the clusters’ tasks, use the run history and publish, and nothing else', () => {
+  it('may describe and stop the clusters’ tasks, use the run history, publish and set a retry’s timer, and nothing else', () => {
     const stack = generate();
 
     expect(allowedActions(stack, LOGICAL_IDS.enforceMaxRuntimeRole).sort()).toEqual([
@@ -262,9 +262,13 @@ describe('stackResources: enforce-max-runtime permissions', () => {
       'ecs:DescribeTasks',
       'ecs:StopTask',
       'events:PutEvents',
+      'iam:PassRole',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
+      'scheduler:CreateSchedule',
     ]);
+    // A run past its deadline may carry what a crashed on-task-stopped left undone: its retry's timer.
+    expect(statements(stack, LOGICAL_IDS.enforceMaxRuntimeRole)).toEqual(expect.arrayContaining(TIMER_STATEMENTS));
     expect(statementFor(stack, LOGICAL_IDS.enforceMaxRuntimeRole, 'ecs:StopTask').Resource).toEqual([
       ownArn('task/batch/*'),
       'arn:aws:ecs:eu-west-1:123456789012:task/sync/*',
