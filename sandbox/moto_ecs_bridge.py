@@ -8,6 +8,8 @@ untouched) and then runs moto's own server:
   * Tasks keep the status ECS gives them. moto advances a task one step towards STOPPED on every
     DescribeTasks call; here tasks stay RUNNING until StopTask or a scenario stops them.
   * Tasks carry createdAt/startedAt; StopTask also sets stoppedAt and stopCode UserInitiated.
+  * RunTask honours clientToken as ECS does: a repeated token gets the first call's answer (its tasks, or
+    its failures) and starts nothing more; moto would start new tasks each time.
   * RunTask honours capacityProviderStrategy (FARGATE / FARGATE_SPOT and the cluster's default
     strategy): the task reports capacityProviderName; a provider not on the cluster is an
     InvalidParameterException, as in ECS.
@@ -193,7 +195,19 @@ def _run_task(self):
     return ActionResult({"tasks": tasks, "failures": shortfall})
 
 
-ecs_responses.EC2ContainerServiceResponse.run_task = _run_task
+run_task_answers = {}  # clientToken -> the answer of the first RunTask that carried it
+
+
+def _run_task_once_per_client_token(self):
+    token = self._get_param("clientToken")
+    if not token:
+        return _run_task(self)
+    if token not in run_task_answers:
+        run_task_answers[token] = _run_task(self)
+    return run_task_answers[token]
+
+
+ecs_responses.EC2ContainerServiceResponse.run_task = _run_task_once_per_client_token
 
 
 def _json(status, body):
@@ -351,6 +365,7 @@ def set_target_health(request, full_url, headers):
 
 def reset_bridge(request, full_url, headers):
     capacity_outages.clear()
+    run_task_answers.clear()
     capacity_room.clear()
     service_targets.clear()
     target_health.clear()

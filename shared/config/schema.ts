@@ -3,6 +3,7 @@
  * start, the sandbox) validates through it, so a file that passes here works everywhere.
  */
 import * as z from 'zod';
+import { backoffSeconds } from '../backoff.ts';
 import type { AppSpec } from '../blue-green/model.ts';
 import { type ScaleTarget, type ServiceScaling, WEEKDAYS } from '../scaling/targets.ts';
 import { STOP_CATEGORIES, type StopCategory } from '../stopped-tasks/categories.ts';
@@ -83,7 +84,8 @@ export const MAX_TOTAL_BACKOFF_SECONDS = 600;
 /** The waits between rounds: backoff, 2×backoff, … capped at maxBackoff, one fewer than the rounds. */
 export function totalBackoffSeconds(retry: { attempts: number; backoff: number; maxBackoff: number }): number {
   let total = 0;
-  for (let round = 1; round < retry.attempts; round++) total += Math.min(retry.maxBackoff, retry.backoff * 2 ** (round - 1));
+  const backoff = { initialSeconds: retry.backoff, maxSeconds: retry.maxBackoff };
+  for (let round = 1; round < retry.attempts; round++) total += backoffSeconds(backoff, round);
   return total;
 }
 
