@@ -153,23 +153,23 @@ export const PROBES: Probe[] = [
   }),
 
   // notify, on its own baseline (DynamoDB, SNS, Scheduler).
-  modules('alerts-notify-input', 'alerts/notify-input.ts (zod/mini input schema)', 'notify', {
-    'alerts/notify-input.ts': ['parseNotifyInput'],
+  modules('alerts-trigger', 'alerts/trigger.ts (zod/mini input schema)', 'notify', {
+    'alerts/trigger.ts': ['parseNotifyInput'],
   }),
-  modules('alerts-decide', 'alerts/decide-alert.ts', 'notify', { 'alerts/decide-alert.ts': ['decideAlert'] }),
+  modules('alerts-decide', 'alerts/decide.ts', 'notify', { 'alerts/decide.ts': ['decideAlert'] }),
   modules('alerts-render', 'alerts/render.ts (messages)', 'notify', { 'alerts/render.ts': ['humanMessage', 'chatbotMessage'] }),
   modules('alerts-publish', 'alerts/publish.ts (SNS Publish + render)', 'notify', { 'alerts/publish.ts': ['AlertTopic'] }),
   modules('alerts-groups', 'alerts/alert-groups.ts (state table)', 'notify', { 'alerts/alert-groups.ts': ['AlertGroups'] }),
-  modules('alerts-handle-notify', 'alerts/handle-notify.ts (all the alert handling)', 'notify', {
-    'alerts/handle-notify.ts': ['handleNotify'],
+  modules('alerts-handle', 'alerts/handle.ts (all the alert handling)', 'notify', {
+    'alerts/handle.ts': ['handleNotify'],
   }),
-  modules('alerts-runtime', 'alerts/notify-runtime-from-env.ts (settings, Logger, groups, topic, timers)', 'notify', {
-    'alerts/notify-runtime-from-env.ts': ['lambdaNotifyRuntime'],
+  modules('alerts-runtime', 'alerts/runtime-from-env.ts (settings, Logger, groups, topic, timers)', 'notify', {
+    'alerts/runtime-from-env.ts': ['lambdaNotifyRuntime'],
   }),
   modules('notify-no-handler-deps', 'all of notify but middy and the middleware', 'notify', {
-    'alerts/handle-notify.ts': ['handleNotify'],
-    'alerts/notify-input.ts': ['parseNotifyInput'],
-    'alerts/notify-runtime-from-env.ts': ['lambdaNotifyRuntime'],
+    'alerts/handle.ts': ['handleNotify'],
+    'alerts/trigger.ts': ['parseNotifyInput'],
+    'alerts/runtime-from-env.ts': ['lambdaNotifyRuntime'],
   }),
 
   // Ladders: the function's overhead, one layer at a time (BENCH_PROBES=ladder).
@@ -192,12 +192,9 @@ export const PROBES: Probe[] = [
   ...ladder('notify', [
     { label: 'Powertools Logger (shared/logger.ts)', imports: { 'logger.ts': ['logger'] } },
     { label: 'zod/mini + settings.ts', imports: { 'settings.ts': ['readSettings'] } },
-    { label: 'notify-input.ts schemas', imports: { 'alerts/notify-input.ts': ['parseNotifyInput'] } },
-    {
-      label: 'notify-runtime-from-env.ts (groups, topic, timers)',
-      imports: { 'alerts/notify-runtime-from-env.ts': ['lambdaNotifyRuntime'] },
-    },
-    { label: 'handle-notify.ts (decide, render)', imports: { 'alerts/handle-notify.ts': ['handleNotify'] } },
+    { label: 'trigger.ts schemas', imports: { 'alerts/trigger.ts': ['parseNotifyInput'] } },
+    { label: 'runtime-from-env.ts (groups, topic, timers)', imports: { 'alerts/runtime-from-env.ts': ['lambdaNotifyRuntime'] } },
+    { label: 'handle.ts (decide, apply, render)', imports: { 'alerts/handle.ts': ['handleNotify'] } },
   ]),
 ];
 

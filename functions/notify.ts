@@ -5,10 +5,10 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { handleNotify } from '#shared/alerts/handle-notify.ts';
-import { parseNotifyInput } from '#shared/alerts/notify-input.ts';
-import type { NotifyRuntime } from '#shared/alerts/notify-runtime.ts';
-import { lambdaNotifyRuntime } from '#shared/alerts/notify-runtime-from-env.ts';
+import { handleNotify } from '#shared/alerts/handle.ts';
+import type { NotifyRuntime } from '#shared/alerts/runtime.ts';
+import { lambdaNotifyRuntime } from '#shared/alerts/runtime-from-env.ts';
+import { parseNotifyInput } from '#shared/alerts/trigger.ts';
 import { logger } from '#shared/logger.ts';
 
 /** The raw handler: tests and the sandbox call it with their own runtime. */

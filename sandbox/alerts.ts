@@ -9,10 +9,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { AlertGroups, alertGroupRetentionSeconds } from '../shared/alerts/alert-groups.ts';
-import type { NotifyRuntime } from '../shared/alerts/notify-runtime.ts';
 import { AlertTopic } from '../shared/alerts/publish.ts';
 import { type AlertMessage, type ChatbotNotification, humanMessage } from '../shared/alerts/render.ts';
+import { createNotifyRuntime, type NotifyRuntime } from '../shared/alerts/runtime.ts';
 import type { Automation } from '../shared/config/schema.ts';
 import type { Log } from '../shared/logger.ts';
 import type { TimerSetter } from '../shared/timers/timers.ts';
@@ -42,16 +41,15 @@ export function emulatorNotifyRuntime(
   log: Log,
 ): EmulatorNotifyRuntime {
   const config = emulatorClientConfig(world.endpoint);
-  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } });
-  const { notifications } = automation;
-  return {
-    timing: notifications,
-    groups: new AlertGroups(dynamo, world.tableName, alertGroupRetentionSeconds(notifications)),
+  return createNotifyRuntime({
+    timing: automation.notifications,
+    dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } }),
+    tableName: world.tableName,
     topic: new RememberingAlertTopic(new SNSClient(config), world.alertTopicArn),
     timers,
     log,
     now: clock.now,
-  };
+  });
 }
 
 /** A message notify published, as a subscriber received it. */

@@ -1,33 +1,51 @@
 /**
- * Alert groups in the state table: one item per group, pk = ALERT#<group key>, sk = GROUP.
- * A burst of stops reaches notify as hundreds of concurrent invocations on one item, so nothing here
- * reads, modifies and writes back: events are counted with atomic ADDs, each timer is claimed with a
- * conditional write (exactly one invocation wins), and a flush subtracts exactly the count it reported,
- * leaving what arrived meanwhile pending. The newest event is kept as JSON text: it is only ever read
- * back whole, to render a message, and a string is cheaper to write hundreds of times than a deep map.
- * Resolving clears the episode's attributes rather than deleting the item (notify's role may read, put
- * and update items, not delete them); the TTL removes it later.
+ * Alert groups in the state table, two items per group (pk ALERT#<group key>):
+ *
+ * - the inbox (sk EVENTS): every event that reached the group, counted once by its id. A burst of stops
+ *   reaches notify as hundreds of concurrent invocations for one group, so counting never reads and
+ *   writes back: one conditional UpdateItem adds the event's id to the ids remembered and 1 to the count,
+ *   unless the id is remembered already (a redelivery, or a republished decision). The inbox also says
+ *   which version of the decisions is settled (its actions all carried out) and the flush it left armed,
+ *   so that the count alone tells an event whether anything is left for it to do.
+ * - the decisions (sk GROUP): the current episode, its timers and messages, and the actions decided with
+ *   them (the outbox), written whole with putNextVersion: decisions are few (a group's first event, a
+ *   flush, a resolution), and the loser of a race starts over from what the winner wrote. Its actions
+ *   are pending until the inbox says its version is settled.
+ *
+ * Remembering ids without an unbounded item: the ids (a 72-bit hash each, 12 characters) are kept in two
+ * generations; a new one starts when the current holds REMEMBERED_IDS_PER_GENERATION ids or is
+ * REMEMBERED_FOR_SECONDS old, and the one before it is forgotten. So an id is forgotten only after at
+ * least 200 more events of its group, or 6 hours, and the inbox holds at most 450 ids (~6 KB: every write
+ * of it costs a write unit per KB). A repeated delivery comes within notify's maximum event age (an
+ * hour), a republished decision within its publisher's retries: only a flood of more than 200 events of
+ * one group before it comes would let it count twice — one too many in a message that says "200 times".
+ * One claim item per event id with a TTL would remember longer, but costs a second write per event and,
+ * to count atomically with the claim, a transaction on the group's hot inbox, which DynamoDB refuses
+ * (TransactionConflict) while another one on the same item is under way — all the time in a burst.
+ *
+ * The TTL removes an inbox a day after its group's last event, and the decisions a day after the last
+ * decision; an inbox that expired and began again is told by its countingSince (see decide.ts).
  */
+import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { AlertGroup, AlertSample, AlertTiming } from './decide-alert.ts';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { RetryableAwsError } from '../errors.ts';
+import { STATE_TABLE_TTL_ATTRIBUTE } from '../state/table-definition.ts';
+import { putNextVersion } from '../state/versioned.ts';
+import {
+  type AlertAction,
+  type AlertGroup,
+  type AlertSample,
+  type AlertTiming,
+  type GroupDecisions,
+  type GroupInbox,
+  groupView,
+} from './decide.ts';
 
-/** The attributes of a group's episode: resolving removes them all, so the next event starts afresh. */
-const EPISODE_ATTRIBUTES = [
-  'pending',
-  'total',
-  'firstEventAt',
-  'lastEventAt',
-  'latest',
-  'messagesSent',
-  'lastSentAt',
-  'flushAt',
-  'resolveAt',
-] as const;
+export const REMEMBERED_IDS_PER_GENERATION = 200;
+export const REMEMBERED_FOR_SECONDS = 6 * 3_600;
 
-export type GroupTimer = 'flushAt' | 'resolveAt';
-
-/** How long a group's item outlives its last event: a day past the latest timer it can have armed. */
+/** How long a group's items outlive its last event: a day past the latest timer it can have armed. */
 export function alertGroupRetentionSeconds(timing: AlertTiming): number {
   return timing.groupWaitSeconds + timing.repeatIntervalSeconds + timing.resolveAfterSeconds + 86_400;
 }
@@ -37,6 +55,61 @@ const GROUP_PREFIX = 'ALERT#';
 export function alertGroupItemKey(groupKey: string) {
   return { pk: `${GROUP_PREFIX}${groupKey}`, sk: 'GROUP' };
 }
+
+export function alertInboxItemKey(groupKey: string) {
+  return { pk: `${GROUP_PREFIX}${groupKey}`, sk: 'EVENTS' };
+}
+
+/** The last message the topic refused for good (see apply.ts), kept where an operator reading the group finds it. */
+export interface Undeliverable {
+  status: 'firing' | 'resolved';
+  reason: string;
+  at: string;
+}
+
+/** The decisions item as stored: version 0 when there is none yet. */
+export interface StoredDecisions {
+  version: number;
+  decisions: GroupDecisions;
+  /** The actions decided with this version: pending until the inbox says this version is settled. */
+  actions: AlertAction[];
+  /** Until when the invocation that wrote this version may still be carrying its actions out. */
+  leaseUntil: string | undefined;
+}
+
+/** The decisions version whose actions are all carried out, the flush they left armed, and the last message refused. */
+export interface Settled {
+  version: number;
+  flushAt: string | undefined;
+  lastUndeliverable?: Undeliverable | undefined;
+}
+
+/** The inbox as read, with what it says is settled. */
+export interface InboxRead {
+  inbox: GroupInbox;
+  settled: Settled;
+}
+
+const NO_DECISIONS: Omit<StoredDecisions, 'version'> = {
+  decisions: { countingSince: undefined, closedUpTo: 0, episode: undefined },
+  actions: [],
+  leaseUntil: undefined,
+};
+
+/** A repeated delivery's id is one of these. */
+const NOT_REMEMBERED = 'NOT contains(seen, :id) AND NOT contains(seenBefore, :id)';
+/**
+ * A generation takes a little more than its size while the count that filled it starts the next one, so
+ * that the counts arriving meanwhile do not all fail; past that, a count fails and starts it itself.
+ */
+const GENERATION_HAS_ROOM = 'attribute_not_exists(seen) OR size(seen) < :overfull';
+const GENERATION_OVERFULL = REMEMBERED_IDS_PER_GENERATION + 50;
+
+/** How often a count starts a new generation and tries again before the invocation is retried instead. */
+const COUNT_ATTEMPTS = 3;
+
+/** What is read of an inbox: everything but the ids. */
+const INBOX_ATTRIBUTES = '#total, countingSince, latest, lastEventAt, settledVersion, settledFlushAt, lastUndeliverable';
 
 export class AlertGroups {
   private readonly dynamo: DynamoDBDocumentClient;
@@ -50,154 +123,193 @@ export class AlertGroups {
     this.retentionSeconds = retentionSeconds;
   }
 
-  async get(groupKey: string): Promise<AlertGroup | undefined> {
+  /**
+   * Counts the event `eventId` into its group's inbox, unless it was counted before, and returns the
+   * inbox after. The count that fills the ids' generation, or finds it old, starts the next one.
+   */
+  async count(groupKey: string, eventId: string, sample: AlertSample, now: Date): Promise<InboxRead & { counted: 'now' | 'before' }> {
+    const id = rememberedId(eventId);
+    for (let attempt = 1; attempt <= COUNT_ATTEMPTS; attempt++) {
+      try {
+        const { Attributes = {} } = await this.dynamo.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: alertInboxItemKey(groupKey),
+            UpdateExpression:
+              'SET latest = :sample, lastEventAt = :now, countingSince = if_not_exists(countingSince, :now), ' +
+              'seenSince = if_not_exists(seenSince, :now), #kind = :kind, #expires = :expiresAt ADD #total :one, seen :ids',
+            ConditionExpression: `${NOT_REMEMBERED} AND (${GENERATION_HAS_ROOM})`,
+            ExpressionAttributeNames: { '#total': 'total', '#kind': 'kind', '#expires': STATE_TABLE_TTL_ATTRIBUTE },
+            ExpressionAttributeValues: {
+              ':sample': JSON.stringify(sample),
+              ':now': now.toISOString(),
+              ':kind': 'alert-inbox',
+              ':expiresAt': this.expiresAt(now),
+              ':one': 1,
+              ':ids': new Set([id]),
+              ':id': id,
+              ':overfull': GENERATION_OVERFULL,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        const generation = { size: (Attributes.seen as Set<string>).size, since: Attributes.seenSince as string };
+        if (generation.size === REMEMBERED_IDS_PER_GENERATION || isOld(generation.since, now)) {
+          await this.startGeneration(groupKey, generation.since, now);
+        }
+        return { counted: 'now', ...(toInboxRead(Attributes) as InboxRead) };
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+      const { Item } = await this.dynamo.send(
+        new GetCommand({ TableName: this.tableName, Key: alertInboxItemKey(groupKey), ConsistentRead: true }),
+      );
+      const read = toInboxRead(Item);
+      const remembered = [...((Item?.seen as Set<string> | undefined) ?? []), ...((Item?.seenBefore as Set<string> | undefined) ?? [])];
+      if (read && remembered.includes(id)) return { counted: 'before', ...read };
+      await this.startGeneration(groupKey, Item?.seenSince as string | undefined, now);
+    }
+    throw new RetryableAwsError(`alert group ${groupKey}: the event ${eventId} could not be counted in ${COUNT_ATTEMPTS} attempts`);
+  }
+
+  /** Forgets the generation before the one begun at `observed` (unless another invocation started a new one first). */
+  private async startGeneration(groupKey: string, observed: string | undefined, now: Date): Promise<void> {
+    try {
+      await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: alertInboxItemKey(groupKey),
+          UpdateExpression: 'SET seenBefore = seen, seenSince = :now REMOVE seen',
+          ConditionExpression: 'attribute_exists(seen) AND seenSince = :observed',
+          ExpressionAttributeValues: { ':now': now.toISOString(), ':observed': observed ?? '' },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async inbox(groupKey: string): Promise<InboxRead | undefined> {
+    const { Item } = await this.dynamo.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: alertInboxItemKey(groupKey),
+        ConsistentRead: true,
+        ProjectionExpression: INBOX_ATTRIBUTES,
+        ExpressionAttributeNames: { '#total': 'total' },
+      }),
+    );
+    return toInboxRead(Item);
+  }
+
+  /**
+   * Records that the actions of decisions `version` are all carried out, the flush they left armed
+   * (undefined: none) and a message among them the topic refused for good. Only the invocation holding that version's lease settles it, and a version is
+   * written only once the one before is settled or its lease is over (notify's timeout has passed), so
+   * no slower invocation can settle an older version after a newer one.
+   */
+  async settle(groupKey: string, settled: Settled): Promise<void> {
+    try {
+      await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: alertInboxItemKey(groupKey),
+          UpdateExpression: [
+            'SET settledVersion = :version',
+            settled.flushAt !== undefined && ', settledFlushAt = :flushAt',
+            settled.lastUndeliverable !== undefined && ', lastUndeliverable = :undeliverable',
+            settled.flushAt === undefined && ' REMOVE settledFlushAt',
+          ]
+            .filter(Boolean)
+            .join(''),
+          // An inbox that expired meanwhile is not brought back by this.
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: {
+            ':version': settled.version,
+            ...(settled.flushAt !== undefined && { ':flushAt': settled.flushAt }),
+            ...(settled.lastUndeliverable !== undefined && { ':undeliverable': settled.lastUndeliverable }),
+          },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async decisions(groupKey: string): Promise<StoredDecisions> {
     const { Item } = await this.dynamo.send(
       new GetCommand({ TableName: this.tableName, Key: alertGroupItemKey(groupKey), ConsistentRead: true }),
     );
-    return toGroup(Item);
-  }
-
-  /** Counts one event into its group (creating the group, or a new episode of it) and returns the group after. */
-  async count(groupKey: string, sample: AlertSample, now: Date): Promise<AlertGroup> {
-    const at = now.toISOString();
-    const { Attributes } = await this.dynamo.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: alertGroupItemKey(groupKey),
-        UpdateExpression:
-          'SET latest = :sample, lastEventAt = :now, firstEventAt = if_not_exists(firstEventAt, :now), expiresAt = :expiresAt ' +
-          'ADD pending :one, #total :one',
-        ExpressionAttributeNames: { '#total': 'total' },
-        ExpressionAttributeValues: {
-          ':sample': JSON.stringify(sample),
-          ':now': at,
-          ':expiresAt': Math.floor(now.getTime() / 1000) + this.retentionSeconds,
-          ':one': 1,
-        },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    const group = toGroup(Attributes);
-    if (!group) throw new Error(`counting an event into alert group ${groupKey} returned no group`);
-    return group;
+    if (!Item) return { version: 0, ...NO_DECISIONS };
+    return {
+      version: Number(Item.version),
+      decisions: {
+        countingSince: Item.countingSince as string | undefined,
+        closedUpTo: Number(Item.closedUpTo ?? 0),
+        episode: Item.episode as GroupDecisions['episode'],
+      },
+      actions: Item.actions === undefined ? [] : (JSON.parse(Item.actions as string) as AlertAction[]),
+      leaseUntil: Item.leaseUntil as string | undefined,
+    };
   }
 
   /**
-   * Moves a timer from `from` (undefined: none armed) to `to` (undefined: disarm). False when the group's
-   * timer is no longer `from`: another invocation moved it first.
+   * Writes the group's decisions with their actions as the version after `expectedVersion` and returns
+   * it; StaleWriteError when another invocation wrote first. The actions are kept as JSON text: they are
+   * only ever read back whole, and a message's detail can be any shape.
    */
-  async moveTimer(groupKey: string, timer: GroupTimer, from: string | undefined, to: string | undefined): Promise<boolean> {
-    return conditionally(() =>
-      this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: alertGroupItemKey(groupKey),
-          UpdateExpression: to === undefined ? 'REMOVE #timer' : 'SET #timer = :to',
-          // Only on a live episode: a claim must not outlive the episode it was made for.
-          ConditionExpression: `attribute_exists(firstEventAt) AND ${from === undefined ? 'attribute_not_exists(#timer)' : '#timer = :from'}`,
-          ExpressionAttributeNames: { '#timer': timer },
-          ...((to !== undefined || from !== undefined) && {
-            ExpressionAttributeValues: { ...(to !== undefined && { ':to': to }), ...(from !== undefined && { ':from': from }) },
-          }),
-        }),
-      ),
+  async save(groupKey: string, stored: Omit<StoredDecisions, 'version'>, expectedVersion: number, now: Date): Promise<number> {
+    const { decisions, actions, leaseUntil } = stored;
+    return putNextVersion(
+      this.dynamo,
+      this.tableName,
+      alertGroupItemKey(groupKey),
+      {
+        kind: 'alert-group',
+        ...decisions,
+        actions: actions.length > 0 ? JSON.stringify(actions) : undefined,
+        leaseUntil,
+        [STATE_TABLE_TTL_ATTRIBUTE]: this.expiresAt(now),
+      },
+      expectedVersion,
+      `alert group ${groupKey}`,
     );
   }
 
-  /**
-   * Records a firing message reporting `count` events, sent by the flush armed for `flushAt`, and
-   * disarms that flush. Undefined when that flush was not armed any more (a concurrent duplicate).
-   */
-  async recordSent(groupKey: string, flushAt: string, count: number, now: Date): Promise<AlertGroup | undefined> {
-    try {
-      const { Attributes } = await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: alertGroupItemKey(groupKey),
-          UpdateExpression: 'SET lastSentAt = :now ADD pending :minusCount, messagesSent :one REMOVE flushAt',
-          ConditionExpression: 'flushAt = :flushAt',
-          ExpressionAttributeValues: { ':now': now.toISOString(), ':minusCount': -count, ':one': 1, ':flushAt': flushAt },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return toGroup(Attributes);
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+  /** The group's current episode as its messages show it; undefined when none is open. */
+  async get(groupKey: string): Promise<AlertGroup | undefined> {
+    const [read, { decisions }] = await Promise.all([this.inbox(groupKey), this.decisions(groupKey)]);
+    if (!read || !decisions.episode || decisions.countingSince !== read.inbox.countingSince) return undefined;
+    return groupView(groupKey, read.inbox, decisions.closedUpTo, decisions.episode);
   }
 
-  /**
-   * Ends the group's episode as decided from `seen`: only if no event arrived since (its total is unchanged)
-   * and the resolve check is still the armed one. Returns the episode ended, undefined when it changed.
-   */
-  async resolve(seen: AlertGroup): Promise<AlertGroup | undefined> {
-    try {
-      const { Attributes } = await this.dynamo.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: alertGroupItemKey(seen.groupKey),
-          UpdateExpression: `REMOVE ${EPISODE_ATTRIBUTES.map((name) => `#${name}`).join(', ')}`,
-          ConditionExpression: '#resolveAt = :resolveAt AND #total = :total',
-          ExpressionAttributeNames: Object.fromEntries(EPISODE_ATTRIBUTES.map((name) => [`#${name}`, name])),
-          ExpressionAttributeValues: { ':resolveAt': seen.resolveAt, ':total': seen.total },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      return toGroup(Attributes);
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
-  }
-
-  /**
-   * Puts back an episode that `resolve` ended (its resolved message could not be sent), unless a new
-   * episode has begun meanwhile. True when it was put back.
-   */
-  async restore(group: AlertGroup, now: Date): Promise<boolean> {
-    const { groupKey: _groupKey, ...fields } = group;
-    const episode = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
-    return conditionally(() =>
-      this.dynamo.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...alertGroupItemKey(group.groupKey),
-            ...episode,
-            latest: JSON.stringify(group.latest),
-            expiresAt: Math.floor(now.getTime() / 1000) + this.retentionSeconds,
-          },
-          ConditionExpression: 'attribute_not_exists(firstEventAt)',
-        }),
-      ),
-    );
+  private expiresAt(now: Date): number {
+    return Math.floor(now.getTime() / 1000) + this.retentionSeconds;
   }
 }
 
-/** True when the write happened, false when its condition did not hold. */
-async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await write();
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+function isOld(generationSince: string, now: Date): boolean {
+  return Date.parse(generationSince) <= now.getTime() - REMEMBERED_FOR_SECONDS * 1000;
 }
 
-function toGroup(item: Record<string, unknown> | undefined): AlertGroup | undefined {
-  if (!item || item.firstEventAt === undefined) return undefined;
+function toInboxRead(item: Record<string, unknown> | undefined): InboxRead | undefined {
+  if (!item) return undefined;
   return {
-    groupKey: String(item.pk).slice(GROUP_PREFIX.length),
-    pending: Number(item.pending ?? 0),
-    total: Number(item.total ?? 0),
-    firstEventAt: item.firstEventAt as string,
-    lastEventAt: item.lastEventAt as string,
-    latest: JSON.parse(item.latest as string) as AlertSample,
-    messagesSent: Number(item.messagesSent ?? 0),
-    lastSentAt: item.lastSentAt as string | undefined,
-    flushAt: item.flushAt as string | undefined,
-    resolveAt: item.resolveAt as string | undefined,
+    inbox: {
+      total: Number(item.total),
+      countingSince: item.countingSince as string,
+      latest: JSON.parse(item.latest as string) as AlertSample,
+      lastEventAt: item.lastEventAt as string,
+    },
+    settled: {
+      version: Number(item.settledVersion ?? 0),
+      flushAt: item.settledFlushAt as string | undefined,
+      lastUndeliverable: item.lastUndeliverable as Undeliverable | undefined,
+    },
   };
+}
+
+/** An event id as the inbox remembers it: short whatever the id's length (a publisher's id can be long). */
+function rememberedId(eventId: string): string {
+  return createHash('sha256').update(eventId).digest('base64url').slice(0, 12);
 }

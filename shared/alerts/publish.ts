@@ -2,10 +2,22 @@
  * Publishing to the alert topic. One Publish carries both renderings (MessageStructure "json"): email
  * subscriptions get the human text, every other subscriber — AWS Chatbot above all — gets the Chatbot
  * custom notification as `default`.
+ *
+ * A standard topic does not de-duplicate: a message published twice reaches its subscribers twice (see
+ * handle.ts for the one window where that can happen).
  */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { isTransientAwsError } from '../aws/transient-errors.ts';
 import { RetryableAwsError } from '../errors.ts';
 import { type AlertMessage, chatbotMessage, humanMessage } from './render.ts';
+
+/** SNS's own names for "slow down", which it answers with a 4xx status. */
+const SNS_THROTTLING = new Set(['ThrottledException', 'Throttled', 'KMSThrottlingException', 'KMSThrottling']);
+
+/** The topic refused the message for a reason a retry cannot heal: a topic that is gone, a permission missing, a key disabled. */
+export class UndeliverableAlertError extends Error {
+  override name = 'UndeliverableAlertError';
+}
 
 export class AlertTopic {
   private readonly sns: SNSClient;
@@ -16,7 +28,7 @@ export class AlertTopic {
     this.topicArn = topicArn;
   }
 
-  /** Returns SNS's message id. */
+  /** Returns SNS's message id. RetryableAwsError when trying again may work, UndeliverableAlertError when it cannot. */
   async publish(message: AlertMessage): Promise<string | undefined> {
     const { subject, text } = humanMessage(message);
     try {
@@ -30,7 +42,9 @@ export class AlertTopic {
       );
       return MessageId;
     } catch (error) {
-      throw new RetryableAwsError(`could not publish "${subject}" to ${this.topicArn}: ${(error as Error).message}`, { cause: error });
+      const what = `could not publish "${subject}" to ${this.topicArn}: ${(error as Error).name}: ${(error as Error).message}`;
+      if (isTransientAwsError(error) || SNS_THROTTLING.has((error as Error).name)) throw new RetryableAwsError(what, { cause: error });
+      throw new UndeliverableAlertError(what, { cause: error });
     }
   }
 }

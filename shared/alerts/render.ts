@@ -17,7 +17,7 @@ import {
   type WatchedTaskStoppedDetail,
 } from '../events/stopped-task-events.ts';
 import type { RunRecord } from '../jobs/run-record.ts';
-import type { AlertGroup, AlertSample } from './decide-alert.ts';
+import type { AlertGroup, AlertSample } from './decide.ts';
 
 export type AlertMessage =
   /** `count` events since the last message (the group's pending count when it was sent). */

@@ -8,6 +8,7 @@
  * Pure: serverless.yml gets it through deploy/stack.mjs, the unit tests call it with plain objects and
  * a fixed `now` (the scaling schedules follow the daylight-saving changes of the years after it).
  */
+import { ALERT_EVENT_PATTERN } from '../alerts/trigger.ts';
 import { type AppSpec, DEPLOYMENT_DETAIL_TYPES } from '../blue-green/model.ts';
 import { type Automation, CLUSTER_ARN, CLUSTER_NAME, type JobSpec, type LaunchSpec, type ServiceWatch } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
@@ -775,9 +776,6 @@ function appServiceArns(apps: AppSpec[]): CfnString[] {
 function gateAlarmsOf(apps: AppSpec[]): string[] {
   return distinct(apps.flatMap((app) => app.gates.alarms));
 }
-
-/** On our bus, every event that has an alert: `exists` matches a leaf, so it tests alert.cluster. */
-export const ALERT_EVENT_PATTERN = { source: [EVENT_SOURCE], detail: { alert: { cluster: [{ exists: true }] } } } as const;
 
 interface RuleToFunction {
   ruleId: string;

@@ -11,10 +11,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { notify } from '../../functions/notify.ts';
 import { EMULATOR_REGION } from '../../sandbox/emulator.ts';
-import { AlertGroups, alertGroupRetentionSeconds } from '../../shared/alerts/alert-groups.ts';
-import type { NotifyRuntime } from '../../shared/alerts/notify-runtime.ts';
 import { AlertTopic } from '../../shared/alerts/publish.ts';
 import type { ChatbotNotification } from '../../shared/alerts/render.ts';
+import { createNotifyRuntime, type NotifyRuntime } from '../../shared/alerts/runtime.ts';
 import type { Timer, TimerSetter } from '../../shared/timers/timers.ts';
 import { busEvent, oomStop, serviceTaskStopped } from '../helpers/alert-events.ts';
 import { oneRequestAtATime, quietLog, useEmulatorWorld } from './world.ts';
@@ -65,22 +64,19 @@ describe('notify against moto', () => {
   });
 
   beforeEach(() => {
-    // Exact counts: moto gets one DynamoDB request at a time (see oneRequestAtATime).
-    const dynamo = oneRequestAtATime(new DynamoDBClient(clientConfig()));
     timers = new RecordedTimers();
-    const timing = t.automation.notifications;
-    rt = {
-      timing,
-      groups: new AlertGroups(
-        DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
-        t.world.tableName,
-        alertGroupRetentionSeconds(timing),
-      ),
+    rt = createNotifyRuntime({
+      timing: t.automation.notifications,
+      // Exact counts: moto gets one DynamoDB request at a time (see oneRequestAtATime).
+      dynamo: DynamoDBDocumentClient.from(oneRequestAtATime(new DynamoDBClient(clientConfig())), {
+        marshallOptions: { removeUndefinedValues: true },
+      }),
+      tableName: t.world.tableName,
       topic: new AlertTopic(new SNSClient(clientConfig()), t.world.alertTopicArn),
       timers,
       log: quietLog,
       now: t.clock.now,
-    };
+    });
     sqs = new SQSClient(clientConfig());
   });
 
@@ -227,28 +223,45 @@ describe('notify against moto', () => {
     expect(await rt.groups.get(GROUP_KEY)).toMatchObject({ pending: 0, total: 100 });
   });
 
-  it('gives back what it claimed when a step fails, so that the retry completes it', async () => {
+  it('fails the invocation when a timer cannot be set; the redelivery sets it, and the event counts once', async () => {
     const event = stopOfWeb();
     timers.failNext = true;
 
     await expect(notify(event, rt)).rejects.toThrow('Scheduler did not answer');
-    expect(await rt.groups.get(GROUP_KEY)).toMatchObject({ pending: 1, flushAt: undefined, resolveAt: undefined });
-    // Lambda's retry delivers the same event again: counted at least once, armed this time.
+    expect(timers.pending.size).toBe(0);
+    // Lambda delivers the failed event again a minute later at the earliest.
+    t.clock.advance(60);
     await notify(event, rt);
-    await runUntil(30);
-    expect((await delivered()).map(countOf)).toEqual([2]);
+    await runUntil(60 + 30);
 
-    const topic = rt.topic;
-    rt.topic = new AlertTopic(new SNSClient(clientConfig()), `${t.world.alertTopicArn}-gone`);
-    await expect(runUntil(30 + 30 * 60)).rejects.toThrow(/could not publish "\[RESOLVED\] Service web on prod: out-of-memory"/);
-    const check = timers.fired.at(-1);
-    expect(check?.input).toMatchObject({ timer: 'alert-resolve' });
-    expect(await rt.groups.get(GROUP_KEY)).toMatchObject({ total: 2, resolveAt: (check?.input as { at: string } | undefined)?.at });
-    // Scheduler retries the resolve check.
-    rt.topic = topic;
-    await notify(check?.input, rt);
-    expect((await delivered()).map((alert) => alert.subject)).toEqual(['[RESOLVED] Service web on prod: out-of-memory']);
-    expect(await rt.groups.get(GROUP_KEY)).toBeUndefined();
+    expect((await delivered()).map(countOf)).toEqual([1]);
+    expect(await rt.groups.get(GROUP_KEY)).toMatchObject({ pending: 0, total: 1, messagesSent: 1 });
+  });
+
+  it('drops a message the topic refuses for good, says so in the log and on the group, and goes on', async () => {
+    const errors: unknown[][] = [];
+    rt = {
+      ...rt,
+      topic: new AlertTopic(new SNSClient(clientConfig()), `${t.world.alertTopicArn}-gone`),
+      log: { ...quietLog, error: (...args: unknown[]) => errors.push(args) },
+    };
+
+    await notify(stopOfWeb(), rt);
+    const [flush] = [...timers.pending.values()].filter((timer) => (timer.input as { timer: string }).timer === 'alert-flush');
+    t.clock.advanceTo(flush?.at ?? START);
+    const result = await notify(flush?.input, rt);
+
+    expect(result).toMatchObject({
+      published: [],
+      undeliverable: [{ status: 'firing', reason: expect.stringMatching(/^could not publish "\[CRITICAL\] /) }],
+    });
+    expect(errors).toEqual([
+      ['the firing message cannot be delivered; it is dropped, not retried', { reason: expect.stringMatching(/NotFound/) }],
+    ]);
+    expect((await rt.groups.inbox(GROUP_KEY))?.settled).toMatchObject({
+      lastUndeliverable: { status: 'firing', reason: expect.stringMatching(/NotFound/), at: flush?.at.toISOString() },
+    });
+    expect(await rt.groups.get(GROUP_KEY)).toMatchObject({ pending: 0, total: 1, messagesSent: 1 });
   });
 
   it('ignores an event without an alert: no group, no message', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseNotifyInput } from '../../shared/alerts/notify-input.ts';
+import { parseNotifyInput } from '../../shared/alerts/trigger.ts';
 import { BadEventError } from '../../shared/errors.ts';
 import { busEvent, crashLoop, jobRunFailed, serviceAlert, serviceTaskStopped, watchedTaskStopped } from '../helpers/alert-events.ts';
 
@@ -36,7 +36,27 @@ describe('parseNotifyInput: bus events', () => {
       kind: 'alert',
       alert: serviceAlert(),
       sample: { id: 'e-7', detailType: 'Service Task Stopped', time: '2026-11-22T02:00:06.000Z', detail },
+      eventId: 'eventbridge:e-7',
     });
+  });
+
+  it('counts an event by the id of the decision it reports (detail.eventId), which a republished event keeps', () => {
+    const detail = { ...serviceTaskStopped(), eventId: 'service-task-stopped:web:0f1e2d3c' };
+
+    expect(parseNotifyInput(busEvent('Service Task Stopped', detail, { id: 'e-7' }))).toMatchObject({
+      eventId: 'service-task-stopped:web:0f1e2d3c',
+    });
+    expect(parseNotifyInput(busEvent('Service Task Stopped', detail, { id: 'e-8' }))).toMatchObject({
+      eventId: 'service-task-stopped:web:0f1e2d3c',
+    });
+  });
+
+  it('names a malformed detail.eventId', () => {
+    const detail = { ...serviceTaskStopped(), eventId: 42 };
+
+    expect(badEventMessage(busEvent('Service Task Stopped', detail, { id: 'e-9' }))).toMatch(
+      /^the "Service Task Stopped" event e-9 has a malformed detail\.eventId \(value: /,
+    );
   });
 
   it.each([
@@ -59,11 +79,18 @@ describe('parseNotifyInput: bus events', () => {
       resolves: true,
     };
 
-    expect(parseNotifyInput(busEvent('Watched Task Restarts Resumed', { watchedTask: 'queue-worker', alert }, { id: 'e-9' }))).toEqual({
+    const event = busEvent(
+      'Watched Task Restarts Resumed',
+      { watchedTask: 'queue-worker', alert },
+      { id: 'e-9', time: '2026-11-22T09:30:00Z' },
+    );
+
+    expect(parseNotifyInput(event)).toEqual({
       kind: 'resolution',
       alert,
       id: 'e-9',
       detailType: 'Watched Task Restarts Resumed',
+      time: '2026-11-22T09:30:00.000Z',
     });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertDetail, AlertGroup } from '../../shared/alerts/decide-alert.ts';
+import type { AlertDetail, AlertGroup } from '../../shared/alerts/decide.ts';
 import { chatbotMessage, humanMessage, SUBJECT_MAX_LENGTH } from '../../shared/alerts/render.ts';
 import { alertGroupKey } from '../../shared/events/alert.ts';
 import { crashLoop, jobRunFailed, oomStop, serviceAlert, serviceTaskStopped, watchedTaskStopped } from '../helpers/alert-events.ts';

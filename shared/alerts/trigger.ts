@@ -1,29 +1,35 @@
 /**
- * What notify is invoked with: an event from our bus (the alerts rule routes those with detail.alert),
- * or one of its own timers. zod/mini keeps the cold start small. An alert's detail is checked for
- * what its message will show, so a malformed event fails here, named, rather than at the flush that
- * would render it minutes later.
+ * notify's trigger contract: what it is invoked with — an event from our bus (the alerts rule routes
+ * those with detail.alert, ALERT_EVENT_PATTERN) or one of its own timers — and what it does not emit:
+ * notify publishes to the alert topic, never to the bus. zod/mini keeps the cold start small. An alert's
+ * detail is checked for what its message will show, so a malformed event fails here, named, rather than
+ * at the flush that would render it minutes later.
  */
 import * as z from 'zod/mini';
 import { BadEventError } from '../errors.ts';
 import type { AlertBlock } from '../events/alert.ts';
 import { EVENT_SOURCE, JOB_RUN_DETAIL_TYPES } from '../events/bus.ts';
 import { STOPPED_TASK_DETAIL_TYPES } from '../events/stopped-task-events.ts';
-import type { AlertDetail, AlertSample } from './decide-alert.ts';
+import type { AlertDetail, AlertSample } from './decide.ts';
+
+/** On our bus, every event that has an alert: `exists` matches a leaf, so it tests alert.cluster. */
+export const ALERT_EVENT_PATTERN = { source: [EVENT_SOURCE], detail: { alert: { cluster: [{ exists: true }] } } } as const;
 
 export const ALERT_TIMERS = ['alert-flush', 'alert-resolve'] as const;
+export type AlertTimer = (typeof ALERT_TIMERS)[number];
 
 /** The input of a group's timers: which timer, of which group, armed for when (a stale one is told by it). */
 export interface AlertTimerInput {
-  timer: (typeof ALERT_TIMERS)[number];
+  timer: AlertTimer;
   groupKey: string;
   at: string;
 }
 
 export type NotifyInput =
-  | { kind: 'alert'; alert: AlertBlock; sample: AlertSample }
-  /** An event that ends its group's episode (alert.resolves), e.g. a watched task's restarts resumed. */
-  | { kind: 'resolution'; alert: AlertBlock; id: string; detailType: string }
+  /** `eventId`: what the event is counted by, once (see eventIdOf). */
+  | { kind: 'alert'; alert: AlertBlock; sample: AlertSample; eventId: string }
+  /** An event that ends its group's episode (alert.resolves), e.g. a watched task's restarts resumed; `time`: when it happened. */
+  | { kind: 'resolution'; alert: AlertBlock; id: string; detailType: string; time: string }
   /** An event without an alert: nothing for a person (the rule should not have sent it). */
   | { kind: 'no-alert'; id: string; detailType: string }
   | { kind: 'timer'; timer: AlertTimerInput };
@@ -40,6 +46,8 @@ const busEventSchema = z.object({
   time: instant,
   detail: z.record(z.string(), z.unknown()),
 });
+
+const eventIdSchema = z.optional(text);
 
 const alertSchema = z.object({
   cluster: text,
@@ -115,7 +123,7 @@ const detailSchemas: Record<string, z.ZodMiniType> = {
   }),
 };
 
-export function alertTimerInput(timer: AlertTimerInput['timer'], groupKey: string, at: string): AlertTimerInput {
+export function alertTimerInput(timer: AlertTimer, groupKey: string, at: string): AlertTimerInput {
   return { timer, groupKey, at };
 }
 
@@ -128,15 +136,27 @@ export function parseNotifyInput(event: unknown): NotifyInput {
   const what = `the "${detailType}" event ${envelope.id}`;
   if (envelope.detail.alert === undefined) return { kind: 'no-alert', id: envelope.id, detailType };
   const alert = check(alertSchema, envelope.detail.alert, `${what} has a malformed alert block`, event);
-  if (alert.resolves) return { kind: 'resolution', alert, id: envelope.id, detailType };
+  const time = new Date(envelope.time).toISOString();
+  if (alert.resolves) return { kind: 'resolution', alert, id: envelope.id, detailType, time };
   const detailSchema = detailSchemas[detailType];
   if (detailSchema) check(detailSchema, envelope.detail, `${what} has a malformed detail`, event);
+  const decisionId = check(eventIdSchema, envelope.detail.eventId, `${what} has a malformed detail.eventId`, event);
   return {
     kind: 'alert',
     alert,
     // The detail as it came (the schemas check a part of it): the message is rendered from all of it.
-    sample: { id: envelope.id, detailType, time: new Date(envelope.time).toISOString(), detail: envelope.detail as AlertDetail },
+    sample: { id: envelope.id, detailType, time, detail: envelope.detail as AlertDetail },
+    eventId: eventIdOf(envelope.id, decisionId),
   };
+}
+
+/**
+ * What an event is counted by: the id of the decision it reports (detail.eventId), which a publisher that
+ * puts the same decision on the bus again after a crash or a retry gives it again; for events that carry
+ * none yet, EventBridge's own id, which a redelivery of the same event keeps.
+ */
+export function eventIdOf(eventBridgeId: string, decisionId: string | undefined): string {
+  return decisionId ?? `eventbridge:${eventBridgeId}`;
 }
 
 function check<T>(schema: z.ZodMiniType<T>, value: unknown, problem: string, event: unknown): T {

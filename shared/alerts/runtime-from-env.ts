@@ -12,23 +12,22 @@ import { loadDeployedAutomation } from '../config/deployed.ts';
 import { logger } from '../logger.ts';
 import { readSettings, requiredSetting } from '../settings.ts';
 import { schedulerTimers, timerSettingsFrom } from '../timers/from-settings.ts';
-import { AlertGroups, alertGroupRetentionSeconds } from './alert-groups.ts';
-import type { NotifyRuntime } from './notify-runtime.ts';
 import { AlertTopic } from './publish.ts';
+import { createNotifyRuntime, type NotifyRuntime } from './runtime.ts';
 
 export function notifyRuntimeFromEnvironment(): NotifyRuntime {
   const settings = readSettings();
   const { notifications } = loadDeployedAutomation(settings.AUTOMATION_FILE);
   const config = clientConfig();
-  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } });
-  return {
+  return createNotifyRuntime({
     timing: notifications,
-    groups: new AlertGroups(dynamo, settings.STATE_TABLE_NAME, alertGroupRetentionSeconds(notifications)),
+    dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } }),
+    tableName: settings.STATE_TABLE_NAME,
     topic: new AlertTopic(new SNSClient(config), requiredSetting(settings, 'ALERT_TOPIC_ARN')),
     timers: schedulerTimers(timerSettingsFrom(settings)),
     log: logger,
     now: () => new Date(),
-  };
+  });
 }
 
 /** Built when the module loads inside Lambda, so a broken deployment fails the cold start loudly. */

@@ -1,0 +1,54 @@
+/**
+ * The effects of notify: the only code that sets a group's timers and publishes its messages. Each
+ * action is keyed, so carrying it out again is harmless — except a message, which SNS cannot recognise
+ * as sent before (see handle.ts for when that can happen).
+ *
+ * - A timer's schedule is named after its group and time: setting it again finds it set (timers.ts). A
+ *   timer whose time has passed is not set: the decision that follows it in the same invocation does
+ *   what it was for, since a due flush or resolve check is done by whoever comes first (decide.ts).
+ * - A message is published as decided, its content fixed in the outbox. A topic that refuses it for good
+ *   (gone, a permission or a key missing) is reported and logged, and the message dropped: retrying
+ *   cannot deliver it, and the rest of the group's work must go on.
+ */
+import { timerName } from '../timers/timers.ts';
+import type { AlertAction, DecidedMessage } from './decide.ts';
+import { UndeliverableAlertError } from './publish.ts';
+import type { AlertMessage } from './render.ts';
+import type { NotifyRuntime } from './runtime.ts';
+import { alertTimerInput } from './trigger.ts';
+
+export type ActionOutcome =
+  | { kind: 'timer-set' | 'timer-passed' }
+  | { kind: 'published'; status: DecidedMessage['status']; count: number; messageId: string | undefined }
+  | { kind: 'undeliverable'; status: DecidedMessage['status']; reason: string };
+
+export async function applyAction(action: AlertAction, groupKey: string, rt: NotifyRuntime): Promise<ActionOutcome> {
+  switch (action.kind) {
+    case 'set-timer': {
+      if (Date.parse(action.at) <= rt.now().getTime()) return { kind: 'timer-passed' };
+      await rt.timers.set({
+        name: timerName(action.timer, groupKey, action.at),
+        at: new Date(action.at),
+        target: 'notify',
+        input: alertTimerInput(action.timer, groupKey, action.at),
+      });
+      return { kind: 'timer-set' };
+    }
+    case 'publish': {
+      const { message } = action;
+      // A resolved message reports the events not reported before: what was pending when it was decided.
+      const count = message.status === 'firing' ? message.count : message.group.pending;
+      try {
+        const messageId = await rt.topic.publish(alertMessage(message));
+        return { kind: 'published', status: message.status, count, messageId };
+      } catch (error) {
+        if (!(error instanceof UndeliverableAlertError)) throw error;
+        return { kind: 'undeliverable', status: message.status, reason: error.message };
+      }
+    }
+  }
+}
+
+function alertMessage(message: DecidedMessage): AlertMessage {
+  return message.status === 'firing' ? message : { status: 'resolved', group: message.group, now: new Date(message.at) };
+}

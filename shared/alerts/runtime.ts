@@ -1,0 +1,36 @@
+/**
+ * What notify needs from the outside world, built in one place for Lambda (runtime-from-env.ts), the
+ * sandbox and the tests, which pass their own clients, topic, timers and clock.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Log } from '../logger.ts';
+import type { TimerSetter } from '../timers/timers.ts';
+import { AlertGroups, alertGroupRetentionSeconds } from './alert-groups.ts';
+import type { AlertTiming } from './decide.ts';
+import type { AlertTopic } from './publish.ts';
+
+export interface NotifyRuntime {
+  /** notifications.groupWait / repeatInterval / resolveAfter of automation.yml. */
+  timing: AlertTiming;
+  groups: AlertGroups;
+  topic: AlertTopic;
+  timers: TimerSetter;
+  log: Log;
+  now: () => Date;
+}
+
+export interface NotifyRuntimeOptions<Topic extends AlertTopic> {
+  timing: AlertTiming;
+  /** A document client that drops undefined values (marshallOptions.removeUndefinedValues). */
+  dynamo: DynamoDBDocumentClient;
+  tableName: string;
+  topic: Topic;
+  timers: TimerSetter;
+  log: Log;
+  now: () => Date;
+}
+
+export function createNotifyRuntime<Topic extends AlertTopic>(options: NotifyRuntimeOptions<Topic>): NotifyRuntime & { topic: Topic } {
+  const { timing, dynamo, tableName, ...rest } = options;
+  return { timing, groups: new AlertGroups(dynamo, tableName, alertGroupRetentionSeconds(timing)), ...rest };
+}
