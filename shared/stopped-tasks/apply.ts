@@ -6,11 +6,11 @@
  *
  * Failures: throttling, 5xx or no answer throw RetryableAwsError, so the trigger delivers again and the
  * saved outbox is done then; what RunTask refuses for good (a permission, a parameter, a task definition)
- * or cannot place (no capacity) is answered as an outcome, for the decision to retry later or to record,
- * publish and alert.
+ * or cannot place (no capacity), and a timer Scheduler refuses, are answered as outcomes, for the decision
+ * to retry later or to record, publish and alert.
  */
 import { RunTaskCommand, type RunTaskCommandInput, type RunTaskCommandOutput } from '@aws-sdk/client-ecs';
-import type { AwsErrorLike } from '../aws/transient-errors.ts';
+import { type AwsErrorLike, isTransientAwsError } from '../aws/transient-errors.ts';
 import type { WatchedTaskSpec } from '../config/schema.ts';
 import { RetryableAwsError } from '../errors.ts';
 import { outcomeOfRunTask, outcomeOfRunTaskError } from '../jobs/launch-outcome.ts';
@@ -60,10 +60,25 @@ export async function launchRestart(spec: WatchedTaskSpec, launch: RestartLaunch
   return { kind: 'no-capacity', reason: shortages.join('; ') };
 }
 
+export type TimerSet = { kind: 'set' } | { kind: 'refused'; reason: string };
+
 /** A timer decided earlier and set only now (a redelivery) is due at once rather than in the past. */
-export async function setTimer(timer: PendingTimer, rt: Pick<StopRuntime, 'timers' | 'now'>): Promise<void> {
+export async function setTimer(timer: PendingTimer, rt: Pick<StopRuntime, 'timers' | 'now'>): Promise<TimerSet> {
   const at = new Date(Math.max(Date.parse(timer.at), rt.now().getTime()));
-  await rt.timers.set({ ...timer, at });
+  try {
+    await rt.timers.set({ ...timer, at });
+    return { kind: 'set' };
+  } catch (error) {
+    if (!isAwsError(error)) throw error;
+    if (isTransientAwsError(error))
+      throw new RetryableAwsError(`setting timer ${timer.name}: ${error.name}: ${error.message}`, { cause: error });
+    return { kind: 'refused', reason: `${error.name}: ${error.message}` };
+  }
+}
+
+/** An error the AWS SDK threw for a request (it carries the response's metadata), as opposed to our own. */
+export function isAwsError(error: unknown): error is Error {
+  return error instanceof Error && '$metadata' in error;
 }
 
 export async function publishEvents(events: PendingEvent[], rt: Pick<StopRuntime, 'bus'>): Promise<void> {

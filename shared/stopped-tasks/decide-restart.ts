@@ -414,6 +414,9 @@ function nextStepAfter(spec: WatchedTaskSpec, outcome: Exclude<RestartLaunchOutc
   const key = `watchedTasks.${spec.name}`;
   if (outcome.kind === 'no-capacity')
     return `restarts resume with \`${resumeCommand(spec)}\` once ${describeCapacity(spec)} has room again`;
+  if (/^its timer could not be set/.test(outcome.reason)) {
+    return `check the stack's schedule group and the role EventBridge Scheduler invokes on-task-stopped with (redeploy to restore them), ${resume}`;
+  }
   if (/PassRole/i.test(outcome.reason))
     return `list the task definition's roles as taskRole/executionRole of ${key} in automation.yml and redeploy, ${resume}`;
   if (/AccessDenied|not authorized/i.test(outcome.reason)) {

@@ -8,7 +8,7 @@
 import type { WatchedTaskSpec } from '../config/schema.ts';
 import type { StoppedTaskSummary } from '../events/stopped-task-events.ts';
 import { retryOnStaleWrite } from '../state/versioned.ts';
-import type { PendingEvent, StopAction } from './actions.ts';
+import type { PendingEvent, RestartLaunchRequest, StopAction } from './actions.ts';
 import { launchRestart, publishEvents, setTimer } from './apply.ts';
 import {
   decidePausedCheck,
@@ -19,8 +19,8 @@ import {
   type WatchDecision,
   type WatchState,
 } from './decide-restart.ts';
+import { latestRevision } from './load.ts';
 import type { StopRuntime } from './runtime.ts';
-import { latestRevisionArn } from './task-definitions.ts';
 import type { PausedCheckTimer, RestartTimer } from './trigger.ts';
 
 /** What an invocation did for a watched task. */
@@ -56,7 +56,7 @@ export async function onPausedCheckTimer(timer: PausedCheckTimer, rt: StopRuntim
   const family = spec.taskDefinition.split(':')[0] ?? spec.taskDefinition;
   const settled = await settle(spec, rt, async (state) => {
     // A pinned revision (family:12) changes only with automation.yml: only `resume` can help then.
-    const latest = state?.paused && !spec.taskDefinition.includes(':') ? await latestRevisionArn(rt.ecs, family) : undefined;
+    const latest = state?.paused && !spec.taskDefinition.includes(':') ? await latestRevision(family, rt) : undefined;
     return decidePausedCheck(spec, state, latest, rt.now());
   });
   return resumeOutcome(spec, settled);
@@ -127,9 +127,10 @@ interface Done {
 }
 
 /**
- * Does `actions` in order, the events last in one call. A launch's outcome goes back to the decision: its
- * follow-ups are done too, and a state it changes (a pause) is saved first, with everything not yet done as
- * its outbox. With `saved` (the actions are `state`'s outbox), the outbox is cleared at the end.
+ * Does `actions` in order, the events last in one call. A launch's outcome (or a restart's timer that
+ * Scheduler refuses) goes back to the decision: its follow-ups are done too, and a state it changes (a
+ * pause) is saved first, with everything not yet done as its outbox. With `saved` (the actions are
+ * `state`'s outbox), the outbox is cleared at the end.
  */
 async function carryOut(
   spec: WatchedTaskSpec,
@@ -144,14 +145,34 @@ async function carryOut(
   const notes: string[] = [];
   const queue = [...actions];
   let events: PendingEvent[] = [];
+  const followUp = async (next: WatchDecision) => {
+    if (!next.state) {
+      queue.push(...next.actions);
+      return;
+    }
+    const outbox: StopAction[] = [...events.map((event) => ({ kind: 'publish' as const, event })), ...queue, ...next.actions];
+    current = await rt.watches.save({ ...next.state, outbox });
+    outboxSaved = true;
+    events = [];
+    queue.splice(0, queue.length, ...outbox);
+  };
   for (let action = queue.shift(); action; action = queue.shift()) {
     switch (action.kind) {
       case 'publish':
         events.push(action.event);
         break;
-      case 'set-timer':
-        await setTimer(action.timer, rt);
+      case 'set-timer': {
+        const set = await setTimer(action.timer, rt);
+        if (set.kind === 'set') break;
+        const restart = restartOfTimer(action.timer.input);
+        const refused = `its timer could not be set: ${set.reason}`;
+        rt.log.error('Scheduler refused a timer', { watchedTask: spec.name, timer: action.timer.name, reason: set.reason });
+        if (!restart) break; // A paused task's check: resume still resumes it, and the pause's alert says so.
+        const next = decideRestartLaunched(spec, restart, { kind: 'refused', reason: refused }, current, rt.now());
+        notes.push(next.summary);
+        await followUp(next);
         break;
+      }
       case 'launch-restart': {
         const outcome = await launchRestart(spec, action.launch, rt);
         const next = decideRestartLaunched(spec, action.launch, outcome, current, rt.now());
@@ -162,15 +183,7 @@ async function carryOut(
           notes.push(next.summary);
           rt.log.warn('a restart could not launch', { watchedTask: spec.name, replacing: action.launch.replacing, outcome: next.summary });
         }
-        if (next.state) {
-          const outbox: StopAction[] = [...events.map((event) => ({ kind: 'publish' as const, event })), ...queue, ...next.actions];
-          current = await rt.watches.save({ ...next.state, outbox });
-          outboxSaved = true;
-          events = [];
-          queue.splice(0, queue.length, ...outbox);
-        } else {
-          queue.push(...next.actions);
-        }
+        await followUp(next);
         break;
       }
     }
@@ -178,4 +191,11 @@ async function carryOut(
   await publishEvents(events, rt);
   if (outboxSaved && current) current = await rt.watches.save({ ...current, outbox: [] });
   return { state: current, taskArn, notes };
+}
+
+/** The restart a restart timer's input launches, or undefined for another timer. */
+function restartOfTimer(input: unknown): RestartLaunchRequest | undefined {
+  const timer = input as Partial<RestartTimer>;
+  if (timer.timer !== 'restart-watched-task' || !timer.replacing) return undefined;
+  return { replacing: timer.replacing, try: timer.try ?? 1, taskDefinitionArn: timer.taskDefinitionArn };
 }

@@ -40,6 +40,22 @@ function accessDenied(): Error {
   );
 }
 
+function refusedSchedule(): Error {
+  return Object.assign(new Error('The execution role you provide must allow AWS EventBridge Scheduler to assume the role.'), {
+    name: 'ValidationException',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400 },
+  });
+}
+
+function unknownFamily(): Error {
+  return Object.assign(new Error('Unable to describe task definition.'), {
+    name: 'ClientException',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400 },
+  });
+}
+
 describe('on-task-stopped: every effect exactly once', () => {
   const t = useEmulatorWorld(config, START);
   const faults = installFaults();
@@ -183,6 +199,49 @@ describe('on-task-stopped: every effect exactly once', () => {
       });
       expect(await running()).toHaveLength(0);
       // Not retried: only the check for a new task definition revision is pending.
+      expect(await pendingTimers()).toEqual(['check-paused-watched-task']);
+    });
+
+    it('records, publishes and alerts a restart whose timer Scheduler refuses, and does not retry it', async () => {
+      const event = await stop(await startWorkerByHand());
+
+      const handled = await invoke(
+        () => onTaskStopped(event, rt()),
+        [{ kind: 'fail', at: { command: 'CreateSchedule', occurrence: 1 }, error: refusedSchedule }],
+      );
+
+      expect(handled.error).toBeUndefined();
+      const events = await t.events();
+      expect(typesOf(events)).toEqual(['Watched Task Stopped', 'Watched Task Restart Failed']);
+      expect(events[1]?.detail).toMatchObject({
+        reason: expect.stringMatching(/^its timer could not be set: ValidationException: The execution role/),
+        nextStep: expect.stringMatching(/Scheduler .*then `npx ecs-autopilot resume queue-worker`$/),
+        alert: { category: 'launch-failed', severity: 'critical' },
+      });
+      expect(await pendingTimers()).toEqual(['check-paused-watched-task']);
+      expect((await rt().watches.get('queue-worker'))?.outbox).toEqual([]);
+    });
+
+    it('checks a paused task again later when its task definition cannot be read for good', async () => {
+      await rt().watches.save({
+        name: 'queue-worker',
+        restarts: [],
+        consecutiveFailures: 3,
+        paused: {
+          at: START.toISOString(),
+          reason: 'crash loop',
+          taskDefinitionArn: 'arn:aws:ecs:us-east-1:123456789012:task-definition/queue-worker:1',
+        },
+        version: 0,
+      });
+
+      const checked = await invoke(
+        () => onTaskStopped({ timer: 'check-paused-watched-task', watchedTask: 'queue-worker' }, rt()),
+        [{ kind: 'fail', at: { command: 'DescribeTaskDefinition' }, error: unknownFamily }],
+      );
+
+      expect(checked.error).toBeUndefined();
+      expect(checked.result).toMatchObject({ action: 'stay' });
       expect(await pendingTimers()).toEqual(['check-paused-watched-task']);
     });
   });

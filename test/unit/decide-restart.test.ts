@@ -639,6 +639,10 @@ describe('decideRestartLaunched', () => {
       'check that ledger-sync exists and is ACTIVE in this region (a new revision resumes restarts by itself), or fix watchedTasks.ledger-sync in automation.yml, then `npx ecs-autopilot resume ledger-sync`',
     ],
     [
+      'its timer could not be set: ValidationException: The execution role you provide must allow AWS EventBridge Scheduler to assume the role.',
+      "check the stack's schedule group and the role EventBridge Scheduler invokes on-task-stopped with (redeploy to restore them), then `npx ecs-autopilot resume ledger-sync`",
+    ],
+    [
       'InvalidParameterException: subnet-0 does not exist',
       'check the network of watchedTasks.ledger-sync in automation.yml and redeploy, then `npx ecs-autopilot resume ledger-sync`',
     ],
