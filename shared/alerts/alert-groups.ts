@@ -15,7 +15,7 @@
  * Remembering ids without an unbounded item: the ids (a 72-bit hash each, 12 characters) are kept in two
  * generations; a new one starts when the current holds REMEMBERED_IDS_PER_GENERATION ids or is
  * REMEMBERED_FOR_SECONDS old, and the one before it is forgotten. So an id is forgotten only after at
- * least 200 more events of its group, or 6 hours, and the inbox holds at most 450 ids (~6 KB: every write
+ * least 200 more events of its group, or 6 hours, and the inbox holds at most 500 ids (~6 KB: every write
  * of it costs a write unit per KB). A repeated delivery comes within notify's maximum event age (an
  * hour), a republished decision within its publisher's retries: only a flood of more than 200 events of
  * one group before it comes would let it count twice — one too many in a message that says "200 times".
@@ -42,8 +42,8 @@ import {
   groupView,
 } from './decide.ts';
 
-export const REMEMBERED_IDS_PER_GENERATION = 200;
-export const REMEMBERED_FOR_SECONDS = 6 * 3_600;
+const REMEMBERED_IDS_PER_GENERATION = 200;
+const REMEMBERED_FOR_SECONDS = 6 * 3_600;
 
 /** How long a group's items outlive its last event: a day past the latest timer it can have armed. */
 export function alertGroupRetentionSeconds(timing: AlertTiming): number {
@@ -52,11 +52,11 @@ export function alertGroupRetentionSeconds(timing: AlertTiming): number {
 
 const GROUP_PREFIX = 'ALERT#';
 
-export function alertGroupItemKey(groupKey: string) {
+function alertGroupItemKey(groupKey: string) {
   return { pk: `${GROUP_PREFIX}${groupKey}`, sk: 'GROUP' };
 }
 
-export function alertInboxItemKey(groupKey: string) {
+function alertInboxItemKey(groupKey: string) {
   return { pk: `${GROUP_PREFIX}${groupKey}`, sk: 'EVENTS' };
 }
 
@@ -204,9 +204,10 @@ export class AlertGroups {
 
   /**
    * Records that the actions of decisions `version` are all carried out, the flush they left armed
-   * (undefined: none) and a message among them the topic refused for good. Only the invocation holding that version's lease settles it, and a version is
-   * written only once the one before is settled or its lease is over (notify's timeout has passed), so
-   * no slower invocation can settle an older version after a newer one.
+   * (undefined: none) and a message among them the topic refused for good. Only the invocation holding
+   * that version's lease settles it, and a version is written only once the one before is settled or its
+   * lease is over (notify's timeout has passed), so no slower invocation settles an older version after
+   * a newer one.
    */
   async settle(groupKey: string, settled: Settled): Promise<void> {
     try {

@@ -48,7 +48,7 @@ export interface NotifyResult {
 }
 
 /** See the lease above: longer than notify's timeout, shorter than Lambda's wait before a retry. */
-export const OUTBOX_LEASE_SECONDS = 45;
+const OUTBOX_LEASE_SECONDS = 45;
 
 /** Decisions one invocation makes for a group before it gives up: a decision and a look after it, a few times over. */
 const MAX_DECISIONS = 10;

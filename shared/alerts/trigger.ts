@@ -15,7 +15,7 @@ import type { AlertDetail, AlertSample } from './decide.ts';
 /** On our bus, every event that has an alert: `exists` matches a leaf, so it tests alert.cluster. */
 export const ALERT_EVENT_PATTERN = { source: [EVENT_SOURCE], detail: { alert: { cluster: [{ exists: true }] } } } as const;
 
-export const ALERT_TIMERS = ['alert-flush', 'alert-resolve'] as const;
+const ALERT_TIMERS = ['alert-flush', 'alert-resolve'] as const;
 export type AlertTimer = (typeof ALERT_TIMERS)[number];
 
 /** The input of a group's timers: which timer, of which group, armed for when (a stale one is told by it). */
@@ -155,7 +155,7 @@ export function parseNotifyInput(event: unknown): NotifyInput {
  * puts the same decision on the bus again after a crash or a retry gives it again; for events that carry
  * none yet, EventBridge's own id, which a redelivery of the same event keeps.
  */
-export function eventIdOf(eventBridgeId: string, decisionId: string | undefined): string {
+function eventIdOf(eventBridgeId: string, decisionId: string | undefined): string {
   return decisionId ?? `eventbridge:${eventBridgeId}`;
 }
 
