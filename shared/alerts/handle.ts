@@ -115,8 +115,7 @@ async function drive(groupKey: string, trigger: AlertTrigger, rt: NotifyRuntime,
         version: group.version,
         actions: actions.map((a) => a.kind),
       });
-      await carryOut(group, group.decisions, actions, rt, result);
-      group = await loadGroup(groupKey, rt.groups);
+      group = await carryOut(group, group.decisions, actions, rt, result);
     }
     let current = trigger;
     for (let decisions = 0; ; decisions++) {
@@ -127,8 +126,7 @@ async function drive(groupKey: string, trigger: AlertTrigger, rt: NotifyRuntime,
         return;
       }
       rt.log.info('decided', { trigger: current.kind, notes: decision.notes, actions: decision.actions.map((a) => a.kind) });
-      await carryOut(group, decision.decisions, decision.actions, rt, result);
-      group = await loadGroup(groupKey, rt.groups);
+      group = await carryOut(group, decision.decisions, decision.actions, rt, result);
       current = { kind: 'follow-up' };
     }
   };
@@ -148,9 +146,16 @@ async function drive(groupKey: string, trigger: AlertTrigger, rt: NotifyRuntime,
 
 /**
  * Persists `decisions` with `actions` as the next version (leased to this invocation), carries the
- * actions out in order, and settles the version in the inbox with the flush it leaves armed.
+ * actions out in order, and settles the version in the inbox with the flush it leaves armed. Returns the
+ * group to look at again: these decisions, and the inbox read anew for the events counted meanwhile.
  */
-async function carryOut(group: LoadedGroup, decisions: GroupDecisions, actions: AlertAction[], rt: NotifyRuntime, result: NotifyResult) {
+async function carryOut(
+  group: LoadedGroup,
+  decisions: GroupDecisions,
+  actions: AlertAction[],
+  rt: NotifyRuntime,
+  result: NotifyResult,
+): Promise<LoadedGroup> {
   const { groupKey } = group;
   const now = rt.now();
   const leaseUntil = new Date(now.getTime() + OUTBOX_LEASE_SECONDS * 1000).toISOString();
@@ -168,4 +173,6 @@ async function carryOut(group: LoadedGroup, decisions: GroupDecisions, actions: 
     }
   }
   await rt.groups.settle(groupKey, settled);
+  const read = await rt.groups.inbox(groupKey);
+  return { ...group, version, decisions, actions, leaseUntil, inbox: read?.inbox, settled: read?.settled ?? settled };
 }
