@@ -8,12 +8,15 @@
  * other event, or the watchdog tick) finds them still there and applies them again. Every action is
  * idempotent and keyed (UpdateService to the same values, weights written only over ecs-autopilot's own
  * split, a revision found by its deployment tag, a lock, an event with its decision's id).
- * A decision that only reads (inspect, check-ready, check-gates, as every tick of a pause asks) changes
- * nothing to lose in a crash: it is not written, so a quiet tick costs one read of the deployment.
+ * A decision that only reads (inspect, check-ready, check-gates, as every tick of a pause asks) has
+ * nothing to lose in a crash: when no applied effect waits in the stored outbox to be marked done, it is
+ * not written, so a quiet tick writes nothing.
  * Concurrent invocations are serialised by the store's optimistic locking: the loser starts over from
- * what the winner wrote.
+ * what the winner wrote. An outbox is applied by one invocation at a time: the one that saved it holds it
+ * for as long as it can live (`applyingUntil`); another finding it then leaves it alone — a tick or the
+ * same request has nothing to add, any other event is retried — and after that, replays it.
  */
-import { BadEventError } from '../errors.ts';
+import { BadEventError, RetryableAwsError } from '../errors.ts';
 import type { Log } from '../logger.ts';
 import { retryOnStaleWrite, StaleWriteError } from '../state/versioned.ts';
 import { applyAction, publishEvent, type ShiftRuntime } from './apply.ts';
@@ -25,6 +28,11 @@ export type ShiftHandlerRuntime = ShiftRuntime & { rejections: Rejections; log: 
 
 /** Observations feeding back into the machine in one invocation; a deployment needs a handful. */
 const MAX_FOLLOW_UPS = 50;
+
+/** shift-traffic's timeout (serverless.yml): past it, the invocation that saved an outbox has certainly ended. */
+const APPLYING_SECONDS = 60;
+
+const applyingUntil = (now: Date) => new Date(now.getTime() + APPLYING_SECONDS * 1000).toISOString();
 
 export interface ShiftOutcome {
   app: string;
@@ -59,12 +67,18 @@ async function drive(app: AppSpec, event: DeploymentEvent, rt: ShiftHandlerRunti
   const queue: DeploymentEvent[] = [];
   let rejected: string | undefined;
   if (deployment && deployment.outbox.length > 0) {
+    const now = rt.now();
+    if (deployment.applyingUntil !== undefined && now.getTime() < new Date(deployment.applyingUntil).getTime()) {
+      return leaveToTheApplier(app, deployment, event);
+    }
     rt.log.info('resuming actions an earlier invocation decided and may not have applied', {
       deploymentId: deployment.id,
       actions: deployment.outbox.map((a) => a.kind),
     });
+    // Claimed first: of the invocations that find it, one replays it.
+    deployment = await rt.deployments.save({ ...deployment, applyingUntil: applyingUntil(now), updatedAt: now.toISOString() });
     queue.push(...(await applyAll(deployment.outbox, deployment, app, rt)));
-    deployment = await rt.deployments.save({ ...deployment, outbox: [], updatedAt: rt.now().toISOString() });
+    deployment = await rt.deployments.save({ ...deployment, outbox: [], applyingUntil: undefined, updatedAt: rt.now().toISOString() });
   }
   queue.push(event);
   for (let steps = 0; queue.length > 0; steps++) {
@@ -84,11 +98,18 @@ async function drive(app: AppSpec, event: DeploymentEvent, rt: ShiftHandlerRunti
       for (const action of result.actions) if (action.kind === 'publish') await publishEvent(action, app, rt);
       continue;
     }
-    if (deployment && result.deployment === deployment && result.actions.every(isObservation)) {
+    // Nothing to record: the same deployment, actions that only read, and no applied effect left in the
+    // stored outbox to mark done (a replay of one could undo what ECS or a person did since).
+    if (deployment && result.deployment === deployment && deployment.outbox.length === 0 && result.actions.every(isObservation)) {
       queue.push(...(await applyAll(result.actions, deployment, app, rt)));
       continue;
     }
-    const decided = { ...result.deployment, outbox: result.actions, updatedAt: now.toISOString() };
+    const decided = {
+      ...result.deployment,
+      outbox: result.actions,
+      applyingUntil: result.actions.length > 0 ? applyingUntil(now) : undefined,
+      updatedAt: now.toISOString(),
+    };
     if (!deployment || decided.id !== deployment.id) {
       const created = await rt.deployments.create(decided);
       // The same request delivered twice at once: the other delivery started it; start over from what it wrote.
@@ -109,9 +130,23 @@ async function drive(app: AppSpec, event: DeploymentEvent, rt: ShiftHandlerRunti
   }
   // The last decision's actions are applied: nothing is left to resume.
   if (deployment && deployment.outbox.length > 0) {
-    deployment = await rt.deployments.save({ ...deployment, outbox: [], updatedAt: rt.now().toISOString() });
+    deployment = await rt.deployments.save({ ...deployment, outbox: [], applyingUntil: undefined, updatedAt: rt.now().toISOString() });
   }
   return { app: app.name, deploymentId: deployment?.id, stage: deployment?.stage, rejected };
+}
+
+/**
+ * Another invocation is applying the deployment's actions. A tick, or the same request delivered again,
+ * has nothing to add; any other event must come after them: it fails as retryable, and Lambda delivers
+ * it again (a minute later, when they are applied, or their applier is dead and the outbox is replayed).
+ */
+function leaveToTheApplier(app: AppSpec, deployment: Deployment, event: DeploymentEvent): ShiftOutcome {
+  if (event.kind === 'tick' || (event.kind === 'requested' && event.id === deployment.id)) {
+    return { app: app.name, deploymentId: deployment.id, stage: deployment.stage };
+  }
+  throw new RetryableAwsError(
+    `deployment ${deployment.id} of ${app.name}: another invocation is applying its actions (until ${deployment.applyingUntil} at the latest); the ${event.kind} event is retried`,
+  );
 }
 
 async function applyAll(actions: Action[], deployment: Deployment, app: AppSpec, rt: ShiftHandlerRuntime) {

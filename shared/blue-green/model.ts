@@ -220,6 +220,8 @@ export interface Deployment {
   requests?: OperatorRequest[] | undefined;
   /** Actions decided and not yet known to be applied: the next invocation applies them again (they are idempotent). */
   outbox: Action[];
+  /** While the invocation that saved the outbox may still be applying it (its timeout): others leave it alone until then. */
+  applyingUntil?: string | undefined;
   updatedAt: string;
 }
 

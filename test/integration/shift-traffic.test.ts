@@ -391,6 +391,30 @@ describe('shift-traffic against moto', () => {
       expect(started.map((e) => e.detail.eventId)).toEqual(['web-c:started']);
     });
 
+    it('the same request delivered again while the first delivery is still applying it is left to that one: one revision, one rollout', async () => {
+      const request = requestEvent({ id: 'web-d', images: IMAGE });
+      let second: Promise<unknown> | undefined;
+      // The second delivery runs to its end while the first waits at its RegisterTaskDefinition.
+      rt.ecs.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName === 'RegisterTaskDefinitionCommand' && !second) {
+            second = shiftTraffic(request, rt);
+            await second;
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'secondDeliveryMeanwhile' },
+      );
+      await shiftTraffic(request, rt);
+      rt.ecs.middlewareStack.remove('secondDeliveryMeanwhile');
+
+      expect(second).toBeDefined();
+      expect(await taskDefinitionsOf('web')).toEqual(['web:1', 'web:2']);
+      expect(await service('web-green')).toMatchObject({ taskDefinition: expect.stringMatching(/task-definition\/web:2$/) });
+      expect(await current()).toMatchObject({ id: 'web-d', stage: 'paused', outbox: [] });
+      expect(await weights()).toEqual({ blue: 90, green: 10 });
+    });
+
     it('a new colour that ECS rolled back by itself (its event lost) gets no traffic: the deployment fails', async () => {
       // The first readiness check is throttled: the invocation fails and is retried by the next tick.
       const first = await invoke(
