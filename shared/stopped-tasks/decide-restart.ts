@@ -440,7 +440,8 @@ export function decideResume(spec: WatchedTaskSpec, state: WatchState | undefine
   if (!state?.paused) return { state: undefined, actions: [], summary: 'stay: restarts are not paused' };
   const reason = resumeReason(state.paused, trigger);
   if (reason === undefined) {
-    return { state: undefined, actions: [], summary: `stay: no revision newer than ${state.paused.taskDefinitionArn.split('/').pop()}` };
+    const pausedRevision = state.paused.taskDefinitionArn.split('/').pop() || 'the one that paused (not recorded)';
+    return { state: undefined, actions: [], summary: `stay: no revision newer than ${pausedRevision}` };
   }
   const resumed: WatchedTaskResumedDetail = {
     watchedTask: spec.name,
