@@ -60,9 +60,10 @@ function alertInboxItemKey(groupKey: string) {
   return { pk: `${GROUP_PREFIX}${groupKey}`, sk: 'EVENTS' };
 }
 
-/** The last message the topic refused for good (see apply.ts), kept where an operator reading the group finds it. */
-export interface Undeliverable {
-  status: 'firing' | 'resolved';
+/** The last action AWS refused for good (see apply.ts), kept where an operator reading the group finds it. */
+export interface Refused {
+  /** The action, in words: "the firing message", "the alert-flush timer of <time>". */
+  what: string;
   reason: string;
   at: string;
 }
@@ -77,11 +78,11 @@ export interface StoredDecisions {
   leaseUntil: string | undefined;
 }
 
-/** The decisions version whose actions are all carried out, the flush they left armed, and the last message refused. */
+/** The decisions version whose actions are all carried out, the flush they left armed, and the last action refused. */
 export interface Settled {
   version: number;
   flushAt: string | undefined;
-  lastUndeliverable?: Undeliverable | undefined;
+  lastRefused?: Refused | undefined;
 }
 
 /** The inbox as read, with what it says is settled. */
@@ -109,7 +110,7 @@ const GENERATION_OVERFULL = REMEMBERED_IDS_PER_GENERATION + 50;
 const COUNT_ATTEMPTS = 3;
 
 /** What is read of an inbox: everything but the ids. */
-const INBOX_ATTRIBUTES = '#total, countingSince, latest, lastEventAt, settledVersion, settledFlushAt, lastUndeliverable';
+const INBOX_ATTRIBUTES = '#total, countingSince, latest, lastEventAt, settledVersion, settledFlushAt, lastRefused';
 
 export class AlertGroups {
   private readonly dynamo: DynamoDBDocumentClient;
@@ -204,7 +205,7 @@ export class AlertGroups {
 
   /**
    * Records that the actions of decisions `version` are all carried out, the flush they left armed
-   * (undefined: none) and a message among them the topic refused for good. Only the invocation holding
+   * (undefined: none) and an action among them AWS refused for good. Only the invocation holding
    * that version's lease settles it, and a version is written only once the one before is settled or its
    * lease is over (notify's timeout has passed), so no slower invocation settles an older version after
    * a newer one.
@@ -218,7 +219,7 @@ export class AlertGroups {
           UpdateExpression: [
             'SET settledVersion = :version',
             settled.flushAt !== undefined && ', settledFlushAt = :flushAt',
-            settled.lastUndeliverable !== undefined && ', lastUndeliverable = :undeliverable',
+            settled.lastRefused !== undefined && ', lastRefused = :refused',
             settled.flushAt === undefined && ' REMOVE settledFlushAt',
           ]
             .filter(Boolean)
@@ -228,7 +229,7 @@ export class AlertGroups {
           ExpressionAttributeValues: {
             ':version': settled.version,
             ...(settled.flushAt !== undefined && { ':flushAt': settled.flushAt }),
-            ...(settled.lastUndeliverable !== undefined && { ':undeliverable': settled.lastUndeliverable }),
+            ...(settled.lastRefused !== undefined && { ':refused': settled.lastRefused }),
           },
         }),
       );
@@ -305,7 +306,7 @@ function toInboxRead(item: Record<string, unknown> | undefined): InboxRead | und
     settled: {
       version: Number(item.settledVersion ?? 0),
       flushAt: item.settledFlushAt as string | undefined,
-      lastUndeliverable: item.lastUndeliverable as Undeliverable | undefined,
+      lastRefused: item.lastRefused as Refused | undefined,
     },
   };
 }

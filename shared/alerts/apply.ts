@@ -6,10 +6,15 @@
  * - A timer's schedule is named after its group and time: setting it again finds it set (timers.ts). A
  *   timer whose time has passed is not set: the decision that follows it in the same invocation does
  *   what it was for, since a due flush or resolve check is done by whoever comes first (decide.ts).
- * - A message is published as decided, its content fixed in the outbox. A topic that refuses it for good
- *   (gone, a permission or a key missing) is reported and logged, and the message dropped: retrying
- *   cannot deliver it, and the rest of the group's work must go on.
+ * - A message is published as decided, its content fixed in the outbox.
+ *
+ * An AWS error that may heal (throttling, 5xx, no answer) is thrown, and the invocation is retried. One
+ * that will not (a topic that is gone, a permission or a key missing, a request refused) is returned as
+ * `refused`: retrying cannot carry the action out, and the rest of the group's work must go on — a
+ * refused timer's work is done by the group's next event or other timer, since whoever comes does what
+ * is due.
  */
+import { isTransientAwsError } from '../aws/transient-errors.ts';
 import { timerName } from '../timers/timers.ts';
 import type { AlertAction, DecidedMessage } from './decide.ts';
 import { UndeliverableAlertError } from './publish.ts';
@@ -20,18 +25,24 @@ import { alertTimerInput } from './trigger.ts';
 export type ActionOutcome =
   | { kind: 'timer-set' | 'timer-passed' }
   | { kind: 'published'; status: DecidedMessage['status']; count: number; messageId: string | undefined }
-  | { kind: 'undeliverable'; status: DecidedMessage['status']; reason: string };
+  /** `what`: the action, in words ("the firing message", "the alert-flush timer"). */
+  | { kind: 'refused'; what: string; reason: string };
 
 export async function applyAction(action: AlertAction, groupKey: string, rt: NotifyRuntime): Promise<ActionOutcome> {
   switch (action.kind) {
     case 'set-timer': {
       if (Date.parse(action.at) <= rt.now().getTime()) return { kind: 'timer-passed' };
-      await rt.timers.set({
-        name: timerName(action.timer, groupKey, action.at),
-        at: new Date(action.at),
-        target: 'notify',
-        input: alertTimerInput(action.timer, groupKey, action.at),
-      });
+      try {
+        await rt.timers.set({
+          name: timerName(action.timer, groupKey, action.at),
+          at: new Date(action.at),
+          target: 'notify',
+          input: alertTimerInput(action.timer, groupKey, action.at),
+        });
+      } catch (error) {
+        if (isTransientAwsError(error)) throw error;
+        return { kind: 'refused', what: `the ${action.timer} timer of ${action.at}`, reason: reasonOf(error) };
+      }
       return { kind: 'timer-set' };
     }
     case 'publish': {
@@ -43,10 +54,15 @@ export async function applyAction(action: AlertAction, groupKey: string, rt: Not
         return { kind: 'published', status: message.status, count, messageId };
       } catch (error) {
         if (!(error instanceof UndeliverableAlertError)) throw error;
-        return { kind: 'undeliverable', status: message.status, reason: error.message };
+        return { kind: 'refused', what: `the ${message.status} message`, reason: error.message };
       }
     }
   }
+}
+
+function reasonOf(error: unknown): string {
+  const { name, message } = error as Error;
+  return `${name}: ${message}`;
 }
 
 function alertMessage(message: DecidedMessage): AlertMessage {

@@ -41,8 +41,8 @@ export interface NotifyResult {
   groupKey?: string;
   /** The messages this invocation published. */
   published: { status: 'firing' | 'resolved'; count: number; messageId: string | undefined }[];
-  /** Messages the topic refused for good: logged and recorded in the group's inbox, not retried. */
-  undeliverable?: { status: 'firing' | 'resolved'; reason: string }[];
+  /** Actions AWS refused for good (a message, a timer): logged and recorded in the group's inbox, not retried. */
+  refused?: { what: string; reason: string }[];
   /** Why the input needed nothing. */
   ignored?: string;
 }
@@ -166,10 +166,11 @@ async function carryOut(
     if (outcome.kind === 'published') {
       result.published.push({ status: outcome.status, count: outcome.count, messageId: outcome.messageId });
       rt.log.info(`${outcome.status} message sent`, { count: outcome.count, messageId: outcome.messageId });
-    } else if (outcome.kind === 'undeliverable') {
-      result.undeliverable = [...(result.undeliverable ?? []), { status: outcome.status, reason: outcome.reason }];
-      settled.lastUndeliverable = { status: outcome.status, reason: outcome.reason, at: rt.now().toISOString() };
-      rt.log.error(`the ${outcome.status} message cannot be delivered; it is dropped, not retried`, { reason: outcome.reason });
+    } else if (outcome.kind === 'refused') {
+      const refused = { what: outcome.what, reason: outcome.reason };
+      result.refused = [...(result.refused ?? []), refused];
+      settled.lastRefused = { ...refused, at: rt.now().toISOString() };
+      rt.log.error(`${outcome.what} was refused for good: it is dropped, not retried`, { reason: outcome.reason });
     }
   }
   await rt.groups.settle(groupKey, settled);

@@ -26,14 +26,12 @@ const GROUP_KEY = 'prod|service:web|out-of-memory';
 class RecordedTimers implements TimerSetter {
   readonly pending = new Map<string, Timer>();
   readonly fired: Timer[] = [];
-  /** The next set() fails, as a throttled or unreachable Scheduler would. */
-  failNext = false;
+  /** What the next calls of set() throw, in turn (undefined: that one succeeds), as a throttled, unreachable or refusing Scheduler would. */
+  readonly failures: (Error | undefined)[] = [];
 
   async set(timer: Timer): Promise<void> {
-    if (this.failNext) {
-      this.failNext = false;
-      throw new Error('Scheduler did not answer');
-    }
+    const failure = this.failures.shift();
+    if (failure) throw failure;
     if (!this.pending.has(timer.name)) this.pending.set(timer.name, timer);
   }
 
@@ -225,7 +223,7 @@ describe('notify against moto', () => {
 
   it('fails the invocation when a timer cannot be set; the redelivery sets it, and the event counts once', async () => {
     const event = stopOfWeb();
-    timers.failNext = true;
+    timers.failures.push(new Error('Scheduler did not answer'));
 
     await expect(notify(event, rt)).rejects.toThrow('Scheduler did not answer');
     expect(timers.pending.size).toBe(0);
@@ -253,15 +251,42 @@ describe('notify against moto', () => {
 
     expect(result).toMatchObject({
       published: [],
-      undeliverable: [{ status: 'firing', reason: expect.stringMatching(/^could not publish "\[CRITICAL\] /) }],
+      refused: [{ what: 'the firing message', reason: expect.stringMatching(/^could not publish "\[CRITICAL\] .*NotFound/) }],
     });
     expect(errors).toEqual([
-      ['the firing message cannot be delivered; it is dropped, not retried', { reason: expect.stringMatching(/NotFound/) }],
+      ['the firing message was refused for good: it is dropped, not retried', { reason: expect.stringMatching(/NotFound/) }],
     ]);
     expect((await rt.groups.inbox(GROUP_KEY))?.settled).toMatchObject({
-      lastUndeliverable: { status: 'firing', reason: expect.stringMatching(/NotFound/), at: flush?.at.toISOString() },
+      lastRefused: { what: 'the firing message', reason: expect.stringMatching(/NotFound/), at: flush?.at.toISOString() },
     });
     expect(await rt.groups.get(GROUP_KEY)).toMatchObject({ pending: 0, total: 1, messagesSent: 1 });
+  });
+
+  it('records a timer Scheduler refuses for good and goes on: the resolve check sends the message late rather than never', async () => {
+    const errors: unknown[][] = [];
+    rt = { ...rt, log: { ...quietLog, error: (...args: unknown[]) => errors.push(args) } };
+    const accessDenied = Object.assign(new Error('not authorized to perform: scheduler:CreateSchedule'), {
+      name: 'AccessDeniedException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 403 },
+    });
+    // The resolve check is set first, then the flush is refused.
+    timers.failures.push(undefined, accessDenied);
+
+    const result = await notify(stopOfWeb(), rt);
+
+    const flushAt = new Date(START.getTime() + 30_000).toISOString();
+    expect(result.refused).toEqual([
+      { what: `the alert-flush timer of ${flushAt}`, reason: expect.stringMatching(/^AccessDeniedException: /) },
+    ]);
+    expect(errors).toEqual([[`the alert-flush timer of ${flushAt} was refused for good: it is dropped, not retried`, expect.anything()]]);
+    await runUntil(30 * 60 - 1);
+    expect(await delivered()).toEqual([]);
+    await runUntil(31 * 60 + 1);
+    expect((await delivered()).map((alert) => alert.chatbot.metadata.additionalContext)).toMatchObject([
+      { status: 'firing', count: '1' },
+      { status: 'resolved', total: '1' },
+    ]);
   });
 
   it('ignores an event without an alert: no group, no message', async () => {
