@@ -229,7 +229,13 @@ describe('decideFiring: concurrency with an earlier run still going', () => {
   });
 
   it('names every run and task under forbid when several are running', () => {
-    const untagged = { taskArn: taskArn('ccc'), lastStatus: 'RUNNING', scheduledTime: undefined, attempt: undefined, capacityProvider: 'FARGATE' };
+    const untagged = {
+      taskArn: taskArn('ccc'),
+      lastStatus: 'RUNNING',
+      scheduledTime: undefined,
+      attempt: undefined,
+      capacityProvider: 'FARGATE',
+    };
     const facts = firingFacts({
       job: jobSpec({ concurrency: 'forbid' }),
       activeTasks: [activeTask('aaa', PREVIOUS_RUN), activeTask('bbb', '2026-11-20T02:00:00.000Z'), untagged],
