@@ -352,7 +352,7 @@ function deploymentView(d: DeploymentAlertDetail, failed: boolean): AlertView {
     facts,
     containers: [],
     likelyCause: failed
-      ? 'The deployment could not start, or its rollback could not complete: check the reason before deploying again.'
+      ? 'The deployment ended without a rollback, for the reason above (it could not start, moved no traffic, found the listener changed by someone else, or could not put it back): check the listener and both services before deploying again.'
       : `The new version took at most ${reached}% of the traffic before a gate stopped it; all traffic is back on ${d.fromService ?? 'the live colour'}.`,
     nextSteps: [
       `See the whole deployment: npx ecs-autopilot status ${d.app}`,
@@ -366,7 +366,7 @@ function deploymentView(d: DeploymentAlertDetail, failed: boolean): AlertView {
 }
 
 function genericView(sample: AlertSample): AlertView {
-  const { alert, reason } = sample.detail;
+  const { alert, reason, nextStep } = sample.detail;
   return {
     headline: `${sample.detailType}: ${SUBJECT_WORDS[alert.subject.kind]} ${alert.subject.name}`,
     why: typeof reason === 'string' ? reason : undefined,
@@ -375,7 +375,8 @@ function genericView(sample: AlertSample): AlertView {
     facts: [],
     containers: [],
     likelyCause: undefined,
-    nextSteps: [],
+    // Events without a view of their own (Service Scaling Failed, Watched Task Restart Failed) name their next step.
+    nextSteps: typeof nextStep === 'string' && nextStep !== '' ? [nextStep] : [],
     links: [],
     resources: [],
   };

@@ -166,6 +166,32 @@ describe('humanMessage: a firing message', () => {
     expect(text).toContain('Where: cluster prod');
   });
 
+  it("gives any other event's next step when it names one (a restart that cannot launch, a scaling change that failed)", () => {
+    const detail = {
+      watchedTask: 'queue-worker',
+      reason: 'RunTask was refused: AccessDeniedException: not authorized to perform ecs:RunTask',
+      nextStep: 'Allow ecs:RunTask on queue-worker in the on-task-stopped role, then run npx ecs-autopilot resume queue-worker',
+      alert: { cluster: 'prod', subject: { kind: 'watched-task', name: 'queue-worker' }, category: 'restart-failed', severity: 'critical' },
+    };
+    const { text } = humanMessage({ status: 'firing', group: groupOf('Watched Task Restart Failed', detail), count: 1 });
+
+    expect(text).toContain('Next steps:\n  1. Allow ecs:RunTask on queue-worker in the on-task-stopped role, then run npx ecs-autopilot resume queue-worker');
+  });
+
+  it('says why a failed deployment failed without claiming a cause the reason does not give', () => {
+    const detail = {
+      app: 'shop',
+      deploymentId: 'shop-20261122T020000-ab12',
+      reason: 'the listener changed by someone else: shop-blue 100% / shop-green 0% instead of shop-blue 90% / shop-green 10%',
+      alert: { cluster: 'web', subject: { kind: 'app', name: 'shop' }, category: 'deployment-failed', severity: 'critical' },
+    };
+    const { text } = humanMessage({ status: 'firing', group: groupOf('Deployment Failed', detail), count: 1 });
+
+    expect(text).toContain('The listener changed by someone else');
+    expect(text).not.toContain('could not start, or its rollback could not complete');
+    expect(text).toContain('ended without a rollback');
+  });
+
   it('renders a rolled-back deployment with its reason, colours, the weights it reached and what to do', () => {
     const detail = {
       app: 'shop',
