@@ -268,7 +268,11 @@ const WATCHED_MARKS: Record<string, MarkLook> = {
   'watched-task-restarted': 'restarted',
   'watched-task-resumed': 'started',
   'crash-loop': 'crash-loop',
+  'watched-task-restart-failed': 'crash-loop',
 };
+
+/** What pauses a watched task's restarts until a resume: a crash loop, or a restart that cannot launch. */
+const PAUSES_RESTARTS = new Set(['crash-loop', 'watched-task-restart-failed']);
 
 function fillWatchedTask(lane: Lane, entries: TimelineEntry[], report: SandboxReport, windowEnd: number): void {
   const summary = report.watchedTasks.find((row) => row.watchedTask === lane.name);
@@ -292,7 +296,7 @@ function fillWatchedTask(lane: Lane, entries: TimelineEntry[], report: SandboxRe
         });
       }
     }
-    if (entry.what === 'crash-loop') {
+    if (PAUSES_RESTARTS.has(entry.what)) {
       const resumed = entries.slice(index + 1).find((later) => later.what === 'watched-task-resumed');
       lane.pauses.push({
         from: time(entry.time),

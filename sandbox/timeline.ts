@@ -38,6 +38,7 @@ export type TimelineKind =
   | 'watched-task-stopped'
   | 'watched-task-restarted'
   | 'watched-task-resumed'
+  | 'watched-task-restart-failed'
   | 'crash-loop'
   | 'service-task-stopped'
   | 'service-scaled'
@@ -339,7 +340,7 @@ type WatchedDecision =
 
 /**
  * The timeline line of an event about a watched task or a service (Watched Task Stopped, Restarted,
- * Restarts Resumed, Crash Loop Detected, Service Task Stopped); undefined for any other event.
+ * Restart Failed, Restarts Resumed, Crash Loop Detected, Service Task Stopped); undefined for any other event.
  */
 export function stoppedTaskEntry(event: PublishedEvent, timeZone: string): TimelineEntry | undefined {
   const detail = event.detail as Record<string, unknown>;
@@ -389,6 +390,19 @@ export function stoppedTaskEntry(event: PublishedEvent, timeZone: string): Timel
           `${replacing.includes('/') ? `, replacing ${shortTaskId(replacing)}` : ''}` +
           (inWindow > 0 ? ` (${inWindow} restart${inWindow === 1 ? '' : 's'} within the crash-loop window)` : ''),
         taskArns,
+      });
+    }
+    case STOPPED_TASK_DETAIL_TYPES.watchedTaskRestartFailed: {
+      const tries = Number(detail.tries ?? 1);
+      const replacing = String(detail.replacing ?? '');
+      return timelineEntry({
+        ...common,
+        subject: String(detail.watchedTask),
+        what: 'watched-task-restart-failed',
+        label: 'restart failed, paused',
+        detail:
+          `${replacing.includes('/') ? `replacing ${shortTaskId(replacing)}, ` : ''}after ${tries} ${tries === 1 ? 'try' : 'tries'}: ` +
+          `${String(detail.reason ?? '')}; ${String(detail.nextStep ?? '')}`,
       });
     }
     case STOPPED_TASK_DETAIL_TYPES.watchedTaskResumed:

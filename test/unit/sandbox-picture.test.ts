@@ -295,6 +295,27 @@ describe('the lanes of the picture', () => {
     expect(lane.pauses.map((pause) => [pause.from, pause.to])).toEqual([[ms('21:01:10'), Date.parse(REPORT.window.to)]]);
   });
 
+  it('pauses a watched task from a restart that cannot launch, as from a crash loop, until its resume', () => {
+    const report: SandboxReport = {
+      ...REPORT,
+      timeline: [
+        entry('21:00', 'queue-worker', 'watched-task-started', 'started by hand', { taskArns: [TASK('a1')] }),
+        entry('21:00:30', 'queue-worker', 'watched-task-stopped', 'stopped → restart now', { taskArns: [TASK('a1')] }),
+        entry('21:00:31', 'queue-worker', 'watched-task-restart-failed', 'restart failed, paused'),
+        entry('22:00', 'queue-worker', 'watched-task-resumed', 'restarts resumed'),
+      ],
+    };
+    const lane = pictureLanes(report).find((candidate) => candidate.kind === 'watched-task' && candidate.name === 'queue-worker');
+
+    expect(lane?.marks.map((mark) => mark.look).filter((look) => !look.startsWith('alert'))).toEqual([
+      'started',
+      'stopped',
+      'crash-loop',
+      'started',
+    ]);
+    expect(lane?.pauses.map((pause) => [pause.from, pause.to])).toEqual([[ms('21:00:31'), ms('22:00')]]);
+  });
+
   it("draws a service's desired count and bounds from the starting shape through each Service Scaled event", () => {
     expect(laneOf('service', 'web').counts.map((step) => [step.at, step.desiredCount, step.bounds, step.title])).toEqual([
       [ms('00:00'), 2, { min: 2, max: 8 }, undefined],

@@ -243,6 +243,30 @@ describe('timeline lines about watched tasks and alerts', () => {
     expect(stoppedTaskEntry(jobRunEvent({ status: 'launched' }), 'Europe/Berlin')).toBeUndefined();
   });
 
+  it('shows a restart that cannot launch, and that restarts wait for a resume', () => {
+    const failed = stoppedTaskEntry(
+      event('Watched Task Restart Failed', {
+        watchedTask: 'queue-worker',
+        cluster: 'batch',
+        taskDefinition: 'queue-worker',
+        replacing: WORKER,
+        tries: 1,
+        reason: 'AccessDeniedException: not authorized to perform ecs:RunTask',
+        nextStep: 'Allow ecs:RunTask, then run npx ecs-autopilot resume queue-worker',
+      }),
+      'Europe/Berlin',
+    );
+
+    expect(failed).toMatchObject({
+      subject: 'queue-worker',
+      what: 'watched-task-restart-failed',
+      label: 'restart failed, paused',
+      detail:
+        'replacing 7d17c6, after 1 try: AccessDeniedException: not authorized to perform ecs:RunTask; Allow ecs:RunTask, then run npx ecs-autopilot resume queue-worker',
+      source: 'bus',
+    });
+  });
+
   const alert = (status: SentAlert['status'], subject: string): SentAlert => ({
     time: '2026-11-23T20:08:40.000Z',
     local: '2026-11-23 21:08 CET',
