@@ -175,7 +175,9 @@ describe('humanMessage: a firing message', () => {
     };
     const { text } = humanMessage({ status: 'firing', group: groupOf('Watched Task Restart Failed', detail), count: 1 });
 
-    expect(text).toContain('Next steps:\n  1. Allow ecs:RunTask on queue-worker in the on-task-stopped role, then run npx ecs-autopilot resume queue-worker');
+    expect(text).toContain(
+      'Next steps:\n  1. Allow ecs:RunTask on queue-worker in the on-task-stopped role, then run npx ecs-autopilot resume queue-worker',
+    );
   });
 
   it('says why a failed deployment failed without claiming a cause the reason does not give', () => {
