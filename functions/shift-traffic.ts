@@ -2,13 +2,13 @@
  * shift-traffic: blue/green deployments behind an ALB listener. Takes deployment requests, promote and
  * abort from our bus, ECS deployment and service events, CloudWatch alarm state changes, and the
  * watchdog tick every minute; each moves the app's persisted deployment through the state machine
- * (shared/blue-green/transition.ts) and applies what it decides (shared/blue-green/apply.ts).
+ * (shared/blue-green/decide.ts) and applies what it decides (shared/blue-green/apply.ts).
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { handleShiftEvent, type ShiftHandlerRuntime, type ShiftOutcome } from '#shared/blue-green/handle.ts';
-import { routeShiftInput } from '#shared/blue-green/input.ts';
 import { lambdaShiftRuntime } from '#shared/blue-green/runtime-from-env.ts';
+import { routeShiftInput } from '#shared/blue-green/trigger.ts';
 import { logger } from '#shared/logger.ts';
 
 /** The raw handler: tests and the sandbox call it with their own runtime. */

@@ -321,7 +321,7 @@ function serviceTaskView(stopped: ServiceTaskStoppedDetail): AlertView {
     : view;
 }
 
-/** What a Deployment Rolled Back / Failed event says (shared/blue-green/transition.ts builds it). */
+/** What a Deployment Rolled Back / Failed event says (shared/blue-green/decide.ts builds it). */
 interface DeploymentAlertDetail {
   app: string;
   deploymentId: string;

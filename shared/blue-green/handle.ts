@@ -20,9 +20,9 @@ import { BadEventError, RetryableAwsError } from '../errors.ts';
 import type { Log } from '../logger.ts';
 import { retryOnStaleWrite, StaleWriteError } from '../state/versioned.ts';
 import { applyAction, publishEvent, type ShiftRuntime } from './apply.ts';
+import { transition } from './decide.ts';
 import { type Action, type AppSpec, DEPLOYMENT_DETAIL_TYPES, type Deployment, type DeploymentEvent, isObservation } from './model.ts';
 import type { Rejections } from './rejections.ts';
-import { transition } from './transition.ts';
 
 export type ShiftHandlerRuntime = ShiftRuntime & { rejections: Rejections; log: Log };
 

@@ -1,6 +1,6 @@
 /**
  * Blue/green traffic shifting: the app as automation.yml describes it, the persisted deployment, the
- * events that move it and the actions it asks for. The transition (transition.ts) is pure over these
+ * events that move it and the actions it asks for. The transition (decide.ts) is pure over these
  * types; the effects (apply.ts) carry out actions and answer with observation events.
  *
  * The two services keep their colour names for ever; each deployment goes from the colour that is live

@@ -4,9 +4,9 @@
  * the table must leave the deployment as it is and ask for nothing.
  */
 import { describe, expect, it } from 'vitest';
+import { longestDeploymentSeconds, transition } from '../../shared/blue-green/decide.ts';
 import { weightsFor } from '../../shared/blue-green/forward.ts';
 import type { AppSpec, Deployment, DeploymentEvent, ForwardSnapshot, Stage } from '../../shared/blue-green/model.ts';
-import { longestDeploymentSeconds, transition } from '../../shared/blue-green/transition.ts';
 
 const ARN = 'arn:aws:elasticloadbalancing:eu-central-1:123456789012';
 const TG_BLUE = `${ARN}:targetgroup/shop-blue/0000000000000001`;

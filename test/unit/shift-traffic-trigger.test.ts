@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { routeShiftInput } from '../../shared/blue-green/input.ts';
+import { routeShiftInput } from '../../shared/blue-green/trigger.ts';
 import { validateAutomation } from '../../shared/config/validate.ts';
 import { BadEventError } from '../../shared/errors.ts';
 
