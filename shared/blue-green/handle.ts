@@ -1,5 +1,5 @@
 /**
- * One event for one app, end to end: read the deployment, decide (transition, pure), persist the
+ * One event for one app, end to end: load the deployment, decide (transition, pure), persist the
  * decision with its actions as an outbox, apply the actions in order, and feed what they observed back
  * into the transition until nothing more follows.
  *
@@ -21,6 +21,7 @@ import type { Log } from '../logger.ts';
 import { retryOnStaleWrite, StaleWriteError } from '../state/versioned.ts';
 import { applyAction, publishEvent, type ShiftRuntime } from './apply.ts';
 import { transition } from './decide.ts';
+import { loadDeployment } from './load.ts';
 import { type Action, type AppSpec, DEPLOYMENT_DETAIL_TYPES, type Deployment, type DeploymentEvent, isObservation } from './model.ts';
 import type { Rejections } from './rejections.ts';
 
@@ -63,7 +64,7 @@ export async function handleShiftEvent(appName: string, event: DeploymentEvent, 
 }
 
 async function drive(app: AppSpec, event: DeploymentEvent, rt: ShiftHandlerRuntime): Promise<ShiftOutcome> {
-  let deployment = await rt.deployments.get(app.name);
+  let deployment = await loadDeployment(app, rt);
   const queue: DeploymentEvent[] = [];
   let rejected: string | undefined;
   if (deployment && deployment.outbox.length > 0) {
