@@ -159,7 +159,7 @@ export const PROBES: Probe[] = [
   modules('alerts-decide', 'alerts/decide.ts', 'notify', { 'alerts/decide.ts': ['decideAlert'] }),
   modules('alerts-render', 'alerts/render.ts (messages)', 'notify', { 'alerts/render.ts': ['humanMessage', 'chatbotMessage'] }),
   modules('alerts-publish', 'alerts/publish.ts (SNS Publish + render)', 'notify', { 'alerts/publish.ts': ['AlertTopic'] }),
-  modules('alerts-groups', 'alerts/alert-groups.ts (state table)', 'notify', { 'alerts/alert-groups.ts': ['AlertGroups'] }),
+  modules('alerts-groups', 'state/alert-groups.ts (state table)', 'notify', { 'state/alert-groups.ts': ['AlertGroups'] }),
   modules('alerts-handle', 'alerts/handle.ts (all the alert handling)', 'notify', {
     'alerts/handle.ts': ['handleNotify'],
   }),

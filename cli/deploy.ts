@@ -11,12 +11,12 @@ import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { createAwsClients } from '../shared/aws/clients.ts';
 import { longestDeploymentSeconds } from '../shared/blue-green/decide.ts';
-import { DeploymentStore } from '../shared/blue-green/deployment-store.ts';
 import { type AppSpec, DEPLOYMENT_DETAIL_TYPES, type Deployment, isFinal, type OperatorRequest } from '../shared/blue-green/model.ts';
-import { type Rejection, Rejections } from '../shared/blue-green/rejections.ts';
 import { formatDuration } from '../shared/config/duration.ts';
 import type { Automation } from '../shared/config/schema.ts';
 import { type AutopilotEvent, EventBus } from '../shared/events/bus.ts';
+import { type Rejection, Rejections } from '../shared/state/deployment-rejections.ts';
+import { DeploymentStore } from '../shared/state/deployment-store.ts';
 import { EXIT, type Io, table, UsageError } from './output.ts';
 
 // ── Dependencies ──

@@ -29,8 +29,8 @@
  */
 import { RetryableAwsError } from '../errors.ts';
 import { alertGroupKey } from '../events/alert.ts';
+import type { InboxRead, Settled } from '../state/alert-groups.ts';
 import { retryOnStaleWrite, StaleWriteError } from '../state/versioned.ts';
-import type { InboxRead, Settled } from './alert-groups.ts';
 import { applyAction } from './apply.ts';
 import { type AlertAction, type AlertTrigger, decideAlert, type GroupDecisions } from './decide.ts';
 import { type LoadedGroup, loadGroup, unsettled } from './load.ts';

@@ -1,5 +1,5 @@
 /** Reads only: a group's inbox (the events counted, what is settled) and its decisions (with their actions). */
-import type { AlertGroups, InboxRead, Settled, StoredDecisions } from './alert-groups.ts';
+import type { AlertGroups, InboxRead, Settled, StoredDecisions } from '../state/alert-groups.ts';
 import type { GroupInbox } from './decide.ts';
 
 export interface LoadedGroup extends StoredDecisions {

@@ -4,8 +4,8 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Log } from '../logger.ts';
+import { AlertGroups, alertGroupRetentionSeconds } from '../state/alert-groups.ts';
 import type { TimerSetter } from '../timers/timers.ts';
-import { AlertGroups, alertGroupRetentionSeconds } from './alert-groups.ts';
 import type { AlertTiming } from './decide.ts';
 import type { AlertTopic } from './publish.ts';
 

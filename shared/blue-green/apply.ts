@@ -37,8 +37,9 @@ import type { Automation } from '../config/schema.ts';
 import { RetryableAwsError } from '../errors.ts';
 import { EventBus } from '../events/bus.ts';
 import type { Log } from '../logger.ts';
+import { DeploymentStore } from '../state/deployment-store.ts';
+import { ServiceLocks } from '../state/service-locks.ts';
 import { createCloudWatchClient, createElbClient } from './clients.ts';
-import { DeploymentStore } from './deployment-store.ts';
 import { actionsWithWeights, forwardOf, originalActions, sameSplit } from './forward.ts';
 import { type MetricWindow, metricWindow } from './gates.ts';
 import {
@@ -55,7 +56,6 @@ import {
   type TargetHealthCount,
   type WeightedTargetGroup,
 } from './model.ts';
-import { ServiceLocks } from './service-locks.ts';
 
 export interface ShiftRuntime {
   automation: Automation;

@@ -18,12 +18,12 @@
  */
 import { BadEventError, RetryableAwsError } from '../errors.ts';
 import type { Log } from '../logger.ts';
+import type { Rejections } from '../state/deployment-rejections.ts';
 import { retryOnStaleWrite, StaleWriteError } from '../state/versioned.ts';
 import { applyAction, publishEvent, type ShiftRuntime } from './apply.ts';
 import { transition } from './decide.ts';
 import { loadDeployment } from './load.ts';
 import { type Action, type AppSpec, DEPLOYMENT_DETAIL_TYPES, type Deployment, type DeploymentEvent, isObservation } from './model.ts';
-import type { Rejections } from './rejections.ts';
 
 export type ShiftHandlerRuntime = ShiftRuntime & { rejections: Rejections; log: Log };
 

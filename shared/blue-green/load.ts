@@ -6,7 +6,7 @@
  * asks for (inspect, check-ready, check-gates): apply.ts carries them out and feeds what it read back in
  * as events, so each is judged by the pure decision in decide.ts.
  */
-import type { DeploymentStore } from './deployment-store.ts';
+import type { DeploymentStore } from '../state/deployment-store.ts';
 import type { AppSpec, Deployment } from './model.ts';
 
 export function loadDeployment(app: AppSpec, rt: { deployments: DeploymentStore }): Promise<Deployment | undefined> {

@@ -5,11 +5,11 @@ import { loadDeployedAutomation } from '../config/deployed.ts';
 import { EventBus } from '../events/bus.ts';
 import { logger } from '../logger.ts';
 import { readSettings } from '../settings.ts';
+import { Rejections } from '../state/deployment-rejections.ts';
+import { DeploymentStore } from '../state/deployment-store.ts';
+import { ServiceLocks } from '../state/service-locks.ts';
 import { createCloudWatchClient, createElbClient } from './clients.ts';
-import { DeploymentStore } from './deployment-store.ts';
 import type { ShiftHandlerRuntime } from './handle.ts';
-import { Rejections } from './rejections.ts';
-import { ServiceLocks } from './service-locks.ts';
 
 export function shiftRuntimeFromEnvironment(): ShiftHandlerRuntime {
   const settings = readSettings();

@@ -5,11 +5,11 @@
 import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { type ClientOptions, createAwsClients } from '../aws/clients.ts';
-import { ServiceLocks } from '../blue-green/service-locks.ts';
 import type { Automation } from '../config/schema.ts';
 import { EventBus } from '../events/bus.ts';
 import type { Log } from '../logger.ts';
 import { ScalingMemories } from '../state/scaling-memory.ts';
+import { ServiceLocks } from '../state/service-locks.ts';
 import type { TimerSetter } from '../timers/timers.ts';
 import { createAutoScalingClient } from './auto-scaling-client.ts';
 

@@ -24,7 +24,7 @@ import { createAwsClients } from '../../shared/aws/clients.ts';
 import { applyAction, type ShiftRuntime } from '../../shared/blue-green/apply.ts';
 import { forwardOf, liveColourOf, weightsFor } from '../../shared/blue-green/forward.ts';
 import type { AppSpec, Deployment, DeploymentEvent } from '../../shared/blue-green/model.ts';
-import { ServiceLocks } from '../../shared/blue-green/service-locks.ts';
+import { ServiceLocks } from '../../shared/state/service-locks.ts';
 import { StaleWriteError } from '../../shared/state/versioned.ts';
 import { callName, installFaults, invoke } from '../helpers/faults.ts';
 import { quietLog, useEmulatorWorld } from './world.ts';

@@ -20,7 +20,7 @@ import { createAwsClients } from '../../shared/aws/clients.ts';
 import { forwardOf } from '../../shared/blue-green/forward.ts';
 import type { ShiftHandlerRuntime } from '../../shared/blue-green/handle.ts';
 import { type AppSpec, isFinal } from '../../shared/blue-green/model.ts';
-import { Rejections } from '../../shared/blue-green/rejections.ts';
+import { Rejections } from '../../shared/state/deployment-rejections.ts';
 import { callName, type Fault, installFaults, invoke } from '../helpers/faults.ts';
 import { quietLog, TestClock, useEmulatorWorld } from './world.ts';
 

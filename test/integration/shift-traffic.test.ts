@@ -21,8 +21,8 @@ import { createAwsClients } from '../../shared/aws/clients.ts';
 import { forwardOf } from '../../shared/blue-green/forward.ts';
 import type { ShiftHandlerRuntime } from '../../shared/blue-green/handle.ts';
 import type { AppSpec, Deployment } from '../../shared/blue-green/model.ts';
-import { Rejections } from '../../shared/blue-green/rejections.ts';
 import { EventBus } from '../../shared/events/bus.ts';
+import { Rejections } from '../../shared/state/deployment-rejections.ts';
 import { InvocationCrashed, installFaults, invoke } from '../helpers/faults.ts';
 import { quietLog, useEmulatorWorld } from './world.ts';
 

@@ -19,9 +19,9 @@ import {
 import { main } from '../../cli/main.ts';
 import { UsageError } from '../../cli/output.ts';
 import type { Deployment } from '../../shared/blue-green/model.ts';
-import type { Rejection } from '../../shared/blue-green/rejections.ts';
 import { parseAutomationText } from '../../shared/config/load.ts';
 import type { AutopilotEvent } from '../../shared/events/bus.ts';
+import type { Rejection } from '../../shared/state/deployment-rejections.ts';
 
 const ELB = 'arn:aws:elasticloadbalancing:eu-west-1:111122223333';
 const CONFIG = `

@@ -2,7 +2,6 @@ import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-a
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 import { scaleService } from '../../functions/scale-service.ts';
-import { blueGreenInProgress } from '../../shared/blue-green/service-locks.ts';
 import { validateAutomation } from '../../shared/config/load.ts';
 import { RetryableAwsError } from '../../shared/errors.ts';
 import type { AutopilotEvent, EventBus } from '../../shared/events/bus.ts';
@@ -24,6 +23,7 @@ import type { ScalingRuntime } from '../../shared/scaling/runtime.ts';
 import type { ScaleTarget } from '../../shared/scaling/targets.ts';
 import { parseScalingInput, retryTimerInput, scheduledFiringInput, scheduledFiringTemplate } from '../../shared/scaling/trigger.ts';
 import type { ScalingMemories, ScalingMemory } from '../../shared/state/scaling-memory.ts';
+import { blueGreenInProgress } from '../../shared/state/service-locks.ts';
 
 const NOW = new Date('2026-11-23T08:00:00Z');
 const at = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000);

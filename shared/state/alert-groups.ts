@@ -24,14 +24,11 @@
  * (TransactionConflict) while another one on the same item is under way — all the time in a burst.
  *
  * The TTL removes an inbox a day after its group's last event, and the decisions a day after the last
- * decision; an inbox that expired and began again is told by its countingSince (see decide.ts).
+ * decision; an inbox that expired and began again is told by its countingSince (see alerts/decide.ts).
  */
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { RetryableAwsError } from '../errors.ts';
-import { STATE_TABLE_TTL_ATTRIBUTE } from '../state/table-definition.ts';
-import { putNextVersion } from '../state/versioned.ts';
 import {
   type AlertAction,
   type AlertGroup,
@@ -40,7 +37,10 @@ import {
   type GroupDecisions,
   type GroupInbox,
   groupView,
-} from './decide.ts';
+} from '../alerts/decide.ts';
+import { RetryableAwsError } from '../errors.ts';
+import { STATE_TABLE_TTL_ATTRIBUTE } from './table-definition.ts';
+import { putNextVersion } from './versioned.ts';
 
 const REMEMBERED_IDS_PER_GENERATION = 200;
 const REMEMBERED_FOR_SECONDS = 6 * 3_600;
@@ -60,7 +60,7 @@ function alertInboxItemKey(groupKey: string) {
   return { pk: `${GROUP_PREFIX}${groupKey}`, sk: 'EVENTS' };
 }
 
-/** The last action AWS refused for good (see apply.ts), kept where an operator reading the group finds it. */
+/** The last action AWS refused for good (see alerts/apply.ts), kept where an operator reading the group finds it. */
 export interface Refused {
   /** The action, in words: "the firing message", "the alert-flush timer of <time>". */
   what: string;

@@ -4,7 +4,7 @@
  * sk REJECTED#<request id>, a day's TTL) beside publishing `Deployment Rejected`; the CLI reads it.
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { STATE_TABLE_TTL_ATTRIBUTE } from '../state/table-definition.ts';
+import { STATE_TABLE_TTL_ATTRIBUTE } from './table-definition.ts';
 
 const KEEP_SECONDS = 86_400;
 

@@ -6,9 +6,9 @@
  */
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { STATE_TABLE_TTL_ATTRIBUTE } from '../state/table-definition.ts';
-import { StaleWriteError } from '../state/versioned.ts';
-import { type Deployment, FINAL_STAGES, isFinal } from './model.ts';
+import { type Deployment, FINAL_STAGES, isFinal } from '../blue-green/model.ts';
+import { STATE_TABLE_TTL_ATTRIBUTE } from './table-definition.ts';
+import { StaleWriteError } from './versioned.ts';
 
 const HISTORY_SECONDS = 90 * 86_400;
 const ACTIVE = 'DEPLOYMENT';

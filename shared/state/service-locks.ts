@@ -11,8 +11,8 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { serviceKey } from '../state/scaling-memory.ts';
-import { STATE_TABLE_TTL_ATTRIBUTE } from '../state/table-definition.ts';
+import { serviceKey } from './scaling-memory.ts';
+import { STATE_TABLE_TTL_ATTRIBUTE } from './table-definition.ts';
 
 const BLUE_GREEN_SORT_KEY = 'BLUE_GREEN';
 
