@@ -39,6 +39,7 @@ import {
   groupView,
 } from '../alerts/decide.ts';
 import { RetryableAwsError } from '../errors.ts';
+import { keys } from './keys.ts';
 import { STATE_TABLE_TTL_ATTRIBUTE } from './table-definition.ts';
 import { putNextVersion } from './versioned.ts';
 
@@ -48,16 +49,6 @@ const REMEMBERED_FOR_SECONDS = 6 * 3_600;
 /** How long a group's items outlive its last event: a day past the latest timer it can have armed. */
 export function alertGroupRetentionSeconds(timing: AlertTiming): number {
   return timing.groupWaitSeconds + timing.repeatIntervalSeconds + timing.resolveAfterSeconds + 86_400;
-}
-
-const GROUP_PREFIX = 'ALERT#';
-
-function alertGroupItemKey(groupKey: string) {
-  return { pk: `${GROUP_PREFIX}${groupKey}`, sk: 'GROUP' };
-}
-
-function alertInboxItemKey(groupKey: string) {
-  return { pk: `${GROUP_PREFIX}${groupKey}`, sk: 'EVENTS' };
 }
 
 /** The last action AWS refused for good (see alerts/apply.ts), kept where an operator reading the group finds it. */
@@ -135,7 +126,7 @@ export class AlertGroups {
         const { Attributes = {} } = await this.dynamo.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: alertInboxItemKey(groupKey),
+            Key: keys.alertInbox(groupKey),
             UpdateExpression:
               'SET latest = :sample, lastEventAt = :now, countingSince = if_not_exists(countingSince, :now), ' +
               'seenSince = if_not_exists(seenSince, :now), #kind = :kind, #expires = :expiresAt ADD #total :one, seen :ids',
@@ -163,7 +154,7 @@ export class AlertGroups {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
       }
       const { Item } = await this.dynamo.send(
-        new GetCommand({ TableName: this.tableName, Key: alertInboxItemKey(groupKey), ConsistentRead: true }),
+        new GetCommand({ TableName: this.tableName, Key: keys.alertInbox(groupKey), ConsistentRead: true }),
       );
       const read = toInboxRead(Item);
       const remembered = [...((Item?.seen as Set<string> | undefined) ?? []), ...((Item?.seenBefore as Set<string> | undefined) ?? [])];
@@ -179,7 +170,7 @@ export class AlertGroups {
       await this.dynamo.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: alertInboxItemKey(groupKey),
+          Key: keys.alertInbox(groupKey),
           UpdateExpression: 'SET seenBefore = seen, seenSince = :now REMOVE seen',
           ConditionExpression: 'attribute_exists(seen) AND seenSince = :observed',
           ExpressionAttributeValues: { ':now': now.toISOString(), ':observed': observed ?? '' },
@@ -194,7 +185,7 @@ export class AlertGroups {
     const { Item } = await this.dynamo.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: alertInboxItemKey(groupKey),
+        Key: keys.alertInbox(groupKey),
         ConsistentRead: true,
         ProjectionExpression: INBOX_ATTRIBUTES,
         ExpressionAttributeNames: { '#total': 'total' },
@@ -215,7 +206,7 @@ export class AlertGroups {
       await this.dynamo.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: alertInboxItemKey(groupKey),
+          Key: keys.alertInbox(groupKey),
           UpdateExpression: [
             'SET settledVersion = :version',
             settled.flushAt !== undefined && ', settledFlushAt = :flushAt',
@@ -240,7 +231,7 @@ export class AlertGroups {
 
   async decisions(groupKey: string): Promise<StoredDecisions> {
     const { Item } = await this.dynamo.send(
-      new GetCommand({ TableName: this.tableName, Key: alertGroupItemKey(groupKey), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: keys.alertDecisions(groupKey), ConsistentRead: true }),
     );
     if (!Item) return { version: 0, ...NO_DECISIONS };
     return {
@@ -265,7 +256,7 @@ export class AlertGroups {
     return putNextVersion(
       this.dynamo,
       this.tableName,
-      alertGroupItemKey(groupKey),
+      keys.alertDecisions(groupKey),
       {
         kind: 'alert-group',
         ...decisions,

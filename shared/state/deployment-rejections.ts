@@ -4,6 +4,7 @@
  * sk REJECTED#<request id>, a day's TTL) beside publishing `Deployment Rejected`; the CLI reads it.
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from './keys.ts';
 import { STATE_TABLE_TTL_ATTRIBUTE } from './table-definition.ts';
 
 const KEEP_SECONDS = 86_400;
@@ -14,8 +15,6 @@ export interface Rejection {
   reason: string;
   at: string;
 }
-
-const key = (app: string, id: string) => ({ pk: `APP#${app}`, sk: `REJECTED#${id}` });
 
 export class Rejections {
   private readonly dynamo: DynamoDBDocumentClient;
@@ -31,13 +30,20 @@ export class Rejections {
     await this.dynamo.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...key(rejection.app, rejection.id), kind: 'deployment-rejection', ...rejection, [STATE_TABLE_TTL_ATTRIBUTE]: expires },
+        Item: {
+          ...keys.deploymentRejection(rejection.app, rejection.id),
+          kind: 'deployment-rejection',
+          ...rejection,
+          [STATE_TABLE_TTL_ATTRIBUTE]: expires,
+        },
       }),
     );
   }
 
   async get(app: string, id: string): Promise<Rejection | undefined> {
-    const { Item } = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: key(app, id), ConsistentRead: true }));
+    const { Item } = await this.dynamo.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.deploymentRejection(app, id), ConsistentRead: true }),
+    );
     if (!Item) return undefined;
     return { app: String(Item.app), id: String(Item.id), reason: String(Item.reason), at: String(Item.at) };
   }

@@ -1,21 +1,18 @@
 /**
  * The deployments in the state table. One active item per app (pk APP#<app>, sk DEPLOYMENT): the
- * deployment under way, or the last one once final, written whole and conditionally on the version read
- * (optimistic locking). A deployment that reaches a final stage is also kept as history
+ * deployment under way, or the last one once final, written whole as the next version of the one read
+ * (the versioned put, versioned.ts). A deployment that reaches a final stage is also kept as history
  * (sk DEPLOYMENT#<requestedAt>#<id>, so an app's deployments sort by request time) for 90 days.
  */
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { type Deployment, FINAL_STAGES, isFinal } from '../blue-green/model.ts';
+import { keys } from './keys.ts';
 import { STATE_TABLE_TTL_ATTRIBUTE } from './table-definition.ts';
-import { StaleWriteError } from './versioned.ts';
+import { isStaleWrite, nextVersionPut, StaleWriteError } from './versioned.ts';
 
 const HISTORY_SECONDS = 90 * 86_400;
-const ACTIVE = 'DEPLOYMENT';
-
-const appKey = (app: string) => ({ pk: `APP#${app}` });
-const activeKey = (app: string) => ({ ...appKey(app), sk: ACTIVE });
-const historyKey = (deployment: Deployment) => ({ ...appKey(deployment.app), sk: `${ACTIVE}#${deployment.requestedAt}#${deployment.id}` });
+const historyKey = (deployment: Deployment) => keys.deploymentHistory(deployment.app, deployment.requestedAt, deployment.id);
 
 export type CreateResult = { created: true; deployment: Deployment } | { created: false; active: Deployment };
 
@@ -30,7 +27,7 @@ export class DeploymentStore {
 
   /** The app's deployment under way, or its last one. */
   async get(app: string): Promise<Deployment | undefined> {
-    const { Item } = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: activeKey(app), ConsistentRead: true }));
+    const { Item } = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: keys.deployment(app), ConsistentRead: true }));
     return Item ? toDeployment(Item) : undefined;
   }
 
@@ -44,7 +41,7 @@ export class DeploymentStore {
       await this.dynamo.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...activeKey(deployment.app), kind: 'deployment', ...stored },
+          Item: { ...keys.deployment(deployment.app), kind: 'deployment', ...stored },
           ConditionExpression: `attribute_not_exists(pk) OR #stage IN (${FINAL_STAGES.map((_, i) => `:final${i}`).join(', ')})`,
           ExpressionAttributeNames: { '#stage': 'stage' },
           ExpressionAttributeValues: Object.fromEntries(FINAL_STAGES.map((stage, i) => [`:final${i}`, stage])),
@@ -64,15 +61,13 @@ export class DeploymentStore {
    * Reaching a final stage also writes the history item, in the same transaction.
    */
   async save(deployment: Deployment): Promise<Deployment> {
-    const next: Deployment = { ...deployment, version: deployment.version + 1 };
-    const put = {
-      TableName: this.tableName,
-      Item: { ...activeKey(deployment.app), kind: 'deployment', ...next },
-      ConditionExpression: 'version = :expected',
-      ExpressionAttributeValues: { ':expected': deployment.version },
-    };
-    const stale = (cause: unknown) =>
-      new StaleWriteError(`deployment ${deployment.id} of app ${deployment.app} changed meanwhile`, { cause });
+    const { put, version } = nextVersionPut(
+      this.tableName,
+      keys.deployment(deployment.app),
+      { kind: 'deployment', ...deployment },
+      deployment.version,
+    );
+    const next: Deployment = { ...deployment, version };
     try {
       if (isFinal(next.stage)) {
         const finishedAt = new Date(next.outcome?.at ?? next.updatedAt).getTime();
@@ -90,21 +85,19 @@ export class DeploymentStore {
       }
       return next;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw stale(error);
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
-        throw stale(error);
-      }
-      throw error;
+      if (!isStaleWrite(error)) throw error;
+      throw new StaleWriteError(`deployment ${deployment.id} of app ${deployment.app} changed meanwhile`, { cause: error });
     }
   }
 
   /** The app's final deployments, newest request first. */
   async history(app: string, limit: number): Promise<Deployment[]> {
+    const finished = keys.deploymentHistories(app);
     const { Items = [] } = await this.dynamo.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :history)',
-        ExpressionAttributeValues: { ':pk': appKey(app).pk, ':history': `${ACTIVE}#` },
+        ExpressionAttributeValues: { ':pk': finished.pk, ':history': finished.skPrefix },
         ScanIndexForward: false,
         Limit: limit,
       }),

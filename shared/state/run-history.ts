@@ -9,15 +9,8 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { RunRecord } from '../jobs/run-record.ts';
+import { DEADLINE_INDEX, keys, WATCHED_RUNS_BUCKET } from './keys.ts';
 import { putNextVersion } from './versioned.ts';
-
-export const STATE_TABLE_KEYS = { partition: 'pk', sort: 'sk', ttl: 'expiresAt' } as const;
-export const DEADLINE_INDEX = { name: 'by-deadline', partition: 'deadlineBucket', sort: 'maxRuntimeDeadline' } as const;
-const WATCHED = 'MAX_RUNTIME';
-
-export function runKey(job: string, scheduledTime: string, attempt: number) {
-  return { pk: `JOB#${job}`, sk: `RUN#${scheduledTime}#${String(attempt).padStart(3, '0')}` };
-}
 
 export class RunHistory {
   private readonly dynamo: DynamoDBDocumentClient;
@@ -32,14 +25,14 @@ export class RunHistory {
 
   async get(job: string, scheduledTime: string, attempt: number): Promise<RunRecord | undefined> {
     const { Item } = await this.dynamo.send(
-      new GetCommand({ TableName: this.tableName, Key: runKey(job, scheduledTime, attempt), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: keys.jobRun(job, scheduledTime, attempt), ConsistentRead: true }),
     );
     return Item ? toRecord(Item) : undefined;
   }
 
   /** Writes the next version of a run (version 0: a new run); throws StaleWriteError when someone else wrote first. */
   async save(record: RunRecord): Promise<RunRecord> {
-    const key = runKey(record.job, record.scheduledTime, record.attempt);
+    const key = keys.jobRun(record.job, record.scheduledTime, record.attempt);
     const what = `run ${record.job} ${record.scheduledTime} #${record.attempt}`;
     const version = await putNextVersion(this.dynamo, this.tableName, key, this.toItem(record), record.version, what);
     return { ...record, version };
@@ -47,11 +40,12 @@ export class RunHistory {
 
   /** Newest first. */
   async list(job: string, limit: number): Promise<RunRecord[]> {
+    const runs = keys.jobRuns(job);
     const { Items = [] } = await this.dynamo.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :run)',
-        ExpressionAttributeValues: { ':pk': `JOB#${job}`, ':run': 'RUN#' },
+        ExpressionAttributeValues: { ':pk': runs.pk, ':run': runs.skPrefix },
         ScanIndexForward: false,
         Limit: limit,
       }),
@@ -67,7 +61,7 @@ export class RunHistory {
         IndexName: DEADLINE_INDEX.name,
         KeyConditionExpression: '#bucket = :watched AND #deadline <= :now',
         ExpressionAttributeNames: { '#bucket': DEADLINE_INDEX.partition, '#deadline': DEADLINE_INDEX.sort },
-        ExpressionAttributeValues: { ':watched': WATCHED, ':now': now.toISOString() },
+        ExpressionAttributeValues: { ':watched': WATCHED_RUNS_BUCKET, ':now': now.toISOString() },
         Limit: limit,
       }),
     );
@@ -85,7 +79,7 @@ export class RunHistory {
     return {
       kind: 'run',
       ...record,
-      ...(watched ? { deadlineBucket: WATCHED } : { maxRuntimeDeadline: undefined }),
+      ...(watched ? { deadlineBucket: WATCHED_RUNS_BUCKET } : { maxRuntimeDeadline: undefined }),
       expiresAt: Math.floor(new Date(record.updatedAt).getTime() / 1000) + this.retentionSeconds,
     };
   }

@@ -15,6 +15,7 @@
  */
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { ScalingEffect, ScalingState } from '../scaling/decide.ts';
+import { keys } from './keys.ts';
 import { putNextVersion } from './versioned.ts';
 
 export interface ScalingMemory extends ScalingState {
@@ -26,12 +27,6 @@ export interface ScalingMemory extends ScalingState {
   /** 0: not stored yet. */
   version: number;
 }
-
-export function serviceKey(cluster: string, service: string) {
-  return { pk: `SERVICE#${cluster}/${service}` };
-}
-
-const key = (cluster: string, service: string) => ({ ...serviceKey(cluster, service), sk: 'SCALING' });
 
 export class ScalingMemories {
   private readonly dynamo: DynamoDBDocumentClient;
@@ -45,7 +40,7 @@ export class ScalingMemories {
   /** The service's memory, or an empty one (version 0) when nothing is stored. */
   async get(cluster: string, service: string): Promise<ScalingMemory> {
     const { Item } = await this.dynamo.send(
-      new GetCommand({ TableName: this.tableName, Key: key(cluster, service), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: keys.scalingMemory(cluster, service), ConsistentRead: true }),
     );
     if (!Item) return { cluster, service, outbox: [], version: 0 };
     const { pk: _pk, sk: _sk, kind: _kind, ...memory } = Item;
@@ -58,7 +53,7 @@ export class ScalingMemories {
     const next = await putNextVersion(
       this.dynamo,
       this.tableName,
-      key(memory.cluster, memory.service),
+      keys.scalingMemory(memory.cluster, memory.service),
       { kind: 'scaling', ...item, outbox: item.outbox.length > 0 ? item.outbox : undefined },
       version,
       `the scaling memory of ${memory.cluster}/${memory.service}`,

@@ -11,10 +11,8 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { serviceKey } from './scaling-memory.ts';
+import { keys } from './keys.ts';
 import { STATE_TABLE_TTL_ATTRIBUTE } from './table-definition.ts';
-
-const BLUE_GREEN_SORT_KEY = 'BLUE_GREEN';
 
 /** The lock item as read: any of it may be missing or malformed. */
 export interface ServiceLockItem {
@@ -62,7 +60,7 @@ export class ServiceLocks {
     const { Item } = await this.dynamo.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: { ...serviceKey(cluster, service), sk: BLUE_GREEN_SORT_KEY },
+        Key: keys.blueGreenLock(cluster, service),
         ConsistentRead: true,
       }),
     );
@@ -75,8 +73,7 @@ export class ServiceLocks {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          ...serviceKey(holder.cluster, holder.service),
-          sk: BLUE_GREEN_SORT_KEY,
+          ...keys.blueGreenLock(holder.cluster, holder.service),
           kind: 'blue-green-lock',
           status: 'in-progress',
           deploymentId: holder.deploymentId,
@@ -97,8 +94,7 @@ export class ServiceLocks {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            ...serviceKey(holder.cluster, holder.service),
-            sk: BLUE_GREEN_SORT_KEY,
+            ...keys.blueGreenLock(holder.cluster, holder.service),
             kind: 'blue-green-lock',
             status: 'released',
             deploymentId: holder.deploymentId,

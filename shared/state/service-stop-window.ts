@@ -13,7 +13,7 @@ import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } 
 import type { PendingEvent } from '../stopped-tasks/actions.ts';
 import { STOP_CATEGORIES, type StopCategory } from '../stopped-tasks/categories.ts';
 import type { StopWindow } from '../stopped-tasks/decide-service-stop.ts';
-import { serviceKey } from './scaling-memory.ts';
+import { keys } from './keys.ts';
 import { putNextVersion } from './versioned.ts';
 
 /** What was decided about one counted stop. */
@@ -33,8 +33,7 @@ export interface ServiceStopDecision {
 
 type StopKey = Pick<ServiceStopDecision, 'cluster' | 'service' | 'taskArn'>;
 
-const WINDOW_PREFIX = 'STOP-WINDOW#';
-const decisionKey = (stop: StopKey) => ({ ...serviceKey(stop.cluster, stop.service), sk: `STOP#${stop.taskArn}` });
+const decisionKey = (stop: StopKey) => keys.serviceStop(stop.cluster, stop.service, stop.taskArn);
 const attributeOf = (category: StopCategory) => `tasks_${category.replace(/-/g, '_')}`;
 
 export class ServiceStopWindows {
@@ -58,7 +57,7 @@ export class ServiceStopWindows {
     await this.dynamo.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { ...serviceKey(stop.cluster, stop.service), sk: `${WINDOW_PREFIX}${minuteOf(stop.at)}` },
+        Key: keys.stopWindowMinute(stop.cluster, stop.service, stop.at),
         UpdateExpression: 'ADD #category :task SET expiresAt = if_not_exists(expiresAt, :expires)',
         ExpressionAttributeNames: { '#category': attributeOf(stop.category) },
         ExpressionAttributeValues: { ':task': new Set([stop.taskId]), ':expires': Math.floor(stop.at.getTime() / 1000) + stop.keepSeconds },
@@ -69,18 +68,14 @@ export class ServiceStopWindows {
   /** The counted stops in the minutes from the one of `since` on. */
   async window(cluster: string, service: string, since: Date): Promise<StopWindow> {
     const window: StopWindow = { total: 0, byCategory: {} };
+    const minutes = keys.stopWindowsSince(cluster, service, since);
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const page = await this.dynamo.send(
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: {
-            ':pk': serviceKey(cluster, service).pk,
-            ':from': `${WINDOW_PREFIX}${minuteOf(since)}`,
-            // After every minute: a stop stamped later than this invocation's clock still counts.
-            ':to': `${WINDOW_PREFIX}~`,
-          },
+          ExpressionAttributeValues: { ':pk': minutes.pk, ':from': minutes.from, ':to': minutes.to },
           ConsistentRead: true,
           ExclusiveStartKey,
         }),
@@ -112,8 +107,4 @@ export class ServiceStopWindows {
     const version = await putNextVersion(this.dynamo, this.tableName, decisionKey(decision), item, read, `the stop of ${decision.taskArn}`);
     return { ...decision, version };
   }
-}
-
-function minuteOf(at: Date): string {
-  return new Date(Math.floor(at.getTime() / 60_000) * 60_000).toISOString();
 }

@@ -1,5 +1,5 @@
 /** The state table's shape, shared by the CloudFormation template and the sandbox, so they cannot drift. */
-import { DEADLINE_INDEX, STATE_TABLE_KEYS } from './run-history.ts';
+import { DEADLINE_INDEX, STATE_TABLE_KEYS } from './keys.ts';
 
 export const STATE_TABLE_DEFINITION = {
   AttributeDefinitions: [

@@ -4,17 +4,40 @@
  * invocation wrote first. The loser starts over from what the winner wrote (retryOnStaleWrite), so two
  * invocations for the same thing can never both act on what they read.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { ItemKey } from './keys.ts';
 
 export class StaleWriteError extends Error {
   override name = 'StaleWriteError';
 }
 
-/** The key of one item of the state table. */
-export interface ItemKey {
-  pk: string;
-  sk: string;
+/**
+ * The put that writes `item` at `key` as the version after `expectedVersion` (0: the item must not exist
+ * yet), and that version: sent alone by putNextVersion, or as one item of a transaction.
+ */
+export function nextVersionPut(
+  tableName: string,
+  key: ItemKey,
+  item: Record<string, unknown>,
+  expectedVersion: number,
+): { put: PutCommandInput; version: number } {
+  const version = expectedVersion + 1;
+  // A value left undefined is an absent attribute, not a stored null: a cleared field disappears.
+  const attributes = Object.fromEntries(Object.entries(item).filter(([, value]) => value !== undefined));
+  const put = {
+    TableName: tableName,
+    Item: { ...attributes, ...key, version },
+    ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :expected',
+    ...(expectedVersion !== 0 && { ExpressionAttributeValues: { ':expected': expectedVersion } }),
+  };
+  return { put, version };
+}
+
+/** Whether `error` is a versioned put losing its race: its condition failed, sent alone or first in a transaction. */
+export function isStaleWrite(error: unknown): boolean {
+  if (error instanceof ConditionalCheckFailedException) return true;
+  return error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed';
 }
 
 /**
@@ -29,21 +52,12 @@ export async function putNextVersion(
   expectedVersion: number,
   what: string,
 ): Promise<number> {
-  const version = expectedVersion + 1;
-  // A value left undefined is an absent attribute, not a stored null: a cleared field disappears.
-  const attributes = Object.fromEntries(Object.entries(item).filter(([, value]) => value !== undefined));
+  const { put, version } = nextVersionPut(tableName, key, item, expectedVersion);
   try {
-    await dynamo.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: { ...attributes, ...key, version },
-        ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :expected',
-        ...(expectedVersion !== 0 && { ExpressionAttributeValues: { ':expected': expectedVersion } }),
-      }),
-    );
+    await dynamo.send(new PutCommand(put));
     return version;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw new StaleWriteError(`${what} changed meanwhile`, { cause: error });
+    if (isStaleWrite(error)) throw new StaleWriteError(`${what} changed meanwhile`, { cause: error });
     throw error;
   }
 }

@@ -5,6 +5,7 @@
  */
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { WatchState } from '../stopped-tasks/decide-restart.ts';
+import { keys } from './keys.ts';
 import { putNextVersion } from './versioned.ts';
 
 export class WatchStates {
@@ -17,7 +18,9 @@ export class WatchStates {
   }
 
   async get(name: string): Promise<WatchState | undefined> {
-    const { Item } = await this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: key(name), ConsistentRead: true }));
+    const { Item } = await this.dynamo.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.watchState(name), ConsistentRead: true }),
+    );
     if (!Item) return undefined;
     const { pk: _pk, sk: _sk, ...state } = Item;
     return state as WatchState;
@@ -26,9 +29,14 @@ export class WatchStates {
   /** Writes `state` as the version after the one it was read at; throws StaleWriteError when another invocation wrote first. */
   async save(state: WatchState): Promise<WatchState> {
     const { version: read, ...item } = state;
-    const version = await putNextVersion(this.dynamo, this.tableName, key(state.name), item, read, `watched task ${state.name}`);
+    const version = await putNextVersion(
+      this.dynamo,
+      this.tableName,
+      keys.watchState(state.name),
+      item,
+      read,
+      `watched task ${state.name}`,
+    );
     return { ...state, version };
   }
 }
-
-const key = (name: string) => ({ pk: `WATCH#${name}`, sk: 'STATE' });

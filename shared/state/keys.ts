@@ -1,0 +1,98 @@
+/**
+ * Every key of the state table, built here and nowhere else. One table holds every kind of item, told
+ * apart by its partition (pk) and sort (sk) key:
+ *
+ *   pk                            sk                                         the item
+ *   JOB#<job>                     RUN#<scheduled time>#<attempt, 3 digits>   a batch job's run
+ *   WATCH#<name>                  STATE                                      a watched task's state
+ *   SERVICE#<cluster>/<service>   SCALING                                    scale-service's memory of the service
+ *                                 BLUE_GREEN                                 the blue/green lock on the service
+ *                                 STOP-WINDOW#<minute, ISO 8601>             the service's stops counted in a minute
+ *                                 STOP#<task ARN>                            what was decided about one stop
+ *   APP#<app>                     DEPLOYMENT                                 the app's deployment under way, or its last
+ *                                 DEPLOYMENT#<requested at>#<id>             a final deployment, kept as history
+ *                                 REJECTED#<request id>                      a deployment request that was not started
+ *   ALERT#<group key>             EVENTS                                     an alert group's inbox
+ *                                 GROUP                                      an alert group's decisions
+ *
+ * Deployed tables hold items under these exact strings: changing one strands every item stored under it
+ * (test/unit/state-keys.test.ts pins them).
+ */
+
+/** The state table's key attributes and its TTL attribute. */
+export const STATE_TABLE_KEYS = { partition: 'pk', sort: 'sk', ttl: 'expiresAt' } as const;
+
+/** The sparse index the maxRuntime watchdog queries; a run is in it while it carries deadlineBucket. */
+export const DEADLINE_INDEX = { name: 'by-deadline', partition: 'deadlineBucket', sort: 'maxRuntimeDeadline' } as const;
+
+/** The deadline index's one partition: the runs the maxRuntime watchdog watches. */
+export const WATCHED_RUNS_BUCKET = 'MAX_RUNTIME';
+
+/** The key of one item of the state table. */
+export interface ItemKey {
+  pk: string;
+  sk: string;
+}
+
+/** One partition's items whose sort key begins with `skPrefix`. */
+export interface KeyPrefix {
+  pk: string;
+  skPrefix: string;
+}
+
+/** One partition's items whose sort key lies between `from` and `to` (both included). */
+export interface KeyRange {
+  pk: string;
+  from: string;
+  to: string;
+}
+
+const jobPk = (job: string) => `JOB#${job}`;
+const servicePk = (cluster: string, service: string) => `SERVICE#${cluster}/${service}`;
+const appPk = (app: string) => `APP#${app}`;
+const alertGroupPk = (groupKey: string) => `ALERT#${groupKey}`;
+
+const RUN = 'RUN#';
+const STOP_WINDOW = 'STOP-WINDOW#';
+const DEPLOYMENT = 'DEPLOYMENT';
+const DEPLOYMENT_HISTORY = `${DEPLOYMENT}#`;
+
+/** The minute `at` falls in, as a stop window's sort key spells it. */
+const minuteOf = (at: Date) => new Date(Math.floor(at.getTime() / 60_000) * 60_000).toISOString();
+
+export const keys = {
+  /** Runs sort by scheduled time, then attempt (zero-padded so that attempt 10 sorts after 9). */
+  jobRun: (job: string, scheduledTime: string, attempt: number): ItemKey => ({
+    pk: jobPk(job),
+    sk: `${RUN}${scheduledTime}#${String(attempt).padStart(3, '0')}`,
+  }),
+  jobRuns: (job: string): KeyPrefix => ({ pk: jobPk(job), skPrefix: RUN }),
+
+  watchState: (name: string): ItemKey => ({ pk: `WATCH#${name}`, sk: 'STATE' }),
+
+  scalingMemory: (cluster: string, service: string): ItemKey => ({ pk: servicePk(cluster, service), sk: 'SCALING' }),
+  blueGreenLock: (cluster: string, service: string): ItemKey => ({ pk: servicePk(cluster, service), sk: 'BLUE_GREEN' }),
+  stopWindowMinute: (cluster: string, service: string, at: Date): ItemKey => ({
+    pk: servicePk(cluster, service),
+    sk: `${STOP_WINDOW}${minuteOf(at)}`,
+  }),
+  /** The minutes from the one of `since` on; the upper bound sorts after every minute, so a stop stamped later than the reader's clock still counts. */
+  stopWindowsSince: (cluster: string, service: string, since: Date): KeyRange => ({
+    pk: servicePk(cluster, service),
+    from: `${STOP_WINDOW}${minuteOf(since)}`,
+    to: `${STOP_WINDOW}~`,
+  }),
+  serviceStop: (cluster: string, service: string, taskArn: string): ItemKey => ({ pk: servicePk(cluster, service), sk: `STOP#${taskArn}` }),
+
+  deployment: (app: string): ItemKey => ({ pk: appPk(app), sk: DEPLOYMENT }),
+  /** An app's final deployments sort by request time. */
+  deploymentHistory: (app: string, requestedAt: string, id: string): ItemKey => ({
+    pk: appPk(app),
+    sk: `${DEPLOYMENT_HISTORY}${requestedAt}#${id}`,
+  }),
+  deploymentHistories: (app: string): KeyPrefix => ({ pk: appPk(app), skPrefix: DEPLOYMENT_HISTORY }),
+  deploymentRejection: (app: string, requestId: string): ItemKey => ({ pk: appPk(app), sk: `REJECTED#${requestId}` }),
+
+  alertInbox: (groupKey: string): ItemKey => ({ pk: alertGroupPk(groupKey), sk: 'EVENTS' }),
+  alertDecisions: (groupKey: string): ItemKey => ({ pk: alertGroupPk(groupKey), sk: 'GROUP' }),
+} as const;
