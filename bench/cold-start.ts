@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: per Lambda function, the bundle size and the cold import time of the production
- * bundle (median over fresh node processes) beside a baseline bundle that only creates the same AWS SDK
- * clients. Target: our code, middy and Powertools add at most 25% to the baseline's import time.
+ * `npm run bench`, first part (the second, bench/aws-calls.ts, counts each action's AWS calls): per
+ * Lambda function, the bundle size and the cold import time of the production bundle (median over fresh
+ * node processes) beside a baseline bundle that only creates the same AWS SDK clients. Target: our code,
+ * middy and Powertools add at most 25% to the baseline's import time.
  *
  * Baselines (bench/baselines.ts): one per distinct set of AWS SDK client packages found in the function
  * bundles (esbuild metafile), generated into .bench/baselines/; a function is compared with the baseline of
