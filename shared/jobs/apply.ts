@@ -17,12 +17,12 @@ import { RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { isTransientAwsError } from '../aws/transient-errors.ts';
 import type { JobSpec } from '../config/schema.ts';
 import { RetryableAwsError } from '../errors.ts';
+import { busEventOf } from '../events/pending-event.ts';
 import { launchClientToken } from './client-token.ts';
 import { type LaunchOutcome, outcomeOfRunTask, outcomeOfRunTaskError } from './launch-outcome.ts';
 import type { RunAction, RunRecord, RunTaskAction } from './run-record.ts';
 import { capacityOfTry, runTaskRequest } from './run-task-request.ts';
 import type { JobRuntime } from './runtime.ts';
-import { busEvent } from './trigger.ts';
 
 /** Scheduler invokes one-time schedules to the minute: the soonest a timer can be set to fire. */
 const SOONEST_TIMER_SECONDS = 60;
@@ -46,7 +46,7 @@ export async function applyAction(
   try {
     switch (action.kind) {
       case 'publish':
-        await rt.bus.publish([busEvent(action.event)]);
+        await rt.bus.publish([busEventOf(action.event)]);
         return { kind: 'done' };
       case 'set-timer': {
         // A timer applied after its time (a crash left it to a late redelivery) fires as soon as Scheduler can.

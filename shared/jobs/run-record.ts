@@ -2,6 +2,7 @@
  * One run of a scheduled job, as kept in the state table and shown by `ecs-autopilot runs`: the state a
  * decision moves (whole, with a version) and the actions it decided and has not applied yet (its outbox).
  */
+import type { PendingEvent } from '../events/pending-event.ts';
 import type { StoppedTaskSummary } from '../events/stopped-task-events.ts';
 import type { StopCategory } from '../stopped-tasks/categories.ts';
 
@@ -78,15 +79,6 @@ export type RetryDecision =
 /** A failure that no further attempt will follow: the one a person must hear about. */
 export function isFinalFailure(run: RunRecord): boolean {
   return (run.status === 'failed' || run.status === 'timed-out') && run.retry?.willRetry !== true;
-}
-
-/** An event as decided: published with `id` as detail.eventId, so a republished one is taken once. */
-export interface PendingEvent {
-  id: string;
-  detailType: string;
-  detail: Record<string, unknown>;
-  resources: string[];
-  time: string;
 }
 
 /** What run-batch-job is invoked with: by the job's schedule, or by a retry's timer. */

@@ -15,8 +15,9 @@ import { clusterNameOf } from '../config/cluster.ts';
 import { formatDuration } from '../config/duration.ts';
 import { BadEventError } from '../errors.ts';
 import type { AlertBlock } from '../events/alert.ts';
-import { type AutopilotEvent, JOB_RUN_DETAIL_TYPES } from '../events/bus.ts';
-import { type FiringInput, isFinalFailure, type PendingEvent, type RunRecord } from './run-record.ts';
+import { JOB_RUN_DETAIL_TYPES } from '../events/bus.ts';
+import type { PendingEvent } from '../events/pending-event.ts';
+import { type FiringInput, isFinalFailure, type RunRecord } from './run-record.ts';
 
 export const firingSchema = z.object({
   job: z.string().check(z.minLength(1)),
@@ -76,9 +77,4 @@ function jobRunAlert(run: RunRecord): AlertBlock {
     category: run.status === 'timed-out' ? 'timeout' : (run.category ?? 'launch-failed'),
     severity: 'critical',
   };
-}
-
-/** What the bus publishes for a pending event. */
-export function busEvent(event: PendingEvent): AutopilotEvent {
-  return { id: event.id, detailType: event.detailType, detail: event.detail, resources: event.resources, time: new Date(event.time) };
 }

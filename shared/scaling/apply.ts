@@ -16,8 +16,9 @@ import { RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { type AwsErrorLike, isTransientAwsError } from '../aws/transient-errors.ts';
 import { RetryableAwsError } from '../errors.ts';
+import { busEventOf, type PendingEvent } from '../events/pending-event.ts';
 import { timerName } from '../timers/timers.ts';
-import type { DecidedEvent, LiveService, PermanentAwsFailure, ScalingEffect } from './decide.ts';
+import type { LiveService, PermanentAwsFailure, ScalingEffect } from './decide.ts';
 import { ECS_DESIRED_COUNT, permanentFailureOf, resourceIdOf, type ScalingSubject } from './load.ts';
 import type { ScalingRuntime } from './runtime.ts';
 import { retryTimerInput } from './trigger.ts';
@@ -92,11 +93,9 @@ export async function applyEffects(
 }
 
 /** Publishes a decided event; a bus that refuses it fails the invocation, transiently or not: the outbox keeps the event. */
-async function publish(event: DecidedEvent, rt: ScalingRuntime): Promise<void> {
+async function publish(event: PendingEvent, rt: ScalingRuntime): Promise<void> {
   try {
-    await rt.bus.publish([
-      { id: event.id, detailType: event.detailType, detail: event.detail, resources: event.resources, time: new Date(event.time) },
-    ]);
+    await rt.bus.publish([busEventOf(event)]);
   } catch (error) {
     if (error instanceof RetryableAwsError) throw error;
     const e = (error ?? {}) as AwsErrorLike;

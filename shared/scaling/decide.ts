@@ -42,6 +42,7 @@
  * crash, the same decision publishes the same id, and consumers take it once.
  */
 import { backoffSeconds } from '../backoff.ts';
+import type { PendingEvent } from '../events/pending-event.ts';
 import {
   type Bounds,
   SCALING_DETAIL_TYPES,
@@ -87,17 +88,6 @@ export interface ScalingState {
   last?: LastScaling | undefined;
 }
 
-/** An event as decided: published by apply as it is, whenever that happens. */
-export interface DecidedEvent {
-  /** Derived from the decision (see the top of this file); the bus sends it as detail.eventId. */
-  id: string;
-  detailType: string;
-  detail: Record<string, unknown>;
-  resources: string[];
-  /** ISO 8601: when it was decided. */
-  time: string;
-}
-
 /**
  * What a decision does outside the state table. Saved with the decision (the outbox) before any is
  * applied, and applied in order; each is harmless to apply again, because a crash leaves them all to
@@ -111,7 +101,7 @@ export type ScalingEffect =
   /** Scheduler: a one-time schedule invoking scale-service again, named by its chain (`since`) and attempt. */
   | { kind: 'set-retry-timer'; attempt: number; at: string; since: string }
   /** EventBridge PutEvents, under the event's id. */
-  | { kind: 'publish'; event: DecidedEvent };
+  | { kind: 'publish'; event: PendingEvent };
 
 /** The service as ECS and Application Auto Scaling have it now. */
 export interface LiveService {

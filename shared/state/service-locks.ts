@@ -72,14 +72,7 @@ export class ServiceLocks {
     await this.dynamo.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: {
-          ...keys.blueGreenLock(holder.cluster, holder.service),
-          kind: 'blue-green-lock',
-          status: 'in-progress',
-          deploymentId: holder.deploymentId,
-          startedAt: holder.startedAt,
-          ...(until && { [STATE_TABLE_TTL_ATTRIBUTE]: epochSeconds(until) }),
-        },
+        Item: lockItem(holder, 'in-progress', until),
       }),
     );
   }
@@ -93,14 +86,7 @@ export class ServiceLocks {
       await this.dynamo.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: {
-            ...keys.blueGreenLock(holder.cluster, holder.service),
-            kind: 'blue-green-lock',
-            status: 'released',
-            deploymentId: holder.deploymentId,
-            startedAt: holder.startedAt,
-            [STATE_TABLE_TTL_ATTRIBUTE]: epochSeconds(at),
-          },
+          Item: lockItem(holder, 'released', at),
           ConditionExpression: 'attribute_not_exists(pk) OR deploymentId = :mine OR #status <> :inProgress',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':mine': holder.deploymentId, ':inProgress': 'in-progress' },
@@ -110,4 +96,16 @@ export class ServiceLocks {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
+}
+
+/** The lock item as written; without `until` it has no expiresAt (see blueGreenInProgress). */
+function lockItem(holder: ServiceLockHolder, status: 'in-progress' | 'released', until: Date | undefined): Record<string, unknown> {
+  return {
+    ...keys.blueGreenLock(holder.cluster, holder.service),
+    kind: 'blue-green-lock',
+    status,
+    deploymentId: holder.deploymentId,
+    startedAt: holder.startedAt,
+    ...(until && { [STATE_TABLE_TTL_ATTRIBUTE]: epochSeconds(until) }),
+  };
 }

@@ -10,7 +10,7 @@
  * decision publishes until they are (the outbox), written as the next version of the one read.
  */
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { PendingEvent } from '../stopped-tasks/actions.ts';
+import type { PendingEvent } from '../events/pending-event.ts';
 import { STOP_CATEGORIES, type StopCategory } from '../stopped-tasks/categories.ts';
 import type { StopWindow } from '../stopped-tasks/decide-service-stop.ts';
 import { keys } from './keys.ts';

@@ -4,17 +4,8 @@
  * keyed, so doing it again is harmless: an event by its deterministic id (consumers take an id once), a
  * timer by its name, a restart's launch by its RunTask client token.
  */
-import type { AutopilotEvent } from '../events/bus.ts';
+import type { PendingEvent } from '../events/pending-event.ts';
 import type { Timer, TimerTarget } from '../timers/timers.ts';
-
-/** An event to publish, as saved: its id derived from the decision, its time an ISO string. */
-export interface PendingEvent {
-  id: string;
-  detailType: string;
-  detail: Record<string, unknown>;
-  resources: string[];
-  time: string;
-}
 
 export interface PendingTimer {
   name: string;
@@ -42,10 +33,6 @@ export function publish(event: Omit<PendingEvent, 'time'>, now: Date): StopActio
 
 export function setTimer(timer: Timer): StopAction {
   return { kind: 'set-timer', timer: { ...timer, at: timer.at.toISOString() } };
-}
-
-export function busEventOf(event: PendingEvent): AutopilotEvent {
-  return { id: event.id, detailType: event.detailType, detail: event.detail, resources: event.resources, time: new Date(event.time) };
 }
 
 /**

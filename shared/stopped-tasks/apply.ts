@@ -13,11 +13,12 @@ import { RunTaskCommand, type RunTaskCommandInput, type RunTaskCommandOutput } f
 import { type AwsErrorLike, isTransientAwsError } from '../aws/transient-errors.ts';
 import type { WatchedTaskSpec } from '../config/schema.ts';
 import { RetryableAwsError } from '../errors.ts';
+import { busEventOf, type PendingEvent } from '../events/pending-event.ts';
 import { outcomeOfRunTask, outcomeOfRunTaskError } from '../jobs/launch-outcome.ts';
 import { startedByForWatchedTask, TAG } from '../jobs/ownership.ts';
 import { launchParameters } from '../jobs/run-task-request.ts';
 import { timerName } from '../timers/timers.ts';
-import { busEventOf, type PendingEvent, type PendingTimer, type RestartLaunchRequest } from './actions.ts';
+import type { PendingTimer, RestartLaunchRequest } from './actions.ts';
 import type { RestartLaunchOutcome } from './decide-restart.ts';
 import type { StopRuntime } from './runtime.ts';
 

@@ -6,13 +6,14 @@
  */
 import type { ServiceWatch } from '../config/schema.ts';
 import type { AlertBlock } from '../events/alert.ts';
+import type { PendingEvent } from '../events/pending-event.ts';
 import {
   type CrashLoopDetail,
   type ServiceTaskStoppedDetail,
   STOPPED_TASK_DETAIL_TYPES,
   type StoppedTaskSummary,
 } from '../events/stopped-task-events.ts';
-import { eventId, type PendingEvent } from './actions.ts';
+import { eventId } from './actions.ts';
 import type { StopCategory } from './categories.ts';
 
 /** Counted stops of the service within its window, this one included. */

@@ -6,9 +6,10 @@
  * midway) is done first, so its work is finished exactly once; a lost write race starts over from the load.
  */
 import type { WatchedTaskSpec } from '../config/schema.ts';
+import type { PendingEvent } from '../events/pending-event.ts';
 import type { StoppedTaskSummary } from '../events/stopped-task-events.ts';
 import { retryOnStaleWrite } from '../state/versioned.ts';
-import type { PendingEvent, RestartLaunchRequest, StopAction } from './actions.ts';
+import type { RestartLaunchRequest, StopAction } from './actions.ts';
 import { launchRestart, publishEvents, setTimer } from './apply.ts';
 import {
   decidePausedCheck,
