@@ -1,5 +1,6 @@
 /**
- * What reaches shift-traffic, parsed (zod/mini) and routed to the apps it concerns:
+ * shift-traffic's trigger contract: the patterns of the rules that invoke it, its watchdog's payload, and
+ * what reaches it, parsed (zod/mini) and routed to the apps it concerns:
  * - our bus: Deployment Requested / Promotion Requested / Abort Requested (from the CLI or a pipeline); a
  *   promote or abort names its deployment in detail.id (and a promote the step, 1-based, in detail.step),
  *   and is known by its event id, so that a redelivery is recognised;
@@ -14,6 +15,49 @@ import type { Automation } from '../config/schema.ts';
 import { BadEventError } from '../errors.ts';
 import { EVENT_SOURCE } from '../events/bus.ts';
 import { type AppSpec, COLOURS, DEPLOYMENT_DETAIL_TYPES, type DeploymentEvent } from './model.ts';
+
+/** The events of the ECS services that shift-traffic follows: rollouts and steady state, on the default bus. */
+export const SERVICE_EVENTS = { source: 'aws.ecs', detailTypes: ['ECS Deployment State Change', 'ECS Service Action'] } as const;
+
+/** The state changes of the CloudWatch alarms that gate deployments, on the default bus. */
+export const ALARM_STATE_CHANGE = { source: 'aws.cloudwatch', detailType: 'CloudWatch Alarm State Change' } as const;
+
+/** What a pipeline (or `ecs-autopilot deploy|promote|abort`) puts on our bus for shift-traffic. */
+export const DEPLOYMENT_REQUEST_DETAIL_TYPES = [
+  DEPLOYMENT_DETAIL_TYPES.requested,
+  DEPLOYMENT_DETAIL_TYPES.promoteRequested,
+  DEPLOYMENT_DETAIL_TYPES.abortRequested,
+] as const;
+
+/** What the shift-traffic watchdog schedule sends. */
+export const SHIFT_TRAFFIC_TICK = { tick: true } as const;
+
+/** On our bus, the three requests shift-traffic acts on; its own events (Started, Rejected, …) do not match. */
+export const DEPLOYMENT_REQUEST_PATTERN = {
+  source: [EVENT_SOURCE],
+  'detail-type': [...DEPLOYMENT_REQUEST_DETAIL_TYPES],
+} as const;
+
+/**
+ * The ECS events whose `resources` name a service of an app (ECS puts the service ARN there), for these
+ * services (ARNs, or the template's expressions of them).
+ */
+export function serviceEventPattern(serviceArns: readonly unknown[]) {
+  return {
+    source: [SERVICE_EVENTS.source],
+    'detail-type': [...SERVICE_EVENTS.detailTypes],
+    resources: [...serviceArns],
+  };
+}
+
+/** The state changes of the named alarms (any state: the function acts on ALARM and records the others). */
+export function alarmEventPattern(alarmNames: readonly string[]) {
+  return {
+    source: [ALARM_STATE_CHANGE.source],
+    'detail-type': [ALARM_STATE_CHANGE.detailType],
+    detail: { alarmName: [...alarmNames] },
+  };
+}
 
 export interface RoutedEvent {
   app: string;

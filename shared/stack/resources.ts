@@ -8,8 +8,8 @@
  * Pure: serverless.yml gets it through deploy/stack.mjs, the unit tests call it with plain objects and
  * a fixed `now` (the scaling schedules follow the daylight-saving changes of the years after it).
  */
-import { ALERT_EVENT_PATTERN } from '../alerts/trigger.ts';
-import { type AppSpec, DEPLOYMENT_DETAIL_TYPES } from '../blue-green/model.ts';
+import type { AppSpec } from '../blue-green/model.ts';
+import { DEPLOYMENT_REQUEST_DETAIL_TYPES, SHIFT_TRAFFIC_TICK } from '../blue-green/trigger.ts';
 import { type Automation, CLUSTER_ARN, CLUSTER_NAME, type JobSpec, type LaunchSpec, type ServiceWatch } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import { EVENT_SOURCE } from '../events/bus.ts';
@@ -17,7 +17,8 @@ import { schedulerInputTemplate } from '../jobs/trigger.ts';
 import { scalingScheduleExpressions } from '../scaling/periods.ts';
 import { scheduledFiringTemplate } from '../scaling/trigger.ts';
 import { STATE_TABLE_DEFINITION, STATE_TABLE_TTL_ATTRIBUTE } from '../state/table-definition.ts';
-import { taskEventPattern } from '../stopped-tasks/trigger.ts';
+import { distinct } from './distinct.ts';
+import { appServices, type EventRule, type EventRuleName, eventRules, gateAlarmsOf, type ResourceNames } from './event-rules.ts';
 import {
   alertEmailSubscriptionLogicalId,
   deployedFunctionName,
@@ -81,19 +82,6 @@ const RULE_TARGET_RETRY = { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds:
  */
 const SCALING_FIRING_RETRY = { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 } as const;
 
-/** The events of the ECS services that shift-traffic follows: rollouts and steady state, on the default bus. */
-export const SERVICE_EVENTS = { source: 'aws.ecs', detailTypes: ['ECS Deployment State Change', 'ECS Service Action'] } as const;
-
-/** The state changes of the CloudWatch alarms that gate deployments, on the default bus. */
-export const ALARM_STATE_CHANGE = { source: 'aws.cloudwatch', detailType: 'CloudWatch Alarm State Change' } as const;
-
-/** What a pipeline (or `ecs-autopilot deploy|promote|abort`) puts on our bus for shift-traffic. */
-export const DEPLOYMENT_REQUEST_DETAIL_TYPES = [
-  DEPLOYMENT_DETAIL_TYPES.requested,
-  DEPLOYMENT_DETAIL_TYPES.promoteRequested,
-  DEPLOYMENT_DETAIL_TYPES.abortRequested,
-] as const;
-
 const sub = (template: string): CfnString => ({ 'Fn::Sub': template });
 const ref = (logicalId: string): CfnString => ({ Ref: logicalId });
 const getAtt = (logicalId: string, attribute: string): CfnString => ({ 'Fn::GetAtt': [logicalId, attribute] });
@@ -122,6 +110,7 @@ export function stackResources(automation: Automation, names: StackNames, now: D
   if (problems.length > 0) throw new ConfigError(problems);
 
   const prefix = `${names.service}-${names.stage}`;
+  const rules = eventRules(automation, TEMPLATE_NAMES);
   const scope: StackScope = {
     prefix,
     // Built from the name osls gives each function rather than GetAtt: every function's environment
@@ -146,9 +135,9 @@ export function stackResources(automation: Automation, names: StackNames, now: D
       [LOGICAL_IDS.watchdogSchedule]: watchdogSchedule(),
       ...jobSchedules(jobs),
       ...scalingSchedules(scaledServices),
-      ...taskEventResources(scope),
-      ...alertResources(prefix, automation.notifications.email),
-      ...blueGreenResources(prefix, apps, automation.deployers),
+      ...taskEventResources(prefix, rules),
+      ...alertResources(prefix, rules, automation.notifications.email),
+      ...blueGreenResources(prefix, rules, apps, automation.deployers),
     },
     Outputs: outputs({
       withTaskEvents: scope.allClusters.length > 0,
@@ -376,7 +365,7 @@ function shiftTrafficStatements(apps: AppSpec[]): PolicyStatement[] {
     ...(listeners.length > 0 ? [statement('ShiftListenerWeights', ['elasticloadbalancing:ModifyListener'], listeners)] : []),
     ...(rules.length > 0 ? [statement('ShiftListenerRuleWeights', ['elasticloadbalancing:ModifyRule'], rules)] : []),
     describeLoadBalancingStatement(),
-    statement('DeployConfiguredServices', ['ecs:DescribeServices', 'ecs:UpdateService'], appServiceArns(apps)),
+    statement('DeployConfiguredServices', ['ecs:DescribeServices', 'ecs:UpdateService'], appServices(apps, TEMPLATE_NAMES)),
     describeTaskDefinitionsStatement(),
     registerTaskDefinitionsStatement(),
     tagRegisteredRevisionsStatement(),
@@ -595,21 +584,8 @@ function scheduleTarget(functionLogicalId: string) {
  * that stopped, or a capacity reclaim notice (Fargate Spot's two-minute warning: still RUNNING, desired
  * STOPPED), which lets a watched task's replacement start before the old one is gone. No clusters, no rule.
  */
-function taskEventResources(scope: StackScope): Record<string, CfnResource> {
-  if (scope.allClusters.length === 0) return {};
-  return ruleInvokingFunction({
-    ruleId: LOGICAL_IDS.taskEventsRule,
-    queueId: LOGICAL_IDS.taskEventsDeadLetterQueue,
-    queuePolicyId: LOGICAL_IDS.taskEventsDeadLetterQueuePolicy,
-    permissionId: LOGICAL_IDS.taskEventsInvokePermission,
-    functionName: FUNCTION_NAMES.onTaskStopped,
-    rule: {
-      Name: `${scope.prefix}-task-events`,
-      Description: 'Stopped tasks and capacity reclaim notices of the clusters in automation.yml',
-      EventPattern: taskEventPattern(scope.allClusters.map((cluster) => cluster.arn)),
-    },
-    queueName: `${scope.prefix}-task-events-dlq`,
-  });
+function taskEventResources(prefix: string, rules: EventRule[]): Record<string, CfnResource> {
+  return ruleResources(prefix, rules, 'task-events');
 }
 
 /**
@@ -617,22 +593,9 @@ function taskEventResources(scope: StackScope): Record<string, CfnResource> {
  * publishes to the alert topic: one email subscription per notifications.email entry, and the topic's
  * ARN as an output, for AWS Chatbot or any other subscriber.
  */
-function alertResources(prefix: string, emails: string[]): Record<string, CfnResource> {
+function alertResources(prefix: string, rules: EventRule[], emails: string[]): Record<string, CfnResource> {
   const resources: Record<string, CfnResource> = {
-    ...ruleInvokingFunction({
-      ruleId: LOGICAL_IDS.alertsRule,
-      queueId: LOGICAL_IDS.alertsDeadLetterQueue,
-      queuePolicyId: LOGICAL_IDS.alertsDeadLetterQueuePolicy,
-      permissionId: LOGICAL_IDS.alertsInvokePermission,
-      functionName: FUNCTION_NAMES.notify,
-      rule: {
-        Name: `${prefix}-alerts`,
-        Description: 'ecs-autopilot events that should reach a person (they carry detail.alert)',
-        EventBusName: getAtt(LOGICAL_IDS.eventBus, 'Name'),
-        EventPattern: ALERT_EVENT_PATTERN,
-      },
-      queueName: `${prefix}-alerts-dlq`,
-    }),
+    ...ruleResources(prefix, rules, 'alerts'),
     [LOGICAL_IDS.alertTopic]: {
       Type: 'AWS::SNS::Topic',
       // Not encrypted at rest, deliberately: alerts carry task names, stop reasons and console links, no
@@ -659,51 +622,12 @@ function alertResources(prefix: string, emails: string[]): Record<string, CfnRes
  * on the default bus (each rule with its retries, dead-letter queue and permission), the watchdog tick,
  * and, when `deployers` names principals, the bus policy that lets them put the requests.
  */
-function blueGreenResources(prefix: string, apps: AppSpec[], deployers: string[]): Record<string, CfnResource> {
+function blueGreenResources(prefix: string, rules: EventRule[], apps: AppSpec[], deployers: string[]): Record<string, CfnResource> {
   if (apps.length === 0) return {};
-  const alarms = gateAlarmsOf(apps);
   return {
-    ...ruleInvokingFunction({
-      ruleId: LOGICAL_IDS.deploymentRequestsRule,
-      queueId: LOGICAL_IDS.deploymentRequestsDeadLetterQueue,
-      queuePolicyId: LOGICAL_IDS.deploymentRequestsDeadLetterQueuePolicy,
-      permissionId: LOGICAL_IDS.deploymentRequestsInvokePermission,
-      functionName: FUNCTION_NAMES.shiftTraffic,
-      rule: {
-        Name: `${prefix}-deployment-requests`,
-        Description: 'Deployment, promotion and abort requests for the apps in automation.yml',
-        EventBusName: getAtt(LOGICAL_IDS.eventBus, 'Name'),
-        EventPattern: DEPLOYMENT_REQUEST_PATTERN,
-      },
-      queueName: `${prefix}-deployment-requests-dlq`,
-    }),
-    ...ruleInvokingFunction({
-      ruleId: LOGICAL_IDS.deploymentServiceEventsRule,
-      queueId: LOGICAL_IDS.deploymentServiceEventsDeadLetterQueue,
-      queuePolicyId: LOGICAL_IDS.deploymentServiceEventsDeadLetterQueuePolicy,
-      permissionId: LOGICAL_IDS.deploymentServiceEventsInvokePermission,
-      functionName: FUNCTION_NAMES.shiftTraffic,
-      rule: {
-        Name: `${prefix}-deployment-ecs-events`,
-        Description: 'Rollout and service events of the blue and green services of the apps in automation.yml',
-        EventPattern: serviceEventPattern(apps),
-      },
-      queueName: `${prefix}-deployment-ecs-events-dlq`,
-    }),
-    ...(alarms.length > 0 &&
-      ruleInvokingFunction({
-        ruleId: LOGICAL_IDS.deploymentAlarmsRule,
-        queueId: LOGICAL_IDS.deploymentAlarmsDeadLetterQueue,
-        queuePolicyId: LOGICAL_IDS.deploymentAlarmsDeadLetterQueuePolicy,
-        permissionId: LOGICAL_IDS.deploymentAlarmsInvokePermission,
-        functionName: FUNCTION_NAMES.shiftTraffic,
-        rule: {
-          Name: `${prefix}-deployment-alarms`,
-          Description: 'State changes of the gate alarms of the apps in automation.yml',
-          EventPattern: alarmEventPattern(alarms),
-        },
-        queueName: `${prefix}-deployment-alarms-dlq`,
-      })),
+    ...ruleResources(prefix, rules, 'deployment-requests'),
+    ...ruleResources(prefix, rules, 'deployment-ecs-events'),
+    ...ruleResources(prefix, rules, 'deployment-alarms'),
     // Pauses that ended, stages that timed out, and actions a crashed invocation left unapplied.
     [LOGICAL_IDS.shiftTrafficWatchdogSchedule]: everyMinute({
       name: SHIFT_TRAFFIC_WATCHDOG_SCHEDULE_NAME,
@@ -715,31 +639,55 @@ function blueGreenResources(prefix: string, apps: AppSpec[], deployers: string[]
   };
 }
 
-/** What the shift-traffic watchdog schedule sends. */
-export const SHIFT_TRAFFIC_TICK = { tick: true } as const;
+/** The template's ids of each rule (shared/stack/event-rules.ts) and of its dead-letter queue, queue policy and permission. */
+const RULE_LOGICAL_IDS: Record<EventRuleName, Pick<RuleToFunction, 'ruleId' | 'queueId' | 'queuePolicyId' | 'permissionId'>> = {
+  'task-events': {
+    ruleId: LOGICAL_IDS.taskEventsRule,
+    queueId: LOGICAL_IDS.taskEventsDeadLetterQueue,
+    queuePolicyId: LOGICAL_IDS.taskEventsDeadLetterQueuePolicy,
+    permissionId: LOGICAL_IDS.taskEventsInvokePermission,
+  },
+  alerts: {
+    ruleId: LOGICAL_IDS.alertsRule,
+    queueId: LOGICAL_IDS.alertsDeadLetterQueue,
+    queuePolicyId: LOGICAL_IDS.alertsDeadLetterQueuePolicy,
+    permissionId: LOGICAL_IDS.alertsInvokePermission,
+  },
+  'deployment-requests': {
+    ruleId: LOGICAL_IDS.deploymentRequestsRule,
+    queueId: LOGICAL_IDS.deploymentRequestsDeadLetterQueue,
+    queuePolicyId: LOGICAL_IDS.deploymentRequestsDeadLetterQueuePolicy,
+    permissionId: LOGICAL_IDS.deploymentRequestsInvokePermission,
+  },
+  'deployment-ecs-events': {
+    ruleId: LOGICAL_IDS.deploymentServiceEventsRule,
+    queueId: LOGICAL_IDS.deploymentServiceEventsDeadLetterQueue,
+    queuePolicyId: LOGICAL_IDS.deploymentServiceEventsDeadLetterQueuePolicy,
+    permissionId: LOGICAL_IDS.deploymentServiceEventsInvokePermission,
+  },
+  'deployment-alarms': {
+    ruleId: LOGICAL_IDS.deploymentAlarmsRule,
+    queueId: LOGICAL_IDS.deploymentAlarmsDeadLetterQueue,
+    queuePolicyId: LOGICAL_IDS.deploymentAlarmsDeadLetterQueuePolicy,
+    permissionId: LOGICAL_IDS.deploymentAlarmsInvokePermission,
+  },
+};
 
-/** On our bus, the three requests shift-traffic acts on; its own events (Started, Rejected, …) do not match. */
-export const DEPLOYMENT_REQUEST_PATTERN = {
-  source: [EVENT_SOURCE],
-  'detail-type': [...DEPLOYMENT_REQUEST_DETAIL_TYPES],
-} as const;
-
-/** The ECS events whose `resources` name a service of an app (ECS puts the service ARN there). */
-export function serviceEventPattern(apps: AppSpec[]) {
-  return {
-    source: [SERVICE_EVENTS.source],
-    'detail-type': [...SERVICE_EVENTS.detailTypes],
-    resources: appServiceArns(apps),
-  };
-}
-
-/** The state changes of the named alarms (any state: the function acts on ALARM and records the others). */
-export function alarmEventPattern(alarmNames: string[]) {
-  return {
-    source: [ALARM_STATE_CHANGE.source],
-    'detail-type': [ALARM_STATE_CHANGE.detailType],
-    detail: { alarmName: alarmNames },
-  };
+/** The named rule, when automation.yml gives it one, as CloudFormation: nothing when it does not. */
+function ruleResources(prefix: string, rules: EventRule[], name: EventRuleName): Record<string, CfnResource> {
+  const rule = rules.find((candidate) => candidate.name === name);
+  if (!rule) return {};
+  return ruleInvokingFunction({
+    ...RULE_LOGICAL_IDS[name],
+    functionName: rule.target,
+    rule: {
+      Name: `${prefix}-${name}`,
+      Description: rule.description,
+      ...(rule.bus === 'own' && { EventBusName: getAtt(LOGICAL_IDS.eventBus, 'Name') }),
+      EventPattern: rule.pattern,
+    },
+    queueName: `${prefix}-${name}-dlq`,
+  });
 }
 
 /**
@@ -765,16 +713,6 @@ function deployersBusPolicy(deployers: string[]): CfnResource {
       },
     },
   };
-}
-
-/** The blue and green services of every app, as ARNs in ECS's long format (see serviceArn). */
-function appServiceArns(apps: AppSpec[]): CfnString[] {
-  return distinct(apps.flatMap((app) => [app.colours.blue, app.colours.green].map((colour) => serviceArnIn(app.cluster, colour.service))));
-}
-
-/** The gate alarms of every app, each once, in first-seen order. */
-function gateAlarmsOf(apps: AppSpec[]): string[] {
-  return distinct(apps.flatMap((app) => app.gates.alarms));
 }
 
 interface RuleToFunction {
@@ -935,6 +873,12 @@ function clusterOf(cluster: string): ClusterScope {
 const serviceArnIn = (cluster: string, service: string): CfnString =>
   ecsArnIn(cluster, (clusterName) => `service/${clusterName}/${service}`);
 const serviceArn = (spec: ServiceWatch): CfnString => serviceArnIn(spec.cluster, spec.service);
+
+/** How the template names what the rules select: in the stack's account and region, unless automation.yml gives an ARN. */
+const TEMPLATE_NAMES: ResourceNames<CfnString> = {
+  cluster: (cluster) => clusterOf(cluster).arn,
+  service: (cluster, service) => serviceArnIn(cluster, service),
+};
 
 /** A service with scaling and the expressions of its boundary schedules. */
 interface ScaledService {
@@ -1130,14 +1074,4 @@ function namingProblems(jobs: JobSpec[], scaledServices: ScaledService[], apps: 
     byLogicalId.set(logicalId, job.name);
   }
   return problems;
-}
-
-/** Values in first-seen order, without repeats (compared as JSON, so intrinsics dedupe too). */
-function distinct<T>(values: T[]): T[] {
-  const seen = new Map<string, T>();
-  for (const value of values) {
-    const key = JSON.stringify(value);
-    if (!seen.has(key)) seen.set(key, value);
-  }
-  return [...seen.values()];
 }

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAutomationFile } from '../../shared/config/load.ts';
-import { matchesEventPattern } from './event-pattern.ts';
+import { matchesEventPattern } from '../../shared/events/event-pattern.ts';
 import { danglingReferences, referenceCycles } from './template-graph.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');

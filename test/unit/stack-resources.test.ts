@@ -6,6 +6,7 @@ import { parse, type ScalarTag } from 'yaml';
 import { validateAutomation } from '../../shared/config/load.ts';
 import type { AutomationInput } from '../../shared/config/schema.ts';
 import { ConfigError } from '../../shared/errors.ts';
+import { matchesEventPattern } from '../../shared/events/event-pattern.ts';
 import { scalingScheduleExpressions } from '../../shared/scaling/periods.ts';
 import { stackFromAutomationFile } from '../../shared/stack/from-file.ts';
 import {
@@ -20,7 +21,6 @@ import {
 import { type CfnResource, type PolicyStatement, type StackResources, stackResources } from '../../shared/stack/resources.ts';
 import { variableSyntaxProblems } from '../../shared/stack/variable-syntax.ts';
 import { STATE_TABLE_DEFINITION } from '../../shared/state/table-definition.ts';
-import { matchesEventPattern } from '../packaging/event-pattern.ts';
 import { danglingReferences, referenceCycles, type TemplateResource } from '../packaging/template-graph.ts';
 
 const NAMES = { service: 'ecs-autopilot', stage: 'qa' };

@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BadEventError } from '../../shared/errors.ts';
+import { matchesEventPattern } from '../../shared/events/event-pattern.ts';
 import { parseTaskStateChange } from '../../shared/stopped-tasks/task-event.ts';
 import { classifyInput, isReclaimNotice, isStoppedOrReclaimNotice, taskEventPattern } from '../../shared/stopped-tasks/trigger.ts';
 import { stoppedTaskEvent, taskEvent } from '../fixtures/task-events.ts';
-import { matchesEventPattern } from '../packaging/event-pattern.ts';
 
 const STATES = [
   { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited' },
