@@ -35,7 +35,7 @@ import { createAwsClients } from '../shared/aws/clients.ts';
 import { forwardOf } from '../shared/blue-green/forward.ts';
 import type { ShiftHandlerRuntime } from '../shared/blue-green/handle.ts';
 import { COLOURS, DEPLOYMENT_DETAIL_TYPES, type Deployment, isFinal } from '../shared/blue-green/model.ts';
-import { DEPLOYMENT_REQUEST_DETAIL_TYPES } from '../shared/blue-green/trigger.ts';
+import { SHIFT_TRAFFIC_TICK } from '../shared/blue-green/trigger.ts';
 import { clusterNameOf } from '../shared/config/cluster.ts';
 import { formatDuration } from '../shared/config/duration.ts';
 import { parseInstant } from '../shared/config/instant.ts';
@@ -43,7 +43,7 @@ import { DEFAULT_CONFIG_FILE, loadAutomationFile } from '../shared/config/load.t
 import { firingsBetween, parseScheduleExpression } from '../shared/config/schedule-expression.ts';
 import type { Automation, JobSpec, ServiceWatch, WatchedTaskSpec } from '../shared/config/schema.ts';
 import { formatLocal, instantOfWallClock, wallClockAt } from '../shared/config/time-zone.ts';
-import { EVENT_SOURCE, JOB_RUN_DETAIL_TYPES } from '../shared/events/bus.ts';
+import { JOB_RUN_DETAIL_TYPES } from '../shared/events/bus.ts';
 import { SCALING_DETAIL_TYPES } from '../shared/events/scaling-events.ts';
 import { STOPPED_TASK_DETAIL_TYPES } from '../shared/events/stopped-task-events.ts';
 import { describeTasks } from '../shared/jobs/load.ts';
@@ -56,11 +56,13 @@ import { scalingScheduleExpressions } from '../shared/scaling/periods.ts';
 import type { ScalingRuntime } from '../shared/scaling/runtime.ts';
 import type { ServiceScaling } from '../shared/scaling/targets.ts';
 import { scheduledFiringInput } from '../shared/scaling/trigger.ts';
+import type { RuleBus, RuleTarget } from '../shared/stack/event-rules.ts';
 import { Rejections } from '../shared/state/deployment-rejections.ts';
 import type { StopCategory } from '../shared/stopped-tasks/categories.ts';
 import type { StopRuntime } from '../shared/stopped-tasks/runtime.ts';
-import { isStoppedOrReclaimNotice } from '../shared/stopped-tasks/trigger.ts';
+import { alarmStateChangeEvent } from './alarm-events.ts';
 import { drainAlerts, type EmulatorNotifyRuntime, emulatorNotifyRuntime } from './alerts.ts';
+import { DeployedRules, emulatorResourceNames } from './deployed-rules.ts';
 import {
   type Emulator,
   EmulatorUnfitError,
@@ -559,6 +561,13 @@ function imagesOf(pairs: string[]): Record<string, string> {
   return Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
 }
 
+/** What a delivered event is about, for the line of a delivery that failed. */
+interface DeliveryContext {
+  subject: string;
+  job?: string | undefined;
+  during?: string | undefined;
+}
+
 /** A deployment the scenario requested: the id its request carried. */
 interface RequestedDeployment {
   index: number;
@@ -581,6 +590,7 @@ class Simulation {
   readonly notifyRuntime: EmulatorNotifyRuntime;
   readonly shiftRuntime: ShiftHandlerRuntime;
   private readonly timers: ObservedTimers;
+  private readonly rules: DeployedRules;
   /** Timer names on the agenda and not yet delivered: a name set twice is one schedule. */
   private readonly timersOnAgenda = new Set<string>();
   /** When each task the sandbox knows of started (virtual): the startedAt of its events. */
@@ -606,6 +616,7 @@ class Simulation {
     this.world = world;
     this.clock = new VirtualClock(plan.window.from);
     this.timers = new ObservedTimers(world);
+    this.rules = new DeployedRules(automation, emulatorResourceNames(world.busArn));
     this.runtime = emulatorJobRuntime(world, automation, this.clock, log);
     this.stopRuntime = emulatorStopRuntime(world, automation, this.clock, this.timers, log);
     this.scalingRuntime = emulatorScalingRuntime(world, automation, this.clock, this.timers, log);
@@ -700,15 +711,15 @@ class Simulation {
   }
 
   /**
-   * After every step, what the handlers did reaches its subscribers, as the stack's rules would route it:
-   * every bus event becomes a timeline line; a launch puts the run's deadline and scenario exits on the
-   * agenda; tasks ecs-autopilot stopped itself (maxRuntime, replace) reach on-task-stopped like any stop;
-   * events with an alert go to notify. New timers go on the agenda, and notify's messages are read back.
+   * After every step, what the handlers did reaches its subscribers: every bus event becomes a timeline
+   * line; a launch puts the run's deadline and scenario exits on the agenda; tasks ecs-autopilot stopped
+   * itself (maxRuntime, replace) reach on-task-stopped like any stop; and each event goes to the functions
+   * of the deployed rules that match it. New timers go on the agenda, and notify's messages are read back.
    * Returns the events drained. `occasion` says why scale-service ran, when no schedule of the service fired.
    */
   private async settle(occasion?: string): Promise<PublishedEvent[]> {
     const all: PublishedEvent[] = [];
-    // Routing may invoke on-task-stopped, which may publish again: drained until a round invokes nothing that publishes.
+    // Delivery may invoke on-task-stopped or shift-traffic, which may publish again: drained until a round invokes nothing.
     for (let more = true; more; ) {
       const drained = await drainPublishedEvents(this.world);
       all.push(...drained);
@@ -757,12 +768,16 @@ class Simulation {
       pastWindow: false,
       run: async () => {
         this.shiftTickPending = false;
-        await this.shift({ tick: true }, 'shift-traffic-watchdog', 'on a watchdog tick');
+        await this.shift(SHIFT_TRAFFIC_TICK, 'shift-traffic-watchdog', 'on a watchdog tick');
       },
     });
   }
 
-  /** True when it invoked a handler that may have published events in turn. */
+  /**
+   * A bus event: its timeline line, what the sandbox does for moto (a launch's deadline and exits, the
+   * stops of tasks ecs-autopilot stopped, a restarted task's scenario), then the deployed rules' delivery.
+   * True when it invoked a handler that may have published events in turn.
+   */
   private async route(event: PublishedEvent, occasion: string | undefined): Promise<boolean> {
     const job = this.automation.jobs[String(event.detail.job)];
     const entry =
@@ -772,8 +787,6 @@ class Simulation {
       deploymentEntry(event, this.plan.scenarioZone);
     if (entry) this.timeline.push(entry);
     const type = event['detail-type'];
-    const deploymentRequest = event.source === EVENT_SOURCE && (DEPLOYMENT_REQUEST_DETAIL_TYPES as readonly string[]).includes(type);
-    if (deploymentRequest) await this.shift(event, String(event.detail.app), `on ${type}`);
     if (type === JOB_RUN_DETAIL_TYPES.launched) this.onLaunched(event.detail as unknown as RunDetail);
     const stoppedByAutopilot = type === JOB_RUN_DETAIL_TYPES['timed-out'] || type === JOB_RUN_DETAIL_TYPES.replaced;
     if (stoppedByAutopilot) await this.reportStopsByAutopilot(event.detail as unknown as RunDetail);
@@ -781,11 +794,34 @@ class Simulation {
       const { watchedTask, taskArns = [] } = event.detail as { watchedTask?: string; taskArns?: string[] };
       for (const taskArn of taskArns) this.onWatchedTaskStarted(String(watchedTask), taskArn);
     }
-    if (event.detail.alert !== undefined) {
-      this.notified = true;
-      await this.invoke({ subject: 'notify', handler: 'notify' }, () => notify(event, this.notifyRuntime));
+    const delivered = await this.deliverEvent(event, 'own', { subject: String(event.detail.app), during: `on ${type}` });
+    return stoppedByAutopilot || delivered;
+  }
+
+  /**
+   * EventBridge hands an event to the function of every rule on its bus that matches it, once per rule,
+   * and to nobody when none does. `context` names what the event is about in a failed delivery's line.
+   * True when it invoked a function.
+   */
+  private async deliverEvent(event: unknown, bus: RuleBus, context: DeliveryContext): Promise<boolean> {
+    const rules = this.rules.matching(event, bus);
+    for (const rule of rules) await this.invokeTarget(rule.target, event, context);
+    return rules.length > 0;
+  }
+
+  private async invokeTarget(target: RuleTarget, event: unknown, context: DeliveryContext): Promise<void> {
+    switch (target) {
+      case 'on-task-stopped':
+        await this.invoke({ subject: context.subject, job: context.job, handler: target }, () => onTaskStopped(event, this.stopRuntime));
+        return;
+      case 'notify':
+        this.notified = true;
+        await this.invoke({ subject: 'notify', handler: target }, () => notify(event, this.notifyRuntime));
+        return;
+      case 'shift-traffic':
+        await this.shift(event, context.subject, context.during ?? '');
+        return;
     }
-    return stoppedByAutopilot || deploymentRequest;
   }
 
   /** The messages notify published since the last call: each a timeline line and an entry of the report's alerts. */
@@ -925,13 +961,9 @@ class Simulation {
     });
   }
 
-  /** EventBridge hands a task's event to on-task-stopped only in a state the rule takes (its trigger's one definition). */
-  private async deliverTaskEvent(
-    event: Awaited<ReturnType<Simulation['taskEvent']>>,
-    subject: { subject: string; job?: string | undefined },
-  ) {
-    if (!isStoppedOrReclaimNotice(event.detail)) return;
-    await this.invoke({ ...subject, handler: 'on-task-stopped' }, () => onTaskStopped(event, this.stopRuntime));
+  /** ECS puts a task's state change on the default bus: the task-events rule takes it to on-task-stopped when it matches. */
+  private async deliverTaskEvent(event: Awaited<ReturnType<Simulation['taskEvent']>>, subject: DeliveryContext) {
+    await this.deliverEvent(event, 'default', subject);
   }
 
   /** Makes a task stop as ECS would report the ending, and hands the event to on-task-stopped. */
@@ -1157,7 +1189,8 @@ class Simulation {
 
   /**
    * A gate alarm changes state: set in CloudWatch (moto evaluates no metrics, so SetAlarmState), and the
-   * "CloudWatch Alarm State Change" event AWS sends for it goes to shift-traffic.
+   * "CloudWatch Alarm State Change" event AWS puts on the default bus goes where the rules take it (the
+   * gate alarms' rule: shift-traffic).
    */
   async changeAlarm(injection: InjectionOfKind<'deployment'>, index: number, state: 'ALARM' | 'OK'): Promise<void> {
     const { alarm } = injection;
@@ -1185,23 +1218,8 @@ class Simulation {
           : `back to OK after ${formatDuration(alarm.clearsAfter)} in ALARM`,
       source: 'scenario',
     });
-    const [, , , region = '', account = ''] = alarmArn.split(':');
-    const event = {
-      version: '0',
-      id: randomUUID(),
-      'detail-type': 'CloudWatch Alarm State Change',
-      source: 'aws.cloudwatch',
-      account,
-      time: schedulerTime(now),
-      region,
-      resources: [alarmArn],
-      detail: {
-        alarmName: alarm.name,
-        state: { value: state, reason, timestamp: now.toISOString() },
-        previousState: { value: state === 'ALARM' ? 'OK' : 'ALARM' },
-      },
-    };
-    await this.shift(event, alarm.name, `on ${alarm.name}'s change to ${state}`);
+    const event = alarmStateChangeEvent({ alarmArn, alarmName: alarm.name, state, reason, at: now });
+    await this.deliverEvent(event, 'default', { subject: alarm.name, during: `on ${alarm.name}'s change to ${state}` });
   }
 
   /** Per deployment the scenario requested, as shift-traffic left it in the state table (or its rejection). */

@@ -38,9 +38,9 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { createShiftRuntime, type ShiftRuntime } from '../shared/blue-green/apply.ts';
 import { createCloudWatchClient, createElbClient } from '../shared/blue-green/clients.ts';
 import { type AppSpec, COLOURS, type Colour } from '../shared/blue-green/model.ts';
+import { createShiftRuntime, type ShiftRuntime } from '../shared/blue-green/runtime.ts';
 import { clusterNameOf } from '../shared/config/cluster.ts';
 import type { Automation, LaunchSpec } from '../shared/config/schema.ts';
 import { EVENT_SOURCE } from '../shared/events/bus.ts';
@@ -59,6 +59,8 @@ export interface SandboxWorld {
   endpoint: string;
   tableName: string;
   busName: string;
+  /** The bus's ARN: it names the emulator's partition, region and account, which the rules' ARNs are in. */
+  busArn: string;
   eventQueueUrl: string;
   /** The schedule group timers (one-time schedules) are created in. */
   scheduleGroup: string;
@@ -100,7 +102,7 @@ export async function seedSandbox(emulator: Emulator, automation: Automation, na
     }),
   );
 
-  await events.send(new CreateEventBusCommand({ Name: busName }));
+  const { EventBusArn: busArn = '' } = await events.send(new CreateEventBusCommand({ Name: busName }));
   const { QueueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: `${busName}-capture` }));
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
   await events.send(
@@ -170,7 +172,7 @@ export async function seedSandbox(emulator: Emulator, automation: Automation, na
       await ec2.send(new CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: `sandbox-${index}`, Description: `stands in for ${id}` }));
     }
   }
-  return { endpoint: emulator.endpoint, tableName, busName, eventQueueUrl: QueueUrl, scheduleGroup, alertTopicArn, alertQueueUrl };
+  return { endpoint: emulator.endpoint, tableName, busName, busArn, eventQueueUrl: QueueUrl, scheduleGroup, alertTopicArn, alertQueueUrl };
 }
 
 export interface PublishedEvent {
