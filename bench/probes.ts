@@ -108,7 +108,7 @@ export const PROBES: Probe[] = [
     body: [
       "import { enforceMaxRuntime, handleFiring } from '#shared/jobs/handle.ts';",
       "import { parseFiring } from '#shared/jobs/trigger.ts';",
-      "import { jobRuntimeFromEnvironment } from '#shared/jobs/job-runtime-from-env.ts';",
+      "import { jobRuntimeFromEnvironment } from '#shared/jobs/runtime-from-env.ts';",
       'export { handleFiring, enforceMaxRuntime, parseFiring, jobRuntimeFromEnvironment };',
     ].join('\n'),
   },

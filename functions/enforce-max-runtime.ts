@@ -2,7 +2,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { enforceMaxRuntime } from '#shared/jobs/handle.ts';
-import { lambdaJobRuntime } from '#shared/jobs/job-runtime-from-env.ts';
+import { lambdaJobRuntime } from '#shared/jobs/runtime-from-env.ts';
 import type { JobRuntime } from '#shared/jobs/runtime.ts';
 import { logger } from '#shared/logger.ts';
 

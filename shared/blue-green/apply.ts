@@ -11,11 +11,10 @@
  * permission missing, a parameter refused) becomes an `action-failed` event saying what failed and what
  * to do. A configured alarm that does not exist is permanent too: a gate that cannot fire protects nothing.
  */
-import { type CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
-  type ECSClient,
   RegisterTaskDefinitionCommand,
   type RegisterTaskDefinitionCommandInput,
   type Service,
@@ -25,21 +24,13 @@ import {
   DescribeListenersCommand,
   DescribeRulesCommand,
   DescribeTargetHealthCommand,
-  type ElasticLoadBalancingV2Client,
   type Action as ElbAction,
   ModifyListenerCommand,
   ModifyRuleCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { type ClientOptions, createAwsClients } from '../aws/clients.ts';
 import { type AwsErrorLike, isTransientAwsError } from '../aws/transient-errors.ts';
 import { clusterNameOf } from '../config/cluster.ts';
-import type { Automation } from '../config/schema.ts';
 import { RetryableAwsError } from '../errors.ts';
-import { EventBus } from '../events/bus.ts';
-import type { Log } from '../logger.ts';
-import { DeploymentStore } from '../state/deployment-store.ts';
-import { ServiceLocks } from '../state/service-locks.ts';
-import { createCloudWatchClient, createElbClient } from './clients.ts';
 import { actionsWithWeights, forwardOf, originalActions, sameSplit } from './forward.ts';
 import { type MetricWindow, metricWindow } from './gates.ts';
 import {
@@ -56,40 +47,7 @@ import {
   type TargetHealthCount,
   type WeightedTargetGroup,
 } from './model.ts';
-
-export interface ShiftRuntime {
-  automation: Automation;
-  ecs: ECSClient;
-  elb: ElasticLoadBalancingV2Client;
-  cloudWatch: CloudWatchClient;
-  deployments: DeploymentStore;
-  locks: ServiceLocks;
-  bus: EventBus;
-  log: Log;
-  now: () => Date;
-}
-
-export function createShiftRuntime(options: {
-  automation: Automation;
-  tableName: string;
-  busName: string;
-  clientConfig: ClientOptions;
-  log: Log;
-  now: () => Date;
-}): ShiftRuntime {
-  const clients = createAwsClients(options.clientConfig);
-  return {
-    automation: options.automation,
-    ecs: clients.ecs,
-    elb: createElbClient(options.clientConfig),
-    cloudWatch: createCloudWatchClient(options.clientConfig),
-    deployments: new DeploymentStore(clients.dynamo, options.tableName),
-    locks: new ServiceLocks(clients.dynamo, options.tableName),
-    bus: new EventBus(clients.events, options.busName),
-    log: options.log,
-    now: options.now,
-  };
-}
+import type { ShiftRuntime } from './runtime.ts';
 
 /** An action that failed for good; its message says what failed and what to do next. */
 class ActionFailure extends Error {

@@ -17,15 +17,15 @@
  * same request has nothing to add, any other event is retried — and after that, replays it.
  */
 import { BadEventError, RetryableAwsError } from '../errors.ts';
-import type { Log } from '../logger.ts';
-import type { Rejections } from '../state/deployment-rejections.ts';
 import { retryOnStaleWrite, StaleWriteError } from '../state/versioned.ts';
-import { applyAction, publishEvent, type ShiftRuntime } from './apply.ts';
+import { applyAction, publishEvent } from './apply.ts';
 import { transition } from './decide.ts';
 import { loadDeployment } from './load.ts';
 import { type Action, type AppSpec, DEPLOYMENT_DETAIL_TYPES, type Deployment, type DeploymentEvent, isObservation } from './model.ts';
 
-export type ShiftHandlerRuntime = ShiftRuntime & { rejections: Rejections; log: Log };
+import type { ShiftRuntime } from './runtime.ts';
+
+export type ShiftHandlerRuntime = ShiftRuntime;
 
 /** Observations feeding back into the machine in one invocation; a deployment needs a handful. */
 const MAX_FOLLOW_UPS = 50;

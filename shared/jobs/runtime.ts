@@ -1,6 +1,6 @@
 /**
  * What the job functions (run-batch-job, enforce-max-runtime) need from the outside world, and the one
- * builder of it: Lambda (job-runtime-from-env), the sandbox and the tests pass their own settings, clock,
+ * builder of it: Lambda (runtime-from-env), the sandbox and the tests pass their own settings, clock,
  * timers and log.
  */
 import type { ECSClient } from '@aws-sdk/client-ecs';

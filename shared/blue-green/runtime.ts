@@ -1,0 +1,52 @@
+/**
+ * What shift-traffic needs from the outside world, and the one builder of it: Lambda
+ * (runtime-from-env), the sandbox and the tests pass their own settings, clock and log.
+ */
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { type ClientOptions, createAwsClients } from '../aws/clients.ts';
+import type { Automation } from '../config/schema.ts';
+import { EventBus } from '../events/bus.ts';
+import type { Log } from '../logger.ts';
+import { Rejections } from '../state/deployment-rejections.ts';
+import { DeploymentStore } from '../state/deployment-store.ts';
+import { ServiceLocks } from '../state/service-locks.ts';
+import { createCloudWatchClient, createElbClient } from './clients.ts';
+
+export interface ShiftRuntime {
+  automation: Automation;
+  ecs: ECSClient;
+  elb: ElasticLoadBalancingV2Client;
+  cloudWatch: CloudWatchClient;
+  deployments: DeploymentStore;
+  locks: ServiceLocks;
+  /** Deployment requests that were not started, kept so that a redelivery is answered the same way. */
+  rejections: Rejections;
+  bus: EventBus;
+  log: Log;
+  now: () => Date;
+}
+
+export function createShiftRuntime(options: {
+  automation: Automation;
+  tableName: string;
+  busName: string;
+  clientConfig?: ClientOptions | undefined;
+  log: Log;
+  now: () => Date;
+}): ShiftRuntime {
+  const clients = createAwsClients(options.clientConfig);
+  return {
+    automation: options.automation,
+    ecs: clients.ecs,
+    elb: createElbClient(options.clientConfig),
+    cloudWatch: createCloudWatchClient(options.clientConfig),
+    deployments: new DeploymentStore(clients.dynamo, options.tableName),
+    locks: new ServiceLocks(clients.dynamo, options.tableName),
+    rejections: new Rejections(clients.dynamo, options.tableName),
+    bus: new EventBus(clients.events, options.busName),
+    log: options.log,
+    now: options.now,
+  };
+}
