@@ -451,12 +451,15 @@ const BASELINE: Record<ServiceScaledDetail['baseline'], string | undefined> = {
   none: undefined,
 };
 
-/** What changed, bounds first as scale-service applies them: `bounds 2-8 → 4-20, desired 2 → 4`. */
+/** What changed, bounds first as scale-service applies them: `bounds 2-8 → 4-20, desired 2 → 4`, or the count kept. */
 function describeChange(from: ServiceShape, to: ServiceShape): string {
   const range = (bounds: Bounds | undefined) => (bounds ? `${bounds.min}-${bounds.max}` : 'none');
   const changes: string[] = [];
   if (to.bounds && range(from.bounds) !== range(to.bounds)) changes.push(`bounds ${range(from.bounds)} → ${range(to.bounds)}`);
   if (from.desiredCount !== to.desiredCount) changes.push(`desired ${from.desiredCount} → ${to.desiredCount}`);
+  // New bounds that already hold the count leave it where autoscaling put it; say so, or a reader expects it to move.
+  else if (changes.length > 0 && to.desiredCount !== undefined)
+    changes.push(`desired ${to.desiredCount} kept: within the bounds, autoscaling moves it`);
   return changes.join(', ');
 }
 

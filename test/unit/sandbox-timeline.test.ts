@@ -16,6 +16,7 @@ import {
   renderWatchedTasks,
   type SandboxReport,
   type SentAlert,
+  scalingEntry,
   stoppedTaskEntry,
   timelineEntry,
 } from '../../sandbox/timeline.ts';
@@ -312,6 +313,42 @@ describe('timeline lines about watched tasks and alerts', () => {
       'queue-worker      6         5  since 21:08 CET: 5 restarts within 15m',
       'mailer            0         0  no',
     ]);
+  });
+});
+
+describe('timeline lines of scheduled scaling', () => {
+  const scaled = (from: object, to: object): PublishedEvent => ({
+    'detail-type': 'Service Scaled',
+    source: 'ecs-autopilot',
+    time: '2026-11-23T18:00:02Z',
+    resources: [],
+    detail: {
+      serviceKey: 'web',
+      cluster: 'shop',
+      service: 'web',
+      from,
+      to,
+      why: { target: { kind: 'restore' }, because: { kind: 'outside' } },
+      baseline: 'forgotten',
+    },
+  });
+
+  it('says that a restore of the bounds leaves the count to the autoscaler when it is already within them', () => {
+    const entry = scalingEntry(
+      scaled({ desiredCount: 4, bounds: { min: 4, max: 20 } }, { desiredCount: 4, bounds: { min: 2, max: 8 } }),
+      'Europe/Berlin',
+    );
+    expect(entry?.detail).toBe(
+      'bounds 4-20 → 2-8, desired 4 kept: within the bounds, autoscaling moves it (outside: restore); baseline restored',
+    );
+  });
+
+  it('names both changes when the count had to move into the bounds', () => {
+    const entry = scalingEntry(
+      scaled({ desiredCount: 12, bounds: { min: 4, max: 20 } }, { desiredCount: 8, bounds: { min: 2, max: 8 } }),
+      'Europe/Berlin',
+    );
+    expect(entry?.detail).toBe('bounds 4-20 → 2-8, desired 12 → 8 (outside: restore); baseline restored');
   });
 });
 
