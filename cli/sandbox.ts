@@ -2,8 +2,9 @@
 import { accessSync, constants, existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { EmulatorMissingError, EmulatorUnfitError } from '../sandbox/emulator.ts';
+import { SandboxOptionError } from '../sandbox/options.ts';
 import { renderPicture } from '../sandbox/picture.ts';
-import { printSandboxReport, runSandbox, SandboxOptionError } from '../sandbox/run.ts';
+import { printSandboxReport, runSandbox } from '../sandbox/run.ts';
 import { EXIT, type Io, UsageError } from './output.ts';
 
 export interface SandboxFlags {

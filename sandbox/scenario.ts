@@ -2,7 +2,7 @@
  * A sandbox scenario: what moto cannot do by itself (a task exits or crashes for any reason, capacity runs
  * out, Scheduler delivers late or twice, a pipeline deploys and an alarm fires), injected on cue while the
  * virtual day runs. One zod schema per kind, joined in a discriminated union: a new kind is a new schema
- * here and a new entry in run.ts's INJECTIONS.
+ * here and a new entry in plan.ts's INJECTIONS.
  */
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';

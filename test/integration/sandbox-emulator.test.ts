@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmulatorMissingError, findMotoPython, interpreterOfScript, probeEmulator } from '../../sandbox/emulator.ts';
-import type { SandboxReport } from '../../sandbox/run.ts';
+import type { SandboxReport } from '../../sandbox/timeline.ts';
 import { runCliText as cli } from '../helpers/cli.ts';
 
 const EXAMPLE_CONFIG = fileURLToPath(new URL('../../automation.yml', import.meta.url));

@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, probeEmulator, startEmulator } from '../../sandbox/emulator.ts';
-import { printSandboxReport, runSandbox, type SandboxReport } from '../../sandbox/run.ts';
+import { printSandboxReport, runSandbox } from '../../sandbox/run.ts';
 import { ScenarioError } from '../../sandbox/scenario.ts';
+import type { SandboxReport } from '../../sandbox/timeline.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const CONFIG = fixture('sandbox-automation.yml');
@@ -347,7 +348,12 @@ describe('the bundled demo on the example automation.yml', () => {
       ['2026-11-23 07:00 CET', 'staging-api', 'scaled', 'desired 0 → 2 (outside: restore); baseline restored'],
       ['2026-11-23 08:00 CET', 'web', 'scaled', 'bounds 2-8 → 4-20, desired 2 → 4 (business-hours); baseline remembered'],
       // The bounds come back; the count is target tracking's, and 4 lies inside them (moto has no autoscaler to move it).
-      ['2026-11-23 19:00 CET', 'web', 'scaled', 'bounds 4-20 → 2-8 (outside: restore); baseline restored'],
+      [
+        '2026-11-23 19:00 CET',
+        'web',
+        'scaled',
+        'bounds 4-20 → 2-8, desired 4 kept: within the bounds, autoscaling moves it (outside: restore); baseline restored',
+      ],
       ['2026-11-23 20:00 CET', 'staging-api', 'scaled', 'desired 2 → 0 (nights: stop); baseline remembered'],
     ]);
     expect(scaling.every((entry) => entry.timeZone === 'Europe/Berlin')).toBe(true);

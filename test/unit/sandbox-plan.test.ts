@@ -1,19 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import {
-  DELIVERY_DELAY_SECONDS,
-  dayOverridden,
-  exitForRun,
-  localWeekday,
-  planSimulation,
-  resolveMoment,
-  SandboxOptionError,
-  sandboxWindow,
-  schedulerTime,
-  startOfDay,
-  startsOnDay,
-} from '../../sandbox/run.ts';
+import { SandboxOptionError } from '../../sandbox/options.ts';
+import { exitForRun, planSimulation } from '../../sandbox/plan.ts';
 import { loadScenarioFile, validateScenario } from '../../sandbox/scenario.ts';
+import { DELIVERY_DELAY_SECONDS, schedulerTime } from '../../sandbox/scheduler-delivery.ts';
+import { dayOverridden, localWeekday, resolveMoment, sandboxWindow, startOfDay, startsOnDay } from '../../sandbox/window.ts';
 import { loadAutomationFile, validateAutomation } from '../../shared/config/load.ts';
 import { formatLocal } from '../../shared/config/time-zone.ts';
 
