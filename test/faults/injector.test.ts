@@ -46,4 +46,30 @@ describe('the fault injector', () => {
     expect(clusterArns.some((arn) => arn.endsWith('/three'))).toBe(true);
     expect(clusterArns.some((arn) => arn.endsWith('/four'))).toBe(false);
   });
+
+  it('keeps a killed invocation dead: a handler that catches the crash reaches AWS no more, and still counts as failed', async () => {
+    const crashed = await invoke(async () => {
+      try {
+        await ecs.send(new CreateClusterCommand({ clusterName: 'five' }));
+      } catch {
+        // as a handler that records a failed call and goes on would
+      }
+      await ecs.send(new CreateClusterCommand({ clusterName: 'six' })).catch(() => undefined);
+      return 'went on';
+    }, [{ kind: 'crash-after', at: { command: 'CreateCluster' } }]);
+    expect(crashed.error).toBeInstanceOf(InvocationCrashed);
+    expect(crashed.result).toBeUndefined();
+    expect(crashed.calls.map(callName)).toEqual(['ECS CreateCluster']);
+    const { clusterArns = [] } = await ecs.send(new ListClustersCommand({}));
+    expect(clusterArns.some((arn) => arn.endsWith('/five'))).toBe(true);
+    expect(clusterArns.some((arn) => arn.endsWith('/six'))).toBe(false);
+  });
+
+  it('tells which faults hit: one aimed at a call the invocation never made did not', async () => {
+    const missed = await invoke(handler, [{ kind: 'fail', at: { command: 'CreateCluster', occurrence: 3 } }]);
+    expect(missed.error).toBeUndefined();
+    expect(missed.hit).toEqual([]);
+    const hit = await invoke(handler, [{ kind: 'fail', at: { index: 2 } }]);
+    expect(hit.hit).toEqual([{ kind: 'fail', at: { index: 2 } }]);
+  });
 });

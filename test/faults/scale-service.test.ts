@@ -1,18 +1,23 @@
 /**
- * scale-service, broken at every step: each scenario (a change, its restore, a deferral, a permanent
- * failure) runs once without faults to record its AWS calls; then, for every call k, it runs again from
- * the same start with (a) call k failing (a throttle), (b) call k succeeding and the invocation killed
- * right after it, (c) the same kill followed by two deliveries at once; then the firing is delivered
- * again until one ends normally. The end state in the emulator must equal the fault-free run's: the same
- * desired count and bounds, each event published under the same id (taken once by its id), the same
- * memory in the state table and the same pending retry timers.
+ * scale-service, broken at every step (see sweep.ts): each scenario (a change, its restore, a deferral, a
+ * permanent failure) against the fault-free run's end: the same desired count and bounds, each event
+ * published under the same id (taken once by its id), the same memory in the state table and the same
+ * pending retry timers. A firing that failed is delivered again at once, as Scheduler's retries would
+ * bring it; every delivery of a firing names its scheduled time.
  */
 import { DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
 import { DeleteServiceCommand, DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scaleService } from '../../functions/scale-service.ts';
-import { type Emulator, emulatorClientConfig, resetEmulator, setRolloutState, startEmulator } from '../../sandbox/emulator.ts';
-import { drainPublishedEvents, emulatorScalingRuntime, type PublishedEvent, seedSandbox, seedServices } from '../../sandbox/seed.ts';
+import { type Emulator, emulatorClientConfig, resetEmulator, setRolloutState } from '../../sandbox/emulator.ts';
+import {
+  drainPublishedEvents,
+  emulatorScalingRuntime,
+  type PublishedEvent,
+  type SandboxWorld,
+  seedSandbox,
+  seedServices,
+} from '../../sandbox/seed.ts';
 import { EmulatorTimers } from '../../sandbox/timers.ts';
 import { VirtualClock } from '../../sandbox/virtual-clock.ts';
 import { createAwsClients } from '../../shared/aws/clients.ts';
@@ -21,8 +26,11 @@ import { RetryableAwsError } from '../../shared/errors.ts';
 import { createAutoScalingClient } from '../../shared/scaling/auto-scaling-client.ts';
 import { scheduledFiringInput } from '../../shared/scaling/trigger.ts';
 import { ScalingMemories } from '../../shared/state/scaling-memory.ts';
-import { type AwsCall, callName, type Fault, InvocationCrashed, installFaults, invoke } from '../helpers/faults.ts';
-import { quietLog } from './world.ts';
+import { InvocationCrashed, installFaults, invoke } from '../helpers/faults.ts';
+import { quietLog } from '../integration/world.ts';
+import { startSnapshottingEmulator } from './emulator-snapshots.ts';
+import type { EndState } from './end-state.ts';
+import { sweepFaults } from './sweep.ts';
 
 const CLUSTER = 'shop-faults';
 
@@ -49,8 +57,11 @@ const ecs = (w: World) => new ECSClient(emulatorClientConfig(w.endpoint));
 /** Monday 2026-11-23 (UTC). */
 const on = (time: string) => new Date(`2026-11-23T${time}Z`);
 
+const automation = validateAutomation(config);
+
 interface World {
   emulator: Emulator;
+  seeded: SandboxWorld;
   endpoint: string;
   clock: VirtualClock;
   timers: EmulatorTimers;
@@ -93,7 +104,7 @@ describe('scale-service under faults', () => {
   const faults = installFaults();
   let emulator: Emulator;
   beforeAll(async () => {
-    emulator = await startEmulator();
+    emulator = await startSnapshottingEmulator();
   });
   afterAll(async () => {
     faults.uninstall();
@@ -103,23 +114,34 @@ describe('scale-service under faults', () => {
   /** A fresh emulator, seeded, with the scenario's past played and its events drained; the clock at the scenario's firing. */
   async function worldFor(scenario: Scenario): Promise<World> {
     await resetEmulator(emulator);
-    const automation = validateAutomation(config);
-    const world = await seedSandbox(emulator, automation, { stage: 'faults' });
-    await seedServices(world, automation, {
+    const seeded = await seedSandbox(emulator, automation, { stage: 'faults' });
+    await seedServices(seeded, automation, {
       web: { desiredCount: 3, bounds: { min: 2, max: 10 } },
       worker: { desiredCount: 3 },
       gone: { desiredCount: 0 },
     });
-    const clientConfig = emulatorClientConfig(world.endpoint);
+    await new ECSClient(emulatorClientConfig(seeded.endpoint)).send(
+      new DeleteServiceCommand({ cluster: CLUSTER, service: 'gone', force: true }),
+    );
+    const w = attach(scenario, seeded, on('07:00:00'));
+    await scenario.before?.(w);
+    await w.events();
+    w.clock.advanceTo(scenario.at);
+    return w;
+  }
+
+  /** The runtime, clock and readers of a world seeded in the emulator, the clock at `now`. */
+  function attach(scenario: Scenario, seeded: SandboxWorld, now: Date): World {
+    const clientConfig = emulatorClientConfig(seeded.endpoint);
     const ecs = new ECSClient(clientConfig);
-    await ecs.send(new DeleteServiceCommand({ cluster: CLUSTER, service: 'gone', force: true }));
-    const clock = new VirtualClock(on('07:00:00'));
-    const timers = new EmulatorTimers(world);
-    const rt = emulatorScalingRuntime(world, automation, clock, timers, quietLog);
+    const clock = new VirtualClock(now);
+    const timers = new EmulatorTimers(seeded);
+    const rt = emulatorScalingRuntime(seeded, automation, clock, timers, quietLog);
     const autoScaling = createAutoScalingClient(clientConfig);
-    const w: World = {
+    return {
       emulator,
-      endpoint: world.endpoint,
+      seeded,
+      endpoint: seeded.endpoint,
       clock,
       timers,
       // As Scheduler delivers a boundary schedule: every delivery of the firing names its scheduled time.
@@ -135,92 +157,48 @@ describe('scale-service under faults', () => {
           ...(target && { bounds: { min: target.MinCapacity, max: target.MaxCapacity } }),
         };
       },
-      memoryOf: (service) => new ScalingMemories(createAwsClients(clientConfig).dynamo, world.tableName).get(CLUSTER, service),
-      events: () => drainPublishedEvents(world),
+      memoryOf: (service) => new ScalingMemories(createAwsClients(clientConfig).dynamo, seeded.tableName).get(CLUSTER, service),
+      events: () => drainPublishedEvents(seeded),
     };
-    await scenario.before?.(w);
-    await w.events();
-    clock.advanceTo(scenario.at);
-    return w;
   }
 
-  /** Delivers the firing again until an invocation ends normally, as Lambda's and Scheduler's retries would. */
+  /** What the scenario left behind; events keyed by their id, so a republished decision counts once. */
+  async function endState(w: World, scenario: Scenario): Promise<EndState> {
+    const events = (await w.events()).map((event) => ({
+      id: typeof event.detail.eventId === 'string' ? event.detail.eventId : `(no id) ${event['detail-type']}`,
+      content: { detailType: event['detail-type'], detail: event.detail, time: event.time },
+    }));
+    const { version: _version, ...memory } = await w.memoryOf(scenario.service);
+    const timers = (await w.timers.pending()).map(({ name, at, input }) => JSON.stringify({ name, at: at.toISOString(), input }));
+    const state = { events, items: { timers }, facts: { shape: await w.shapeOf(scenario.service), memory } };
+    // moto numbers a service's deployments at random: each fresh world gets other ids.
+    return JSON.parse(JSON.stringify(state).replaceAll(/ecs-svc\/\d+/g, 'ecs-svc/<id>'));
+  }
+
+  sweepFaults({
+    file: import.meta.filename,
+    emulator: () => emulator,
+    scenarios: SCENARIOS.map((scenario) => ({ ...scenario, world: () => worldFor(scenario), deliver: (w: World) => w.fire() })),
+    fork: (w, scenario) => attach(scenario, w.seeded, w.clock.now()),
+    // Scheduler retries a failed firing; each retry names the same scheduled time.
+    redelivery: { atMost: 5 },
+    endState,
+    reference: {
+      promise: 'publishes every event it decides with an id',
+      check: (reference) => {
+        expect(reference.events.length).toBeGreaterThan(0);
+        for (const { id } of reference.events) expect(id).toMatch(/^service-scal[a-z-]+:shop-faults\/[a-z]+:\d+:\d+$/);
+      },
+    },
+  });
+
+  /** Delivers the firing again until an invocation ends normally, as Scheduler's retries would. */
   async function untilQuiet(w: World): Promise<void> {
     for (let delivery = 1; delivery <= 5; delivery++) {
       const { error } = await invoke(w.fire);
       if (!error) return;
     }
     throw new Error('five redeliveries did not end normally');
-  }
-
-  /** What the scenario left behind; events are keyed by their id, so a republished decision counts once. */
-  async function endState(w: World, scenario: Scenario) {
-    const published = await w.events();
-    const byId = new Map<string, { detailType: string; detail: unknown; time: string }>();
-    for (const event of published) {
-      const id = typeof event.detail.eventId === 'string' ? event.detail.eventId : `(no id) ${JSON.stringify(event)}`;
-      const seen = byId.get(id);
-      const now = { detailType: event['detail-type'], detail: event.detail, time: event.time };
-      // The same id must always carry the same event.
-      if (seen && JSON.stringify(seen) !== JSON.stringify(now)) byId.set(`${id} (differs)`, now);
-      else byId.set(id, now);
-    }
-    const { version: _version, ...memory } = await w.memoryOf(scenario.service);
-    const state = {
-      shape: await w.shapeOf(scenario.service),
-      events: [...byId.entries()].sort(([a], [b]) => a.localeCompare(b)),
-      memory,
-      timers: (await w.timers.pending()).map(({ name, at, input }) => ({ name, at: at.toISOString(), input })),
-    };
-    // moto numbers a service's deployments at random: each fresh world gets other ids.
-    return JSON.parse(JSON.stringify(state).replaceAll(/ecs-svc\/\d+/g, 'ecs-svc/<id>'));
-  }
-
-  /** The call of the fault-free run as a fault aims at it: its command and which of them it was. */
-  const aimAt = (calls: AwsCall[], k: number) => {
-    const call = calls[k] as AwsCall;
-    return { command: call.command, occurrence: calls.slice(0, k + 1).filter((c) => c.command === call.command).length };
-  };
-
-  for (const scenario of SCENARIOS) {
-    describe(scenario.name, () => {
-      let reference: Awaited<ReturnType<typeof endState>>;
-      let calls: AwsCall[];
-
-      beforeAll(async () => {
-        const w = await worldFor(scenario);
-        const clean = await invoke(w.fire);
-        expect(clean.error).toBeUndefined();
-        calls = clean.calls;
-        reference = await endState(w, scenario);
-      });
-
-      it('publishes every event it decides with an id', () => {
-        expect(reference.events.length).toBeGreaterThan(0);
-        for (const [id] of reference.events) expect(id).toMatch(/^service-scal[a-z-]+:shop-faults\/[a-z]+:\d+:\d+$/);
-      });
-
-      for (const mode of ['fail', 'crash-after', 'crash-after, then two deliveries at once'] as const) {
-        it(`ends as without faults when ${mode === 'fail' ? 'any call fails' : `the invocation dies after any call${mode === 'crash-after' ? '' : ', then comes twice at once'}`}`, async () => {
-          const diverged: string[] = [];
-          for (let k = 0; k < calls.length; k++) {
-            const w = await worldFor(scenario);
-            const fault: Fault = { kind: mode === 'fail' ? 'fail' : 'crash-after', at: aimAt(calls, k) };
-            await invoke(w.fire, [fault]);
-            if (mode === 'crash-after, then two deliveries at once') await Promise.all([invoke(w.fire), invoke(w.fire)]);
-            await untilQuiet(w);
-            const end = await endState(w, scenario);
-            try {
-              expect(end).toEqual(reference);
-            } catch (error) {
-              diverged.push(`${mode} at call ${k} (${callName(calls[k] as AwsCall)}): ${(error as Error).message}`);
-              if (process.env.DEBUG_FAULTS) console.log(JSON.stringify({ end, reference }, null, 1));
-            }
-          }
-          expect(diverged).toEqual([]);
-        });
-      }
-    });
   }
 
   it('PutEvents fails once: the retried firing publishes Service Scaled, exactly once', async () => {

@@ -7,7 +7,9 @@
  * Two faults, at a call picked by its command name and occurrence (or its index in the invocation):
  * - `fail`: the call throws an AWS error (retryable by default: a throttle), as if AWS refused it;
  * - `crash-after`: the call reaches AWS and succeeds, then the invocation dies (InvocationCrashed) before
- *   it can do anything else, as a Lambda timeout or an out-of-memory kill would.
+ *   it can do anything else, as a Lambda timeout or an out-of-memory kill would. A dead invocation stays
+ *   dead: a handler that catches the error gets no further call through to AWS, and the invocation
+ *   counts as failed whatever the handler returns.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 // The base class of every AWS SDK v3 client (one copy in node_modules: npm ls @smithy/core).
@@ -43,6 +45,10 @@ export function throttling(): Error {
 interface Invocation {
   calls: AwsCall[];
   faults: Fault[];
+  /** The faults that hit a call. */
+  hit: Fault[];
+  /** Set once a crash-after killed it. */
+  killed?: InvocationCrashed;
 }
 
 const current = new AsyncLocalStorage<Invocation>();
@@ -67,6 +73,7 @@ export function installFaults(): { uninstall: () => void } {
       const invocation = current.getStore();
       const forward = () => (originalSend as (...args: unknown[]) => Promise<unknown>).call(this, command, ...rest);
       if (!invocation) return forward();
+      if (invocation.killed) throw invocation.killed;
       const call: AwsCall = {
         service: nameOf(this, 'Client'),
         command: nameOf(command, 'Command'),
@@ -75,9 +82,13 @@ export function installFaults(): { uninstall: () => void } {
       const index = invocation.calls.length;
       invocation.calls.push(call);
       const fault = invocation.faults.find((f) => hits(f, call, index, invocation.calls));
+      if (fault) invocation.hit.push(fault);
       if (fault?.kind === 'fail') throw (fault.error ?? throttling)();
       const result = await forward();
-      if (fault?.kind === 'crash-after') throw new InvocationCrashed(`killed after ${call.service} ${call.command} (call ${index})`);
+      if (fault?.kind === 'crash-after') {
+        invocation.killed = new InvocationCrashed(`killed after ${call.service} ${call.command} (call ${index})`);
+        throw invocation.killed;
+      }
       return result;
     } as typeof Client.prototype.send;
   }
@@ -92,18 +103,21 @@ export interface Invoked<T> {
   calls: AwsCall[];
   /** What the handler returned, or undefined when it threw. */
   result: T | undefined;
-  /** What it threw (an injected fault's error, InvocationCrashed, or its own error). */
+  /** What it threw (an injected fault's error or its own error), or InvocationCrashed once it was killed, whatever it did then. */
   error: unknown;
+  /** The faults that hit a call: a fault aimed at a call the invocation never made is missing here. */
+  hit: Fault[];
 }
 
 /** Runs one invocation of a handler with these faults, recording its AWS calls; never throws. */
 export async function invoke<T>(handler: () => Promise<T>, faults: Fault[] = []): Promise<Invoked<T>> {
-  const invocation: Invocation = { calls: [], faults };
+  const invocation: Invocation = { calls: [], faults, hit: [] };
   try {
     const result = await current.run(invocation, handler);
-    return { calls: invocation.calls, result, error: undefined };
+    if (invocation.killed) return { calls: invocation.calls, result: undefined, error: invocation.killed, hit: invocation.hit };
+    return { calls: invocation.calls, result, error: undefined, hit: invocation.hit };
   } catch (error) {
-    return { calls: invocation.calls, result: undefined, error };
+    return { calls: invocation.calls, result: undefined, error: invocation.killed ?? error, hit: invocation.hit };
   }
 }
 
