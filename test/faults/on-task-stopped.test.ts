@@ -1,26 +1,26 @@
 /**
- * Watched tasks and services, broken at every step: each scenario (a crash whose restart waits, the
- * restart's timer, a lost host restarted at once, the stop that spends the crash-loop budget, a resume,
- * a service stop that makes a crash loop) runs once without faults to record its AWS calls; then, for
- * every call k, it runs again from the same start with (a) call k failing (a throttle), (b) call k
- * succeeding and the invocation killed right after it, (c) the same kill followed by two deliveries at
- * once; then the same input is delivered again, as Lambda's retries would, until one ends normally. The
- * end state in the emulator must equal the fault-free run's: the same tasks, each event published under
- * one id (taken once by its id), the same timers, the same watch state and service window.
+ * Watched tasks and services, broken at every step (see sweep.ts): each scenario (a crash whose restart
+ * waits, the restart's timer, a lost host restarted at once, the stop that spends the crash-loop budget, a
+ * resume, a service stop that makes a crash loop) against the fault-free run's end: the same tasks, each
+ * event published under one id (taken once by its id), the same timers, the same watch state and service
+ * window. A failed invocation's input comes again as Lambda's retries would.
  */
 import { DescribeTasksCommand, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { onTaskStopped } from '../../functions/on-task-stopped.ts';
-import { type Emulator, resetEmulator, setTaskState, startEmulator, stopTaskAs } from '../../sandbox/emulator.ts';
-import { drainPublishedEvents, emulatorStopRuntime, type PublishedEvent, seedSandbox } from '../../sandbox/seed.ts';
+import { type Emulator, resetEmulator, setTaskState, stopTaskAs } from '../../sandbox/emulator.ts';
+import { drainPublishedEvents, emulatorStopRuntime, type PublishedEvent, type SandboxWorld, seedSandbox } from '../../sandbox/seed.ts';
 import { taskStateChangeEvent } from '../../sandbox/task-events.ts';
 import { EmulatorTimers } from '../../sandbox/timers.ts';
 import { validateAutomation } from '../../shared/config/load.ts';
 import type { StopRuntime } from '../../shared/stopped-tasks/runtime.ts';
 import { resumeWatchedTask } from '../../shared/stopped-tasks/watched-task-stop.ts';
 import { stoppedTaskEvent } from '../fixtures/task-events.ts';
-import { type AwsCall, type Fault, installFaults, invoke } from '../helpers/faults.ts';
-import { quietLog, TestClock } from './world.ts';
+import { installFaults } from '../helpers/faults.ts';
+import { quietLog, TestClock } from '../integration/world.ts';
+import { startSnapshottingEmulator } from './emulator-snapshots.ts';
+import type { EndState } from './end-state.ts';
+import { sweepFaults } from './sweep.ts';
 
 const CLUSTER = 'watch-faults';
 const network = { subnets: ['subnet-0a1b2c3d4e5f60021'], securityGroups: ['sg-0a1b2c3d4e5f60021'] };
@@ -35,20 +35,25 @@ const START = new Date('2026-11-22T10:00:00Z');
 /** When Lambda delivers a failed invocation's event again. */
 const REDELIVERY_DELAY_SECONDS = 120;
 
+/** A seeded world's runtime, clock and readers. */
 interface Past {
   emulator: Emulator;
+  seeded: SandboxWorld;
   clock: TestClock;
   rt: StopRuntime;
   timers: EmulatorTimers;
   events: () => Promise<PublishedEvent[]>;
 }
 
-type World = Past & { deliver: () => Promise<unknown> };
+/** The scenario's input, delivered once in a world. */
+type Delivery = (w: Past) => Promise<unknown>;
+
+type World = Past & { delivery: Delivery };
 
 interface Scenario {
   name: string;
   /** What happened before, without faults; returns the invocation the scenario is about. */
-  before: (w: Past) => Promise<() => Promise<unknown>>;
+  before: (w: Past) => Promise<Delivery>;
 }
 
 let eventVersion = 10;
@@ -106,7 +111,7 @@ const SCENARIOS: Scenario[] = [
     name: 'a crashed watched task, restarted after its back-off',
     before: async (w) => {
       const event = await crash(w, await startWorker(w));
-      return () => onTaskStopped(event, w.rt);
+      return (world) => onTaskStopped(event, world.rt);
     },
   },
   {
@@ -116,7 +121,7 @@ const SCENARIOS: Scenario[] = [
       const [timer] = await w.timers.pending();
       w.clock.advanceTo(timer?.at ?? START);
       await w.timers.takeDue(w.clock.now());
-      return () => onTaskStopped(timer?.input, w.rt);
+      return (world) => onTaskStopped(timer?.input, world.rt);
     },
   },
   {
@@ -131,7 +136,7 @@ const SCENARIOS: Scenario[] = [
         exitCode: 143,
       });
       const event = await taskStateChangeEvent(w.rt.ecs, CLUSTER, taskArn, { at: w.clock.now(), version: 5, startedAt });
-      return () => onTaskStopped(event, w.rt);
+      return (world) => onTaskStopped(event, world.rt);
     },
   },
   {
@@ -140,14 +145,14 @@ const SCENARIOS: Scenario[] = [
       const restarted = await spendBudget(w);
       w.clock.advance(30);
       const event = await crash(w, restarted);
-      return () => onTaskStopped(event, w.rt);
+      return (world) => onTaskStopped(event, world.rt);
     },
   },
   {
     name: '`ecs-autopilot resume`: restarts resume and one task starts',
     before: async (w) => {
       await onTaskStopped(await crash(w, await spendBudget(w)), w.rt);
-      return () => resumeWatchedTask('worker', w.rt);
+      return (world) => resumeWatchedTask('worker', world.rt);
     },
   },
   {
@@ -156,7 +161,7 @@ const SCENARIOS: Scenario[] = [
       await onTaskStopped(serviceStop(w, 1), w.rt);
       w.clock.advance(30);
       const event = serviceStop(w, 2);
-      return () => onTaskStopped(event, w.rt);
+      return (world) => onTaskStopped(event, world.rt);
     },
   },
 ];
@@ -167,7 +172,7 @@ describe('on-task-stopped under faults: watched tasks and services', () => {
   const faults = installFaults();
   let emulator: Emulator;
   beforeAll(async () => {
-    emulator = await startEmulator();
+    emulator = await startSnapshottingEmulator();
   });
   afterAll(async () => {
     faults.uninstall();
@@ -177,102 +182,72 @@ describe('on-task-stopped under faults: watched tasks and services', () => {
   /** A fresh emulator, seeded, with the scenario's past played and its events drained. */
   async function worldFor(scenario: Scenario): Promise<World> {
     await resetEmulator(emulator);
-    const seeded = await seedSandbox(emulator, automation, { stage: 'faults' });
-    const clock = new TestClock(START);
+    const past = attach(await seedSandbox(emulator, automation, { stage: 'faults' }), START);
+    const delivery = await scenario.before(past);
+    await past.events();
+    return { ...past, delivery };
+  }
+
+  /** The runtime, clock and readers of a world seeded in the emulator, the clock at `now`. */
+  function attach(seeded: SandboxWorld, now: Date): Past {
+    const clock = new TestClock(now);
     const timers = new EmulatorTimers(seeded);
-    const past: Past = {
+    return {
       emulator,
+      seeded,
       clock,
       rt: emulatorStopRuntime(seeded, automation, clock, timers, quietLog),
       timers,
       events: () => drainPublishedEvents(seeded),
     };
-    const deliver = await scenario.before(past);
-    await past.events();
-    return { ...past, deliver };
-  }
-
-  /** Delivers the input again until an invocation ends normally, as Lambda's retries would. */
-  async function untilQuiet(w: World): Promise<void> {
-    for (let delivery = 1; delivery <= 6; delivery++) {
-      w.clock.advance(REDELIVERY_DELAY_SECONDS);
-      const { error } = await invoke(w.deliver);
-      if (!error) return;
-    }
-    throw new Error('six redeliveries did not end normally');
   }
 
   /**
    * What the scenario left behind, without what a redelivery moves (times) or what differs from one
-   * emulator to the next (task ARNs): events by their id, each id with one detail-type.
+   * emulator to the next (task ARNs).
    */
-  async function endState(w: World) {
-    const byId = new Map<string, Set<string>>();
-    for (const event of await w.events()) {
-      const id = String(event.detail.eventId);
-      byId.set(id, (byId.get(id) ?? new Set()).add(event['detail-type']));
-    }
+  async function endState(w: World): Promise<EndState> {
+    // An event's id names its task's ARN and the version of ECS's event, both made anew in each world: the
+    // events are matched with the fault-free run's by detail-type, one per id.
+    const events = (await w.events()).map((event) => ({
+      id: String(event.detail.eventId),
+      key: event['detail-type'],
+      content: event['detail-type'],
+    }));
     const state = await w.rt.watches.get('worker');
     const window = await w.rt.serviceStops.window('web-faults', 'web', new Date(START.getTime() - 3_600_000));
     return {
-      running: (await running(w)).map((task) => `${task.startedBy} in ${task.group}`).sort(),
-      events: [...byId.values()].map((types) => [...types].join(' + ')).sort(),
-      timers: (await w.timers.pending()).map(({ input }) => JSON.stringify({ ...(input as object), replacing: undefined })).sort(),
-      watch: state && {
-        restarts: state.restarts.length,
-        consecutiveFailures: state.consecutiveFailures,
-        paused: state.paused?.cause,
-        decidedStops: state.decidedStops?.length,
-        outbox: state.outbox,
+      events,
+      items: {
+        running: (await running(w)).map((task) => `${task.startedBy} in ${task.group}`),
+        timers: (await w.timers.pending()).map(({ input }) => JSON.stringify({ ...(input as object), replacing: undefined })),
       },
-      serviceWindow: window,
+      facts: {
+        watch: state && {
+          restarts: state.restarts.length,
+          consecutiveFailures: state.consecutiveFailures,
+          paused: state.paused?.cause,
+          decidedStops: state.decidedStops?.length,
+          outbox: state.outbox,
+        },
+        serviceWindow: window,
+      },
     };
   }
 
-  /** The call of the fault-free run as a fault aims at it: its command and which of them it was. */
-  const aimAt = (calls: AwsCall[], k: number) => {
-    const call = calls[k] as AwsCall;
-    return { command: call.command, occurrence: calls.slice(0, k + 1).filter((c) => c.command === call.command).length };
-  };
-
-  for (const scenario of SCENARIOS) {
-    describe(scenario.name, () => {
-      let reference: Awaited<ReturnType<typeof endState>>;
-      let calls: AwsCall[];
-
-      beforeAll(async () => {
-        const w = await worldFor(scenario);
-        const clean = await invoke(w.deliver);
-        expect(clean.error).toBeUndefined();
-        calls = clean.calls;
-        reference = await endState(w);
-      }, 60_000);
-
-      it('publishes what it decides under ids, and leaves no outbox behind', () => {
+  sweepFaults({
+    file: import.meta.filename,
+    emulator: () => emulator,
+    scenarios: SCENARIOS.map((scenario) => ({ ...scenario, world: () => worldFor(scenario), deliver: (w: World) => w.delivery(w) })),
+    fork: (w) => ({ ...attach(w.seeded, w.clock.now()), delivery: w.delivery }),
+    redelivery: { wait: (w) => w.clock.advance(REDELIVERY_DELAY_SECONDS), atMost: 6 },
+    endState,
+    reference: {
+      promise: 'publishes what it decides under ids, and leaves no outbox behind',
+      check: (reference) => {
         expect(reference.events.length).toBeGreaterThan(0);
-        expect(reference.watch?.outbox ?? []).toEqual([]);
-      });
-
-      for (const mode of ['fail', 'crash-after', 'crash-after, then two deliveries at once'] as const) {
-        it(`ends as without faults when ${mode === 'fail' ? 'any call fails' : `the invocation dies after any call${mode === 'crash-after' ? '' : ', then comes twice at once'}`}`, async () => {
-          const diverged: string[] = [];
-          for (let k = 0; k < calls.length; k++) {
-            const w = await worldFor(scenario);
-            const fault: Fault = { kind: mode === 'fail' ? 'fail' : 'crash-after', at: aimAt(calls, k) };
-            await invoke(w.deliver, [fault]);
-            if (mode === 'crash-after, then two deliveries at once') {
-              w.clock.advance(REDELIVERY_DELAY_SECONDS);
-              await Promise.all([invoke(w.deliver), invoke(w.deliver)]);
-            }
-            await untilQuiet(w);
-            const end = await endState(w);
-            if (JSON.stringify(end) !== JSON.stringify(reference)) {
-              diverged.push(`${mode} at call ${k} (${calls[k]?.service} ${calls[k]?.command}): ${JSON.stringify(end)}`);
-            }
-          }
-          expect(diverged, `fault-free: ${JSON.stringify(reference)}`).toEqual([]);
-        }, 300_000);
-      }
-    });
-  }
+        expect((reference.facts.watch as { outbox?: unknown[] } | undefined)?.outbox ?? []).toEqual([]);
+      },
+    },
+  });
 });

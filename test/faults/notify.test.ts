@@ -1,12 +1,9 @@
 /**
- * notify, broken at every step: each scenario (a group's first event, an event a flush already covers,
- * the flush that sends the firing message, the resolve check that sends the resolved one, a resolving
- * event) runs once without faults to record its AWS calls; then, for every call k, it runs again from the
- * same start with (a) call k failing (a throttle), (b) call k succeeding and the invocation killed right
- * after it, (c) the same kill followed by two deliveries at once; then the same input is delivered again,
- * as Lambda's retries would, until one ends normally, and the group lives on until its last timer. The
- * end must equal the fault-free run's: the same messages (status, subject, count, total), the same
- * count in the group's inbox, nothing left unsettled.
+ * notify, broken at every step (see sweep.ts): each scenario (a group's first event, an event a flush
+ * already covers, the flush that sends the firing message, the resolve check that sends the resolved one,
+ * a resolving event) against the fault-free run's end, once the group has lived on until its last timer:
+ * the same messages (status, subject, count, total), the same count in the group's inbox, nothing left
+ * unsettled. A failed invocation's input comes again as Lambda's retries would.
  *
  * One difference is expected, and only one: SNS cannot tell a message sent twice. When the invocation
  * dies after SNS took a message and before it could settle it (killed right after Publish, or its settle
@@ -16,9 +13,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { notify } from '../../functions/notify.ts';
-import { type Emulator, emulatorClientConfig, resetEmulator, startEmulator } from '../../sandbox/emulator.ts';
+import { type Emulator, emulatorClientConfig, resetEmulator } from '../../sandbox/emulator.ts';
 import { type SandboxWorld, seedSandbox } from '../../sandbox/seed.ts';
 import { EmulatorTimers } from '../../sandbox/timers.ts';
 import { AlertTopic } from '../../shared/alerts/publish.ts';
@@ -26,8 +23,12 @@ import type { ChatbotNotification } from '../../shared/alerts/render.ts';
 import { createNotifyRuntime, type NotifyRuntime } from '../../shared/alerts/runtime.ts';
 import { validateAutomation } from '../../shared/config/load.ts';
 import { busEvent, crashLoop, oomStop, serviceTaskStopped } from '../helpers/alert-events.ts';
-import { type AwsCall, type Fault, installFaults, invoke } from '../helpers/faults.ts';
-import { oneRequestAtATime, quietLog, TestClock } from './world.ts';
+import { type AwsCall, installFaults } from '../helpers/faults.ts';
+import { oneRequestAtATime, quietLog, TestClock } from '../integration/world.ts';
+import type { CrashPoint } from './crash-points.ts';
+import { startSnapshottingEmulator } from './emulator-snapshots.ts';
+import type { EndState } from './end-state.ts';
+import { sweepFaults } from './sweep.ts';
 
 const config = { notifications: { groupWait: '3m', repeatInterval: '5m', resolveAfter: '30m' } };
 const automation = validateAutomation(config);
@@ -44,13 +45,16 @@ interface Past {
   world: SandboxWorld;
 }
 
-type World = Past & { deliver: () => Promise<unknown>; groupKey: string };
+/** The scenario's input, delivered once in a world. */
+type Delivery = (w: Past) => Promise<unknown>;
+
+type World = Past & { delivery: Delivery; groupKey: string };
 
 interface Scenario {
   name: string;
   groupKey: string;
   /** What happened before, without faults; returns the invocation the scenario is about. */
-  before: (w: Past) => Promise<() => Promise<unknown>>;
+  before: (w: Past) => Promise<Delivery>;
 }
 
 let sequence = 0;
@@ -83,7 +87,7 @@ const SCENARIOS: Scenario[] = [
     groupKey: SERVICE_GROUP,
     before: async (w) => {
       const event = stopOfWeb(w);
-      return () => notify(event, w.rt);
+      return (world) => notify(event, world.rt);
     },
   },
   {
@@ -93,7 +97,7 @@ const SCENARIOS: Scenario[] = [
       await notify(stopOfWeb(w), w.rt);
       w.clock.advance(20);
       const event = stopOfWeb(w);
-      return () => notify(event, w.rt);
+      return (world) => notify(event, world.rt);
     },
   },
   {
@@ -104,7 +108,7 @@ const SCENARIOS: Scenario[] = [
       w.clock.advance(20);
       await notify(stopOfWeb(w), w.rt);
       const flush = await nextTimer(w);
-      return () => notify(flush, w.rt);
+      return (world) => notify(flush, world.rt);
     },
   },
   {
@@ -114,7 +118,7 @@ const SCENARIOS: Scenario[] = [
       await notify(stopOfWeb(w), w.rt);
       await notify(await nextTimer(w), w.rt);
       const check = await nextTimer(w);
-      return () => notify(check, w.rt);
+      return (world) => notify(check, world.rt);
     },
   },
   {
@@ -133,7 +137,7 @@ const SCENARIOS: Scenario[] = [
         { watchedTask: 'ingest', eventId: 'resumed:ingest:1', alert: { ...crashLoop().alert, severity: 'warning', resolves: true } },
         { id: 'eventbridge-resumed', time: w.clock.now().toISOString() },
       );
-      return () => notify(resumed, w.rt);
+      return (world) => notify(resumed, world.rt);
     },
   },
 ];
@@ -142,7 +146,7 @@ describe('notify under faults', () => {
   const faults = installFaults();
   let emulator: Emulator;
   beforeAll(async () => {
-    emulator = await startEmulator();
+    emulator = await startSnapshottingEmulator();
   });
   afterAll(async () => {
     faults.uninstall();
@@ -152,8 +156,15 @@ describe('notify under faults', () => {
   /** A fresh emulator, seeded, with the scenario's past played and its messages drained. */
   async function worldFor(scenario: Scenario): Promise<World> {
     await resetEmulator(emulator);
-    const world = await seedSandbox(emulator, automation, { stage: 'notify-faults' });
-    const clock = new TestClock(START);
+    const past = attach(await seedSandbox(emulator, automation, { stage: 'notify-faults' }), START);
+    const delivery = await scenario.before(past);
+    await delivered(past);
+    return { ...past, delivery, groupKey: scenario.groupKey };
+  }
+
+  /** The runtime, clock and timers of a world seeded in the emulator, the clock at `now`. */
+  function attach(world: SandboxWorld, now: Date): Past {
+    const clock = new TestClock(now);
     const timers = new EmulatorTimers(world);
     const config = emulatorClientConfig(world.endpoint);
     const rt = createNotifyRuntime({
@@ -168,20 +179,7 @@ describe('notify under faults', () => {
       log: quietLog,
       now: clock.now,
     });
-    const past: Past = { rt, clock, timers, world };
-    const deliver = await scenario.before(past);
-    await delivered(past);
-    return { ...past, deliver, groupKey: scenario.groupKey };
-  }
-
-  /** Delivers the input again until an invocation ends normally, as Lambda's retries would. */
-  async function untilQuiet(w: World): Promise<void> {
-    for (let delivery = 1; delivery <= 6; delivery++) {
-      w.clock.advance(REDELIVERY_DELAY_SECONDS);
-      const { error } = await invoke(w.deliver);
-      if (!error) return;
-    }
-    throw new Error('six redeliveries did not end normally');
+    return { rt, clock, timers, world };
   }
 
   /** The group lives on: every timer fires in time order until none is left. */
@@ -213,78 +211,52 @@ describe('notify under faults', () => {
     }
   }
 
-  async function endState(w: World) {
-    await untilNoTimer(w);
+  async function endState(w: World): Promise<EndState> {
     const [read, stored] = await Promise.all([w.rt.groups.inbox(w.groupKey), w.rt.groups.decisions(w.groupKey)]);
     return {
-      messages: await delivered(w),
-      counted: read?.inbox.total,
-      open: await w.rt.groups.get(w.groupKey),
-      unsettled: stored.version !== read?.settled.version,
+      events: [],
+      items: { messages: await delivered(w) },
+      facts: {
+        counted: read?.inbox.total,
+        open: await w.rt.groups.get(w.groupKey),
+        unsettled: stored.version !== read?.settled.version,
+      },
     };
   }
-
-  /** The call of the fault-free run as a fault aims at it: its command and which of them it was. */
-  const aimAt = (calls: AwsCall[], k: number) => {
-    const call = calls[k] as AwsCall;
-    return { command: call.command, occurrence: calls.slice(0, k + 1).filter((c) => c.command === call.command).length };
-  };
 
   /**
    * The message a fault at call k may send twice: SNS took it (call k or an earlier Publish succeeded)
    * and the invocation could not settle it (killed right after the Publish, or the settle that follows
    * it failed).
    */
-  function sentTwice(calls: AwsCall[], k: number, mode: 'fail' | 'crash-after'): string | undefined {
-    const publish = mode === 'crash-after' ? calls[k] : calls[k - 1];
-    const settleFails = mode === 'fail' && calls[k]?.command === 'Update';
-    if (publish?.command !== 'Publish' || (mode === 'fail' && !settleFails)) return undefined;
+  function sentTwice(calls: AwsCall[], point: CrashPoint): string | undefined {
+    const { k } = point;
+    const publish = point.mode === 'fail' ? calls[k - 1] : calls[k];
+    const settleFails = point.mode === 'fail' && calls[k]?.command === 'Update';
+    if (publish?.command !== 'Publish' || (point.mode === 'fail' && !settleFails)) return undefined;
     return (publish.input as { Subject: string }).Subject;
   }
 
-  for (const scenario of SCENARIOS) {
-    describe(scenario.name, () => {
-      let reference: Awaited<ReturnType<typeof endState>>;
-      let calls: AwsCall[];
-
-      beforeAll(async () => {
-        const w = await worldFor(scenario);
-        const clean = await invoke(w.deliver);
-        expect(clean.error).toBeUndefined();
-        calls = clean.calls;
-        reference = await endState(w);
-      }, 60_000);
-
-      it('ends with every message sent, the group resolved, nothing unsettled', () => {
-        expect(reference.messages.length).toBeGreaterThan(0);
-        expect(reference).toMatchObject({ open: undefined, unsettled: false });
-      });
-
-      for (const mode of ['fail', 'crash-after', 'crash-after, then two deliveries at once'] as const) {
-        const kind = mode === 'fail' ? 'fail' : 'crash-after';
-        it(`ends as without faults when ${mode === 'fail' ? 'any call fails' : `the invocation dies after any call${mode === 'crash-after' ? '' : ', then comes twice at once'}`}`, async () => {
-          const diverged: string[] = [];
-          for (let k = 0; k < calls.length; k++) {
-            const w = await worldFor(scenario);
-            const fault: Fault = { kind, at: aimAt(calls, k) };
-            await invoke(w.deliver, [fault]);
-            if (mode === 'crash-after, then two deliveries at once') {
-              w.clock.advance(REDELIVERY_DELAY_SECONDS);
-              await Promise.all([invoke(w.deliver), invoke(w.deliver)]);
-            }
-            await untilQuiet(w);
-            const end = await endState(w);
-            const twice = sentTwice(calls, k, kind);
-            const expected = twice
-              ? { ...reference, messages: reference.messages.flatMap((m) => (m.includes(`"${twice}"`) ? [m, m] : [m])) }
-              : reference;
-            if (JSON.stringify(end) !== JSON.stringify(expected)) {
-              diverged.push(`${mode} at call ${k} (${calls[k]?.service} ${calls[k]?.command}): ${JSON.stringify(end)}`);
-            }
-          }
-          expect(diverged, `fault-free: ${JSON.stringify(reference)}`).toEqual([]);
-        }, 600_000);
-      }
-    });
-  }
+  sweepFaults({
+    file: import.meta.filename,
+    emulator: () => emulator,
+    scenarios: SCENARIOS.map((scenario) => ({ ...scenario, world: () => worldFor(scenario), deliver: (w: World) => w.delivery(w) })),
+    fork: (w) => ({ ...attach(w.world, w.clock.now()), delivery: w.delivery, groupKey: w.groupKey }),
+    redelivery: { wait: (w) => w.clock.advance(REDELIVERY_DELAY_SECONDS), atMost: 6 },
+    afterwards: untilNoTimer,
+    endState,
+    reference: {
+      promise: 'ends with every message sent, the group resolved, nothing unsettled',
+      check: (reference) => {
+        expect(reference.items.messages?.length).toBeGreaterThan(0);
+        expect(reference.facts).toMatchObject({ open: undefined, unsettled: false });
+      },
+    },
+    expectedAt: (reference, point, calls) => {
+      const twice = sentTwice(calls, point);
+      if (!twice) return reference;
+      const messages = (reference.items.messages ?? []).flatMap((m) => (m.includes(`"${twice}"`) ? [m, m] : [m]));
+      return { ...reference, items: { ...reference.items, messages } };
+    },
+  });
 });
