@@ -11,7 +11,7 @@ import { notify } from '../functions/notify.ts';
 import { onTaskStopped } from '../functions/on-task-stopped.ts';
 import { runBatchJob } from '../functions/run-batch-job.ts';
 import { scaleService } from '../functions/scale-service.ts';
-import type { ShiftHandlerRuntime } from '../shared/blue-green/handle.ts';
+import type { ShiftRuntime } from '../shared/blue-green/runtime.ts';
 import type { Automation } from '../shared/config/schema.ts';
 import { JOB_RUN_DETAIL_TYPES } from '../shared/events/bus.ts';
 import { STOPPED_TASK_DETAIL_TYPES } from '../shared/events/stopped-task-events.ts';
@@ -68,7 +68,7 @@ export class Simulation {
   readonly stopRuntime: StopRuntime;
   readonly scalingRuntime: ScalingRuntime;
   readonly notifyRuntime: EmulatorNotifyRuntime;
-  readonly shiftRuntime: ShiftHandlerRuntime;
+  readonly shiftRuntime: ShiftRuntime;
   readonly firings: Firings;
   readonly tasks: EcsTasks;
   readonly deployments: Deployments;

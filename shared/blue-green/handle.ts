@@ -25,8 +25,6 @@ import { type Action, type AppSpec, DEPLOYMENT_DETAIL_TYPES, type Deployment, ty
 
 import type { ShiftRuntime } from './runtime.ts';
 
-export type ShiftHandlerRuntime = ShiftRuntime;
-
 /** Observations feeding back into the machine in one invocation; a deployment needs a handful. */
 const MAX_FOLLOW_UPS = 50;
 
@@ -42,7 +40,7 @@ export interface ShiftOutcome {
   rejected?: string | undefined;
 }
 
-export async function handleShiftEvent(appName: string, event: DeploymentEvent, rt: ShiftHandlerRuntime): Promise<ShiftOutcome> {
+export async function handleShiftEvent(appName: string, event: DeploymentEvent, rt: ShiftRuntime): Promise<ShiftOutcome> {
   const app = rt.automation.apps[appName];
   if (!app) {
     const known = Object.keys(rt.automation.apps).join(', ') || 'none';
@@ -63,7 +61,7 @@ export async function handleShiftEvent(appName: string, event: DeploymentEvent, 
   return retryOnStaleWrite(() => drive(app, event, rt));
 }
 
-async function drive(app: AppSpec, event: DeploymentEvent, rt: ShiftHandlerRuntime): Promise<ShiftOutcome> {
+async function drive(app: AppSpec, event: DeploymentEvent, rt: ShiftRuntime): Promise<ShiftOutcome> {
   let deployment = await loadDeployment(app, rt);
   const queue: DeploymentEvent[] = [];
   let rejected: string | undefined;
@@ -150,7 +148,7 @@ function leaveToTheApplier(app: AppSpec, deployment: Deployment, event: Deployme
   );
 }
 
-async function applyAll(actions: Action[], deployment: Deployment, app: AppSpec, rt: ShiftHandlerRuntime) {
+async function applyAll(actions: Action[], deployment: Deployment, app: AppSpec, rt: ShiftRuntime) {
   const observed: DeploymentEvent[] = [];
   for (const action of actions) {
     const result = await applyAction(action, deployment, app, rt);
@@ -159,7 +157,7 @@ async function applyAll(actions: Action[], deployment: Deployment, app: AppSpec,
   return observed;
 }
 
-async function reject(app: string, id: string, reason: string, activeDeploymentId: string | undefined, rt: ShiftHandlerRuntime) {
+async function reject(app: string, id: string, reason: string, activeDeploymentId: string | undefined, rt: ShiftRuntime) {
   const now = rt.now();
   await rt.rejections.record({ app, id, reason, at: now.toISOString() });
   await rt.bus.publish([

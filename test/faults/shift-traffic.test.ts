@@ -23,8 +23,8 @@ import {
 } from '../../sandbox/seed.ts';
 import { createAwsClients } from '../../shared/aws/clients.ts';
 import { forwardOf } from '../../shared/blue-green/forward.ts';
-import type { ShiftHandlerRuntime } from '../../shared/blue-green/handle.ts';
 import { type AppSpec, isFinal } from '../../shared/blue-green/model.ts';
+import type { ShiftRuntime } from '../../shared/blue-green/runtime.ts';
 import { validateAutomation } from '../../shared/config/load.ts';
 import type { Automation } from '../../shared/config/schema.ts';
 import { Rejections } from '../../shared/state/deployment-rejections.ts';
@@ -66,7 +66,7 @@ interface World {
   /** The configuration with the ARNs moto chose for the app's listener and target groups. */
   automation: Automation;
   clock: TestClock;
-  rt: ShiftHandlerRuntime;
+  rt: ShiftRuntime;
   app: AppSpec;
   ecs: ECSClient;
   events: () => Promise<PublishedEvent[]>;

@@ -19,8 +19,8 @@ import { EMULATOR_REGION } from '../../sandbox/emulator.ts';
 import { emulatorScalingRuntime, emulatorShiftRuntime, seedApps, setTargetHealth } from '../../sandbox/seed.ts';
 import { createAwsClients } from '../../shared/aws/clients.ts';
 import { forwardOf } from '../../shared/blue-green/forward.ts';
-import type { ShiftHandlerRuntime } from '../../shared/blue-green/handle.ts';
 import type { AppSpec, Deployment } from '../../shared/blue-green/model.ts';
+import type { ShiftRuntime } from '../../shared/blue-green/runtime.ts';
 import { EventBus } from '../../shared/events/bus.ts';
 import { Rejections } from '../../shared/state/deployment-rejections.ts';
 import { InvocationCrashed, installFaults, invoke } from '../helpers/faults.ts';
@@ -62,7 +62,7 @@ const IMAGE = { app: 'public.ecr.aws/example/web:v2' };
 
 describe('shift-traffic against moto', () => {
   const t = useEmulatorWorld(config, START);
-  let rt: ShiftHandlerRuntime;
+  let rt: ShiftRuntime;
   let app: AppSpec;
   let requests = 0;
 
