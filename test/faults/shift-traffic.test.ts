@@ -21,13 +21,11 @@ import {
   seedApps,
   seedSandbox,
 } from '../../sandbox/seed.ts';
-import { createAwsClients } from '../../shared/aws/clients.ts';
 import { forwardOf } from '../../shared/blue-green/forward.ts';
 import { type AppSpec, isFinal } from '../../shared/blue-green/model.ts';
 import type { ShiftRuntime } from '../../shared/blue-green/runtime.ts';
 import { validateAutomation } from '../../shared/config/load.ts';
 import type { Automation } from '../../shared/config/schema.ts';
-import { Rejections } from '../../shared/state/deployment-rejections.ts';
 import { installFaults, invoke } from '../helpers/faults.ts';
 import { quietLog, TestClock } from '../integration/world.ts';
 import { startSnapshottingEmulator } from './emulator-snapshots.ts';
@@ -198,15 +196,11 @@ describe('a blue/green deployment, crashed at every step', () => {
   /** The runtime, clock and readers of a world seeded in the emulator, the clock at `now`. */
   function attach(seeded: SandboxWorld, withApps: Automation, now: Date): World {
     const clock = new TestClock(now);
-    const clients = createAwsClients({ ...emulatorClientConfig(seeded.endpoint), maxAttempts: 1 });
     return {
       seeded,
       automation: withApps,
       clock,
-      rt: {
-        ...emulatorShiftRuntime(seeded, withApps, clock, quietLog),
-        rejections: new Rejections(clients.dynamo, seeded.tableName),
-      },
+      rt: emulatorShiftRuntime(seeded, withApps, clock, quietLog),
       app: withApps.apps.web as AppSpec,
       ecs: new ECSClient(emulatorClientConfig(seeded.endpoint)),
       events: () => drainPublishedEvents(seeded),
