@@ -166,7 +166,9 @@ export async function startEmulator(options: { log?: (line: string) => void } = 
   const child: ChildProcess = spawn(python, [BRIDGE, '-H', '127.0.0.1', '-p', String(port)], {
     // The bridge exits when its stdin closes: a SIGKILL of this process, which no handler sees, ends it too.
     stdio: ['pipe', 'ignore', 'pipe'],
-    env: { ...process.env, ECS_BRIDGE_EXIT_WITH_STDIN: '1' },
+    // moto's EC2 loads thousands of default AMIs at start and every reset (0.2-0.4 s each); nothing here launches an
+    // instance, so they are left out unless the caller's environment asks for them.
+    env: { MOTO_EC2_LOAD_DEFAULT_AMIS: 'false', ...process.env, ECS_BRIDGE_EXIT_WITH_STDIN: '1' },
     detached: false,
   });
   remember(child);
