@@ -2,8 +2,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { enforceMaxRuntime } from '#shared/jobs/handle.ts';
-import { lambdaJobRuntime } from '#shared/jobs/runtime-from-env.ts';
 import type { JobRuntime } from '#shared/jobs/runtime.ts';
+import { lambdaJobRuntime } from '#shared/jobs/runtime-from-env.ts';
 import { logger } from '#shared/logger.ts';
 
 /** The raw handler: tests and the sandbox call it with their own runtime. */

@@ -6,8 +6,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { handleFiring } from '#shared/jobs/handle.ts';
-import { lambdaJobRuntime } from '#shared/jobs/runtime-from-env.ts';
 import type { JobRuntime } from '#shared/jobs/runtime.ts';
+import { lambdaJobRuntime } from '#shared/jobs/runtime-from-env.ts';
 import { parseFiring } from '#shared/jobs/trigger.ts';
 import { logger } from '#shared/logger.ts';
 
