@@ -5,7 +5,9 @@
  * and its past played again.
  */
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import { type Emulator, startEmulator } from '../../sandbox/emulator.ts';
+import { installFaults } from '../helpers/faults.ts';
 
 const SNAPSHOT_ROUTES = fileURLToPath(new URL('./moto-snapshots', import.meta.url));
 
@@ -36,3 +38,23 @@ export const saveSnapshot = (emulator: Emulator, name: string) => snapshotCall(e
 
 /** Puts the emulator back as it was when the snapshot was saved (it can be restored again and again). */
 export const restoreSnapshot = (emulator: Emulator, name: string) => snapshotCall(emulator, 'restore', name);
+
+/**
+ * A fault suite's setting: the SDK's calls open to injected faults, and a snapshotting emulator started
+ * before the file's tests and stopped after them. Returns the emulator, for tests and hooks to call.
+ */
+export function useFaultEmulator(): () => Emulator {
+  const faults = installFaults();
+  let emulator: Emulator | undefined;
+  beforeAll(async () => {
+    emulator = await startSnapshottingEmulator();
+  });
+  afterAll(async () => {
+    faults.uninstall();
+    await emulator?.stop();
+  });
+  return () => {
+    if (!emulator) throw new Error('the emulator starts in beforeAll: use it inside a test or a hook');
+    return emulator;
+  };
+}

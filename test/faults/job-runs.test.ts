@@ -6,7 +6,7 @@
  * comes again as Lambda's retries would, after the dead invocation's lease.
  */
 import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { enforceMaxRuntimeTick } from '../../functions/enforce-max-runtime.ts';
 import { onTaskStopped } from '../../functions/on-task-stopped.ts';
 import { runBatchJob } from '../../functions/run-batch-job.ts';
@@ -24,9 +24,8 @@ import { EmulatorTimers } from '../../sandbox/timers.ts';
 import { validateAutomation } from '../../shared/config/load.ts';
 import type { JobRuntime } from '../../shared/jobs/runtime.ts';
 import type { StopRuntime } from '../../shared/stopped-tasks/runtime.ts';
-import { installFaults } from '../helpers/faults.ts';
 import { quietLog, TestClock } from '../integration/world.ts';
-import { startSnapshottingEmulator } from './emulator-snapshots.ts';
+import { useFaultEmulator } from './emulator-snapshots.ts';
 import type { EndState } from './end-state.ts';
 import { sweepFaults } from './sweep.ts';
 
@@ -140,20 +139,12 @@ const SCENARIOS: Scenario[] = [
 const automation = validateAutomation(config);
 
 describe('job runs under faults', () => {
-  const faults = installFaults();
-  let emulator: Emulator;
-  beforeAll(async () => {
-    emulator = await startSnapshottingEmulator();
-  });
-  afterAll(async () => {
-    faults.uninstall();
-    await emulator?.stop();
-  });
+  const emulator = useFaultEmulator();
 
   /** A fresh emulator, seeded, with the scenario's past played and its events drained. */
   async function worldFor(scenario: Scenario): Promise<World> {
-    await resetEmulator(emulator);
-    const past = attach(await seedSandbox(emulator, automation, { stage: 'faults' }), START);
+    await resetEmulator(emulator());
+    const past = attach(await seedSandbox(emulator(), automation, { stage: 'faults' }), START);
     const delivery = await scenario.before(past);
     await past.events();
     return { ...past, delivery };
@@ -164,7 +155,7 @@ describe('job runs under faults', () => {
     const clock = new TestClock(now);
     const timers = new EmulatorTimers(seeded);
     return {
-      emulator,
+      emulator: emulator(),
       seeded,
       clock,
       runtime: emulatorJobRuntime(seeded, automation, clock, quietLog),
@@ -206,7 +197,7 @@ describe('job runs under faults', () => {
 
   sweepFaults({
     file: import.meta.filename,
-    emulator: () => emulator,
+    emulator,
     scenarios: SCENARIOS.map((scenario) => ({ ...scenario, world: () => worldFor(scenario), deliver: (w: World) => w.delivery(w) })),
     fork: (w) => ({ ...attach(w.seeded, w.clock.now()), delivery: w.delivery }),
     redelivery: { wait: (w) => w.clock.advance(REDELIVERY_DELAY_SECONDS), atMost: 6 },

@@ -13,9 +13,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { notify } from '../../functions/notify.ts';
-import { type Emulator, emulatorClientConfig, resetEmulator } from '../../sandbox/emulator.ts';
+import { emulatorClientConfig, resetEmulator } from '../../sandbox/emulator.ts';
 import { type SandboxWorld, seedSandbox } from '../../sandbox/seed.ts';
 import { EmulatorTimers } from '../../sandbox/timers.ts';
 import { AlertTopic } from '../../shared/alerts/publish.ts';
@@ -23,10 +23,10 @@ import type { ChatbotNotification } from '../../shared/alerts/render.ts';
 import { createNotifyRuntime, type NotifyRuntime } from '../../shared/alerts/runtime.ts';
 import { validateAutomation } from '../../shared/config/load.ts';
 import { busEvent, crashLoop, oomStop, serviceTaskStopped } from '../helpers/alert-events.ts';
-import { type AwsCall, installFaults } from '../helpers/faults.ts';
+import type { AwsCall } from '../helpers/faults.ts';
 import { oneRequestAtATime, quietLog, TestClock } from '../integration/world.ts';
 import type { CrashPoint } from './crash-points.ts';
-import { startSnapshottingEmulator } from './emulator-snapshots.ts';
+import { useFaultEmulator } from './emulator-snapshots.ts';
 import type { EndState } from './end-state.ts';
 import { sweepFaults } from './sweep.ts';
 
@@ -143,20 +143,12 @@ const SCENARIOS: Scenario[] = [
 ];
 
 describe('notify under faults', () => {
-  const faults = installFaults();
-  let emulator: Emulator;
-  beforeAll(async () => {
-    emulator = await startSnapshottingEmulator();
-  });
-  afterAll(async () => {
-    faults.uninstall();
-    await emulator?.stop();
-  });
+  const emulator = useFaultEmulator();
 
   /** A fresh emulator, seeded, with the scenario's past played and its messages drained. */
   async function worldFor(scenario: Scenario): Promise<World> {
-    await resetEmulator(emulator);
-    const past = attach(await seedSandbox(emulator, automation, { stage: 'notify-faults' }), START);
+    await resetEmulator(emulator());
+    const past = attach(await seedSandbox(emulator(), automation, { stage: 'notify-faults' }), START);
     const delivery = await scenario.before(past);
     await delivered(past);
     return { ...past, delivery, groupKey: scenario.groupKey };
@@ -239,7 +231,7 @@ describe('notify under faults', () => {
 
   sweepFaults({
     file: import.meta.filename,
-    emulator: () => emulator,
+    emulator,
     scenarios: SCENARIOS.map((scenario) => ({ ...scenario, world: () => worldFor(scenario), deliver: (w: World) => w.delivery(w) })),
     fork: (w) => ({ ...attach(w.world, w.clock.now()), delivery: w.delivery, groupKey: w.groupKey }),
     redelivery: { wait: (w) => w.clock.advance(REDELIVERY_DELAY_SECONDS), atMost: 6 },

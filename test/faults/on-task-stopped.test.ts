@@ -6,7 +6,7 @@
  * window. A failed invocation's input comes again as Lambda's retries would.
  */
 import { DescribeTasksCommand, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { onTaskStopped } from '../../functions/on-task-stopped.ts';
 import { type Emulator, resetEmulator, setTaskState, stopTaskAs } from '../../sandbox/emulator.ts';
 import { drainPublishedEvents, emulatorStopRuntime, type PublishedEvent, type SandboxWorld, seedSandbox } from '../../sandbox/seed.ts';
@@ -16,9 +16,8 @@ import { validateAutomation } from '../../shared/config/load.ts';
 import type { StopRuntime } from '../../shared/stopped-tasks/runtime.ts';
 import { resumeWatchedTask } from '../../shared/stopped-tasks/watched-task-stop.ts';
 import { stoppedTaskEvent } from '../fixtures/task-events.ts';
-import { installFaults } from '../helpers/faults.ts';
 import { quietLog, TestClock } from '../integration/world.ts';
-import { startSnapshottingEmulator } from './emulator-snapshots.ts';
+import { useFaultEmulator } from './emulator-snapshots.ts';
 import type { EndState } from './end-state.ts';
 import { sweepFaults } from './sweep.ts';
 
@@ -169,20 +168,12 @@ const SCENARIOS: Scenario[] = [
 const automation = validateAutomation(config);
 
 describe('on-task-stopped under faults: watched tasks and services', () => {
-  const faults = installFaults();
-  let emulator: Emulator;
-  beforeAll(async () => {
-    emulator = await startSnapshottingEmulator();
-  });
-  afterAll(async () => {
-    faults.uninstall();
-    await emulator?.stop();
-  });
+  const emulator = useFaultEmulator();
 
   /** A fresh emulator, seeded, with the scenario's past played and its events drained. */
   async function worldFor(scenario: Scenario): Promise<World> {
-    await resetEmulator(emulator);
-    const past = attach(await seedSandbox(emulator, automation, { stage: 'faults' }), START);
+    await resetEmulator(emulator());
+    const past = attach(await seedSandbox(emulator(), automation, { stage: 'faults' }), START);
     const delivery = await scenario.before(past);
     await past.events();
     return { ...past, delivery };
@@ -193,7 +184,7 @@ describe('on-task-stopped under faults: watched tasks and services', () => {
     const clock = new TestClock(now);
     const timers = new EmulatorTimers(seeded);
     return {
-      emulator,
+      emulator: emulator(),
       seeded,
       clock,
       rt: emulatorStopRuntime(seeded, automation, clock, timers, quietLog),
@@ -237,7 +228,7 @@ describe('on-task-stopped under faults: watched tasks and services', () => {
 
   sweepFaults({
     file: import.meta.filename,
-    emulator: () => emulator,
+    emulator,
     scenarios: SCENARIOS.map((scenario) => ({ ...scenario, world: () => worldFor(scenario), deliver: (w: World) => w.delivery(w) })),
     fork: (w) => ({ ...attach(w.seeded, w.clock.now()), delivery: w.delivery }),
     redelivery: { wait: (w) => w.clock.advance(REDELIVERY_DELAY_SECONDS), atMost: 6 },

@@ -7,7 +7,7 @@
  */
 import { DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
 import { DeleteServiceCommand, DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { scaleService } from '../../functions/scale-service.ts';
 import { type Emulator, emulatorClientConfig, resetEmulator, setRolloutState } from '../../sandbox/emulator.ts';
 import {
@@ -26,9 +26,9 @@ import { RetryableAwsError } from '../../shared/errors.ts';
 import { createAutoScalingClient } from '../../shared/scaling/auto-scaling-client.ts';
 import { scheduledFiringInput } from '../../shared/scaling/trigger.ts';
 import { ScalingMemories } from '../../shared/state/scaling-memory.ts';
-import { InvocationCrashed, installFaults, invoke } from '../helpers/faults.ts';
+import { InvocationCrashed, invoke } from '../helpers/faults.ts';
 import { quietLog } from '../integration/world.ts';
-import { startSnapshottingEmulator } from './emulator-snapshots.ts';
+import { useFaultEmulator } from './emulator-snapshots.ts';
 import type { EndState } from './end-state.ts';
 import { sweepFaults } from './sweep.ts';
 
@@ -101,20 +101,12 @@ const SCENARIOS: Scenario[] = [
 ];
 
 describe('scale-service under faults', () => {
-  const faults = installFaults();
-  let emulator: Emulator;
-  beforeAll(async () => {
-    emulator = await startSnapshottingEmulator();
-  });
-  afterAll(async () => {
-    faults.uninstall();
-    await emulator?.stop();
-  });
+  const emulator = useFaultEmulator();
 
   /** A fresh emulator, seeded, with the scenario's past played and its events drained; the clock at the scenario's firing. */
   async function worldFor(scenario: Scenario): Promise<World> {
-    await resetEmulator(emulator);
-    const seeded = await seedSandbox(emulator, automation, { stage: 'faults' });
+    await resetEmulator(emulator());
+    const seeded = await seedSandbox(emulator(), automation, { stage: 'faults' });
     await seedServices(seeded, automation, {
       web: { desiredCount: 3, bounds: { min: 2, max: 10 } },
       worker: { desiredCount: 3 },
@@ -139,7 +131,7 @@ describe('scale-service under faults', () => {
     const rt = emulatorScalingRuntime(seeded, automation, clock, timers, quietLog);
     const autoScaling = createAutoScalingClient(clientConfig);
     return {
-      emulator,
+      emulator: emulator(),
       seeded,
       endpoint: seeded.endpoint,
       clock,
@@ -177,7 +169,7 @@ describe('scale-service under faults', () => {
 
   sweepFaults({
     file: import.meta.filename,
-    emulator: () => emulator,
+    emulator,
     scenarios: SCENARIOS.map((scenario) => ({ ...scenario, world: () => worldFor(scenario), deliver: (w: World) => w.fire() })),
     fork: (w, scenario) => attach(scenario, w.seeded, w.clock.now()),
     // Scheduler retries a failed firing; each retry names the same scheduled time.

@@ -10,9 +10,9 @@
 import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeServicesCommand, ECSClient, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import { DescribeListenersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { shiftTraffic } from '../../functions/shift-traffic.ts';
-import { EMULATOR_REGION, type Emulator, emulatorClientConfig, resetEmulator } from '../../sandbox/emulator.ts';
+import { EMULATOR_REGION, emulatorClientConfig, resetEmulator } from '../../sandbox/emulator.ts';
 import {
   drainPublishedEvents,
   emulatorShiftRuntime,
@@ -26,9 +26,9 @@ import { type AppSpec, isFinal } from '../../shared/blue-green/model.ts';
 import type { ShiftRuntime } from '../../shared/blue-green/runtime.ts';
 import { validateAutomation } from '../../shared/config/load.ts';
 import type { Automation } from '../../shared/config/schema.ts';
-import { installFaults, invoke } from '../helpers/faults.ts';
+import { invoke } from '../helpers/faults.ts';
 import { quietLog, TestClock } from '../integration/world.ts';
-import { startSnapshottingEmulator } from './emulator-snapshots.ts';
+import { useFaultEmulator } from './emulator-snapshots.ts';
 import type { EndState } from './end-state.ts';
 import { sweepFaults } from './sweep.ts';
 
@@ -163,15 +163,7 @@ const SCENARIOS: Scenario[] = [
 ];
 
 describe('a blue/green deployment, crashed at every step', () => {
-  const faults = installFaults();
-  let emulator: Emulator;
-  beforeAll(async () => {
-    emulator = await startSnapshottingEmulator();
-  });
-  afterAll(async () => {
-    faults.uninstall();
-    await emulator?.stop();
-  });
+  const emulator = useFaultEmulator();
 
   /** Moves the clock to the delivery's time and plays what happens in the world just before it. */
   async function comeTo(w: World, delivery: Delivery): Promise<void> {
@@ -181,8 +173,8 @@ describe('a blue/green deployment, crashed at every step', () => {
 
   /** A fresh emulated world with the deliveries before the one under test played, its events drained. */
   async function worldFor(scenario: Scenario): Promise<World> {
-    await resetEmulator(emulator);
-    const seeded = await seedSandbox(emulator, automation, { stage: 'test' });
+    await resetEmulator(emulator());
+    const seeded = await seedSandbox(emulator(), automation, { stage: 'test' });
     const w = attach(seeded, (await seedApps(seeded, automation)).automation, START);
     for (const delivery of scenario.deliveries.slice(0, scenario.faulted)) {
       await comeTo(w, delivery);
@@ -243,7 +235,7 @@ describe('a blue/green deployment, crashed at every step', () => {
 
   sweepFaults({
     file: import.meta.filename,
-    emulator: () => emulator,
+    emulator,
     fork: (w) => attach(w.seeded, w.automation, w.clock.now()),
     scenarios: SCENARIOS.map((scenario) => ({
       ...scenario,
