@@ -173,7 +173,6 @@ async function carryOut(
       rt.log.error(`${outcome.what} was refused for good: it is dropped, not retried`, { reason: outcome.reason });
     }
   }
-  await rt.groups.settle(groupKey, settled);
-  const read = await rt.groups.inbox(groupKey);
+  const read = await rt.groups.settle(groupKey, settled);
   return { ...group, version, decisions, actions, leaseUntil, inbox: read?.inbox, settled: read?.settled ?? settled };
 }

@@ -199,11 +199,12 @@ export class AlertGroups {
    * (undefined: none) and an action among them AWS refused for good. Only the invocation holding
    * that version's lease settles it, and a version is written only once the one before is settled or its
    * lease is over (notify's timeout has passed), so no slower invocation settles an older version after
-   * a newer one.
+   * a newer one. Answers with the inbox as it is after the write (the events counted meanwhile included),
+   * so that looking again needs no read of its own; undefined when the inbox expired meanwhile.
    */
-  async settle(groupKey: string, settled: Settled): Promise<void> {
+  async settle(groupKey: string, settled: Settled): Promise<InboxRead | undefined> {
     try {
-      await this.dynamo.send(
+      const { Attributes } = await this.dynamo.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.alertInbox(groupKey),
@@ -222,10 +223,13 @@ export class AlertGroups {
             ...(settled.flushAt !== undefined && { ':flushAt': settled.flushAt }),
             ...(settled.lastRefused !== undefined && { ':refused': settled.lastRefused }),
           },
+          ReturnValues: 'ALL_NEW',
         }),
       );
+      return toInboxRead(Attributes);
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return undefined;
     }
   }
 
