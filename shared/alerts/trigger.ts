@@ -6,6 +6,7 @@
  * at the flush that would render it minutes later.
  */
 import * as z from 'zod/mini';
+import { DEPLOYMENT_REQUEST_DETAIL_TYPES } from '../blue-green/model.ts';
 import { BadEventError } from '../errors.ts';
 import type { AlertBlock } from '../events/alert.ts';
 import { EVENT_SOURCE, JOB_RUN_DETAIL_TYPES } from '../events/bus.ts';
@@ -13,7 +14,12 @@ import { STOPPED_TASK_DETAIL_TYPES } from '../events/stopped-task-events.ts';
 import type { AlertDetail, AlertSample } from './decide.ts';
 
 /** On our bus, every event that has an alert: `exists` matches a leaf, so it tests alert.cluster. */
-export const ALERT_EVENT_PATTERN = { source: [EVENT_SOURCE], detail: { alert: { cluster: [{ exists: true }] } } } as const;
+export const ALERT_EVENT_PATTERN = {
+  source: [EVENT_SOURCE],
+  // The requests are the only events others (`deployers`) may put on the bus: an alert in one is forged.
+  'detail-type': [{ 'anything-but': [...DEPLOYMENT_REQUEST_DETAIL_TYPES] }],
+  detail: { alert: { cluster: [{ exists: true }] } },
+} as const;
 
 const ALERT_TIMERS = ['alert-flush', 'alert-resolve'] as const;
 export type AlertTimer = (typeof ALERT_TIMERS)[number];
@@ -134,7 +140,9 @@ export function parseNotifyInput(event: unknown): NotifyInput {
   const envelope = check(busEventSchema, event, `not an event from the ${EVENT_SOURCE} bus nor a notify timer input`, event);
   const detailType = envelope['detail-type'];
   const what = `the "${detailType}" event ${envelope.id}`;
-  if (envelope.detail.alert === undefined) return { kind: 'no-alert', id: envelope.id, detailType };
+  // A request is put by a pipeline, not decided by ecs-autopilot: whatever alert it carries is forged.
+  const forged = (DEPLOYMENT_REQUEST_DETAIL_TYPES as readonly string[]).includes(detailType);
+  if (envelope.detail.alert === undefined || forged) return { kind: 'no-alert', id: envelope.id, detailType };
   const alert = check(alertSchema, envelope.detail.alert, `${what} has a malformed alert block`, event);
   const time = new Date(envelope.time).toISOString();
   if (alert.resolves) return { kind: 'resolution', alert, id: envelope.id, detailType, time };

@@ -333,6 +333,16 @@ export const DEPLOYMENT_DETAIL_TYPES = {
 
 export type DeploymentDetailType = (typeof DEPLOYMENT_DETAIL_TYPES)[keyof typeof DEPLOYMENT_DETAIL_TYPES];
 
+/**
+ * What a pipeline (or `ecs-autopilot deploy|promote|abort`) puts on our bus for shift-traffic: the only
+ * detail-types principals other than ecs-autopilot's functions (`deployers`) may put there.
+ */
+export const DEPLOYMENT_REQUEST_DETAIL_TYPES = [
+  DEPLOYMENT_DETAIL_TYPES.requested,
+  DEPLOYMENT_DETAIL_TYPES.promoteRequested,
+  DEPLOYMENT_DETAIL_TYPES.abortRequested,
+] as const;
+
 /** What the transition returns: the deployment to persist (undefined: none was started) and the actions, in order. */
 export interface Transition {
   deployment: Deployment | undefined;

@@ -14,20 +14,13 @@ import { clusterNameOf } from '../config/cluster.ts';
 import type { Automation } from '../config/schema.ts';
 import { BadEventError } from '../errors.ts';
 import { EVENT_SOURCE } from '../events/bus.ts';
-import { type AppSpec, COLOURS, DEPLOYMENT_DETAIL_TYPES, type DeploymentEvent } from './model.ts';
+import { type AppSpec, COLOURS, DEPLOYMENT_DETAIL_TYPES, DEPLOYMENT_REQUEST_DETAIL_TYPES, type DeploymentEvent } from './model.ts';
 
 /** The events of the ECS services that shift-traffic follows: rollouts and steady state, on the default bus. */
 export const SERVICE_EVENTS = { source: 'aws.ecs', detailTypes: ['ECS Deployment State Change', 'ECS Service Action'] } as const;
 
 /** The state changes of the CloudWatch alarms that gate deployments, on the default bus. */
 export const ALARM_STATE_CHANGE = { source: 'aws.cloudwatch', detailType: 'CloudWatch Alarm State Change' } as const;
-
-/** What a pipeline (or `ecs-autopilot deploy|promote|abort`) puts on our bus for shift-traffic. */
-export const DEPLOYMENT_REQUEST_DETAIL_TYPES = [
-  DEPLOYMENT_DETAIL_TYPES.requested,
-  DEPLOYMENT_DETAIL_TYPES.promoteRequested,
-  DEPLOYMENT_DETAIL_TYPES.abortRequested,
-] as const;
 
 /** What the shift-traffic watchdog schedule sends. */
 export const SHIFT_TRAFFIC_TICK = { tick: true } as const;

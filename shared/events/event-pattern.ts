@@ -2,11 +2,11 @@
  * EventBridge's matching of an event pattern against an event, for the features the project's rules use
  * (shared/stack/event-rules.ts): a list of exact values (strings, numbers, booleans, null) as
  * alternatives, an array in the event matching when any of its elements does, nested fields,
- * {"exists": true|false} and "$or". Semantics of the EventBridge user guide ("Event patterns", "Arrays in
+ * {"exists": true|false}, {"anything-but": values} and "$or". Semantics of the EventBridge user guide ("Event patterns", "Arrays in
  * event patterns", "Exists matching": exists tests leaves, so an object or an empty array is no value).
  * The sandbox routes events with it; the tests check the generated rules with it.
  *
- * Any other matcher (prefix, anything-but, numeric, …) or a malformed pattern throws EventPatternError
+ * Any other matcher (prefix, suffix, numeric, …) or a malformed pattern throws EventPatternError
  * when the pattern is compiled, whatever the event: a rule that starts using more is noticed, never
  * matched by a guess.
  */
@@ -26,7 +26,7 @@ export function matchesEventPattern(pattern: EventPattern, event: unknown): bool
 }
 
 /** What the matcher knows, for the errors. */
-const KNOWN = 'lists of exact values, {"exists": true|false}, nested fields and "$or"';
+const KNOWN = 'lists of exact values, {"exists": true|false}, {"anything-but": values}, nested fields and "$or"';
 
 type NodeMatcher = (node: unknown) => boolean;
 
@@ -81,9 +81,25 @@ function compileValue(item: unknown, path: string): ValueMatcher {
       if (typeof wanted !== 'boolean') throw new EventPatternError(`${where(path)}: "exists" takes true or false`);
       return (leaves) => leaves.length > 0 === wanted;
     }
+    if (name === 'anything-but' && more.length === 0) return compileAnythingBut(item['anything-but'], path);
     throw new EventPatternError(`${where(path)}: ${JSON.stringify(item)} is not a matcher the sandbox knows (it knows ${KNOWN})`);
   }
   throw new EventPatternError(`${where(path)}: ${JSON.stringify(item)} is not a value a pattern can list`);
+}
+
+/**
+ * {"anything-but": value | [values]}: a field that has a value, none of them listed. An absent field does
+ * not match (EventBridge matches anything-but against a value, and there is none).
+ */
+function compileAnythingBut(excluded: unknown, path: string): ValueMatcher {
+  const values: unknown[] = Array.isArray(excluded) ? excluded : [excluded];
+  const exact = (value: unknown) => value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+  if (values.length === 0 || !values.every(exact)) {
+    throw new EventPatternError(
+      `${where(path)}: "anything-but" takes a value or a list of values (its prefix and suffix forms are not known here)`,
+    );
+  }
+  return (leaves) => leaves.some((leaf) => !values.some((value) => value === leaf));
 }
 
 /** A field's values as EventBridge compares them: a scalar, or the scalars of an array; objects hold no value of their own. */

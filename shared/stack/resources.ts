@@ -9,7 +9,8 @@
  * a fixed `now` (the scaling schedules follow the daylight-saving changes of the years after it).
  */
 import type { AppSpec } from '../blue-green/model.ts';
-import { DEPLOYMENT_REQUEST_DETAIL_TYPES, SHIFT_TRAFFIC_TICK } from '../blue-green/trigger.ts';
+import { DEPLOYMENT_REQUEST_DETAIL_TYPES } from '../blue-green/model.ts';
+import { SHIFT_TRAFFIC_TICK } from '../blue-green/trigger.ts';
 import { type Automation, CLUSTER_ARN, CLUSTER_NAME, type JobSpec, type LaunchSpec, type ServiceWatch } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import { EVENT_SOURCE } from '../events/bus.ts';

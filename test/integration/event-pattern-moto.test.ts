@@ -75,6 +75,14 @@ const EVENTS: Array<{ name: string; event: TaskEvent }> = [
   { name: 'an alert without a cluster', event: envelope('ecs-autopilot', 'Job Run Failed', { alert: { ...alert, cluster: undefined } }) },
   { name: 'Deployment Requested', event: envelope('ecs-autopilot', 'Deployment Requested', { app: 'shop', id: 'shop-1' }) },
   { name: 'Deployment Abort Requested', event: envelope('ecs-autopilot', 'Deployment Abort Requested', { app: 'shop', id: 'shop-1' }) },
+  {
+    name: 'a Deployment Requested carrying an alert (forged by a deployer)',
+    event: envelope('ecs-autopilot', 'Deployment Requested', { app: 'shop', id: 'shop-2', alert }),
+  },
+  {
+    name: 'a Deployment Promotion Requested carrying a resolving alert (forged)',
+    event: envelope('ecs-autopilot', 'Deployment Promotion Requested', { app: 'shop', id: 'shop-2', alert: { ...alert, resolves: true } }),
+  },
   { name: 'Deployment Started', event: envelope('ecs-autopilot', 'Deployment Started', { app: 'shop', id: 'shop-1' }) },
   {
     name: 'a rollout of shop-green',

@@ -102,10 +102,45 @@ describe('matchesEventPattern', () => {
   });
 });
 
+describe('anything-but', () => {
+  const onBus = (detailType: string | undefined, job?: unknown) => ({
+    source: 'ecs-autopilot',
+    'detail-type': detailType,
+    detail: { job },
+  });
+
+  it('matches a value that is none of those listed, one or several', () => {
+    const notRequests = eventPatternMatcher({
+      'detail-type': [{ 'anything-but': ['Deployment Requested', 'Deployment Abort Requested'] }],
+    });
+    const notOne = eventPatternMatcher({ 'detail-type': [{ 'anything-but': 'Deployment Requested' }] });
+
+    expect(notRequests(onBus('Job Run Failed'))).toBe(true);
+    expect(notRequests(onBus('Deployment Requested'))).toBe(false);
+    expect(notRequests(onBus('Deployment Abort Requested'))).toBe(false);
+    expect(notOne(onBus('Deployment Abort Requested'))).toBe(true);
+    expect(notOne(onBus('Deployment Requested'))).toBe(false);
+  });
+
+  it('does not match an absent field, and compares values exactly (a number is not its string)', () => {
+    const notX = eventPatternMatcher({ detail: { job: [{ 'anything-but': ['x', 1] }] } });
+
+    expect(notX(onBus('Job Run Failed'))).toBe(false);
+    expect(notX(onBus('Job Run Failed', 'y'))).toBe(true);
+    expect(notX(onBus('Job Run Failed', '1'))).toBe(true);
+    expect(notX(onBus('Job Run Failed', 1))).toBe(false);
+  });
+});
+
 describe('what the matcher refuses', () => {
   it.each([
     ['prefix', { source: [{ prefix: 'ecs-' }] }, /\{"prefix":"ecs-"\} is not a matcher the sandbox knows/],
-    ['anything-but', { detail: { job: [{ 'anything-but': 'x' }] } }, /pattern field detail\.job: \{"anything-but":"x"\}/],
+    [
+      'anything-but with a prefix',
+      { detail: { job: [{ 'anything-but': { prefix: 'x' } }] } },
+      /"anything-but" takes a value or a list of values/,
+    ],
+    ['anything-but of nothing', { detail: { job: [{ 'anything-but': [] }] } }, /"anything-but" takes a value or a list of values/],
     ['numeric', { detail: { attempt: [{ numeric: ['>', 1] }] } }, /"numeric"/],
     ['exists with something else', { source: [{ exists: true, prefix: 'a' }] }, /is not a matcher the sandbox knows/],
     ['exists that is no boolean', { source: [{ exists: 'yes' }] }, /"exists" takes true or false/],

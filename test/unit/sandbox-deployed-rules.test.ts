@@ -2,7 +2,7 @@
  * How the sandbox routes: by the rules the stack deploys (shared/stack/event-rules.ts), with the
  * emulator's ARNs. One event of each route, built as the sandbox builds them (task events from the task
  * as DescribeTasks shows it, alarm changes, bus events as the capture queue holds them), events no rule
- * matches, and an event that two rules match.
+ * matches, and a request carrying a forged alert, which only shift-traffic gets.
  */
 import type { Task } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
@@ -93,10 +93,10 @@ describe('the deployed rules, as the sandbox routes by them', () => {
     expect(targets(alarm('shop-5xx'), 'default')).toEqual(['shift-traffic']);
   });
 
-  it('give an event that two rules match to both functions, once each', () => {
+  it('give a deployment request that carries an alert to shift-traffic only: an alert in a request is forged', () => {
     const requestWithAlert = busEvent('Deployment Requested', { app: 'shop', id: 'shop-1', alert });
 
-    expect(targets(requestWithAlert, 'own')).toEqual(['notify', 'shift-traffic']);
+    expect(targets(requestWithAlert, 'own')).toEqual(['shift-traffic']);
   });
 
   describe('deliver to nobody', () => {

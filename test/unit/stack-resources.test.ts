@@ -532,14 +532,18 @@ describe('stackResources: ECS task events', () => {
 });
 
 describe('stackResources: alerts', () => {
-  it('sends the events of our bus that carry an alert to notify, with retries and its own dead-letter queue', () => {
+  it('sends the events of our bus that carry an alert to notify, but for the requests others may put, with retries and its own dead-letter queue', () => {
     const stack = generate();
 
     expect(resource(stack, LOGICAL_IDS.alertsRule).Properties).toEqual({
       Name: 'ecs-autopilot-qa-alerts',
       Description: expect.any(String),
       EventBusName: getAtt(LOGICAL_IDS.eventBus, 'Name'),
-      EventPattern: { source: ['ecs-autopilot'], detail: { alert: { cluster: [{ exists: true }] } } },
+      EventPattern: {
+        source: ['ecs-autopilot'],
+        'detail-type': [{ 'anything-but': ['Deployment Requested', 'Deployment Promotion Requested', 'Deployment Abort Requested'] }],
+        detail: { alert: { cluster: [{ exists: true }] } },
+      },
       State: 'ENABLED',
       Targets: [
         {
