@@ -146,7 +146,7 @@ export function parseNotifyInput(event: unknown): NotifyInput {
   const alert = check(alertSchema, envelope.detail.alert, `${what} has a malformed alert block`, event);
   const time = new Date(envelope.time).toISOString();
   if (alert.resolves) return { kind: 'resolution', alert, id: envelope.id, detailType, time };
-  const detailSchema = detailSchemas[detailType];
+  const detailSchema = Object.hasOwn(detailSchemas, detailType) ? detailSchemas[detailType] : undefined;
   if (detailSchema) check(detailSchema, envelope.detail, `${what} has a malformed detail`, event);
   const decisionId = check(eventIdSchema, envelope.detail.eventId, `${what} has a malformed detail.eventId`, event);
   return {

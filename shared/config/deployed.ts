@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.ts';
+import { byOwnName } from './own-names.ts';
 import type { Automation } from './schema.ts';
 
 export const DEPLOYED_AUTOMATION_FORMAT = 'ecs-autopilot/resolved-automation@1';
@@ -38,5 +39,12 @@ export function loadDeployedAutomation(file: string): Automation {
       file,
     );
   }
-  return automation;
+  // JSON gives plain objects: the names are looked up among their own entries only (own-names.ts).
+  return {
+    ...automation,
+    jobs: byOwnName(automation.jobs),
+    watchedTasks: byOwnName(automation.watchedTasks ?? {}),
+    services: byOwnName(automation.services ?? {}),
+    apps: byOwnName(automation.apps ?? {}),
+  };
 }

@@ -10,6 +10,7 @@ import { STOP_CATEGORIES, type StopCategory } from '../stopped-tasks/categories.
 import { appSchema, deployersSchema, resolveApp } from './apps-schema.ts';
 import { CLUSTER_ARN, CLUSTER_NAME, clusterNameOf } from './cluster.ts';
 import { duration } from './duration-schema.ts';
+import { byOwnName, RESERVED_NAMES } from './own-names.ts';
 import { parseScheduleExpression, ScheduleExpressionError } from './schedule-expression.ts';
 import { isKnownTimeZone } from './time-zone.ts';
 
@@ -34,9 +35,15 @@ const scheduleExpression = z
   });
 
 const name = (what: string) =>
-  z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, {
-    error: `${what} may hold letters, digits, "-" and "_" (at most 64, starting with a letter or digit)`,
-  });
+  z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, {
+      error: `${what} may hold letters, digits, "-" and "_" (at most 64, starting with a letter or digit)`,
+    })
+    .refine((value) => !RESERVED_NAMES.has(value), {
+      error: (issue) =>
+        `${what} may not be "${String(issue.input)}": "${String(issue.input)}" is a name every JavaScript object has; choose another`,
+    });
 
 const roleArn = z
   .string()
@@ -668,7 +675,7 @@ function retryPolicyOf(spec: ParsedJob['retry']): RetryPolicy {
 }
 
 export function resolveAutomation(parsed: ParsedAutomation): Automation {
-  const jobs: Record<string, JobSpec> = {};
+  const jobs: Record<string, JobSpec> = byOwnName({});
   const d = parsed.defaults;
   for (const [jobName, spec] of Object.entries(parsed.jobs)) {
     const launch = launchOf(spec, d);
@@ -696,7 +703,7 @@ export function resolveAutomation(parsed: ParsedAutomation): Automation {
       tags: spec.tags ?? {},
     };
   }
-  const watchedTasks: Record<string, WatchedTaskSpec> = {};
+  const watchedTasks: Record<string, WatchedTaskSpec> = byOwnName({});
   for (const [taskName, spec] of Object.entries(parsed.watchedTasks)) {
     const family = spec.taskDefinition.split(':')[0] ?? spec.taskDefinition;
     watchedTasks[taskName] = {
@@ -717,7 +724,7 @@ export function resolveAutomation(parsed: ParsedAutomation): Automation {
       crashLoopBudget: { restarts: spec.crashLoopBudget.restarts, windowSeconds: spec.crashLoopBudget.window },
     };
   }
-  const services: Record<string, ServiceWatch> = {};
+  const services: Record<string, ServiceWatch> = byOwnName({});
   for (const [key, spec] of Object.entries(parsed.services)) {
     services[key] = {
       key,
@@ -752,7 +759,9 @@ export function resolveAutomation(parsed: ParsedAutomation): Automation {
     jobs,
     watchedTasks,
     services,
-    apps: Object.fromEntries(Object.entries(parsed.apps).map(([appName, app]) => [appName, resolveApp(appName, app, d.cluster)])),
+    apps: byOwnName(
+      Object.fromEntries(Object.entries(parsed.apps).map(([appName, app]) => [appName, resolveApp(appName, app, d.cluster)])),
+    ),
     deployers: parsed.deployers,
     notifications: {
       email: n.email,
