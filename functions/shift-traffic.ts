@@ -9,11 +9,16 @@ import middy from '@middy/core';
 import { handleShiftEvent, type ShiftOutcome } from '#shared/blue-green/handle.ts';
 import type { ShiftRuntime } from '#shared/blue-green/runtime.ts';
 import { lambdaShiftRuntime } from '#shared/blue-green/runtime-from-env.ts';
-import { routeShiftInput } from '#shared/blue-green/trigger.ts';
+import { foreignOrigin, routeShiftInput } from '#shared/blue-green/trigger.ts';
 import { logger } from '#shared/logger.ts';
 
 /** The raw handler: tests and the sandbox call it with their own runtime. */
 export async function shiftTraffic(event: unknown, rt: ShiftRuntime): Promise<ShiftOutcome[]> {
+  const foreign = foreignOrigin(event, rt);
+  if (foreign) {
+    rt.log.warn(`ignored an AWS event from elsewhere: ${foreign}`, { event: event as Record<string, unknown> });
+    return [];
+  }
   const routed = routeShiftInput(event, rt.automation);
   const outcomes: ShiftOutcome[] = [];
   // A tick visits every app; apps without an active deployment cost one read each.

@@ -13,6 +13,8 @@ export function shiftRuntimeFromEnvironment(): ShiftRuntime {
     busName: settings.EVENT_BUS_NAME,
     log: logger,
     now: () => new Date(),
+    account: settings.STACK_ACCOUNT_ID,
+    region: settings.AWS_REGION,
   });
 }
 

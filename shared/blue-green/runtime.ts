@@ -26,6 +26,9 @@ export interface ShiftRuntime {
   bus: EventBus;
   log: Log;
   now: () => Date;
+  /** The stack's own account and region: AWS events from elsewhere are ignored. Undefined: accept any. */
+  account: string | undefined;
+  region: string | undefined;
 }
 
 export function createShiftRuntime(options: {
@@ -35,6 +38,8 @@ export function createShiftRuntime(options: {
   clientConfig?: ClientOptions | undefined;
   log: Log;
   now: () => Date;
+  account?: string | undefined;
+  region?: string | undefined;
 }): ShiftRuntime {
   const clients = createAwsClients(options.clientConfig);
   return {
@@ -48,5 +53,7 @@ export function createShiftRuntime(options: {
     bus: new EventBus(clients.events, options.busName),
     log: options.log,
     now: options.now,
+    account: options.account,
+    region: options.region,
   };
 }

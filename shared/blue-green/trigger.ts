@@ -85,6 +85,30 @@ const alarmDetail = z.object({
 
 const tick = z.object({ tick: z.literal(true) });
 
+/** This stack's account and region; undefined where unknown (the sandbox, tests): every event is taken. */
+export interface HomeOfStack {
+  account?: string | undefined;
+  region?: string | undefined;
+}
+
+const origin = z.object({ source: z.string(), account: z.optional(z.string()), region: z.optional(z.string()) });
+
+/**
+ * Why an AWS event (an alarm, an ECS rollout) is not this stack's, or undefined when it is: rules on a bus
+ * that receives events forwarded from other accounts or regions match alarm and service names only, and
+ * an alarm of the same name elsewhere must not roll a deployment back. Requests on our bus may come from
+ * any account the bus policy lets put them (`deployers`).
+ */
+export function foreignOrigin(input: unknown, home: HomeOfStack): string | undefined {
+  const parsed = origin.safeParse(input);
+  if (!parsed.success || !parsed.data.source.startsWith('aws.')) return undefined;
+  const { account, region } = parsed.data;
+  const otherAccount = home.account !== undefined && account !== home.account;
+  const otherRegion = home.region !== undefined && region !== home.region;
+  if (!otherAccount && !otherRegion) return undefined;
+  return `from account ${account ?? '(none)'}, region ${region ?? '(none)'}, not this stack's ${home.account ?? 'any'}/${home.region ?? 'any'}`;
+}
+
 /** The apps this event concerns, each with the event as the state machine takes it. */
 export function routeShiftInput(input: unknown, automation: Automation): RoutedEvent[] {
   const apps = Object.values(automation.apps);

@@ -202,6 +202,22 @@ describe('shift-traffic against moto', () => {
     expect(rolledBack[0]?.detail.alert).toMatchObject({ subject: { kind: 'app', name: 'web' }, category: 'deployment-rolled-back' });
   });
 
+  it('ignores an alarm state change from another account or region that has the gate alarm’s name (issue 12)', async () => {
+    const home = { ...rt, account: '123456789012', region: EMULATOR_REGION };
+    await shiftTraffic(requestEvent({ id: 'web-2', images: IMAGE }), home);
+    t.clock.advanceTo(new Date(START.getTime() + 2 * 60_000));
+
+    const elsewhere = [
+      { ...alarmEvent('web-5xx', 'ALARM'), account: '999988887777' },
+      { ...alarmEvent('web-5xx', 'ALARM'), region: 'ap-south-1' },
+    ];
+    for (const event of elsewhere) expect(await shiftTraffic(event, home)).toEqual([]);
+
+    expect(await weights()).toEqual({ blue: 90, green: 10 });
+    expect((await current())?.outcome).toBeUndefined();
+    expect((await t.events()).filter((e) => e['detail-type'] === 'Deployment Rolled Back')).toEqual([]);
+  });
+
   it('does not start while a gate alarm is already in ALARM, and changes nothing', async () => {
     await rt.cloudWatch.send(new SetAlarmStateCommand({ AlarmName: 'web-5xx', StateValue: 'ALARM', StateReason: 'test' }));
     await shiftTraffic(requestEvent({ id: 'web-3', images: IMAGE }), rt);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { routeShiftInput } from '../../shared/blue-green/trigger.ts';
+import { foreignOrigin, routeShiftInput } from '../../shared/blue-green/trigger.ts';
 import { validateAutomation } from '../../shared/config/validate.ts';
 import { BadEventError } from '../../shared/errors.ts';
 
@@ -116,5 +116,42 @@ describe('routeShiftInput', () => {
     expect(() => routeShiftInput(envelope('aws.cloudwatch', 'CloudWatch Alarm State Change', { alarmName: 'x' }), automation)).toThrow(
       /without detail.alarmName and detail.state.value/,
     );
+  });
+});
+
+describe('foreignOrigin: AWS events from another account or region are not this stack’s (issue 12)', () => {
+  const home = { account: '123456789012', region: 'eu-west-1' };
+  const alarm = (account: string, region: string) => ({
+    ...envelope('aws.cloudwatch', 'CloudWatch Alarm State Change', { alarmName: '5xx', state: { value: 'ALARM' } }),
+    account,
+    region,
+  });
+  const rollout = (account: string, region: string) => ({
+    ...envelope('aws.ecs', 'ECS Deployment State Change', { eventName: 'SERVICE_DEPLOYMENT_FAILED' }, [
+      `arn:aws:ecs:${region}:${account}:service/web/shop-green`,
+    ]),
+    account,
+    region,
+  });
+
+  it.each([
+    ['an alarm from another account', alarm('999988887777', 'eu-west-1'), /from account 999988887777, region eu-west-1/],
+    ['an alarm from another region', alarm('123456789012', 'us-east-1'), /from account 123456789012, region us-east-1/],
+    ['an ECS rollout from another account', rollout('999988887777', 'eu-west-1'), /from account 999988887777/],
+    ['an ECS rollout from another region', rollout('123456789012', 'us-east-1'), /region us-east-1/],
+  ])('names %s', (_, event, reason) => {
+    expect(foreignOrigin(event, home)).toMatch(reason);
+  });
+
+  it('takes the stack’s own AWS events, the requests from any account (the bus policy says who), and the tick', () => {
+    expect(foreignOrigin(alarm('123456789012', 'eu-west-1'), home)).toBeUndefined();
+    expect(foreignOrigin(rollout('123456789012', 'eu-west-1'), home)).toBeUndefined();
+    const request = { ...envelope('ecs-autopilot', 'Deployment Requested', { app: 'shop', id: 'shop-1' }), account: '444455556666' };
+    expect(foreignOrigin(request, home)).toBeUndefined();
+    expect(foreignOrigin({ tick: true }, home)).toBeUndefined();
+  });
+
+  it('takes anything when the stack’s account and region are not known (the sandbox, tests)', () => {
+    expect(foreignOrigin(alarm('999988887777', 'us-east-1'), {})).toBeUndefined();
   });
 });
