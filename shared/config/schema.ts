@@ -92,7 +92,11 @@ export const MAX_TOTAL_BACKOFF_SECONDS = 600;
 export function totalBackoffSeconds(retry: { attempts: number; backoff: number; maxBackoff: number }): number {
   let total = 0;
   const backoff = { initialSeconds: retry.backoff, maxSeconds: retry.maxBackoff };
-  for (let round = 1; round < retry.attempts; round++) total += backoffSeconds(backoff, round);
+  // By the 64th wait the doubling has long reached maxBackoff: the rest are multiplied, not looped over,
+  // so an absurd count (refused elsewhere, but checked here too) never hangs validate.
+  const looped = Math.min(retry.attempts, 64);
+  for (let round = 1; round < looped; round++) total += backoffSeconds(backoff, round);
+  if (retry.attempts > looped) total += (retry.attempts - looped) * retry.maxBackoff;
   return total;
 }
 
@@ -221,7 +225,7 @@ const sharedJobSettings = {
   taskRole: roleArn.optional().meta({ description: "the task definition's task role, which launching must be allowed to pass" }),
   executionRole: roleArn.optional().meta({ description: "the task definition's execution role, which launching must be allowed to pass" }),
   concurrency: concurrency.optional(),
-  startingDeadline: duration('latest acceptable delivery after the scheduled time', { min: 10 }).optional(),
+  startingDeadline: duration('latest acceptable delivery after the scheduled time', { min: 10, max: 7 * 86_400 }).optional(),
   launchRetry: launchRetry.optional(),
   schedulerRetry: schedulerRetry.optional(),
 };
@@ -233,7 +237,7 @@ const job = z.strictObject({
   taskDefinition,
   count: z.number().int().min(1).max(10).default(1),
   overrides: overrides.optional(),
-  maxRuntime: duration('longest a run may take before it is stopped', { min: 60 }).optional(),
+  maxRuntime: duration('longest a run may take before it is stopped', { min: 60, max: 365 * 86_400 }).optional(),
   retry: retry.optional(),
   tags: tags.optional(),
   ...sharedJobSettings,
@@ -382,7 +386,7 @@ export const automationSchema = z
   .strictObject({
     $schema: z.string().optional(),
     runHistory: z
-      .strictObject({ retention: duration('how long run history is kept', { min: 3_600 }).default(90 * 86_400) })
+      .strictObject({ retention: duration('how long run history is kept', { min: 3_600, max: 3_650 * 86_400 }).default(90 * 86_400) })
       .default({ retention: 90 * 86_400 }),
     defaults: defaults.default({}),
     jobs: z.record(name('a job name'), job).default({}),
