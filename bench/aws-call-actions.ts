@@ -14,7 +14,7 @@ import { runBatchJob } from '../functions/run-batch-job.ts';
 import { scaleService } from '../functions/scale-service.ts';
 import { shiftTraffic } from '../functions/shift-traffic.ts';
 import { emulatorNotifyRuntime } from '../sandbox/alerts.ts';
-import { type Emulator, emulatorClientConfig, stopTaskAs } from '../sandbox/emulator.ts';
+import { type Emulator, stopTaskAs } from '../sandbox/emulator.ts';
 import {
   emulatorJobRuntime,
   emulatorScalingRuntime,
@@ -27,10 +27,8 @@ import {
 import { taskStateChangeEvent } from '../sandbox/task-events.ts';
 import type { EmulatorTimers } from '../sandbox/timers.ts';
 import type { VirtualClock } from '../sandbox/virtual-clock.ts';
-import { createAwsClients } from '../shared/aws/clients.ts';
 import type { Automation } from '../shared/config/schema.ts';
 import type { Log } from '../shared/logger.ts';
-import { Rejections } from '../shared/state/deployment-rejections.ts';
 import { stoppedTaskEvent } from '../test/fixtures/task-events.ts';
 import { busEvent, oomStop, serviceTaskStopped } from '../test/helpers/alert-events.ts';
 
@@ -152,10 +150,7 @@ async function nextTimer(w: ActionWorld): Promise<unknown> {
 }
 
 function shiftRuntime(w: ActionWorld, automation: Automation) {
-  return {
-    ...emulatorShiftRuntime(w.world, automation, w.clock, quietLog),
-    rejections: new Rejections(createAwsClients(emulatorClientConfig(w.world.endpoint)).dynamo, w.world.tableName),
-  };
+  return emulatorShiftRuntime(w.world, automation, w.clock, quietLog);
 }
 
 const deploymentRequest = {

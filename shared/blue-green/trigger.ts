@@ -9,11 +9,13 @@
  * - the watchdog schedule: `{ "tick": true }`, for every app.
  * Anything else is a BadEventError naming what was expected.
  */
+
 import * as z from 'zod/mini';
 import { clusterNameOf } from '../config/cluster.ts';
 import type { Automation } from '../config/schema.ts';
 import { BadEventError } from '../errors.ts';
 import { EVENT_SOURCE } from '../events/bus.ts';
+import { isFromElsewhere, type StackHome } from '../events/origin.ts';
 import { type AppSpec, COLOURS, DEPLOYMENT_DETAIL_TYPES, DEPLOYMENT_REQUEST_DETAIL_TYPES, type DeploymentEvent } from './model.ts';
 
 /** The events of the ECS services that shift-traffic follows: rollouts and steady state, on the default bus. */
@@ -85,12 +87,6 @@ const alarmDetail = z.object({
 
 const tick = z.object({ tick: z.literal(true) });
 
-/** This stack's account and region; undefined where unknown (the sandbox, tests): every event is taken. */
-export interface HomeOfStack {
-  account?: string | undefined;
-  region?: string | undefined;
-}
-
 const origin = z.object({ source: z.string(), account: z.optional(z.string()), region: z.optional(z.string()) });
 
 /**
@@ -99,13 +95,10 @@ const origin = z.object({ source: z.string(), account: z.optional(z.string()), r
  * an alarm of the same name elsewhere must not roll a deployment back. Requests on our bus may come from
  * any account the bus policy lets put them (`deployers`).
  */
-export function foreignOrigin(input: unknown, home: HomeOfStack): string | undefined {
+export function foreignOrigin(input: unknown, home: StackHome): string | undefined {
   const parsed = origin.safeParse(input);
-  if (!parsed.success || !parsed.data.source.startsWith('aws.')) return undefined;
+  if (!parsed.success || !parsed.data.source.startsWith('aws.') || !isFromElsewhere(parsed.data, home)) return undefined;
   const { account, region } = parsed.data;
-  const otherAccount = home.account !== undefined && account !== home.account;
-  const otherRegion = home.region !== undefined && region !== home.region;
-  if (!otherAccount && !otherRegion) return undefined;
   return `from account ${account ?? '(none)'}, region ${region ?? '(none)'}, not this stack's ${home.account ?? 'any'}/${home.region ?? 'any'}`;
 }
 

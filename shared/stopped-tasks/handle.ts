@@ -6,6 +6,7 @@
  * the stops it decided by task ARN: a duplicate or older event does nothing, and an invocation that failed
  * or died midway is finished by the next delivery.
  */
+import { isFromElsewhere } from '../events/origin.ts';
 import { onJobTaskStopped } from './job-stop.ts';
 import { summarize } from './load.ts';
 import { subjectOfStop } from './route.ts';
@@ -25,7 +26,7 @@ export interface StopOutcome {
 export async function handleTaskEvent(event: unknown, rt: StopRuntime): Promise<StopOutcome> {
   const facts = parseTaskStateChange(event);
   const base = { taskArn: facts.taskArn };
-  if ((rt.account && facts.account !== rt.account) || (rt.region && facts.region !== rt.region)) {
+  if (isFromElsewhere(facts, rt)) {
     rt.log.warn('ignored a task event from another account or region', {
       account: facts.account,
       region: facts.region,

@@ -22,7 +22,6 @@ import { forwardOf } from '../../shared/blue-green/forward.ts';
 import type { AppSpec, Deployment } from '../../shared/blue-green/model.ts';
 import type { ShiftRuntime } from '../../shared/blue-green/runtime.ts';
 import { EventBus } from '../../shared/events/bus.ts';
-import { Rejections } from '../../shared/state/deployment-rejections.ts';
 import { InvocationCrashed, installFaults, invoke } from '../helpers/faults.ts';
 import { quietLog, useEmulatorWorld } from './world.ts';
 
@@ -68,15 +67,7 @@ describe('shift-traffic against moto', () => {
 
   beforeEach(async () => {
     const seeded = await seedApps(t.world, t.automation, { stickinessSeconds: 600 });
-    const clients = createAwsClients({
-      endpoint: t.world.endpoint,
-      region: EMULATOR_REGION,
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    });
-    rt = {
-      ...emulatorShiftRuntime(t.world, seeded.automation, t.clock, quietLog),
-      rejections: new Rejections(clients.dynamo, t.world.tableName),
-    };
+    rt = emulatorShiftRuntime(t.world, seeded.automation, t.clock, quietLog);
     app = seeded.automation.apps.web as AppSpec;
   });
 
