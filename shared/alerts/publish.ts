@@ -1,7 +1,7 @@
 /**
  * Publishing to the alert topic. One Publish carries both renderings (MessageStructure "json"): email
  * subscriptions get the human text, every other subscriber — AWS Chatbot above all — gets the Chatbot
- * custom notification as `default`.
+ * custom notification as `default`; publishMessage cuts what is over SNS's size limit.
  *
  * A standard topic does not de-duplicate: a message published twice reaches its subscribers twice (see
  * handle.ts for the one window where that can happen).
@@ -10,6 +10,7 @@ import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { isTransientAwsError } from '../aws/transient-errors.ts';
 import { RetryableAwsError } from '../errors.ts';
 import { type AlertMessage, chatbotMessage, humanMessage } from './render.ts';
+import { publishMessage } from './sns-message.ts';
 
 /** SNS's own names for "slow down", which it answers with a 4xx status. */
 const SNS_THROTTLING = new Set(['ThrottledException', 'Throttled', 'KMSThrottlingException', 'KMSThrottling']);
@@ -37,7 +38,7 @@ export class AlertTopic {
           TopicArn: this.topicArn,
           Subject: subject,
           MessageStructure: 'json',
-          Message: JSON.stringify({ default: JSON.stringify(chatbotMessage(message)), email: text }),
+          Message: publishMessage(chatbotMessage(message), text),
         }),
       );
       return MessageId;

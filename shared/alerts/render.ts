@@ -17,7 +17,9 @@ import {
   type WatchedTaskStoppedDetail,
 } from '../events/stopped-task-events.ts';
 import type { RunRecord } from '../jobs/run-record.ts';
+import { cutToCharacters } from './cut.ts';
 import type { AlertGroup, AlertSample } from './decide.ts';
+import { forChatbot, forChatbotCode, forEmail } from './escape.ts';
 
 export type AlertMessage =
   /** `count` events since the last message (the group's pending count when it was sent). */
@@ -50,13 +52,24 @@ export type JobRunAlertDetail = Omit<RunRecord, 'leaseUntil' | 'version' | 'even
 /** SNS takes subjects of fewer than 100 characters, without line breaks or control characters. */
 export const SUBJECT_MAX_LENGTH = 99;
 
+/**
+ * Chatbot's limit on a custom notification's description: 8,000 characters ("Parameter details" of
+ * docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html). The whole Publish has SNS's own
+ * limit, kept by sns-message.ts.
+ */
+export const CHATBOT_DESCRIPTION_MAX_CHARACTERS = 8_000;
+
+/** How text from outside (a stop reason, who requested, why someone aborted) is made inert for one channel (escape.ts). */
+type Escape = (text: string) => string;
+
+/** As the event says it: the name and reason are escaped where a rendering shows them. */
 interface ContainerLine {
   name: string;
   exitCode: number | undefined;
   reason: string | undefined;
 }
 
-/** What a message says about the group's newest event, whatever its detail-type. */
+/** What a message says about the group's newest event, whatever its detail-type; text from outside escaped for its channel. */
 interface AlertView {
   /** What happened, as a sentence: "job nightly-report failed". */
   headline: string;
@@ -84,7 +97,7 @@ const SUBJECT_WORDS: Record<AlertSubjectKind, string> = {
 export function humanMessage(message: AlertMessage): { subject: string; text: string } {
   const { group } = message;
   const { alert } = group.latest.detail;
-  const view = viewOf(group.latest);
+  const view = viewOf(group.latest, forEmail);
   const lines: string[] = [];
   if (message.status === 'firing') {
     lines.push(`${alert.severity.toUpperCase()}: ${capitalize(view.headline)} on cluster ${alert.cluster} (${alert.category}).`);
@@ -93,7 +106,8 @@ export function humanMessage(message: AlertMessage): { subject: string; text: st
     lines.push(`Where: ${whereOf(group, view)}`);
     lines.push(`How often: ${howOften(message.count, group)}`);
     lines.push(...view.facts);
-    if (view.containers.length > 0) lines.push('', 'Containers:', ...view.containers.map((c) => `  - ${containerLine(c)}`));
+    if (view.containers.length > 0)
+      lines.push('', 'Containers:', ...view.containers.map((c) => `  - ${forEmail(c.name)}: ${containerLine(c, forEmail)}`));
     if (view.likelyCause) lines.push('', `Likely cause: ${view.likelyCause}`);
     if (view.nextSteps.length > 0) lines.push('', 'Next steps:', ...view.nextSteps.map((step, i) => `  ${i + 1}. ${step}`));
     if (view.links.length > 0) lines.push('', 'Links:', ...view.links.map((link) => `  ${link.label}: ${link.url}`));
@@ -110,7 +124,7 @@ export function humanMessage(message: AlertMessage): { subject: string; text: st
 export function chatbotMessage(message: AlertMessage): ChatbotNotification {
   const { group } = message;
   const { alert } = group.latest.detail;
-  const view = viewOf(group.latest);
+  const view = viewOf(group.latest, forChatbot);
   const firing = message.status === 'firing';
   const description = firing
     ? [
@@ -119,15 +133,15 @@ export function chatbotMessage(message: AlertMessage): ChatbotNotification {
         `*Where:* ${whereOf(group, view)}`,
         ...view.facts,
         ...(view.containers.length > 0
-          ? ['*Containers:*', ...view.containers.map((c) => `• \`${c.name}\` ${containerLine(c, false)}`)]
+          ? ['*Containers:*', ...view.containers.map((c) => `• \`${forChatbotCode(c.name)}\` ${containerLine(c, forChatbot)}`)]
           : []),
         ...(view.likelyCause ? [`*Likely cause:* ${view.likelyCause}`] : []),
-        ...view.links.map((link) => `${link.label}: ${link.url}`),
+        ...view.links.map((link) => `${link.label}: ${chatbotLink(link.url)}`),
       ]
     : [
         `${capitalize(howResolved(message))}.`,
         resolvedSummary(group),
-        ...view.links.map((link) => `${link.label} (the last one): ${link.url}`),
+        ...view.links.map((link) => `${link.label} (the last one): ${chatbotLink(link.url)}`),
       ];
   const icon = firing ? (alert.severity === 'critical' ? '🔴' : '🟠') : '✅';
   const title = firing
@@ -139,7 +153,7 @@ export function chatbotMessage(message: AlertMessage): ChatbotNotification {
     content: {
       textType: 'client-markdown',
       title,
-      description: description.join('\n'),
+      description: cutToCharacters(description.join('\n'), CHATBOT_DESCRIPTION_MAX_CHARACTERS),
       ...(firing && view.nextSteps.length > 0 && { nextSteps: view.nextSteps }),
       keywords: [firing ? alert.severity : 'resolved', alert.category, alert.cluster, alert.subject.name],
     },
@@ -212,50 +226,73 @@ function subjectOf(group: AlertGroup): string {
   return `${SUBJECT_WORDS[subject.kind]} ${subject.name}`;
 }
 
-function containerLine(container: ContainerLine, withName = true): string {
+/** The exit code and what the container said (without its name, which each rendering shows its own way). */
+function containerLine(container: ContainerLine, text: Escape): string {
   const exit = container.exitCode === undefined ? 'no exit code (it did not run)' : `exit code ${container.exitCode}`;
-  return `${withName ? `${container.name}: ` : ''}${exit}${container.reason ? `, ${container.reason}` : ''}`;
+  return `${exit}${container.reason ? `, ${text(container.reason)}` : ''}`;
 }
 
-function viewOf(sample: AlertSample): AlertView {
-  switch (sample.detailType) {
-    case JOB_RUN_DETAIL_TYPES.failed:
-    case JOB_RUN_DETAIL_TYPES['timed-out']:
-      return jobRunView(sample.detail as unknown as JobRunAlertDetail, sample.detailType === JOB_RUN_DETAIL_TYPES['timed-out']);
-    case STOPPED_TASK_DETAIL_TYPES.crashLoopDetected:
-      return crashLoopView(sample.detail as unknown as CrashLoopDetail);
-    case STOPPED_TASK_DETAIL_TYPES.watchedTaskStopped:
-      return watchedTaskView(sample.detail as unknown as WatchedTaskStoppedDetail);
-    case STOPPED_TASK_DETAIL_TYPES.serviceTaskStopped:
-      return serviceTaskView(sample.detail as unknown as ServiceTaskStoppedDetail);
-    case DEPLOYMENT_DETAIL_TYPES.rolledBack:
-    case DEPLOYMENT_DETAIL_TYPES.failed:
-      return deploymentView(sample.detail as unknown as DeploymentAlertDetail, sample.detailType === DEPLOYMENT_DETAIL_TYPES.failed);
-    default:
-      return genericView(sample);
+/**
+ * The links ecs-autopilot builds (the task in the console, its logs) stay links in chat; anything else
+ * where a link should be is shown as text, inert.
+ */
+function chatbotLink(url: string): string {
+  return /^https:\/\/[A-Za-z0-9.-]+(?:[/?#][^\s<>[\]()`*|\\]*)?$/.test(url) ? url : forChatbot(url);
+}
+
+/**
+ * The view of the newest event. notify checks each event against its detail-type's schema before counting
+ * it (trigger.ts), so this reads a detail of the shape it expects; should one still not be (a group counted
+ * before a schema existed), the message is rendered from the alert block alone rather than not at all.
+ */
+function viewOf(sample: AlertSample, text: Escape): AlertView {
+  try {
+    return detailView(sample, text);
+  } catch (error) {
+    const generic = genericView(sample, text);
+    return { ...generic, facts: [`(its detail could not be read: ${text(String(error))})`, ...generic.facts] };
   }
 }
 
-function jobRunView(run: JobRunAlertDetail, timedOut: boolean): AlertView {
+function detailView(sample: AlertSample, text: Escape): AlertView {
+  switch (sample.detailType) {
+    case JOB_RUN_DETAIL_TYPES.failed:
+    case JOB_RUN_DETAIL_TYPES['timed-out']:
+      return jobRunView(sample.detail as unknown as JobRunAlertDetail, sample.detailType === JOB_RUN_DETAIL_TYPES['timed-out'], text);
+    case STOPPED_TASK_DETAIL_TYPES.crashLoopDetected:
+      return crashLoopView(sample.detail as unknown as CrashLoopDetail, text);
+    case STOPPED_TASK_DETAIL_TYPES.watchedTaskStopped:
+      return watchedTaskView(sample.detail as unknown as WatchedTaskStoppedDetail, text);
+    case STOPPED_TASK_DETAIL_TYPES.serviceTaskStopped:
+      return serviceTaskView(sample.detail as unknown as ServiceTaskStoppedDetail, text);
+    case DEPLOYMENT_DETAIL_TYPES.rolledBack:
+    case DEPLOYMENT_DETAIL_TYPES.failed:
+      return deploymentView(sample.detail as unknown as DeploymentAlertDetail, sample.detailType === DEPLOYMENT_DETAIL_TYPES.failed, text);
+    default:
+      return genericView(sample, text);
+  }
+}
+
+function jobRunView(run: JobRunAlertDetail, timedOut: boolean, text: Escape): AlertView {
   const ran = run.runtime ? `, ran ${run.runtime}` : '';
   const facts = [`Run: scheduled for ${timeOf(run.scheduledTime)}, attempt ${run.attempt}${ran}`];
   if (run.retry) {
     facts.push(
       run.retry.willRetry
-        ? `Retry: attempt ${run.retry.nextAttempt} at ${timeOf(run.retry.retryAt)} (${run.retry.because})`
-        : `No retry: ${run.retry.because}`,
+        ? `Retry: attempt ${run.retry.nextAttempt} at ${timeOf(run.retry.retryAt)} (${text(run.retry.because)})`
+        : `No retry: ${text(run.retry.because)}`,
     );
   }
   const headline = `job ${run.job} ${timedOut ? 'timed out' : 'failed'}`;
   if (run.stop) {
-    const view = stopView(headline, run.stop);
+    const view = stopView(headline, run.stop, text);
     return { ...view, facts: [...facts, ...view.facts], resources: unique([...view.resources, ...run.taskArns]) };
   }
   // Nothing stopped: the launch itself failed (or the tasks were never seen), the run's reason says why.
   return {
     headline,
-    why: run.reason,
-    taskDefinition: run.taskDefinition,
+    why: run.reason === undefined ? undefined : text(run.reason),
+    taskDefinition: text(run.taskDefinition),
     availabilityZone: undefined,
     facts,
     containers: [],
@@ -279,9 +316,9 @@ function jobRunView(run: JobRunAlertDetail, timedOut: boolean): AlertView {
   };
 }
 
-function crashLoopView(loop: CrashLoopDetail): AlertView {
+function crashLoopView(loop: CrashLoopDetail, text: Escape): AlertView {
   const name = `${SUBJECT_WORDS[loop.subject.kind]} ${loop.subject.name}`;
-  const view = stopView(`${name} is crash-looping`, loop.lastStop);
+  const view = stopView(`${name} is crash-looping`, loop.lastStop, text);
   const mix = Object.entries(loop.categories)
     .map(([category, stops]) => `${category} ${stops}`)
     .join(', ');
@@ -300,22 +337,22 @@ function crashLoopView(loop: CrashLoopDetail): AlertView {
   };
 }
 
-function watchedTaskView(stopped: WatchedTaskStoppedDetail): AlertView {
-  const view = stopView(`watched task ${stopped.watchedTask} stopped`, stopped.stop);
+function watchedTaskView(stopped: WatchedTaskStoppedDetail, text: Escape): AlertView {
+  const view = stopView(`watched task ${stopped.watchedTask} stopped`, stopped.stop, text);
   const { decision } = stopped;
   const decided =
     decision.kind === 'restart'
       ? `Restart: in ${formatDuration(decision.delaySeconds)}, at ${timeOf(decision.restartAt)}`
       : decision.kind === 'restart-now'
-        ? `Restart: now (${decision.reason})`
+        ? `Restart: now (${text(decision.reason)})`
         : decision.kind === 'no-restart'
-          ? `No restart: ${decision.reason}`
-          : `Restarts paused: ${decision.reason}`;
+          ? `No restart: ${text(decision.reason)}`
+          : `Restarts paused: ${text(decision.reason)}`;
   return { ...view, facts: [decided, ...view.facts] };
 }
 
-function serviceTaskView(stopped: ServiceTaskStoppedDetail): AlertView {
-  const view = stopView(`a task of service ${stopped.service} stopped`, stopped.stop);
+function serviceTaskView(stopped: ServiceTaskStoppedDetail, text: Escape): AlertView {
+  const view = stopView(`a task of service ${stopped.service} stopped`, stopped.stop, text);
   return stopped.counted
     ? { ...view, facts: [`Stops of the service in its crash-loop window: ${stopped.stopsInWindow}`, ...view.facts] }
     : view;
@@ -335,19 +372,19 @@ interface DeploymentAlertDetail {
   weights?: { at: string; newPercent: number; why: string }[];
 }
 
-function deploymentView(d: DeploymentAlertDetail, failed: boolean): AlertView {
+function deploymentView(d: DeploymentAlertDetail, failed: boolean, text: Escape): AlertView {
   const reached = Math.max(0, ...(d.weights ?? []).map((w) => w.newPercent));
   const facts = [
-    `Deployment: ${d.deploymentId}${d.requestedBy ? `, requested by ${d.requestedBy}` : ''}`,
+    `Deployment: ${text(d.deploymentId)}${d.requestedBy ? `, requested by ${text(d.requestedBy)}` : ''}`,
     ...(d.fromService && d.toService ? [`Colours: ${d.fromService} (${d.from}, live) → ${d.toService} (${d.to})`] : []),
     ...(d.weights && d.weights.length > 0
-      ? [`Weights on the new colour: ${d.weights.map((w) => `${w.newPercent}% at ${timeOf(w.at)} (${w.why})`).join(', ')}`]
+      ? [`Weights on the new colour: ${d.weights.map((w) => `${w.newPercent}% at ${timeOf(w.at)} (${text(w.why)})`).join(', ')}`]
       : []),
   ];
   return {
     headline: `deployment of ${d.app} ${failed ? 'failed' : 'rolled back'}`,
-    why: d.reason,
-    taskDefinition: d.taskDefinition,
+    why: text(d.reason),
+    taskDefinition: d.taskDefinition === undefined ? undefined : text(d.taskDefinition),
     availabilityZone: undefined,
     facts,
     containers: [],
@@ -365,37 +402,38 @@ function deploymentView(d: DeploymentAlertDetail, failed: boolean): AlertView {
   };
 }
 
-function genericView(sample: AlertSample): AlertView {
+function genericView(sample: AlertSample, text: Escape): AlertView {
   const { alert, reason, nextStep } = sample.detail;
   return {
-    headline: `${sample.detailType}: ${SUBJECT_WORDS[alert.subject.kind]} ${alert.subject.name}`,
-    why: typeof reason === 'string' ? reason : undefined,
+    headline: `${text(sample.detailType)}: ${SUBJECT_WORDS[alert.subject.kind]} ${alert.subject.name}`,
+    why: typeof reason === 'string' ? text(reason) : undefined,
     taskDefinition: undefined,
     availabilityZone: undefined,
     facts: [],
     containers: [],
     likelyCause: undefined,
     // Events without a view of their own (Service Scaling Failed, Watched Task Restart Failed) name their next step.
-    nextSteps: typeof nextStep === 'string' && nextStep !== '' ? [nextStep] : [],
+    nextSteps: typeof nextStep === 'string' && nextStep !== '' ? [text(nextStep)] : [],
     links: [],
     resources: [],
   };
 }
 
-function stopView(headline: string, stop: StoppedTaskSummary): AlertView {
+/** A stopped task: ECS's words and the containers' (and the classification and advice that quote them) are from outside. */
+function stopView(headline: string, stop: StoppedTaskSummary, text: Escape): AlertView {
   const stoppedBy = [stop.stopCode, stop.stoppedReason].filter(Boolean).join(': ');
   return {
     headline,
-    why: stop.classification.because,
-    taskDefinition: `${stop.family}:${stop.revision}`,
-    availabilityZone: stop.availabilityZone,
-    facts: stoppedBy ? [`ECS says: ${stoppedBy}`] : [],
+    why: text(stop.classification.because),
+    taskDefinition: text(`${stop.family}:${stop.revision}`),
+    availabilityZone: stop.availabilityZone === undefined ? undefined : text(stop.availabilityZone),
+    facts: stoppedBy ? [`ECS says: ${text(stoppedBy)}`] : [],
     containers: stop.containers.map(({ name, exitCode, reason }) => ({ name, exitCode, reason })),
-    likelyCause: stop.advice.likelyCause,
-    nextSteps: stop.advice.nextSteps,
+    likelyCause: text(stop.advice.likelyCause),
+    nextSteps: stop.advice.nextSteps.map(text),
     links: [
-      { label: `Task ${stop.taskId} in the ECS console`, url: stop.consoleUrl },
-      ...stop.logs.map((log) => ({ label: `Logs of ${log.container}`, url: log.url })),
+      { label: `Task ${text(stop.taskId)} in the ECS console`, url: stop.consoleUrl },
+      ...stop.logs.map((log) => ({ label: `Logs of ${text(log.container)}`, url: log.url })),
     ],
     resources: unique([stop.taskArn, stop.taskDefinitionArn, stop.clusterArn]),
   };

@@ -1,15 +1,18 @@
 /**
  * notify's trigger contract: what it is invoked with — an event from our bus (the alerts rule routes
  * those with detail.alert, ALERT_EVENT_PATTERN) or one of its own timers — and what it does not emit:
- * notify publishes to the alert topic, never to the bus. zod/mini keeps the cold start small. An alert's
- * detail is checked for what its message will show, so a malformed event fails here, named, rather than
- * at the flush that would render it minutes later.
+ * notify publishes to the alert topic, never to the bus. zod/mini keeps the cold start small. Every kind
+ * of event notify takes an alert from has a schema here, which checks what its message will show: a
+ * malformed event fails here, named in one line (and ends in notify's dead-letter queue), before it is
+ * counted — never at the flush that would render it minutes later and hold back its whole group. An
+ * alert in an event of another kind is refused the same way.
  */
 import * as z from 'zod/mini';
-import { DEPLOYMENT_REQUEST_DETAIL_TYPES } from '../blue-green/model.ts';
+import { DEPLOYMENT_DETAIL_TYPES, DEPLOYMENT_REQUEST_DETAIL_TYPES } from '../blue-green/model.ts';
 import { BadEventError } from '../errors.ts';
 import type { AlertBlock } from '../events/alert.ts';
 import { EVENT_SOURCE, JOB_RUN_DETAIL_TYPES } from '../events/bus.ts';
+import { SCALING_DETAIL_TYPES } from '../events/scaling-events.ts';
 import { STOPPED_TASK_DETAIL_TYPES } from '../events/stopped-task-events.ts';
 import type { AlertDetail, AlertSample } from './decide.ts';
 
@@ -99,6 +102,24 @@ const jobRunSchema = z.object({
   ),
 });
 
+/** What a message says of a deployment that rolled back or failed (render.ts, deploymentView). */
+const deploymentSchema = z.object({
+  app: text,
+  deploymentId: text,
+  reason: z.string(),
+  from: z.optional(z.string()),
+  to: z.optional(z.string()),
+  fromService: z.optional(z.string()),
+  toService: z.optional(z.string()),
+  taskDefinition: z.optional(z.string()),
+  requestedBy: z.optional(z.string()),
+  weights: z.optional(z.array(z.object({ at: instant, newPercent: z.number(), why: z.string() }))),
+});
+
+/** What a message says of an event without a view of its own: its reason and the next step it names. */
+const reasonAndNextStepSchema = z.object({ reason: z.string(), nextStep: z.string() });
+
+/** The events whose alert counts into a group: the message is rendered from their detail. */
 const detailSchemas: Record<string, z.ZodMiniType> = {
   [JOB_RUN_DETAIL_TYPES.failed]: jobRunSchema,
   [JOB_RUN_DETAIL_TYPES['timed-out']]: jobRunSchema,
@@ -127,6 +148,15 @@ const detailSchemas: Record<string, z.ZodMiniType> = {
     counted: z.boolean(),
     stopsInWindow: z.number(),
   }),
+  [STOPPED_TASK_DETAIL_TYPES.watchedTaskRestartFailed]: z.extend(reasonAndNextStepSchema, { watchedTask: text }),
+  [SCALING_DETAIL_TYPES.failed]: z.extend(reasonAndNextStepSchema, { service: text }),
+  [DEPLOYMENT_DETAIL_TYPES.rolledBack]: deploymentSchema,
+  [DEPLOYMENT_DETAIL_TYPES.failed]: deploymentSchema,
+};
+
+/** The events whose alert ends its group's episode (alert.resolves): nothing of their detail is shown. */
+const resolvingSchemas: Record<string, z.ZodMiniType> = {
+  [STOPPED_TASK_DETAIL_TYPES.watchedTaskResumed]: z.object({ watchedTask: text }),
 };
 
 export function alertTimerInput(timer: AlertTimer, groupKey: string, at: string): AlertTimerInput {
@@ -145,9 +175,14 @@ export function parseNotifyInput(event: unknown): NotifyInput {
   if (envelope.detail.alert === undefined || forged) return { kind: 'no-alert', id: envelope.id, detailType };
   const alert = check(alertSchema, envelope.detail.alert, `${what} has a malformed alert block`, event);
   const time = new Date(envelope.time).toISOString();
+  const schemas = alert.resolves ? resolvingSchemas : detailSchemas;
+  const detailSchema = Object.hasOwn(schemas, detailType) ? schemas[detailType] : undefined;
+  if (!detailSchema) {
+    const known = Object.keys(schemas).join(', ');
+    throw new BadEventError(`${what} carries an alert, but notify renders none of its kind (it renders ${known}): ${excerpt(event)}`);
+  }
+  check(detailSchema, envelope.detail, `${what} has a malformed detail`, event);
   if (alert.resolves) return { kind: 'resolution', alert, id: envelope.id, detailType, time };
-  const detailSchema = Object.hasOwn(detailSchemas, detailType) ? detailSchemas[detailType] : undefined;
-  if (detailSchema) check(detailSchema, envelope.detail, `${what} has a malformed detail`, event);
   const decisionId = check(eventIdSchema, envelope.detail.eventId, `${what} has a malformed detail.eventId`, event);
   return {
     kind: 'alert',
@@ -171,5 +206,10 @@ function check<T>(schema: z.ZodMiniType<T>, value: unknown, problem: string, eve
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = result.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ');
-  throw new BadEventError(`${problem} (${issues}): ${String(JSON.stringify(event)).slice(0, 500)}`);
+  throw new BadEventError(`${problem} (${issues.replace(/\s+/g, ' ')}): ${excerpt(event)}`);
+}
+
+/** The event as one line of JSON (its line breaks and control characters escaped), cut to what a log line holds. */
+function excerpt(event: unknown): string {
+  return String(JSON.stringify(event)).slice(0, 500);
 }

@@ -134,6 +134,61 @@ export function jobRunFailed(fields: Partial<JobRunAlertDetail & { alert: AlertB
   };
 }
 
+/** A blue/green deployment of shop that a gate alarm rolled back, as shift-traffic announces it. */
+export function deploymentRolledBack(fields: Record<string, unknown> = {}) {
+  return {
+    app: 'shop',
+    deploymentId: 'shop-20261122T020000-ab12',
+    cluster: 'web',
+    stage: 'rolled-back',
+    from: 'blue',
+    to: 'green',
+    fromService: 'shop-blue',
+    toService: 'shop-green',
+    taskDefinition: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/shop:42',
+    newPercent: 0,
+    step: 1,
+    steps: 2,
+    strategy: 'canary',
+    requestedBy: 'ci',
+    weights: [
+      { at: '2026-11-22T02:04:00.000Z', newPercent: 10, why: 'step 1 of 2' },
+      { at: '2026-11-22T02:06:00.000Z', newPercent: 0, why: 'rolled back' },
+    ],
+    reason: 'alarm shop-5xx entered ALARM (Threshold Crossed)',
+    alert: { cluster: 'web', subject: { kind: 'app', name: 'shop' }, category: 'deployment-rolled-back', severity: 'warning' },
+    ...fields,
+  };
+}
+
+/** A restart of watched task queue-worker that RunTask refused, as on-task-stopped announces it. */
+export function watchedTaskRestartFailed(fields: Record<string, unknown> = {}) {
+  return {
+    watchedTask: 'queue-worker',
+    cluster: 'prod',
+    taskDefinition: 'queue-worker:3',
+    replacing: 'arn:aws:ecs:eu-west-1:123456789012:task/prod/0f1e',
+    tries: 1,
+    reason: 'RunTask was refused: AccessDeniedException: not authorized to perform ecs:RunTask',
+    nextStep: 'Allow ecs:RunTask on queue-worker in the on-task-stopped role, then run npx ecs-autopilot resume queue-worker',
+    alert: { cluster: 'prod', subject: { kind: 'watched-task', name: 'queue-worker' }, category: 'launch-failed', severity: 'critical' },
+    ...fields,
+  };
+}
+
+/** A scaling change of service web that could not be made, as scale-service announces it. */
+export function serviceScalingFailed(fields: Record<string, unknown> = {}) {
+  return {
+    serviceKey: 'web',
+    service: 'web',
+    cluster: 'prod',
+    reason: 'the scalable target of web could not be registered — check the role',
+    nextStep: 'check the role',
+    alert: serviceAlert({ category: 'scaling-failed' }),
+    ...fields,
+  };
+}
+
 /** The EventBridge event notify receives for `detail`, as the alerts rule delivers it. */
 export function busEvent(detailType: string, detail: object, fields: { id?: string; time?: string } = {}) {
   return {

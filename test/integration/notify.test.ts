@@ -11,11 +11,14 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { notify } from '../../functions/notify.ts';
 import { EMULATOR_REGION } from '../../sandbox/emulator.ts';
+import { TRUNCATED } from '../../shared/alerts/cut.ts';
 import { AlertTopic } from '../../shared/alerts/publish.ts';
 import type { ChatbotNotification } from '../../shared/alerts/render.ts';
 import { createNotifyRuntime, type NotifyRuntime } from '../../shared/alerts/runtime.ts';
+import { SNS_MESSAGE_MAX_BYTES } from '../../shared/alerts/sns-message.ts';
+import { BadEventError } from '../../shared/errors.ts';
 import type { Timer, TimerSetter } from '../../shared/timers/timers.ts';
-import { busEvent, oomStop, serviceTaskStopped } from '../helpers/alert-events.ts';
+import { busEvent, deploymentRolledBack, oomStop, serviceTaskStopped } from '../helpers/alert-events.ts';
 import { oneRequestAtATime, quietLog, useEmulatorWorld } from './world.ts';
 
 const START = new Date('2026-11-22T02:00:00.000Z');
@@ -126,7 +129,7 @@ describe('notify against moto', () => {
   }
 
   /** Every message published to the alert topic, as its email subscribers receive it (moto's record of the topic). */
-  async function emails(): Promise<{ subject: string; text: string }[]> {
+  async function emails(): Promise<{ subject: string; text: string; message: string }[]> {
     const models = (await (await fetch(`${t.emulator.endpoint}/moto-api/data.json`)).json()) as {
       sns: { Topic: { arn: string; sent_notifications: [string, string, string][] }[] };
     };
@@ -134,6 +137,7 @@ describe('notify against moto', () => {
     return (topic?.sent_notifications ?? []).map(([, message, subject]) => ({
       subject,
       text: (JSON.parse(message) as { email: string }).email,
+      message,
     }));
   }
 
@@ -288,6 +292,45 @@ describe('notify against moto', () => {
       { status: 'firing', count: '1' },
       { status: 'resolved', total: '1' },
     ]);
+  });
+
+  it('refuses a malformed event before counting it: the valid alert of its group still goes out at its flush', async () => {
+    const at = () => ({ time: t.clock.now().toISOString() });
+    const valid = busEvent('Deployment Rolled Back', deploymentRolledBack(), { id: 'rolled-back-1', ...at() });
+    await notify(valid, rt);
+    t.clock.advance(5);
+    // Same app, same group; its reason and weights are not what a rollback says.
+    const malformed = busEvent('Deployment Rolled Back', deploymentRolledBack({ reason: 42, weights: 'none' }), {
+      id: 'rolled-back-2',
+      ...at(),
+    });
+
+    await expect(notify(malformed, rt)).rejects.toThrow(BadEventError);
+    await runUntil(30);
+
+    const [alert, ...others] = await delivered();
+    expect(others).toEqual([]);
+    expect(alert?.subject).toBe('[WARNING] Deployment of shop rolled back on web: deployment-rolled-back');
+    expect(alert?.chatbot.content.description).toContain('Alarm shop-5xx entered ALARM \\(Threshold Crossed\\)');
+    expect(alert?.chatbot.metadata.additionalContext).toMatchObject({ count: '1', total: '1' });
+  });
+
+  it("cuts a message over SNS's 256 KiB to fit, saying so, and delivers it now", async () => {
+    const image = `registry.example/app:${'x'.repeat(140_000)}`;
+    const stop = oomStop({ advice: { likelyCause: 'The image is broken.', nextSteps: [`Reproduce it with the same image: ${image}`] } });
+    await notify(busEvent('Service Task Stopped', serviceTaskStopped({ stop }), { time: t.clock.now().toISOString() }), rt);
+
+    await runUntil(30);
+
+    const [alert, ...others] = await delivered();
+    expect(others).toEqual([]);
+    expect(alert?.subject).toBe('[CRITICAL] A task of service web stopped on prod: out-of-memory');
+    const [email] = await emails();
+    expect(Buffer.byteLength(email?.message ?? '')).toBeLessThanOrEqual(SNS_MESSAGE_MAX_BYTES);
+    expect(email?.text).toContain('How often: once since 2026-11-22 02:00:00 UTC');
+    expect(email?.text).toContain('  1. Reproduce it with the same image: registry.example/app:xxxx');
+    expect(email?.text.endsWith(`xxx${TRUNCATED}`)).toBe(true);
+    expect(alert?.chatbot.content.nextSteps?.[0]?.length).toBeGreaterThan(140_000);
   });
 
   it('ignores an event without an alert: no group, no message', async () => {

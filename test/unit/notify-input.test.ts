@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { parseNotifyInput } from '../../shared/alerts/trigger.ts';
 import { BadEventError } from '../../shared/errors.ts';
-import { busEvent, crashLoop, jobRunFailed, serviceAlert, serviceTaskStopped, watchedTaskStopped } from '../helpers/alert-events.ts';
+import {
+  busEvent,
+  crashLoop,
+  deploymentRolledBack,
+  jobRunFailed,
+  serviceAlert,
+  serviceScalingFailed,
+  serviceTaskStopped,
+  watchedTaskRestartFailed,
+  watchedTaskStopped,
+} from '../helpers/alert-events.ts';
 
 function badEventMessage(event: unknown): string {
   try {
@@ -65,9 +75,59 @@ describe('parseNotifyInput: bus events', () => {
     ['Crash Loop Detected', crashLoop()],
     ['Watched Task Stopped', watchedTaskStopped()],
     ['Watched Task Stopped', watchedTaskStopped({ decision: { kind: 'no-restart', reason: 'restart: never' } })],
-    ['Deployment Rolled Back', { reason: 'alarm', alert: serviceAlert() }],
+    ['Service Task Stopped', serviceTaskStopped()],
+    ['Watched Task Restart Failed', watchedTaskRestartFailed()],
+    ['Service Scaling Failed', serviceScalingFailed()],
+    ['Deployment Rolled Back', deploymentRolledBack()],
+    // Before its first step: no colours yet, no weights.
+    [
+      'Deployment Failed',
+      deploymentRolledBack({ stage: 'failed', from: undefined, to: undefined, fromService: undefined, toService: undefined, weights: [] }),
+    ],
   ])('accepts a %s event as its publisher shapes it', (detailType, detail) => {
     expect(parseNotifyInput(busEvent(detailType, JSON.parse(JSON.stringify(detail)))).kind).toBe('alert');
+  });
+
+  it.each([
+    ['a reason that is not text', { reason: 42 }, /reason: /],
+    ['weights that are not a list', { weights: 'none' }, /weights: /],
+    ['a weight without its percent', { weights: [{ at: '2026-11-22T02:04:00.000Z', why: 'step 1' }] }, /weights\.0\.newPercent: /],
+    ['no deployment id', { deploymentId: undefined }, /deploymentId: /],
+  ])('refuses a Deployment Rolled Back with %s, naming the field', (_what, fields, field) => {
+    const detail = JSON.parse(JSON.stringify(deploymentRolledBack(fields)));
+
+    const message = badEventMessage(busEvent('Deployment Rolled Back', detail, { id: 'e-11' }));
+
+    expect(message).toMatch(/^the "Deployment Rolled Back" event e-11 has a malformed detail \(/);
+    expect(message).toMatch(field);
+    expect(message).not.toContain('\n');
+  });
+
+  it.each([
+    ['Watched Task Restart Failed', watchedTaskRestartFailed({ nextStep: ['resume'] })],
+    ['Service Scaling Failed', serviceScalingFailed({ reason: undefined })],
+  ])('refuses a malformed %s', (detailType, detail) => {
+    expect(badEventMessage(busEvent(detailType, JSON.parse(JSON.stringify(detail))))).toMatch(/has a malformed detail/);
+  });
+
+  it('refuses an alert in an event of a type notify has no schema for: it cannot say what the message would show', () => {
+    const message = badEventMessage(busEvent('Service Scaled', { reason: 'x', alert: serviceAlert() }, { id: 'e-12' }));
+
+    expect(message).toMatch(/^the "Service Scaled" event e-12 carries an alert, but notify renders none of its kind \(it renders /);
+  });
+
+  it('refuses an alert that would resolve its group from an event that never resolves one', () => {
+    const resolves = {
+      cluster: 'prod',
+      subject: { kind: 'watched-task', name: 'ingest' },
+      category: 'crash-loop',
+      severity: 'warning',
+      resolves: true,
+    };
+
+    expect(badEventMessage(busEvent('Job Run Succeeded', { job: 'x', alert: resolves }))).toMatch(
+      /carries an alert, but notify renders none/,
+    );
   });
 
   it('reads an event whose alert resolves its group (restarts resumed) as a resolution, not a count', () => {

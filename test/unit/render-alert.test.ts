@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { TRUNCATED } from '../../shared/alerts/cut.ts';
 import type { AlertDetail, AlertGroup } from '../../shared/alerts/decide.ts';
-import { chatbotMessage, humanMessage, SUBJECT_MAX_LENGTH } from '../../shared/alerts/render.ts';
+import { CHATBOT_DESCRIPTION_MAX_CHARACTERS, chatbotMessage, humanMessage, SUBJECT_MAX_LENGTH } from '../../shared/alerts/render.ts';
 import { alertGroupKey } from '../../shared/events/alert.ts';
 import { crashLoop, jobRunFailed, oomStop, serviceAlert, serviceTaskStopped, watchedTaskStopped } from '../helpers/alert-events.ts';
 
@@ -277,7 +278,11 @@ describe('chatbotMessage', () => {
       content: {
         textType: 'client-markdown',
         title: '🔴 A task of service web stopped on prod: out-of-memory',
-        nextSteps: stop.advice.nextSteps,
+        // The advice quotes outside text, so it is escaped as such: its parentheses too.
+        nextSteps: [
+          'Raise the memory limit of container app \\(or of the task\\) in a new task definition revision',
+          stop.advice.nextSteps[1],
+        ],
         keywords: ['critical', 'out-of-memory', 'prod', 'web'],
       },
       metadata: {
@@ -316,5 +321,92 @@ describe('chatbotMessage', () => {
     expect(message.content.description).toContain('No out-of-memory alert for 30m.');
     expect(message.metadata).toMatchObject({ threadId: 'prod|service:web|out-of-memory', eventType: 'Alert Resolved' });
     expect(message.metadata.additionalContext.count).toBeUndefined();
+  });
+});
+
+describe('text from outside, rendered inert', () => {
+  const ZWSP = '\u200b';
+  /** What a container could write as its stop reason: a link that hides its target, a mention, a screen clear, a bell, a bidi override. */
+  const HOSTILE = '[click](https://evil.example/x) @channel \u001b[2J\u0007line\rbreak \u202Eexe.txt';
+  /** Control characters but the line break, and bidi embeddings and overrides, as code points. */
+  const controlCharactersIn = (text: string) =>
+    Array.from(text)
+      .map((character) => character.codePointAt(0) ?? 0)
+      .filter((code) => (code < 0x20 && code !== 0x0a) || (code >= 0x7f && code <= 0x9f) || (code >= 0x202a && code <= 0x202e));
+  const hostileStop = () =>
+    serviceTaskStopped({
+      stop: oomStop({
+        stoppedReason: HOSTILE,
+        containers: [{ name: 'app', exitCode: 137, reason: HOSTILE, lastStatus: 'STOPPED', image: 'web:1.4.2' }],
+        classification: { category: 'out-of-memory', because: `container "app" ran out of memory: ${HOSTILE}` },
+      }),
+    });
+
+  it('shows a hostile stop reason in Chatbot as escaped text: no link, no mention, no control character', () => {
+    const { description } = chatbotMessage({ status: 'firing', group: groupOf('Service Task Stopped', hostileStop()), count: 1 }).content;
+
+    const inert = `\\[click\\]\\(https:${ZWSP}//evil.example/x\\) @${ZWSP}channel \\[2Jlinebreak exe.txt`;
+    expect(description).toContain(`ECS says: EssentialContainerExited: ${inert}`);
+    expect(description).toContain(`• \`app\` exit code 137, ${inert}`);
+    expect(description).toContain(`Container "app" ran out of memory: ${inert}`);
+    expect(description).not.toContain('[click](');
+    expect(controlCharactersIn(description)).toEqual([]);
+  });
+
+  it('shows a hostile stop reason in email as plain text: its control characters and bidi overrides removed', () => {
+    const { text } = humanMessage({ status: 'firing', group: groupOf('Service Task Stopped', hostileStop()), count: 1 });
+
+    expect(text).toContain('  - app: exit code 137, [click](https://evil.example/x) @channel [2Jlinebreak exe.txt');
+    expect(controlCharactersIn(text)).toEqual([]);
+  });
+
+  it("escapes who requested a deployment and why it was aborted, not ecs-autopilot's own formatting", () => {
+    const detail = {
+      app: 'shop',
+      deploymentId: 'shop-1',
+      requestedBy: '*admin* <!here>',
+      reason: 'aborted by ana: [see runbook](https://evil.example)\n# all clear',
+      alert: { cluster: 'web', subject: { kind: 'app', name: 'shop' }, category: 'deployment-rolled-back', severity: 'warning' },
+    };
+    const message = chatbotMessage({ status: 'firing', group: groupOf('Deployment Rolled Back', detail), count: 1 });
+
+    expect(message.content.description).toContain('Deployment: shop-1, requested by \\*admin\\* \\<!here\\>');
+    expect(message.content.description).toContain(`Aborted by ana: \\[see runbook\\]\\(https:${ZWSP}//evil.example\\)\n\\# all clear`);
+    expect(message.content.description).toContain('*How often:* ');
+    expect(message.content.nextSteps).toContain('See the whole deployment: npx ecs-autopilot status shop');
+  });
+
+  it("keeps ecs-autopilot's own links as links, and shows anything else in their place as text", () => {
+    const stop = oomStop({ consoleUrl: 'javascript:alert(1)' });
+    const { description } = chatbotMessage({
+      status: 'firing',
+      group: groupOf('Service Task Stopped', serviceTaskStopped({ stop })),
+      count: 1,
+    }).content;
+
+    expect(description).toContain(`in the ECS console: javascript:alert\\(1\\)`);
+    expect(description).toContain(`Logs of app: ${oomStop().logs[0]?.url.replace(oomStop().taskId, stop.taskId)}`);
+  });
+
+  it(`cuts the Chatbot description to ${CHATBOT_DESCRIPTION_MAX_CHARACTERS} characters, saying so`, () => {
+    const long = serviceTaskStopped({ stop: oomStop({ stoppedReason: '完'.repeat(20_000) }) });
+
+    const { description } = chatbotMessage({ status: 'firing', group: groupOf('Service Task Stopped', long), count: 1 }).content;
+
+    expect(Array.from(description)).toHaveLength(CHATBOT_DESCRIPTION_MAX_CHARACTERS);
+    expect(description.endsWith(`完${TRUNCATED}`)).toBe(true);
+  });
+
+  it('renders a detail it cannot read from the alert block, rather than failing the whole group', () => {
+    const malformed = { reason: 42, weights: 'none', alert: serviceAlert({ category: 'deployment-rolled-back' }) };
+    const group = groupOf('Deployment Rolled Back', malformed);
+
+    const { subject, text } = humanMessage({ status: 'firing', group, count: 1 });
+
+    expect(subject).toBe('[CRITICAL] Deployment Rolled Back: service web on prod: deployment-rolled-back');
+    expect(text).toMatch(/\(its detail could not be read: TypeError: /);
+    expect(chatbotMessage({ status: 'firing', group, count: 1 }).content.title).toBe(
+      '🔴 Deployment Rolled Back: service web on prod: deployment-rolled-back',
+    );
   });
 });
