@@ -14,7 +14,7 @@ import { scaleTargetAt } from '../shared/scaling/periods.ts';
 import { awsErrorMessage, connectionInUse } from './aws-errors.ts';
 import { CONNECTION, OPTIONS, type OptionName, optionLines, parseArgsOptions, positiveNumber } from './options.ts';
 import { EXIT, type Io, processIo, table, UsageError } from './output.ts';
-import { describeScaleDecision, pinnedBoundsNote, planFirings, scalingNoteLines } from './plan.ts';
+import { cutLine, describeScaleDecision, pinnedBoundsNote, planFirings, scalingNoteLines } from './plan.ts';
 import { checkJobName, readRuns, runRows } from './runs.ts';
 import { daylightSavingLines, printNotices, validateCommand } from './validate.ts';
 
@@ -79,9 +79,10 @@ function planCommand({ values, io }: { values: Values; io: Io }): number {
   const automation = config(values);
   const hours = positiveNumber(string(values, 'hours'), 'hours', 24);
   const from = instant(string(values, 'from'), automation.timezone, new Date());
-  const planned = planFirings(automation, from, hours);
+  const { planned, cut } = planFirings(automation, from, hours);
   // On stderr in both forms: --json's stdout stays the array of firings it always was.
-  const notices = daylightSavingLines(automation, from, new Date(from.getTime() + hours * 3_600_000));
+  const dst = daylightSavingLines(automation, from, new Date(from.getTime() + hours * 3_600_000));
+  const notices = { ...dst, warnings: [...(cut ? [cutLine(cut)] : []), ...dst.warnings] };
   if (values.json) {
     io.out(JSON.stringify(planned, null, 2));
     printNotices(io, notices);
@@ -91,7 +92,7 @@ function planCommand({ values, io }: { values: Values; io: Io }): number {
   const firings = planned.filter((p) => p.kind === 'job').length;
   const changes = planned.length - firings;
   const counted = `${firings} firing${firings === 1 ? '' : 's'}${scaled.length ? ` and ${changes} scaling change${changes === 1 ? '' : 's'}` : ''}`;
-  io.out(`${counted} from ${from.toISOString()} for ${hours}h`);
+  io.out(`${cut ? 'the first ' : ''}${counted} from ${from.toISOString()} for ${hours}h`);
   const rows = planned.map((p) =>
     p.kind === 'job' ? [p.local, p.at, p.kind, p.name, p.launches] : [p.local, p.at, p.kind, `${p.name} (${p.cluster})`, p.what],
   );

@@ -1,6 +1,6 @@
 /** `plan`: every job firing and every scaling change in a window, from the config alone (no AWS). */
 
-import { firingsBetween, parseScheduleExpression } from '../shared/config/schedule-expression.ts';
+import { firingsFrom, parseScheduleExpression } from '../shared/config/schedule-expression.ts';
 import type { Automation, JobSpec } from '../shared/config/schema.ts';
 import { formatLocal } from '../shared/config/time-zone.ts';
 import {
@@ -11,6 +11,7 @@ import {
   scalingChangesBetween,
 } from '../shared/scaling/periods.ts';
 import type { ScaleTarget } from '../shared/scaling/targets.ts';
+import { Earliest } from './earliest.ts';
 
 interface PlannedAt {
   /** ISO 8601 UTC. */
@@ -93,45 +94,115 @@ export function scalingNoteLines(
   return [...new Set(notes)];
 }
 
-/** Job firings and scaling changes in [from, from + hours), one list in time order. */
-export function planFirings(automation: Automation, from: Date, hours: number): PlannedFiring[] {
+/** The most firings and scaling changes `plan` lists: 10,000 jobs every minute for a day would be 14.4 million. */
+export const PLAN_LIMIT = 10_000;
+
+/** What a plan over its limit left out: the rest of the window, from `lastListed` on. */
+export interface PlanCut {
+  limit: number;
+  /** ISO 8601 UTC: the last firing or change listed; the ones not listed are at this instant or later. */
+  lastListed: string;
+  /** How many jobs and services have firings or changes left out. */
+  leftOutOf: number;
+}
+
+/** One firing or change, before it is spelt out: only the kept ones ever are. */
+interface Candidate {
+  at: Date;
+  name: string;
+  /** Its stream, and its place among all candidates (jobs first, each in time order): the last tie-break. */
+  source: number;
+  seq: number;
+  spell: () => PlannedFiring;
+}
+
+const earlierFirst = (a: Candidate, b: Candidate) => a.at.getTime() - b.at.getTime() || a.name.localeCompare(b.name) || a.seq - b.seq;
+
+/**
+ * The first `limit` job firings and scaling changes in [from, from + hours), one list in time order, and
+ * what was cut when the window holds more. Each job's firings are computed only while they could still
+ * be among the first `limit`, so neither the window nor the number of jobs decides the memory it takes.
+ */
+export function planFirings(
+  automation: Automation,
+  from: Date,
+  hours: number,
+  limit: number = PLAN_LIMIT,
+): { planned: PlannedFiring[]; cut: PlanCut | undefined } {
   const to = new Date(from.getTime() + hours * 3_600_000);
-  const planned: PlannedFiring[] = [];
+  const kept = new Earliest<Candidate>(limit, earlierFirst);
+  const read: number[] = [];
+  let seq = 0;
+  const take = (candidates: Iterable<Omit<Candidate, 'source' | 'seq'>>) => {
+    read.push(kept.takeWhileEarlier(numbered(candidates, read.length)));
+  };
+  function* numbered(candidates: Iterable<Omit<Candidate, 'source' | 'seq'>>, source: number): Generator<Candidate> {
+    for (const candidate of candidates) yield { ...candidate, source, seq: seq++ };
+  }
   for (const job of Object.values(automation.jobs)) {
     if (job.suspended) continue;
     const launches = describeLaunch(job);
-    for (const at of firingsBetween(parseScheduleExpression(job.schedule), job.timezone, from, to)) {
-      planned.push({
+    take(jobFirings(job, launches, from, to));
+  }
+  for (const watch of Object.values(automation.services)) {
+    const scaling = watch.scaling;
+    if (!scaling) continue;
+    // scalingChangesBetween reads (from, to]; a millisecond earlier gives the [from, to) of the firings.
+    const changes = scalingChangesBetween(scaling, new Date(from.getTime() - 1), new Date(to.getTime() - 1));
+    take(
+      changes.map((change) => ({
+        at: change.at,
+        name: watch.key,
+        spell: (): PlannedFiring => {
+          const note = pinnedBoundsNote(change.to, change.because);
+          return {
+            at: change.at.toISOString(),
+            local: formatLocal(change.at, scaling.timezone),
+            timezone: scaling.timezone,
+            kind: 'scaling',
+            name: watch.key,
+            cluster: watch.cluster,
+            service: watch.service,
+            from: change.from,
+            to: change.to,
+            because: change.because,
+            what: describeScalingChange(change),
+            ...(note && { note }),
+          };
+        },
+      })),
+    );
+  }
+  const chosen = kept.sorted();
+  const keptOf = new Array<number>(read.length).fill(0);
+  for (const candidate of chosen) keptOf[candidate.source] = (keptOf[candidate.source] ?? 0) + 1;
+  const leftOutOf = read.filter((count, source) => count > (keptOf[source] ?? 0)).length;
+  const last = chosen.at(-1);
+  return {
+    planned: chosen.map((candidate) => candidate.spell()),
+    cut: leftOutOf > 0 && last ? { limit, lastListed: last.at.toISOString(), leftOutOf } : undefined,
+  };
+}
+
+function* jobFirings(job: JobSpec, launches: string, from: Date, to: Date): Generator<Omit<Candidate, 'source' | 'seq'>> {
+  for (const at of firingsFrom(parseScheduleExpression(job.schedule), job.timezone, from, to)) {
+    yield {
+      at,
+      name: job.name,
+      spell: () => ({
         at: at.toISOString(),
         local: formatLocal(at, job.timezone),
         timezone: job.timezone,
         kind: 'job',
         name: job.name,
         launches,
-      });
-    }
+      }),
+    };
   }
-  for (const watch of Object.values(automation.services)) {
-    const scaling = watch.scaling;
-    if (!scaling) continue;
-    // scalingChangesBetween reads (from, to]; a millisecond earlier gives the [from, to) of the firings.
-    for (const change of scalingChangesBetween(scaling, new Date(from.getTime() - 1), new Date(to.getTime() - 1))) {
-      const note = pinnedBoundsNote(change.to, change.because);
-      planned.push({
-        at: change.at.toISOString(),
-        local: formatLocal(change.at, scaling.timezone),
-        timezone: scaling.timezone,
-        kind: 'scaling',
-        name: watch.key,
-        cluster: watch.cluster,
-        service: watch.service,
-        from: change.from,
-        to: change.to,
-        because: change.because,
-        what: describeScalingChange(change),
-        ...(note && { note }),
-      });
-    }
-  }
-  return planned.sort((a, b) => a.at.localeCompare(b.at) || a.name.localeCompare(b.name));
+}
+
+/** What was left out, and how to see it: a `warning:` line on stderr. */
+export function cutLine(cut: PlanCut): string {
+  const sources = `${cut.leftOutOf} job${cut.leftOutOf === 1 ? '' : 's'} or service${cut.leftOutOf === 1 ? '' : 's'}`;
+  return `plan lists at most ${cut.limit} firings and scaling changes: the earliest, up to ${cut.lastListed}; the rest of the window (firings or changes of ${sources}) is left out; narrow it with --from and --hours`;
 }

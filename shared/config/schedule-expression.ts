@@ -236,17 +236,24 @@ export function namesWallClockMinute(
  * the schedule is created; the caller says when that was).
  */
 export function firingsBetween(expression: ScheduleExpression, timeZone: string, from: Date, to: Date, anchor: Date = from): Date[] {
-  const firings: Date[] = [];
+  return [...firingsFrom(expression, timeZone, from, to, anchor)];
+}
+
+/**
+ * firingsBetween one at a time, computed as they are taken: a caller that needs only the first few of
+ * a long window (plan, with thousands of jobs firing every minute) stops early and holds none of the rest.
+ */
+export function* firingsFrom(expression: ScheduleExpression, timeZone: string, from: Date, to: Date, anchor: Date = from): Generator<Date> {
   if (expression.kind === 'rate') {
     const step = expression.everySeconds * 1000;
     const first = anchor.getTime() + Math.max(0, Math.ceil((from.getTime() - anchor.getTime()) / step)) * step;
-    for (let t = first; t < to.getTime(); t += step) firings.push(new Date(t));
-    return firings;
+    for (let t = first; t < to.getTime(); t += step) yield new Date(t);
+    return;
   }
   if (expression.kind === 'at') {
     const instant = instantOfWallClock(expression.wallClock, timeZone);
-    if (sameWallMinute(instant, timeZone, expression.wallClock) && instant >= from && instant < to) firings.push(instant);
-    return firings;
+    if (sameWallMinute(instant, timeZone, expression.wallClock) && instant >= from && instant < to) yield instant;
+    return;
   }
   const { cron } = expression;
   // Walk local calendar days covering the window; a day either side absorbs any zone offset.
@@ -261,15 +268,17 @@ export function firingsBetween(expression: ScheduleExpression, timeZone: string,
     const day = cursor.getUTCDate();
     if (cron.years !== 'any' && !cron.years.has(year)) continue;
     if (!cron.months.has(month) || !dayMatches(cron.day, year, month, day)) continue;
+    // In wall-clock order, the instants are in order too: a skipped time is left out, a repeated one
+    // taken the first time, so no later reading of one day comes before an earlier one.
     for (const hour of hours) {
       for (const minute of minutes) {
         const wall = { year, month, day, hour, minute };
         const instant = instantOfWallClock(wall, timeZone);
         // A wall time skipped by spring-forward does not fire (Scheduler's rule).
         if (!sameWallMinute(instant, timeZone, wall)) continue;
-        if (instant >= from && instant < to) firings.push(instant);
+        if (instant >= to) return;
+        if (instant >= from) yield instant;
       }
     }
   }
-  return firings.sort((a, b) => a.getTime() - b.getTime());
 }

@@ -114,7 +114,7 @@ describe('ecs-autopilot plan with scheduled scaling', () => {
   });
 
   it('says nothing of pinned bounds where no period sets desired', () => {
-    const planned = planFirings(parseAutomationText(CONFIG), new Date('2026-11-26T00:00:00Z'), 12);
+    const { planned } = planFirings(parseAutomationText(CONFIG), new Date('2026-11-26T00:00:00Z'), 12);
     const web = planned.filter((p) => p.kind === 'scaling' && p.name === 'web');
 
     expect(web.length).toBeGreaterThan(0);
@@ -123,7 +123,7 @@ describe('ecs-autopilot plan with scheduled scaling', () => {
 
   it('reads the window as [from, from + hours), like the job firings', () => {
     const automation = parseAutomationText(CONFIG);
-    const at = (iso: string, hours: number) => planFirings(automation, new Date(iso), hours).map((p) => p.at);
+    const at = (iso: string, hours: number) => planFirings(automation, new Date(iso), hours).planned.map((p) => p.at);
 
     expect(at('2026-11-26T13:00:00Z', 1)).toEqual(['2026-11-26T13:00:00.000Z']); // a change right at `from` is listed
     expect(at('2026-11-26T12:00:00Z', 1)).toEqual([]); // one right at the end is not
