@@ -9,6 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
+import { forTerminal } from '../shared/alerts/escape.ts';
 import { createAwsClients } from '../shared/aws/clients.ts';
 import { longestDeploymentSeconds } from '../shared/blue-green/decide.ts';
 import { type AppSpec, DEPLOYMENT_DETAIL_TYPES, type Deployment, isFinal, type OperatorRequest } from '../shared/blue-green/model.ts';
@@ -152,8 +153,8 @@ const stepText = (d: Deployment, app: AppSpec) => {
 
 /** What the new colour starts: `shop-web:42` (family:revision) or the images. */
 function newVersion(d: Deployment): string {
-  if (d.taskDefinition) return `task definition ${d.taskDefinition.split('/').pop() ?? d.taskDefinition}`;
-  const images = Object.entries(d.images ?? {}).map(([container, image]) => `${container}=${image}`);
+  if (d.taskDefinition) return `task definition ${forTerminal(d.taskDefinition.split('/').pop() ?? d.taskDefinition)}`;
+  const images = Object.entries(d.images ?? {}).map(([container, image]) => forTerminal(`${container}=${image}`));
   return images.length ? `images ${images.join(', ')}` : 'the new version';
 }
 
@@ -186,11 +187,11 @@ export function stageLine(d: Deployment, app: AppSpec): string {
     case 'finishing':
       return `finishing: scaling ${d.from ? app.colours[d.from].service : 'the old colour'} to 0`;
     case 'rolling-back':
-      return `rolling back: ${weights}${d.rollbackReason ? `; ${d.rollbackReason}` : ''}`;
+      return `rolling back: ${weights}${d.rollbackReason ? `; ${forTerminal(d.rollbackReason)}` : ''}`;
     case 'succeeded':
     case 'rolled-back':
     case 'failed':
-      return `${d.stage}: ${d.outcome?.reason ?? 'no reason recorded'}`;
+      return `${d.stage}: ${forTerminal(d.outcome?.reason ?? 'no reason recorded')}`;
   }
 }
 
@@ -211,7 +212,7 @@ export function progressBar(d: Deployment | undefined, app: AppSpec, now: Date, 
   if (step) parts.push(`step ${step.step} of ${step.steps}`);
   if (d.pauseEndsAt && !isFinal(d.stage)) parts.push(`${formatDuration(seconds(now, d.pauseEndsAt))} left`);
   else if (!isFinal(d.stage)) parts.push(`for ${formatDuration(seconds(d.stageSince, now))}`);
-  if (d.waitingFor && !isFinal(d.stage)) parts.push(`waiting for ${d.waitingFor}`);
+  if (d.waitingFor && !isFinal(d.stage)) parts.push(`waiting for ${forTerminal(d.waitingFor)}`);
   return `${app.name} ${bar} ${weightsText(d) ?? 'weights not read yet'}  ${parts.join(' · ')}`;
 }
 
@@ -222,7 +223,7 @@ export type FollowOutcome = 'waiting' | { exit: 0 | 1; status: FollowStatus; rea
 export function followOutcome(deployment: Deployment | undefined, rejection: Rejection | undefined, id: string): FollowOutcome {
   if (deployment?.id === id && isFinal(deployment.stage)) {
     const status = deployment.stage as 'succeeded' | 'rolled-back' | 'failed';
-    const reason = deployment.outcome?.reason ?? 'no reason recorded';
+    const reason = forTerminal(deployment.outcome?.reason ?? 'no reason recorded');
     const took = deployment.outcome ? ` after ${formatDuration(seconds(deployment.requestedAt, deployment.outcome.at))}` : '';
     const verb = status === 'rolled-back' ? 'rolled back' : status;
     return {
@@ -237,7 +238,7 @@ export function followOutcome(deployment: Deployment | undefined, rejection: Rej
       exit: EXIT.failed,
       status: 'rejected',
       reason: rejection.reason,
-      message: `${rejection.app}: ${id} was rejected: ${rejection.reason}`,
+      message: `${rejection.app}: ${id} was rejected: ${forTerminal(rejection.reason)}`,
     };
   }
   return 'waiting';
@@ -476,7 +477,9 @@ export async function statusCommand(options: StatusOptions, deps: StatusDeps): P
 
 export function overviewRows(currents: { app: AppSpec; deployment: Deployment | undefined }[]): string[][] {
   return currents.map(({ app, deployment: d }) =>
-    d ? [app.name, `${d.stage}${stepText(d, app)}`, weightsText(d) ?? '-', d.id, d.stageSince] : [app.name, 'no deployment', '-', '-', '-'],
+    d
+      ? [app.name, `${d.stage}${stepText(d, app)}`, weightsText(d) ?? '-', forTerminal(d.id), d.stageSince]
+      : [app.name, 'no deployment', '-', '-', '-'],
   );
 }
 
@@ -485,7 +488,12 @@ const relative = (now: Date, at: string) => {
   return delta >= 0 ? `in ${formatDuration(delta)}` : `${formatDuration(-delta)} ago`;
 };
 
-/** `status <app>` for people: the deployment field by field, its weight history, the promote and abort requests, then the recent ones. */
+/**
+ * `status <app>` for people: the deployment field by field, its weight history, the promote and abort
+ * requests, then the recent ones. Text from outside (the request's id, who requested, promoted or aborted
+ * and why, the reasons AWS gave) is printed through forTerminal: no escape sequence or line break of its
+ * own reaches the terminal.
+ */
 export function statusLines(app: AppSpec, current: Deployment | undefined, history: Deployment[], now: Date): string[] {
   if (!current) return [`${app.name}: no deployment recorded`];
   const d = current;
@@ -494,20 +502,20 @@ export function statusLines(app: AppSpec, current: Deployment | undefined, histo
     ['weights', weightsText(d)],
     ['pause ends', d.pauseEndsAt && !isFinal(d.stage) ? `${d.pauseEndsAt} (${relative(now, d.pauseEndsAt)})` : undefined],
     ['deadline', d.stageDeadline && !isFinal(d.stage) ? `${d.stageDeadline} (${relative(now, d.stageDeadline)})` : undefined],
-    ['waiting for', isFinal(d.stage) ? undefined : d.waitingFor],
-    ['rolling back', d.stage === 'rolling-back' ? d.rollbackReason : undefined],
-    ['outcome', d.outcome ? `${d.outcome.status} at ${d.outcome.at}: ${d.outcome.reason}` : undefined],
-    ['requested', `${d.requestedAt}${d.requestedBy ? ` by ${d.requestedBy}` : ''}`],
+    ['waiting for', isFinal(d.stage) || d.waitingFor === undefined ? undefined : forTerminal(d.waitingFor)],
+    ['rolling back', d.stage === 'rolling-back' && d.rollbackReason !== undefined ? forTerminal(d.rollbackReason) : undefined],
+    ['outcome', d.outcome ? `${d.outcome.status} at ${d.outcome.at}: ${forTerminal(d.outcome.reason)}` : undefined],
+    ['requested', `${d.requestedAt}${d.requestedBy ? ` by ${forTerminal(d.requestedBy)}` : ''}`],
     ['version', newVersion(d)],
   ];
   const shown = fields.filter((field): field is [string, string] => field[1] !== undefined);
   const width = Math.max(...shown.map(([name]) => name.length));
-  const lines = [`${app.name}: deployment ${d.id}`, ...shown.map(([name, value]) => `  ${name.padEnd(width)}  ${value}`)];
+  const lines = [`${app.name}: deployment ${forTerminal(d.id)}`, ...shown.map(([name, value]) => `  ${name.padEnd(width)}  ${value}`)];
   if (d.weights.length > 0) {
     lines.push('  weight history:');
     for (const change of d.weights) {
       const split = d.from && d.to ? `${d.from} ${100 - change.newPercent}% | ${d.to} ${change.newPercent}%` : `new ${change.newPercent}%`;
-      lines.push(`    ${change.at}  ${split}  ${change.why}`);
+      lines.push(`    ${change.at}  ${split}  ${forTerminal(change.why)}`);
     }
   }
   if (d.requests && d.requests.length > 0) {
@@ -517,7 +525,7 @@ export function statusLines(app: AppSpec, current: Deployment | undefined, histo
   if (history.length > 0) {
     lines.push('recent deployments:');
     for (const line of table(
-      history.map((h) => [h.id, h.stage, h.requestedAt, h.outcome?.at ?? '-', h.outcome?.reason ?? '']),
+      history.map((h) => [forTerminal(h.id), h.stage, h.requestedAt, h.outcome?.at ?? '-', forTerminal(h.outcome?.reason ?? '')]),
       ['ID', 'OUTCOME', 'REQUESTED', 'ENDED', 'REASON'],
     ))
       lines.push(`  ${line}`);
@@ -528,9 +536,9 @@ export function statusLines(app: AppSpec, current: Deployment | undefined, histo
 /** `promote step 1 by ana: ignored: step 1 is already passed: …`; the deployment named only when it is another one. */
 function requestText(request: OperatorRequest, d: Deployment): string {
   const step = request.step === undefined ? '' : ` step ${request.step}`;
-  const other = request.deploymentId !== undefined && request.deploymentId !== d.id ? ` of ${request.deploymentId}` : '';
-  const by = request.by ? ` by ${request.by}` : '';
-  return `${request.kind}${step}${other}${by}: ${request.outcome}${request.reason ? `: ${request.reason}` : ''}`;
+  const other = request.deploymentId !== undefined && request.deploymentId !== d.id ? ` of ${forTerminal(request.deploymentId)}` : '';
+  const by = request.by ? ` by ${forTerminal(request.by)}` : '';
+  return `${request.kind}${step}${other}${by}: ${request.outcome}${request.reason ? `: ${forTerminal(request.reason)}` : ''}`;
 }
 
 // ── promote and abort ──

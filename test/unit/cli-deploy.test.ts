@@ -451,6 +451,34 @@ describe('status', () => {
     ]);
   });
 
+  it('prints text from outside (who requested, why it was aborted, a request id) without its escape sequences or control characters', async () => {
+    const hostile = (text: string) => `\u001b]0;pwned\u0007${text}\u001b[2J\r\n  outcome    succeeded\u202e`;
+    const f = fakes();
+    f.store.current = deployment({
+      id: `${ID}\u001b[1A`,
+      stage: 'rolled-back',
+      requestedBy: hostile('ana'),
+      outcome: { status: 'rolled-back', reason: hostile('aborted by ana: deploy hotfix'), at: at(60) },
+      requests: [{ kind: 'abort', requestId: 'e-1', at: at(50), by: hostile('ana'), outcome: 'taken', reason: hostile('hotfix') }],
+    });
+    f.store.past = [
+      { ...rolledBack, id: 'shop-20261120T090000-1111', outcome: { status: 'rolled-back', reason: hostile('old'), at: at(5) } },
+    ];
+
+    await statusCommand({ app: 'shop', automation }, f.deps);
+
+    const printed = f.out.join('\n');
+    const controls = Array.from(printed)
+      .map((character) => character.codePointAt(0) ?? 0)
+      .filter((code) => (code < 0x20 && code !== 0x0a) || (code >= 0x7f && code <= 0x9f) || (code >= 0x202a && code <= 0x202e));
+    expect(controls).toEqual([]);
+    expect(f.out).toContain(`shop: deployment ${ID}`);
+    expect(f.out).toContain('  outcome    rolled-back at 2026-11-23T12:01:00.000Z: aborted by ana: deploy hotfix   outcome    succeeded');
+    expect(f.out).toContain('  requested  2026-11-23T12:00:00.000Z by ana   outcome    succeeded');
+    expect(f.out).toContain('    2026-11-23T12:00:50.000Z  abort by ana   outcome    succeeded: taken: hotfix   outcome    succeeded');
+    expect(f.out.at(-1)).toMatch(/old {3}outcome {4}succeeded$/);
+  });
+
   it('says when an app has no deployment, and prints JSON with --json', async () => {
     const f = fakes();
     await statusCommand({ app: 'shop', automation }, f.deps);
