@@ -18,6 +18,7 @@ import {
   RegisterTaskDefinitionCommand,
   type RegisterTaskDefinitionCommandInput,
   type Service,
+  type TaskDefinition,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import {
@@ -43,11 +44,13 @@ import {
   type MetricCheck,
   type MetricResult,
   otherColour,
+  type RevisionFacts,
   type ServiceFacts,
   type TargetHealthCount,
   type WeightedTargetGroup,
 } from './model.ts';
 import type { ShiftRuntime } from './runtime.ts';
+import { familyOf, revisionRefusal } from './scope.ts';
 
 /** An action that failed for good; its message says what failed and what to do next. */
 class ActionFailure extends Error {
@@ -73,15 +76,24 @@ export async function applyAction(
 async function carryOut(action: Action, deployment: Deployment, app: AppSpec, rt: ShiftRuntime): Promise<DeploymentEvent | undefined> {
   switch (action.kind) {
     case 'inspect': {
-      const [forward, services, alarmsInAlarm] = await Promise.all([
+      // What a named task definition runs is read before anything changes: the app may refuse it (scope.ts).
+      const named = deployment.images ? undefined : deployment.taskDefinition;
+      const [forward, services, alarmsInAlarm, requested] = await Promise.all([
         readForward(app, rt),
         readServices(app, ['blue', 'green'], rt),
         alarmsIn(app, rt),
+        named ? readRevision(named, app, rt) : undefined,
       ]);
-      return { kind: 'inspected', forward, services: { blue: factsOf(services.blue), green: factsOf(services.green) }, alarmsInAlarm };
+      return {
+        kind: 'inspected',
+        forward,
+        services: { blue: factsOf(services.blue), green: factsOf(services.green) },
+        alarmsInAlarm,
+        requested,
+      };
     }
     case 'register-revision':
-      return { kind: 'revision-registered', taskDefinition: await registerWithImages(action.base, action.images, deployment, app, rt) };
+      return registerWithImages(action.base, action.images, deployment, app, rt);
     case 'update-new-colour': {
       if (!action.taskDefinition)
         throw new ActionFailure('the deployment names neither a task definition nor images; request it again with one of them');
@@ -286,8 +298,27 @@ async function updateService(
 /** The tag that names the deployment a revision was registered for. */
 const DEPLOYMENT_TAG = 'ecs-autopilot:deployment';
 
-/** `family` of `arn:…:task-definition/family:revision` (or of `family:revision`). */
-const familyOf = (taskDefinition: string) => taskDefinition.slice(taskDefinition.lastIndexOf('/') + 1).split(':')[0] ?? taskDefinition;
+/** What a revision runs: its family, roles and images, as the app's scope is checked against them. */
+function revisionFacts(taskDefinition: TaskDefinition): RevisionFacts {
+  return {
+    name: `task definition ${taskDefinition.family}:${taskDefinition.revision}`,
+    family: taskDefinition.family ?? '',
+    taskRole: taskDefinition.taskRoleArn,
+    executionRole: taskDefinition.executionRoleArn,
+    images: Object.fromEntries((taskDefinition.containerDefinitions ?? []).map((c) => [c.name ?? '', c.image ?? ''])),
+  };
+}
+
+async function readRevision(taskDefinition: string, app: AppSpec, rt: ShiftRuntime): Promise<RevisionFacts> {
+  const read = await aws(
+    `reading task definition ${taskDefinition}`,
+    `check the task definition of the deployment request (app ${app.name}): it must exist in this account and region`,
+    () => rt.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition })),
+  );
+  if (!read.taskDefinition)
+    throw new ActionFailure(`task definition ${taskDefinition} was not found; request the deployment again with one that exists`);
+  return revisionFacts(read.taskDefinition);
+}
 
 /**
  * A new revision of `base` with these containers' images, everything else (roles, environment, tags) as
@@ -302,14 +333,14 @@ async function registerWithImages(
   deployment: Deployment,
   app: AppSpec,
   rt: ShiftRuntime,
-): Promise<string> {
+): Promise<DeploymentEvent> {
   const describe = (taskDefinition: string) =>
     aws(`reading task definition ${taskDefinition}`, 'check that the task definition the new revision is based on exists', () =>
       rt.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] })),
     );
   const latest = await describe(familyOf(base));
   if (latest.tags?.some((tag) => tag.key === DEPLOYMENT_TAG && tag.value === deployment.id)) {
-    return latest.taskDefinition?.taskDefinitionArn ?? '';
+    return { kind: 'revision-registered', taskDefinition: latest.taskDefinition?.taskDefinitionArn ?? '' };
   }
   const { taskDefinition, tags = [] } = latest.taskDefinition?.taskDefinitionArn === base ? latest : await describe(base);
   const containers = taskDefinition?.containerDefinitions ?? [];
@@ -338,15 +369,24 @@ async function registerWithImages(
     containerDefinitions: containers.map((container) => ({ ...container, image: images[container.name ?? ''] ?? container.image })),
     tags: [...tags.filter((tag) => tag.key !== DEPLOYMENT_TAG), { key: DEPLOYMENT_TAG, value: deployment.id }],
   };
+  // The roles and the images it keeps from the live revision must be the app's too.
+  const refused = revisionRefusal(app, {
+    ...revisionFacts({ ...taskDefinition, containerDefinitions: input.containerDefinitions }),
+    name: `the revision of ${taskDefinition.family}:${taskDefinition.revision} with images ${describeImages(images)}`,
+  });
+  if (refused) return { kind: 'revision-refused', reason: refused };
   const registered = await aws(
-    `registering a revision of ${taskDefinition.family} with images ${Object.entries(images)
-      .map(([name, image]) => `${name}=${image}`)
-      .join(', ')}`,
+    `registering a revision of ${taskDefinition.family} with images ${describeImages(images)}`,
     `check the images of the deployment request (app ${app.name})`,
     () => rt.ecs.send(new RegisterTaskDefinitionCommand(input)),
   );
-  return registered.taskDefinition?.taskDefinitionArn ?? '';
+  return { kind: 'revision-registered', taskDefinition: registered.taskDefinition?.taskDefinitionArn ?? '' };
 }
+
+const describeImages = (images: Record<string, string>) =>
+  Object.entries(images)
+    .map(([name, image]) => `${name}=${image}`)
+    .join(', ');
 
 const NOT_COUNTED = new Set(['healthy', 'draining', 'unused', 'unhealthy.draining']);
 

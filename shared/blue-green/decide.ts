@@ -46,6 +46,7 @@ import {
   type Transition,
   type WeightedTargetGroup,
 } from './model.ts';
+import { requestRefusal, revisionRefusal } from './scope.ts';
 
 /** Reading the listener, the services and the alarms takes seconds; a minute of ticks is plenty. */
 export const STARTING_SECONDS = 300;
@@ -83,6 +84,8 @@ export function transition(deployment: Deployment | undefined, event: Deployment
       return actionFailed(d, app, now, event);
     case 'inspected':
       return inspected(d, app, now, event);
+    case 'revision-refused':
+      return d.stage === 'deploying' ? fail(d, app, now, `${event.reason}; nothing was registered or changed`) : unchanged(d);
     case 'revision-registered': {
       if (d.stage !== 'deploying') return unchanged(d);
       const registered = { ...d, taskDefinition: event.taskDefinition };
@@ -195,6 +198,8 @@ function request(current: Deployment | undefined, event: DeploymentEvent & { kin
   if (!event.taskDefinition === !images) {
     return reject('a deployment request names either a task definition ARN or images (container → image), exactly one of them');
   }
+  const outOfScope = requestRefusal(app, event.taskDefinition, images);
+  if (outOfScope) return reject(outOfScope);
   const deployment: Deployment = {
     app: app.name,
     id: event.id,
@@ -226,6 +231,9 @@ export function longestDeploymentSeconds(app: AppSpec): number {
 
 function inspected(d: Deployment, app: AppSpec, now: Date, event: DeploymentEvent & { kind: 'inspected' }): Transition {
   if (d.stage !== 'starting') return unchanged(d);
+  if (!d.images && !event.requested) return fail(d, app, now, `task definition ${d.taskDefinition} could not be read; nothing was changed`);
+  const refused = event.requested && revisionRefusal(app, event.requested);
+  if (refused) return fail(d, app, now, `${refused}; nothing was changed`);
   const firing = event.alarmsInAlarm.filter((name) => app.gates.alarms.includes(name));
   if (firing.length > 0) {
     return fail(

@@ -84,6 +84,15 @@ export interface AppSpec {
     /** For an `until-promoted` pause. */
     promoteSeconds: number;
   };
+  /** What a deployment may put on the services (scope.ts checks it). */
+  allowed: {
+    /** Task definition families a request may name, and a registered revision may belong to. */
+    families: string[];
+    /** Repository patterns (`*`: any characters but "/") every image must match; undefined: any image. */
+    images: string[] | undefined;
+    /** The task and execution roles a revision may carry (role ARNs); iam:PassRole names exactly these. */
+    roles: string[];
+  };
 }
 
 // ── The deployment, as persisted ──
@@ -140,6 +149,17 @@ export interface ServiceFacts {
   /** ECS rollout state of the PRIMARY deployment; steady when COMPLETED and running = desired. */
   steady: boolean;
   runningCount: number;
+}
+
+/** What a task definition revision runs, as DescribeTaskDefinition reads it. */
+export interface RevisionFacts {
+  /** What messages call it: `task definition shop:7`, or the revision about to be registered. */
+  name: string;
+  family: string;
+  taskRole?: string | undefined;
+  executionRole?: string | undefined;
+  /** Container name → image. */
+  images: Record<string, string>;
 }
 
 export interface TargetHealthCount {
@@ -255,7 +275,11 @@ export type DeploymentEvent =
       forward: ForwardSnapshot;
       services: Record<Colour, ServiceFacts>;
       alarmsInAlarm: string[];
+      /** The task definition the request named, as read (a request with images names none). */
+      requested?: RevisionFacts | undefined;
     }
+  /** The revision from images would run what the app does not allow (scope.ts): nothing was registered. */
+  | { kind: 'revision-refused'; reason: string }
   /** The revision with the requested images, registered for this deployment (or found already registered). */
   | { kind: 'revision-registered'; taskDefinition: string }
   | { kind: 'new-colour-updated'; taskDefinition: string }

@@ -55,6 +55,18 @@ const strategy = z
 
 const METRIC_ID = /^[a-z][A-Za-z0-9_]*$/;
 
+/**
+ * A gate alarm's name goes into the alarm's ARN in shift-traffic's IAM policy, where "*" and "?" are
+ * wildcards ("*" would let it read every alarm), and into a Fn::Sub, where "${" starts a variable.
+ */
+const alarmName = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((name) => !/[*?]|\$\{/.test(name), {
+    error: 'an alarm name may not hold "*" or "?" (they would be wildcards in its ARN in the IAM policy) nor "${"; name the alarm exactly',
+  });
+
 const metricCheck = z
   .strictObject({
     expression: z.string().min(1).meta({ description: 'CloudWatch metric math over the metric ids, e.g. 100 * errors / requests' }),
@@ -82,6 +94,12 @@ const metricCheck = z
   .superRefine((check, ctx) => {
     const ids = Object.keys(check.metrics);
     if (ids.length === 0) ctx.addIssue({ code: 'custom', path: ['metrics'], message: 'name at least one metric' });
+    if (check.min !== undefined && check.max !== undefined && check.min > check.max) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `min (${check.min}) is above max (${check.max}): no value can pass the check; min must be at most max`,
+      });
+    }
     const mentioned = new Set(check.expression.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []);
     if (ids.length > 0 && !ids.some((id) => mentioned.has(id))) {
       ctx.addIssue({ code: 'custom', path: ['expression'], message: `the expression uses none of the metric ids (${ids.join(', ')})` });
@@ -90,6 +108,23 @@ const metricCheck = z
       ctx.addIssue({ code: 'custom', message: 'a metric check needs max, min or baseline' });
     }
   });
+
+const family = z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, {
+  error: 'a task definition family holds letters, digits, "-" and "_" (no wildcards, no revision)',
+});
+
+/**
+ * `registry/path`, where `*` stands for any characters but "/". The registry and the first part of the
+ * path are written out: `…amazonaws.com/*` would allow every repository of the account.
+ */
+const imagePattern = z.string().regex(/^(localhost|[a-z0-9-]+(\.[a-z0-9-]+)+)(:\d+)?\/[^*/\s:@]+(\/[^/\s:@]+)*$/, {
+  error:
+    'an image pattern is a repository without tag or digest, its registry and the first part of its path written out, e.g. "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/*" ("*": any characters but "/")',
+});
+
+const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, {
+  error: 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), no wildcards',
+});
 
 export const appSchema = z
   .strictObject({
@@ -107,8 +142,13 @@ export const appSchema = z
     strategy: strategy.default({ canary: { percent: 10, bake: 300 } }),
     gates: z
       .strictObject({
-        alarms: z.array(z.string().min(1).max(255)).max(20).default([]),
-        minHealthyTargets: z.number().int().min(1).max(1_000).default(1),
+        alarms: z.array(alarmName).max(20).default([]),
+        minHealthyTargets: z
+          .number()
+          .int()
+          .min(1)
+          .max(1_000, { error: 'at most 1000: a target group holds at most 1,000 targets, so more can never be healthy' })
+          .default(1),
         metrics: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), metricCheck).default({}),
       })
       .default({ alarms: [], minHealthyTargets: 1, metrics: {} }),
@@ -120,6 +160,23 @@ export const appSchema = z
         promote: duration('the longest an until-promoted pause waits', { min: 60, max: 7 * 86_400 }).default(86_400),
       })
       .default({ ready: 900, promote: 86_400 }),
+    allowedFamilies: z
+      .array(family)
+      .min(1, { error: 'name at least one family' })
+      .max(20)
+      .optional()
+      .meta({ description: 'task definition families a deployment may name or register; default: the app name' }),
+    allowedImages: z
+      .array(imagePattern)
+      .min(1, { error: 'name at least one repository pattern (leave allowedImages out to allow any image)' })
+      .max(20)
+      .optional()
+      .meta({ description: 'repositories every image of a deployed revision must come from; default: any image' }),
+    taskRoles: z
+      .array(roleArn)
+      .max(20)
+      .default([])
+      .meta({ description: 'the task and execution roles the revisions may carry; iam:PassRole names exactly these' }),
   })
   .superRefine((app, ctx) => {
     if (app.blue.service === app.green.service)
@@ -143,9 +200,10 @@ export const appSchema = z
 
 export const deployersSchema = z
   .array(
-    z
-      .string()
-      .regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:(root|role\/.+|user\/.+|assumed-role\/.+)$/, { error: 'must be an IAM principal ARN' }),
+    z.string().regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:(root|role\/[^*?]+|user\/[^*?]+|assumed-role\/[^*?]+)$/, {
+      error:
+        'must be an IAM principal ARN (arn:aws:iam::<account>:root, …:role/<name>, …:user/<name> or arn:aws:sts::<account>:assumed-role/<role>/<session>), without "*" or "?"',
+    }),
   )
   .max(20)
   .default([])
@@ -201,5 +259,7 @@ export function resolveApp(name: string, app: ParsedApp, defaultCluster: string 
     bakeSeconds: app.bakeTime,
     rollbackWindowSeconds: app.rollbackWindow,
     timeouts: { readySeconds: app.timeouts.ready, promoteSeconds: app.timeouts.promote },
+    // The services' family cannot be read at validate time: the app's name is the convention.
+    allowed: { families: app.allowedFamilies ?? [name], images: app.allowedImages, roles: app.taskRoles },
   };
 }

@@ -209,13 +209,13 @@ const serviceCrashLoop = z
   })
   .meta({ description: "Alert when this many of the service's tasks stop within the window" });
 
+const CLUSTER_PROBLEM = 'must be a cluster name (letters, digits, "-", "_") or a cluster ARN';
+
 /** Settings a job may take from `defaults`. */
 const sharedJobSettings = {
   cluster: z
     .string()
-    .regex(new RegExp(`${CLUSTER_NAME.source}|${CLUSTER_ARN.source}`), {
-      error: 'must be a cluster name (letters, digits, "-", "_") or a cluster ARN',
-    })
+    .regex(new RegExp(`${CLUSTER_NAME.source}|${CLUSTER_ARN.source}`), { error: CLUSTER_PROBLEM })
     .optional(),
   timezone: timeZone.optional(),
   launchType: z.enum(['FARGATE', 'EC2', 'EXTERNAL']).optional(),
@@ -485,6 +485,12 @@ export const automationSchema = z
       const cluster = app.cluster ?? d.cluster;
       if (!cluster) {
         ctx.addIssue({ code: 'custom', path: ['apps', appName, 'cluster'], message: 'missing: set it on the app or in defaults.cluster' });
+        continue;
+      }
+      // The colours' service ARNs in shift-traffic's policy are built from it: no wildcard may widen them
+      // (defaults.cluster has its own check).
+      if (app.cluster !== undefined && !CLUSTER_NAME.test(app.cluster) && !CLUSTER_ARN.test(app.cluster)) {
+        ctx.addIssue({ code: 'custom', path: ['apps', appName, 'cluster'], message: CLUSTER_PROBLEM });
         continue;
       }
       for (const colour of ['blue', 'green'] as const) {

@@ -368,9 +368,9 @@ function shiftTrafficStatements(apps: AppSpec[]): PolicyStatement[] {
     describeLoadBalancingStatement(),
     statement('DeployConfiguredServices', ['ecs:DescribeServices', 'ecs:UpdateService'], appServices(apps, TEMPLATE_NAMES)),
     describeTaskDefinitionsStatement(),
-    registerTaskDefinitionsStatement(),
-    tagRegisteredRevisionsStatement(),
-    passRolesOfRegisteredTaskDefinitionsStatement(),
+    registerTaskDefinitionsStatement(apps),
+    tagRegisteredRevisionsStatement(apps),
+    ...passRolesOfRegisteredTaskDefinitionsStatements(apps),
     ...(alarms.length > 0
       ? [
           statement(
@@ -399,14 +399,18 @@ function describeLoadBalancingStatement(): PolicyStatement {
   );
 }
 
+/** The task definitions a deployment may register: every revision of the apps' allowed families. */
+const allowedRevisionsOf = (apps: AppSpec[]): CfnString[] =>
+  distinct(apps.flatMap((app) => app.allowed.families)).map((family) => ownArn('ecs', `task-definition/${family}:*`));
+
 /**
  * A request that gives images registers a revision of the new colour's task definition with those
  * images. The Service Authorization Reference gives RegisterTaskDefinition the task-definition resource
- * type; the family is that of the service's task definition, which automation.yml does not name, so the
- * grant covers the task definitions of the stack's account and region.
+ * type (`task-definition/<family>:<revision>`): the revisions of the apps' allowedFamilies, which the
+ * function also checks before it registers (shared/blue-green/scope.ts).
  */
-function registerTaskDefinitionsStatement(): PolicyStatement {
-  return statement('RegisterRevisionsFromImages', ['ecs:RegisterTaskDefinition'], [ownArn('ecs', 'task-definition/*')]);
+function registerTaskDefinitionsStatement(apps: AppSpec[]): PolicyStatement {
+  return statement('RegisterRevisionsFromImages', ['ecs:RegisterTaskDefinition'], allowedRevisionsOf(apps));
 }
 
 /**
@@ -414,9 +418,9 @@ function registerTaskDefinitionsStatement(): PolicyStatement {
  * ecs:TagResource (the reference lists it as a dependent action of RegisterTaskDefinition): only while
  * registering (`ecs:CreateAction`), never on an existing task definition.
  */
-function tagRegisteredRevisionsStatement(): PolicyStatement {
+function tagRegisteredRevisionsStatement(apps: AppSpec[]): PolicyStatement {
   return {
-    ...statement('TagRevisionsAtRegistration', ['ecs:TagResource'], [ownArn('ecs', 'task-definition/*')]),
+    ...statement('TagRevisionsAtRegistration', ['ecs:TagResource'], allowedRevisionsOf(apps)),
     Condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
   };
 }
@@ -424,14 +428,18 @@ function tagRegisteredRevisionsStatement(): PolicyStatement {
 /**
  * RegisterTaskDefinition needs iam:PassRole on the revision's task and execution roles (the reference
  * lists it as a dependent action). The revision copies the roles of the task definition it is made
- * from, which automation.yml does not name, so: the roles of the stack's account, passed only to ECS
- * tasks. The function cannot run tasks itself; a passed role reaches only the two services of an app.
+ * from, which cannot be read when the stack is packaged: the apps' taskRoles name them, passed only to
+ * ECS tasks. No app names a role: no statement (a revision with a role is then refused, scope.ts).
  */
-function passRolesOfRegisteredTaskDefinitionsStatement(): PolicyStatement {
-  return {
-    ...statement('PassTaskRolesOfRegisteredRevisions', ['iam:PassRole'], [sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/*`)]),
-    Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-  };
+function passRolesOfRegisteredTaskDefinitionsStatements(apps: AppSpec[]): PolicyStatement[] {
+  const roles = distinct(apps.flatMap((app) => app.allowed.roles)).sort();
+  if (roles.length === 0) return [];
+  return [
+    {
+      ...statement('PassTaskRolesOfRegisteredRevisions', ['iam:PassRole'], roles),
+      Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    },
+  ];
 }
 
 /**

@@ -9,7 +9,12 @@
  * desired task) and it completes a service's rollout at once.
  */
 import { PutMetricDataCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeServicesCommand, ListTaskDefinitionsCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeServicesCommand,
+  ListTaskDefinitionsCommand,
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
 import { DescribeListenersCommand, ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { deployCommand } from '../../cli/deploy.ts';
@@ -248,6 +253,73 @@ describe('shift-traffic against moto', () => {
     expect((await current())?.id).toBe('web-5');
     const rejected = (await t.events()).filter((e) => e['detail-type'] === 'Deployment Rejected');
     expect(rejected.map((e) => e.detail)).toEqual([expect.objectContaining({ deploymentId: 'web-6', activeDeploymentId: 'web-5' })]);
+  });
+
+  describe('a deployment may only use what the app allows (issue 12)', () => {
+    const REPORT_ROLE = 'arn:aws:iam::123456789012:role/report-task';
+
+    /** A revision of `family` whose task role is another team's. */
+    async function registerWithReportRole(family: string): Promise<string> {
+      const { taskDefinition } = await t.ecs.send(
+        new RegisterTaskDefinitionCommand({
+          family,
+          taskRoleArn: REPORT_ROLE,
+          containerDefinitions: [{ name: 'app', image: 'public.ecr.aws/example/report:1', essential: true, memory: 512 }],
+        }),
+      );
+      return taskDefinition?.taskDefinitionArn ?? '';
+    }
+
+    /** What both colours run and the listener splits, read from moto. */
+    const untouched = async () => ({ weights: await weights(), blue: await service('web-blue'), green: await service('web-green') });
+
+    it("rejects another team's task definition (report:1, with its task role) at once; the services and the listener stay as they were", async () => {
+      await registerWithReportRole('report');
+      const before = await untouched();
+
+      const [result] = await shiftTraffic(requestEvent({ id: 'web-report', taskDefinition: 'report:1' }), rt);
+
+      const reason = "task definition report:1 is not one of the app's: apps.web allows the families web (allowedFamilies)";
+      expect(result?.rejected).toBe(reason);
+      expect(await rt.rejections.get('web', 'web-report')).toMatchObject({ reason });
+      const events = await t.events();
+      expect(events.map((e) => e['detail-type'])).toEqual(['Deployment Rejected']);
+      expect(events[0]?.detail).toMatchObject({ app: 'web', deploymentId: 'web-report', reason });
+      expect(await current()).toBeUndefined();
+      expect(await untouched()).toEqual(before);
+    });
+
+    it("fails, changing nothing, a revision of the app's family that carries a role the app does not name", async () => {
+      const arn = await registerWithReportRole('web');
+      const before = await untouched();
+
+      await shiftTraffic(requestEvent({ id: 'web-role', taskDefinition: arn }), rt);
+
+      expect((await current())?.outcome).toMatchObject({
+        status: 'failed',
+        reason: `task definition web:2 has the task role ${REPORT_ROLE}: apps.web allows the roles none (taskRoles); nothing was changed`,
+      });
+      expect(await untouched()).toEqual(before);
+    });
+
+    it('registers no revision from images when the live one carries a role the app does not name: failed, the new colour as it was', async () => {
+      const arn = await registerWithReportRole('web');
+      await t.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: 'web-blue', taskDefinition: arn }));
+      const before = await untouched();
+
+      await shiftTraffic(requestEvent({ id: 'web-base', images: IMAGE }), rt);
+
+      expect((await current())?.outcome).toMatchObject({
+        status: 'failed',
+        reason: expect.stringMatching(
+          /^the revision of web:2 with images app=.* has the task role .*report-task: .*nothing was registered or changed$/,
+        ),
+      });
+      expect(await taskDefinitionsOf('web')).toEqual(['web:1', 'web:2']);
+      expect(await untouched()).toEqual(before);
+      // Ended before anything changed: the services' lock is released, scaling goes on.
+      expect(await rt.locks.inProgress(CLUSTER, 'web-green', t.clock.now())).toBeUndefined();
+    });
   });
 
   it('holds the services while it runs: scheduled scaling of the live service is deferred, then applies after', async () => {

@@ -849,8 +849,9 @@ describe('serverless package with blue/green apps', { timeout: TIMEOUT }, () => 
     });
   });
 
-  it('grants shift-traffic exactly the configured listener, rule, services and alarms, and "*" only where IAM cannot scope', () => {
-    const ownTaskDefinitions = SUB('task-definition/*');
+  it('grants shift-traffic exactly the configured listener, rule, services, families, roles and alarms, and "*" only where IAM cannot scope', () => {
+    // storefront's family is its name; checkout names two.
+    const allowedRevisions = ['storefront', 'checkout', 'checkout-arm'].map((family) => SUB(`task-definition/${family}:*`));
 
     expect(roleStatements('ShiftTrafficRole')).toEqual([
       allow(
@@ -874,17 +875,16 @@ describe('serverless package with blue/green apps', { timeout: TIMEOUT }, () => 
       ),
       allow('DeployConfiguredServices', ['ecs:DescribeServices', 'ecs:UpdateService'], APP_SERVICES),
       allow('DescribeTaskDefinitions', ['ecs:DescribeTaskDefinition'], ['*']),
-      allow('RegisterRevisionsFromImages', ['ecs:RegisterTaskDefinition'], [ownTaskDefinitions]),
-      allow('TagRevisionsAtRegistration', ['ecs:TagResource'], [ownTaskDefinitions], {
+      allow('RegisterRevisionsFromImages', ['ecs:RegisterTaskDefinition'], allowedRevisions),
+      allow('TagRevisionsAtRegistration', ['ecs:TagResource'], allowedRevisions, {
         StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' },
       }),
+      // The roles the apps name, each once, and nothing else of the account.
       allow(
         'PassTaskRolesOfRegisteredRevisions',
         ['iam:PassRole'],
-        [{ 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/*` }],
-        {
-          StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
-        },
+        ['arn:aws:iam::123456789012:role/shop-execution', 'arn:aws:iam::123456789012:role/storefront-task'],
+        { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       ),
       allow(
         'ReadGateAlarms',

@@ -44,3 +44,74 @@ describe('validate refuses what the runtime cannot hold', () => {
     ).toEqual([]);
   });
 });
+
+const HEAD = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012';
+const app = (extra: Record<string, unknown> = {}) => ({
+  cluster: 'web',
+  listener: `${HEAD}:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2`,
+  blue: { service: 'shop-blue', targetGroup: `${HEAD}:targetgroup/shop-blue/73e2d6bc24d8a067` },
+  green: { service: 'shop-green', targetGroup: `${HEAD}:targetgroup/shop-green/09966e5bd7e8e8ef` },
+  ...extra,
+});
+const errorRate = (bounds: Record<string, number>) => ({
+  expression: '100 * errors / requests',
+  metrics: { errors: { metric: 'HTTPCode_Target_5XX_Count' }, requests: { metric: 'RequestCount' } },
+  ...bounds,
+});
+
+describe('validate refuses a gate that can never pass', () => {
+  it('a metric check whose min is above its max, saying both and what is allowed', () => {
+    const problems = problemsOf({ apps: { shop: app({ gates: { metrics: { errors: errorRate({ min: 5, max: 1 }) } } }) } });
+
+    expect(problems).toEqual([
+      'apps.shop.gates.metrics.errors: min (5) is above max (1): no value can pass the check; min must be at most max',
+    ]);
+  });
+
+  it('still takes min equal to max, and either alone', () => {
+    for (const bounds of [{ min: 1, max: 1 }, { min: 0 }, { max: 1 }] as Record<string, number>[]) {
+      expect(problemsOf({ apps: { shop: app({ gates: { metrics: { errors: errorRate(bounds) } } }) } })).toEqual([]);
+    }
+  });
+
+  it('minHealthyTargets above the 1,000 targets a target group can hold', () => {
+    expect(problemsOf({ apps: { shop: app({ gates: { minHealthyTargets: 1001 } }) } })).toEqual([
+      expect.stringMatching(/^apps\.shop\.gates\.minHealthyTargets: .*1000/),
+    ]);
+  });
+});
+
+/**
+ * Names that end up in an IAM ARN (shared/stack/resources.ts): a "*" or "?" in one is a wildcard there,
+ * and widens the grant to whatever it matches (a gate alarm "*" let shift-traffic read every alarm).
+ */
+describe('validate refuses wildcards in names that become ARNs', () => {
+  const role = 'arn:aws:iam::123456789012:role/batch';
+  it.each([
+    ['a gate alarm', { apps: { shop: app({ gates: { alarms: ['*'] } }) } }, /^apps\.shop\.gates\.alarms\.0: .*"\*" or "\?"/],
+    ['a gate alarm holding "?"', { apps: { shop: app({ gates: { alarms: ['shop-5xx-?'] } }) } }, /^apps\.shop\.gates\.alarms\.0: /],
+    ['an app cluster', { apps: { shop: app({ cluster: '*' }) } }, /^apps\.shop\.cluster: must be a cluster name/],
+    ['a deployer', { deployers: ['arn:aws:iam::123456789012:role/*'] }, /^deployers\.0: /],
+    ['a job cluster', { jobs: { sync: { ...job, cluster: 'batch*' } } }, /^jobs\.sync\.cluster: must be a cluster name/],
+    ['a default cluster', { defaults: { cluster: '*' } }, /^defaults\.cluster: /],
+    ['a job task definition', { jobs: { sync: { ...job, taskDefinition: 'sync*' } } }, /^jobs\.sync\.taskDefinition: /],
+    ['a job task role', { jobs: { sync: { ...job, taskRole: `${role}*` } } }, /^jobs\.sync\.taskRole: /],
+    [
+      'a watched task family',
+      { watchedTasks: { worker: { taskDefinition: 'work?r', cluster: 'batch' } } },
+      /^watchedTasks\.worker\.taskDefinition: /,
+    ],
+    ['a watched service', { services: { web: { cluster: 'web', service: 'web-*' } } }, /^services\.web\.service: /],
+    ['a colour service', { apps: { shop: app({ blue: { ...app().blue, service: '*' } }) } }, /^apps\.shop\.blue\.service: /],
+    [
+      'a target group',
+      { apps: { shop: app({ green: { ...app().green, targetGroup: `${HEAD}:targetgroup/*` } }) } },
+      /^apps\.shop\.green\.targetGroup: /,
+    ],
+    ['a listener', { apps: { shop: app({ listener: `${HEAD}:listener/app/shop/*` }) } }, /^apps\.shop\.listener: /],
+    ['an allowed family', { apps: { shop: app({ allowedFamilies: ['shop-*'] }) } }, /^apps\.shop\.allowedFamilies\.0: /],
+    ['an app task role', { apps: { shop: app({ taskRoles: ['arn:aws:iam::123456789012:role/?'] }) } }, /^apps\.shop\.taskRoles\.0: /],
+  ])('%s', (_, config, problem) => {
+    expect(problemsOf(config)).toEqual([expect.stringMatching(problem)]);
+  });
+});

@@ -41,6 +41,19 @@ const app: AppSpec = {
   bakeSeconds: 600,
   rollbackWindowSeconds: 1_800,
   timeouts: { readySeconds: 900, promoteSeconds: 86_400 },
+  allowed: {
+    families: ['shop'],
+    images: ['123456789012.dkr.ecr.eu-central-1.amazonaws.com/shop/*'],
+    roles: ['arn:aws:iam::123456789012:role/shop-task', 'arn:aws:iam::123456789012:role/shop-execution'],
+  },
+};
+
+/** Another team's batch job: its family, its task role. */
+const REPORT_REVISION = {
+  name: 'task definition report:1',
+  family: 'report',
+  taskRole: 'arn:aws:iam::123456789012:role/report-task',
+  images: { report: '123456789012.dkr.ecr.eu-central-1.amazonaws.com/report/batch:7' },
 };
 
 const NOW = new Date('2026-11-23T12:00:00Z');
@@ -154,7 +167,15 @@ const EVENTS = {
       green: { desiredCount: 0, taskDefinition: 'shop:40', primaryTaskDefinition: 'shop:40', steady: true, runningCount: 0 },
     },
     alarmsInAlarm: [],
+    requested: {
+      name: 'task definition shop:42',
+      family: 'shop',
+      taskRole: 'arn:aws:iam::123456789012:role/shop-task',
+      executionRole: 'arn:aws:iam::123456789012:role/shop-execution',
+      images: { app: '123456789012.dkr.ecr.eu-central-1.amazonaws.com/shop/web:42' },
+    },
   },
+  'revision refused': { kind: 'revision-refused', reason: 'a revision of shop:41 with images app=… has the task role …' },
   'revision registered': { kind: 'revision-registered', taskDefinition: `${TASK_DEFINITION}:42` },
   'new colour updated': { kind: 'new-colour-updated', taskDefinition: `${TASK_DEFINITION}:42` },
   'ready-checked (ready)': (d) => ({ kind: 'ready-checked', steady: true, health: healthy, ...asLeft(d) }),
@@ -297,6 +318,7 @@ const TABLE: Record<Situation, Partial<Record<EventName, Expected>>> = {
     tick: { stage: 'deploying', actions: ['check-ready'] },
     ...ignoringRequests('deploying', [...ALL_PROMOTES, 'abort (another deployment)']),
     abort: ROLL_BACK,
+    'revision refused': FAILED,
     'revision registered': { stage: 'deploying', actions: ['update-new-colour'] },
     'new colour updated': { stage: 'deploying', actions: ['check-ready'] },
     'ready-checked (ready)': { stage: 'shifting', actions: ['set-weights'] },
@@ -388,6 +410,72 @@ describe('transition: what the steps carry', () => {
     expect(transition(undefined, { kind: 'requested', id: 'x' }, app, NOW).rejected?.reason).toMatch(/exactly one of them/);
     const both = { kind: 'requested', id: 'x', taskDefinition: 'shop:1', images: { app: 'img:2' } } as const;
     expect(transition(undefined, both, app, NOW).rejected?.reason).toMatch(/exactly one of them/);
+  });
+
+  it("rejects at once a task definition of another family (another team's job), naming what the app allows", () => {
+    const result = transition(undefined, { kind: 'requested', id: 'x', taskDefinition: 'report:1', requestedBy: 'ci' }, app, NOW);
+    expect(result.deployment).toBeUndefined();
+    expect(result.rejected?.reason).toBe(
+      "task definition report:1 is not one of the app's: apps.shop allows the families shop (allowedFamilies)",
+    );
+    expect(result.actions).toEqual([
+      {
+        kind: 'publish',
+        detailType: 'Deployment Rejected',
+        detail: expect.objectContaining({ app: 'shop', deploymentId: 'x', reason: result.rejected?.reason }),
+        id: 'x:rejected',
+      },
+    ]);
+    const arn = 'arn:aws:ecs:eu-central-1:123456789012:task-definition/report:1';
+    expect(transition(undefined, { kind: 'requested', id: 'y', taskDefinition: arn }, app, NOW).rejected?.reason).toMatch(
+      /^task definition arn:.*report:1 is not one of the app's/,
+    );
+  });
+
+  it('rejects images from another repository, naming them and the allowed ones; keeps the allowed', () => {
+    const foreign = { app: '123456789012.dkr.ecr.eu-central-1.amazonaws.com/shop/web:2', sidecar: 'docker.io/evil/miner:1' };
+    expect(transition(undefined, { kind: 'requested', id: 'x', images: foreign }, app, NOW).rejected?.reason).toBe(
+      "image sidecar=docker.io/evil/miner:1 is not from the app's repositories: apps.shop allows images of 123456789012.dkr.ecr.eu-central-1.amazonaws.com/shop/* (allowedImages)",
+    );
+    const own = { app: '123456789012.dkr.ecr.eu-central-1.amazonaws.com/shop/web@sha256:abc' };
+    expect(transition(undefined, { kind: 'requested', id: 'x', images: own }, app, NOW).deployment?.stage).toBe('starting');
+  });
+
+  it('rejects a task definition ARN of another account or region', () => {
+    const arn = 'arn:aws:ecs:eu-central-1:999999999999:task-definition/shop:3';
+    expect(transition(undefined, { kind: 'requested', id: 'x', taskDefinition: arn }, app, NOW).rejected?.reason).toBe(
+      `task definition ${arn} is not in the app's account 123456789012 and region eu-central-1`,
+    );
+  });
+
+  it('fails before changing anything when the named revision carries a role or an image the app does not allow', () => {
+    const withRole = { ...EVENTS.inspected, requested: { ...EVENTS.inspected.requested, taskRole: REPORT_REVISION.taskRole } };
+    const result = transition(IN.starting, withRole, app, NOW);
+    expect(result.deployment?.outcome?.reason).toBe(
+      'task definition shop:42 has the task role arn:aws:iam::123456789012:role/report-task: apps.shop allows the roles ' +
+        'arn:aws:iam::123456789012:role/shop-task, arn:aws:iam::123456789012:role/shop-execution (taskRoles); nothing was changed',
+    );
+    expect(result.actions.map((a) => a.kind)).toEqual(['publish']);
+    const withImage = { ...EVENTS.inspected, requested: { ...EVENTS.inspected.requested, images: { app: 'nginx:1' } } };
+    expect(transition(IN.starting, withImage, app, NOW).deployment?.outcome?.reason).toMatch(
+      /^task definition shop:42 runs app=nginx:1, not from the app's repositories/,
+    );
+    expect(transition(IN.starting, { ...EVENTS.inspected, requested: REPORT_REVISION }, app, NOW).deployment?.stage).toBe('failed');
+    expect(transition(IN.starting, { ...EVENTS.inspected, requested: undefined }, app, NOW).deployment?.outcome?.reason).toMatch(
+      /could not be read; nothing was changed/,
+    );
+  });
+
+  it('ends a deployment whose revision from images was refused failed, releasing the lock, before the new colour changes', () => {
+    const result = transition(IN.deploying, EVENTS['revision refused'], app, NOW);
+    expect(result.deployment?.outcome).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/nothing was registered or changed$/),
+    });
+    expect(result.actions).toEqual([
+      { kind: 'lock-services', status: 'released' },
+      expect.objectContaining({ detailType: 'Deployment Failed' }),
+    ]);
   });
 
   it('learns the live colour from the weights, locks both services, and gives the new colour the live count', () => {

@@ -363,6 +363,47 @@ describe('stackResources: notify permissions', () => {
   });
 });
 
+describe('stackResources: shift-traffic permissions', () => {
+  const HEAD = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012';
+  const app = (name: string, extra: Record<string, unknown> = {}) => ({
+    cluster: 'web',
+    listener: `${HEAD}:listener/app/${name}/50dc6c495c0c9188/f2f7dc8efc522ab2`,
+    blue: { service: `${name}-blue`, targetGroup: `${HEAD}:targetgroup/${name}-blue/73e2d6bc24d8a067` },
+    green: { service: `${name}-green`, targetGroup: `${HEAD}:targetgroup/${name}-green/09966e5bd7e8e8ef` },
+    ...extra,
+  });
+  const SHOP_TASK_ROLE = 'arn:aws:iam::123456789012:role/shop-task';
+
+  it("registers revisions of the apps' families only, and passes only the roles they name, to ECS tasks", () => {
+    const stack = generate({
+      apps: {
+        shop: app('shop', { taskRoles: [SHOP_TASK_ROLE, EXECUTION_ROLE] }),
+        search: app('search', { allowedFamilies: ['search-api', 'search-indexer'], taskRoles: [EXECUTION_ROLE] }),
+      },
+    });
+    const revisions = ['shop', 'search-api', 'search-indexer'].map((family) => ownArn(`task-definition/${family}:*`));
+
+    expect(statementFor(stack, LOGICAL_IDS.shiftTrafficRole, 'ecs:RegisterTaskDefinition').Resource).toEqual(revisions);
+    expect(statementFor(stack, LOGICAL_IDS.shiftTrafficRole, 'ecs:TagResource')).toMatchObject({
+      Resource: revisions,
+      Condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
+    });
+    expect(statementFor(stack, LOGICAL_IDS.shiftTrafficRole, 'iam:PassRole')).toMatchObject({
+      Resource: [EXECUTION_ROLE, SHOP_TASK_ROLE],
+      Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    });
+  });
+
+  it('passes no role when no app names one', () => {
+    const stack = generate({ apps: { shop: app('shop') } });
+
+    expect(statements(stack, LOGICAL_IDS.shiftTrafficRole).filter((s) => s.Action.includes('iam:PassRole'))).toEqual([]);
+    expect(statementFor(stack, LOGICAL_IDS.shiftTrafficRole, 'ecs:RegisterTaskDefinition').Resource).toEqual([
+      ownArn('task-definition/shop:*'),
+    ]);
+  });
+});
+
 describe('stackResources: every role', () => {
   const EXPECTED_ROLES = [
     LOGICAL_IDS.enforceMaxRuntimeRole,
