@@ -1,5 +1,6 @@
 import { daylightSavingNotices } from '../shared/config/daylight-saving.ts';
 import { readAutomationFile } from '../shared/config/load.ts';
+import { scheduleWarnings } from '../shared/config/schedule-warnings.ts';
 import type { Automation } from '../shared/config/schema.ts';
 import { locateProblemText, YamlFileError } from '../shared/config/yaml-problems.ts';
 import { ConfigError } from '../shared/errors.ts';
@@ -24,8 +25,9 @@ export function printNotices(io: Io, { warnings, notes }: { warnings: string[]; 
 }
 
 /**
- * `validate`: exit 0 on a good file, with what daylight saving does to its times in the next 12 months
- * (warnings do not fail it); on a bad one, exit 1 with every problem on its own line, located.
+ * `validate`: exit 0 on a good file, with the schedules that will not fire again and what daylight saving
+ * does to its times in the next 12 months (warnings do not fail it); on a bad one, exit 1 with every
+ * problem on its own line, located.
  */
 export function validateCommand(file: string, io: Io, json: boolean, now: Date = new Date()): number {
   try {
@@ -39,7 +41,11 @@ export function validateCommand(file: string, io: Io, json: boolean, now: Date =
     const jobs = Object.keys(automation.jobs);
     const until = new Date(now);
     until.setUTCMonth(until.getUTCMonth() + DAYLIGHT_SAVING_LOOKAHEAD_MONTHS);
-    const notices = daylightSavingLines(automation, now, until);
+    const never = scheduleWarnings(automation, now);
+    const dst = daylightSavingLines(automation, now, until);
+    // A schedule that never fires again is said once: not also as a time daylight saving skips.
+    const saidOf = (text: string) => never.some((warning) => text.startsWith(`${warning.path}: `));
+    const notices = { ...dst, warnings: [...never.map((warning) => warning.text), ...dst.warnings.filter((text) => !saidOf(text))] };
     if (json) {
       io.out(JSON.stringify({ valid: true, file, jobs, ...notices }));
       return EXIT.ok;

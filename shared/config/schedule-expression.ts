@@ -200,6 +200,39 @@ function nearestWeekday(year: number, month: number, day: number): number {
   return day;
 }
 
+/** 28 years hold every calendar there is (each weekday a year can start on, leap or not) until 2100. */
+const EVERY_CALENDAR = Array.from({ length: 28 }, (_, i) => 2001 + i);
+
+/** "FEB", "FEB and APR", "APR, JUN, SEP and NOV". */
+function listText(items: string[]): string {
+  return items.length < 2 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+/**
+ * Why a cron names no date at all, whatever the day it is asked (31 February, the 30th of February,
+ * the 29th of February of a year that has none), or undefined when some date matches. Other kinds fire
+ * on some date: whether that is still to come is for the caller, who knows what time it is.
+ */
+export function neverFiresReason(expression: ScheduleExpression): string | undefined {
+  if (expression.kind !== 'cron') return undefined;
+  const { cron } = expression;
+  const years = cron.years === 'any' ? EVERY_CALENDAR : [...cron.years].sort((a, b) => a - b);
+  const months = [...cron.months].sort((a, b) => a - b);
+  for (const year of years) {
+    for (const month of months) {
+      for (let day = 1; day <= daysInMonth(year, month); day++) if (dayMatches(cron.day, year, month, day)) return undefined;
+    }
+  }
+  const monthNames = listText(months.map((month) => MONTH_NAMES[month - 1] ?? String(month)));
+  const inYears = cron.years === 'any' ? '' : years.length > 3 ? ` in ${years[0]}-${years.at(-1)}` : ` in ${listText(years.map(String))}`;
+  const { day } = cron;
+  if (day.by === 'day-of-month' && !day.lastDay && !day.lastWeekday && day.nearestWeekday === undefined) {
+    const longest = Math.max(...years.flatMap((year) => months.map((month) => daysInMonth(year, month))));
+    return `${monthNames} ${months.length === 1 ? 'has' : 'have'} at most ${longest} days${inYears}`;
+  }
+  return `no day of ${monthNames}${inYears} matches its day fields`;
+}
+
 function sameWallMinute(instant: Date, timeZone: string, wall: Pick<WallClock, 'year' | 'month' | 'day' | 'hour' | 'minute'>): boolean {
   const seen = wallClockAt(instant, timeZone);
   return (

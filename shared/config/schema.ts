@@ -11,7 +11,7 @@ import { appSchema, deployersSchema, resolveApp } from './apps-schema.ts';
 import { CLUSTER_ARN, CLUSTER_NAME, clusterNameOf } from './cluster.ts';
 import { duration } from './duration-schema.ts';
 import { byOwnName, RESERVED_NAMES } from './own-names.ts';
-import { parseScheduleExpression, ScheduleExpressionError } from './schedule-expression.ts';
+import { neverFiresReason, parseScheduleExpression, type ScheduleExpression, ScheduleExpressionError } from './schedule-expression.ts';
 import { isKnownTimeZone } from './time-zone.ts';
 
 const timeZone = z
@@ -22,12 +22,17 @@ const timeZone = z
 const scheduleExpression = z
   .string()
   .superRefine((text, ctx) => {
+    let expression: ScheduleExpression;
     try {
-      parseScheduleExpression(text);
+      expression = parseScheduleExpression(text);
     } catch (error) {
       if (!(error instanceof ScheduleExpressionError)) throw error;
       ctx.addIssue({ code: 'custom', message: error.message });
+      return;
     }
+    // An error, not a warning: it holds on every day, so no deployment of it can ever do anything.
+    const never = neverFiresReason(expression);
+    if (never) ctx.addIssue({ code: 'custom', message: `${text} never fires: ${never}; name a day that exists` });
   })
   .meta({
     description: 'cron(min hour day-of-month month day-of-week year), rate(15 minutes) or at(2026-12-24T18:00:00)',
