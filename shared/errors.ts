@@ -22,3 +22,16 @@ export class BadEventError extends Error {
 export class RetryableAwsError extends Error {
   override name = 'RetryableAwsError';
 }
+
+/**
+ * The start of an input as JSON, for the message of a BadEventError: at most `max` characters, one line
+ * (JSON escapes line breaks), and never an error of its own. JSON.stringify throws on a value nested a few
+ * thousand levels deep (JSON.parse, which Lambda reads events with, takes far deeper ones) and on BigInt.
+ */
+export function excerptOf(input: unknown, max = 500): string {
+  try {
+    return String(JSON.stringify(input)).slice(0, max);
+  } catch (error) {
+    return `(a ${Array.isArray(input) ? 'list' : typeof input} that cannot be shown as JSON: ${(error as Error).message})`;
+  }
+}

@@ -13,7 +13,7 @@
 import * as z from 'zod/mini';
 import { clusterNameOf } from '../config/cluster.ts';
 import { formatDuration } from '../config/duration.ts';
-import { BadEventError } from '../errors.ts';
+import { BadEventError, excerptOf } from '../errors.ts';
 import type { AlertBlock } from '../events/alert.ts';
 import { JOB_RUN_DETAIL_TYPES } from '../events/bus.ts';
 import type { PendingEvent } from '../events/pending-event.ts';
@@ -41,7 +41,7 @@ export function parseFiring(event: unknown): Firing {
   const result = firingSchema.safeParse(event);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`).join('; ');
-    throw new BadEventError(`not a run-batch-job firing (${problems}): ${String(JSON.stringify(event)).slice(0, 500)}`);
+    throw new BadEventError(`not a run-batch-job firing (${problems}): ${excerptOf(event)}`);
   }
   // One spelling of the time everywhere: it is part of the run's key, of the client token and of event ids.
   return { ...result.data, scheduledTime: new Date(result.data.scheduledTime).toISOString() };

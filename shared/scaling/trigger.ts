@@ -15,7 +15,7 @@
  *   `{"timer": "scaling-retry", "service": "<key>", "attempt": <n ≥ 1>, "since": "<when the chain began>"}`.
  */
 import * as z from 'zod/mini';
-import { BadEventError } from '../errors.ts';
+import { BadEventError, excerptOf } from '../errors.ts';
 
 const service = z.string().check(z.minLength(1));
 
@@ -63,7 +63,7 @@ export function parseScalingInput(event: unknown): ScalingInput {
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ');
     const what = isTimer ? 'a scale-service retry timer' : 'a scale-service firing ({"service": "<key in automation.yml services>"})';
-    throw new BadEventError(`not ${what} (${problems}): ${String(JSON.stringify(event)).slice(0, 500)}`);
+    throw new BadEventError(`not ${what} (${problems}): ${excerptOf(event)}`);
   }
   const input = result.data;
   if ('timer' in input) {

@@ -6,7 +6,7 @@
  * one of them. Unknown fields are ignored.
  */
 import * as z from 'zod/mini';
-import { BadEventError } from '../errors.ts';
+import { BadEventError, excerptOf } from '../errors.ts';
 import type { ContainerExit, TaskStopFacts } from './stop-facts.ts';
 import { isReclaimNotice } from './trigger.ts';
 
@@ -68,7 +68,7 @@ export function parseTaskStateChange(event: unknown): TaskStopFacts {
   const result = taskStateChangeSchema.safeParse(event);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`).join('; ');
-    throw new BadEventError(`not an ECS Task State Change (${problems}): ${String(JSON.stringify(event)).slice(0, 500)}`);
+    throw new BadEventError(`not an ECS Task State Change (${problems}): ${excerptOf(event)}`);
   }
   const { id, account, region, time, detail } = result.data;
   const [, , , arnRegion = '', arnAccount = ''] = detail.taskArn.split(':');

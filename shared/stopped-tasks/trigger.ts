@@ -13,7 +13,7 @@
  * STOPPED_TASK_DETAIL_TYPES (shared/events/stopped-task-events.ts).
  */
 import * as z from 'zod/mini';
-import { BadEventError } from '../errors.ts';
+import { BadEventError, excerptOf } from '../errors.ts';
 
 export const TASK_STATE_CHANGE = { source: 'aws.ecs', detailType: 'ECS Task State Change' } as const;
 
@@ -89,7 +89,7 @@ export function classifyInput(event: unknown): StopFunctionInput {
     const result = stopTimerSchema.safeParse(event);
     if (!result.success) {
       const problems = result.error.issues.map((i) => `${i.path.join('.') || 'timer'}: ${i.message}`).join('; ');
-      throw new BadEventError(`not an on-task-stopped timer (${problems}): ${String(JSON.stringify(event)).slice(0, 500)}`);
+      throw new BadEventError(`not an on-task-stopped timer (${problems}): ${excerptOf(event)}`);
     }
     return { kind: 'timer', timer: result.data };
   }
