@@ -53,9 +53,10 @@ export type JobRunAlertDetail = Omit<RunRecord, 'leaseUntil' | 'version' | 'even
 export const SUBJECT_MAX_LENGTH = 99;
 
 /**
- * Chatbot's limit on a custom notification's description: 8,000 characters ("Parameter details" of
- * docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html). The whole Publish has SNS's own
- * limit, kept by sns-message.ts.
+ * Chatbot's limit on a custom notification's description: 8,000 characters, as the "Parameter details"
+ * of docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html give it (the copy searched while
+ * writing this stopped before that table: check the page when changing it). The whole Publish has SNS's
+ * own limit, kept by sns-message.ts.
  */
 export const CHATBOT_DESCRIPTION_MAX_CHARACTERS = 8_000;
 
