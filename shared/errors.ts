@@ -24,8 +24,9 @@ export class RetryableAwsError extends Error {
 }
 
 /**
- * The start of an input as JSON, for the message of a BadEventError: at most `max` characters, one line
- * (JSON escapes line breaks), and never an error of its own. JSON.stringify throws on a value nested a few
+ * The start of an input as JSON, for the message of a BadEventError: at most `max` characters, one
+ * line (JSON escapes line breaks), and never an error of its own. A name from the input is
+ * quoted with it too: `job ${excerptOf(name, 100)} is not…`. JSON.stringify throws on a value nested a few
  * thousand levels deep (JSON.parse, which Lambda reads events with, takes far deeper ones) and on BigInt.
  */
 export function excerptOf(input: unknown, max = 500): string {

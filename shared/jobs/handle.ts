@@ -11,7 +11,7 @@
  * - applyOutbox: a run's pending actions, also for on-task-stopped's job path.
  */
 import type { JobSpec } from '../config/schema.ts';
-import { BadEventError, RetryableAwsError } from '../errors.ts';
+import { BadEventError, excerptOf, RetryableAwsError } from '../errors.ts';
 import { retryOnStaleWrite } from '../state/versioned.ts';
 import { type Applied, applyAction, type RunEffects, runTask } from './apply.ts';
 import {
@@ -38,7 +38,7 @@ export async function handleFiring(firing: Firing, rt: JobRuntime): Promise<RunR
   const job = rt.automation.jobs[firing.job];
   if (!job) {
     throw new BadEventError(
-      `job "${firing.job}" is not in automation.yml (known jobs: ${Object.keys(rt.automation.jobs).join(', ') || 'none'})`,
+      `job ${excerptOf(firing.job, 100)} is not in automation.yml (known jobs: ${Object.keys(rt.automation.jobs).join(', ') || 'none'})`,
     );
   }
   return retryOnStaleWrite(async () => {
@@ -166,12 +166,17 @@ export async function enforceMaxRuntime(rt: JobRuntime): Promise<RunRecord[]> {
         }),
       );
     } catch (error) {
-      problems.push(`${run.job} ${run.scheduledTime}: ${(error as Error).message}`);
+      problems.push(`${runLabel(run)}: ${(error as Error).message}`);
       rt.log.error('could not enforce maxRuntime', { job: run.job, taskArns: run.taskArns, error: error as Error });
     }
   }
   if (problems.length > 0) throw new RetryableAwsError(`maxRuntime not enforced for ${problems.length} run(s): ${problems.join('; ')}`);
   return settled;
+}
+
+/** `nightly-report 2026-11-22T02:00:00.000Z`; a field of a stored run that is not text (an older or hand-edited item) quoted as JSON instead of failing the tick. */
+function runLabel(run: RunRecord): string {
+  return [run.job, run.scheduledTime].map((part: unknown) => (typeof part === 'string' ? part : excerptOf(part, 100))).join(' ');
 }
 
 async function settleOverdueRun(overdue: RunRecord, rt: JobRuntime): Promise<RunRecord> {

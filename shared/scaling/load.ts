@@ -11,7 +11,7 @@ import { DescribeServicesCommand, type Service } from '@aws-sdk/client-ecs';
 import { type AwsErrorLike, isTransientAwsError } from '../aws/transient-errors.ts';
 import { clusterNameOf } from '../config/cluster.ts';
 import type { Automation, ServiceWatch } from '../config/schema.ts';
-import { BadEventError, RetryableAwsError } from '../errors.ts';
+import { BadEventError, excerptOf, RetryableAwsError } from '../errors.ts';
 import type { ScalingMemory } from '../state/scaling-memory.ts';
 import { type LiveService, type PermanentAwsFailure, rolloutInProgress, type ScalingNames } from './decide.ts';
 import type { ScalingRuntime } from './runtime.ts';
@@ -41,7 +41,7 @@ export function subjectOf(key: string, automation: Automation): ScalingSubject {
     .filter(([, w]) => w.scaling)
     .map(([name]) => name);
   const knownText = known.length > 0 ? known.join(', ') : 'none';
-  if (!watch) throw new BadEventError(`no service "${key}" in automation.yml services; services with scaling: ${knownText}`);
+  if (!watch) throw new BadEventError(`no service ${excerptOf(key, 100)} in automation.yml services; services with scaling: ${knownText}`);
   if (!watch.scaling) throw new BadEventError(`services.${key} in automation.yml has no scaling; services with scaling: ${knownText}`);
   return { key, cluster: clusterNameOf(watch.cluster), clusterRef: watch.cluster, service: watch.service, scaling: watch.scaling };
 }

@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { Client } from '@smithy/core/client';
 import { mockClient } from 'aws-sdk-client-mock';
 import { isWrite } from '../../bench/aws-call-count.ts';
+import { copyOf } from './mutations.ts';
 
 export interface RecordedCall {
   /** `ECS RunTask`, `DynamoDBDocument Put`: the client's and the command's class names, as the bench names calls. */
@@ -43,7 +44,11 @@ export class InvocationAbandoned extends Error {
   override name = 'InvocationAbandoned';
 }
 
-const itemKey = (key: Item) => `${String(key.pk)}|${String(key.sk)}`;
+/** A value of a request as text; what is not a string or number (a fuzzed record's field) reads as "?" rather than throwing. */
+const text = (value: unknown): string => (typeof value === 'string' || typeof value === 'number' ? String(value) : '?');
+/** A list parameter as the SDK would send it; anything else (a fuzzed record's field) as none. */
+const listOf = (value: unknown): string[] => (Array.isArray(value) ? value.map(text) : []);
+const itemKey = (key: Item) => `${text(key?.pk)}|${text(key?.sk)}`;
 const nameOf = (value: object, suffix: string) => value.constructor.name.replace(new RegExp(`${suffix}$`), '');
 
 /** Installs the double; `restore` puts the SDK's own send back. */
@@ -83,15 +88,15 @@ const ACCOUNT = '111122223333';
 function answer(command: string, input: Record<string, unknown>, table: Map<string, Item>): unknown {
   switch (command) {
     case 'Get':
-      return { Item: structuredClone(table.get(itemKey(input.Key as Item))) };
+      return { Item: copyOf(table.get(itemKey(input.Key as Item))) };
     case 'Put':
-      table.set(itemKey(input.Item as Item), structuredClone(input.Item as Item));
+      table.set(itemKey(input.Item as Item), copyOf(input.Item as Item));
       return {};
     case 'Delete':
       table.delete(itemKey(input.Key as Item));
       return {};
     case 'Update':
-      return { Attributes: structuredClone(update(table, input)) };
+      return { Attributes: copyOf(update(table, input)) };
     case 'TransactWrite':
       for (const entry of input.TransactItems as Record<string, Record<string, unknown>>[]) {
         if (entry.Put) answer('Put', entry.Put, table);
@@ -100,19 +105,19 @@ function answer(command: string, input: Record<string, unknown>, table: Map<stri
       }
       return {};
     case 'Query':
-      return { Items: query(table, input).map((item) => structuredClone(item)) };
+      return { Items: query(table, input).map((item) => copyOf(item)) };
     case 'RunTask':
       return { tasks: runTasks(input), failures: [] };
     case 'DescribeTasks':
       // Stopped long ago: ECS has forgotten them.
-      return { tasks: [], failures: ((input.tasks as string[] | undefined) ?? []).map((arn) => ({ arn, reason: 'MISSING' })) };
+      return { tasks: [], failures: listOf(input.tasks).map((arn) => ({ arn, reason: 'MISSING' })) };
     case 'ListTasks':
       return { taskArns: [] };
     case 'DescribeServices':
-      return { services: ((input.services as string[] | undefined) ?? []).map((name) => steadyService(name, input.cluster)), failures: [] };
+      return { services: listOf(input.services).map((name) => steadyService(name, input.cluster)), failures: [] };
     case 'DescribeTaskDefinition':
     case 'RegisterTaskDefinition':
-      return { taskDefinition: taskDefinition(String(input.taskDefinition ?? input.family ?? 'app:1')) };
+      return { taskDefinition: taskDefinition(text(input.taskDefinition ?? input.family ?? 'app:1')) };
     case 'DescribeListeners':
     case 'DescribeRules':
       return { Listeners: [], Rules: [] };
@@ -125,11 +130,11 @@ function answer(command: string, input: Record<string, unknown>, table: Map<stri
     case 'DescribeScalableTargets':
       return { ScalableTargets: [] };
     case 'PutEvents':
-      return { FailedEntryCount: 0, Entries: ((input.Entries as unknown[] | undefined) ?? []).map((_, i) => ({ EventId: `event-${i}` })) };
+      return { FailedEntryCount: 0, Entries: listOf(input.Entries).map((_, i) => ({ EventId: `event-${i}` })) };
     case 'Publish':
       return { MessageId: 'message-1' };
     case 'CreateSchedule':
-      return { ScheduleArn: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/${String(input.Name)}` };
+      return { ScheduleArn: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/${text(input.Name)}` };
     default:
       return {};
   }
@@ -139,7 +144,7 @@ let launches = 0;
 
 /** Tasks with ids of their own; the same clientToken gets the same tasks, as ECS answers a retried RunTask. */
 function runTasks(input: Record<string, unknown>) {
-  const cluster = String(input.cluster ?? 'default')
+  const cluster = text(input.cluster ?? 'default')
     .split('/')
     .at(-1);
   const token = typeof input.clientToken === 'string' ? input.clientToken : `launch-${launches++}`;
@@ -147,7 +152,7 @@ function runTasks(input: Record<string, unknown>) {
     taskArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task/${cluster}/${createHash('sha256').update(`${token}#${i}`).digest('hex').slice(0, 32)}`,
     lastStatus: 'PROVISIONING',
     desiredStatus: 'RUNNING',
-    taskDefinitionArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/${String(input.taskDefinition)}`,
+    taskDefinitionArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/${text(input.taskDefinition)}`,
   }));
 }
 
@@ -155,7 +160,7 @@ function steadyService(name: string, cluster: unknown) {
   const taskDefinitionArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/${name}:1`;
   return {
     serviceName: name.split('/').at(-1),
-    serviceArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:service/${String(cluster ?? 'default')}/${name}`,
+    serviceArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:service/${text(cluster ?? 'default')}/${name}`,
     status: 'ACTIVE',
     desiredCount: 2,
     runningCount: 2,
@@ -219,8 +224,8 @@ function splitTopLevel(text: string): string[] {
 /** SET a = :v | a = if_not_exists(a, :v) | a = b (+|-) :v | list_append(…), ADD a :v, REMOVE a: the forms the state layer writes. */
 function update(table: Map<string, Item>, input: Record<string, unknown>): Item {
   const key = input.Key as Item;
-  const item: Item = structuredClone(table.get(itemKey(key))) ?? { ...key };
-  const clauses = String(input.UpdateExpression ?? '').split(/\b(SET|ADD|REMOVE|DELETE)\b/);
+  const item: Item = copyOf(table.get(itemKey(key))) ?? { ...key };
+  const clauses = text(input.UpdateExpression ?? '').split(/\b(SET|ADD|REMOVE|DELETE)\b/);
   for (let i = 1; i < clauses.length; i += 2) {
     const body = clauses[i + 1] ?? '';
     for (const action of splitTopLevel(body)) {
@@ -262,23 +267,29 @@ function evaluate(expression: string, item: Item, input: Record<string, unknown>
   return item[attributeName(expression, input)];
 }
 
+const isKeyValue = (value: unknown): value is string | number => typeof value === 'string' || typeof value === 'number';
+
 /** Key conditions of the forms `a = :v`, `a <= :v` (and <, >, >=), `begins_with(a, :v)`, joined by AND, on the table or an index. */
 function query(table: Map<string, Item>, input: Record<string, unknown>): Item[] {
-  const conditions = String(input.KeyConditionExpression ?? '')
+  const conditions = text(input.KeyConditionExpression ?? '')
     .split(/\bAND\b/)
     .map((condition) => condition.trim());
   const holds = (item: Item, condition: string): boolean => {
     const prefix = /^begins_with\((.+),(.+)\)$/.exec(condition);
-    if (prefix) return String(item[attributeName(prefix[1] ?? '', input)] ?? '').startsWith(String(value(prefix[2] ?? '', input)));
+    if (prefix) {
+      const attribute = item[attributeName(prefix[1] ?? '', input)];
+      return typeof attribute === 'string' && attribute.startsWith(text(value(prefix[2] ?? '', input)));
+    }
     const comparison = /^(.+?)\s*(<=|>=|=|<|>)\s*(.+)$/.exec(condition);
     if (!comparison) return true;
     const left = item[attributeName(comparison[1] ?? '', input)];
     const right = value(comparison[3] ?? '', input);
-    if (left === undefined) return false;
-    const order = String(left) < String(right) ? -1 : String(left) > String(right) ? 1 : 0;
+    // Key attributes are strings or numbers; DynamoDB leaves items with anything else out of a key condition.
+    if (!isKeyValue(left) || !isKeyValue(right)) return false;
+    const order = left < right ? -1 : left > right ? 1 : 0;
     return { '=': order === 0, '<': order < 0, '<=': order <= 0, '>': order > 0, '>=': order >= 0 }[comparison[2] as '='];
   };
   const found = [...table.values()].filter((item) => conditions.every((condition) => holds(item, condition)));
-  found.sort((a, b) => String(a.sk).localeCompare(String(b.sk)));
+  found.sort((a, b) => (isKeyValue(a.sk) ? String(a.sk) : '').localeCompare(isKeyValue(b.sk) ? String(b.sk) : ''));
   return input.ScanIndexForward === false ? found.reverse() : found;
 }

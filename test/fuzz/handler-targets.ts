@@ -313,8 +313,8 @@ async function enforceMaxRuntimeTarget(aws: AwsDouble, automation: Automation): 
     judge: async (item) => {
       aws.reset();
       const record = item as Record<string, unknown> | undefined;
-      if (typeof record === 'object' && record !== null && !Array.isArray(record))
-        aws.table.set(`${String(record.pk)}|${String(record.sk)}`, record);
+      // A record the table could not hold (its key not two strings) is left out: DynamoDB refuses such a put.
+      if (typeof record?.pk === 'string' && typeof record.sk === 'string') aws.table.set(`${record.pk}|${record.sk}`, record);
       clock = past;
       try {
         return await judgeInvocation(aws, { what: 'enforce-max-runtime', invoke: () => enforceMaxRuntimeTick(rt), log });

@@ -26,6 +26,8 @@ export interface Failure {
 
 export interface TargetReport {
   name: string;
+  /** fast-check's seed: FUZZ_SEED=<seed> tries the same inputs again. */
+  seed: number;
   tried: number;
   failedInputs: number;
   failures: Failure[];
@@ -37,13 +39,15 @@ export function kindOf(problem: string): string {
 }
 
 export async function fuzzTarget<T>(target: Target<T>, options: { runs: number; seed?: number | undefined }): Promise<TargetReport> {
+  // Both passes see the same inputs: the second finds each failure again and shrinks it.
+  const seed = options.seed ?? Date.now() % 2 ** 31;
   const failures = new Map<string, Failure>();
   let tried = 0;
   let failedInputs = 0;
   await fc.assert(
     fc.asyncProperty(target.inputs, async (input) => {
       tried++;
-      const problem = await target.judge(input);
+      const problem = await judgeSafely(target, input);
       if (problem === undefined) return;
       failedInputs++;
       const kind = kindOf(problem);
@@ -51,23 +55,32 @@ export async function fuzzTarget<T>(target: Target<T>, options: { runs: number; 
       if (known) known.count++;
       else failures.set(kind, { kind, problem, count: 1 });
     }),
-    { numRuns: options.runs, seed: options.seed, endOnFailure: true },
+    { numRuns: options.runs, seed },
   );
   for (const failure of failures.values()) {
     const shrunk = await fc.check(
       fc.asyncProperty(target.inputs, async (input) => {
-        const problem = await target.judge(input);
+        const problem = await judgeSafely(target, input);
         return problem === undefined || kindOf(problem) !== failure.kind;
       }),
-      { numRuns: options.runs, seed: options.seed },
+      { numRuns: options.runs, seed },
     );
     if (shrunk.failed && shrunk.counterexample) {
       const [input] = shrunk.counterexample;
       failure.counterExample = describe(input);
-      failure.problem = (await target.judge(input)) ?? failure.problem;
+      failure.problem = (await judgeSafely(target, input)) ?? failure.problem;
     }
   }
-  return { name: target.name, tried, failedInputs, failures: [...failures.values()] };
+  return { name: target.name, seed, tried, failedInputs, failures: [...failures.values()] };
+}
+
+/** A judge that throws is the fuzz's own failure, said as one, not the end of the run. */
+async function judgeSafely<T>(target: Target<T>, input: T): Promise<string | undefined> {
+  try {
+    return await target.judge(input);
+  } catch (error) {
+    return `the fuzz could not judge the input — ${errorText(error)}`;
+  }
 }
 
 /** The input as a person reads it: JSON where it is JSON, fast-check's rendering otherwise; long strings cut. */
@@ -101,7 +114,7 @@ export function rejectionProblem(message: string): string | undefined {
 
 const MAX_MESSAGE_LENGTH = 2_000;
 const SAYS_WHAT_WAS_EXPECTED =
-  /expected|needs|takes|not an? |is not|does not|must|known|only|invalid|without|too (big|small|long|short)|\bno \w+ .* in /i;
+  /expected|needs|takes|not an? |is not|does not|must|known|only|invalid|without|none of|too (big|small|long|short)|\bno \w+ .* in /i;
 
 /** Settles `work`, or says it did not within `ms` (a handler that hangs on an input is a failure too). */
 export async function withinTime<T>(work: () => Promise<T>, ms: number): Promise<{ value?: T; error?: unknown; hung?: true }> {
