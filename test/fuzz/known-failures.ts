@@ -25,6 +25,12 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
       'a valid alert event with one more detail field nested ~5 000 levels: JSON.stringify(sample) in AlertGroups.count overflows the stack (shared/state/alert-groups.ts)',
   },
   {
+    target: 'notify',
+    problem: /^notify rejected the input but the error (is longer than|spans several lines)/,
+    finding:
+      'an alert event with an id of 10 000 characters and a malformed alert: the id and detail-type are echoed whole in "the … event <id> has a malformed …" (shared/alerts/trigger.ts parseNotifyInput)',
+  },
+  {
     target: 'shift-traffic',
     problem: /^shift-traffic failed with TypeError at shared\/blue-green\/trigger\.ts.*allowed\.includes is not a function/,
     finding:
@@ -64,6 +70,12 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
     target: 'automation.yml (text)',
     problem: /^validate reported a problem over several lines — /,
     finding: '"a\\nb": 1 in the file: the problem "a\\nb: unknown key" spans two lines (shared/config/validate.ts schemaProblems)',
+  },
+  {
+    target: 'automation.yml (document)',
+    problem: /^the schema failed with RangeError instead of listing problems — RangeError: Maximum call stack size exceeded/,
+    finding:
+      '{"defaults": {"concurrency": <a value nested ~5 000 levels>}}: JSON.stringify(issue.input) in the concurrency and category messages overflows the stack (shared/config/schema.ts)',
   },
 ];
 

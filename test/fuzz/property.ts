@@ -83,15 +83,35 @@ async function judgeSafely<T>(target: Target<T>, input: T): Promise<string | und
   }
 }
 
-/** The input as a person reads it: JSON where it is JSON, fast-check's rendering otherwise; long strings cut. */
+/** The input as a person reads it: fast-check's rendering, values past 30 levels deep summed up, long texts cut. */
 export function describe(input: unknown): string {
-  let text: string;
-  try {
-    text = fc.stringify(input);
-  } catch {
-    text = `(a value too deeply nested to print) ${String(JSON.stringify(input, (_key, value) => (typeof value === 'object' ? '…' : value)))}`;
-  }
+  const text = fc.stringify(shallow(input, 30));
   return text.length > 2_000 ? `${text.slice(0, 2_000)}… (${text.length} characters)` : text;
+}
+
+/** A copy of `value` down to `depth` levels, what lies deeper said in words (rendering it would overflow the stack). */
+function shallow(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth === 0) return `…(${levelsBelow(value)} more levels)`;
+  const copy: Record<string, unknown> | unknown[] = Array.isArray(value) ? [] : {};
+  for (const key of Object.keys(value)) {
+    Object.defineProperty(copy, key, {
+      value: shallow((value as Record<string, unknown>)[key], depth - 1),
+      enumerable: true,
+      writable: true,
+    });
+  }
+  return copy;
+}
+
+function levelsBelow(value: unknown): number {
+  let levels = 0;
+  let pending: unknown[] = [value];
+  while (pending.length > 0 && levels < 1_000_000) {
+    levels++;
+    pending = pending.flatMap((v) => (typeof v === 'object' && v !== null ? Object.values(v) : [])).slice(0, 100);
+  }
+  return levels - 1;
 }
 
 /** The project's own errors: the ones a handler may end with. */
