@@ -1,9 +1,11 @@
 /**
  * `npm run bench`, third part (`npm run bench:config-scale` alone): `validate` and `plan` on a large
- * automation.yml, 10,000 jobs each `rate(1 minute)`, written into .bench/. Each command runs in a fresh
- * node process, timed from outside; the process reports its own peak resident memory and CPU time.
- * Before issue 12, `plan` on that file ran out of memory (14.4 million firings for a day); it now lists
- * its first PLAN_LIMIT (cli/plan.ts). BENCH_SCALE_JOBS changes the number of jobs.
+ * automation.yml, 10,000 jobs each `rate(1 minute)`, and `plan` on 10,000 jobs each `cron(* * * * ? *)`
+ * in Europe/Berlin, written into .bench/. Each command runs in a fresh node process, timed from outside;
+ * the process reports its own peak resident memory and CPU time. Before issue 12, `plan` on the first
+ * ran out of memory (14.4 million firings for a day) and took 10 minutes on the second (every minute of
+ * the day before the window worked out for each job); it now lists its first PLAN_LIMIT (cli/plan.ts).
+ * BENCH_SCALE_JOBS changes the number of jobs.
  * A benchmark, not a test: it always exits 0. Results: .bench/config-scale.json.
  */
 import { spawn } from 'node:child_process';
@@ -28,10 +30,10 @@ interface Measured {
   failure?: string;
 }
 
-function everyMinuteJobs(count: number): string {
-  const lines = ['defaults:', '  cluster: batch', 'jobs:'];
+function everyMinuteJobs(count: number, schedule: string): string {
+  const lines = ['defaults:', '  cluster: batch', '  timezone: Europe/Berlin', 'jobs:'];
   for (let i = 0; i < count; i++) {
-    lines.push(`  job-${String(i).padStart(5, '0')}:`, '    schedule: rate(1 minute)', '    taskDefinition: sync');
+    lines.push(`  job-${String(i).padStart(5, '0')}:`, `    schedule: ${schedule}`, '    taskDefinition: sync');
   }
   return `${lines.join('\n')}\n`;
 }
@@ -82,22 +84,25 @@ function measure(args: string[]): Promise<Measured> {
 }
 
 mkdirSync(OUT, { recursive: true });
-const file = join(OUT, `automation-${JOBS}-jobs.yml`);
-writeFileSync(file, everyMinuteJobs(JOBS));
-const from = '2026-12-07T00:00:00Z';
-const commands = [
-  ['validate', '--config', file],
-  ['plan', '--config', file, '--from', from, '--hours', '24'],
-  ['plan', '--config', file, '--from', from, '--hours', '24', '--json'],
+const rateFile = join(OUT, `automation-${JOBS}-rate-jobs.yml`);
+const cronFile = join(OUT, `automation-${JOBS}-cron-jobs.yml`);
+writeFileSync(rateFile, everyMinuteJobs(JOBS, 'rate(1 minute)'));
+writeFileSync(cronFile, everyMinuteJobs(JOBS, 'cron(* * * * ? *)'));
+const day = ['--from', '2026-12-07T00:00:00Z', '--hours', '24'];
+const commands: { label: string; args: string[] }[] = [
+  { label: 'validate, rate(1 minute)', args: ['validate', '--config', rateFile] },
+  { label: 'plan, rate(1 minute)', args: ['plan', '--config', rateFile, ...day] },
+  { label: 'plan --json, rate(1 minute)', args: ['plan', '--config', rateFile, ...day, '--json'] },
+  { label: 'plan, cron(* * * * ? *)', args: ['plan', '--config', cronFile, ...day] },
 ];
-console.log(`config scale: ${JOBS} jobs, each rate(1 minute) (${file})`);
+console.log(`config scale: ${JOBS} jobs, each every minute (${OUT})`);
 const results: Measured[] = [];
-for (const args of commands) {
+for (const { label, args } of commands) {
   const result = await measure(args);
   results.push(result);
   const figures = result.failure
     ? result.failure
     : `${(result.wallMs / 1000).toFixed(1)} s wall, ${((result.cpuMs ?? 0) / 1000).toFixed(1)} s CPU, peak ${Math.round(result.maxRssMB ?? 0)} MB resident, exit ${result.exitCode}`;
-  console.log(`  ${args[0]}${args.includes('--json') ? ' --json' : ''}: ${figures}`);
+  console.log(`  ${label}: ${figures}`);
 }
 writeFileSync(join(OUT, 'config-scale.json'), `${JSON.stringify({ jobs: JOBS, results }, null, 2)}\n`);

@@ -289,9 +289,12 @@ export function* firingsFrom(expression: ScheduleExpression, timeZone: string, f
     return;
   }
   const { cron } = expression;
-  // Walk local calendar days covering the window; a day either side absorbs any zone offset.
-  const start = wallClockAt(new Date(from.getTime() - 86_400_000), timeZone);
+  // Walk local calendar days from the one `from` falls on; a day after `to` absorbs any zone offset.
+  // A wall time before `from`'s reading is before `from` too (the readings are in order, a repeated one
+  // taken the first time): those of its day are not worked out at all, one instant each being costly.
+  const start = wallClockAt(from, timeZone);
   const cursor = new Date(Date.UTC(start.year, start.month - 1, start.day));
+  const firstDay = cursor.getTime();
   const lastDay = to.getTime() + 86_400_000;
   const hours = [...cron.hours].sort((a, b) => a - b);
   const minutes = [...cron.minutes].sort((a, b) => a - b);
@@ -303,8 +306,11 @@ export function* firingsFrom(expression: ScheduleExpression, timeZone: string, f
     if (!cron.months.has(month) || !dayMatches(cron.day, year, month, day)) continue;
     // In wall-clock order, the instants are in order too: a skipped time is left out, a repeated one
     // taken the first time, so no later reading of one day comes before an earlier one.
+    const onFirstDay = cursor.getTime() === firstDay;
     for (const hour of hours) {
+      if (onFirstDay && hour < start.hour) continue;
       for (const minute of minutes) {
+        if (onFirstDay && hour === start.hour && minute < start.minute) continue;
         const wall = { year, month, day, hour, minute };
         const instant = instantOfWallClock(wall, timeZone);
         // A wall time skipped by spring-forward does not fire (Scheduler's rule).
