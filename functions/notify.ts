@@ -5,14 +5,21 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { handleNotify } from '#shared/alerts/handle.ts';
+import { handleNotify, type NotifyResult } from '#shared/alerts/handle.ts';
 import type { NotifyRuntime } from '#shared/alerts/runtime.ts';
 import { lambdaNotifyRuntime } from '#shared/alerts/runtime-from-env.ts';
 import { parseNotifyInput } from '#shared/alerts/trigger.ts';
+import { foreignOrigin } from '#shared/events/origin.ts';
 import { logger } from '#shared/logger.ts';
 
 /** The raw handler: tests and the sandbox call it with their own runtime. */
-export async function notify(event: unknown, rt: NotifyRuntime) {
+export async function notify(event: unknown, rt: NotifyRuntime): Promise<NotifyResult> {
+  // Alerts are put on our bus by our own functions, in this account and region; nothing else raises one.
+  const foreign = foreignOrigin(event, rt);
+  if (foreign) {
+    rt.log.warn(`ignored an event from elsewhere: ${foreign}`, { event: event as Record<string, unknown> });
+    return { published: [], ignored: `an event ${foreign}` };
+  }
   return handleNotify(parseNotifyInput(event), rt);
 }
 

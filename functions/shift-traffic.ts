@@ -14,9 +14,9 @@ import { logger } from '#shared/logger.ts';
 
 /** The raw handler: tests and the sandbox call it with their own runtime. */
 export async function shiftTraffic(event: unknown, rt: ShiftRuntime): Promise<ShiftOutcome[]> {
-  const foreign = foreignOrigin(event, rt);
+  const foreign = foreignOrigin(event, rt, rt.automation.deployers);
   if (foreign) {
-    rt.log.warn(`ignored an AWS event from elsewhere: ${foreign}`, { event: event as Record<string, unknown> });
+    rt.log.warn(`ignored an event from elsewhere: ${foreign}`, { event: event as Record<string, unknown> });
     return [];
   }
   const routed = routeShiftInput(event, rt.automation);

@@ -20,6 +20,8 @@ export function notifyRuntimeFromEnvironment(): NotifyRuntime {
   const { notifications } = loadDeployedAutomation(settings.AUTOMATION_FILE);
   const config = clientConfig();
   return createNotifyRuntime({
+    account: settings.STACK_ACCOUNT_ID,
+    region: settings.AWS_REGION,
     timing: notifications,
     dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } }),
     tableName: settings.STATE_TABLE_NAME,

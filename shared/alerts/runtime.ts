@@ -3,13 +3,14 @@
  * sandbox and the tests, which pass their own clients, topic, timers and clock.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { StackHome } from '../events/origin.ts';
 import type { Log } from '../logger.ts';
 import { AlertGroups, alertGroupRetentionSeconds } from '../state/alert-groups.ts';
 import type { TimerSetter } from '../timers/timers.ts';
 import type { AlertTiming } from './decide.ts';
 import type { AlertTopic } from './publish.ts';
 
-export interface NotifyRuntime {
+export interface NotifyRuntime extends StackHome {
   /** notifications.groupWait / repeatInterval / resolveAfter of automation.yml. */
   timing: AlertTiming;
   groups: AlertGroups;
@@ -19,7 +20,7 @@ export interface NotifyRuntime {
   now: () => Date;
 }
 
-export interface NotifyRuntimeOptions<Topic extends AlertTopic> {
+export interface NotifyRuntimeOptions<Topic extends AlertTopic> extends StackHome {
   timing: AlertTiming;
   /** A document client that drops undefined values (marshallOptions.removeUndefinedValues). */
   dynamo: DynamoDBDocumentClient;

@@ -28,6 +28,7 @@
  *   `:<outcome>`, `:ignored:<request id>`): published again after a crash, it is the same event.
  */
 import { clusterNameOf } from '../config/cluster.ts';
+import type { Rejection } from '../state/deployment-rejections.ts';
 import { describeSplit, liveColourOf, sameSplit, weightsFor } from './forward.ts';
 import { gatesVerdict, healthVerdict } from './gates.ts';
 import {
@@ -69,8 +70,19 @@ const iso = (instant: Date) => instant.toISOString();
 const after = (now: Date, seconds: number) => iso(new Date(now.getTime() + seconds * 1000));
 const due = (now: Date, at: string | undefined) => at !== undefined && now.getTime() >= new Date(at).getTime();
 
-export function transition(deployment: Deployment | undefined, event: DeploymentEvent, app: AppSpec, now: Date): Transition {
-  if (event.kind === 'requested') return request(deployment, event, app, now);
+/** What the handler read besides the deployment, for a deployment request: its rejection, if it was rejected before. */
+export interface RequestHistory {
+  earlierRejection?: Rejection | undefined;
+}
+
+export function transition(
+  deployment: Deployment | undefined,
+  event: DeploymentEvent,
+  app: AppSpec,
+  now: Date,
+  history: RequestHistory = {},
+): Transition {
+  if (event.kind === 'requested') return request(deployment, event, app, now, history);
   if (event.kind === 'promote' || event.kind === 'abort') return operatorRequest(deployment, event, app, now);
   if (!deployment || isFinal(deployment.stage)) return unchanged(deployment);
   const d = deployment;
@@ -175,8 +187,63 @@ function publish(type: DeploymentDetailType, d: Deployment, app: AppSpec, what: 
   return { kind: 'publish', detailType: type, detail: { ...facts(d, app), ...extra }, id: `${d.id}:${what}` };
 }
 
-function request(current: Deployment | undefined, event: DeploymentEvent & { kind: 'requested' }, app: AppSpec, now: Date): Transition {
-  const reject = (reason: string): Transition => ({
+type RequestEvent = DeploymentEvent & { kind: 'requested' };
+
+/**
+ * A deployment request is acted on once, and only while it is the newest: the same request again
+ * changes nothing, a rejected one stays rejected (its rejection is published again, in case the first
+ * was lost), and one that already ran or was sent before the app's current or last deployment is
+ * ignored and recorded in that deployment — a late redelivery never deploys an older version again.
+ */
+function request(current: Deployment | undefined, event: RequestEvent, app: AppSpec, now: Date, history: RequestHistory): Transition {
+  if (current?.id === event.id) return unchanged(current); // the same request delivered again
+  const stale = current && staleness(current, event);
+  if (current && stale) return ignoreRequest(current, event, app, now, stale);
+  const { earlierRejection } = history;
+  if (earlierRejection) {
+    return {
+      ...rejection(current, event, app, earlierRejection.reason),
+      rejected: { id: event.id, reason: earlierRejection.reason, recorded: true },
+    };
+  }
+  return newRequest(current, event, app, now);
+}
+
+/** Why a request comes too late for the app's current or last deployment, if it does. */
+function staleness(current: Deployment, event: RequestEvent): string | undefined {
+  if (current.earlierIds?.includes(event.id)) {
+    return `request ${event.id} already ran: it was an earlier deployment of ${current.app}, before ${current.id}; a request deploys once (send a new id to deploy it again)`;
+  }
+  const currentSent = current.requestSentAt ?? current.requestedAt;
+  if (event.sentAt !== undefined && event.sentAt < currentSent) {
+    return `request ${event.id} was sent at ${event.sentAt}, older than deployment ${current.id} (sent at ${currentSent}): a late delivery never replaces a newer request`;
+  }
+  return undefined;
+}
+
+function ignoreRequest(current: Deployment, event: RequestEvent, app: AppSpec, now: Date, reason: string): Transition {
+  if (current.requests?.some((r) => r.kind === 'deploy' && r.requestId === event.id)) return unchanged(current);
+  const record: OperatorRequest = {
+    kind: 'deploy',
+    requestId: event.id,
+    at: iso(now),
+    by: event.requestedBy,
+    deploymentId: event.id,
+    outcome: 'ignored',
+    reason,
+  };
+  const next: Deployment = { ...current, requests: remember(current, record) };
+  const request = { kind: 'deploy', requestId: event.id, deploymentId: event.id, by: event.requestedBy };
+  return {
+    deployment: next,
+    actions: [publish(DEPLOYMENT_DETAIL_TYPES.requestIgnored, next, app, `ignored:${event.id}`, { request, reason })],
+    // Recorded as a rejection too, so that `deploy --wait` for it ends.
+    rejected: { id: event.id, reason },
+  };
+}
+
+function rejection(current: Deployment | undefined, event: RequestEvent, app: AppSpec, reason: string): Transition {
+  return {
     deployment: current,
     actions: [
       {
@@ -187,8 +254,19 @@ function request(current: Deployment | undefined, event: DeploymentEvent & { kin
       },
     ],
     rejected: { id: event.id, reason },
-  });
-  if (current?.id === event.id) return unchanged(current); // the same request delivered again
+  };
+}
+
+/** The ids of earlier deployments a deployment keeps, so a late duplicate of one is recognised. */
+const EARLIER_IDS_KEPT = 50;
+
+function newRequest(current: Deployment | undefined, event: RequestEvent, app: AppSpec, now: Date): Transition {
+  const reject = (reason: string): Transition => rejection(current, event, app, reason);
+  if (event.unexpectedFields) {
+    return reject(
+      `a deployment request carries only app, id, taskDefinition, images and requestedBy; this one also had ${event.unexpectedFields.join(', ')}`,
+    );
+  }
   if (current && !isFinal(current.stage)) {
     return reject(
       `deployment ${current.id} of ${app.name} is ${current.stage} (since ${current.stageSince}); one deployment runs at a time: wait for it, or abort it`,
@@ -206,6 +284,9 @@ function request(current: Deployment | undefined, event: DeploymentEvent & { kin
     version: 0,
     stage: 'starting',
     requestedAt: iso(now),
+    // A request dated in the future counts as sent now: it must not make every later request look stale.
+    requestSentAt: event.sentAt !== undefined && event.sentAt < iso(now) ? event.sentAt : iso(now),
+    earlierIds: current ? [current.id, ...(current.earlierIds ?? [])].slice(0, EARLIER_IDS_KEPT) : undefined,
     requestedBy: event.requestedBy,
     taskDefinition: event.taskDefinition,
     images,

@@ -17,10 +17,10 @@
  * same request has nothing to add, any other event is retried — and after that, replays it.
  */
 import { BadEventError, RetryableAwsError } from '../errors.ts';
-import { retryOnStaleWrite, StaleWriteError } from '../state/versioned.ts';
+import { retryOnStaleWrite } from '../state/versioned.ts';
 import { applyAction, publishEvent } from './apply.ts';
 import { transition } from './decide.ts';
-import { loadDeployment } from './load.ts';
+import { loadDeployment, loadRequestHistory } from './load.ts';
 import { type Action, type AppSpec, DEPLOYMENT_DETAIL_TYPES, type Deployment, type DeploymentEvent, isObservation } from './model.ts';
 
 import type { ShiftRuntime } from './runtime.ts';
@@ -63,6 +63,7 @@ export async function handleShiftEvent(appName: string, event: DeploymentEvent, 
 
 async function drive(app: AppSpec, event: DeploymentEvent, rt: ShiftRuntime): Promise<ShiftOutcome> {
   let deployment = await loadDeployment(app, rt);
+  const history = await loadRequestHistory(app, event, rt);
   const queue: DeploymentEvent[] = [];
   let rejected: string | undefined;
   if (deployment && deployment.outbox.length > 0) {
@@ -84,12 +85,19 @@ async function drive(app: AppSpec, event: DeploymentEvent, rt: ShiftRuntime): Pr
     if (steps > MAX_FOLLOW_UPS) throw new Error(`deployment of ${app.name}: more than ${MAX_FOLLOW_UPS} steps in one invocation`);
     const next = queue.shift() as DeploymentEvent;
     const now = rt.now();
-    const result = transition(deployment, next, app, now);
+    const result = transition(deployment, next, app, now, next === event ? history : {});
     if (result.rejected) {
-      // The transition's own Rejected event says the same; reject() also records it for `deploy --wait`.
       rejected = result.rejected.reason;
-      await reject(app.name, result.rejected.id, result.rejected.reason, deployment?.id, rt);
-      continue;
+      // Recorded first, for `deploy --wait` and for a redelivery: a crash before the event is published
+      // leaves the record, and the redelivery publishes the event again.
+      if (!result.rejected.recorded) {
+        await rt.rejections.record({ app: app.name, id: result.rejected.id, reason: result.rejected.reason, at: now.toISOString() });
+      }
+      if (result.deployment === deployment) {
+        // Nothing of the app's deployment changes (the request was rejected beside it): only its event.
+        for (const action of result.actions) if (action.kind === 'publish') await publishEvent(action, app, rt);
+        continue;
+      }
     }
     if (result.deployment === deployment && result.actions.length === 0) continue;
     if (!result.deployment) {
@@ -110,11 +118,9 @@ async function drive(app: AppSpec, event: DeploymentEvent, rt: ShiftRuntime): Pr
       updatedAt: now.toISOString(),
     };
     if (!deployment || decided.id !== deployment.id) {
-      const created = await rt.deployments.create(decided);
-      // The same request delivered twice at once: the other delivery started it; start over from what it wrote.
-      if (!created.created && created.active.id === decided.id) {
-        throw new StaleWriteError(`deployment ${decided.id} of ${app.name} was started by another delivery of its request`);
-      }
+      // Written only over what was read: the same request delivered twice at once, or one decided on a
+      // deployment that has moved on since, starts over from what the other wrote (StaleWriteError).
+      const created = await rt.deployments.create(decided, deployment);
       if (!created.created) {
         // Another request won the race for the app: this one is rejected like any second request.
         const reason = `deployment ${created.active.id} of ${app.name} started first; one deployment runs at a time`;

@@ -185,7 +185,8 @@ export type DeploymentOutcome = { status: 'succeeded' | 'rolled-back' | 'failed'
  * ignored, kept here with the reason and published as `Deployment Request Ignored`.
  */
 export interface OperatorRequest {
-  kind: 'promote' | 'abort';
+  /** `deploy`: a deployment request that came after its time (see decide.ts), kept here, never acted on. */
+  kind: 'promote' | 'abort' | 'deploy';
   /** The EventBridge event id (or, without one, what the request asks): a redelivery of it is recognised and changes nothing. */
   requestId: string;
   at: string;
@@ -204,6 +205,10 @@ export interface Deployment {
   version: number;
   stage: Stage;
   requestedAt: string;
+  /** When the request was sent (its event's time, never later than it was taken): a request sent before it is stale. */
+  requestSentAt?: string | undefined;
+  /** The ids of the app's earlier deployments, newest first (the last 50): a request with one of them already ran. */
+  earlierIds?: string[] | undefined;
   requestedBy?: string | undefined;
   /** The task definition ARN to deploy (registered from images when the request gave images). */
   taskDefinition?: string | undefined;
@@ -236,7 +241,7 @@ export interface Deployment {
   /** Why a rollback is under way. */
   rollbackReason?: string | undefined;
   outcome?: DeploymentOutcome | undefined;
-  /** The promote and abort requests it received, oldest first (the last 20). */
+  /** The promote and abort requests it received, and the late deployment requests, oldest first (the last 20). */
   requests?: OperatorRequest[] | undefined;
   /** Actions decided and not yet known to be applied: the next invocation applies them again (they are idempotent). */
   outbox: Action[];
@@ -251,6 +256,10 @@ export type DeploymentEvent =
   | {
       kind: 'requested';
       id: string;
+      /** The request event's time, as the sender set it (EventBridge sets it when the sender did not). */
+      sentAt?: string | undefined;
+      /** Fields a request does not carry (trigger.ts REQUEST_FIELDS): the request is rejected, naming them. */
+      unexpectedFields?: string[] | undefined;
       taskDefinition?: string | undefined;
       images?: Record<string, string> | undefined;
       requestedBy?: string | undefined;
@@ -371,6 +380,9 @@ export const DEPLOYMENT_REQUEST_DETAIL_TYPES = [
 export interface Transition {
   deployment: Deployment | undefined;
   actions: Action[];
-  /** A request that was not started, and why (the handler records it for `deploy --wait`). */
-  rejected?: { id: string; reason: string } | undefined;
+  /**
+   * A request that was not started, and why (the handler records it for `deploy --wait`). `recorded`:
+   * the rejection was recorded before (the request delivered again): it is published again, not recorded.
+   */
+  rejected?: { id: string; reason: string; recorded?: boolean } | undefined;
 }

@@ -15,7 +15,7 @@ import { clusterNameOf } from '../config/cluster.ts';
 import type { Automation } from '../config/schema.ts';
 import { BadEventError } from '../errors.ts';
 import { EVENT_SOURCE } from '../events/bus.ts';
-import { isFromElsewhere, type StackHome } from '../events/origin.ts';
+import { foreignOrigin as foreignOriginOf, type StackHome } from '../events/origin.ts';
 import { type AppSpec, COLOURS, DEPLOYMENT_DETAIL_TYPES, DEPLOYMENT_REQUEST_DETAIL_TYPES, type DeploymentEvent } from './model.ts';
 
 /** The events of the ECS services that shift-traffic follows: rollouts and steady state, on the default bus. */
@@ -74,6 +74,7 @@ const request = z.object({
 
 const envelope = z.object({
   id: z.optional(z.string()),
+  time: z.optional(z.string()),
   source: z.string(),
   'detail-type': z.string(),
   resources: z.optional(z.array(z.string())),
@@ -87,20 +88,28 @@ const alarmDetail = z.object({
 
 const tick = z.object({ tick: z.literal(true) });
 
-const origin = z.object({ source: z.string(), account: z.optional(z.string()), region: z.optional(z.string()) });
-
 /**
- * Why an AWS event (an alarm, an ECS rollout) is not this stack's, or undefined when it is: rules on a bus
- * that receives events forwarded from other accounts or regions match alarm and service names only, and
- * an alarm of the same name elsewhere must not roll a deployment back. Requests on our bus may come from
- * any account the bus policy lets put them (`deployers`).
+ * Why an event is not this stack's, or undefined when it is. AWS events (an alarm, an ECS rollout) come
+ * from the stack's account and region: rules on a bus that receives events forwarded from elsewhere
+ * match alarm and service names only, and an alarm of the same name elsewhere must not roll a
+ * deployment back. Requests are put on our bus, in its region, by this account or the accounts of
+ * `deployers` (the bus policy lets no one else; this is the second lock).
  */
-export function foreignOrigin(input: unknown, home: StackHome): string | undefined {
+export function foreignOrigin(input: unknown, home: StackHome, deployers: readonly string[] = []): string | undefined {
   const parsed = origin.safeParse(input);
-  if (!parsed.success || !parsed.data.source.startsWith('aws.') || !isFromElsewhere(parsed.data, home)) return undefined;
-  const { account, region } = parsed.data;
-  return `from account ${account ?? '(none)'}, region ${region ?? '(none)'}, not this stack's ${home.account ?? 'any'}/${home.region ?? 'any'}`;
+  if (!parsed.success) return undefined;
+  const { source, account, region } = parsed.data;
+  if (source.startsWith('aws.')) return foreignOriginOf(input, home);
+  if (source !== EVENT_SOURCE) return undefined;
+  if (home.region && region !== home.region) return `a request from region ${region ?? '(none)'}, not this stack's ${home.region}`;
+  const deployerAccounts = deployers.map((principal) => principal.split(':')[4]);
+  if (home.account && account !== home.account && !deployerAccounts.includes(account)) {
+    return `a request from account ${account ?? '(none)'}, neither this stack's ${home.account} nor one of deployers' (${deployerAccounts.join(', ') || 'none'})`;
+  }
+  return undefined;
 }
+
+const origin = z.object({ source: z.string(), account: z.optional(z.string()), region: z.optional(z.string()) });
 
 /** The apps this event concerns, each with the event as the state machine takes it. */
 export function routeShiftInput(input: unknown, automation: Automation): RoutedEvent[] {
@@ -114,7 +123,7 @@ export function routeShiftInput(input: unknown, automation: Automation): RoutedE
   }
   const event = parsed.data;
   const detailType = event['detail-type'];
-  if (event.source === EVENT_SOURCE) return [requestOf(detailType, event.detail, event.id)];
+  if (event.source === EVENT_SOURCE) return [requestOf(detailType, event.detail, event.id, event.time)];
   if (event.source === 'aws.ecs' && (detailType === 'ECS Deployment State Change' || detailType === 'ECS Service Action')) {
     const eventName = String(event.detail?.eventName ?? detailType);
     return (event.resources ?? []).flatMap((arn) =>
@@ -135,21 +144,44 @@ export function routeShiftInput(input: unknown, automation: Automation): RoutedE
   throw new BadEventError(`shift-traffic does not handle ${event.source} "${detailType}" events`);
 }
 
-function requestOf(detailType: string, rawDetail: unknown, eventId: string | undefined): RoutedEvent {
+/**
+ * The fields each request may carry. Requests are what `deployers` of other accounts may put on the
+ * bus; anything else they carry (an `alert` block, say) is refused rather than passed on.
+ */
+export const REQUEST_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  [DEPLOYMENT_DETAIL_TYPES.requested]: ['app', 'id', 'taskDefinition', 'images', 'requestedBy'],
+  [DEPLOYMENT_DETAIL_TYPES.promoteRequested]: ['app', 'id', 'step', 'by'],
+  [DEPLOYMENT_DETAIL_TYPES.abortRequested]: ['app', 'id', 'by', 'reason'],
+};
+
+function requestOf(detailType: string, rawDetail: unknown, eventId: string | undefined, time: string | undefined): RoutedEvent {
   const parsed = request.safeParse(rawDetail);
   if (!parsed.success) {
     throw new BadEventError(
-      `a ${detailType} event needs detail.app (and an id of letters, digits, "-", "_", ".", ":"; a step from 1): ${z.prettifyError(parsed.error)}`,
+      `a ${detailType} event needs detail.app (and an id of letters, digits, "-", "_", ".", ":"; a step from 1): ${oneLine(z.prettifyError(parsed.error))}`,
     );
   }
   const detail = parsed.data;
+  const allowed = REQUEST_FIELDS[detailType] ?? [];
+  const unexpected = Object.keys(rawDetail as object).filter((field) => !allowed.includes(field));
+  if (unexpected.length > 0 && detailType !== DEPLOYMENT_DETAIL_TYPES.requested) {
+    throw new BadEventError(`a ${detailType} event carries only ${allowed.join(', ')}; it also had ${unexpected.join(', ')}`);
+  }
   switch (detailType) {
     case DEPLOYMENT_DETAIL_TYPES.requested: {
       const id = detail.id ?? eventId;
       if (!id) throw new BadEventError('a Deployment Requested event needs detail.id or an event id');
       return {
         app: detail.app,
-        event: { kind: 'requested', id, taskDefinition: detail.taskDefinition, images: detail.images, requestedBy: detail.requestedBy },
+        event: {
+          kind: 'requested',
+          id,
+          sentAt: sentAtOf(time),
+          ...(unexpected.length > 0 && { unexpectedFields: unexpected }),
+          taskDefinition: detail.taskDefinition,
+          images: detail.images,
+          requestedBy: detail.requestedBy,
+        },
       };
     }
     case DEPLOYMENT_DETAIL_TYPES.promoteRequested: {
@@ -163,6 +195,14 @@ function requestOf(detailType: string, rawDetail: unknown, eventId: string | und
     default:
       throw new BadEventError(`shift-traffic does not handle ecs-autopilot "${detailType}" events`);
   }
+}
+
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, '; ');
+
+/** The event's time as an ISO instant, when it is one (EventBridge always sets it; a hand-made event may not). */
+function sentAtOf(time: string | undefined): string | undefined {
+  const instant = time === undefined ? Number.NaN : Date.parse(time);
+  return Number.isNaN(instant) ? undefined : new Date(instant).toISOString();
 }
 
 /** Service ARNs are arn:…:service/<cluster>/<service> (or the old arn:…:service/<service>, without the cluster). */

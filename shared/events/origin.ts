@@ -11,3 +11,17 @@ export interface StackHome {
 export function isFromElsewhere(origin: { account?: string | undefined; region?: string | undefined }, home: StackHome): boolean {
   return Boolean((home.account && origin.account !== home.account) || (home.region && origin.region !== home.region));
 }
+
+/**
+ * Why an event is not this stack's, or undefined when it is (or carries no origin: a timer, the
+ * watchdog's tick). `checked` says which sources must come from home: requests that `deployers` of
+ * other accounts may put are left to the bus policy.
+ */
+export function foreignOrigin(input: unknown, home: StackHome, checked: (source: string) => boolean = () => true): string | undefined {
+  if (typeof input !== 'object' || input === null) return undefined;
+  const { source, account, region } = input as Record<string, unknown>;
+  if (typeof source !== 'string' || !checked(source)) return undefined;
+  const origin = { account: typeof account === 'string' ? account : undefined, region: typeof region === 'string' ? region : undefined };
+  if (!isFromElsewhere(origin, home)) return undefined;
+  return `from account ${origin.account ?? '(none)'}, region ${origin.region ?? '(none)'}, not this stack's ${home.account ?? 'any'}/${home.region ?? 'any'}`;
+}

@@ -1,13 +1,18 @@
 /**
  * A deployment request that was not started leaves no deployment behind, so `deploy --wait` could
  * only guess why its id never appears. shift-traffic records each rejection (pk APP#<app>,
- * sk REJECTED#<request id>, a day's TTL) beside publishing `Deployment Rejected`; the CLI reads it.
+ * sk REJECTED#<request id>) beside publishing `Deployment Rejected`; the CLI reads it. A rejection is
+ * final: a redelivery of the request finds it and does not start.
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from './keys.ts';
 import { STATE_TABLE_TTL_ATTRIBUTE } from './table-definition.ts';
 
-const KEEP_SECONDS = 86_400;
+/**
+ * As long as the request can still arrive: EventBridge retries for a day, Lambda's own retries add
+ * hours, and an event sent back from a dead-letter queue may come as late as the queue keeps it (14 days).
+ */
+const KEEP_SECONDS = 14 * 86_400;
 
 export interface Rejection {
   app: string;

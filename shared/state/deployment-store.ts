@@ -32,26 +32,35 @@ export class DeploymentStore {
   }
 
   /**
-   * Stores a new deployment as version 1, unless one that is not final holds the app: that one is
-   * returned. Throws StaleWriteError when the holder finished between the write and the read.
+   * Stores a new deployment as version 1 in place of `replacing`, the app's last deployment as it was
+   * read (final), or of nothing. A new deployment is decided on what was read (the earlier ids it
+   * keeps, whether its request is stale), so any write since makes it stale: when another deployment
+   * that is not final holds the app, that one is returned; otherwise StaleWriteError (decide again).
    */
-  async create(deployment: Deployment): Promise<CreateResult> {
+  async create(deployment: Deployment, replacing: Deployment | undefined): Promise<CreateResult> {
     const stored: Deployment = { ...deployment, version: 1 };
     try {
       await this.dynamo.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...keys.deployment(deployment.app), kind: 'deployment', ...stored },
-          ConditionExpression: `attribute_not_exists(pk) OR #stage IN (${FINAL_STAGES.map((_, i) => `:final${i}`).join(', ')})`,
-          ExpressionAttributeNames: { '#stage': 'stage' },
-          ExpressionAttributeValues: Object.fromEntries(FINAL_STAGES.map((stage, i) => [`:final${i}`, stage])),
+          ...(replacing
+            ? {
+                ConditionExpression: `#version = :read AND #stage IN (${FINAL_STAGES.map((_, i) => `:final${i}`).join(', ')})`,
+                ExpressionAttributeNames: { '#version': 'version', '#stage': 'stage' },
+                ExpressionAttributeValues: {
+                  ':read': replacing.version,
+                  ...Object.fromEntries(FINAL_STAGES.map((stage, i) => [`:final${i}`, stage])),
+                },
+              }
+            : { ConditionExpression: 'attribute_not_exists(pk)' }),
         }),
       );
       return { created: true, deployment: stored };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const active = await this.get(deployment.app);
-      if (active && !isFinal(active.stage)) return { created: false, active };
+      if (active && !isFinal(active.stage) && active.id !== deployment.id) return { created: false, active };
       throw new StaleWriteError(`the deployment of app ${deployment.app} changed meanwhile`, { cause: error });
     }
   }

@@ -160,6 +160,33 @@ const SCENARIOS: Scenario[] = [
     faulted: 1,
     ends: 'rolled-back',
   },
+  {
+    name: 'a second request, rejected while the first runs (issue 12: the rejection recorded, then published)',
+    deliveries: [
+      { seconds: 0, input: request },
+      { seconds: 30, input: envelope('request-2', 'Deployment Requested', { app: 'web', id: 'web-2', images: { app: 'example/web:v3' } }) },
+      ...ticksFrom(30),
+    ],
+    faulted: 1,
+    ends: 'succeeded',
+  },
+  {
+    name: 'a request sent before the last deployment, delivered after it ended (issue 12: ignored and recorded)',
+    deliveries: [
+      { seconds: 0, input: request },
+      ...ticksFrom(0).slice(0, 6),
+      {
+        seconds: 420,
+        input: {
+          ...envelope('request-0', 'Deployment Requested', { app: 'web', id: 'web-0', images: { app: 'example/web:v1' } }),
+          time: new Date(START.getTime() - 60_000).toISOString(),
+        },
+      },
+      ...ticksFrom(420),
+    ],
+    faulted: 7,
+    ends: 'succeeded',
+  },
 ];
 
 describe('a blue/green deployment, crashed at every step', () => {

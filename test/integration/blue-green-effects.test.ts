@@ -572,8 +572,8 @@ describe('blue/green effects against moto', () => {
     it('creates one active deployment per app and refuses a second while it runs', async () => {
       const first = deploymentOf('web');
 
-      expect(await rt.deployments.create(first)).toEqual({ created: true, deployment: { ...first, version: 1 } });
-      expect(await rt.deployments.create(deploymentOf('web', { id: 'deploy-2' }))).toEqual({
+      expect(await rt.deployments.create(first, undefined)).toEqual({ created: true, deployment: { ...first, version: 1 } });
+      expect(await rt.deployments.create(deploymentOf('web', { id: 'deploy-2' }), undefined)).toEqual({
         created: false,
         active: { ...first, version: 1 },
       });
@@ -582,7 +582,7 @@ describe('blue/green effects against moto', () => {
     });
 
     it('saves the next version and detects a stale one', async () => {
-      await rt.deployments.create(deploymentOf('web'));
+      await rt.deployments.create(deploymentOf('web'), undefined);
       const read = (await rt.deployments.get('web')) as Deployment;
 
       const saved = await rt.deployments.save({ ...read, stage: 'deploying' });
@@ -595,7 +595,7 @@ describe('blue/green effects against moto', () => {
 
     it('keeps final deployments as history, newest first, and lets a new one start after a final one', async () => {
       const finish = async (id: string, requestedAt: string, status: 'succeeded' | 'rolled-back') => {
-        const created = await rt.deployments.create(deploymentOf('web', { id, requestedAt }));
+        const created = await rt.deployments.create(deploymentOf('web', { id, requestedAt }), await rt.deployments.get('web'));
         if (!created.created) throw new Error(`${id} not created`);
         return rt.deployments.save({ ...created.deployment, stage: status, outcome: { status, reason: 'done', at: requestedAt } });
       };
@@ -607,6 +607,24 @@ describe('blue/green effects against moto', () => {
       expect(await rt.deployments.history('web', 10)).toEqual([{ ...second, version: 3 }, first]);
       expect(await rt.deployments.history('web', 1)).toEqual([{ ...second, version: 3 }]);
       expect(await rt.deployments.get('web')).toEqual({ ...second, version: 3 });
+    });
+
+    it('starts a new deployment only over the one it read: decided on an older read, it is stale (issue 12)', async () => {
+      const created = await rt.deployments.create(deploymentOf('web', { id: 'deploy-1' }), undefined);
+      if (!created.created) throw new Error('deploy-1 not created');
+      const ended = await rt.deployments.save({
+        ...created.deployment,
+        stage: 'succeeded',
+        outcome: { status: 'succeeded', reason: 'done', at: '2026-11-23T10:30:00.000Z' },
+      });
+
+      // Decided on an empty table, or on deploy-1 before it ended: another delivery wrote since.
+      await expect(rt.deployments.create(deploymentOf('web', { id: 'deploy-1' }), undefined)).rejects.toBeInstanceOf(StaleWriteError);
+      await expect(rt.deployments.create(deploymentOf('web', { id: 'deploy-2' }), created.deployment)).rejects.toBeInstanceOf(
+        StaleWriteError,
+      );
+      expect(await rt.deployments.get('web')).toEqual(ended);
+      expect(await rt.deployments.create(deploymentOf('web', { id: 'deploy-2' }), ended)).toMatchObject({ created: true });
     });
   });
 });

@@ -32,10 +32,25 @@ describe('routeShiftInput', () => {
         envelope('ecs-autopilot', 'Deployment Requested', { app: 'shop', id: 'shop-1', images: { app: 'img:2' }, requestedBy: 'ci' }),
         automation,
       ),
-    ).toEqual([{ app: 'shop', event: { kind: 'requested', id: 'shop-1', images: { app: 'img:2' }, requestedBy: 'ci' } }]);
+    ).toEqual([
+      {
+        app: 'shop',
+        event: { kind: 'requested', id: 'shop-1', sentAt: '2026-11-23T10:00:00.000Z', images: { app: 'img:2' }, requestedBy: 'ci' },
+      },
+    ]);
     expect(
       routeShiftInput(envelope('ecs-autopilot', 'Deployment Requested', { app: 'shop', taskDefinition: 'shop:3' }), automation),
-    ).toEqual([{ app: 'shop', event: { kind: 'requested', id: 'evt-1', taskDefinition: 'shop:3' } }]);
+    ).toEqual([{ app: 'shop', event: { kind: 'requested', id: 'evt-1', sentAt: '2026-11-23T10:00:00.000Z', taskDefinition: 'shop:3' } }]);
+  });
+
+  it('takes a request without a readable time as sent when it arrives (issue 12: its time decides whether it is stale)', () => {
+    for (const time of [undefined, 'yesterday', '']) {
+      const [routed] = routeShiftInput(
+        { ...envelope('ecs-autopilot', 'Deployment Requested', { app: 'shop', id: 'shop-1', taskDefinition: 'shop:3' }), time },
+        automation,
+      );
+      expect(routed?.event).toMatchObject({ kind: 'requested', id: 'shop-1', sentAt: undefined });
+    }
   });
 
   it('routes promote and abort with the deployment (detail.id), the step and the event id that names the request', () => {
@@ -143,12 +158,21 @@ describe('foreignOrigin: AWS events from another account or region are not this 
     expect(foreignOrigin(event, home)).toMatch(reason);
   });
 
-  it('takes the stack’s own AWS events, the requests from any account (the bus policy says who), and the tick', () => {
+  it('takes the stack’s own AWS events, the requests from its account or a deployer’s, and the tick', () => {
     expect(foreignOrigin(alarm('123456789012', 'eu-west-1'), home)).toBeUndefined();
     expect(foreignOrigin(rollout('123456789012', 'eu-west-1'), home)).toBeUndefined();
     const request = { ...envelope('ecs-autopilot', 'Deployment Requested', { app: 'shop', id: 'shop-1' }), account: '444455556666' };
-    expect(foreignOrigin(request, home)).toBeUndefined();
+    expect(foreignOrigin(request, home, ['arn:aws:iam::444455556666:role/ci'])).toBeUndefined();
+    expect(foreignOrigin({ ...request, account: '123456789012' }, home)).toBeUndefined();
     expect(foreignOrigin({ tick: true }, home)).toBeUndefined();
+  });
+
+  it('names a request from an account that is neither the stack’s nor a deployer’s, or from another region', () => {
+    const request = { ...envelope('ecs-autopilot', 'Deployment Requested', { app: 'shop', id: 'shop-1' }), account: '444455556666' };
+    expect(foreignOrigin(request, home, ['arn:aws:iam::210987654321:role/ci'])).toMatch(
+      /^a request from account 444455556666, neither this stack's 123456789012 nor one of deployers' \(210987654321\)$/,
+    );
+    expect(foreignOrigin({ ...request, account: '123456789012', region: 'us-east-1' }, home)).toMatch(/region us-east-1/);
   });
 
   it('takes anything when the stack’s account and region are not known (the sandbox, tests)', () => {
