@@ -13,7 +13,7 @@
 import * as z from 'zod/mini';
 import { clusterNameOf } from '../config/cluster.ts';
 import type { Automation } from '../config/schema.ts';
-import { BadEventError } from '../errors.ts';
+import { BadEventError, excerptOf } from '../errors.ts';
 import { EVENT_SOURCE } from '../events/bus.ts';
 import { foreignOrigin as foreignOriginOf, type StackHome } from '../events/origin.ts';
 import { type AppSpec, COLOURS, DEPLOYMENT_DETAIL_TYPES, DEPLOYMENT_REQUEST_DETAIL_TYPES, type DeploymentEvent } from './model.ts';
@@ -125,7 +125,8 @@ export function routeShiftInput(input: unknown, automation: Automation): RoutedE
   const detailType = event['detail-type'];
   if (event.source === EVENT_SOURCE) return [requestOf(detailType, event.detail, event.id, event.time)];
   if (event.source === 'aws.ecs' && (detailType === 'ECS Deployment State Change' || detailType === 'ECS Service Action')) {
-    const eventName = String(event.detail?.eventName ?? detailType);
+    const named = event.detail?.eventName;
+    const eventName = typeof named === 'string' ? named : detailType;
     return (event.resources ?? []).flatMap((arn) =>
       appsOfService(arn, apps).map(({ app, service }) => ({
         app: app.name,
@@ -141,7 +142,8 @@ export function routeShiftInput(input: unknown, automation: Automation): RoutedE
       .filter((app) => app.gates.alarms.includes(alarmName))
       .map((app) => ({ app: app.name, event: { kind: 'alarm' as const, alarmName, state: state.value, reason: state.reason } }));
   }
-  throw new BadEventError(`shift-traffic does not handle ${event.source} "${detailType}" events`);
+  const source = /^[\w.:-]{1,100}$/.test(event.source) ? event.source : excerptOf(event.source, 100);
+  throw new BadEventError(`shift-traffic does not handle ${source} ${excerptOf(detailType, 100)} events`);
 }
 
 /**
@@ -155,17 +157,23 @@ export const REQUEST_FIELDS: Readonly<Record<string, readonly string[]>> = {
 };
 
 function requestOf(detailType: string, rawDetail: unknown, eventId: string | undefined, time: string | undefined): RoutedEvent {
+  if (!Object.hasOwn(REQUEST_FIELDS, detailType)) {
+    throw new BadEventError(`shift-traffic does not handle ecs-autopilot ${excerptOf(detailType, 100)} events`);
+  }
   const parsed = request.safeParse(rawDetail);
   if (!parsed.success) {
     throw new BadEventError(
-      `a ${detailType} event needs detail.app (and an id of letters, digits, "-", "_", ".", ":"; a step from 1): ${oneLine(z.prettifyError(parsed.error))}`,
+      `a ${detailType} event needs detail.app (and an id of letters, digits, "-", "_", ".", ":"; a step from 1): ${oneLine(z.prettifyError(parsed.error)).slice(0, 300)}`,
     );
   }
   const detail = parsed.data;
   const allowed = REQUEST_FIELDS[detailType] ?? [];
-  const unexpected = Object.keys(rawDetail as object).filter((field) => !allowed.includes(field));
+  const unexpected = Object.keys(rawDetail as object)
+    .filter((field) => !allowed.includes(field))
+    .map((field) => (/^[A-Za-z0-9_-]{1,40}$/.test(field) ? field : excerptOf(field, 40)));
+  const listed = unexpected.length > 10 ? [...unexpected.slice(0, 10), `and ${unexpected.length - 10} more`] : unexpected;
   if (unexpected.length > 0 && detailType !== DEPLOYMENT_DETAIL_TYPES.requested) {
-    throw new BadEventError(`a ${detailType} event carries only ${allowed.join(', ')}; it also had ${unexpected.join(', ')}`);
+    throw new BadEventError(`a ${detailType} event carries only ${allowed.join(', ')}; it also had ${listed.join(', ')}`);
   }
   switch (detailType) {
     case DEPLOYMENT_DETAIL_TYPES.requested: {
@@ -177,7 +185,7 @@ function requestOf(detailType: string, rawDetail: unknown, eventId: string | und
           kind: 'requested',
           id,
           sentAt: sentAtOf(time),
-          ...(unexpected.length > 0 && { unexpectedFields: unexpected }),
+          ...(unexpected.length > 0 && { unexpectedFields: listed }),
           taskDefinition: detail.taskDefinition,
           images: detail.images,
           requestedBy: detail.requestedBy,
@@ -193,7 +201,7 @@ function requestOf(detailType: string, rawDetail: unknown, eventId: string | und
       return { app: detail.app, event: { kind: 'abort', requestId, deploymentId: detail.id, by: detail.by, reason: detail.reason } };
     }
     default:
-      throw new BadEventError(`shift-traffic does not handle ecs-autopilot "${detailType}" events`);
+      throw new BadEventError(`shift-traffic does not handle ecs-autopilot ${excerptOf(detailType, 100)} events`);
   }
 }
 

@@ -179,3 +179,39 @@ describe('foreignOrigin: AWS events from another account or region are not this 
     expect(foreignOrigin(alarm('999988887777', 'us-east-1'), {})).toBeUndefined();
   });
 });
+
+describe('inputs found by the fuzz (issue 12): a clear one-line BadEventError, never a TypeError', () => {
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('an ecs-autopilot event with detail-type %s', (detailType) => {
+    expect(() => routeShiftInput({ source: 'ecs-autopilot', 'detail-type': detailType, detail: { app: 'shop' } }, automation)).toThrow(
+      new BadEventError(`shift-traffic does not handle ecs-autopilot "${detailType}" events`),
+    );
+  });
+
+  it('an ECS event whose eventName is not a string is read by its detail-type', () => {
+    const event = envelope('aws.ecs', 'ECS Service Action', { eventName: { toString: [] } }, [
+      'arn:aws:ecs:eu-west-1:123456789012:service/web/shop-green',
+    ]);
+    expect(routeShiftInput(event, automation)).toEqual([
+      { app: 'shop', event: { kind: 'service-changed', service: 'shop-green', eventName: 'ECS Service Action' } },
+    ]);
+  });
+
+  it('echoes a huge or multi-line detail-type or field name cut, on one line', () => {
+    for (const input of [
+      { source: 'aws.ecs', 'detail-type': 'x'.repeat(10_000), detail: {} },
+      { source: 'ecs-autopilot', 'detail-type': 'a\nb', detail: {} },
+      envelope('ecs-autopilot', 'Deployment Abort Requested', { app: 'shop', id: 'shop-1', ['y'.repeat(5_000)]: 1, 'c\nd': 2 }),
+    ]) {
+      const error = (() => {
+        try {
+          routeShiftInput(input, automation);
+        } catch (caught) {
+          return caught as Error;
+        }
+      })();
+      expect(error).toBeInstanceOf(BadEventError);
+      expect(error?.message).not.toMatch(/\n/);
+      expect(error?.message.length).toBeLessThan(400);
+    }
+  });
+});
