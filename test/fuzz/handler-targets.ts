@@ -48,7 +48,7 @@ const TABLE = 'ecs-autopilot-fuzz-state';
 const BUS = 'ecs-autopilot-fuzz';
 
 /** Remembers what was logged as an error: an error the handler caught and logged must be one of ours too. */
-class RecordingLog implements Log {
+export class RecordingLog implements Log {
   readonly errors: unknown[] = [];
   info() {}
   debug() {}
