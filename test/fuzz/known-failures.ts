@@ -31,24 +31,6 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
       'an alert event with an id of 10 000 characters and a malformed alert: the id and detail-type are echoed whole in "the … event <id> has a malformed …" (shared/alerts/trigger.ts parseNotifyInput)',
   },
   {
-    target: 'shift-traffic',
-    problem: /^shift-traffic failed with TypeError at shared\/blue-green\/trigger\.ts.*allowed\.includes is not a function/,
-    finding:
-      '{"source": "ecs-autopilot", "detail-type": "constructor", "detail": {"app": "shop"}}: REQUEST_FIELDS["constructor"] is Object\'s constructor, so allowed.includes is not a function (shared/blue-green/trigger.ts requestOf)',
-  },
-  {
-    target: 'shift-traffic',
-    problem: /^shift-traffic failed with TypeError at shared\/blue-green\/trigger\.ts.*Cannot convert object to primitive value/,
-    finding:
-      'an ECS Service Action whose detail.eventName is {"toString": []}: String(eventName) throws (shared/blue-green/trigger.ts routeShiftInput)',
-  },
-  {
-    target: 'shift-traffic',
-    problem: /^shift-traffic rejected the input but the error (is longer than|spans several lines)/,
-    finding:
-      '{"source": "aws.ecs", "detail-type": "x" × 10 000}: the source and detail-type are echoed whole in "shift-traffic does not handle …" (shared/blue-green/trigger.ts)',
-  },
-  {
     target: 'enforce-max-runtime',
     problem: /^enforce-max-runtime logged (TypeError|RangeError)/,
     finding:
