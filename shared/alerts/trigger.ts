@@ -9,7 +9,7 @@
  */
 import * as z from 'zod/mini';
 import { DEPLOYMENT_DETAIL_TYPES, DEPLOYMENT_REQUEST_DETAIL_TYPES } from '../blue-green/model.ts';
-import { BadEventError } from '../errors.ts';
+import { BadEventError, excerptOf } from '../errors.ts';
 import type { AlertBlock } from '../events/alert.ts';
 import { EVENT_SOURCE, JOB_RUN_DETAIL_TYPES } from '../events/bus.ts';
 import { SCALING_DETAIL_TYPES } from '../events/scaling-events.ts';
@@ -169,7 +169,8 @@ export function parseNotifyInput(event: unknown): NotifyInput {
   }
   const envelope = check(busEventSchema, event, `not an event from the ${EVENT_SOURCE} bus nor a notify timer input`, event);
   const detailType = envelope['detail-type'];
-  const what = `the "${detailType}" event ${envelope.id}`;
+  // Both come from the event as it was put: quoted and cut, so that the message stays one short line.
+  const what = `the ${excerptOf(detailType, 100)} event ${excerptOf(envelope.id, 100)}`;
   // A request is put by a pipeline, not decided by ecs-autopilot: whatever alert it carries is forged.
   const forged = (DEPLOYMENT_REQUEST_DETAIL_TYPES as readonly string[]).includes(detailType);
   if (envelope.detail.alert === undefined || forged) return { kind: 'no-alert', id: envelope.id, detailType };
@@ -179,18 +180,43 @@ export function parseNotifyInput(event: unknown): NotifyInput {
   const detailSchema = Object.hasOwn(schemas, detailType) ? schemas[detailType] : undefined;
   if (!detailSchema) {
     const known = Object.keys(schemas).join(', ');
-    throw new BadEventError(`${what} carries an alert, but notify renders none of its kind (it renders ${known}): ${excerpt(event)}`);
+    throw new BadEventError(`${what} carries an alert, but notify renders none of its kind (it renders ${known}): ${excerptOf(event)}`);
   }
   check(detailSchema, envelope.detail, `${what} has a malformed detail`, event);
   if (alert.resolves) return { kind: 'resolution', alert, id: envelope.id, detailType, time };
   const decisionId = check(eventIdSchema, envelope.detail.eventId, `${what} has a malformed detail.eventId`, event);
-  return {
-    kind: 'alert',
-    alert,
-    // The detail as it came (the schemas check a part of it): the message is rendered from all of it.
-    sample: { id: envelope.id, detailType, time, detail: envelope.detail as AlertDetail },
-    eventId: eventIdOf(envelope.id, decisionId),
-  };
+  // The detail as it came (the schemas check a part of it): the message is rendered from all of it.
+  const sample: AlertSample = { id: envelope.id, detailType, time, detail: envelope.detail as AlertDetail };
+  const unstorable = whyNotStorable(sample);
+  if (unstorable) throw new BadEventError(`${what} has a detail notify cannot store: ${unstorable}: ${excerptOf(event)}`);
+  return { kind: 'alert', alert, sample, eventId: eventIdOf(envelope.id, decisionId) };
+}
+
+/**
+ * The most of a sample, as JSON, that notify keeps: EventBridge's limit on an event (a PutEvents entry),
+ * so that no event that came over the bus is refused, while the group's inbox, which holds the sample
+ * beside its remembered ids (~6 KB), and its decisions, whose message holds it again, stay within
+ * DynamoDB's 400 KB item.
+ */
+export const MAX_SAMPLE_BYTES = 262_144;
+
+/**
+ * Why the group's items could not hold `sample` (undefined: they can). Refused here, before anything is
+ * counted, rather than cut: a message rendered from part of a detail would say something the event did
+ * not, and a sample the inbox cannot take would fail the count on every retry. Alert events come from
+ * ecs-autopilot's own functions with details of a few KB, so one that is not storable is a defect that
+ * the dead-letter queue keeps for a person.
+ */
+function whyNotStorable(sample: AlertSample): string | undefined {
+  let json: string;
+  try {
+    json = JSON.stringify(sample);
+  } catch (error) {
+    return `it cannot be written as JSON (${(error as Error).message})`;
+  }
+  const bytes = Buffer.byteLength(json, 'utf8');
+  if (bytes > MAX_SAMPLE_BYTES) return `${bytes} bytes as JSON, more than ${MAX_SAMPLE_BYTES} (the most an EventBridge event holds)`;
+  return undefined;
 }
 
 /**
@@ -205,11 +231,21 @@ function eventIdOf(eventBridgeId: string, decisionId: string | undefined): strin
 function check<T>(schema: z.ZodMiniType<T>, value: unknown, problem: string, event: unknown): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ');
-  throw new BadEventError(`${problem} (${issues.replace(/\s+/g, ' ')}): ${excerpt(event)}`);
+  throw new BadEventError(`${problem} (${issuesText(result.error.issues)}): ${excerptOf(event)}`);
 }
 
-/** The event as one line of JSON (its line breaks and control characters escaped), cut to what a log line holds. */
-function excerpt(event: unknown): string {
-  return String(JSON.stringify(event)).slice(0, 500);
+/** The issues a reader needs to start with, on one line: a few, their paths' keys (from the event) cut. */
+const ISSUES_SHOWN = 5;
+
+function issuesText(issues: readonly z.core.$ZodIssue[]): string {
+  const shown = issues.slice(0, ISSUES_SHOWN).map((issue) => `${issuePath(issue.path)}: ${issue.message}`);
+  const more = issues.length > ISSUES_SHOWN ? `; and ${issues.length - ISSUES_SHOWN} more` : '';
+  return `${shown.join('; ')}${more}`.replace(/\s+/g, ' ');
+}
+
+function issuePath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return 'value';
+  return path
+    .map((key) => (typeof key === 'number' || /^[\w-]{1,64}$/.test(String(key)) ? String(key) : excerptOf(String(key), 50)))
+    .join('.');
 }

@@ -65,7 +65,7 @@ describe('parseNotifyInput: bus events', () => {
     const detail = { ...serviceTaskStopped(), eventId: 42 };
 
     expect(badEventMessage(busEvent('Service Task Stopped', detail, { id: 'e-9' }))).toMatch(
-      /^the "Service Task Stopped" event e-9 has a malformed detail\.eventId \(value: /,
+      /^the "Service Task Stopped" event "e-9" has a malformed detail\.eventId \(value: /,
     );
   });
 
@@ -98,7 +98,7 @@ describe('parseNotifyInput: bus events', () => {
 
     const message = badEventMessage(busEvent('Deployment Rolled Back', detail, { id: 'e-11' }));
 
-    expect(message).toMatch(/^the "Deployment Rolled Back" event e-11 has a malformed detail \(/);
+    expect(message).toMatch(/^the "Deployment Rolled Back" event "e-11" has a malformed detail \(/);
     expect(message).toMatch(field);
     expect(message).not.toContain('\n');
   });
@@ -113,7 +113,7 @@ describe('parseNotifyInput: bus events', () => {
   it('refuses an alert in an event of a type notify has no schema for: it cannot say what the message would show', () => {
     const message = badEventMessage(busEvent('Service Scaled', { reason: 'x', alert: serviceAlert() }, { id: 'e-12' }));
 
-    expect(message).toMatch(/^the "Service Scaled" event e-12 carries an alert, but notify renders none of its kind \(it renders /);
+    expect(message).toMatch(/^the "Service Scaled" event "e-12" carries an alert, but notify renders none of its kind \(it renders /);
   });
 
   it('refuses an alert that would resolve its group from an event that never resolves one', () => {
@@ -174,7 +174,7 @@ describe('parseNotifyInput: bus events', () => {
     const detail = { ...serviceTaskStopped(), alert: { ...serviceAlert(), severity: 'page-everyone' } };
 
     expect(badEventMessage(busEvent('Service Task Stopped', detail, { id: 'e-9' }))).toMatch(
-      /^the "Service Task Stopped" event e-9 has a malformed alert block \(severity: /,
+      /^the "Service Task Stopped" event "e-9" has a malformed alert block \(severity: /,
     );
   });
 
@@ -182,7 +182,89 @@ describe('parseNotifyInput: bus events', () => {
     const detail = { ...serviceTaskStopped(), stop: { ...serviceTaskStopped().stop, containers: [{ exitCode: 1 }] } };
 
     expect(badEventMessage(busEvent('Service Task Stopped', detail, { id: 'e-10' }))).toMatch(
-      /^the "Service Task Stopped" event e-10 has a malformed detail \(stop\.containers\.0\.name: /,
+      /^the "Service Task Stopped" event "e-10" has a malformed detail \(stop\.containers\.0\.name: /,
     );
+  });
+});
+
+/** `{"nested": {"nested": … "bottom"}}`, `depth` levels: JSON.parse takes it, JSON.stringify overflows the stack on it. */
+function nestedDeep(depth: number): unknown {
+  let value: unknown = 'bottom';
+  for (let level = 0; level < depth; level++) value = { nested: value };
+  return value;
+}
+
+describe('parseNotifyInput: events of any size or depth are refused in one short line', () => {
+  const MESSAGE_MAX = 2_000;
+
+  it('refuses an input nested 10 000 levels deep with a BadEventError, not a stack overflow', () => {
+    const message = badEventMessage({ nested: nestedDeep(10_000) });
+
+    expect(message).toMatch(/^not an event from the ecs-autopilot bus nor a notify timer input \(/);
+    expect(message).toContain('cannot be shown as JSON');
+    expect(message).not.toMatch(/[\r\n]/);
+  });
+
+  it('refuses a deeply nested timer input the same way', () => {
+    const message = badEventMessage({ timer: nestedDeep(10_000), groupKey: 'g', at: '2026-11-22T02:00:35Z' });
+
+    expect(message).toMatch(/^not a notify timer input \(timer: /);
+    expect(message).not.toMatch(/[\r\n]/);
+  });
+
+  it('quotes an event id of 10 000 characters cut to 100, not whole', () => {
+    const detail = { ...serviceTaskStopped(), alert: { ...serviceAlert(), severity: 1 } };
+    const message = badEventMessage(busEvent('Service Task Stopped', detail, { id: 'x'.repeat(10_000) }));
+
+    expect(message).toMatch(/^the "Service Task Stopped" event "x{99} has a malformed alert block \(severity: /);
+    expect(message.length).toBeLessThanOrEqual(MESSAGE_MAX);
+  });
+
+  it('keeps a message on one line when the id or the detail-type holds a line break', () => {
+    const detail = { ...jobRunFailed(), alert: { ...jobRunFailed().alert, severity: 1 } };
+    const byId = badEventMessage(busEvent('Job Run Failed', detail, { id: 'e-1\nforged line' }));
+    const byType = badEventMessage(busEvent('Job Run\nFailed', detail, { id: 'e-2' }));
+
+    expect(byId).toMatch(/^the "Job Run Failed" event "e-1\\nforged line" has a malformed alert block/);
+    expect(byType).toMatch(/^the "Job Run\\nFailed" event "e-2" has a malformed alert block/);
+    expect([byId, byType].filter((message) => /[\r\n]/.test(message))).toEqual([]);
+  });
+
+  it('cuts a detail-type of 10 000 characters in an alert of a kind notify does not render', () => {
+    const message = badEventMessage(busEvent('y'.repeat(10_000), serviceTaskStopped(), { id: 'e-3' }));
+
+    expect(message).toMatch(/^the "y{99} event "e-3" carries an alert, but notify renders none of its kind/);
+    expect(message.length).toBeLessThanOrEqual(MESSAGE_MAX);
+  });
+
+  it('keeps the list of what is wrong short when a detail has thousands of malformed fields', () => {
+    const categories = Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`category-${i}\n${'z'.repeat(50)}`, 'many']));
+    const message = badEventMessage(busEvent('Crash Loop Detected', { ...crashLoop(), categories }, { id: 'e-4' }));
+
+    expect(message).toMatch(/^the "Crash Loop Detected" event "e-4" has a malformed detail \(categories\./);
+    expect(message).not.toMatch(/[\r\n]/);
+    expect(message.length).toBeLessThanOrEqual(MESSAGE_MAX);
+  });
+
+  it('refuses an alert whose detail cannot be stored as JSON (nested 10 000 levels), before anything is counted', () => {
+    const detail = { ...jobRunFailed(), extra: nestedDeep(10_000) };
+    const message = badEventMessage(busEvent('Job Run Failed', detail, { id: 'e-5' }));
+
+    expect(message).toMatch(/^the "Job Run Failed" event "e-5" has a detail notify cannot store: it cannot be written as JSON \(/);
+    expect(message).not.toMatch(/[\r\n]/);
+  });
+
+  it('refuses an alert whose detail is larger than any event EventBridge delivers (256 KiB)', () => {
+    const detail = { ...jobRunFailed(), extra: 'x'.repeat(300_000) };
+    const message = badEventMessage(busEvent('Job Run Failed', detail, { id: 'e-6' }));
+
+    expect(message).toMatch(/^the "Job Run Failed" event "e-6" has a detail notify cannot store: \d+ bytes as JSON, more than 262144 /);
+    expect(message.length).toBeLessThanOrEqual(MESSAGE_MAX);
+  });
+
+  it('still takes an alert whose detail is large but within what an event can carry', () => {
+    const detail = { ...jobRunFailed(), extra: 'x'.repeat(200_000) };
+
+    expect(parseNotifyInput(busEvent('Job Run Failed', detail, { id: 'e-7' }))).toMatchObject({ kind: 'alert' });
   });
 });
