@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.ts';
 import type { Automation } from './schema.ts';
 import { checkAutomation, DEFAULT_CONFIG_FILE } from './validate.ts';
 import { locationOf, parseYamlText, syntaxProblem, YamlFileError, type YamlText } from './yaml-problems.ts';
+import { valueOfYaml } from './yaml-value.ts';
 
 export { DEFAULT_CONFIG_FILE, describeIssues, validateAutomation } from './validate.ts';
 
@@ -34,11 +35,11 @@ export function parseAutomationText(text: string, source = DEFAULT_CONFIG_FILE):
   return automationOfYaml(parseYamlText(text, source)).automation;
 }
 
-/** The automation a parsed file holds; a YamlFileError with its syntax error or its schema problems, located. */
+/** The automation a parsed file holds; a YamlFileError with its syntax error, alias error or schema problems, located. */
 export function automationOfYaml(yaml: YamlText): ReadAutomation {
   const syntax = syntaxProblem(yaml);
   if (syntax) throw new YamlFileError([syntax], yaml.file);
-  const check = checkAutomation(yaml.document.toJS() ?? {});
+  const check = checkAutomation(valueOfYaml(yaml));
   if (!check.ok) {
     throw new YamlFileError(
       check.problems.map((problem) => ({ text: problem.text, location: locationOf(yaml, problem.path, problem.pointAt) })),

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { automationOfYaml } from '../config/load.ts';
 import type { Automation } from '../config/schema.ts';
 import { type ConfigProblem, locateProblemText, parseYamlText, YamlFileError } from '../config/yaml-problems.ts';
+import { valueOfYaml } from '../config/yaml-value.ts';
 import { ConfigError } from '../errors.ts';
 import { type StackNames, type StackResources, stackResources } from './resources.ts';
 import { variableSyntaxProblems } from './variable-syntax.ts';
@@ -21,7 +22,7 @@ export function stackFromAutomationFile(file: string, names: StackNames, source:
   }
   const yaml = parseYamlText(text, source);
   const problems: ConfigProblem[] =
-    yaml.document.errors.length === 0 ? variableSyntaxProblems(yaml.document.toJS()).map((line) => locateProblemText(yaml, line)) : [];
+    yaml.document.errors.length === 0 ? variableSyntaxProblems(valueOfYaml(yaml)).map((line) => locateProblemText(yaml, line)) : [];
   let automation: Automation | undefined;
   try {
     automation = automationOfYaml(yaml).automation;
