@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { backoffSeconds } from '../backoff.ts';
 import type { AppSpec } from '../blue-green/model.ts';
+import { excerptOf } from '../errors.ts';
 import { type ScaleTarget, type ServiceScaling, WEEKDAYS } from '../scaling/targets.ts';
 import { STOP_CATEGORIES, type StopCategory } from '../stopped-tasks/categories.ts';
 import { appSchema, deployersSchema, resolveApp } from './apps-schema.ts';
@@ -16,7 +17,7 @@ import { isKnownTimeZone } from './time-zone.ts';
 
 const timeZone = z
   .string()
-  .refine(isKnownTimeZone, { error: (issue) => `unknown time zone ${JSON.stringify(issue.input)}` })
+  .refine(isKnownTimeZone, { error: (issue) => `unknown time zone ${excerptOf(issue.input, 100)}` })
   .meta({ description: 'IANA time zone name, e.g. Europe/Berlin' });
 
 const scheduleExpression = z
@@ -139,11 +140,11 @@ const tags = z.record(
 );
 
 const concurrency = z.enum(['allow', 'forbid', 'replace'], {
-  error: (issue) => `must be allow, forbid or replace (got ${JSON.stringify(issue.input)})`,
+  error: (issue) => `must be allow, forbid or replace (got ${excerptOf(issue.input, 100)})`,
 });
 
 const category = z.enum(STOP_CATEGORIES, {
-  error: (issue) => `${JSON.stringify(issue.input)} is not a stop category (${STOP_CATEGORIES.join(', ')})`,
+  error: (issue) => `${excerptOf(issue.input, 100)} is not a stop category (${STOP_CATEGORIES.join(', ')})`,
 });
 
 /** AWS Batch's pattern: digits, optionally ending in "*" (e.g. "137", "1*"). */
@@ -270,7 +271,7 @@ const watchedTask = z.strictObject({
     .meta({ description: 'the task group to watch and to restart into (default: "family:<family>", what RunTask sets)' }),
   restart: z
     .enum(['always', 'on-failure', 'never'], {
-      error: (issue) => `must be always, on-failure or never (got ${JSON.stringify(issue.input)})`,
+      error: (issue) => `must be always, on-failure or never (got ${excerptOf(issue.input, 100)})`,
     })
     .default('on-failure'),
   backoff: restartBackoff.default({ initial: 10, max: 300, resetAfter: 600 }),

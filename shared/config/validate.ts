@@ -3,7 +3,7 @@
  * problem becomes one line with its path. No YAML here: the functions load the JSON shipped with them.
  */
 import type * as z from 'zod';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, excerptOf } from '../errors.ts';
 import { didYouMean } from './closest-name.ts';
 import { type Automation, automationSchema, resolveAutomation } from './schema.ts';
 
@@ -49,23 +49,41 @@ function schemaProblems(issues: z.core.$ZodIssue[]): SchemaProblem[] {
     if (!problems.has(problem.text)) problems.set(problem.text, problem);
   };
   for (const issue of issues) {
-    const path = issue.path.map(String);
     if (issue.code === 'unrecognized_keys') {
       const allowed = keysAllowedAt(automationSchema, issue.path);
       for (const key of issue.keys) {
-        add({ text: `${[...path, key].join('.')}: unknown key${didYouMean(key, allowed)}`, path: [...issue.path, key], pointAt: 'key' });
+        add({
+          text: `${pathText([...issue.path, key])}: unknown key${didYouMean(key, allowed)}`,
+          path: [...issue.path, key],
+          pointAt: 'key',
+        });
       }
       continue;
     }
     if (issue.code === 'invalid_key') {
       // The key's own schema says what is wrong with it (e.g. what a job name may hold).
-      add({ text: `${path.join('.')}: ${issue.issues[0]?.message ?? issue.message}`, path: issue.path, pointAt: 'key' });
+      add({ text: `${pathText(issue.path)}: ${issue.issues[0]?.message ?? issue.message}`, path: issue.path, pointAt: 'key' });
       continue;
     }
-    add({ text: `${path.length ? path.join('.') : '(top level)'}: ${humanMessage(issue)}`, path: issue.path, pointAt: 'value' });
+    add({
+      text: `${issue.path.length ? pathText(issue.path) : '(top level)'}: ${humanMessage(issue)}`,
+      path: issue.path,
+      pointAt: 'value',
+    });
   }
   return [...problems.values()];
 }
+
+/**
+ * `jobs.nightly-report.timezone`: the keys as written when they are plain names; any other key (a line
+ * break, a space, a quote, 100 characters or more) quoted as JSON and cut, so that a problem stays one
+ * line that says which key it is about.
+ */
+function pathText(path: readonly PropertyKey[]): string {
+  return path.map((key) => (typeof key === 'number' || PLAIN_KEY.test(String(key)) ? String(key) : excerptOf(String(key), 100))).join('.');
+}
+
+const PLAIN_KEY = /^[\p{L}\p{N}_.:/@+=-]{1,99}$/u;
 
 function humanMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type' && issue.path.length === 0) {

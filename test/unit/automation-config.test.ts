@@ -270,8 +270,39 @@ describe('validateAutomation: values', () => {
 
   it('explains what a job name may hold', () => {
     expect(problemsOf({ jobs: { 'nightly report': VALID_JOB } })).toEqual([
-      'jobs.nightly report: a job name may hold letters, digits, "-" and "_" (at most 64, starting with a letter or digit)',
+      'jobs."nightly report": a job name may hold letters, digits, "-" and "_" (at most 64, starting with a letter or digit)',
     ]);
+  });
+
+  it('quotes a key that is not a plain name in the path, so that each problem stays one line', () => {
+    expect(problemsOf({ 'a\nb': 1 })).toEqual(['"a\\nb": unknown key']);
+    expect(problemsOf({ jobs: { 'a\nb': VALID_JOB } })).toEqual([
+      'jobs."a\\nb": a job name may hold letters, digits, "-" and "_" (at most 64, starting with a letter or digit)',
+    ]);
+    expect(problemsOf({ jobs: { j: { ...VALID_JOB, tags: { 'x\r\ny': 'v'.repeat(300) } } } })).toEqual([
+      'jobs.j.tags."x\\r\\ny": Too big: expected string to have <=256 characters',
+    ]);
+  });
+
+  it('quotes a key of 10 000 characters cut to 100', () => {
+    const [problem = ''] = problemsOf({ ['k'.repeat(10_000)]: 1 });
+
+    expect(problem).toMatch(/^"k{99}: unknown key$/);
+  });
+
+  it('quotes a key with a line break written in automation.yml, at the place of the key', () => {
+    expect(problemsOfText('"a\\nb": 1\n')).toEqual(['automation.yml:1:1 "a\\nb": unknown key']);
+  });
+
+  it('quotes a wrong value cut to 100 characters, even one nested thousands of levels deep', () => {
+    let nested: unknown = 'bottom';
+    for (let level = 0; level < 10_000; level++) nested = { nested };
+
+    const [deep = ''] = problemsOf({ defaults: { concurrency: nested } });
+    const [long = ''] = problemsOf({ jobs: { j: { ...VALID_JOB, concurrency: 'x'.repeat(200_000) } } });
+
+    expect(deep).toMatch(/^defaults\.concurrency: must be allow, forbid or replace \(got \(an? object that cannot be shown as JSON: /);
+    expect(long).toMatch(/^jobs\.j\.concurrency: must be allow, forbid or replace \(got "x{99}\)$/);
   });
 
   it('explains that aws: and ecs-autopilot: tag keys are reserved', () => {
