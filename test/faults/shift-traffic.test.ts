@@ -8,6 +8,7 @@
  * registered, how the deployment ended with its weight history, and the events published, each by its id.
  */
 import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeServicesCommand, ECSClient, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import { DescribeListenersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect } from 'vitest';
@@ -27,12 +28,12 @@ import type { ShiftRuntime } from '../../shared/blue-green/runtime.ts';
 import { validateAutomation } from '../../shared/config/load.ts';
 import type { Automation } from '../../shared/config/schema.ts';
 import { invoke } from '../helpers/faults.ts';
-import { quietLog, TestClock } from '../integration/world.ts';
+import { WEB_APP_BEHIND_SHOP } from '../helpers/web-app.ts';
+import { oneRequestAtATime, quietLog, TestClock } from '../integration/world.ts';
 import { useFaultEmulator } from './emulator-snapshots.ts';
 import type { EndState } from './end-state.ts';
 import { sweepFaults } from './sweep.ts';
 
-const HEAD = 'arn:aws:elasticloadbalancing:us-east-1:123456789012';
 const CLUSTER = 'shop';
 
 /** Short pauses, so a whole deployment is a handful of ticks. */
@@ -40,9 +41,7 @@ const config = {
   defaults: { cluster: CLUSTER },
   apps: {
     web: {
-      listener: `${HEAD}:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2`,
-      blue: { service: 'web-blue', targetGroup: `${HEAD}:targetgroup/web-blue/73e2d6bc24d8a067` },
-      green: { service: 'web-green', targetGroup: `${HEAD}:targetgroup/web-green/09966e5bd7e8e8ef` },
+      ...WEB_APP_BEHIND_SHOP,
       strategy: { canary: { percent: 10, bake: '2m' } },
       gates: { alarms: ['web-5xx'], minHealthyTargets: 2 },
       bakeTime: '1m',
@@ -215,11 +214,16 @@ describe('a blue/green deployment, crashed at every step', () => {
   /** The runtime, clock and readers of a world seeded in the emulator, the clock at `now`. */
   function attach(seeded: SandboxWorld, withApps: Automation, now: Date): World {
     const clock = new TestClock(now);
+    const rt = emulatorShiftRuntime(seeded, withApps, clock, quietLog);
+    // Two deliveries at once: moto checks a put's condition and writes it without a lock, so both could
+    // pass the same versioned condition (DynamoDB never lets them); it gets one request at a time. The
+    // stores share the runtime's one document client, whose middleware is its DynamoDB client's.
+    oneRequestAtATime((rt.deployments as unknown as { dynamo: DynamoDBClient }).dynamo);
     return {
       seeded,
       automation: withApps,
       clock,
-      rt: emulatorShiftRuntime(seeded, withApps, clock, quietLog),
+      rt,
       app: withApps.apps.web as AppSpec,
       ecs: new ECSClient(emulatorClientConfig(seeded.endpoint)),
       events: () => drainPublishedEvents(seeded),

@@ -28,6 +28,7 @@ import type { ShiftRuntime } from '../../shared/blue-green/runtime.ts';
 import { ServiceLocks } from '../../shared/state/service-locks.ts';
 import { StaleWriteError } from '../../shared/state/versioned.ts';
 import { callName, installFaults, invoke } from '../helpers/faults.ts';
+import { WEB_APP_BEHIND_SHOP } from '../helpers/web-app.ts';
 import { quietLog, useEmulatorWorld } from './world.ts';
 
 const HEAD = 'arn:aws:elasticloadbalancing:us-east-1:123456789012';
@@ -37,9 +38,7 @@ const config = {
   defaults: { cluster: CLUSTER },
   apps: {
     web: {
-      listener: `${HEAD}:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2`,
-      blue: { service: 'web-blue', targetGroup: `${HEAD}:targetgroup/web-blue/73e2d6bc24d8a067` },
-      green: { service: 'web-green', targetGroup: `${HEAD}:targetgroup/web-green/09966e5bd7e8e8ef` },
+      ...WEB_APP_BEHIND_SHOP,
       gates: {
         alarms: ['web-5xx', 'web-latency'],
         metrics: {

@@ -15,16 +15,14 @@ import { emulatorShiftRuntime, seedApps } from '../../sandbox/seed.ts';
 import { forwardOf } from '../../shared/blue-green/forward.ts';
 import { DEPLOYMENT_REQUEST_DETAIL_TYPES } from '../../shared/blue-green/model.ts';
 import type { ShiftRuntime } from '../../shared/blue-green/runtime.ts';
+import { WEB_APP_BEHIND_SHOP } from '../helpers/web-app.ts';
 import { quietLog, useEmulatorWorld } from './world.ts';
 
-const HEAD = 'arn:aws:elasticloadbalancing:us-east-1:123456789012';
 const config = {
   defaults: { cluster: 'shop' },
   apps: {
     web: {
-      listener: `${HEAD}:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2`,
-      blue: { service: 'web-blue', targetGroup: `${HEAD}:targetgroup/web-blue/73e2d6bc24d8a067` },
-      green: { service: 'web-green', targetGroup: `${HEAD}:targetgroup/web-green/09966e5bd7e8e8ef` },
+      ...WEB_APP_BEHIND_SHOP,
       strategy: { steps: [{ weight: 10, pause: 'until-promoted' }] },
       gates: { minHealthyTargets: 1 },
       bakeTime: '1m',

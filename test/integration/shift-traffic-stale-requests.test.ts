@@ -11,18 +11,16 @@ import { shiftTraffic } from '../../functions/shift-traffic.ts';
 import { EMULATOR_REGION } from '../../sandbox/emulator.ts';
 import { emulatorShiftRuntime, seedApps } from '../../sandbox/seed.ts';
 import type { ShiftRuntime } from '../../shared/blue-green/runtime.ts';
+import { WEB_APP_BEHIND_SHOP } from '../helpers/web-app.ts';
 import { quietLog, useEmulatorWorld } from './world.ts';
 
-const HEAD = 'arn:aws:elasticloadbalancing:us-east-1:123456789012';
 const CLUSTER = 'shop';
 
 const config = {
   defaults: { cluster: CLUSTER },
   apps: {
     web: {
-      listener: `${HEAD}:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2`,
-      blue: { service: 'web-blue', targetGroup: `${HEAD}:targetgroup/web-blue/73e2d6bc24d8a067` },
-      green: { service: 'web-green', targetGroup: `${HEAD}:targetgroup/web-green/09966e5bd7e8e8ef` },
+      ...WEB_APP_BEHIND_SHOP,
       strategy: 'all-at-once',
       gates: { minHealthyTargets: 1 },
       bakeTime: '1m',

@@ -28,18 +28,16 @@ import type { AppSpec, Deployment } from '../../shared/blue-green/model.ts';
 import type { ShiftRuntime } from '../../shared/blue-green/runtime.ts';
 import { EventBus } from '../../shared/events/bus.ts';
 import { InvocationCrashed, installFaults, invoke } from '../helpers/faults.ts';
+import { WEB_APP_BEHIND_SHOP } from '../helpers/web-app.ts';
 import { quietLog, useEmulatorWorld } from './world.ts';
 
-const HEAD = 'arn:aws:elasticloadbalancing:us-east-1:123456789012';
 const CLUSTER = 'shop';
 
 const config = {
   defaults: { cluster: CLUSTER },
   apps: {
     web: {
-      listener: `${HEAD}:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2`,
-      blue: { service: 'web-blue', targetGroup: `${HEAD}:targetgroup/web-blue/73e2d6bc24d8a067` },
-      green: { service: 'web-green', targetGroup: `${HEAD}:targetgroup/web-green/09966e5bd7e8e8ef` },
+      ...WEB_APP_BEHIND_SHOP,
       strategy: { canary: { percent: 10, bake: '5m' } },
       gates: {
         alarms: ['web-5xx'],
