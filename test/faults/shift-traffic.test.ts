@@ -8,7 +8,6 @@
  * registered, how the deployment ended with its weight history, and the events published, each by its id.
  */
 import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeServicesCommand, ECSClient, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import { DescribeListenersCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect } from 'vitest';
@@ -29,7 +28,7 @@ import { validateAutomation } from '../../shared/config/load.ts';
 import type { Automation } from '../../shared/config/schema.ts';
 import { invoke } from '../helpers/faults.ts';
 import { WEB_APP_BEHIND_SHOP } from '../helpers/web-app.ts';
-import { oneRequestAtATime, quietLog, TestClock } from '../integration/world.ts';
+import { quietLog, shiftRuntimeOneRequestAtATime, TestClock } from '../integration/world.ts';
 import { useFaultEmulator } from './emulator-snapshots.ts';
 import type { EndState } from './end-state.ts';
 import { sweepFaults } from './sweep.ts';
@@ -214,11 +213,9 @@ describe('a blue/green deployment, crashed at every step', () => {
   /** The runtime, clock and readers of a world seeded in the emulator, the clock at `now`. */
   function attach(seeded: SandboxWorld, withApps: Automation, now: Date): World {
     const clock = new TestClock(now);
-    const rt = emulatorShiftRuntime(seeded, withApps, clock, quietLog);
     // Two deliveries at once: moto checks a put's condition and writes it without a lock, so both could
-    // pass the same versioned condition (DynamoDB never lets them); it gets one request at a time. The
-    // stores share the runtime's one document client, whose middleware is its DynamoDB client's.
-    oneRequestAtATime((rt.deployments as unknown as { dynamo: DynamoDBClient }).dynamo);
+    // pass the same versioned condition (DynamoDB never lets them); it gets one request at a time.
+    const rt = shiftRuntimeOneRequestAtATime(emulatorShiftRuntime(seeded, withApps, clock, quietLog));
     return {
       seeded,
       automation: withApps,

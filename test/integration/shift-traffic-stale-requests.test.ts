@@ -12,7 +12,7 @@ import { EMULATOR_REGION } from '../../sandbox/emulator.ts';
 import { emulatorShiftRuntime, seedApps } from '../../sandbox/seed.ts';
 import type { ShiftRuntime } from '../../shared/blue-green/runtime.ts';
 import { WEB_APP_BEHIND_SHOP } from '../helpers/web-app.ts';
-import { quietLog, useEmulatorWorld } from './world.ts';
+import { quietLog, shiftRuntimeOneRequestAtATime, useEmulatorWorld } from './world.ts';
 
 const CLUSTER = 'shop';
 
@@ -38,7 +38,8 @@ describe('stale and repeated deployment requests against moto (issue 12)', () =>
 
   beforeEach(async () => {
     const seeded = await seedApps(t.world, t.automation, {});
-    rt = emulatorShiftRuntime(t.world, seeded.automation, t.clock, quietLog);
+    // Deliveries at once: moto gets one DynamoDB request at a time (see shiftRuntimeOneRequestAtATime).
+    rt = shiftRuntimeOneRequestAtATime(emulatorShiftRuntime(t.world, seeded.automation, t.clock, quietLog));
   });
 
   /** `Deployment Requested` as the rule delivers it; a redelivery is the same object again. */

@@ -9,6 +9,7 @@ import { EMULATOR_REGION, type Emulator, resetEmulator, startEmulator } from '..
 import { drainPublishedEvents, emulatorJobRuntime, emulatorStopRuntime, type SandboxWorld, seedSandbox } from '../../sandbox/seed.ts';
 import { EmulatorTimers } from '../../sandbox/timers.ts';
 import { VirtualClock } from '../../sandbox/virtual-clock.ts';
+import type { ShiftRuntime } from '../../shared/blue-green/runtime.ts';
 import { validateAutomation } from '../../shared/config/load.ts';
 import type { Automation } from '../../shared/config/schema.ts';
 import type { JobRuntime } from '../../shared/jobs/runtime.ts';
@@ -31,6 +32,15 @@ export function oneRequestAtATime<T extends DynamoDBClient>(client: T): T {
     { step: 'deserialize', name: 'oneRequestAtATimeForMoto', priority: 'low' },
   );
   return client;
+}
+
+/**
+ * oneRequestAtATime for shift-traffic's runtime, whose stores share one document client (its middleware
+ * is its DynamoDB client's): for tests that deliver twice at once and count what was written.
+ */
+export function shiftRuntimeOneRequestAtATime<T extends ShiftRuntime>(rt: T): T {
+  oneRequestAtATime((rt.deployments as unknown as { dynamo: DynamoDBClient }).dynamo);
+  return rt;
 }
 
 export const quietLog: Log = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} };
