@@ -212,10 +212,10 @@ function whyNotStorable(sample: AlertSample): string | undefined {
   try {
     json = JSON.stringify(sample);
   } catch (error) {
-    return `it cannot be written as JSON (${(error as Error).message})`;
+    return `it must be JSON, and cannot be written as JSON (${(error as Error).message})`;
   }
   const bytes = Buffer.byteLength(json, 'utf8');
-  if (bytes > MAX_SAMPLE_BYTES) return `${bytes} bytes as JSON, more than ${MAX_SAMPLE_BYTES} (the most an EventBridge event holds)`;
+  if (bytes > MAX_SAMPLE_BYTES) return `${bytes} bytes as JSON, too big (at most ${MAX_SAMPLE_BYTES}, the most an EventBridge event holds)`;
   return undefined;
 }
 

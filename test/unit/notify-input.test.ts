@@ -250,7 +250,9 @@ describe('parseNotifyInput: events of any size or depth are refused in one short
     const detail = { ...jobRunFailed(), extra: nestedDeep(10_000) };
     const message = badEventMessage(busEvent('Job Run Failed', detail, { id: 'e-5' }));
 
-    expect(message).toMatch(/^the "Job Run Failed" event "e-5" has a detail notify cannot store: it cannot be written as JSON \(/);
+    expect(message).toMatch(
+      /^the "Job Run Failed" event "e-5" has a detail notify cannot store: it must be JSON, and cannot be written as JSON \(/,
+    );
     expect(message).not.toMatch(/[\r\n]/);
   });
 
@@ -258,7 +260,9 @@ describe('parseNotifyInput: events of any size or depth are refused in one short
     const detail = { ...jobRunFailed(), extra: 'x'.repeat(300_000) };
     const message = badEventMessage(busEvent('Job Run Failed', detail, { id: 'e-6' }));
 
-    expect(message).toMatch(/^the "Job Run Failed" event "e-6" has a detail notify cannot store: \d+ bytes as JSON, more than 262144 /);
+    expect(message).toMatch(
+      /^the "Job Run Failed" event "e-6" has a detail notify cannot store: \d+ bytes as JSON, too big \(at most 262144, /,
+    );
     expect(message.length).toBeLessThanOrEqual(MESSAGE_MAX);
   });
 
