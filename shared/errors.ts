@@ -33,6 +33,7 @@ export function excerptOf(input: unknown, max = 500): string {
   try {
     return String(JSON.stringify(input)).slice(0, max);
   } catch (error) {
-    return `(a ${Array.isArray(input) ? 'list' : typeof input} that cannot be shown as JSON: ${(error as Error).message})`;
+    const kind = Array.isArray(input) ? 'a list' : typeof input === 'object' ? 'an object' : `a ${typeof input}`;
+    return `(${kind} that cannot be shown as JSON: ${(error as Error).message})`;
   }
 }
