@@ -62,11 +62,11 @@ function schemaProblems(issues: z.core.$ZodIssue[]): SchemaProblem[] {
     }
     if (issue.code === 'invalid_key') {
       // The key's own schema says what is wrong with it (e.g. what a job name may hold).
-      add({ text: `${pathText(issue.path)}: ${issue.issues[0]?.message ?? issue.message}`, path: issue.path, pointAt: 'key' });
+      add({ text: `${pathText(issue.path)}: ${oneLine(issue.issues[0]?.message ?? issue.message)}`, path: issue.path, pointAt: 'key' });
       continue;
     }
     add({
-      text: `${issue.path.length ? pathText(issue.path) : '(top level)'}: ${humanMessage(issue)}`,
+      text: `${issue.path.length ? pathText(issue.path) : '(top level)'}: ${oneLine(humanMessage(issue))}`,
       path: issue.path,
       pointAt: 'value',
     });
@@ -84,6 +84,24 @@ function pathText(path: readonly PropertyKey[]): string {
 }
 
 const PLAIN_KEY = /^[\p{L}\p{N}_.:/@+=-]{1,99}$/u;
+
+/** Longer than this, a message is cut: it quotes a value from the file, which can be of any length. */
+const MESSAGE_MAX = 500;
+
+/**
+ * A message of the schema on one line: the many messages that quote a value from the file ("\n" is not
+ * a duration) have its line breaks and other control characters written as JSON writes them, and are cut.
+ */
+function oneLine(message: string): string {
+  const escaped = message.replace(/[\p{Cc}\u2028\u2029]/gu, escapeCharacter);
+  return escaped.length > MESSAGE_MAX ? `${escaped.slice(0, MESSAGE_MAX)}…` : escaped;
+}
+
+/** `\n` as JSON writes it; the controls JSON leaves as they are (U+007F–U+009F) and the Unicode line separators as `\u2028`. */
+function escapeCharacter(character: string): string {
+  const json = JSON.stringify(character).slice(1, -1);
+  return json !== character ? json : `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
 
 function humanMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type' && issue.path.length === 0) {

@@ -256,6 +256,17 @@ describe('validateAutomation: values', () => {
     ]);
   });
 
+  it('keeps a problem on one line and short when the value it quotes holds a line break or is huge', () => {
+    const problems = problemsOf({
+      notifications: { groupWait: '\n' },
+      jobs: { j: { ...VALID_JOB, schedule: 'cron(0 2\r\n* * ? *)', maxRuntime: `1h${'x'.repeat(100_000)}` } },
+    });
+
+    expect(problems).toContain('notifications.groupWait: "\\n" is not a duration: write e.g. "90s", "10m", "2h" or "1h30m"');
+    expect(problems.filter((problem) => /[\r\n\u2028\u2029]/.test(problem))).toEqual([]);
+    expect(problems.filter((problem) => problem.length > 1_000)).toEqual([]);
+  });
+
   it('reports a duration that does not parse', () => {
     expect(problemsOf({ jobs: { j: { ...VALID_JOB, maxRuntime: '2 hours' } } })).toEqual([
       'jobs.j.maxRuntime: "2 hours" is not a duration: write e.g. "90s", "10m", "2h" or "1h30m"',
