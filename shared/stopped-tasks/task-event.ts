@@ -17,6 +17,9 @@ function tolerant<T extends z.ZodMiniType>(schema: T) {
 
 const text = tolerant(z.string());
 
+/** A time ECS writes (ISO 8601); one that does not parse reads as absent, like any odd field, never as an Invalid Date downstream. */
+const instant = tolerant(z.string().check(z.refine((value) => Number.isFinite(Date.parse(value)))));
+
 const containerSchema = z.object({
   name: z.string(),
   exitCode: tolerant(z.number()),
@@ -35,7 +38,7 @@ const taskStateChangeSchema = z.object({
   id: text,
   account: text,
   region: text,
-  time: text,
+  time: instant,
   source: z.literal('aws.ecs', 'expected "aws.ecs"'),
   'detail-type': z.literal('ECS Task State Change', 'expected "ECS Task State Change"'),
   detail: z.object({
@@ -56,11 +59,11 @@ const taskStateChangeSchema = z.object({
     launchType: text,
     capacityProviderName: text,
     availabilityZone: text,
-    createdAt: text,
-    startedAt: text,
-    stoppingAt: text,
-    stoppedAt: text,
-    updatedAt: text,
+    createdAt: instant,
+    startedAt: instant,
+    stoppingAt: instant,
+    stoppedAt: instant,
+    updatedAt: instant,
   }),
 });
 
@@ -71,6 +74,13 @@ export function parseTaskStateChange(event: unknown): TaskStopFacts {
     throw new BadEventError(`not an ECS Task State Change (${problems}): ${excerptOf(event)}`);
   }
   const { id, account, region, time, detail } = result.data;
+  const eventTime = time ?? detail.updatedAt ?? detail.stoppedAt ?? detail.stoppingAt ?? detail.createdAt;
+  // Stops are counted in windows and backed off by their time: an event without one cannot be placed.
+  if (eventTime === undefined) {
+    throw new BadEventError(
+      `not an ECS Task State Change (time: expected an ISO time in time, detail.updatedAt, detail.stoppedAt, detail.stoppingAt or detail.createdAt): ${excerptOf(event)}`,
+    );
+  }
   const [, , , arnRegion = '', arnAccount = ''] = detail.taskArn.split(':');
   const taskDefinition = lastSegment(detail.taskDefinitionArn);
   const revisionAt = taskDefinition.lastIndexOf(':');
@@ -82,7 +92,7 @@ export function parseTaskStateChange(event: unknown): TaskStopFacts {
     eventId: id ?? `${detail.taskArn}#${detail.version}`,
     account: account ?? arnAccount,
     region: region ?? arnRegion,
-    eventTime: time ?? detail.updatedAt ?? detail.stoppedAt ?? detail.createdAt ?? '',
+    eventTime,
     taskArn: detail.taskArn,
     taskId: lastSegment(detail.taskArn),
     clusterArn: detail.clusterArn,

@@ -4,6 +4,7 @@
  * double; see test/fuzz/handler-targets.ts for the properties.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stoppedTaskEvent } from '../fixtures/task-events.ts';
 import { type AwsDouble, installAwsDouble } from './aws-double.ts';
 import { handlerTargets } from './handler-targets.ts';
 import { knownFailure } from './known-failures.ts';
@@ -68,6 +69,25 @@ describe('handlers under fuzzed input', () => {
       maxRuntimeDeadline: '2026-11-23T09:00:05.000Z',
     });
     expect(problem ?? '').not.toMatch(/failed with/);
+  });
+
+  it.each([
+    ['a stop time that is not a time', { stoppedAt: 'prototype' }],
+    [
+      'no time at all',
+      { createdAt: undefined, startedAt: undefined, stoppingAt: undefined, stoppedAt: undefined, time: 'soon', updatedAt: null },
+    ],
+  ])('on-task-stopped: a service task event with %s is handled or rejected, never a RangeError', async (_what, fields) => {
+    const { updatedAt, ...overrides } = fields as Record<string, unknown>;
+    const event = stoppedTaskEvent({
+      cluster: 'web-prod',
+      taskDefinition: 'web:9',
+      group: 'service:web',
+      startedBy: 'ecs-svc/1',
+      ...overrides,
+    });
+    if (updatedAt === null) delete event.detail.updatedAt;
+    await expect(target('on-task-stopped').judge(event)).resolves.toBeUndefined();
   });
 
   it('on-task-stopped: a task event nested 10 000 levels deep is a bad event', async () => {

@@ -212,6 +212,17 @@ describe('parseTaskStateChange', () => {
       });
     });
 
+    it('reads a time that is not one as absent, as any odd field: the stop is placed by the times that are', () => {
+      const event = stoppedTaskEvent({ stoppedAt: 'prototype', stoppingAt: '2026-11-22T02:41:17.382Z', time: '2026-11-22T02:41:48Z' });
+      event.detail.createdAt = 'yesterday';
+
+      expect(parseTaskStateChange(event)).toMatchObject({
+        stoppedAt: undefined,
+        createdAt: undefined,
+        stoppingAt: '2026-11-22T02:41:17.382Z',
+      });
+    });
+
     it('reads a task ARN of the old format, without the cluster', () => {
       const event = stoppedTaskEvent();
       event.detail.taskArn = 'arn:aws:ecs:eu-west-1:111122223333:task/b99d40b3-5176-4f71-9a52-9dbd6f1cebef';
@@ -227,6 +238,21 @@ describe('parseTaskStateChange', () => {
   });
 
   describe('bad events', () => {
+    it('rejects an event with no time at all, in the envelope or the detail, saying where one is read', () => {
+      const event = stoppedTaskEvent({
+        createdAt: undefined,
+        startedAt: undefined,
+        stoppingAt: undefined,
+        stoppedAt: undefined,
+        time: 'soon',
+      });
+      delete event.detail.updatedAt;
+
+      expect(() => parseTaskStateChange(event)).toThrow(
+        /^not an ECS Task State Change \(time: expected an ISO time in time, detail\.updatedAt, detail\.stoppedAt, detail\.stoppingAt or detail\.createdAt\): \{/,
+      );
+    });
+
     it.each<[string, (event: TaskEvent) => void, RegExp]>([
       ['another source', (e) => (e.source = 'aws.batch'), /\(source: expected "aws\.ecs"\)/],
       [
