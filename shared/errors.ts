@@ -37,3 +37,19 @@ export function excerptOf(input: unknown, max = 500): string {
     return `(${kind} that cannot be shown as JSON: ${(error as Error).message})`;
   }
 }
+
+/**
+ * The problems of an input the schema refused, one `field: what was expected` each, joined for a
+ * BadEventError: a field named in `expected` says what it takes, others keep the schema's words.
+ */
+export function inputProblems(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+  expected: Readonly<Record<string, string>>,
+  whole: string,
+): string {
+  const lines = issues.map((issue) => {
+    const field = issue.path.map(String).join('.');
+    return `${field || whole}: ${Object.hasOwn(expected, field) ? `expected ${expected[field]}` : issue.message}`;
+  });
+  return [...new Set(lines)].join('; ');
+}

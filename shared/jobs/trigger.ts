@@ -13,7 +13,7 @@
 import * as z from 'zod/mini';
 import { clusterNameOf } from '../config/cluster.ts';
 import { formatDuration } from '../config/duration.ts';
-import { BadEventError, excerptOf } from '../errors.ts';
+import { BadEventError, excerptOf, inputProblems } from '../errors.ts';
 import type { AlertBlock } from '../events/alert.ts';
 import { JOB_RUN_DETAIL_TYPES } from '../events/bus.ts';
 import type { PendingEvent } from '../events/pending-event.ts';
@@ -35,13 +35,23 @@ export function schedulerInputTemplate(job: string): string {
   return JSON.stringify({ job, scheduledTime: '<aws.scheduler.scheduled-time>', executionId: '<aws.scheduler.execution-id>' });
 }
 
+/** What each field of a firing takes, for the message of a bad one. */
+const FIRING_FIELDS = {
+  job: 'the name of a job in automation.yml',
+  scheduledTime: 'an ISO 8601 time, e.g. 2026-11-22T02:00:00Z',
+  attempt: 'a whole number from 1',
+  capacityProvider: 'a capacity provider name',
+  executionId: 'a string',
+};
+
 export type Firing = FiringInput & { executionId?: string | undefined };
 
 export function parseFiring(event: unknown): Firing {
   const result = firingSchema.safeParse(event);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`).join('; ');
-    throw new BadEventError(`not a run-batch-job firing (${problems}): ${excerptOf(event)}`);
+    throw new BadEventError(
+      `not a run-batch-job firing (${inputProblems(result.error.issues, FIRING_FIELDS, 'event')}): ${excerptOf(event)}`,
+    );
   }
   // One spelling of the time everywhere: it is part of the run's key, of the client token and of event ids.
   return { ...result.data, scheduledTime: new Date(result.data.scheduledTime).toISOString() };

@@ -15,7 +15,7 @@
  *   `{"timer": "scaling-retry", "service": "<key>", "attempt": <n ≥ 1>, "since": "<when the chain began>"}`.
  */
 import * as z from 'zod/mini';
-import { BadEventError, excerptOf } from '../errors.ts';
+import { BadEventError, excerptOf, inputProblems } from '../errors.ts';
 
 const service = z.string().check(z.minLength(1));
 
@@ -30,6 +30,14 @@ const retryTimer = z.object({
   attempt: z.number().check(z.int(), z.minimum(1)),
   since: z.optional(z.iso.datetime({ offset: true })),
 });
+
+/** What each field of either input takes, for the message of a bad one. */
+const INPUT_FIELDS = {
+  service: 'the key of a service in automation.yml',
+  scheduledTime: 'an ISO 8601 time, e.g. 2026-11-22T02:00:00Z',
+  attempt: 'a whole number from 1',
+  since: 'an ISO 8601 time, e.g. 2026-11-22T02:00:00Z',
+};
 
 export type ScheduledFiringInput = z.infer<typeof scheduledFiring>;
 export type RetryTimerInput = z.infer<typeof retryTimer>;
@@ -61,7 +69,7 @@ export function parseScalingInput(event: unknown): ScalingInput {
   const isTimer = typeof event === 'object' && event !== null && 'timer' in event;
   const result = isTimer ? retryTimer.safeParse(event) : scheduledFiring.safeParse(event);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ');
+    const problems = inputProblems(result.error.issues, INPUT_FIELDS, 'input');
     const what = isTimer ? 'a scale-service retry timer' : 'a scale-service firing ({"service": "<key in automation.yml services>"})';
     throw new BadEventError(`not ${what} (${problems}): ${excerptOf(event)}`);
   }

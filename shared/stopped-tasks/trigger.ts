@@ -13,7 +13,7 @@
  * STOPPED_TASK_DETAIL_TYPES (shared/events/stopped-task-events.ts).
  */
 import * as z from 'zod/mini';
-import { BadEventError, excerptOf } from '../errors.ts';
+import { BadEventError, excerptOf, inputProblems } from '../errors.ts';
 
 export const TASK_STATE_CHANGE = { source: 'aws.ecs', detailType: 'ECS Task State Change' } as const;
 
@@ -76,6 +76,15 @@ const pausedCheckTimer = z.object({
   watchedTask: z.string().check(z.minLength(1)),
 });
 
+/** What each field of a timer takes, for the message of a bad one. */
+const TIMER_FIELDS = {
+  timer: '"restart-watched-task" or "check-paused-watched-task"',
+  watchedTask: 'the name of a watched task in automation.yml',
+  replacing: 'the ARN of the task replaced',
+  try: 'a whole number from 1',
+  taskDefinitionArn: 'a task definition ARN',
+};
+
 export const stopTimerSchema = z.discriminatedUnion('timer', [restartTimer, pausedCheckTimer]);
 export type StopTimer = z.infer<typeof stopTimerSchema>;
 export type RestartTimer = Extract<StopTimer, { timer: 'restart-watched-task' }>;
@@ -88,7 +97,7 @@ export function classifyInput(event: unknown): StopFunctionInput {
   if (typeof event === 'object' && event !== null && 'timer' in event) {
     const result = stopTimerSchema.safeParse(event);
     if (!result.success) {
-      const problems = result.error.issues.map((i) => `${i.path.join('.') || 'timer'}: ${i.message}`).join('; ');
+      const problems = inputProblems(result.error.issues, TIMER_FIELDS, 'timer');
       throw new BadEventError(`not an on-task-stopped timer (${problems}): ${excerptOf(event)}`);
     }
     return { kind: 'timer', timer: result.data };

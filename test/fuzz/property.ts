@@ -134,7 +134,7 @@ export function rejectionProblem(message: string): string | undefined {
 
 const MAX_MESSAGE_LENGTH = 2_000;
 const SAYS_WHAT_WAS_EXPECTED =
-  /expected|needs|takes|not an? |is not|does not|must|known|only|invalid|without|none of|too (big|small|long|short)|\bno \w+ .* in /i;
+  /expected|needs|takes|not an? |is not|does not|must|known|only|without|none of|invalid (?!input)|too (big|small|long|short)|\bno \w+ .* in /i;
 
 /** Settles `work`, or says it did not within `ms` (a handler that hangs on an input is a failure too). */
 export async function withinTime<T>(work: () => Promise<T>, ms: number): Promise<{ value?: T; error?: unknown; hung?: true }> {
