@@ -18,20 +18,3 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
     finding:
       'a stored run without taskArns or outbox, or with a field of another type or nested thousands deep (an older or hand-edited record): a TypeError or RangeError each tick, retried for ever; RunHistory (shared/state/run-history.ts toRecord) takes items as runs without checking them',
   },
-  {
-    target: 'automation.yml (document)',
-    problem: /^the schema reported a problem over several lines — .*is not a schedule expression/,
-    finding:
-      '{"jobs": {"report": {"schedule": "a\\nb", …}}}: the schedule is quoted as it is in "… is not a schedule expression" (shared/config/schedule-expression.ts)',
-  },
-  {
-    target: 'automation.yml (text)',
-    problem: /^validate reported a problem over several lines — .*is not a schedule expression/,
-    finding:
-      'schedule: "a\\nb" in the file: the schedule is quoted as it is in "… is not a schedule expression" (shared/config/schedule-expression.ts)',
-  },
-];
-
-export function knownFailure(target: string, problem: string): KnownFailure | undefined {
-  return KNOWN_FAILURES.find((known) => known.target === target && known.problem.test(problem));
-}
