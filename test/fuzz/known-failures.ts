@@ -18,3 +18,8 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
     finding:
       'a stored run without taskArns or outbox, or with a field of another type or nested thousands deep (an older or hand-edited record): a TypeError or RangeError each tick, retried for ever; RunHistory (shared/state/run-history.ts toRecord) takes items as runs without checking them',
   },
+];
+
+export function knownFailure(target: string, problem: string): KnownFailure | undefined {
+  return KNOWN_FAILURES.find((known) => known.target === target && known.problem.test(problem));
+}
