@@ -23,6 +23,11 @@ export class RetryableAwsError extends Error {
   override name = 'RetryableAwsError';
 }
 
+/** An item in the state table that ecs-autopilot cannot read (an older version's record, a hand edit): left for a person. */
+export class StoredItemError extends Error {
+  override name = 'StoredItemError';
+}
+
 /**
  * The start of an input as JSON, for the message of a BadEventError: at most `max` characters, one
  * line (JSON escapes line breaks), and never an error of its own. A name from the input is

@@ -11,7 +11,7 @@
  * - applyOutbox: a run's pending actions, also for on-task-stopped's job path.
  */
 import type { JobSpec } from '../config/schema.ts';
-import { BadEventError, excerptOf, RetryableAwsError } from '../errors.ts';
+import { BadEventError, excerptOf, RetryableAwsError, StoredItemError } from '../errors.ts';
 import { retryOnStaleWrite } from '../state/versioned.ts';
 import { type Applied, applyAction, type RunEffects, runTask } from './apply.ts';
 import {
@@ -150,9 +150,15 @@ async function replaceRun(run: RunRecord, action: Extract<RunAction, { kind: 're
 
 /** The maxRuntime watchdog tick: every overdue run is stopped and recorded, or finished where a tick died. */
 export async function enforceMaxRuntime(rt: JobRuntime): Promise<RunRecord[]> {
-  const overdue = await rt.runs.overdue(rt.now());
+  const { runs: overdue, unreadable } = await rt.runs.overdue(rt.now());
   const settled: RunRecord[] = [];
   const problems: string[] = [];
+  // Retrying cannot fix an item nobody can read: said once, and no longer watched.
+  for (const run of unreadable) {
+    await rt.runs.unwatch(run);
+    const message = `${run.problem}; it is no longer watched for maxRuntime: stop its tasks by hand if they still run`;
+    rt.log.error(message, { key: run.key, error: new StoredItemError(message) });
+  }
   // One run's failure must not keep the others running past their limit.
   for (const run of overdue) {
     let read: RunRecord | undefined;

@@ -7,10 +7,25 @@
  * Every write is the one versioned put (shared/state/versioned.ts): two invocations can never both move
  * the same run, and the claim of a launch is such a write too — the loser reads the winner's lease.
  */
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { StoredItemError } from '../errors.ts';
 import type { RunRecord } from '../jobs/run-record.ts';
 import { DEADLINE_INDEX, keys, WATCHED_RUNS_BUCKET } from './keys.ts';
+import { readStoredRun } from './stored-run.ts';
 import { putNextVersion } from './versioned.ts';
+
+/** A watched item that cannot be read as a run (an older version's record, a hand edit). */
+export interface UnreadableRun {
+  key: { pk: string; sk: string };
+  /** As read: the condition under which it is taken out of the watch. */
+  version: unknown;
+  /** `a stored run cannot be read (<pk> <sk>): <why>`, one line. */
+  problem: string;
+}
+
+const unreadable = (item: Record<string, unknown>, problem: string) =>
+  `a stored run cannot be read (${String(item.pk).slice(0, 200)} ${String(item.sk).slice(0, 200)}): ${problem}`;
 
 export class RunHistory {
   private readonly dynamo: DynamoDBDocumentClient;
@@ -27,7 +42,10 @@ export class RunHistory {
     const { Item } = await this.dynamo.send(
       new GetCommand({ TableName: this.tableName, Key: keys.jobRun(job, scheduledTime, attempt), ConsistentRead: true }),
     );
-    return Item ? toRecord(Item) : undefined;
+    if (!Item) return undefined;
+    const reading = readStoredRun(Item);
+    if ('problem' in reading) throw new StoredItemError(unreadable(Item, reading.problem));
+    return reading.run;
   }
 
   /** Writes the next version of a run (version 0: a new run); throws StaleWriteError when someone else wrote first. */
@@ -53,8 +71,11 @@ export class RunHistory {
     return Items.map(toRecord);
   }
 
-  /** Runs whose maxRuntime deadline has passed and that are still watched: launched, or with actions left. */
-  async overdue(now: Date, limit = 100): Promise<RunRecord[]> {
+  /**
+   * Runs whose maxRuntime deadline has passed and that are still watched: launched, or with actions
+   * left; and the items among them that cannot be read as runs, each with why.
+   */
+  async overdue(now: Date, limit = 100): Promise<{ runs: RunRecord[]; unreadable: UnreadableRun[] }> {
     const { Items = [] } = await this.dynamo.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -71,7 +92,43 @@ export class RunHistory {
         this.dynamo.send(new GetCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true })),
       ),
     );
-    return runs.flatMap(({ Item }) => (Item ? [toRecord(Item)] : []));
+    const found = { runs: [] as RunRecord[], unreadable: [] as UnreadableRun[] };
+    for (const { Item } of runs) {
+      if (!Item) continue;
+      const reading = readStoredRun(Item);
+      if ('run' in reading) found.runs.push(reading.run);
+      else
+        found.unreadable.push({
+          key: { pk: String(Item.pk), sk: String(Item.sk) },
+          version: Item.version,
+          problem: unreadable(Item, reading.problem),
+        });
+    }
+    return found;
+  }
+
+  /**
+   * Takes an unreadable run out of the watchdog's index, leaving the item as it is: unless it was written
+   * again since it was read (a run ecs-autopilot writes always has a numeric version), which is read next tick.
+   */
+  async unwatch(run: UnreadableRun): Promise<void> {
+    const unchanged =
+      typeof run.version === 'number'
+        ? { ConditionExpression: '#version = :read', ExpressionAttributeValues: { ':read': run.version } }
+        : { ConditionExpression: 'NOT attribute_type(#version, :number)', ExpressionAttributeValues: { ':number': 'N' } };
+    try {
+      await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: run.key,
+          UpdateExpression: 'REMOVE #bucket',
+          ExpressionAttributeNames: { '#bucket': DEADLINE_INDEX.partition, '#version': 'version' },
+          ...unchanged,
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   private toItem(record: RunRecord): Record<string, unknown> {

@@ -11,14 +11,7 @@ export interface KnownFailure {
   finding: string;
 }
 
-export const KNOWN_FAILURES: readonly KnownFailure[] = [
-  {
-    target: 'enforce-max-runtime',
-    problem: /^enforce-max-runtime logged (TypeError|RangeError)/,
-    finding:
-      'a stored run without taskArns or outbox, or with a field of another type or nested thousands deep (an older or hand-edited record): a TypeError or RangeError each tick, retried for ever; RunHistory (shared/state/run-history.ts toRecord) takes items as runs without checking them',
-  },
-];
+export const KNOWN_FAILURES: readonly KnownFailure[] = [];
 
 export function knownFailure(target: string, problem: string): KnownFailure | undefined {
   return KNOWN_FAILURES.find((known) => known.target === target && known.problem.test(problem));

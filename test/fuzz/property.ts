@@ -4,7 +4,7 @@
  * fast-check to shrink one input per way to the smallest that still fails it.
  */
 import fc from 'fast-check';
-import { BadEventError, ConfigError, RetryableAwsError } from '#shared/errors.ts';
+import { BadEventError, ConfigError, RetryableAwsError, StoredItemError } from '#shared/errors.ts';
 
 export interface Target<T> {
   name: string;
@@ -116,7 +116,9 @@ function levelsBelow(value: unknown): number {
 
 /** The project's own errors: the ones a handler may end with. */
 export function isProjectError(error: unknown): error is Error {
-  return error instanceof BadEventError || error instanceof ConfigError || error instanceof RetryableAwsError;
+  return (
+    error instanceof BadEventError || error instanceof ConfigError || error instanceof RetryableAwsError || error instanceof StoredItemError
+  );
 }
 
 /** Refused for what it is (bad input, bad config), as against AWS failing for now. */
