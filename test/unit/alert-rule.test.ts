@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ALERT_EVENT_PATTERN, parseNotifyInput } from '../../shared/alerts/trigger.ts';
 import { DEPLOYMENT_REQUEST_DETAIL_TYPES } from '../../shared/blue-green/model.ts';
 import { matchesEventPattern } from '../../shared/events/event-pattern.ts';
+import { deploymentRolledBack } from '../helpers/alert-events.ts';
 
 const alert = { cluster: 'web', subject: { kind: 'app', name: 'shop' }, category: 'deployment', severity: 'critical' };
 
@@ -40,7 +41,7 @@ describe('an alert forged in a deployment request', () => {
   });
 
   it('leaves the alerts of ecs-autopilot’s own events as they are', () => {
-    const failed = onOurBus('Deployment Rolled Back', { app: 'shop', id: 'shop-1', alert });
+    const failed = onOurBus('Deployment Rolled Back', deploymentRolledBack());
     expect(matchesEventPattern(ALERT_EVENT_PATTERN, failed)).toBe(true);
     expect(parseNotifyInput(failed)).toMatchObject({ kind: 'alert' });
   });
