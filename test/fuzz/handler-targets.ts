@@ -143,19 +143,24 @@ function realEvents(): unknown[] {
     .map((file) => readJson(join(REAL_EVENTS, file)));
 }
 
-function runBatchJobTarget(aws: AwsDouble, automation: Automation): Target<unknown> {
-  const log = new RecordingLog();
-  const rt = createJobRuntime({
+/** The job functions' runtime against the double, on the given clock. */
+function jobRuntime(automation: Automation, log: RecordingLog, clock: () => Date) {
+  return createJobRuntime({
     automation,
     tableName: TABLE,
     busName: BUS,
     clientConfig,
     timers: timers(),
     log,
-    now,
+    now: clock,
     sleep: async () => {},
     leaseSeconds: 120,
   });
+}
+
+function runBatchJobTarget(aws: AwsDouble, automation: Automation): Target<unknown> {
+  const log = new RecordingLog();
+  const rt = jobRuntime(automation, log, now);
   const seeds = [
     ...Object.keys(automation.jobs).map((job) => ({ job, scheduledTime: '2026-11-23T07:00:00Z', executionId: 'exec-1' })),
     { job: 'nightly-report', scheduledTime: '2026-11-23T06:58:00.000Z', attempt: 2, capacityProvider: 'FARGATE' },
@@ -293,17 +298,7 @@ function notifyTarget(aws: AwsDouble, automation: Automation): Target<unknown> {
 async function enforceMaxRuntimeTarget(aws: AwsDouble, automation: Automation): Promise<Target<unknown>> {
   const log = new RecordingLog();
   let clock = NOW;
-  const options = {
-    automation,
-    tableName: TABLE,
-    busName: BUS,
-    clientConfig,
-    timers: timers(),
-    log,
-    sleep: async () => {},
-    leaseSeconds: 120,
-  };
-  const rt = createJobRuntime({ ...options, now: () => clock });
+  const rt = jobRuntime(automation, log, () => clock);
   aws.reset();
   await runBatchJob({ job: 'nightly-report', scheduledTime: '2026-11-23T07:00:00Z' }, rt);
   const stored = [...aws.table.values()].filter((item) => item.status === 'launched');

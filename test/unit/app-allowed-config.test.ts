@@ -6,15 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { validateAutomation } from '../../shared/config/load.ts';
 import { ConfigError } from '../../shared/errors.ts';
+import { shopApp } from '../helpers/shop-app.ts';
 
-const HEAD = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012';
-const app = (extra: Record<string, unknown> = {}) => ({
-  cluster: 'web',
-  listener: `${HEAD}:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2`,
-  blue: { service: 'shop-blue', targetGroup: `${HEAD}:targetgroup/shop-blue/73e2d6bc24d8a067` },
-  green: { service: 'shop-green', targetGroup: `${HEAD}:targetgroup/shop-green/09966e5bd7e8e8ef` },
-  ...extra,
-});
+const app = shopApp;
 const ECR = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 
 function problemsOf(extra: Record<string, unknown>): string[] {

@@ -3,7 +3,15 @@ import { TRUNCATED } from '../../shared/alerts/cut.ts';
 import type { AlertDetail, AlertGroup } from '../../shared/alerts/decide.ts';
 import { CHATBOT_DESCRIPTION_MAX_CHARACTERS, chatbotMessage, humanMessage, SUBJECT_MAX_LENGTH } from '../../shared/alerts/render.ts';
 import { alertGroupKey } from '../../shared/events/alert.ts';
-import { crashLoop, jobRunFailed, oomStop, serviceAlert, serviceTaskStopped, watchedTaskStopped } from '../helpers/alert-events.ts';
+import {
+  crashLoop,
+  deploymentRolledBack,
+  jobRunFailed,
+  oomStop,
+  serviceAlert,
+  serviceTaskStopped,
+  watchedTaskStopped,
+} from '../helpers/alert-events.ts';
 
 /** A group of 40 events since 02:00:05 whose newest is `detail`; one message went out at 02:00:35. */
 function groupOf(detailType: string, detail: object, fields: Partial<AlertGroup> = {}): AlertGroup {
@@ -196,23 +204,7 @@ describe('humanMessage: a firing message', () => {
   });
 
   it('renders a rolled-back deployment with its reason, colours, the weights it reached and what to do', () => {
-    const detail = {
-      app: 'shop',
-      deploymentId: 'shop-20261122T020000-ab12',
-      cluster: 'web',
-      from: 'blue',
-      to: 'green',
-      fromService: 'shop-blue',
-      toService: 'shop-green',
-      taskDefinition: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/shop:42',
-      requestedBy: 'ci',
-      weights: [
-        { at: '2026-11-22T02:04:00.000Z', newPercent: 10, why: 'step 1 of 2' },
-        { at: '2026-11-22T02:06:00.000Z', newPercent: 0, why: 'rolled back' },
-      ],
-      reason: 'alarm shop-5xx entered ALARM (Threshold Crossed)',
-      alert: { cluster: 'web', subject: { kind: 'app', name: 'shop' }, category: 'deployment-rolled-back', severity: 'warning' },
-    };
+    const detail = deploymentRolledBack();
     const { subject, text } = humanMessage({
       status: 'firing',
       group: groupOf('Deployment Rolled Back', detail, { pending: 1, total: 1, messagesSent: 0, lastSentAt: undefined }),

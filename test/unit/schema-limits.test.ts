@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { checkAutomation } from '../../shared/config/validate.ts';
+import { SHOP_ELB_ARN_HEAD, shopApp } from '../helpers/shop-app.ts';
 
 const job = { schedule: 'rate(1 hour)', taskDefinition: 'sync', cluster: 'batch' };
 const problemsOf = (config: unknown) => {
@@ -45,14 +46,8 @@ describe('validate refuses what the runtime cannot hold', () => {
   });
 });
 
-const HEAD = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012';
-const app = (extra: Record<string, unknown> = {}) => ({
-  cluster: 'web',
-  listener: `${HEAD}:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2`,
-  blue: { service: 'shop-blue', targetGroup: `${HEAD}:targetgroup/shop-blue/73e2d6bc24d8a067` },
-  green: { service: 'shop-green', targetGroup: `${HEAD}:targetgroup/shop-green/09966e5bd7e8e8ef` },
-  ...extra,
-});
+const HEAD = SHOP_ELB_ARN_HEAD;
+const app = shopApp;
 const errorRate = (bounds: Record<string, number>) => ({
   expression: '100 * errors / requests',
   metrics: { errors: { metric: 'HTTPCode_Target_5XX_Count' }, requests: { metric: 'RequestCount' } },
