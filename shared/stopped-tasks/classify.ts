@@ -8,23 +8,29 @@
  * wins, in this order:
  *  1. timeout, replaced: ecs-autopilot's own StopTask. ECS reports it as UserInitiated and the exit codes
  *     are the SIGTERM/SIGKILL it caused; only the reason ecs-autopilot gave says why.
- *  2. spot-interruption: AWS took the capacity back (also the RUNNING notice); what the containers did
+ *  2. host-lost, terminated host: "Host EC2 (instance …) terminated/stopped", or TerminationNotice without a
+ *     Spot reason. TerminationNotice is not only Spot: the stop codes ECS documents (TaskStopCode in the API
+ *     reference; "Stopped tasks error codes") give it for a terminating host, which an EC2 Auto Scaling
+ *     scale-in or a person's TerminateInstances is as well, so only SpotInterruption and ECS's Fargate
+ *     Spot reason "Your Spot Task was interrupted." (the AWS knowledge-center article "How do I handle
+ *     Spot termination notices in AWS Fargate Spot tasks?") say Spot. What the containers did afterwards
+ *     is a consequence.
+ *  3. spot-interruption: AWS took the capacity back (also the RUNNING notice); what the containers did
  *     afterwards is a consequence.
- *  3. failed-to-start: the application never ran, so exit codes, if any, say nothing about it.
- *  4. out-of-memory: the kernel killed a container, however ECS then stopped the task.
- *  5. health-check-failed: the scheduler stopped an unhealthy task; its exit code is the signal it sent.
- *  6. host-lost: the EC2 host or the infrastructure under the task went away.
- *  7. scaled-in: the service scheduler stopped it for scaling or a deployment (137 there is a slow SIGTERM
+ *  4. failed-to-start: the application never ran, so exit codes, if any, say nothing about it.
+ *  5. out-of-memory: the kernel killed a container, however ECS then stopped the task.
+ *  6. health-check-failed: the scheduler stopped an unhealthy task; its exit code is the signal it sent.
+ *  7. host-lost: the EC2 host or the infrastructure under the task went away.
+ *  8. scaled-in: the service scheduler stopped it for scaling or a deployment (137 there is a slow SIGTERM
  *     handler, not a crash).
- *  8. user-stopped: UserInitiated, by a person or a tool other than ecs-autopilot.
- *  9. completed / app-error: the exit codes, only when the task stopped by itself (EssentialContainerExited
+ *  9. user-stopped: UserInitiated, by a person or a tool other than ecs-autopilot.
+ * 10. completed / app-error: the exit codes, only when the task stopped by itself (EssentialContainerExited
  *     or no stop code): after any other stop code the exit code is the signal ECS sent.
- * 10. unknown.
+ * 11. unknown.
  */
 import { STOP_REASON_PREFIX } from '../jobs/ownership.ts';
 import type { FailedToStartKind } from './categories.ts';
 import type { Classification, TaskStopFacts } from './stop-facts.ts';
-import { RECLAIM_NOTICE_STOP_CODES } from './trigger.ts';
 
 export interface ClassifyContext {
   /**
@@ -72,16 +78,18 @@ const ownStop: Rule = ({ reason }) => {
   return undefined;
 };
 
+const HOST_TERMINATED = /Host EC2 \(instance [^)]*\) (?:stopped|terminated)/i;
+const SPOT_REASON = /Your Spot Task was interrupted/i;
+
+const hostTerminated: Rule = (seen) => {
+  const terminated = HOST_TERMINATED.test(seen.reason) || (seen.stopCode === 'TerminationNotice' && !SPOT_REASON.test(seen.reason));
+  if (!terminated) return undefined;
+  const notice = seen.isSpotNotice ? 'termination notice, the task stops soon: ' : '';
+  return { category: 'host-lost', because: `${notice}${said(seen)}` };
+};
+
 const spotInterruption: Rule = (seen) => {
-  if (
-    !(
-      seen.isSpotNotice ||
-      (RECLAIM_NOTICE_STOP_CODES as readonly string[]).includes(seen.stopCode) ||
-      /Your Spot Task was interrupted/i.test(seen.reason)
-    )
-  ) {
-    return undefined;
-  }
+  if (!(seen.stopCode === 'SpotInterruption' || SPOT_REASON.test(seen.reason))) return undefined;
   const notice = seen.isSpotNotice ? 'Spot interruption notice, the task stops in about two minutes: ' : '';
   return { category: 'spot-interruption', because: `${notice}${said(seen)}` };
 };
@@ -133,7 +141,6 @@ const healthCheckFailed: Rule = (seen) => {
 };
 
 const HOST_LOST = [
-  /Host EC2 \(instance [^)]*\) (?:stopped|terminated)/i,
   /Container instance deregistration forced by user/i,
   /container instance is in DRAINING state/i,
   /performing maintenance on the underlying infrastructure/i,
@@ -166,6 +173,7 @@ const byExitCodes: Rule = (seen) => {
 
 const RULES: Rule[] = [
   ownStop,
+  hostTerminated,
   spotInterruption,
   failedToStart,
   outOfMemory,

@@ -32,6 +32,8 @@ const EVERY_FIXTURE: [fixture: string, category: StopCategory, subKind: string |
   ['scaled-in-deployment-137', 'scaled-in', undefined],
   ['user-stopped', 'user-stopped', undefined],
   ['host-lost-ec2', 'host-lost', undefined],
+  // An EC2 Auto Scaling scale-in terminated the host: TerminationNotice, and no word of Spot.
+  ['host-terminated-scale-in', 'host-lost', undefined],
   ['host-maintenance-fargate', 'host-lost', undefined],
   ['ecs-autopilot-timeout', 'timeout', undefined],
   ['ecs-autopilot-replaced', 'replaced', undefined],
@@ -173,6 +175,34 @@ describe('reasons ECS gives', () => {
     expect(classifyStop(facts).category).toBe('spot-interruption');
     expect(classifyStop(facts).because).toMatch(/^Spot interruption notice/);
   });
+
+  it('takes a TerminationNotice that names no Spot for a host going away, not a Spot interruption', () => {
+    const notice = built({
+      group: 'service:api',
+      lastStatus: 'RUNNING',
+      stopCode: 'TerminationNotice',
+      stoppedReason: 'Host EC2 (instance i-0a1b2c3d4e5f60789) terminated.',
+      launchType: 'EC2',
+      capacityProviderName: 'api-asg',
+      containers: [],
+    });
+    const bare = built({
+      group: 'service:api',
+      stopCode: 'TerminationNotice',
+      stoppedReason: undefined,
+      launchType: 'EC2',
+      containers: [],
+    });
+
+    expect(classifyStop(notice)).toMatchObject({ category: 'host-lost', because: expect.stringMatching(/^termination notice/) });
+    expect(classifyStop(bare).category).toBe('host-lost');
+  });
+
+  it('takes a Spot notice without a stop code for a Spot interruption, by its reason', () => {
+    const facts = built({ lastStatus: 'RUNNING', stopCode: undefined, stoppedReason: 'Your Spot Task was interrupted.', containers: [] });
+
+    expect(classifyStop(facts).category).toBe('spot-interruption');
+  });
 });
 
 describe('precedence', () => {
@@ -206,14 +236,24 @@ describe('precedence', () => {
       'spot-interruption',
     ],
     [
-      'an EC2 host taken back with TerminationNotice is a Spot interruption (as AWS Batch reports Spot reclaims)',
+      'an EC2 host terminated with TerminationNotice is a lost host: Auto Scaling scale-in sends it too, not only Spot',
       {
         stopCode: 'TerminationNotice',
         stoppedReason: 'Host EC2 (instance i-0a1b2c3d4e5f60789) terminated.',
         launchType: 'EC2',
         containers: [],
       },
-      'spot-interruption',
+      'host-lost',
+    ],
+    [
+      'a lost EC2 host before the exit codes it caused, whatever the stop code',
+      {
+        stopCode: 'SpotInterruption',
+        stoppedReason: 'Host EC2 (instance i-0a1b2c3d4e5f60789) stopped.',
+        launchType: 'EC2',
+        containers: [{ name: 'report', exitCode: 1 }],
+      },
+      'host-lost',
     ],
     [
       'out-of-memory before the health check failure it caused',
