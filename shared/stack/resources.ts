@@ -18,6 +18,7 @@ import { schedulerInputTemplate } from '../jobs/trigger.ts';
 import { scalingScheduleExpressions } from '../scaling/periods.ts';
 import { scheduledFiringTemplate } from '../scaling/trigger.ts';
 import { STATE_TABLE_DEFINITION, STATE_TABLE_TTL_ATTRIBUTE } from '../state/table-definition.ts';
+import { dashboard, dashboardOutput } from './dashboard.ts';
 import { distinct } from './distinct.ts';
 import { appServices, type EventRule, type EventRuleName, eventRules, gateAlarmsOf, type ResourceNames } from './event-rules.ts';
 import {
@@ -36,6 +37,7 @@ import {
   scalingScheduleName,
   WATCHDOG_SCHEDULE_NAME,
 } from './naming.ts';
+import { deadLetterQueuesOf, watchAlarms } from './watch-alarms.ts';
 
 export type CfnString = string | { Ref: string } | { 'Fn::GetAtt': [string, string] } | { 'Fn::Sub': string };
 
@@ -123,28 +125,33 @@ export function stackResources(automation: Automation, names: StackNames, now: D
     allClusters: clustersOf([...jobs, ...watchedTasks, ...Object.values(automation.services)]),
   };
 
+  const resources: Record<string, CfnResource> = {
+    ...stores(prefix),
+    [LOGICAL_IDS.schedulerRole]: schedulerRole(scope, { withApps: apps.length > 0 }),
+    [LOGICAL_IDS.runBatchJobRole]: lambdaRole(FUNCTION_NAMES.runBatchJob, runBatchJobStatements(jobs, scope)),
+    [LOGICAL_IDS.enforceMaxRuntimeRole]: lambdaRole(FUNCTION_NAMES.enforceMaxRuntime, enforceMaxRuntimeStatements(scope)),
+    [LOGICAL_IDS.onTaskStoppedRole]: lambdaRole(FUNCTION_NAMES.onTaskStopped, onTaskStoppedStatements(watchedTasks, scope)),
+    [LOGICAL_IDS.notifyRole]: lambdaRole(FUNCTION_NAMES.notify, notifyStatements(scope)),
+    [LOGICAL_IDS.scaleServiceRole]: lambdaRole(FUNCTION_NAMES.scaleService, scaleServiceStatements(scaledServices, scope)),
+    [LOGICAL_IDS.shiftTrafficRole]: lambdaRole(FUNCTION_NAMES.shiftTraffic, shiftTrafficStatements(apps)),
+    [LOGICAL_IDS.watchdogSchedule]: watchdogSchedule(),
+    ...jobSchedules(jobs),
+    ...scalingSchedules(scaledServices),
+    ...taskEventResources(prefix, rules),
+    ...alertResources(prefix, rules, automation.notifications.email),
+    ...blueGreenResources(prefix, rules, apps, automation.deployers),
+  };
+  const deadLetterQueues = deadLetterQueuesOf(resources);
   return {
-    Resources: {
-      ...stores(prefix),
-      [LOGICAL_IDS.schedulerRole]: schedulerRole(scope, { withApps: apps.length > 0 }),
-      [LOGICAL_IDS.runBatchJobRole]: lambdaRole(FUNCTION_NAMES.runBatchJob, runBatchJobStatements(jobs, scope)),
-      [LOGICAL_IDS.enforceMaxRuntimeRole]: lambdaRole(FUNCTION_NAMES.enforceMaxRuntime, enforceMaxRuntimeStatements(scope)),
-      [LOGICAL_IDS.onTaskStoppedRole]: lambdaRole(FUNCTION_NAMES.onTaskStopped, onTaskStoppedStatements(watchedTasks, scope)),
-      [LOGICAL_IDS.notifyRole]: lambdaRole(FUNCTION_NAMES.notify, notifyStatements(scope)),
-      [LOGICAL_IDS.scaleServiceRole]: lambdaRole(FUNCTION_NAMES.scaleService, scaleServiceStatements(scaledServices, scope)),
-      [LOGICAL_IDS.shiftTrafficRole]: lambdaRole(FUNCTION_NAMES.shiftTraffic, shiftTrafficStatements(apps)),
-      [LOGICAL_IDS.watchdogSchedule]: watchdogSchedule(),
-      ...jobSchedules(jobs),
-      ...scalingSchedules(scaledServices),
-      ...taskEventResources(prefix, rules),
-      ...alertResources(prefix, rules, automation.notifications.email),
-      ...blueGreenResources(prefix, rules, apps, automation.deployers),
+    Resources: { ...resources, ...watchAlarms(prefix, deadLetterQueues), ...dashboard(prefix, deadLetterQueues) },
+    Outputs: {
+      ...outputs({
+        withTaskEvents: scope.allClusters.length > 0,
+        withApps: apps.length > 0,
+        withGateAlarms: gateAlarmsOf(apps).length > 0,
+      }),
+      ...dashboardOutput(),
     },
-    Outputs: outputs({
-      withTaskEvents: scope.allClusters.length > 0,
-      withApps: apps.length > 0,
-      withGateAlarms: gateAlarmsOf(apps).length > 0,
-    }),
   };
 }
 
