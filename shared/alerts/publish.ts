@@ -1,7 +1,8 @@
 /**
  * Publishing to the alert topic. One Publish carries both renderings (MessageStructure "json"): email
  * subscriptions get the human text, every other subscriber — AWS Chatbot above all — gets the Chatbot
- * custom notification as `default`; publishMessage cuts what is over SNS's size limit.
+ * custom notification as `default`; publishMessage cuts what is over SNS's size limit. Every message
+ * carries the alert's facts as message attributes, for subscription filter policies.
  *
  * A standard topic does not de-duplicate: a message published twice reaches its subscribers twice (see
  * handle.ts for the one window where that can happen).
@@ -9,8 +10,9 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { isTransientAwsError } from '../aws/transient-errors.ts';
 import { RetryableAwsError } from '../errors.ts';
+import { attributesBytes, messageAttributes } from './message-attributes.ts';
 import { type AlertMessage, chatbotMessage, humanMessage } from './render.ts';
-import { publishMessage } from './sns-message.ts';
+import { publishMessage, SNS_MESSAGE_MAX_BYTES } from './sns-message.ts';
 
 /** SNS's own names for "slow down", which it answers with a 4xx status. */
 const SNS_THROTTLING = new Set(['ThrottledException', 'Throttled', 'KMSThrottlingException', 'KMSThrottling']);
@@ -32,13 +34,15 @@ export class AlertTopic {
   /** Returns SNS's message id. RetryableAwsError when trying again may work, UndeliverableAlertError when it cannot. */
   async publish(message: AlertMessage): Promise<string | undefined> {
     const { subject, text } = humanMessage(message);
+    const attributes = messageAttributes(message);
     try {
       const { MessageId } = await this.sns.send(
         new PublishCommand({
           TopicArn: this.topicArn,
           Subject: subject,
           MessageStructure: 'json',
-          Message: publishMessage(chatbotMessage(message), text),
+          Message: publishMessage(chatbotMessage(message), text, SNS_MESSAGE_MAX_BYTES - attributesBytes(attributes)),
+          MessageAttributes: attributes,
         }),
       );
       return MessageId;

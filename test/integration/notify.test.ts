@@ -5,8 +5,14 @@
  * (SchedulerTimers itself is exercised by the sandbox tests).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { notify } from '../../functions/notify.ts';
@@ -50,6 +56,8 @@ class RecordedTimers implements TimerSetter {
 interface DeliveredAlert {
   subject: string;
   chatbot: ChatbotNotification;
+  /** The SNS message attributes, as the envelope carries them: name → value. */
+  attributes: Record<string, string>;
 }
 
 describe('notify against moto', () => {
@@ -116,8 +124,13 @@ describe('notify against moto', () => {
       const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: t.world.alertQueueUrl, MaxNumberOfMessages: 10 }));
       if (Messages.length === 0) return alerts;
       for (const message of Messages) {
-        const envelope = JSON.parse(message.Body ?? '{}') as { Subject: string; Message: string };
-        alerts.push({ subject: envelope.Subject, chatbot: JSON.parse(envelope.Message) as ChatbotNotification });
+        const envelope = JSON.parse(message.Body ?? '{}') as {
+          Subject: string;
+          Message: string;
+          MessageAttributes?: Record<string, { Value: string }>;
+        };
+        const attributes = Object.fromEntries(Object.entries(envelope.MessageAttributes ?? {}).map(([name, { Value }]) => [name, Value]));
+        alerts.push({ subject: envelope.Subject, chatbot: JSON.parse(envelope.Message) as ChatbotNotification, attributes });
       }
       await sqs.send(
         new DeleteMessageBatchCommand({
@@ -166,6 +179,41 @@ describe('notify against moto', () => {
     expect(email?.text).toContain('How often: once since 2026-11-22 02:00:00 UTC');
     expect(email?.text).toContain('  - app: exit code 137, OutOfMemoryError: Container killed due to memory usage');
     expect(email?.text).toContain(`Logs of app: ${oomStop({ taskId: (1).toString(16).padStart(32, '0') }).logs[0]?.url}`);
+  });
+
+  it('carries the alert as message attributes, so a subscription filter policy picks what it wants (issue 13)', async () => {
+    const sns = new SNSClient(clientConfig());
+    /** A queue subscribed to the alert topic with a filter policy over the message attributes. */
+    const subscribed = async (name: string, policy: Record<string, string[]>) => {
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
+      const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+      await sns.send(
+        new SubscribeCommand({
+          TopicArn: t.world.alertTopicArn,
+          Protocol: 'sqs',
+          Endpoint: Attributes?.QueueArn,
+          Attributes: { FilterPolicy: JSON.stringify(policy) },
+        }),
+      );
+      return async () => (await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }))).Messages ?? [];
+    };
+    const pager = await subscribed('pager-critical-prod', { severity: ['critical'], cluster: ['prod'] });
+    const warnings = await subscribed('warnings-only', { severity: ['warning'] });
+
+    await notify(stopOfWeb(), rt);
+    await runUntil(30);
+
+    const [alert] = await delivered();
+    expect(alert?.attributes).toEqual({
+      severity: 'critical',
+      cluster: 'prod',
+      subject: 'web',
+      kind: 'service',
+      category: 'out-of-memory',
+      status: 'firing',
+    });
+    expect(await pager()).toHaveLength(1);
+    expect(await warnings()).toEqual([]);
   });
 
   // 1,000 invocations against moto take 20 to 40 s on a shared machine (moto handles the set of remembered event ids
