@@ -27,7 +27,7 @@ import { subjectOfStop } from '../shared/stopped-tasks/route.ts';
 import type { TaskStopFacts } from '../shared/stopped-tasks/stop-facts.ts';
 import { containerDefinitionsReader } from '../shared/stopped-tasks/task-definitions.ts';
 import { parseTaskStateChange } from '../shared/stopped-tasks/task-event.ts';
-import { isStoppedOrReclaimNotice } from '../shared/stopped-tasks/trigger.ts';
+import { isStoppedOrReclaimNotice, RECLAIM_NOTICE_STOP_CODES } from '../shared/stopped-tasks/trigger.ts';
 import {
   type DescribeFailure,
   describeFailure,
@@ -143,6 +143,12 @@ function actionsFor(
   now: Date,
 ): string[] {
   if (!isStoppedOrReclaimNotice(stop)) {
+    // The classifier reads the Spot reason alone; the rule and the handler want the stop code too. Say which.
+    if (stop.lastStatus === 'RUNNING' && stop.desiredStatus === 'STOPPED' && stop.classification.category === 'spot-interruption') {
+      return [
+        `nothing yet: the rule delivers a Spot notice only with its stop code (${RECLAIM_NOTICE_STOP_CODES.join(' or ')}); the STOPPED event that follows is acted on`,
+      ];
+    }
     return [`nothing: lastStatus ${stop.lastStatus} is neither a stop nor a Spot notice (the rule only delivers those)`];
   }
   switch (subject.kind) {

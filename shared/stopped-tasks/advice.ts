@@ -38,9 +38,11 @@ export function adviceFor(classification: Classification, facts: TaskStopFacts):
       return failedToStart(classification, facts, taskDefinition);
     case 'spot-interruption':
       return {
-        likelyCause: facts.isSpotNotice
-          ? 'AWS is reclaiming the Spot capacity this task runs on; it stops in about two minutes. Nothing is wrong with the task.'
-          : 'AWS reclaimed the Spot capacity this task ran on. Nothing is wrong with the task.',
+        // A notice without a stop code (not delivered, but explained) is still running too.
+        likelyCause:
+          facts.isSpotNotice || facts.lastStatus === 'RUNNING'
+            ? 'AWS is reclaiming the Spot capacity this task runs on; it stops in about two minutes. Nothing is wrong with the task.'
+            : 'AWS reclaimed the Spot capacity this task ran on. Nothing is wrong with the task.',
         nextSteps: [
           `Nothing to fix. ${replacement(facts)}`,
           facts.launchType === 'EC2'

@@ -17,7 +17,13 @@ import { BadEventError, excerptOf, inputProblems } from '../errors.ts';
 
 export const TASK_STATE_CHANGE = { source: 'aws.ecs', detailType: 'ECS Task State Change' } as const;
 
-/** The stop codes of a capacity reclaim notice (Fargate Spot, EC2 termination), sent while the task still runs. */
+/**
+ * The stop codes of a capacity reclaim notice (Fargate Spot, EC2 termination), sent while the task still runs.
+ * A notice is known by its stop code only: one with the Spot reason and no stop code (users have seen them)
+ * is left, by the rule and the handler alike, to the STOPPED event that follows, which the reason classifies
+ * as spot-interruption. Matching the reason text would tie the rule to the wording of one message, and the
+ * STOPPED event comes anyway.
+ */
 export const RECLAIM_NOTICE_STOP_CODES = ['SpotInterruption', 'TerminationNotice'] as const;
 
 /** The fields of a task's state that say whether it is acted on. */

@@ -120,6 +120,27 @@ describe('ecs-autopilot explain', () => {
     expect(scaled.actions[0]).toBe('ignore: scaled-in is in services.web.ignore');
   });
 
+  it('says the same of a Spot notice without a stop code as the rule and the handler do: not delivered, the stop that follows is', async () => {
+    // Reported by users: RUNNING, desired STOPPED, the Spot reason only.
+    const notice = stoppedTaskEvent({
+      lastStatus: 'RUNNING',
+      desiredStatus: 'STOPPED',
+      stopCode: undefined,
+      stoppedReason: 'Your Spot Task was interrupted.',
+      capacityProviderName: 'FARGATE_SPOT',
+      containers: [{ name: 'report' }],
+    });
+
+    const explanation = await explain(notice);
+
+    expect(isStoppedOrReclaimNotice(parseTaskStateChange(notice))).toBe(false);
+    expect(explanation.category).toBe('spot-interruption');
+    expect(explanation.actions).toEqual([
+      'nothing yet: the rule delivers a Spot notice only with its stop code (SpotInterruption or TerminationNotice); the STOPPED event that follows is acted on',
+    ]);
+    expect(explanation.likelyCause).toMatch(/is reclaiming the Spot capacity this task runs on; it stops in about two minutes/);
+  });
+
   it('says why nothing happens to a task nobody configured', async () => {
     const explanation = await explain(stoppedTaskEvent({ cluster: 'elsewhere', startedBy: 'someone', group: 'family:x' }));
 

@@ -19,6 +19,9 @@ const STATES = [
   { lastStatus: 'DEPROVISIONING', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited' },
   { lastStatus: 'PENDING', desiredStatus: 'RUNNING' },
   { lastStatus: 'STOPPING', desiredStatus: 'STOPPED', stopCode: 'SpotInterruption' },
+  // Reported by users: a Spot notice with the reason only. Rejected by both; the STOPPED event that follows is taken.
+  { lastStatus: 'RUNNING', desiredStatus: 'STOPPED', stoppedReason: 'Your Spot Task was interrupted.' },
+  { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stoppedReason: 'Your Spot Task was interrupted.' },
 ];
 
 describe('isStoppedOrReclaimNotice', () => {
@@ -47,6 +50,28 @@ describe('isStoppedOrReclaimNotice', () => {
     const event = { source: 'aws.ecs', 'detail-type': 'ECS Task State Change', detail: { clusterArn, ...state } };
 
     expect(matchesEventPattern(taskEventPattern([clusterArn]), event)).toBe(isStoppedOrReclaimNotice(state));
+  });
+
+  it.each([
+    ['a Spot notice with its stop code', { lastStatus: 'RUNNING', stopCode: 'SpotInterruption' }],
+    [
+      'a host termination notice',
+      { lastStatus: 'RUNNING', stopCode: 'TerminationNotice', stoppedReason: 'Host EC2 (instance i-0a1b2c3d4e5f60789) terminated.' },
+    ],
+    ['a Spot notice without a stop code', { lastStatus: 'RUNNING', stopCode: undefined }],
+    ['the stop that follows it', { lastStatus: 'STOPPED', stopCode: undefined }],
+  ])('takes or leaves %s, whole, as the rule does', (_, overrides) => {
+    const event = stoppedTaskEvent({
+      desiredStatus: 'STOPPED',
+      stoppedReason: 'Your Spot Task was interrupted.',
+      capacityProviderName: 'FARGATE_SPOT',
+      containers: [{ name: 'report' }],
+      ...overrides,
+    });
+
+    expect(isStoppedOrReclaimNotice(parseTaskStateChange(event))).toBe(
+      matchesEventPattern(taskEventPattern([event.detail.clusterArn]), event),
+    );
   });
 
   it('calls only the running task with a reclaim stop code a notice', () => {
