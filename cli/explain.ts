@@ -20,7 +20,7 @@ import type { RunRecord } from '../shared/jobs/run-record.ts';
 import type { Log } from '../shared/logger.ts';
 import { decideJobStop } from '../shared/stopped-tasks/decide-job-stop.ts';
 import { decideRestart } from '../shared/stopped-tasks/decide-restart.ts';
-import { decideServiceStop, isCounted } from '../shared/stopped-tasks/decide-service-stop.ts';
+import { decideServiceStop, isCounted, isInfrastructureStop } from '../shared/stopped-tasks/decide-service-stop.ts';
 import { essentialContainersOf } from '../shared/stopped-tasks/links.ts';
 import { summarize } from '../shared/stopped-tasks/load.ts';
 import { subjectOfStop } from '../shared/stopped-tasks/route.ts';
@@ -212,10 +212,14 @@ function actionsFor(
         stop,
         counted ? { total: 1, byCategory: { [stop.classification.category]: 1 } } : undefined,
       );
-      const { stops, windowSeconds } = subject.watch.crashLoop;
-      const actions = counted
-        ? [`count toward the crash loop: alert at ${stops} stops within ${formatDuration(windowSeconds)}, with the dominant category`]
-        : [`ignore: ${stop.classification.category} is in services.${subject.watch.key}.ignore`];
+      const { stops, windowSeconds, infrastructure } = subject.watch.crashLoop;
+      const actions = !counted
+        ? [`ignore: ${stop.classification.category} is in services.${subject.watch.key}.ignore`]
+        : isInfrastructureStop(subject.watch, stop.classification.category)
+          ? [
+              `count toward "the cluster is losing hosts", not the crash loop: alert at ${infrastructure.stops} ${infrastructure.categories.join(' or ')} stops within ${formatDuration(windowSeconds)}`,
+            ]
+          : [`count toward the crash loop: alert at ${stops} stops within ${formatDuration(windowSeconds)}, with the dominant category`];
       if (decision.stopped.alert) actions.push('alert now: a task that cannot start will not heal by itself');
       actions.push('publish Service Task Stopped');
       return actions;

@@ -11,6 +11,7 @@ import type { AlertSubjectKind } from '../events/alert.ts';
 import { JOB_RUN_DETAIL_TYPES } from '../events/bus.ts';
 import {
   type CrashLoopDetail,
+  type InfrastructureLossDetail,
   type ServiceTaskStoppedDetail,
   STOPPED_TASK_DETAIL_TYPES,
   type StoppedTaskSummary,
@@ -262,6 +263,8 @@ function detailView(sample: AlertSample, text: Escape): AlertView {
       return jobRunView(sample.detail as unknown as JobRunAlertDetail, sample.detailType === JOB_RUN_DETAIL_TYPES['timed-out'], text);
     case STOPPED_TASK_DETAIL_TYPES.crashLoopDetected:
       return crashLoopView(sample.detail as unknown as CrashLoopDetail, text);
+    case STOPPED_TASK_DETAIL_TYPES.infrastructureLossDetected:
+      return infrastructureLossView(sample.detail as unknown as InfrastructureLossDetail, text);
     case STOPPED_TASK_DETAIL_TYPES.watchedTaskStopped:
       return watchedTaskView(sample.detail as unknown as WatchedTaskStoppedDetail, text);
     case STOPPED_TASK_DETAIL_TYPES.serviceTaskStopped:
@@ -335,6 +338,18 @@ function crashLoopView(loop: CrashLoopDetail, text: Escape): AlertView {
       ...view.facts,
     ],
     nextSteps: [...view.nextSteps, `Once fixed, run \`${resume}\` or deploy a new task definition revision`],
+  };
+}
+
+/** The hosts under a service went away: the advice is about the cluster; the last stop is one example. */
+function infrastructureLossView(loss: InfrastructureLossDetail, text: Escape): AlertView {
+  const view = stopView(`cluster ${loss.cluster} is losing hosts (service ${loss.subject.name})`, loss.lastStop, text);
+  return {
+    ...view,
+    why: `${text(loss.reason)}. The last one: ${view.why ?? 'no reason given'}`,
+    facts: ['ECS keeps replacing the tasks; ecs-autopilot only alerts', ...view.facts],
+    likelyCause: text(loss.advice.likelyCause),
+    nextSteps: loss.advice.nextSteps.map(text),
   };
 }
 

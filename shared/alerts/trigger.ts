@@ -134,6 +134,15 @@ const detailSchemas: Record<string, z.ZodMiniType> = {
     resumeWith: z.optional(z.string()),
     pausedAt: z.optional(instant),
   }),
+  [STOPPED_TASK_DETAIL_TYPES.infrastructureLossDetected]: z.object({
+    subject: z.object({ kind: z.literal('service'), name: text }),
+    stops: z.number(),
+    windowSeconds: z.number(),
+    categories: z.record(z.string(), z.number()),
+    lastStop: stopSchema,
+    reason: z.string(),
+    advice: z.object({ likelyCause: z.string(), nextSteps: z.array(z.string()) }),
+  }),
   [STOPPED_TASK_DETAIL_TYPES.watchedTaskStopped]: z.object({
     watchedTask: text,
     stop: stopSchema,

@@ -7,7 +7,7 @@ import { backoffSeconds } from '../backoff.ts';
 import type { AppSpec } from '../blue-green/model.ts';
 import { excerptOf } from '../errors.ts';
 import { type ScaleTarget, type ServiceScaling, WEEKDAYS } from '../scaling/targets.ts';
-import { STOP_CATEGORIES, type StopCategory } from '../stopped-tasks/categories.ts';
+import { INFRASTRUCTURE_CATEGORIES, STOP_CATEGORIES, type StopCategory } from '../stopped-tasks/categories.ts';
 import { appSchema, deployersSchema, resolveApp } from './apps-schema.ts';
 import { CLUSTER_ARN, CLUSTER_NAME, clusterNameOf } from './cluster.ts';
 import { duration } from './duration-schema.ts';
@@ -208,10 +208,21 @@ const crashLoopBudget = z
   })
   .meta({ description: 'Past this many restarts within the window, restarts pause and one alert says so' });
 
+const infrastructureLoss = z
+  .strictObject({
+    stops: z.number().int().min(2).max(10_000).default(10),
+    categories: z.array(category).default([...INFRASTRUCTURE_CATEGORIES]),
+  })
+  .meta({
+    description:
+      'Stops of these categories (default: host-lost, spot-interruption) do not count toward the crash loop; this many within the window alert "the cluster is losing hosts"',
+  });
+
 const serviceCrashLoop = z
   .strictObject({
     stops: z.number().int().min(2).max(10_000).default(5),
     window: duration('the window the stops are counted in', { min: 60, max: 86_400 }).default(600),
+    infrastructure: infrastructureLoss.default({ stops: 10, categories: [...INFRASTRUCTURE_CATEGORIES] }),
   })
   .meta({ description: "Alert when this many of the service's tasks stop within the window" });
 
@@ -364,7 +375,7 @@ const service = z.strictObject({
     .regex(/^[A-Za-z0-9_-]{1,255}$/, { error: 'a service name holds letters, digits, "-" and "_"' })
     .optional()
     .meta({ description: 'the ECS service name (default: the key)' }),
-  crashLoop: serviceCrashLoop.default({ stops: 5, window: 600 }),
+  crashLoop: serviceCrashLoop.default({ stops: 5, window: 600, infrastructure: { stops: 10, categories: [...INFRASTRUCTURE_CATEGORIES] } }),
   ignore: z
     .array(category)
     .default(['scaled-in', 'user-stopped'])
@@ -635,7 +646,7 @@ export interface ServiceWatch {
   key: string;
   cluster: string;
   service: string;
-  crashLoop: { stops: number; windowSeconds: number };
+  crashLoop: { stops: number; windowSeconds: number; infrastructure: { stops: number; categories: StopCategory[] } };
   ignore: StopCategory[];
   /** Scheduled scaling, when the service has any. */
   scaling: ServiceScaling | undefined;
@@ -746,7 +757,7 @@ export function resolveAutomation(parsed: ParsedAutomation): Automation {
       key,
       cluster: spec.cluster ?? d.cluster ?? '',
       service: spec.service ?? key,
-      crashLoop: { stops: spec.crashLoop.stops, windowSeconds: spec.crashLoop.window },
+      crashLoop: { stops: spec.crashLoop.stops, windowSeconds: spec.crashLoop.window, infrastructure: spec.crashLoop.infrastructure },
       ignore: spec.ignore,
       scaling: spec.scaling && {
         timezone: spec.scaling.timezone ?? d.timezone ?? DEFAULT_TIME_ZONE,

@@ -12,6 +12,7 @@ export const STOPPED_TASK_DETAIL_TYPES = {
   watchedTaskResumed: 'Watched Task Restarts Resumed',
   watchedTaskRestartFailed: 'Watched Task Restart Failed',
   crashLoopDetected: 'Crash Loop Detected',
+  infrastructureLossDetected: 'Infrastructure Loss Detected',
   serviceTaskStopped: 'Service Task Stopped',
 } as const;
 
@@ -69,6 +70,26 @@ export interface CrashLoopDetail {
   alert: AlertBlock;
 }
 
+/**
+ * A service's tasks stopped because their hosts or Spot capacity went away, past crashLoop.infrastructure.stops
+ * within the window: the cluster is losing hosts. Alerted under category "infrastructure-loss", apart from
+ * crash loops, which these stops do not count toward.
+ */
+export interface InfrastructureLossDetail {
+  subject: { kind: 'service'; name: string };
+  cluster: string;
+  /** The infrastructure stops within the window. */
+  stops: number;
+  windowSeconds: number;
+  categories: Partial<Record<StopCategory, number>>;
+  lastStop: StoppedTaskSummary;
+  /** One line: "the cluster is losing hosts: …". */
+  reason: string;
+  /** About the hosts going away, not about the last task. */
+  advice: Advice;
+  alert: AlertBlock;
+}
+
 /** A restart that cannot launch (RunTask refused it, or no capacity after every try): restarts pause until a resume. */
 export interface WatchedTaskRestartFailedDetail {
   watchedTask: string;
@@ -96,8 +117,9 @@ export interface ServiceTaskStoppedDetail {
   service: string;
   cluster: string;
   stop: StoppedTaskSummary;
-  /** Whether it counts toward the crash-loop window (ignored categories do not). */
+  /** Whether it is counted in the window (ignored categories are not). */
   counted: boolean;
+  /** Counted stops of its kind within the window: infrastructure stops for one (crashLoop.infrastructure), the others for the rest. */
   stopsInWindow: number;
   alert?: AlertBlock;
 }

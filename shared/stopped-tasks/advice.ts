@@ -2,7 +2,7 @@
  * The likely cause and next steps for a classified stop, written for the person reading the alert or
  * `explain`: name the container, the image, the role or setting to look at. Pure.
  */
-import type { FailedToStartKind } from './categories.ts';
+import type { FailedToStartKind, StopCategory } from './categories.ts';
 import type { Advice, Classification, ContainerExit, TaskStopFacts } from './stop-facts.ts';
 
 export function adviceFor(classification: Classification, facts: TaskStopFacts): Advice {
@@ -225,6 +225,25 @@ function hostLost(facts: TaskStopFacts): Advice {
       replacement(facts),
       "Look at the Auto Scaling group's activity and CloudTrail (TerminateInstances, StopInstances, DeregisterContainerInstance) to see who removed it.",
       'Turn on managed termination protection for the capacity provider so instances with running tasks are not scaled in.',
+    ],
+  };
+}
+
+/** Many of a service's tasks lost their hosts or Spot capacity within a window: the cluster, not the task, needs looking at. */
+export function infrastructureLossAdvice(categories: Partial<Record<StopCategory, number>>, facts: TaskStopFacts): Advice {
+  const spot = (categories['spot-interruption'] ?? 0) > 0;
+  return {
+    likelyCause:
+      'The hosts under the service are going away (scale-in, termination, maintenance or Spot reclaims), faster than usual: the tasks are not crashing, the capacity under them is.',
+    nextSteps: [
+      `${replacement(facts)} Check that it keeps up: running against desired count, and tasks that cannot be placed.`,
+      "Look at the Auto Scaling group's activity and CloudTrail (TerminateInstances, StopInstances, DeregisterContainerInstance) to see who removed the hosts.",
+      'Turn on managed termination protection and managed draining for the capacity provider so instances with running tasks are not scaled in under them.',
+      ...(spot
+        ? [
+            'Spot capacity is being reclaimed: spread over more instance types or zones, or add an on-demand capacity provider next to the Spot one.',
+          ]
+        : []),
     ],
   };
 }

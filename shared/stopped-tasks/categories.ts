@@ -36,6 +36,13 @@ export type FailedToStartKind = (typeof FAILED_TO_START_KINDS)[number];
 export const HEALTH_CHECK_KINDS = ['elb', 'container'] as const;
 export type HealthCheckKind = (typeof HEALTH_CHECK_KINDS)[number];
 
+/**
+ * The stops that say the capacity under the tasks went away, not that the application failed: a service's
+ * crash loop leaves them out by default and counts them toward "the cluster is losing hosts" instead
+ * (services.<name>.crashLoop.infrastructure).
+ */
+export const INFRASTRUCTURE_CATEGORIES = ['host-lost', 'spot-interruption'] as const satisfies readonly StopCategory[];
+
 /** A stop that says nothing is wrong with the application. */
 export function isSuccess(category: StopCategory): boolean {
   return category === 'completed';

@@ -1,6 +1,7 @@
 /**
- * A watched service's task stopped: ECS replaces it; ecs-autopilot counts it toward the service's crash-loop
- * window and says so (decide-service-stop.ts, pure).
+ * A watched service's task stopped: ECS replaces it; ecs-autopilot counts it in the service's window, toward
+ * the crash loop or, for a lost host or Spot, toward "the cluster is losing hosts", and says so
+ * (decide-service-stop.ts, pure).
  *
  * A counted stop adds its task to the window before the window is read (a redelivery adds nothing again),
  * so that of stops counted at the same moment the last to read sees them all. What the window shows is then
@@ -13,7 +14,7 @@ import type { ServiceWatch } from '../config/schema.ts';
 import type { StoppedTaskSummary } from '../events/stopped-task-events.ts';
 import { retryOnStaleWrite } from '../state/versioned.ts';
 import { publishEvents } from './apply.ts';
-import { decideServiceStop, isCounted, serviceStopEvents } from './decide-service-stop.ts';
+import { decideServiceStop, isCounted, isInfrastructureStop, serviceStopEvents } from './decide-service-stop.ts';
 import type { StopRuntime } from './runtime.ts';
 
 /** A counted stop is kept this long after its window could last end. */
@@ -51,14 +52,19 @@ export async function onServiceTaskStopped(watch: ServiceWatch, stop: StoppedTas
       const decision = decideServiceStop(watch, stop, window);
       decided = await rt.serviceStops.save({
         ...key,
-        stopsInWindow: window.total,
+        stopsInWindow: decision.stopped.stopsInWindow,
         outbox: serviceStopEvents(decision, stop, now),
         expiresAt: Math.floor(now.getTime() / 1000) + DECISION_KEEP_SECONDS,
         version: 0,
       });
+      const threshold = isInfrastructureStop(watch, category)
+        ? `${watch.crashLoop.infrastructure.stops} infrastructure stops`
+        : `${watch.crashLoop.stops} stops`;
       summary = decision.crashLoop
-        ? `crash loop: ${window.total} stops within the window (dominant ${decision.crashLoop.dominantCategory})`
-        : `counted: ${window.total} of ${watch.crashLoop.stops} stops within the window`;
+        ? `crash loop: ${decision.crashLoop.stops} stops within the window (dominant ${decision.crashLoop.dominantCategory})`
+        : decision.infrastructureLoss
+          ? `the cluster is losing hosts: ${decision.infrastructureLoss.stops} infrastructure stops within the window`
+          : `counted: ${decision.stopped.stopsInWindow} of ${threshold} within the window`;
     }
     if (decided.outbox.length > 0) {
       await publishEvents(decided.outbox, rt);

@@ -141,6 +141,20 @@ describe('ecs-autopilot explain', () => {
     expect(explanation.likelyCause).toMatch(/is reclaiming the Spot capacity this task runs on; it stops in about two minutes/);
   });
 
+  it('counts a service task whose EC2 host an Auto Scaling scale-in terminated as a lost host, not toward the crash loop', async () => {
+    const terminated = taskEvent('host-terminated-scale-in');
+    terminated.detail.clusterArn = 'arn:aws:ecs:eu-west-1:111122223333:cluster/web-prod';
+    terminated.detail.group = 'service:web';
+
+    const explanation = await explain(terminated);
+
+    expect(explanation).toMatchObject({ category: 'host-lost', subject: { kind: 'service', name: 'web' } });
+    expect(explanation.actions[0]).toBe(
+      'count toward "the cluster is losing hosts", not the crash loop: alert at 10 host-lost or spot-interruption stops within 5m',
+    );
+    expect(explanation.nextSteps.join(' ')).not.toMatch(/on-demand/);
+  });
+
   it('says why nothing happens to a task nobody configured', async () => {
     const explanation = await explain(stoppedTaskEvent({ cluster: 'elsewhere', startedBy: 'someone', group: 'family:x' }));
 

@@ -11,7 +11,7 @@ import {
 import { fixtureStop, type ServiceInput, serviceWatch } from './stop-fixtures.ts';
 
 /** The alert decideServiceStop raises for service api in cluster web. */
-function alert(category: StopCategory, service = 'api'): AlertBlock {
+function alert(category: string, service = 'api'): AlertBlock {
   return { cluster: 'web', subject: { kind: 'service', name: service }, category, severity: 'critical' };
 }
 
@@ -207,5 +207,77 @@ describe('dominant', () => {
     ['the first counted of a tie, in the other order', { 'out-of-memory': 2, 'app-error': 2 }, 'out-of-memory'],
   ])('%s', (_what, byCategory, category) => {
     expect(dominant(byCategory)).toBe(category);
+  });
+});
+
+describe('decideServiceStop: infrastructure stops (lost hosts, Spot) have a threshold of their own', () => {
+  it('does not count lost hosts toward the crash loop: 3 app errors and 3 lost hosts are no crash loop at 5', () => {
+    const decision = decideServiceStop(serviceWatch(), fixtureStop('service-sidecar-ok-app-exit-2'), {
+      total: 6,
+      byCategory: { 'app-error': 3, 'host-lost': 3 },
+    });
+
+    expect(decision.crashLoop).toBeUndefined();
+    expect(decision.infrastructureLoss).toBeUndefined();
+    expect(decision.stopped).toMatchObject({ counted: true, stopsInWindow: 3 });
+  });
+
+  it('tells a crash loop by the application stops alone, without the lost hosts in its mix', () => {
+    const decision = decideServiceStop(serviceWatch(), fixtureStop('service-sidecar-ok-app-exit-2'), {
+      total: 9,
+      byCategory: { 'host-lost': 4, 'app-error': 5 },
+    });
+
+    expect(decision.crashLoop).toMatchObject({ stops: 5, dominantCategory: 'app-error', categories: { 'app-error': 5 } });
+  });
+
+  it('raises no crash loop for a lost host, however many, and says the cluster is losing hosts at its own threshold (10)', () => {
+    const stop = fixtureStop('host-terminated-scale-in');
+    const below = decideServiceStop(serviceWatch(), stop, { total: 9, byCategory: { 'host-lost': 9 } });
+    const at = decideServiceStop(serviceWatch(), stop, {
+      total: 12,
+      byCategory: { 'host-lost': 7, 'spot-interruption': 3, 'app-error': 2 },
+    });
+
+    expect(below).toMatchObject({ crashLoop: undefined, infrastructureLoss: undefined, stopped: { counted: true, stopsInWindow: 9 } });
+    expect(at.crashLoop).toBeUndefined();
+    expect(at.infrastructureLoss).toEqual({
+      subject: { kind: 'service', name: 'api' },
+      cluster: 'legacy',
+      stops: 10,
+      windowSeconds: 600,
+      categories: { 'host-lost': 7, 'spot-interruption': 3 },
+      lastStop: stop,
+      reason:
+        'the cluster is losing hosts: 10 tasks of service api stopped within 10m because their hosts or Spot capacity went away (host-lost 7, spot-interruption 3)',
+      advice: {
+        likelyCause: expect.stringMatching(/^The hosts under the service are going away/),
+        nextSteps: expect.arrayContaining([expect.stringMatching(/Auto Scaling group's activity/)]),
+      },
+      alert: { ...alert('infrastructure-loss'), cluster: 'legacy' },
+    });
+  });
+
+  it('takes its threshold and categories from crashLoop.infrastructure; no categories count them as crashes again', () => {
+    const stop = fixtureStop('host-lost-ec2');
+    const window: StopWindow = { total: 5, byCategory: { 'host-lost': 5 } };
+    const lower = serviceWatch({ crashLoop: { stops: 5, window: '10m', infrastructure: { stops: 3 } } });
+    const none = serviceWatch({ crashLoop: { stops: 5, window: '10m', infrastructure: { categories: [] } } });
+
+    expect(decideServiceStop(lower, stop, window).infrastructureLoss).toMatchObject({ stops: 5 });
+    expect(decideServiceStop(none, stop, window)).toMatchObject({
+      infrastructureLoss: undefined,
+      crashLoop: { stops: 5, dominantCategory: 'host-lost' },
+    });
+  });
+
+  it('publishes Infrastructure Loss Detected with an id of the task ARN and the event version', () => {
+    const stop = fixtureStop('host-lost-ec2');
+    const decision = decideServiceStop(serviceWatch(), stop, { total: 10, byCategory: { 'host-lost': 10 } });
+
+    expect(serviceStopEvents(decision, stop, new Date('2026-11-22T09:00:00.000Z')).map((e) => [e.id, e.detailType])).toEqual([
+      [`service-task-stopped:${stop.taskArn}#${stop.version}`, 'Service Task Stopped'],
+      [`infrastructure-loss-detected:${stop.taskArn}#${stop.version}`, 'Infrastructure Loss Detected'],
+    ]);
   });
 });
