@@ -125,6 +125,43 @@ async function packaged(automationFile: string): Promise<{ run: Run & { outDir: 
   return { run, template: JSON.parse(readFileSync(path.join(run.outDir, 'cloudformation-template-update-stack.json'), 'utf8')) };
 }
 
+interface LintFinding {
+  Level: string;
+  Message: string;
+  Rule: { Id: string };
+  Location: { Path: (string | number)[] };
+}
+
+/**
+ * cfn-lint's findings on a packaged template, by level. cfn-lint is on machines of this kind (CI
+ * included): missing, the test fails and says so rather than passing without a lint. Its exit code is a
+ * bit set (2 errors, 4 warnings, 8 informational); anything else means it did not lint at all.
+ */
+function cfnLint(templateFile: string): Promise<{ errors: LintFinding[]; warnings: LintFinding[] }> {
+  return new Promise((resolve, reject) => {
+    execFile('cfn-lint', ['--format', 'json', templateFile], { timeout: TIMEOUT - 5_000 }, (error, stdout, stderr) => {
+      const code = error ? error.code : 0;
+      if (code === 'ENOENT') {
+        reject(new Error('cfn-lint is not installed on this machine (pip install cfn-lint): the packaged template cannot be checked'));
+        return;
+      }
+      if (typeof code !== 'number' || (code & ~(2 | 4 | 8)) !== 0) {
+        reject(new Error(`cfn-lint did not run (exit ${String(code)}):\n${stderr}${stdout}`));
+        return;
+      }
+      const findings = JSON.parse(stdout || '[]') as LintFinding[];
+      resolve({ errors: findings.filter((f) => f.Level === 'Error'), warnings: findings.filter((f) => f.Level === 'Warning') });
+    });
+  });
+}
+
+/**
+ * The warnings cfn-lint gives a packaged template today, none from our generator: W3005, a DependsOn
+ * that a GetAtt already implies, which osls writes on every function (DependsOn its log group and its
+ * role, while Role is a GetAtt of that role).
+ */
+const KNOWN_LINT_WARNINGS = ['W3005'];
+
 /** Lookups in the template `current()` returns (set by a beforeAll). */
 function templateLookups(current: () => Template) {
   const resource = (logicalId: string): Resource => {
@@ -598,6 +635,77 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
     ).toEqual(['ScaleServiceRole']);
   });
 
+  it('alarms to the alert topic on any message in each of its dead-letter queues, and on each function’s errors and throttles', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, r]) => r.Properties);
+    const watched = (namespace: string, metric: string) =>
+      alarms
+        .filter((a) => a.Namespace === namespace && a.MetricName === metric)
+        .map((a) => (a.Dimensions as { Value: unknown }[])[0]?.Value)
+        .sort();
+    const queueNames = ofType('AWS::SQS::Queue').map(([, r]) => r.Properties.QueueName);
+    // The names osls deployed the functions under, as the alarms must spell them.
+    const functionNames = ofType('AWS::Lambda::Function').map(([, r]) => r.Properties.FunctionName);
+
+    expect(queueNames).toHaveLength(8);
+    expect(watched('AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toEqual([...queueNames].sort());
+    expect(functionNames).toHaveLength(6);
+    expect(watched('AWS/Lambda', 'Errors')).toEqual([...functionNames].sort());
+    expect(watched('AWS/Lambda', 'Throttles')).toEqual([...functionNames].sort());
+    expect(alarms).toHaveLength(8 + 2 * 6);
+    for (const alarm of alarms) {
+      expect(alarm).toMatchObject({
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        AlarmActions: [{ Ref: 'AlertTopic' }],
+        OKActions: [{ Ref: 'AlertTopic' }],
+      });
+      expect(alarm.AlarmName).toMatch(/^ecs-autopilot-test-/);
+    }
+    expect(resource('AlertTopicPolicy').Properties).toMatchObject({
+      Topics: [{ Ref: 'AlertTopic' }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: {
+              ArnLike: {
+                'aws:SourceArn': {
+                  'Fn::Sub': `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:ecs-autopilot-test-*`,
+                },
+              },
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  it('has a dashboard of the dead-letter queues and the functions, its URL an output', () => {
+    const body = JSON.parse((resource('Dashboard').Properties.DashboardBody as { 'Fn::Sub': string })['Fn::Sub']) as {
+      widgets: { properties: { metrics: string[][] } }[];
+    };
+    const shown = body.widgets.flatMap((w) => w.properties.metrics.map(([, metric, , name]) => `${metric} ${name}`));
+    const functionNames = ofType('AWS::Lambda::Function').map(([, r]) => String(r.Properties.FunctionName));
+
+    expect(resource('Dashboard').Properties.DashboardName).toBe('ecs-autopilot-test');
+    for (const [, queue] of ofType('AWS::SQS::Queue'))
+      expect(shown).toContain(`ApproximateNumberOfMessagesVisible ${queue.Properties.QueueName}`);
+    for (const name of functionNames)
+      for (const metric of ['Errors', 'Throttles', 'Duration']) expect(shown).toContain(`${metric} ${name}`);
+    expect(template.Outputs.DashboardUrl).toMatchObject({
+      Value: { 'Fn::Sub': expect.stringContaining(`#dashboards:name=\${Dashboard}`) },
+    });
+  });
+
+  it('passes cfn-lint without errors, its only warnings the known ones', async () => {
+    const { errors, warnings } = await cfnLint(path.join(run.outDir, 'cloudformation-template-update-stack.json'));
+
+    expect(errors.map((e) => `${e.Rule.Id} ${e.Location.Path.join('/')}: ${e.Message}`)).toEqual([]);
+    expect([...new Set(warnings.map((w) => w.Rule.Id))].filter((id) => !KNOWN_LINT_WARNINGS.includes(id))).toEqual([]);
+  });
+
   it('refers only to resources that exist in the template', () => {
     expect(danglingReferences(template.Resources, template.Outputs)).toEqual([]);
   });
@@ -679,12 +787,27 @@ function allStatements(template: Template): { at: string; statement: Statement &
 
 describe('serverless package with blue/green apps', { timeout: TIMEOUT }, () => {
   let template: Template;
+  let outDir: string;
   const { resource, roleStatements, statementsAllowing, ofType } = templateLookups(() => template);
   const pattern = (ruleId: string) => resolved(resource(ruleId).Properties.EventPattern) as Record<string, unknown>;
 
   beforeAll(async () => {
-    ({ template } = await packaged(BLUE_GREEN_FIXTURE));
+    const packagedRun = await packaged(BLUE_GREEN_FIXTURE);
+    ({ template } = packagedRun);
+    outDir = packagedRun.run.outDir;
   }, TIMEOUT);
+
+  it('alarms on each of its ten dead-letter queues (no task-events rule: it watches no tasks), and passes cfn-lint without errors', async () => {
+    const queueNames = ofType('AWS::SQS::Queue').map(([, r]) => r.Properties.QueueName);
+    const watchedQueues = ofType('AWS::CloudWatch::Alarm')
+      .filter(([, r]) => r.Properties.Namespace === 'AWS/SQS')
+      .map(([, r]) => (r.Properties.Dimensions as { Value: unknown }[])[0]?.Value);
+
+    expect(queueNames).toHaveLength(10);
+    expect(watchedQueues.sort()).toEqual([...queueNames].sort());
+    const { errors } = await cfnLint(path.join(outDir, 'cloudformation-template-update-stack.json'));
+    expect(errors.map((e) => `${e.Rule.Id} ${e.Location.Path.join('/')}: ${e.Message}`)).toEqual([]);
+  });
 
   it.each([
     [
