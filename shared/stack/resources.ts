@@ -4,7 +4,8 @@
  * notify and shift-traffic, the alert topic, the dead-letter queues, and the least-privilege roles of
  * the functions, whose ECS, Application Auto Scaling, Elastic Load Balancing, CloudWatch and
  * iam:PassRole permissions name exactly the clusters, services, task definitions, listeners, rules,
- * alarms and roles that the jobs, watched tasks, services and blue/green apps use.
+ * alarms and roles that the jobs, watched tasks, services and blue/green apps use; and what watches the
+ * stack itself: alarms on its dead-letter queues and functions (watch-alarms.ts) and its dashboard (dashboard.ts).
  * Pure: serverless.yml gets it through deploy/stack.mjs, the unit tests call it with plain objects and
  * a fixed `now` (the scaling schedules follow the daylight-saving changes of the years after it).
  */
