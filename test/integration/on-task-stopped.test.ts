@@ -30,6 +30,7 @@ const config = {
       crashLoopBudget: { restarts: 5, window: '15m' },
     },
   },
+  services: { web: { cluster: 'web-ots', crashLoop: { stops: 3, window: '10m', infrastructure: { stops: 4 } } } },
 };
 
 const START = new Date('2026-11-22T02:00:05Z');
@@ -281,6 +282,58 @@ describe('on-task-stopped against moto', () => {
       expect(stopped.action).toMatch(/its replacement was started at the Spot interruption notice/);
       expect((await running('workers-ots')).map((task) => task.startedBy)).toEqual(['ecs-autopilot/watched/queue-worker']);
       expect(await t.timers.pending()).toEqual([]);
+    });
+  });
+
+  describe('services', () => {
+    /** A task of service web, as the service scheduler starts it. */
+    async function startServiceTask(): Promise<string> {
+      const { tasks = [] } = await t.ecs.send(
+        new RunTaskCommand({
+          cluster: 'web-ots',
+          taskDefinition: 'queue-worker',
+          launchType: 'FARGATE',
+          group: 'service:web',
+          startedBy: 'ecs-svc/4918826309718265037',
+          networkConfiguration: { awsvpcConfiguration: { subnets: network.subnets, securityGroups: network.securityGroups } },
+        }),
+      );
+      return tasks[0]?.taskArn ?? '';
+    }
+
+    it('tells an Auto Scaling scale-in that takes the hosts away from a crash loop: "the cluster is losing hosts", one message', async () => {
+      const notifyRuntime = emulatorNotifyRuntime(t.world, t.automation, t.clock, t.timers, quietLog);
+      const outcomes: unknown[] = [];
+      for (let lost = 1; lost <= 4; lost++) {
+        const ending = {
+          exitCode: 143,
+          stopCode: 'TerminationNotice',
+          stoppedReason: `Host EC2 (instance i-0f1e2d3c4b5a6978${lost}) terminated.`,
+        };
+        outcomes.push(await onTaskStopped(await stop('web-ots', await startServiceTask(), ending), t.stopRuntime));
+        t.clock.advance(20);
+      }
+
+      // Past crashLoop.stops (3), yet no crash loop: the hosts went away, not the application.
+      expect(outcomes.map((o) => (o as { category: string }).category)).toEqual(['host-lost', 'host-lost', 'host-lost', 'host-lost']);
+      const alerts = (await t.events()).filter((e) => e.detail.alert !== undefined);
+      expect(alerts.map((e) => e['detail-type'])).toEqual(['Infrastructure Loss Detected']);
+      expect(alerts[0]?.detail).toMatchObject({
+        stops: 4,
+        categories: { 'host-lost': 4 },
+        alert: { cluster: 'web-ots', subject: { kind: 'service', name: 'web' }, category: 'infrastructure-loss' },
+      });
+
+      for (const alert of alerts) await notify({ ...alert, id: 'hosts-1', account: '123456789012', region: 'us-east-1' }, notifyRuntime);
+      const later = new Date(t.clock.now().getTime() + 600_000);
+      for (let [next] = await t.timers.pending(); next && next.at <= later; [next] = await t.timers.pending()) {
+        t.clock.advanceTo(next.at);
+        await fireDueTimers();
+      }
+      const sent = await drainAlerts(t.world);
+      expect(sent.map((m) => m.subject)).toEqual([
+        '[CRITICAL] Cluster web-ots is losing hosts (service web) on web-ots: infrastructure-loss',
+      ]);
     });
   });
 
