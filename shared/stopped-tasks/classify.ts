@@ -9,12 +9,15 @@
  *  1. timeout, replaced: ecs-autopilot's own StopTask. ECS reports it as UserInitiated and the exit codes
  *     are the SIGTERM/SIGKILL it caused; only the reason ecs-autopilot gave says why.
  *  2. host-lost, terminated host: "Host EC2 (instance …) terminated/stopped", or TerminationNotice without a
- *     Spot reason. TerminationNotice is not only Spot: the stop codes ECS documents (TaskStopCode in the API
- *     reference; "Stopped tasks error codes") give it for a terminating host, which an EC2 Auto Scaling
- *     scale-in or a person's TerminateInstances is as well, so only SpotInterruption and ECS's Fargate
- *     Spot reason "Your Spot Task was interrupted." (the AWS knowledge-center article "How do I handle
- *     Spot termination notices in AWS Fargate Spot tasks?") say Spot. What the containers did afterwards
- *     is a consequence.
+ *     Spot reason. What this relies on: the API reference lists TerminationNotice among TaskStopCode values
+ *     beside SpotInterruption without tying it to Spot; the AWS knowledge-center article "Why are my Amazon
+ *     ECS container instances terminated unexpectedly?" (ecs-troubleshoot-ec2-instance-termination) names
+ *     Auto Scaling activity and TerminateInstances calls as well as Spot interruptions as what terminates a
+ *     container instance; and Fargate Spot's notice says "Your Spot Task was interrupted." ("How do I handle
+ *     Spot termination notices in AWS Fargate Spot tasks?"; the older notices used TerminationNotice with
+ *     that reason). So a terminated host is known to be Spot only by SpotInterruption or that reason, and a
+ *     scale-in must not be answered with "add an on-demand capacity provider". What the containers did
+ *     afterwards is a consequence.
  *  3. spot-interruption: AWS took the capacity back (also the RUNNING notice); what the containers did
  *     afterwards is a consequence.
  *  4. failed-to-start: the application never ran, so exit codes, if any, say nothing about it.

@@ -162,7 +162,7 @@ export function decideRestart(input: RestartInput): RestartDecision {
   };
   if (delaySeconds === 0) {
     const reason = facts.isSpotNotice
-      ? `Spot interruption notice: the replacement starts before the task is gone (${counted})`
+      ? `${category === 'spot-interruption' ? 'Spot interruption' : 'termination'} notice: the replacement starts before the task is gone (${counted})`
       : `${category}: not the application's fault, so at once (${counted})`;
     return { kind: 'restart-now', reason, state: next };
   }

@@ -49,7 +49,7 @@ export interface TaskStopFacts {
   stoppedAt: string | undefined;
   /** detail.version: a higher one is a later state of the same task. */
   version: number;
-  /** A Fargate Spot notice: RUNNING, desired STOPPED, stopCode SpotInterruption/TerminationNotice. */
+  /** A reclaim notice (Fargate Spot, or a host being terminated): RUNNING, desired STOPPED, stopCode SpotInterruption/TerminationNotice. */
   isSpotNotice: boolean;
 }
 

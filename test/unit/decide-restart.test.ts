@@ -139,6 +139,20 @@ describe('decideRestart: no restart', () => {
 });
 
 describe("decideRestart: stops that are not the application's fault (Spot, a lost host)", () => {
+  it('restarts at a host termination notice too, and calls it one, not a Spot interruption', () => {
+    const notice = {
+      ...STOPS.spotNotice,
+      stopCode: 'TerminationNotice',
+      stoppedReason: 'Host EC2 (instance i-0a1b2c3d4e5f60789) terminated.',
+    };
+
+    expect(decideRestart(restartInput({ stop: notice, state: undefined }))).toMatchObject({
+      kind: 'restart-now',
+      reason: 'termination notice: the replacement starts before the task is gone (restart 1 of at most 5 within 15m)',
+      state: { restartCategories: ['host-lost'] },
+    });
+  });
+
   it.each(['on-failure', 'always'] as const)(
     'restarts at the Spot notice, before the task is gone, and counts it (restart: %s)',
     (restart) => {
