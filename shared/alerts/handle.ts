@@ -79,8 +79,15 @@ export async function handleNotify(input: NotifyInput, rt: NotifyRuntime): Promi
     case 'resolution': {
       const groupKey = alertGroupKey(input.alert);
       rt.log.appendKeys?.({ groupKey });
+      // Every success of every job is one: for a group that never had an alert (the usual case) one read decides it.
+      const inbox = await rt.groups.inbox(groupKey);
+      if (!inbox) {
+        const ignored = 'a resolving event for a group with no alert (none came, or their record expired): nothing to resolve';
+        rt.log.info(ignored, { eventId: input.id, time: input.time });
+        return { groupKey, published: [], ignored };
+      }
       rt.log.info('resolving event', { eventId: input.id, time: input.time });
-      return drive(groupKey, { kind: 'resolving-event', time: input.time }, rt);
+      return drive(groupKey, { kind: 'resolving-event', time: input.time }, rt, inbox);
     }
     case 'timer': {
       const { groupKey, at, timer } = input.timer;
@@ -98,7 +105,7 @@ async function drive(groupKey: string, trigger: AlertTrigger, rt: NotifyRuntime,
   const result: NotifyResult = { groupKey, published: [] };
   let attempt = 0;
   const decideAndCarryOut = async () => {
-    // The inbox the count returned serves the first attempt; one that lost a race reads it again.
+    // The inbox already read (by the count, or by a resolving event's first look) serves the first attempt; one that lost a race reads it again.
     let group = await loadGroup(groupKey, rt.groups, attempt++ === 0 ? counted : undefined);
     if (unsettled(group)) {
       const { leaseUntil = '', actions } = group;

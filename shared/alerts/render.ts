@@ -75,6 +75,8 @@ interface ContainerLine {
 interface AlertView {
   /** What happened, as a sentence: "job nightly-report failed". */
   headline: string;
+  /** What went wrong this time, where the group's category is wider: a job's stop category within job-failing. */
+  cause?: string | undefined;
   /** One line saying why. */
   why: string | undefined;
   taskDefinition: string | undefined;
@@ -102,9 +104,11 @@ export function humanMessage(message: AlertMessage): { subject: string; text: st
   const view = viewOf(group.latest, forEmail);
   const lines: string[] = [];
   if (message.status === 'firing') {
-    lines.push(`${alert.severity.toUpperCase()}: ${capitalize(view.headline)} on cluster ${alert.cluster} (${alert.category}).`);
+    lines.push(
+      `${alert.severity.toUpperCase()}: ${capitalize(view.headline)} on cluster ${alert.cluster} (${view.cause ?? alert.category}).`,
+    );
     if (view.why) lines.push(capitalize(view.why));
-    lines.push('', `What: ${group.latest.detailType}, ${subjectOf(group)}, category ${alert.category}`);
+    lines.push('', `What: ${group.latest.detailType}, ${subjectOf(group)}, category ${view.cause ?? alert.category}`);
     lines.push(`Where: ${whereOf(group, view)}`);
     lines.push(`How often: ${howOften(message.count, group)}`);
     lines.push(...view.facts);
@@ -147,7 +151,7 @@ export function chatbotMessage(message: AlertMessage): ChatbotNotification {
       ];
   const icon = firing ? (alert.severity === 'critical' ? '🔴' : '🟠') : '✅';
   const title = firing
-    ? `${icon} ${capitalize(view.headline)} on ${alert.cluster}: ${alert.category}`
+    ? `${icon} ${capitalize(view.headline)} on ${alert.cluster}: ${view.cause ?? alert.category}`
     : `${icon} Resolved: ${subjectOf(group)} on ${alert.cluster}: ${alert.category}`;
   return {
     version: '1.0',
@@ -184,7 +188,7 @@ function subjectLine(message: AlertMessage, view: AlertView): string {
   const { alert } = group.latest.detail;
   const text =
     message.status === 'firing'
-      ? `[${alert.severity.toUpperCase()}] ${capitalize(view.headline)} on ${alert.cluster}: ${alert.category}${message.count > 1 ? ` (${message.count}x)` : ''}`
+      ? `[${alert.severity.toUpperCase()}] ${capitalize(view.headline)} on ${alert.cluster}: ${view.cause ?? alert.category}${message.count > 1 ? ` (${message.count}x)` : ''}`
       : `[RESOLVED] ${capitalize(subjectOf(group))} on ${alert.cluster}: ${alert.category}`;
   return asSubject(text);
 }
@@ -288,13 +292,15 @@ function jobRunView(run: JobRunAlertDetail, timedOut: boolean, text: Escape): Al
     );
   }
   const headline = `job ${run.job} ${timedOut ? 'timed out' : 'failed'}`;
+  const cause = timedOut ? 'timeout' : text(run.category ?? 'launch-failed');
   if (run.stop) {
     const view = stopView(headline, run.stop, text);
-    return { ...view, facts: [...facts, ...view.facts], resources: unique([...view.resources, ...run.taskArns]) };
+    return { ...view, cause, facts: [...facts, ...view.facts], resources: unique([...view.resources, ...run.taskArns]) };
   }
   // Nothing stopped: the launch itself failed (or the tasks were never seen), the run's reason says why.
   return {
     headline,
+    cause,
     why: run.reason === undefined ? undefined : text(run.reason),
     taskDefinition: text(run.taskDefinition),
     availabilityZone: undefined,
@@ -466,6 +472,7 @@ function timeOf(iso: string): string {
 /** A group resolves after a quiet period, or by the event that ends its condition (restarts resumed). */
 function howResolved(message: Extract<AlertMessage, { status: 'resolved' }>): string {
   const { alert } = message.group.latest.detail;
+  if (alert.resolvedBy === 'resolving-event' && alert.subject.kind === 'job') return 'the job succeeded again';
   if (alert.resolvedBy === 'resolving-event') return `the ${alert.category} is over (restarts resumed)`;
   return `no ${alert.category} alert for ${quietFor(message)}`;
 }

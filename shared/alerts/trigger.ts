@@ -37,7 +37,7 @@ export interface AlertTimerInput {
 export type NotifyInput =
   /** `eventId`: what the event is counted by, once (see eventIdOf). */
   | { kind: 'alert'; alert: AlertBlock; sample: AlertSample; eventId: string }
-  /** An event that ends its group's episode (alert.resolves), e.g. a watched task's restarts resumed; `time`: when it happened. */
+  /** An event that ends its group's episode (alert.resolves): a watched task's restarts resumed, a job's success; `time`: when it happened. */
   | { kind: 'resolution'; alert: AlertBlock; id: string; detailType: string; time: string }
   /** An event without an alert: nothing for a person (the rule should not have sent it). */
   | { kind: 'no-alert'; id: string; detailType: string }
@@ -166,6 +166,7 @@ const detailSchemas: Record<string, z.ZodMiniType> = {
 /** The events whose alert ends its group's episode (alert.resolves): nothing of their detail is shown. */
 const resolvingSchemas: Record<string, z.ZodMiniType> = {
   [STOPPED_TASK_DETAIL_TYPES.watchedTaskResumed]: z.object({ watchedTask: text }),
+  [JOB_RUN_DETAIL_TYPES.succeeded]: z.object({ job: text }),
 };
 
 export function alertTimerInput(timer: AlertTimer, groupKey: string, at: string): AlertTimerInput {

@@ -72,19 +72,35 @@ export function runOutcomeEvent(run: RunRecord, now: Date): PendingEvent {
     detail: {
       ...detail,
       ...(run.launchedAt && run.endedAt && { runtime: formatDuration((Date.parse(run.endedAt) - Date.parse(run.launchedAt)) / 1000) }),
-      ...(isFinalFailure(run) && { alert: jobRunAlert(run) }),
+      ...(isFinalFailure(run) && { alert: jobFailingAlert(run) }),
+      ...(run.status === 'succeeded' && { alert: jobRecoveredAlert(run) }),
     },
     resources: run.taskArns,
     time: now.toISOString(),
   };
 }
 
-/** A final failure reaches a person: grouped per job and category (a launch failure has no stop category). */
-function jobRunAlert(run: RunRecord): AlertBlock {
+/**
+ * Every final failure of a job, whatever stopped it, is one group: the job is failing until it succeeds
+ * again, so its next success can resolve it (a quiet hour says nothing about a job that runs daily). What
+ * stopped this run (its stop category, a timeout, a launch failure) is in the detail the message shows.
+ */
+export const JOB_FAILING_CATEGORY = 'job-failing';
+
+function jobFailingAlert(run: RunRecord): AlertBlock {
+  return { ...jobAlertGroup(run), resolvedBy: 'resolving-event' };
+}
+
+/** A success ends the job's failure group; notify reads it as a resolution, and one for no open group costs a read. */
+function jobRecoveredAlert(run: RunRecord): AlertBlock {
+  return { ...jobAlertGroup(run), resolves: true };
+}
+
+function jobAlertGroup(run: RunRecord): AlertBlock {
   return {
     cluster: clusterNameOf(run.cluster),
     subject: { kind: 'job', name: run.job },
-    category: run.status === 'timed-out' ? 'timeout' : (run.category ?? 'launch-failed'),
+    category: JOB_FAILING_CATEGORY,
     severity: 'critical',
   };
 }

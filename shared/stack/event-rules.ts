@@ -11,6 +11,7 @@ import type { AppSpec } from '../blue-green/model.ts';
 import { alarmEventPattern, DEPLOYMENT_REQUEST_PATTERN, serviceEventPattern } from '../blue-green/trigger.ts';
 import type { Automation } from '../config/schema.ts';
 import type { EventPattern } from '../events/event-pattern.ts';
+import { ecsServiceEventPattern } from '../service-events/trigger.ts';
 import { taskEventPattern } from '../stopped-tasks/trigger.ts';
 import { distinct } from './distinct.ts';
 import { FUNCTION_NAMES } from './naming.ts';
@@ -32,7 +33,7 @@ export type RuleBus = 'default' | 'own';
 
 export interface EventRule {
   /** The rule's name after the stack's prefix (`<service>-<stage>-<name>`); its dead-letter queue is `<name>-dlq`. */
-  name: 'task-events' | 'alerts' | 'deployment-requests' | 'deployment-ecs-events' | 'deployment-alarms';
+  name: 'task-events' | 'service-events' | 'alerts' | 'deployment-requests' | 'deployment-ecs-events' | 'deployment-alarms';
   description: string;
   bus: RuleBus;
   pattern: EventPattern;
@@ -42,7 +43,8 @@ export interface EventRule {
 export type EventRuleName = EventRule['name'];
 
 /**
- * The rules, in the template's order. Task events only when the file names a cluster; the deployment
+ * The rules, in the template's order. Task events only when the file names a cluster, service events only
+ * when it watches services; the deployment
  * rules only with apps, and the alarms' only when an app gates on an alarm.
  */
 export function eventRules<Arn>(automation: Automation, names: ResourceNames<Arn>): EventRule[] {
@@ -57,6 +59,16 @@ export function eventRules<Arn>(automation: Automation, names: ResourceNames<Arn
       description: 'Stopped tasks and capacity reclaim notices of the clusters in automation.yml',
       bus: 'default',
       pattern: taskEventPattern(clusters),
+      target: FUNCTION_NAMES.onTaskStopped,
+    });
+  }
+  const services = Object.values(automation.services);
+  if (services.length > 0) {
+    rules.push({
+      name: 'service-events',
+      description: 'ECS placement failures, failed deployments and steady state of the services in automation.yml',
+      bus: 'default',
+      pattern: ecsServiceEventPattern(distinct(services.map((watch) => names.service(watch.cluster, watch.service)))),
       target: FUNCTION_NAMES.onTaskStopped,
     });
   }

@@ -602,7 +602,7 @@ function scheduleTarget(functionLogicalId: string) {
  * STOPPED), which lets a watched task's replacement start before the old one is gone. No clusters, no rule.
  */
 function taskEventResources(prefix: string, rules: EventRule[]): Record<string, CfnResource> {
-  return ruleResources(prefix, rules, 'task-events');
+  return { ...ruleResources(prefix, rules, 'task-events'), ...ruleResources(prefix, rules, 'service-events') };
 }
 
 /**
@@ -663,6 +663,12 @@ const RULE_LOGICAL_IDS: Record<EventRuleName, Pick<RuleToFunction, 'ruleId' | 'q
     queueId: LOGICAL_IDS.taskEventsDeadLetterQueue,
     queuePolicyId: LOGICAL_IDS.taskEventsDeadLetterQueuePolicy,
     permissionId: LOGICAL_IDS.taskEventsInvokePermission,
+  },
+  'service-events': {
+    ruleId: LOGICAL_IDS.serviceEventsRule,
+    queueId: LOGICAL_IDS.serviceEventsDeadLetterQueue,
+    queuePolicyId: LOGICAL_IDS.serviceEventsDeadLetterQueuePolicy,
+    permissionId: LOGICAL_IDS.serviceEventsInvokePermission,
   },
   alerts: {
     ruleId: LOGICAL_IDS.alertsRule,

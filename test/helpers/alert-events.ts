@@ -129,7 +129,13 @@ export function jobRunFailed(fields: Partial<JobRunAlertDetail & { alert: AlertB
     stop: oomStop({ group: 'family:nightly-report', family: 'nightly-report', revision: 7, clusterName: 'batch' }),
     category: 'out-of-memory',
     retry: { willRetry: false, because: 'attempt 3 of 3: no attempts left' },
-    alert: { cluster: 'batch', subject: { kind: 'job', name: 'nightly-report' }, category: 'out-of-memory', severity: 'critical' },
+    alert: {
+      cluster: 'batch',
+      subject: { kind: 'job', name: 'nightly-report' },
+      category: 'job-failing',
+      severity: 'critical',
+      resolvedBy: 'resolving-event',
+    },
     ...fields,
   };
 }

@@ -366,7 +366,7 @@ describe('decideJobStop: a run that launched fewer tasks than its count', () => 
     expect(retryTimer(decision)).toBeUndefined();
     if (decision.kind === 'settle') {
       const event = decision.run.outbox.find((action) => action.kind === 'publish');
-      expect(event?.kind === 'publish' && event.event.detail).toMatchObject({ missingTasks: 1, alert: { category: 'launch-failed' } });
+      expect(event?.kind === 'publish' && event.event.detail).toMatchObject({ missingTasks: 1, alert: { category: 'job-failing' } });
     }
   });
 });

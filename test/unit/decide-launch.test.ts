@@ -130,7 +130,7 @@ describe('decideAfterRunTask', () => {
 
     expect(run).toMatchObject({ status: 'failed', reason: 'ClientException: TaskDefinition not found.', endedAt: NOW.toISOString() });
     expect(run.outbox.map((a) => a.kind === 'publish' && a.event.detail.alert)).toEqual([
-      expect.objectContaining({ category: 'launch-failed' }),
+      expect.objectContaining({ category: 'job-failing' }),
     ]);
   });
 });
@@ -168,8 +168,8 @@ describe('decideActionFailed', () => {
     const failed = decideActionFailed(run, timer, 'ValidationException: bad role', NOW);
 
     expect(failed.retry).toEqual({ willRetry: false, because: 'the retry could not be scheduled: ValidationException: bad role' });
-    expect(failed.outbox.map((a) => a.kind === 'publish' && a.event.detail.alert)).toEqual([
-      expect.objectContaining({ category: 'app-error' }),
+    expect(failed.outbox.map((a) => a.kind === 'publish' && a.event.detail)).toEqual([
+      expect.objectContaining({ category: 'app-error', alert: expect.objectContaining({ category: 'job-failing' }) }),
     ]);
   });
 });

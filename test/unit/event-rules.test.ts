@@ -37,6 +37,7 @@ describe('eventRules', () => {
   it('gives every rule, in the template’s order, with its bus and function', () => {
     expect(eventRules(full, NAMES).map(({ name, bus, target }) => ({ name, bus, target }))).toEqual([
       { name: 'task-events', bus: 'default', target: 'on-task-stopped' },
+      { name: 'service-events', bus: 'default', target: 'on-task-stopped' },
       { name: 'alerts', bus: 'own', target: 'notify' },
       { name: 'deployment-requests', bus: 'own', target: 'shift-traffic' },
       { name: 'deployment-ecs-events', bus: 'default', target: 'shift-traffic' },
@@ -49,6 +50,26 @@ describe('eventRules', () => {
 
     expect(taskEvents?.pattern.detail).toMatchObject({
       clusterArn: ['cluster(batch)', `cluster(${OTHER_ACCOUNT_CLUSTER})`, 'cluster(web)'],
+    });
+  });
+
+  it('selects the watched services, and only the ECS service events that are a problem or a recovery', () => {
+    const serviceEvents = eventRules(full, NAMES).find((rule) => rule.name === 'service-events');
+
+    expect(serviceEvents?.pattern).toEqual({
+      source: ['aws.ecs'],
+      'detail-type': ['ECS Service Action', 'ECS Deployment State Change'],
+      resources: ['service(web, api)'],
+      detail: {
+        eventName: [
+          'SERVICE_TASK_PLACEMENT_FAILURE',
+          'SERVICE_TASK_CONFIGURATION_FAILURE',
+          'SERVICE_TASK_START_IMPAIRED',
+          'SERVICE_DEPLOYMENT_FAILED',
+          'SERVICE_STEADY_STATE',
+          'SERVICE_DEPLOYMENT_COMPLETED',
+        ],
+      },
     });
   });
 

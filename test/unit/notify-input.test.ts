@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseNotifyInput } from '../../shared/alerts/trigger.ts';
 import { BadEventError } from '../../shared/errors.ts';
+import { type AlertBlock, alertGroupKey } from '../../shared/events/alert.ts';
+import { runOutcomeEvent } from '../../shared/jobs/trigger.ts';
 import {
   busEvent,
   crashLoop,
@@ -12,6 +14,7 @@ import {
   watchedTaskRestartFailed,
   watchedTaskStopped,
 } from '../helpers/alert-events.ts';
+import { runRecord } from './fixtures.ts';
 
 function badEventMessage(event: unknown): string {
   try {
@@ -125,7 +128,7 @@ describe('parseNotifyInput: bus events', () => {
       resolves: true,
     };
 
-    expect(badEventMessage(busEvent('Job Run Succeeded', { job: 'x', alert: resolves }))).toMatch(
+    expect(badEventMessage(busEvent('Job Run Launched', { job: 'x', alert: resolves }))).toMatch(
       /carries an alert, but notify renders none/,
     );
   });
@@ -152,6 +155,29 @@ describe('parseNotifyInput: bus events', () => {
       detailType: 'Watched Task Restarts Resumed',
       time: '2026-11-22T09:30:00.000Z',
     });
+  });
+
+  it("reads a job's success, as the job runs publish it, as the resolution of the job's failure group", () => {
+    const lastTry = { willRetry: false as const, because: 'attempt 1 was the last of 1' };
+    const failed = runOutcomeEvent(
+      runRecord({ status: 'failed', category: 'app-error', retry: lastTry }),
+      new Date('2026-11-22T02:05:00Z'),
+    );
+    const succeeded = runOutcomeEvent(
+      runRecord({ scheduledTime: '2026-11-22T03:00:00.000Z', status: 'succeeded', endedAt: '2026-11-22T03:04:00.000Z' }),
+      new Date('2026-11-22T03:04:01Z'),
+    );
+
+    const input = parseNotifyInput(busEvent(succeeded.detailType, succeeded.detail, { id: 'e-10', time: '2026-11-22T03:04:01Z' }));
+
+    expect(input).toEqual({
+      kind: 'resolution',
+      alert: expect.objectContaining({ resolves: true }),
+      id: 'e-10',
+      detailType: 'Job Run Succeeded',
+      time: '2026-11-22T03:04:01.000Z',
+    });
+    expect(input.kind === 'resolution' && alertGroupKey(input.alert)).toBe(alertGroupKey(failed.detail.alert as AlertBlock));
   });
 
   it('leaves an event without an alert to pipelines and dashboards', () => {

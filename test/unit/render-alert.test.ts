@@ -86,7 +86,11 @@ describe('humanMessage: a firing message', () => {
   it('renders a failed job run with its run, its retry and the stopped task', () => {
     const { subject, text } = humanMessage({ status: 'firing', group: groupOf('Job Run Failed', jobRunFailed()), count: 1 });
 
+    // The group is the job's (job-failing, one for every cause); the message names what stopped this run.
     expect(subject).toBe('[CRITICAL] Job nightly-report failed on batch: out-of-memory');
+    expect(text).toContain('CRITICAL: Job nightly-report failed on cluster batch (out-of-memory).');
+    expect(text).toContain('What: Job Run Failed, job nightly-report, category out-of-memory');
+    expect(text).toContain('alert group batch|job:nightly-report|job-failing');
     expect(text).toContain('Where: cluster batch, task definition nightly-report:7, eu-west-1b');
     expect(text).toContain('Run: scheduled for 2026-11-22 02:00:00 UTC, attempt 3, ran 9m58s');
     expect(text).toContain('No retry: attempt 3 of 3: no attempts left');
@@ -106,10 +110,11 @@ describe('humanMessage: a firing message', () => {
       retry: undefined,
       runtime: undefined,
       taskArns: [],
-      alert: { cluster: 'batch', subject: { kind: 'job', name: 'nightly-report' }, category: 'launch-failed', severity: 'critical' },
+      category: undefined,
     });
-    const { text } = humanMessage({ status: 'firing', group: groupOf('Job Run Failed', launchFailed), count: 1 });
+    const { subject, text } = humanMessage({ status: 'firing', group: groupOf('Job Run Failed', launchFailed), count: 1 });
 
+    expect(subject).toBe('[CRITICAL] Job nightly-report failed on batch: launch-failed');
     expect(text).toContain('RunTask failed: ClientException: TaskDefinition is inactive');
     expect(text).toContain('Where: cluster batch, task definition nightly-report:7');
     expect(text).toContain('Likely cause: ECS did not start the task');
@@ -122,7 +127,7 @@ describe('humanMessage: a firing message', () => {
     const timedOut = jobRunFailed({ status: 'timed-out', stop: undefined, retry: undefined, reason: 'exceeded maxRuntime 2h' });
     const { subject, text } = humanMessage({ status: 'firing', group: groupOf('Job Run Timed Out', timedOut), count: 1 });
 
-    expect(subject).toContain('Job nightly-report timed out on batch');
+    expect(subject).toBe('[CRITICAL] Job nightly-report timed out on batch: timeout');
     expect(text).toContain('Likely cause: The run took longer than its maxRuntime and was stopped.');
   });
 
@@ -254,6 +259,22 @@ describe('humanMessage: a crash loop resolved by its resume', () => {
 
     expect(text).toContain('the crash-loop is over (restarts resumed).');
     expect(text).not.toContain('no crash-loop alert for');
+  });
+});
+
+describe("humanMessage: a job's failures resolved by its next success", () => {
+  it('says the job succeeded again, not that it was quiet', () => {
+    const message = {
+      status: 'resolved',
+      group: groupOf('Job Run Failed', jobRunFailed()),
+      now: new Date('2026-11-23T03:05:00.000Z'),
+    } as const;
+    const { subject, text } = humanMessage(message);
+
+    expect(subject).toBe('[RESOLVED] Job nightly-report on batch: job-failing');
+    expect(text).toContain('RESOLVED: Job nightly-report on cluster batch: the job succeeded again.');
+    expect(text).not.toContain('restarts resumed');
+    expect(chatbotMessage(message).content.description).toContain('The job succeeded again.');
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BadEventError } from '../../shared/errors.ts';
+import { type AlertBlock, alertGroupKey } from '../../shared/events/alert.ts';
 import { parseFiring, runEventId, runOutcomeEvent, schedulerInputTemplate } from '../../shared/jobs/trigger.ts';
 import { runRecord } from './fixtures.ts';
 
@@ -126,7 +127,30 @@ describe('runOutcomeEvent', () => {
       retry: { willRetry: true, nextAttempt: 2, retryAt: '2026-11-22T02:10:00.000Z', because: 'otherwise: retry' },
     });
 
-    expect(runOutcomeEvent(failed, new Date()).detail.alert).toMatchObject({ category: 'app-error', severity: 'critical' });
+    expect(runOutcomeEvent(failed, new Date()).detail.alert).toMatchObject({ category: 'job-failing', severity: 'critical' });
     expect(runOutcomeEvent(retried, new Date()).detail.alert).toBeUndefined();
+  });
+
+  it("puts every final failure of a job in one group that only the job's next success resolves", () => {
+    const lastTry = { willRetry: false as const, because: 'attempt 1 was the last of 1' };
+    const failures = [
+      runRecord({ status: 'failed', category: 'app-error', retry: lastTry }),
+      runRecord({ status: 'failed', category: 'out-of-memory', retry: lastTry }),
+      runRecord({ status: 'failed', reason: 'RunTask: no capacity', retry: lastTry }),
+      runRecord({ status: 'timed-out', retry: lastTry }),
+    ];
+    const succeeded = runOutcomeEvent(runRecord({ status: 'succeeded' }), new Date());
+
+    const alerts = failures.map((run) => runOutcomeEvent(run, new Date()).detail.alert as AlertBlock);
+    expect(new Set(alerts.map(alertGroupKey)).size).toBe(1);
+    for (const alert of alerts) expect(alert).toMatchObject({ category: 'job-failing', resolvedBy: 'resolving-event' });
+    expect(succeeded.detail.alert).toEqual({ ...alerts[0], resolvedBy: undefined, resolves: true });
+    expect(alertGroupKey(succeeded.detail.alert as AlertBlock)).toBe(alertGroupKey(alerts[0] as AlertBlock));
+  });
+
+  it('alerts nothing for a run launched or skipped', () => {
+    for (const status of ['launched', 'skipped'] as const) {
+      expect(runOutcomeEvent(runRecord({ status }), new Date()).detail.alert).toBeUndefined();
+    }
   });
 });
