@@ -9,6 +9,7 @@ import { DEPLOYMENT_DETAIL_TYPES } from '../blue-green/model.ts';
 import { formatDuration } from '../config/duration.ts';
 import type { AlertSubjectKind } from '../events/alert.ts';
 import { JOB_RUN_DETAIL_TYPES } from '../events/bus.ts';
+import { SERVICE_EVENT_DETAIL_TYPES, type ServiceProblemDetail } from '../events/service-events.ts';
 import {
   type CrashLoopDetail,
   type InfrastructureLossDetail,
@@ -276,6 +277,11 @@ function detailView(sample: AlertSample, text: Escape): AlertView {
     case DEPLOYMENT_DETAIL_TYPES.rolledBack:
     case DEPLOYMENT_DETAIL_TYPES.failed:
       return deploymentView(sample.detail as unknown as DeploymentAlertDetail, sample.detailType === DEPLOYMENT_DETAIL_TYPES.failed, text);
+    case SERVICE_EVENT_DETAIL_TYPES.placementFailed:
+    case SERVICE_EVENT_DETAIL_TYPES.configurationFailed:
+    case SERVICE_EVENT_DETAIL_TYPES.startImpaired:
+    case SERVICE_EVENT_DETAIL_TYPES.deploymentFailed:
+      return serviceProblemView(sample.detail as unknown as ServiceProblemDetail, text);
     default:
       return genericView(sample, text);
   }
@@ -380,6 +386,26 @@ function serviceTaskView(stopped: ServiceTaskStoppedDetail, text: Escape): Alert
     : view;
 }
 
+/** A problem ECS reported about a service (shared/service-events/decide.ts): ECS's words are from outside. */
+function serviceProblemView(problem: ServiceProblemDetail, text: Escape): AlertView {
+  const { ecsEvent } = problem;
+  return {
+    headline: `${problem.ecsEvent.eventName} for service ${problem.service}`,
+    why: text(problem.reason),
+    taskDefinition: undefined,
+    availabilityZone: undefined,
+    facts: [
+      `ECS event: ${text(ecsEvent.eventName)} (${text(ecsEvent.eventType)}) at ${timeOf(ecsEvent.time)}${ecsEvent.deploymentId ? `, deployment ${text(ecsEvent.deploymentId)}` : ''}`,
+      `Resolves when ${problem.resolvedWhen}`,
+    ],
+    containers: [],
+    likelyCause: undefined,
+    nextSteps: [problem.nextStep],
+    links: [{ label: 'Service events in the ECS console', url: problem.consoleUrl }],
+    resources: [problem.serviceArn],
+  };
+}
+
 /** What a Deployment Rolled Back / Failed event says (shared/blue-green/decide.ts builds it). */
 interface DeploymentAlertDetail {
   app: string;
@@ -473,6 +499,8 @@ function timeOf(iso: string): string {
 function howResolved(message: Extract<AlertMessage, { status: 'resolved' }>): string {
   const { alert } = message.group.latest.detail;
   if (alert.resolvedBy === 'resolving-event' && alert.subject.kind === 'job') return 'the job succeeded again';
+  const { resolvedWhen } = message.group.latest.detail;
+  if (alert.resolvedBy === 'resolving-event' && typeof resolvedWhen === 'string') return `the ${alert.category} is over: ${resolvedWhen}`;
   if (alert.resolvedBy === 'resolving-event') return `the ${alert.category} is over (restarts resumed)`;
   return `no ${alert.category} alert for ${quietFor(message)}`;
 }

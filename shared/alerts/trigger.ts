@@ -13,6 +13,7 @@ import { BadEventError, excerptOf } from '../errors.ts';
 import type { AlertBlock } from '../events/alert.ts';
 import { EVENT_SOURCE, JOB_RUN_DETAIL_TYPES } from '../events/bus.ts';
 import { SCALING_DETAIL_TYPES } from '../events/scaling-events.ts';
+import { SERVICE_EVENT_DETAIL_TYPES } from '../events/service-events.ts';
 import { STOPPED_TASK_DETAIL_TYPES } from '../events/stopped-task-events.ts';
 import type { AlertDetail, AlertSample } from './decide.ts';
 
@@ -119,6 +120,15 @@ const deploymentSchema = z.object({
 /** What a message says of an event without a view of its own: its reason and the next step it names. */
 const reasonAndNextStepSchema = z.object({ reason: z.string(), nextStep: z.string() });
 
+/** What a message says of a problem ECS reported about a service (render.ts, serviceProblemView). */
+const serviceProblemSchema = z.extend(reasonAndNextStepSchema, {
+  service: text,
+  serviceArn: text,
+  ecsEvent: z.object({ id: text, eventName: text, eventType: text, time: instant }),
+  consoleUrl: z.string(),
+  resolvedWhen: z.string(),
+});
+
 /** The events whose alert counts into a group: the message is rendered from their detail. */
 const detailSchemas: Record<string, z.ZodMiniType> = {
   [JOB_RUN_DETAIL_TYPES.failed]: jobRunSchema,
@@ -161,11 +171,16 @@ const detailSchemas: Record<string, z.ZodMiniType> = {
   [SCALING_DETAIL_TYPES.failed]: z.extend(reasonAndNextStepSchema, { service: text }),
   [DEPLOYMENT_DETAIL_TYPES.rolledBack]: deploymentSchema,
   [DEPLOYMENT_DETAIL_TYPES.failed]: deploymentSchema,
+  [SERVICE_EVENT_DETAIL_TYPES.placementFailed]: serviceProblemSchema,
+  [SERVICE_EVENT_DETAIL_TYPES.configurationFailed]: serviceProblemSchema,
+  [SERVICE_EVENT_DETAIL_TYPES.startImpaired]: serviceProblemSchema,
+  [SERVICE_EVENT_DETAIL_TYPES.deploymentFailed]: serviceProblemSchema,
 };
 
 /** The events whose alert ends its group's episode (alert.resolves): nothing of their detail is shown. */
 const resolvingSchemas: Record<string, z.ZodMiniType> = {
   [STOPPED_TASK_DETAIL_TYPES.watchedTaskResumed]: z.object({ watchedTask: text }),
+  [SERVICE_EVENT_DETAIL_TYPES.recovered]: z.object({ service: text }),
   [JOB_RUN_DETAIL_TYPES.succeeded]: z.object({ job: text }),
 };
 
