@@ -572,6 +572,61 @@ describe('stackResources: ECS task events', () => {
   });
 });
 
+describe('stackResources: ECS service events', () => {
+  it('sends the problems and recoveries ECS reports about every watched service from the default bus to on-task-stopped', () => {
+    const rule = resource(generate(), LOGICAL_IDS.serviceEventsRule).Properties;
+
+    expect(rule).not.toHaveProperty('EventBusName');
+    expect(rule).toMatchObject({ Name: 'ecs-autopilot-qa-service-events', State: 'ENABLED' });
+    expect(rule.EventPattern).toEqual({
+      source: ['aws.ecs'],
+      'detail-type': ['ECS Service Action', 'ECS Deployment State Change'],
+      resources: [
+        WEB_CLUSTER_ARN.replace(':cluster/', ':service/').concat('/web'),
+        ownArn('service/batch/api'),
+        ownArn('service/batch/api-staging'),
+      ],
+      detail: {
+        eventName: [
+          'SERVICE_TASK_PLACEMENT_FAILURE',
+          'SERVICE_TASK_CONFIGURATION_FAILURE',
+          'SERVICE_TASK_START_IMPAIRED',
+          'SERVICE_DEPLOYMENT_FAILED',
+          'SERVICE_STEADY_STATE',
+          'SERVICE_DEPLOYMENT_COMPLETED',
+        ],
+      },
+    });
+  });
+
+  it('retries delivery, then dead-letters into a queue of its own; only this rule invokes on-task-stopped with it', () => {
+    const stack = generate();
+
+    expect(resource(stack, LOGICAL_IDS.serviceEventsRule).Properties.Targets).toEqual([
+      {
+        Id: 'on-task-stopped',
+        Arn: getAtt(lambdaLogicalId('on-task-stopped')),
+        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+        DeadLetterConfig: { Arn: getAtt(LOGICAL_IDS.serviceEventsDeadLetterQueue) },
+      },
+    ]);
+    expect(resource(stack, LOGICAL_IDS.serviceEventsDeadLetterQueue).Properties).toMatchObject({
+      QueueName: 'ecs-autopilot-qa-service-events-dlq',
+    });
+    expect(resource(stack, LOGICAL_IDS.serviceEventsInvokePermission).Properties).toMatchObject({
+      FunctionName: getAtt(lambdaLogicalId('on-task-stopped')),
+      SourceArn: getAtt(LOGICAL_IDS.serviceEventsRule),
+    });
+  });
+
+  it('has no rule when automation.yml watches no service', () => {
+    const stack = generate({ jobs: { j: { schedule: 'rate(1 day)', cluster: 'batch', taskDefinition: 'j' } } });
+
+    expect(stack.Resources).not.toHaveProperty(LOGICAL_IDS.serviceEventsRule);
+    expect(stack.Resources).not.toHaveProperty(LOGICAL_IDS.serviceEventsDeadLetterQueue);
+  });
+});
+
 describe('stackResources: alerts', () => {
   it('sends the events of our bus that carry an alert to notify, but for the requests others may put, with retries and its own dead-letter queue', () => {
     const stack = generate();
