@@ -106,6 +106,21 @@ const EVENTS: Array<{ name: string; event: TaskEvent }> = [
     name: 'a rollout of another service',
     event: envelope('aws.ecs', 'ECS Deployment State Change', { eventName: 'SERVICE_DEPLOYMENT_COMPLETED' }, [serviceArn('api')]),
   },
+  {
+    name: 'a placement failure of api (the service events rule)',
+    event: envelope(
+      'aws.ecs',
+      'ECS Service Action',
+      { eventType: 'ERROR', eventName: 'SERVICE_TASK_PLACEMENT_FAILURE', clusterArn: names.cluster('web'), reason: 'RESOURCE:MEMORY' },
+      [serviceArn('api')],
+    ),
+  },
+  {
+    name: 'a deployment of api in progress (neither a problem nor a recovery)',
+    event: envelope('aws.ecs', 'ECS Deployment State Change', { eventType: 'INFO', eventName: 'SERVICE_DEPLOYMENT_IN_PROGRESS' }, [
+      serviceArn('api'),
+    ]),
+  },
   { name: 'the gate alarm in ALARM', event: alarmEvent('shop-5xx', 'ALARM') },
   { name: 'the gate alarm back to OK', event: alarmEvent('shop-5xx', 'OK') },
   { name: 'another alarm', event: alarmEvent('billing-estimate', 'ALARM') },
@@ -168,6 +183,7 @@ describe('the matcher and moto', () => {
   it('have every rule to compare', () => {
     expect(rules.map((rule) => rule.name)).toEqual([
       'task-events',
+      'service-events',
       'alerts',
       'deployment-requests',
       'deployment-ecs-events',
