@@ -510,6 +510,30 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
     });
   });
 
+  it('sends the problems and recoveries ECS reports about the watched services to on-task-stopped, with retries and a dead-letter queue', () => {
+    const rule = resource('ServiceEventsRule');
+
+    expect(rule.Properties).not.toHaveProperty('EventBusName');
+    expect(rule.Properties.EventPattern).toMatchObject({
+      source: ['aws.ecs'],
+      'detail-type': ['ECS Service Action', 'ECS Deployment State Change'],
+      resources: ['arn:aws:ecs:eu-west-1:123456789012:service/web-prod/web', SUB('service/batch/reports'), SUB('service/batch/ledger-ui')],
+      detail: {
+        eventName: expect.arrayContaining(['SERVICE_TASK_PLACEMENT_FAILURE', 'SERVICE_DEPLOYMENT_FAILED', 'SERVICE_STEADY_STATE']),
+      },
+    });
+    expect(rule.Properties.Targets).toEqual([
+      {
+        Id: 'on-task-stopped',
+        Arn: GET_ATT(FUNCTIONS['on-task-stopped'].logicalId),
+        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+        DeadLetterConfig: { Arn: GET_ATT('ServiceEventsDeadLetterQueue') },
+      },
+    ]);
+    expect(resource('ServiceEventsDeadLetterQueue').Properties).toMatchObject({ QueueName: 'ecs-autopilot-test-service-events-dlq' });
+    expect(resource('ServiceEventsInvokePermission').Properties).toMatchObject({ SourceArn: GET_ATT('ServiceEventsRule') });
+  });
+
   it('sends alert events of our bus to notify, which publishes to a topic with one email subscription per address', () => {
     expect(resource('AlertsRule').Properties).toMatchObject({
       EventBusName: GET_ATT('EventBus', 'Name'),
@@ -646,12 +670,12 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
     // The names osls deployed the functions under, as the alarms must spell them.
     const functionNames = ofType('AWS::Lambda::Function').map(([, r]) => r.Properties.FunctionName);
 
-    expect(queueNames).toHaveLength(8);
+    expect(queueNames).toHaveLength(9);
     expect(watched('AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toEqual([...queueNames].sort());
     expect(functionNames).toHaveLength(6);
     expect(watched('AWS/Lambda', 'Errors')).toEqual([...functionNames].sort());
     expect(watched('AWS/Lambda', 'Throttles')).toEqual([...functionNames].sort());
-    expect(alarms).toHaveLength(8 + 2 * 6);
+    expect(alarms).toHaveLength(9 + 2 * 6);
     for (const alarm of alarms) {
       expect(alarm).toMatchObject({
         ComparisonOperator: 'GreaterThanThreshold',
