@@ -29,6 +29,7 @@ import type { Log } from '#shared/logger.ts';
 import { createScalingRuntime } from '#shared/scaling/runtime.ts';
 import { createStopRuntime } from '#shared/stopped-tasks/runtime.ts';
 import { SchedulerTimers } from '#shared/timers/timers.ts';
+import { serviceEvent } from '../fixtures/service-events.ts';
 import { stoppedTaskEvent, taskEvent, taskEventNames } from '../fixtures/task-events.ts';
 import { busEvent, crashLoop, jobRunFailed, serviceTaskStopped, watchedTaskStopped } from '../helpers/alert-events.ts';
 import type { AwsDouble } from './aws-double.ts';
@@ -199,6 +200,13 @@ function onTaskStoppedTarget(aws: AwsDouble, automation: Automation): Target<unk
       try: 2,
     },
     { timer: 'check-paused-watched-task', watchedTask: 'queue-worker' },
+    // ECS's own events about the watched service web (shared/service-events/): a problem and a recovery.
+    ...(['service-task-placement-failure', 'service-deployment-failed', 'service-steady-state'] as const).map((name) => ({
+      ...serviceEvent(name),
+      account: ACCOUNT,
+      region: REGION,
+      resources: [`arn:aws:ecs:${REGION}:${ACCOUNT}:service/web-prod/web`],
+    })),
   ];
   return handlerTarget(aws, 'on-task-stopped', seeds, (input) => onTaskStopped(input, rt), log);
 }
