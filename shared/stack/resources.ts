@@ -148,6 +148,7 @@ export function stackResources(automation: Automation, names: StackNames, now: D
     Outputs: {
       ...outputs({
         withTaskEvents: scope.allClusters.length > 0,
+        withServiceEvents: Object.keys(automation.services).length > 0,
         withApps: apps.length > 0,
         withGateAlarms: gateAlarmsOf(apps).length > 0,
       }),
@@ -807,10 +808,12 @@ function ruleInvokingFunction(spec: RuleToFunction): Record<string, CfnResource>
 
 function outputs({
   withTaskEvents,
+  withServiceEvents,
   withApps,
   withGateAlarms,
 }: {
   withTaskEvents: boolean;
+  withServiceEvents: boolean;
   withApps: boolean;
   withGateAlarms: boolean;
 }): StackResources['Outputs'] {
@@ -843,6 +846,12 @@ function outputs({
       TaskEventsDeadLetterQueueUrl: queueUrl(
         'Task events EventBridge could not deliver to on-task-stopped',
         LOGICAL_IDS.taskEventsDeadLetterQueue,
+      ),
+    }),
+    ...(withServiceEvents && {
+      ServiceEventsDeadLetterQueueUrl: queueUrl(
+        'ECS service events EventBridge could not deliver to on-task-stopped',
+        LOGICAL_IDS.serviceEventsDeadLetterQueue,
       ),
     }),
     ...(withApps && {

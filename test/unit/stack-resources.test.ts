@@ -617,6 +617,10 @@ describe('stackResources: ECS service events', () => {
       FunctionName: getAtt(lambdaLogicalId('on-task-stopped')),
       SourceArn: getAtt(LOGICAL_IDS.serviceEventsRule),
     });
+    expect(stack.Outputs.ServiceEventsDeadLetterQueueUrl).toEqual({
+      Description: 'ECS service events EventBridge could not deliver to on-task-stopped',
+      Value: { Ref: LOGICAL_IDS.serviceEventsDeadLetterQueue },
+    });
   });
 
   it('has no rule when automation.yml watches no service', () => {
@@ -624,6 +628,7 @@ describe('stackResources: ECS service events', () => {
 
     expect(stack.Resources).not.toHaveProperty(LOGICAL_IDS.serviceEventsRule);
     expect(stack.Resources).not.toHaveProperty(LOGICAL_IDS.serviceEventsDeadLetterQueue);
+    expect(stack.Outputs).not.toHaveProperty('ServiceEventsDeadLetterQueueUrl');
   });
 });
 
