@@ -601,6 +601,8 @@ function scheduleTarget(functionLogicalId: string) {
  * on-task-stopped. Filtered in the rule, so the function is invoked only for what it acts on: a task
  * that stopped, or a capacity reclaim notice (Fargate Spot's two-minute warning: still RUNNING, desired
  * STOPPED), which lets a watched task's replacement start before the old one is gone. No clusters, no rule.
+ * And the watched services' own ECS events, only the problems alerted and the recoveries that resolve them
+ * (shared/service-events/trigger.ts). No services, no rule.
  */
 function taskEventResources(prefix: string, rules: EventRule[]): Record<string, CfnResource> {
   return { ...ruleResources(prefix, rules, 'task-events'), ...ruleResources(prefix, rules, 'service-events') };
