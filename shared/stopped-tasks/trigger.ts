@@ -8,6 +8,8 @@
  *   STOPPED), which lets a watched task's replacement start before the old one is gone;
  * - its own timers (one-time schedules): a delayed restart of a watched task, and the check whether a
  *   paused one has a new task definition revision.
+ * - ECS's own events about a watched service (placement failures, failed deployments, steady state): their
+ *   contract is shared/service-events/trigger.ts, and the handler hands them over before anything here.
  *
  * It emits the Job Run events (shared/jobs/trigger.ts) and the stopped-task events of
  * STOPPED_TASK_DETAIL_TYPES (shared/events/stopped-task-events.ts).
