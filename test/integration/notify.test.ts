@@ -23,8 +23,10 @@ import type { ChatbotNotification } from '../../shared/alerts/render.ts';
 import { createNotifyRuntime, type NotifyRuntime } from '../../shared/alerts/runtime.ts';
 import { SNS_MESSAGE_MAX_BYTES } from '../../shared/alerts/sns-message.ts';
 import { BadEventError } from '../../shared/errors.ts';
+import { runOutcomeEvent } from '../../shared/jobs/trigger.ts';
 import type { Timer, TimerSetter } from '../../shared/timers/timers.ts';
 import { busEvent, deploymentRolledBack, oomStop, serviceTaskStopped } from '../helpers/alert-events.ts';
+import { runRecord } from '../unit/fixtures.ts';
 import { oneRequestAtATime, quietLog, useEmulatorWorld } from './world.ts';
 
 const START = new Date('2026-11-22T02:00:00.000Z');
@@ -379,6 +381,86 @@ describe('notify against moto', () => {
     expect(email?.text).toContain('  1. Reproduce it with the same image: registry.example/app:xxxx');
     expect(email?.text.endsWith(`xxx${TRUNCATED}`)).toBe(true);
     expect(alert?.chatbot.content.nextSteps?.[0]?.length).toBeGreaterThan(140_000);
+  });
+
+  describe("a job's failures, resolved by its next success (issue 13)", () => {
+    const lastTry = { willRetry: false as const, because: 'attempt 1 was the last of 1' };
+    /** The hourly job's run of `hour` after START, as the job runs announce it when it ends (five minutes in). */
+    function hourlyRun(hour: number, status: 'failed' | 'succeeded') {
+      const scheduled = new Date(START.getTime() + hour * 3_600_000);
+      const ended = new Date(scheduled.getTime() + 300_000);
+      const run = runRecord({
+        job: 'hourly-sync',
+        scheduledTime: scheduled.toISOString(),
+        status,
+        launchedAt: scheduled.toISOString(),
+        endedAt: ended.toISOString(),
+        ...(status === 'failed' && { category: 'app-error' as const, retry: lastTry }),
+      });
+      const event = runOutcomeEvent(run, ended);
+      return {
+        at: ended,
+        event: busEvent(event.detailType, { ...event.detail, eventId: event.id }, { id: `eb-${event.id}`, time: ended.toISOString() }),
+      };
+    }
+
+    /** notify's DynamoDB requests by command, counted by a middleware in front of moto. */
+    function countingRuntime() {
+      const requests: string[] = [];
+      const client = oneRequestAtATime(new DynamoDBClient(clientConfig()));
+      client.middlewareStack.add(
+        (next, context) => (args) => {
+          requests.push(String(context.commandName));
+          return next(args);
+        },
+        { step: 'initialize', name: 'countRequests' },
+      );
+      const counted = createNotifyRuntime({
+        timing: t.automation.notifications,
+        dynamo: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+        tableName: t.world.tableName,
+        topic: new AlertTopic(new SNSClient(clientConfig()), t.world.alertTopicArn),
+        timers,
+        log: quietLog,
+        now: t.clock.now,
+      });
+      return { requests, rt: counted };
+    }
+
+    it('reads a success of a job with no alert once and writes nothing', async () => {
+      const { requests, rt: counted } = countingRuntime();
+      const { at, event } = hourlyRun(0, 'succeeded');
+      t.clock.advanceTo(at);
+
+      const result = await notify(event, counted);
+
+      expect(result).toMatchObject({ groupKey: 'batch|job:hourly-sync|job-failing', published: [] });
+      expect(requests).toEqual(['GetItemCommand']);
+      expect(timers.pending.size).toBe(0);
+    });
+
+    it('sends one message per failure past the repeatInterval while it keeps failing, and one resolved at its first success', async () => {
+      for (let hour = 0; hour < 24; hour++) {
+        const { at, event } = hourlyRun(hour, 'failed');
+        await runUntil((at.getTime() - START.getTime()) / 1000);
+        await notify(event, rt);
+      }
+      await runUntil(24 * 3_600 + 299);
+      const firing = await delivered();
+      // repeatInterval is 5m here: each hourly failure gets its message, and nothing says it resolved meanwhile.
+      expect(firing.map((m) => m.chatbot.metadata.additionalContext.status)).toEqual(Array(24).fill('firing'));
+      expect(firing[0]?.subject).toBe('[CRITICAL] Job hourly-sync failed on batch: app-error');
+
+      const success = hourlyRun(24, 'succeeded');
+      t.clock.advanceTo(success.at);
+      const result = await notify(success.event, rt);
+      await runUntil(7 * 86_400);
+
+      expect(result.published).toEqual([expect.objectContaining({ status: 'resolved' })]);
+      const after = await delivered();
+      expect(after.map((m) => m.subject)).toEqual(['[RESOLVED] Job hourly-sync on batch: job-failing']);
+      expect(after[0]?.chatbot.content.description).toContain('The job succeeded again.');
+    });
   });
 
   it('ignores an event without an alert: no group, no message', async () => {

@@ -75,17 +75,15 @@ describe('the sandbox: a virtual day against moto', () => {
     );
   });
 
-  it('stops the run that exceeds its maxRuntime, records why, and alerts once (then resolves)', () => {
+  it('stops the run that exceeds its maxRuntime, records why, and alerts once: open until the job succeeds again, not resolved by a quiet hour', () => {
     expect(runsOf(report, 'ledger-cleanup')).toMatchObject([{ status: 'timed-out', reason: 'ecs-autopilot: exceeded maxRuntime 2h' }]);
     expect(report.timeline.filter((entry) => entry.subject === 'ledger-cleanup').map((entry) => [entry.local, entry.label])).toEqual([
       ['2026-11-23 05:30 CET', 'launched'],
       ['2026-11-23 07:30 CET', 'timed-out'],
       ['2026-11-23 07:30 CET', 'alert sent'],
-      ['2026-11-23 08:00 CET', 'alert sent (resolved)'],
     ]);
     expect(report.alerts.map((alert) => [alert.status, alert.subject])).toEqual([
       ['firing', '[CRITICAL] Job ledger-cleanup timed out on sandbox-it: timeout'],
-      ['resolved', '[RESOLVED] Job ledger-cleanup on sandbox-it: timeout'],
     ]);
   });
 
@@ -330,6 +328,13 @@ describe('the bundled demo on the example automation.yml', () => {
       '[CRITICAL] Job hourly-sync timed out on batch-prod: timeout',
       '[CRITICAL] Watched task queue-worker is crash-looping on batch-prod: crash-loop',
     ]);
+    // Its next run succeeds: that, not a quiet half hour, resolves the job's alert.
+    const job = report.alerts.filter((alert) => alert.groupKey.includes('|job:hourly-sync|'));
+    expect(job.map((alert) => [alert.status, alert.subject])).toEqual([
+      ['firing', '[CRITICAL] Job hourly-sync timed out on batch-prod: timeout'],
+      ['resolved', '[RESOLVED] Job hourly-sync on batch-prod: job-failing'],
+    ]);
+    expect(job[1]?.text).toContain('the job succeeded again');
   });
 
   it('skips every other inventory-import firing while the 2h30m import still runs', () => {
@@ -596,7 +601,6 @@ describe('the sandbox stops tasks with any category, as ECS reports them', () =>
       ['2026-11-23 02:15 CET', 'launched'],
       ['2026-11-23 02:25 CET', 'failed'],
       ['2026-11-23 02:25 CET', 'alert sent'],
-      ['2026-11-23 02:55 CET', 'alert sent (resolved)'],
     ]);
     expect(report.alerts[0]?.subject).toBe('[CRITICAL] Job report failed on categories-it: out-of-memory');
   });
