@@ -22,7 +22,7 @@ import { AlertTopic } from '../../shared/alerts/publish.ts';
 import type { ChatbotNotification } from '../../shared/alerts/render.ts';
 import { createNotifyRuntime, type NotifyRuntime } from '../../shared/alerts/runtime.ts';
 import { validateAutomation } from '../../shared/config/load.ts';
-import { busEvent, crashLoop, oomStop, serviceTaskStopped } from '../helpers/alert-events.ts';
+import { busEvent, crashLoop, jobRunFailed, oomStop, serviceTaskStopped } from '../helpers/alert-events.ts';
 import type { AwsCall } from '../helpers/faults.ts';
 import { oneRequestAtATime, quietLog, TestClock } from '../integration/world.ts';
 import type { CrashPoint } from './crash-points.ts';
@@ -37,6 +37,7 @@ const START = new Date('2026-11-22T02:00:00.000Z');
 const REDELIVERY_DELAY_SECONDS = 120;
 const SERVICE_GROUP = 'prod|service:web|out-of-memory';
 const CRASH_LOOP_GROUP = 'prod|watched-task:ingest|crash-loop';
+const JOB_GROUP = 'batch|job:nightly-report|job-failing';
 
 interface Past {
   rt: NotifyRuntime;
@@ -138,6 +139,28 @@ const SCENARIOS: Scenario[] = [
         { id: 'eventbridge-resumed', time: w.clock.now().toISOString() },
       );
       return (world) => notify(resumed, world.rt);
+    },
+  },
+  {
+    name: "a job's next success: its failure group (job-failing) resolves",
+    groupKey: JOB_GROUP,
+    before: async (w) => {
+      await notify(
+        busEvent('Job Run Failed', { ...jobRunFailed(), eventId: 'nightly-report:1:failed' }, { time: w.clock.now().toISOString() }),
+        w.rt,
+      );
+      await notify(await nextTimer(w), w.rt);
+      w.clock.advance(86_400);
+      const succeeded = busEvent(
+        'Job Run Succeeded',
+        {
+          job: 'nightly-report',
+          eventId: 'nightly-report:2:succeeded',
+          alert: { ...jobRunFailed().alert, resolvedBy: undefined, resolves: true },
+        },
+        { id: 'eventbridge-succeeded', time: w.clock.now().toISOString() },
+      );
+      return (world) => notify(succeeded, world.rt);
     },
   },
 ];
