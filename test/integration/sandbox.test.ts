@@ -656,3 +656,47 @@ describe('the sandbox against an emulator that is already running', () => {
     }
   });
 });
+
+describe('the sandbox: a job failing every hour, then succeeding (issue 13)', () => {
+  let report: SandboxReport;
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sandbox-hourly-failures-'));
+    const config = join(dir, 'automation.yml');
+    const scenario = join(dir, 'scenario.yml');
+    writeFileSync(
+      config,
+      [
+        'defaults:',
+        '  cluster: hourly-it',
+        '  timezone: Europe/Berlin',
+        '  capacityProviders: [FARGATE]',
+        '  network: { subnets: [subnet-0a1b2c3d4e5f60001], securityGroups: [sg-0a1b2c3d4e5f60001] }',
+        'jobs:',
+        '  sync:',
+        '    schedule: cron(0 * * * ? *)',
+        '    taskDefinition: sync',
+      ].join('\n'),
+    );
+    writeFileSync(
+      scenario,
+      [
+        'timezone: Europe/Berlin',
+        'injections:',
+        '  - { kind: task-exits, job: sync, everyRun: true, after: 4m, exitCode: 1 }',
+        '  - { kind: task-exits, job: sync, scheduledAt: "23:00", after: 4m, exitCode: 0 }',
+      ].join('\n'),
+    );
+    report = await runSandbox({ configFile: config, scenarioFile: scenario, from: FROM, hours: 24 });
+  }, 120_000);
+
+  it('sends at most 1 + 24h / repeatInterval messages (the default 4h), and one resolved at the first success', () => {
+    const statuses = runsOf(report, 'sync').map((run) => run.status);
+    expect(statuses).toEqual([...Array(23).fill('failed'), 'succeeded']);
+    const alerts = report.alerts.filter((alert) => alert.groupKey === 'hourly-it|job:sync|job-failing');
+    expect(alerts.length).toBeLessThanOrEqual(1 + 24 / 4);
+    expect(alerts.filter((alert) => alert.status === 'resolved').map((alert) => alert.local)).toEqual(['2026-11-23 23:04 CET']);
+    expect(alerts.at(-1)?.status).toBe('resolved');
+    console.info(`sandbox, sync failing hourly: ${alerts.map((alert) => `${alert.local} ${alert.status}`).join('; ')}`);
+  });
+});
