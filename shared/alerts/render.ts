@@ -266,6 +266,8 @@ function detailView(sample: AlertSample, text: Escape): AlertView {
     case JOB_RUN_DETAIL_TYPES.failed:
     case JOB_RUN_DETAIL_TYPES['timed-out']:
       return jobRunView(sample.detail as unknown as JobRunAlertDetail, sample.detailType === JOB_RUN_DETAIL_TYPES['timed-out'], text);
+    case JOB_RUN_DETAIL_TYPES.missed:
+      return missedRunView(sample.detail as unknown as JobRunAlertDetail, text);
     case STOPPED_TASK_DETAIL_TYPES.crashLoopDetected:
       return crashLoopView(sample.detail as unknown as CrashLoopDetail, text);
     case STOPPED_TASK_DETAIL_TYPES.infrastructureLossDetected:
@@ -285,6 +287,26 @@ function detailView(sample: AlertSample, text: Escape): AlertView {
     default:
       return genericView(sample, text);
   }
+}
+
+/** A firing Scheduler delivered past the job's startingDeadline: nothing ran. */
+function missedRunView(run: JobRunAlertDetail, text: Escape): AlertView {
+  return {
+    headline: `job ${run.job} missed a firing`,
+    cause: 'missed',
+    why: run.reason === undefined ? undefined : text(run.reason),
+    taskDefinition: text(run.taskDefinition),
+    availabilityZone: undefined,
+    facts: [`Run: scheduled for ${timeOf(run.scheduledTime)}, not launched`],
+    containers: [],
+    likelyCause: 'Scheduler delivered the firing after its startingDeadline (its own retries, throttling, or a backlog).',
+    nextSteps: [
+      `Run \`ecs-autopilot runs ${run.job}\` to see which firings were missed`,
+      'If late deliveries are expected, raise the startingDeadline of the job',
+    ],
+    links: [],
+    resources: [],
+  };
 }
 
 function jobRunView(run: JobRunAlertDetail, timedOut: boolean, text: Escape): AlertView {

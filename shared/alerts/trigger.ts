@@ -133,6 +133,7 @@ const serviceProblemSchema = z.extend(reasonAndNextStepSchema, {
 const detailSchemas: Record<string, z.ZodMiniType> = {
   [JOB_RUN_DETAIL_TYPES.failed]: jobRunSchema,
   [JOB_RUN_DETAIL_TYPES['timed-out']]: jobRunSchema,
+  [JOB_RUN_DETAIL_TYPES.missed]: jobRunSchema,
   [STOPPED_TASK_DETAIL_TYPES.crashLoopDetected]: z.object({
     subject: z.object({ kind: z.enum(['watched-task', 'service']), name: text }),
     stops: z.number(),

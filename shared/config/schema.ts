@@ -257,6 +257,14 @@ const job = z.strictObject({
   maxRuntime: duration('longest a run may take before it is stopped', { min: 60, max: 365 * 86_400 }).optional(),
   retry: retry.optional(),
   tags: tags.optional(),
+  alertOn: z
+    .strictObject({
+      missed: z
+        .boolean()
+        .default(false)
+        .meta({ description: "alert a firing missed past its startingDeadline (resolved by the job's next success)" }),
+    })
+    .optional(),
   ...sharedJobSettings,
 });
 
@@ -604,6 +612,8 @@ export interface JobSpec {
   schedulerRetry: z.output<typeof schedulerRetry>;
   retry: RetryPolicy;
   tags: Record<string, string>;
+  /** Whether a missed firing alerts (in the job's failure group). */
+  alertOnMissed: boolean;
 }
 
 export type RetryRule = {
@@ -728,6 +738,7 @@ export function resolveAutomation(parsed: ParsedAutomation): Automation {
       schedulerRetry: spec.schedulerRetry ?? d.schedulerRetry ?? schedulerRetry.parse({}),
       retry: retryPolicyOf(spec.retry),
       tags: spec.tags ?? {},
+      alertOnMissed: spec.alertOn?.missed ?? false,
     };
   }
   const watchedTasks: Record<string, WatchedTaskSpec> = byOwnName({});

@@ -29,7 +29,7 @@ import {
   type TaskOutcome,
 } from './run-record.ts';
 import { capacityOfTry } from './run-task-request.ts';
-import { type Firing, runOutcomeEvent } from './trigger.ts';
+import { type Firing, type OutcomeAlerting, runOutcomeEvent } from './trigger.ts';
 
 /** A task of this job that ECS still wants running, as read from ListTasks/DescribeTasks. */
 export interface ActiveTask {
@@ -90,7 +90,7 @@ export function decideFiring(facts: FiringFacts): FiringDecision {
   const lateBySeconds = (now.getTime() - new Date(firing.scheduledTime).getTime()) / 1000;
   if (firing.attempt === 1 && job.startingDeadlineSeconds !== undefined && lateBySeconds > job.startingDeadlineSeconds) {
     const reason = `delivered ${formatDuration(lateBySeconds)} after its scheduled time, past the startingDeadline of ${formatDuration(job.startingDeadlineSeconds)}`;
-    return { kind: 'missed', run: ended(fresh, 'missed', reason, now), reason };
+    return { kind: 'missed', run: ended(fresh, 'missed', reason, now, { alertMissed: job.alertOnMissed }), reason };
   }
 
   const others = activeTasks.filter((t) => !isOfThisFiring(t));
@@ -296,8 +296,9 @@ function launched(run: RunRecord, job: JobSpec, now: Date): RunRecord {
 }
 
 /** A run that ends without (more) tasks: skipped, missed, or a launch that failed. */
-function ended(run: RunRecord, status: 'skipped' | 'missed' | 'failed', reason: string, now: Date): RunRecord {
-  return announce({ ...run, status, reason, leaseUntil: undefined, endedAt: now.toISOString(), updatedAt: now.toISOString() }, now);
+function ended(run: RunRecord, status: 'skipped' | 'missed' | 'failed', reason: string, now: Date, alerting?: OutcomeAlerting): RunRecord {
+  const over = { ...run, status, reason, leaseUntil: undefined, endedAt: now.toISOString(), updatedAt: now.toISOString() };
+  return withOutbox(over, [...over.outbox, { kind: 'publish', event: runOutcomeEvent(over, now, alerting) }]);
 }
 
 /** The run with the event of its status queued after what it already had to do. */

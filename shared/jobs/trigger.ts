@@ -62,8 +62,13 @@ export function runEventId(run: Pick<RunRecord, 'job' | 'scheduledTime' | 'attem
   return `${run.job}:${run.scheduledTime}:${run.attempt}:${run.status}`;
 }
 
+/** What of a run's outcome alerts beyond a final failure, as its job says (alertOn). */
+export interface OutcomeAlerting {
+  alertMissed?: boolean | undefined;
+}
+
 /** The event announcing the status `run` has reached, as it is kept in the outbox until published. */
-export function runOutcomeEvent(run: RunRecord, now: Date): PendingEvent {
+export function runOutcomeEvent(run: RunRecord, now: Date, alerting: OutcomeAlerting = {}): PendingEvent {
   if (run.status === 'launching') throw new RangeError('a run still launching has no outcome to announce');
   const { leaseUntil: _lease, version: _version, eventPublished: _published, outbox: _outbox, ...detail } = run;
   return {
@@ -72,7 +77,7 @@ export function runOutcomeEvent(run: RunRecord, now: Date): PendingEvent {
     detail: {
       ...detail,
       ...(run.launchedAt && run.endedAt && { runtime: formatDuration((Date.parse(run.endedAt) - Date.parse(run.launchedAt)) / 1000) }),
-      ...(isFinalFailure(run) && { alert: jobFailingAlert(run) }),
+      ...((isFinalFailure(run) || (run.status === 'missed' && alerting.alertMissed)) && { alert: jobFailingAlert(run) }),
       ...(run.status === 'succeeded' && { alert: jobRecoveredAlert(run) }),
     },
     resources: run.taskArns,

@@ -426,6 +426,7 @@ describe('resolveAutomation (through validateAutomation)', () => {
         afterSpotInterruption: 'next-provider',
       },
       tags: {},
+      alertOnMissed: false,
     });
   });
 

@@ -184,6 +184,20 @@ describe('decideFiring: starting deadline', () => {
     expect(runOf(decision).outbox).toEqual([{ kind: 'publish', event: expect.objectContaining({ detailType: 'Job Run Missed' }) }]);
   });
 
+  it("alerts a missed firing in the job's failure group when the job says alertOn.missed, and not by default", () => {
+    const late = new Date('2026-11-22T02:07:30.000Z');
+    const alertOf = (decision: ReturnType<typeof decideFiring>) => {
+      const [action] = runOf(decision).outbox;
+      return action?.kind === 'publish' ? action.event.detail.alert : 'no event';
+    };
+
+    const alerted = decideFiring(firingFacts({ job: jobSpec({ startingDeadline: '5m', alertOn: { missed: true } }), now: late }));
+    const quiet = decideFiring(firingFacts({ job: jobSpec({ startingDeadline: '5m' }), now: late }));
+
+    expect(alertOf(alerted)).toMatchObject({ category: 'job-failing', resolvedBy: 'resolving-event', subject: { kind: 'job' } });
+    expect(alertOf(quiet)).toBeUndefined();
+  });
+
   it('launches a first attempt delivered exactly at the deadline', () => {
     const facts = firingFacts({ job: jobSpec({ startingDeadline: '5m' }), now: new Date('2026-11-22T02:05:00.000Z') });
 

@@ -180,6 +180,15 @@ describe('parseNotifyInput: bus events', () => {
     expect(input.kind === 'resolution' && alertGroupKey(input.alert)).toBe(alertGroupKey(failed.detail.alert as AlertBlock));
   });
 
+  it('reads a missed firing, as the job runs publish it when the job says alertOn.missed, as an alert', () => {
+    const run = runRecord({ status: 'missed', reason: 'delivered 15m after its scheduled time, past the startingDeadline of 10m' });
+    const missed = runOutcomeEvent(run, new Date('2026-11-22T02:15:00Z'), { alertMissed: true });
+
+    const input = parseNotifyInput(busEvent(missed.detailType, { ...missed.detail, eventId: missed.id }, { id: 'e-11' }));
+
+    expect(input).toMatchObject({ kind: 'alert', eventId: missed.id, alert: { category: 'job-failing' } });
+  });
+
   it('leaves an event without an alert to pipelines and dashboards', () => {
     const { alert: _alert, ...detail } = serviceTaskStopped();
 

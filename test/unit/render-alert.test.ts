@@ -123,6 +123,23 @@ describe('humanMessage: a firing message', () => {
     expect(text).not.toContain('Links:');
   });
 
+  it('renders a missed firing with its reason and what to look at', () => {
+    const missed = jobRunFailed({
+      status: 'missed',
+      reason: 'delivered 15m after its scheduled time, past the startingDeadline of 10m',
+      stop: undefined,
+      retry: undefined,
+      runtime: undefined,
+      category: undefined,
+      taskArns: [],
+    });
+    const { subject, text } = humanMessage({ status: 'firing', group: groupOf('Job Run Missed', missed), count: 1 });
+
+    expect(subject).toBe('[CRITICAL] Job nightly-report missed a firing on batch: missed');
+    expect(text).toContain('Delivered 15m after its scheduled time, past the startingDeadline of 10m');
+    expect(text).toContain('Likely cause: Scheduler delivered the firing after its startingDeadline');
+  });
+
   it('renders a timed-out run with the advice for a run past its maxRuntime', () => {
     const timedOut = jobRunFailed({ status: 'timed-out', stop: undefined, retry: undefined, reason: 'exceeded maxRuntime 2h' });
     const { subject, text } = humanMessage({ status: 'firing', group: groupOf('Job Run Timed Out', timedOut), count: 1 });
