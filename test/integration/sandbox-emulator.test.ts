@@ -208,8 +208,8 @@ describe('a plain moto_server (without the bridge) given with --endpoint', () =>
       expect(report.timeline.map((entry) => [entry.local, entry.subject, entry.label])).toEqual([
         ['2026-12-07 02:00 CET', 'report', 'launched'],
         ['2026-12-07 03:00 CET', 'report', 'timed-out'],
+        // A job's failure alert resolves on its next success, not after a quiet half hour (issue 13): none in the window.
         ['2026-12-07 03:00 CET', 'report', 'alert sent'],
-        ['2026-12-07 03:30 CET', 'report', 'alert sent (resolved)'],
       ]);
       expect(report.notes.join('\n')).toContain(`${endpoint} has no ECS bridge`);
     });
