@@ -172,17 +172,12 @@ export async function enforceMaxRuntime(rt: JobRuntime): Promise<RunRecord[]> {
         }),
       );
     } catch (error) {
-      problems.push(`${runLabel(run)}: ${(error as Error).message}`);
+      problems.push(`${run.job} ${run.scheduledTime}: ${(error as Error).message}`);
       rt.log.error('could not enforce maxRuntime', { job: run.job, taskArns: run.taskArns, error: error as Error });
     }
   }
   if (problems.length > 0) throw new RetryableAwsError(`maxRuntime not enforced for ${problems.length} run(s): ${problems.join('; ')}`);
   return settled;
-}
-
-/** `nightly-report 2026-11-22T02:00:00.000Z`; a field of a stored run that is not text (an older or hand-edited item) quoted as JSON instead of failing the tick. */
-function runLabel(run: RunRecord): string {
-  return [run.job, run.scheduledTime].map((part: unknown) => (typeof part === 'string' ? part : excerptOf(part, 100))).join(' ');
 }
 
 async function settleOverdueRun(overdue: RunRecord, rt: JobRuntime): Promise<RunRecord> {

@@ -12,7 +12,7 @@ import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } 
 import { StoredItemError } from '../errors.ts';
 import type { RunRecord } from '../jobs/run-record.ts';
 import { DEADLINE_INDEX, keys, WATCHED_RUNS_BUCKET } from './keys.ts';
-import { readStoredRun } from './stored-run.ts';
+import { readStoredRun, storedRunAsItIs } from './stored-run.ts';
 import { putNextVersion } from './versioned.ts';
 
 /** A watched item that cannot be read as a run (an older version's record, a hand edit). */
@@ -68,7 +68,7 @@ export class RunHistory {
         Limit: limit,
       }),
     );
-    return Items.map(toRecord);
+    return Items.map(storedRunAsItIs);
   }
 
   /**
@@ -140,10 +140,4 @@ export class RunHistory {
       expiresAt: Math.floor(new Date(record.updatedAt).getTime() / 1000) + this.retentionSeconds,
     };
   }
-}
-
-function toRecord(item: Record<string, unknown>): RunRecord {
-  const { pk: _pk, sk: _sk, kind: _kind, deadlineBucket: _bucket, expiresAt: _expires, ...record } = item;
-  // Runs recorded before the outbox existed have none.
-  return { outbox: [], ...record } as unknown as RunRecord;
 }

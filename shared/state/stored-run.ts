@@ -58,7 +58,7 @@ export type StoredRunReading = { run: RunRecord } | { problem: string };
 
 /** The run in a state table item (its keys and the table's own attributes left out), or why it cannot be read. */
 export function readStoredRun(item: Record<string, unknown>): StoredRunReading {
-  const { pk: _pk, sk: _sk, kind: _kind, deadlineBucket: _bucket, expiresAt: _expires, ...record } = item;
+  const record = withoutTableAttributes(item);
   const unwritable = notJson(record);
   if (unwritable) return { problem: unwritable };
   const parsed = storedRun.safeParse(record);
@@ -75,4 +75,16 @@ function notJson(value: unknown): string | undefined {
   } catch (error) {
     return `it cannot be written as JSON (${(error as Error).message})`;
   }
+}
+
+/** The run as stored, unchecked: for listing runs to a person (`ecs-autopilot runs`), who reads what is there. */
+export function storedRunAsItIs(item: Record<string, unknown>): RunRecord {
+  // Runs recorded before the outbox existed have none.
+  return { outbox: [], ...withoutTableAttributes(item) } as unknown as RunRecord;
+}
+
+/** The item without its keys and the table's own attributes (kind, the deadline index's partition, the TTL). */
+function withoutTableAttributes(item: Record<string, unknown>): Record<string, unknown> {
+  const { pk: _pk, sk: _sk, kind: _kind, deadlineBucket: _bucket, expiresAt: _expires, ...record } = item;
+  return record;
 }
