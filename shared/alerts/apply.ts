@@ -17,6 +17,7 @@
 import { isTransientAwsError } from '../aws/transient-errors.ts';
 import { timerName } from '../timers/timers.ts';
 import type { AlertAction, DecidedMessage } from './decide.ts';
+import type { Hold } from './hold.ts';
 import { UndeliverableAlertError } from './publish.ts';
 import type { AlertMessage } from './render.ts';
 import type { NotifyRuntime } from './runtime.ts';
@@ -25,6 +26,8 @@ import { alertTimerInput } from './trigger.ts';
 export type ActionOutcome =
   | { kind: 'timer-set' | 'timer-passed' }
   | { kind: 'published'; status: DecidedMessage['status']; count: number; messageId: string | undefined }
+  /** Held back (hold.ts): nothing is sent; counting it is all there is to do. */
+  | { kind: 'held'; status: DecidedMessage['status']; count: number; hold: Hold }
   /** `what`: the action, in words ("the firing message", "the alert-flush timer"). */
   | { kind: 'refused'; what: string; reason: string };
 
@@ -45,10 +48,11 @@ export async function applyAction(action: AlertAction, groupKey: string, rt: Not
       }
       return { kind: 'timer-set' };
     }
+    case 'hold':
+      return { kind: 'held', status: action.message.status, count: countOf(action.message), hold: action.hold };
     case 'publish': {
       const { message } = action;
-      // A resolved message reports the events not reported before: what was pending when it was decided.
-      const count = message.status === 'firing' ? message.count : message.group.pending;
+      const count = countOf(message);
       try {
         const messageId = await rt.topic.publish(alertMessage(message));
         return { kind: 'published', status: message.status, count, messageId };
@@ -58,6 +62,11 @@ export async function applyAction(action: AlertAction, groupKey: string, rt: Not
       }
     }
   }
+}
+
+/** A resolved message reports the events not reported before: what was pending when it was decided. */
+function countOf(message: DecidedMessage): number {
+  return message.status === 'firing' ? message.count : message.group.pending;
 }
 
 function reasonOf(error: unknown): string {

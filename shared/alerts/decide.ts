@@ -13,6 +13,7 @@
  */
 import type { Notifications } from '../config/schema.ts';
 import type { AlertBlock } from '../events/alert.ts';
+import type { Hold } from './hold.ts';
 import type { AlertTimer } from './trigger.ts';
 
 export type AlertTiming = Pick<Notifications, 'groupWaitSeconds' | 'repeatIntervalSeconds' | 'resolveAfterSeconds'>;
@@ -56,6 +57,17 @@ export interface Episode {
   flushAt?: string | undefined;
   /** When the armed resolve check fires; absent while none is armed. */
   resolveAt?: string | undefined;
+  /** Events whose message was held back (silenced, muted, inhibited) in this episode: counted, not sent. */
+  held?: number | undefined;
+  /** The last hold, and when it held a message. */
+  lastHold?: HeldAt | undefined;
+  /** The earliest a held group's next message may go: the hold is asked again then, not at every event. */
+  holdRecheckAt?: string | undefined;
+}
+
+export interface HeldAt {
+  hold: Hold;
+  at: string;
 }
 
 /** What has been decided about a group (its versioned item, without the version and the outbox). */
@@ -65,6 +77,14 @@ export interface GroupDecisions {
   /** Events up to this count belong to episodes that have ended. */
   closedUpTo: number;
   episode: Episode | undefined;
+  /** The episode that ended last, kept for `ecs-autopilot alerts --all` (no decision reads it). */
+  lastEpisode?: EndedEpisode | undefined;
+}
+
+export interface EndedEpisode extends Episode {
+  resolvedAt: string;
+  /** Events counted in the episode. */
+  events: number;
 }
 
 /** A group as its messages show it: the current episode, counted. */
@@ -82,6 +102,9 @@ export interface AlertGroup {
   lastSentAt: string | undefined;
   flushAt: string | undefined;
   resolveAt: string | undefined;
+  /** Events held back in this episode, and the last hold. */
+  held?: number | undefined;
+  lastHold?: HeldAt | undefined;
 }
 
 export type AlertTrigger =
@@ -102,7 +125,11 @@ export type DecidedMessage =
   /** `count` events since the last message; `group` as it was before this message. */
   { status: 'firing'; group: AlertGroup; count: number } | { status: 'resolved'; group: AlertGroup; at: string };
 
-export type AlertAction = { kind: 'set-timer'; timer: AlertTimer; at: string } | { kind: 'publish'; message: DecidedMessage };
+export type AlertAction =
+  | { kind: 'set-timer'; timer: AlertTimer; at: string }
+  | { kind: 'publish'; message: DecidedMessage }
+  /** The message decided is held back, not sent: carried out by counting it (metrics, the result). */
+  | { kind: 'hold'; message: DecidedMessage; hold: Hold };
 
 export type AlertDecision =
   | { changed: false; reason: string }
@@ -112,6 +139,13 @@ export type AlertDecision =
 /** How long a resolve check waits for the first message of a group nobody has heard of yet. */
 export const RESOLVE_RECHECK_SECONDS = 60;
 
+/**
+ * How often a held group asks again whether its hold still holds, while events keep coming: a silence
+ * lifted early (`unsilence`) or an inhibiting group resolved lets its next message go within this time,
+ * and a group held for hours costs one decision per interval, not one per event.
+ */
+export const HOLD_RECHECK_SECONDS = 300;
+
 export function decideAlert(
   trigger: AlertTrigger,
   groupKey: string,
@@ -119,6 +153,8 @@ export function decideAlert(
   decided: GroupDecisions,
   timing: AlertTiming,
   now: Date,
+  /** Whether a message due now is held back (hold.ts): asked by handle.ts only when one is due. */
+  hold?: Hold,
 ): AlertDecision {
   if (!inbox) return { changed: false, reason: 'the group has no events (none came, or their record expired)' };
   const notes: string[] = [];
@@ -138,10 +174,17 @@ export function decideAlert(
   const resolve = (ended: Episode, why: string): AlertDecision => {
     const announce = ended.messagesSent > 0;
     notes.push(`${why}: the episode ends${announce ? '' : ' (no message went out, so none says it resolved)'}`);
+    const message: DecidedMessage = { status: 'resolved', group: view(ended), at: now.toISOString() };
+    if (announce && hold) notes.push(`its resolved message is held back (${hold.kind} by ${hold.by})`);
     return {
       changed: true,
-      decisions: { countingSince: inbox.countingSince, closedUpTo: inbox.total, episode: undefined },
-      actions: announce ? [{ kind: 'publish', message: { status: 'resolved', group: view(ended), at: now.toISOString() } }] : [],
+      decisions: {
+        countingSince: inbox.countingSince,
+        closedUpTo: inbox.total,
+        episode: undefined,
+        lastEpisode: { ...ended, resolvedAt: now.toISOString(), events: inbox.total - closedUpTo },
+      },
+      actions: !announce ? [] : hold ? [{ kind: 'hold', message, hold }] : [{ kind: 'publish', message }],
       notes,
     };
   };
@@ -154,12 +197,32 @@ export function decideAlert(
   const due = (at: string | undefined, timer: 'flush' | 'resolve-check') =>
     at !== undefined && (Date.parse(at) <= now.getTime() || (trigger.kind === timer && trigger.at === at));
   const pending = (e: Episode) => inbox.total - e.reportedUpTo;
-  // At most one: a decision that sends a message sends nothing else.
+  // At most one: a decision that sends (or holds) a message sends nothing else.
   const firing: DecidedMessage[] = [];
   const send = (e: Episode): Episode => {
-    firing.push({ status: 'firing', group: view(e), count: pending(e) });
+    const message: DecidedMessage = { status: 'firing', group: view(e), count: pending(e) };
+    firing.push(message);
+    if (hold) {
+      // Held events are reported by the hold: when it ends, the group's next message carries what came after.
+      notes.push(`a firing message of ${pending(e)} event(s) is held back (${hold.kind} by ${hold.by})`);
+      return {
+        ...e,
+        reportedUpTo: inbox.total,
+        held: (e.held ?? 0) + pending(e),
+        lastHold: { hold, at: now.toISOString() },
+        holdRecheckAt: iso(holdRecheck(hold, now)),
+        flushAt: undefined,
+      };
+    }
     notes.push(`a firing message reports ${pending(e)} event(s)`);
-    return { ...e, reportedUpTo: inbox.total, messagesSent: e.messagesSent + 1, lastSentAt: now.toISOString(), flushAt: undefined };
+    return {
+      ...e,
+      reportedUpTo: inbox.total,
+      messagesSent: e.messagesSent + 1,
+      lastSentAt: now.toISOString(),
+      flushAt: undefined,
+      holdRecheckAt: undefined,
+    };
   };
 
   if (trigger.kind === 'flush' && trigger.at !== episode.flushAt) {
@@ -215,7 +278,7 @@ export function decideAlert(
   if (episode.flushAt !== undefined && episode.flushAt !== before?.flushAt) {
     actions.push({ kind: 'set-timer', timer: 'alert-flush', at: episode.flushAt });
   }
-  actions.push(...firing.map((message) => ({ kind: 'publish' as const, message })));
+  actions.push(...firing.map((message): AlertAction => (hold ? { kind: 'hold', message, hold } : { kind: 'publish', message })));
   const decisions: GroupDecisions = { countingSince: inbox.countingSince, closedUpTo, episode };
   if (actions.length === 0 && sameDecisions(decisions, decided)) return unchanged(decided, decisions, notes, 'nothing is due');
   return { changed: true, decisions, actions, notes };
@@ -234,6 +297,8 @@ export function groupView(groupKey: string, inbox: GroupInbox, closedUpTo: numbe
     lastSentAt: episode.lastSentAt,
     flushAt: episode.flushAt,
     resolveAt: episode.resolveAt,
+    held: episode.held ?? 0,
+    lastHold: episode.lastHold,
   };
 }
 
@@ -258,6 +323,9 @@ function normalised({ countingSince, closedUpTo, episode }: GroupDecisions) {
       lastSentAt: episode.lastSentAt,
       flushAt: episode.flushAt,
       resolveAt: episode.resolveAt,
+      held: episode.held,
+      lastHold: episode.lastHold,
+      holdRecheckAt: episode.holdRecheckAt,
     },
   };
 }
@@ -271,8 +339,19 @@ function resolvedByItsEvent(inbox: GroupInbox): boolean {
  * a burst after a quiet spell still gets groupWait to gather, as a new group does.
  */
 function nextFlushDue(episode: Episode, timing: AlertTiming, now: Date): Date {
-  if (episode.messagesSent === 0 || episode.lastSentAt === undefined) return plus(new Date(episode.firstEventAt), timing.groupWaitSeconds);
-  return latest(plus(new Date(episode.lastSentAt), timing.repeatIntervalSeconds), plus(now, timing.groupWaitSeconds));
+  const recheck = episode.holdRecheckAt === undefined ? new Date(0) : new Date(episode.holdRecheckAt);
+  if (episode.messagesSent === 0 || episode.lastSentAt === undefined) {
+    return latest(plus(new Date(episode.firstEventAt), timing.groupWaitSeconds), recheck);
+  }
+  return latest(plus(new Date(episode.lastSentAt), timing.repeatIntervalSeconds), plus(now, timing.groupWaitSeconds), recheck);
+}
+
+/** When a held group asks again: when its hold ends if that is sooner than HOLD_RECHECK_SECONDS. */
+function holdRecheck(hold: Hold, now: Date): Date {
+  const recheck = plus(now, HOLD_RECHECK_SECONDS);
+  if (hold.kind === 'inhibited') return recheck;
+  const ends = new Date(hold.until);
+  return ends < recheck ? latest(ends, plus(now, 1)) : recheck;
 }
 
 function quietUntil(inbox: GroupInbox, timing: AlertTiming): Date {

@@ -32,7 +32,8 @@ import { alertGroupKey } from '../events/alert.ts';
 import type { InboxRead, Settled } from '../state/alert-groups.ts';
 import { retryOnStaleWrite, StaleWriteError } from '../state/versioned.ts';
 import { applyAction } from './apply.ts';
-import { type AlertAction, type AlertTrigger, decideAlert, type GroupDecisions } from './decide.ts';
+import { type AlertAction, type AlertDecision, type AlertTrigger, decideAlert, type GroupDecisions } from './decide.ts';
+import { describeHold, firstHold, type Hold } from './hold.ts';
 import { type LoadedGroup, loadGroup, unsettled } from './load.ts';
 import type { NotifyRuntime } from './runtime.ts';
 import type { NotifyInput } from './trigger.ts';
@@ -41,6 +42,8 @@ export interface NotifyResult {
   groupKey?: string;
   /** The messages this invocation published. */
   published: { status: 'firing' | 'resolved'; count: number; messageId: string | undefined }[];
+  /** The messages this invocation held back (silenced, muted, inhibited): counted in the group, not sent. */
+  held?: { status: 'firing' | 'resolved'; count: number; hold: Hold }[];
   /** Actions AWS refused for good (a message, a timer): logged and recorded in the group's inbox, not retried. */
   refused?: { what: string; reason: string }[];
   /** Why the input needed nothing. */
@@ -127,7 +130,7 @@ async function drive(groupKey: string, trigger: AlertTrigger, rt: NotifyRuntime,
     let current = trigger;
     for (let decisions = 0; ; decisions++) {
       if (decisions === MAX_DECISIONS) throw new Error(`alert group ${groupKey}: still deciding after ${MAX_DECISIONS} decisions`);
-      const decision = decideAlert(current, groupKey, group.inbox, group.decisions, rt.timing, rt.now());
+      const decision = await decideWithHolds(current, group, rt);
       if (!decision.changed) {
         rt.log.info(decision.reason, { trigger: current.kind });
         return;
@@ -152,6 +155,24 @@ async function drive(groupKey: string, trigger: AlertTrigger, rt: NotifyRuntime,
 }
 
 /**
+ * Decides; when the decision sends a message, asks the runtime's holds (silences, mute windows,
+ * inhibition) whether it may go, and if one holds it, decides again with the hold: the group counts the
+ * message as held instead. Holds are read only when a message is due, so an event a flush will report
+ * reads nothing more.
+ */
+async function decideWithHolds(trigger: AlertTrigger, group: LoadedGroup, rt: NotifyRuntime): Promise<AlertDecision> {
+  const now = rt.now();
+  const decision = decideAlert(trigger, group.groupKey, group.inbox, group.decisions, rt.timing, now);
+  if (!decision.changed || !group.inbox) return decision;
+  const message = decision.actions.find((action) => action.kind === 'publish')?.message;
+  if (!message) return decision;
+  const hold = await firstHold(rt.holds, { groupKey: group.groupKey, alert: group.inbox.latest.detail.alert, status: message.status }, now);
+  if (!hold) return decision;
+  rt.log.info(`the ${message.status} message is held back: ${describeHold(hold)}`, { hold });
+  return decideAlert(trigger, group.groupKey, group.inbox, group.decisions, rt.timing, now, hold);
+}
+
+/**
  * Persists `decisions` with `actions` as the next version (leased to this invocation), carries the
  * actions out in order, and settles the version in the inbox with the flush it leaves armed. Returns the
  * group to look at again: these decisions, and the inbox read anew for the events counted meanwhile.
@@ -170,7 +191,9 @@ async function carryOut(
   const settled: Settled = { version, flushAt: decisions.episode?.flushAt };
   for (const action of actions) {
     const outcome = await applyAction(action, groupKey, rt);
-    if (outcome.kind === 'published') {
+    if (outcome.kind === 'held') {
+      result.held = [...(result.held ?? []), { status: outcome.status, count: outcome.count, hold: outcome.hold }];
+    } else if (outcome.kind === 'published') {
       result.published.push({ status: outcome.status, count: outcome.count, messageId: outcome.messageId });
       rt.log.info(`${outcome.status} message sent`, { count: outcome.count, messageId: outcome.messageId });
     } else if (outcome.kind === 'refused') {

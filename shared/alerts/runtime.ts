@@ -8,6 +8,7 @@ import type { Log } from '../logger.ts';
 import { AlertGroups, alertGroupRetentionSeconds } from '../state/alert-groups.ts';
 import type { TimerSetter } from '../timers/timers.ts';
 import type { AlertTiming } from './decide.ts';
+import type { HoldCheck } from './hold.ts';
 import type { AlertTopic } from './publish.ts';
 
 export interface NotifyRuntime extends StackHome {
@@ -16,6 +17,8 @@ export interface NotifyRuntime extends StackHome {
   groups: AlertGroups;
   topic: AlertTopic;
   timers: TimerSetter;
+  /** What may hold a due message back (hold.ts), asked in order: mute windows, silences, inhibition. */
+  holds: readonly HoldCheck[];
   log: Log;
   now: () => Date;
 }
@@ -27,11 +30,13 @@ export interface NotifyRuntimeOptions<Topic extends AlertTopic> extends StackHom
   tableName: string;
   topic: Topic;
   timers: TimerSetter;
+  /** Left out: nothing holds a message back. */
+  holds?: readonly HoldCheck[] | undefined;
   log: Log;
   now: () => Date;
 }
 
 export function createNotifyRuntime<Topic extends AlertTopic>(options: NotifyRuntimeOptions<Topic>): NotifyRuntime & { topic: Topic } {
-  const { timing, dynamo, tableName, ...rest } = options;
-  return { timing, groups: new AlertGroups(dynamo, tableName, alertGroupRetentionSeconds(timing)), ...rest };
+  const { timing, dynamo, tableName, holds = [], ...rest } = options;
+  return { timing, groups: new AlertGroups(dynamo, tableName, alertGroupRetentionSeconds(timing)), holds, ...rest };
 }

@@ -55,6 +55,7 @@ describe('a burst of stopped service tasks, end to end', () => {
       groups: new AlertGroups(dynamo, table, alertGroupRetentionSeconds(timing)),
       topic: new AlertTopic(new SNSClient(clientConfig()), t.world.alertTopicArn),
       timers: t.timers,
+      holds: [],
       log: quietLog,
       now: t.clock.now,
     };

@@ -1,0 +1,136 @@
+/**
+ * A message held back (silenced, muted, inhibited) is counted in its group, not sent: the events it would
+ * have reported are reported by the hold, the group asks again after a while instead of at every event,
+ * and when the hold is gone the next message reports only what came after it.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  type AlertDecision,
+  type AlertTiming,
+  decideAlert,
+  type GroupDecisions,
+  type GroupInbox,
+  HOLD_RECHECK_SECONDS,
+} from '../../shared/alerts/decide.ts';
+import { describeHold, firstHold, type Hold, type HoldCheck } from '../../shared/alerts/hold.ts';
+
+const T0 = new Date('2026-11-22T02:00:00.000Z');
+const GROUP = 'prod|service:web|out-of-memory';
+const timing: AlertTiming = { groupWaitSeconds: 30, repeatIntervalSeconds: 3_600, resolveAfterSeconds: 1_800 };
+const COUNTING_SINCE = '2026-11-22T01:59:00.000Z';
+const iso = (seconds: number) => new Date(T0.getTime() + seconds * 1000).toISOString();
+const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
+
+function inbox(total: number, lastEventAt: number): GroupInbox {
+  return {
+    total,
+    countingSince: COUNTING_SINCE,
+    lastEventAt: iso(lastEventAt),
+    latest: {
+      id: `e-${total}`,
+      detailType: 'Service Task Stopped',
+      time: iso(lastEventAt),
+      detail: { alert: { cluster: 'prod', subject: { kind: 'service', name: 'web' }, category: 'out-of-memory', severity: 'critical' } },
+    },
+  };
+}
+
+const SILENCE: Hold = { kind: 'silenced', by: 'sil-1', until: iso(7_200), comment: 'deploying a fix' };
+const NOTHING: GroupDecisions = { countingSince: undefined, closedUpTo: 0, episode: undefined };
+
+function changed(decision: AlertDecision) {
+  if (!decision.changed) throw new Error(`unchanged: ${decision.reason}`);
+  return decision;
+}
+const kinds = (decision: AlertDecision) => changed(decision).actions.map((a) => (a.kind === 'set-timer' ? `${a.kind}:${a.timer}` : a.kind));
+
+describe('decideAlert with a hold', () => {
+  it('holds the due firing message: counted as held, nothing published, messagesSent unchanged', () => {
+    const first = changed(decideAlert({ kind: 'event' }, GROUP, inbox(1, 0), NOTHING, timing, at(0)));
+    const decision = changed(decideAlert({ kind: 'flush', at: iso(30) }, GROUP, inbox(3, 20), first.decisions, timing, at(30), SILENCE));
+    expect(kinds(decision)).toEqual(['hold']);
+    const held = decision.actions[0];
+    expect(held?.kind === 'hold' && held.message.status === 'firing' && held.message.count).toBe(3);
+    expect(decision.decisions.episode).toMatchObject({
+      reportedUpTo: 3,
+      messagesSent: 0,
+      held: 3,
+      lastHold: { hold: SILENCE, at: iso(30) },
+      holdRecheckAt: iso(30 + HOLD_RECHECK_SECONDS),
+    });
+    expect(decision.decisions.episode?.lastSentAt).toBeUndefined();
+  });
+
+  it('does not decide again at every event while held: the next flush waits for the recheck', () => {
+    const first = changed(decideAlert({ kind: 'event' }, GROUP, inbox(1, 0), NOTHING, timing, at(0)));
+    const held = changed(decideAlert({ kind: 'flush', at: iso(30) }, GROUP, inbox(1, 0), first.decisions, timing, at(30), SILENCE));
+    const next = changed(decideAlert({ kind: 'event' }, GROUP, inbox(2, 60), held.decisions, timing, at(60)));
+    expect(kinds(next)).toEqual(['set-timer:alert-flush']);
+    expect(next.decisions.episode?.flushAt).toBe(iso(30 + HOLD_RECHECK_SECONDS));
+  });
+
+  it('once the hold is gone, sends only what came after it', () => {
+    const first = changed(decideAlert({ kind: 'event' }, GROUP, inbox(1, 0), NOTHING, timing, at(0)));
+    const held = changed(decideAlert({ kind: 'flush', at: iso(30) }, GROUP, inbox(4, 10), first.decisions, timing, at(30), SILENCE));
+    const later = changed(decideAlert({ kind: 'event' }, GROUP, inbox(6, 100), held.decisions, timing, at(100)));
+    const flushAt = later.decisions.episode?.flushAt ?? '';
+    const sent = changed(decideAlert({ kind: 'flush', at: flushAt }, GROUP, inbox(6, 100), later.decisions, timing, new Date(flushAt)));
+    const publish = sent.actions.find((a) => a.kind === 'publish');
+    expect(publish?.kind === 'publish' && publish.message.status === 'firing' && publish.message.count).toBe(2);
+    expect(sent.decisions.episode).toMatchObject({ messagesSent: 1, held: 4, reportedUpTo: 6 });
+    expect(sent.decisions.episode?.holdRecheckAt).toBeUndefined();
+  });
+
+  it('asks again when a silence ends if that is sooner than the recheck interval', () => {
+    const first = changed(decideAlert({ kind: 'event' }, GROUP, inbox(1, 0), NOTHING, timing, at(0)));
+    const shortSilence: Hold = { kind: 'muted', by: 'maintenance', until: iso(90) };
+    const held = changed(decideAlert({ kind: 'flush', at: iso(30) }, GROUP, inbox(1, 0), first.decisions, timing, at(30), shortSilence));
+    expect(held.decisions.episode?.holdRecheckAt).toBe(iso(90));
+  });
+
+  it('a group whose every message was held resolves without a resolved message', () => {
+    const first = changed(decideAlert({ kind: 'event' }, GROUP, inbox(1, 0), NOTHING, timing, at(0)));
+    const held = changed(decideAlert({ kind: 'flush', at: iso(30) }, GROUP, inbox(1, 0), first.decisions, timing, at(30), SILENCE));
+    const resolveAt = held.decisions.episode?.resolveAt ?? '';
+    const resolved = changed(
+      decideAlert({ kind: 'resolve-check', at: resolveAt }, GROUP, inbox(1, 0), held.decisions, timing, new Date(resolveAt)),
+    );
+    expect(resolved.actions).toEqual([]);
+    expect(resolved.decisions.episode).toBeUndefined();
+  });
+
+  it('holds the resolved message of a group that had spoken', () => {
+    const first = changed(decideAlert({ kind: 'event' }, GROUP, inbox(1, 0), NOTHING, timing, at(0)));
+    const sent = changed(decideAlert({ kind: 'flush', at: iso(30) }, GROUP, inbox(1, 0), first.decisions, timing, at(30)));
+    const resolveAt = sent.decisions.episode?.resolveAt ?? '';
+    const resolved = changed(
+      decideAlert({ kind: 'resolve-check', at: resolveAt }, GROUP, inbox(1, 0), sent.decisions, timing, new Date(resolveAt), SILENCE),
+    );
+    expect(kinds(resolved)).toEqual(['hold']);
+    expect(resolved.actions[0]?.kind === 'hold' && resolved.actions[0].message.status).toBe('resolved');
+  });
+});
+
+describe('firstHold', () => {
+  const subject = { groupKey: GROUP, alert: inbox(1, 0).latest.detail.alert, status: 'firing' as const };
+  it('asks the checks in order and stops at the first that holds', async () => {
+    const asked: string[] = [];
+    const check =
+      (name: string, hold?: Hold): HoldCheck =>
+      async () => {
+        asked.push(name);
+        return hold;
+      };
+    const mute: Hold = { kind: 'muted', by: 'maintenance', until: iso(3_600) };
+    expect(await firstHold([check('none'), check('mute', mute), check('silence', SILENCE)], subject, at(0))).toEqual(mute);
+    expect(asked).toEqual(['none', 'mute']);
+    expect(await firstHold([], subject, at(0))).toBeUndefined();
+  });
+
+  it('says a hold in words', () => {
+    expect(describeHold(SILENCE)).toBe(`silenced by sil-1 until ${iso(7_200)} (deploying a fix)`);
+    expect(describeHold({ kind: 'inhibited', by: 'prod|cluster:prod|host-lost', rule: 'lost-hosts' })).toBe(
+      'inhibited by the firing group prod|cluster:prod|host-lost (rule lost-hosts)',
+    );
+  });
+});
