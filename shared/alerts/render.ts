@@ -268,6 +268,8 @@ function detailView(sample: AlertSample, text: Escape): AlertView {
       return jobRunView(sample.detail as unknown as JobRunAlertDetail, sample.detailType === JOB_RUN_DETAIL_TYPES['timed-out'], text);
     case JOB_RUN_DETAIL_TYPES.missed:
       return missedRunView(sample.detail as unknown as JobRunAlertDetail, text);
+    case JOB_RUN_DETAIL_TYPES.skipped:
+      return skippedRunView(sample.detail as unknown as JobRunAlertDetail, text);
     case STOPPED_TASK_DETAIL_TYPES.crashLoopDetected:
       return crashLoopView(sample.detail as unknown as CrashLoopDetail, text);
     case STOPPED_TASK_DETAIL_TYPES.infrastructureLossDetected:
@@ -307,6 +309,33 @@ function missedRunView(run: JobRunAlertDetail, text: Escape): AlertView {
     links: [],
     resources: [],
   };
+}
+
+/** A firing skipped because an earlier run still runs (concurrency forbid), the job's alertOn.skipped-th in a row or later. */
+function skippedRunView(run: JobRunAlertDetail, text: Escape): AlertView {
+  const inARow = run.consecutiveSkips ?? 1;
+  return {
+    headline: `job ${run.job} skipped ${inARow === 1 ? 'a firing' : `${inARow} firings in a row`}`,
+    cause: 'skipped',
+    why: run.reason === undefined ? undefined : text(run.reason),
+    taskDefinition: text(run.taskDefinition),
+    availabilityZone: undefined,
+    facts: [`Run: scheduled for ${timeOf(run.scheduledTime)}, not launched (the ${ordinal(inARow)} skip in a row)`],
+    containers: [],
+    likelyCause: 'An earlier run is still running, maybe hung, and concurrency forbid lets no new run start until it ends.',
+    nextSteps: [
+      `Run \`ecs-autopilot runs ${run.job}\` to find the run still running, and look at its task and logs`,
+      'Stop the hung task, or set maxRuntime on the job so that a run that hangs is stopped',
+    ],
+    links: [],
+    resources: [],
+  };
+}
+
+function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
 }
 
 function jobRunView(run: JobRunAlertDetail, timedOut: boolean, text: Escape): AlertView {

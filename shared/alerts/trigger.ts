@@ -134,6 +134,7 @@ const detailSchemas: Record<string, z.ZodMiniType> = {
   [JOB_RUN_DETAIL_TYPES.failed]: jobRunSchema,
   [JOB_RUN_DETAIL_TYPES['timed-out']]: jobRunSchema,
   [JOB_RUN_DETAIL_TYPES.missed]: jobRunSchema,
+  [JOB_RUN_DETAIL_TYPES.skipped]: z.extend(jobRunSchema, { consecutiveSkips: z.optional(z.number()) }),
   [STOPPED_TASK_DETAIL_TYPES.crashLoopDetected]: z.object({
     subject: z.object({ kind: z.enum(['watched-task', 'service']), name: text }),
     stops: z.number(),

@@ -243,6 +243,10 @@ const sharedJobSettings = {
   executionRole: roleArn.optional().meta({ description: "the task definition's execution role, which launching must be allowed to pass" }),
   concurrency: concurrency.optional(),
   startingDeadline: duration('latest acceptable delivery after the scheduled time', { min: 10, max: 7 * 86_400 }).optional(),
+  expectSuccessWithin: duration('alert when no run of the job has succeeded for this long (e.g. 26h for a daily job)', {
+    min: 300,
+    max: 35 * 86_400,
+  }).optional(),
   launchRetry: launchRetry.optional(),
   schedulerRetry: schedulerRetry.optional(),
 };
@@ -263,6 +267,10 @@ const job = z.strictObject({
         .boolean()
         .default(false)
         .meta({ description: "alert a firing missed past its startingDeadline (resolved by the job's next success)" }),
+      skipped: z.number().int().min(1).max(1_000).optional().meta({
+        description:
+          "alert when this many firings in a row are skipped (concurrency forbid, an earlier run still running), and at each skip after; resolved by the job's next success",
+      }),
     })
     .optional(),
   ...sharedJobSettings,
@@ -614,6 +622,10 @@ export interface JobSpec {
   tags: Record<string, string>;
   /** Whether a missed firing alerts (in the job's failure group). */
   alertOnMissed: boolean;
+  /** After how many firings skipped in a row a skip alerts (in the job's failure group); undefined: never. */
+  alertOnSkipped: number | undefined;
+  /** How long the job may go without a successful run before that alerts (in the job's failure group). */
+  expectSuccessWithinSeconds: number | undefined;
 }
 
 export type RetryRule = {
@@ -739,6 +751,8 @@ export function resolveAutomation(parsed: ParsedAutomation): Automation {
       retry: retryPolicyOf(spec.retry),
       tags: spec.tags ?? {},
       alertOnMissed: spec.alertOn?.missed ?? false,
+      alertOnSkipped: spec.alertOn?.skipped,
+      expectSuccessWithinSeconds: spec.expectSuccessWithin ?? d.expectSuccessWithin,
     };
   }
   const watchedTasks: Record<string, WatchedTaskSpec> = byOwnName({});

@@ -50,6 +50,8 @@ export interface FiringFacts {
   existing: RunRecord | undefined;
   /** Tasks of this job that are not stopped. */
   activeTasks: ActiveTask[];
+  /** The job's latest runs, newest first: read only when this firing may be skipped and the job alerts on skips. */
+  recentRuns?: RunRecord[] | undefined;
 }
 
 export type FiringDecision =
@@ -96,13 +98,30 @@ export function decideFiring(facts: FiringFacts): FiringDecision {
   const others = activeTasks.filter((t) => !isOfThisFiring(t));
   if (others.length > 0 && job.concurrency === 'forbid') {
     const reason = `concurrency is forbid and ${describeRuns(others)} still running`;
-    return { kind: 'skipped', run: ended(fresh, 'skipped', reason, now), reason };
+    if (job.alertOnSkipped === undefined) return { kind: 'skipped', run: ended(fresh, 'skipped', reason, now), reason };
+    const consecutiveSkips = 1 + skipsInARowBefore(firing.scheduledTime, facts.recentRuns ?? []);
+    const alertSkipped = consecutiveSkips >= job.alertOnSkipped;
+    return { kind: 'skipped', run: ended({ ...fresh, consecutiveSkips }, 'skipped', reason, now, { alertSkipped }), reason };
   }
   const replacing = others.length > 0 && job.concurrency === 'replace';
   const replaceReason = `ecs-autopilot: replaced by the run scheduled at ${firing.scheduledTime} (concurrency: replace)`;
   const first: RunTaskAction = { kind: 'run-task', slot: 0, try: 0, providerIndex: fresh.launch?.firstProviderIndex ?? 0 };
   const run = nextTry({ ...fresh, outbox: replacing ? replaceActions(others, replaceReason) : [] }, first, facts);
   return { kind: 'launch', run, reason: replacing ? `replacing ${describeRuns(others)}` : 'nothing stands in the way' };
+}
+
+/**
+ * How many firings before `scheduledTime` were skipped in a row, from the job's latest runs (newest
+ * first): the streak ends at the first that was not skipped (a run that launched, failed, was missed).
+ */
+export function skipsInARowBefore(scheduledTime: string, recentRuns: RunRecord[]): number {
+  let skips = 0;
+  for (const run of recentRuns) {
+    if (run.scheduledTime >= scheduledTime) continue;
+    if (run.status !== 'skipped') break;
+    skips++;
+  }
+  return skips;
 }
 
 function newRun(facts: FiringFacts): RunRecord {

@@ -13,13 +13,24 @@ import type { Firing } from './trigger.ts';
 export interface FiringState {
   existing: RunRecord | undefined;
   activeTasks: ActiveTask[];
+  recentRuns?: RunRecord[] | undefined;
 }
 
-/** The firing's run record and, unless it is settled already, the job's tasks that are not stopped. */
+/**
+ * The firing's run record and, unless it is settled already, the job's tasks that are not stopped; and,
+ * only when the firing is to be skipped (concurrency forbid, another run's task still running) and the
+ * job alerts on skips, its latest runs, to count the skips in a row: one Query on a skip, none otherwise.
+ */
 export async function loadFiring(firing: Firing, job: JobSpec, rt: { ecs: ECSClient; runs: RunHistory }): Promise<FiringState> {
   const existing = await rt.runs.get(firing.job, firing.scheduledTime, firing.attempt);
   const activeTasks = existing && isSettled(existing.status) ? [] : await listActiveTasks(rt.ecs, job);
-  return { existing, activeTasks };
+  const mayBeSkipped =
+    existing === undefined &&
+    job.concurrency === 'forbid' &&
+    activeTasks.some((task) => task.scheduledTime !== firing.scheduledTime || task.attempt !== firing.attempt);
+  if (!mayBeSkipped || job.alertOnSkipped === undefined) return { existing, activeTasks };
+  // The skips before this one, and a few more for retries' records (which sort among them) and out-of-order deliveries.
+  return { existing, activeTasks, recentRuns: await rt.runs.list(job.name, job.alertOnSkipped + 5) };
 }
 
 /** Tasks of the job that ECS still wants running (PROVISIONING, PENDING, RUNNING, …). */

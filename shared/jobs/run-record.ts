@@ -39,6 +39,8 @@ export interface RunRecord {
   category?: StopCategory | undefined;
   /** The stopped task that decides the run's outcome (the first failing one, else the latest), for messages and `runs`. */
   stop?: StoppedTaskSummary | undefined;
+  /** A skipped run: how many firings in a row, this one included, were skipped (counted when the job alerts on skips). */
+  consecutiveSkips?: number | undefined;
   /** A failed run: whether the job's retry policy launches another attempt. */
   retry?: RetryDecision | undefined;
   /** Decided and not yet applied, in order; each is idempotent, so a crash leaves them to the next delivery. */

@@ -65,6 +65,8 @@ export function runEventId(run: Pick<RunRecord, 'job' | 'scheduledTime' | 'attem
 /** What of a run's outcome alerts beyond a final failure, as its job says (alertOn). */
 export interface OutcomeAlerting {
   alertMissed?: boolean | undefined;
+  /** This skip is the job's alertOn.skipped-th in a row, or later. */
+  alertSkipped?: boolean | undefined;
 }
 
 /** The event announcing the status `run` has reached, as it is kept in the outbox until published. */
@@ -77,7 +79,11 @@ export function runOutcomeEvent(run: RunRecord, now: Date, alerting: OutcomeAler
     detail: {
       ...detail,
       ...(run.launchedAt && run.endedAt && { runtime: formatDuration((Date.parse(run.endedAt) - Date.parse(run.launchedAt)) / 1000) }),
-      ...((isFinalFailure(run) || (run.status === 'missed' && alerting.alertMissed)) && { alert: jobFailingAlert(run) }),
+      ...((isFinalFailure(run) ||
+        (run.status === 'missed' && alerting.alertMissed) ||
+        (run.status === 'skipped' && alerting.alertSkipped)) && {
+        alert: jobFailingAlert(run),
+      }),
       ...(run.status === 'succeeded' && { alert: jobRecoveredAlert(run) }),
     },
     resources: run.taskArns,

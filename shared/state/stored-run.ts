@@ -41,6 +41,7 @@ const storedRun = z.looseObject({
   capacityProvider: optionalText,
   reason: optionalText,
   missingTasks: z.optional(count),
+  consecutiveSkips: z.optional(count),
   launch: z.optional(z.looseObject({ count, firstProviderIndex: count, rounds: count, gaveUpBecause: optionalText })),
   taskOutcomes: z.optional(
     z.record(

@@ -427,6 +427,8 @@ describe('resolveAutomation (through validateAutomation)', () => {
       },
       tags: {},
       alertOnMissed: false,
+      alertOnSkipped: undefined,
+      expectSuccessWithinSeconds: undefined,
     });
   });
 
@@ -476,6 +478,24 @@ describe('resolveAutomation (through validateAutomation)', () => {
     );
 
     expect(job).toMatchObject({ cluster: 'reports', timezone: 'Asia/Tokyo', concurrency: 'allow', startingDeadlineSeconds: 60 });
+  });
+
+  it('takes expectSuccessWithin from defaults unless the job sets its own, and alertOn.skipped from the job', () => {
+    const inherited = jobSpec({ alertOn: { skipped: 3 } }, { expectSuccessWithin: '26h' });
+    const own = jobSpec({ expectSuccessWithin: '8d' }, { expectSuccessWithin: '26h' });
+
+    expect(inherited).toMatchObject({ expectSuccessWithinSeconds: 93_600, alertOnSkipped: 3, alertOnMissed: false });
+    expect(own).toMatchObject({ expectSuccessWithinSeconds: 691_200, alertOnSkipped: undefined });
+  });
+
+  it('refuses alertOn.skipped below 1 and an expectSuccessWithin shorter than five minutes', () => {
+    const problems = (job: Record<string, unknown>) => {
+      const result = automationSchema.safeParse({ jobs: { a: { ...VALID_JOB, ...job } } });
+      return result.success ? [] : result.error.issues.map((issue) => issue.path.join('.'));
+    };
+
+    expect(problems({ alertOn: { skipped: 0 } })).toEqual(['jobs.a.alertOn.skipped']);
+    expect(problems({ expectSuccessWithin: '1m' })).toEqual(['jobs.a.expectSuccessWithin']);
   });
 
   it("prefers the job's capacity providers over a default launch type", () => {

@@ -262,6 +262,61 @@ describe('decideFiring: concurrency with an earlier run still going', () => {
     });
   });
 
+  describe('alertOn.skipped: the skips in a row, counted from the latest runs', () => {
+    const hung = runRecord({ scheduledTime: '2026-11-21T22:00:00.000Z', status: 'launched' });
+    const skippedAt = (hour: string) =>
+      runRecord({ scheduledTime: `${hour === '23' ? '2026-11-21' : '2026-11-22'}T${hour}:00:00.000Z`, status: 'skipped' });
+    const alertOf = (decision: FiringDecision) => {
+      const [action] = runOf(decision).outbox;
+      return action?.kind === 'publish' ? action.event.detail.alert : 'no event';
+    };
+    const skipAfter = (recentRuns: RunRecord[], skipped = 3) =>
+      decideFiring(
+        firingFacts({ job: jobSpec({ alertOn: { skipped } }), activeTasks: [activeTask('0f1e2d', hung.scheduledTime)], recentRuns }),
+      );
+
+    it.each([
+      { before: 'none', recentRuns: [hung], inARow: 1, alerts: false },
+      { before: 'one skip', recentRuns: [skippedAt('01'), hung], inARow: 2, alerts: false },
+      { before: 'two skips', recentRuns: [skippedAt('01'), skippedAt('00'), hung], inARow: 3, alerts: true },
+      {
+        before: 'ten skips (more than were read)',
+        recentRuns: [skippedAt('01'), skippedAt('00'), skippedAt('23')],
+        inARow: 4,
+        alerts: true,
+      },
+      {
+        before: 'a skip, then a missed firing, then skips',
+        recentRuns: [skippedAt('01'), { ...skippedAt('00'), status: 'missed' as const }, skippedAt('23')],
+        inARow: 2,
+        alerts: false,
+      },
+      {
+        before: "a later firing's record (delivered first)",
+        recentRuns: [skippedAt('03'), skippedAt('01'), hung],
+        inARow: 2,
+        alerts: false,
+      },
+    ])('after $before: the skip is $inARow in a row, alerting: $alerts', ({ recentRuns, inARow, alerts }) => {
+      const decision = skipAfter(recentRuns);
+
+      expect(runOf(decision)).toMatchObject({ status: 'skipped', consecutiveSkips: inARow });
+      if (alerts)
+        expect(alertOf(decision)).toMatchObject({ category: 'job-failing', resolvedBy: 'resolving-event', subject: { kind: 'job' } });
+      else expect(alertOf(decision)).toBeUndefined();
+    });
+
+    it('alerts the first skip at alertOn.skipped 1, and never counts or alerts without alertOn.skipped', () => {
+      const quiet = decideFiring(
+        firingFacts({ activeTasks: [activeTask('0f1e2d', hung.scheduledTime)], recentRuns: [skippedAt('01'), skippedAt('00')] }),
+      );
+
+      expect(alertOf(skipAfter([hung], 1))).toMatchObject({ category: 'job-failing' });
+      expect(runOf(quiet).consecutiveSkips).toBeUndefined();
+      expect(alertOf(quiet)).toBeUndefined();
+    });
+  });
+
   it('forbid is the default', () => {
     const facts = firingFacts({ activeTasks: [activeTask('0f1e2d', PREVIOUS_RUN)] });
 

@@ -189,6 +189,18 @@ describe('parseNotifyInput: bus events', () => {
     expect(input).toMatchObject({ kind: 'alert', eventId: missed.id, alert: { category: 'job-failing' } });
   });
 
+  it('reads a skip past alertOn.skipped, as the job runs publish it, as an alert; and a skip without one as none', () => {
+    const run = runRecord({ status: 'skipped', reason: 'concurrency is forbid and the run … is still running', consecutiveSkips: 3 });
+    const alerting = runOutcomeEvent(run, new Date('2026-11-22T02:00:05Z'), { alertSkipped: true });
+    const quiet = runOutcomeEvent(run, new Date('2026-11-22T02:00:05Z'));
+
+    const input = parseNotifyInput(busEvent(alerting.detailType, { ...alerting.detail, eventId: alerting.id }, { id: 'e-12' }));
+    const other = parseNotifyInput(busEvent(quiet.detailType, { ...quiet.detail, eventId: quiet.id }, { id: 'e-13' }));
+
+    expect(input).toMatchObject({ kind: 'alert', eventId: alerting.id, alert: { category: 'job-failing' } });
+    expect(other.kind).toBe('no-alert');
+  });
+
   it('leaves an event without an alert to pipelines and dashboards', () => {
     const { alert: _alert, ...detail } = serviceTaskStopped();
 

@@ -140,6 +140,25 @@ describe('humanMessage: a firing message', () => {
     expect(text).toContain('Likely cause: Scheduler delivered the firing after its startingDeadline');
   });
 
+  it('renders a skipped firing with how many in a row, the run still running, and what to do about a hung run', () => {
+    const skipped = jobRunFailed({
+      status: 'skipped',
+      reason: 'concurrency is forbid and the run scheduled at 2026-11-21T02:00:00.000Z (task 0f1e2d) is still running',
+      consecutiveSkips: 11,
+      stop: undefined,
+      retry: undefined,
+      runtime: undefined,
+      category: undefined,
+      taskArns: [],
+    });
+    const { subject, text } = humanMessage({ status: 'firing', group: groupOf('Job Run Skipped', skipped), count: 1 });
+
+    expect(subject).toBe('[CRITICAL] Job nightly-report skipped 11 firings in a row on batch: skipped');
+    expect(text).toContain('the run scheduled at 2026-11-21T02:00:00.000Z (task 0f1e2d) is still running');
+    expect(text).toContain('not launched (the 11th skip in a row)');
+    expect(text).toContain('set maxRuntime on the job');
+  });
+
   it('renders a timed-out run with the advice for a run past its maxRuntime', () => {
     const timedOut = jobRunFailed({ status: 'timed-out', stop: undefined, retry: undefined, reason: 'exceeded maxRuntime 2h' });
     const { subject, text } = humanMessage({ status: 'firing', group: groupOf('Job Run Timed Out', timedOut), count: 1 });
