@@ -51,6 +51,9 @@ function duration(text: string | undefined, name: string): number | undefined {
   return seconds;
 }
 
+/** Silences live in the state table alone: no automation file, no bus. */
+const SILENCE_CONNECTION = CONNECTION.filter((name) => name !== 'bus' && name !== 'config');
+
 /** The deployed table and bus the AWS commands talk to. */
 function connection(values: Values) {
   const stage = string(values, 'stage') ?? 'dev';
@@ -263,6 +266,52 @@ const COMMANDS: Record<string, Command> = {
         { app, automation, json: values.json === true, reason: string(values, 'reason') },
         deploy.awsDeploymentDeps(connection(values), terminalIo(io)),
       );
+    },
+  },
+  silence: {
+    usage: 'silence <matcher>... --for DURATION [--comment TEXT] [CONNECTION] [--json]',
+    summary: 'hold back the alerts that match, for a while; prints the silence id',
+    details: [
+      'A matcher is label=value, label!=value, label=~regex or label!~regex over cluster, subject, category, severity;',
+      'all must match. subject is <kind>:<name> (job:nightly-report), or a name of any kind (nightly-report).',
+      'Regexes match the whole value. Quote for the shell: ecs-autopilot silence \'category=~"crash-loop|app-error"\' --for 2h',
+    ],
+    options: ['for', 'comment', ...SILENCE_CONNECTION, 'json'],
+    async run({ values, positionals, io }) {
+      const cli = await import('./silences.ts');
+      const forSeconds = duration(string(values, 'for'), 'for');
+      const request = { matchers: positionals, forSeconds, comment: string(values, 'comment') };
+      const silence = await cli.createSilence(request, cli.silenceStore(connection(values)), new Date());
+      io.out(values.json ? JSON.stringify(silence, null, 2) : silence.id);
+      return EXIT.ok;
+    },
+  },
+  silences: {
+    usage: 'silences [--all] [CONNECTION] [--json]',
+    summary: 'the active silences (--all: the ended ones too, kept 7 days)',
+    options: ['all', ...SILENCE_CONNECTION, 'json'],
+    async run({ values, io }) {
+      const cli = await import('./silences.ts');
+      const now = new Date();
+      const silences = await cli.listSilences(cli.silenceStore(connection(values)), values.all === true, now);
+      if (values.json) io.out(JSON.stringify(silences, null, 2));
+      else if (silences.length === 0) io.out(values.all ? 'no silences' : 'no active silences');
+      else for (const line of table(cli.silenceRows(silences, now), cli.SILENCE_COLUMNS)) io.out(line);
+      return EXIT.ok;
+    },
+  },
+  unsilence: {
+    usage: 'unsilence <id> [CONNECTION] [--json]',
+    summary: 'end a silence now (it stays listed by silences --all)',
+    options: [...SILENCE_CONNECTION, 'json'],
+    async run({ values, positionals, io }) {
+      const id = positionals[0];
+      if (!id) throw new UsageError('unsilence needs a silence id: ecs-autopilot unsilence <id> (ecs-autopilot silences lists them)');
+      const cli = await import('./silences.ts');
+      const result = await cli.endSilence(id, cli.silenceStore(connection(values)), new Date());
+      if (values.json) io.out(JSON.stringify(result, null, 2));
+      else io.out(`silence ${id} ${result.action === 'ended' ? 'ended' : 'had ended'} at ${result.silence.endsAt}`);
+      return EXIT.ok;
     },
   },
   sandbox: {

@@ -68,6 +68,9 @@ export const OPTIONS = {
     help: "with --wait: give up after this long (default: the longest the app's deployment can take)",
   },
   reason: { type: 'string', value: 'TEXT', help: 'why, recorded with the deployment and in its events' },
+  for: { type: 'string', value: 'DURATION', help: 'how long the silence lasts: 30m, 2h, 1d (at most 30d)' },
+  comment: { type: 'string', value: 'TEXT', help: 'why, shown with the silence and in the alerts it holds' },
+  all: { type: 'boolean', default: false, help: 'include the ended ones the table still keeps' },
   help: { type: 'boolean', short: 'h', default: false, help: 'show this help' },
   version: { type: 'boolean', default: false, help: "print ecs-autopilot's version" },
 } as const satisfies Record<string, OptionSpec>;

@@ -14,6 +14,7 @@
  *                                 REJECTED#<request id>                      a deployment request that was not started
  *   ALERT#<group key>             EVENTS                                     an alert group's inbox
  *                                 GROUP                                      an alert group's decisions
+ *   SILENCES                      SILENCE#<id>                               an operator's silence (one partition: notify reads all in one Query)
  *
  * Deployed tables hold items under these exact strings: changing one strands every item stored under it
  * (test/unit/state-keys.test.ts pins them).
@@ -56,6 +57,8 @@ const RUN = 'RUN#';
 const STOP_WINDOW = 'STOP-WINDOW#';
 const DEPLOYMENT = 'DEPLOYMENT';
 const DEPLOYMENT_HISTORY = `${DEPLOYMENT}#`;
+const SILENCES = 'SILENCES';
+const SILENCE = 'SILENCE#';
 
 /** The minute `at` falls in, as a stop window's sort key spells it. */
 const minuteOf = (at: Date) => new Date(Math.floor(at.getTime() / 60_000) * 60_000).toISOString();
@@ -95,4 +98,7 @@ export const keys = {
 
   alertInbox: (groupKey: string): ItemKey => ({ pk: alertGroupPk(groupKey), sk: 'EVENTS' }),
   alertDecisions: (groupKey: string): ItemKey => ({ pk: alertGroupPk(groupKey), sk: 'GROUP' }),
+
+  silence: (id: string): ItemKey => ({ pk: SILENCES, sk: `${SILENCE}${id}` }),
+  silences: (): KeyPrefix => ({ pk: SILENCES, skPrefix: SILENCE }),
 } as const;

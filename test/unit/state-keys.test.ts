@@ -43,6 +43,8 @@ describe('state table keys', () => {
     ['deploymentRejection', keys.deploymentRejection('shop', 'bg-8'), { pk: 'APP#shop', sk: 'REJECTED#bg-8' }],
     ['alertInbox', keys.alertInbox('service:prod/web'), { pk: 'ALERT#service:prod/web', sk: 'EVENTS' }],
     ['alertDecisions', keys.alertDecisions('service:prod/web'), { pk: 'ALERT#service:prod/web', sk: 'GROUP' }],
+    ['silence', keys.silence('3f9a0c1e'), { pk: 'SILENCES', sk: 'SILENCE#3f9a0c1e' }],
+    ['silences', keys.silences(), { pk: 'SILENCES', skPrefix: 'SILENCE#' }],
   ])('%s', (_name, key, expected) => {
     expect(key).toStrictEqual(expected);
   });
