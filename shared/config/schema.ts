@@ -3,6 +3,7 @@
  * start, the sandbox) validates through it, so a file that passes here works everywhere.
  */
 import * as z from 'zod';
+import type { MuteWindow } from '../alerts/mute-windows.ts';
 import { backoffSeconds } from '../backoff.ts';
 import type { AppSpec } from '../blue-green/model.ts';
 import { excerptOf } from '../errors.ts';
@@ -11,6 +12,7 @@ import { INFRASTRUCTURE_CATEGORIES, STOP_CATEGORIES, type StopCategory } from '.
 import { appSchema, deployersSchema, resolveApp } from './apps-schema.ts';
 import { CLUSTER_ARN, CLUSTER_NAME, clusterNameOf } from './cluster.ts';
 import { duration } from './duration-schema.ts';
+import { muteWindowsOf, muteWindowsSchema } from './mute-windows-schema.ts';
 import { byOwnName, RESERVED_NAMES } from './own-names.ts';
 import { neverFiresReason, parseScheduleExpression, type ScheduleExpression, ScheduleExpressionError } from './schedule-expression.ts';
 import { isKnownTimeZone } from './time-zone.ts';
@@ -408,6 +410,7 @@ const notifications = z
     groupWait: duration('how long a new alert group collects before its first message', { min: 0, max: 3_600 }).default(30),
     repeatInterval: duration('least time between two messages of one group', { min: 60, max: 7 * 86_400 }).default(4 * 3_600),
     resolveAfter: duration('quiet time after which a group is resolved', { min: 60, max: 7 * 86_400 }).default(1_800),
+    muteWindows: muteWindowsSchema,
   })
   .meta({ description: 'Where alerts go and how they are grouped (like Alertmanager)' });
 
@@ -679,6 +682,8 @@ export interface Notifications {
   groupWaitSeconds: number;
   repeatIntervalSeconds: number;
   resolveAfterSeconds: number;
+  /** notifications.muteWindows: when the alerts they select are counted, not sent. */
+  muteWindows: MuteWindow[];
 }
 
 export interface Automation {
@@ -820,6 +825,7 @@ export function resolveAutomation(parsed: ParsedAutomation): Automation {
       groupWaitSeconds: n.groupWait,
       repeatIntervalSeconds: n.repeatInterval,
       resolveAfterSeconds: n.resolveAfter,
+      muteWindows: muteWindowsOf(n.muteWindows, d.timezone ?? DEFAULT_TIME_ZONE),
     },
   };
 }

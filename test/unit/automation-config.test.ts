@@ -63,7 +63,7 @@ describe('parseAutomationText', () => {
       jobs: {},
       watchedTasks: {},
       services: {},
-      notifications: { email: [], groupWaitSeconds: 30, repeatIntervalSeconds: 14_400, resolveAfterSeconds: 1_800 },
+      notifications: { email: [], groupWaitSeconds: 30, repeatIntervalSeconds: 14_400, resolveAfterSeconds: 1_800, muteWindows: [] },
       apps: {},
       deployers: [],
       timezone: 'UTC',
