@@ -126,6 +126,7 @@ function lambdaEnv(fn: string, overrides: NodeJS.ProcessEnv = {}): NodeJS.Proces
     SCALE_SERVICE_ARN: functionArn('scale-service'),
     ALERT_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:${PREFIX}-AlertTopic-1A2B3C4D5E6F`,
     STACK_ACCOUNT_ID: ACCOUNT,
+    POWERTOOLS_METRICS_NAMESPACE: PREFIX,
     TZ: ':UTC',
     ...overrides,
   };

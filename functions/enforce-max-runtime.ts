@@ -5,6 +5,8 @@ import { enforceMaxRuntime } from '#shared/jobs/handle.ts';
 import type { JobRuntime } from '#shared/jobs/runtime.ts';
 import { lambdaJobRuntime } from '#shared/jobs/runtime-from-env.ts';
 import { logger } from '#shared/logger.ts';
+import { flushMetrics, invocationMetrics } from '#shared/metrics/invocation-metrics.ts';
+import { withEventMetrics } from '#shared/metrics/published-events.ts';
 
 /** The raw handler: tests and the sandbox call it with their own runtime. */
 export async function enforceMaxRuntimeTick(rt: JobRuntime) {
@@ -12,4 +14,6 @@ export async function enforceMaxRuntimeTick(rt: JobRuntime) {
   return settled.map((run) => ({ job: run.job, scheduledTime: run.scheduledTime, status: run.status, taskArns: run.taskArns }));
 }
 
-export const handler = middy(() => enforceMaxRuntimeTick(lambdaJobRuntime())).use(injectLambdaContext(logger, { resetKeys: true }));
+export const handler = middy(() => enforceMaxRuntimeTick(withEventMetrics(lambdaJobRuntime(), invocationMetrics)))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(flushMetrics());

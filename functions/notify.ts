@@ -11,6 +11,8 @@ import { lambdaNotifyRuntime } from '#shared/alerts/runtime-from-env.ts';
 import { parseNotifyInput } from '#shared/alerts/trigger.ts';
 import { foreignOrigin } from '#shared/events/origin.ts';
 import { logger } from '#shared/logger.ts';
+import { flushMetrics, invocationMetrics } from '#shared/metrics/invocation-metrics.ts';
+import { metricsOfNotifyResult } from '#shared/metrics/of-notify-result.ts';
 
 /** The raw handler: tests and the sandbox call it with their own runtime. */
 export async function notify(event: unknown, rt: NotifyRuntime): Promise<NotifyResult> {
@@ -23,6 +25,13 @@ export async function notify(event: unknown, rt: NotifyRuntime): Promise<NotifyR
   return handleNotify(parseNotifyInput(event), rt);
 }
 
-export const handler = middy((event: unknown) => notify(event, lambdaNotifyRuntime())).use(
-  injectLambdaContext(logger, { resetKeys: true }),
-);
+/** Lambda's entry: notify publishes to the topic, not the bus, so its metrics come from its result. */
+async function notifyInLambda(event: unknown): Promise<NotifyResult> {
+  const result = await notify(event, lambdaNotifyRuntime());
+  invocationMetrics.add(metricsOfNotifyResult(result));
+  return result;
+}
+
+export const handler = middy(notifyInLambda)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(flushMetrics());

@@ -10,6 +10,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { logger } from '#shared/logger.ts';
+import { flushMetrics, invocationMetrics } from '#shared/metrics/invocation-metrics.ts';
+import { withEventMetrics } from '#shared/metrics/published-events.ts';
 import { handleServiceEvent } from '#shared/service-events/handle.ts';
 import { isEcsServiceEvent } from '#shared/service-events/trigger.ts';
 import { handleTaskEvent } from '#shared/stopped-tasks/handle.ts';
@@ -27,6 +29,6 @@ export async function onTaskStopped(event: unknown, rt: StopRuntime) {
   return input.timer.timer === 'restart-watched-task' ? onRestartTimer(input.timer, rt) : onPausedCheckTimer(input.timer, rt);
 }
 
-export const handler = middy((event: unknown) => onTaskStopped(event, lambdaStopRuntime())).use(
-  injectLambdaContext(logger, { resetKeys: true }),
-);
+export const handler = middy((event: unknown) => onTaskStopped(event, withEventMetrics(lambdaStopRuntime(), invocationMetrics)))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(flushMetrics());

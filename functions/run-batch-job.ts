@@ -10,6 +10,8 @@ import type { JobRuntime } from '#shared/jobs/runtime.ts';
 import { lambdaJobRuntime } from '#shared/jobs/runtime-from-env.ts';
 import { parseFiring } from '#shared/jobs/trigger.ts';
 import { logger } from '#shared/logger.ts';
+import { flushMetrics, invocationMetrics } from '#shared/metrics/invocation-metrics.ts';
+import { withEventMetrics } from '#shared/metrics/published-events.ts';
 
 /** The raw handler: tests and the sandbox call it with their own runtime. */
 export async function runBatchJob(event: unknown, rt: JobRuntime) {
@@ -28,6 +30,6 @@ export async function runBatchJob(event: unknown, rt: JobRuntime) {
   );
 }
 
-export const handler = middy((event: unknown) => runBatchJob(event, lambdaJobRuntime())).use(
-  injectLambdaContext(logger, { resetKeys: true }),
-);
+export const handler = middy((event: unknown) => runBatchJob(event, withEventMetrics(lambdaJobRuntime(), invocationMetrics)))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(flushMetrics());

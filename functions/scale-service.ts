@@ -9,6 +9,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { logger } from '#shared/logger.ts';
+import { flushMetrics, invocationMetrics } from '#shared/metrics/invocation-metrics.ts';
+import { withEventMetrics } from '#shared/metrics/published-events.ts';
 import { handleScaling } from '#shared/scaling/handle.ts';
 import type { ScalingRuntime } from '#shared/scaling/runtime.ts';
 import { lambdaScalingRuntime } from '#shared/scaling/runtime-from-env.ts';
@@ -22,6 +24,6 @@ export async function scaleService(event: unknown, rt: ScalingRuntime) {
   return handleScaling(input, rt);
 }
 
-export const handler = middy((event: unknown) => scaleService(event, lambdaScalingRuntime())).use(
-  injectLambdaContext(logger, { resetKeys: true }),
-);
+export const handler = middy((event: unknown) => scaleService(event, withEventMetrics(lambdaScalingRuntime(), invocationMetrics)))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(flushMetrics());

@@ -11,6 +11,8 @@ import type { ShiftRuntime } from '#shared/blue-green/runtime.ts';
 import { lambdaShiftRuntime } from '#shared/blue-green/runtime-from-env.ts';
 import { foreignOrigin, routeShiftInput } from '#shared/blue-green/trigger.ts';
 import { logger } from '#shared/logger.ts';
+import { flushMetrics, invocationMetrics } from '#shared/metrics/invocation-metrics.ts';
+import { withEventMetrics } from '#shared/metrics/published-events.ts';
 
 /** The raw handler: tests and the sandbox call it with their own runtime. */
 export async function shiftTraffic(event: unknown, rt: ShiftRuntime): Promise<ShiftOutcome[]> {
@@ -26,6 +28,6 @@ export async function shiftTraffic(event: unknown, rt: ShiftRuntime): Promise<Sh
   return outcomes;
 }
 
-export const handler = middy((event: unknown) => shiftTraffic(event, lambdaShiftRuntime())).use(
-  injectLambdaContext(logger, { resetKeys: true }),
-);
+export const handler = middy((event: unknown) => shiftTraffic(event, withEventMetrics(lambdaShiftRuntime(), invocationMetrics)))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(flushMetrics());

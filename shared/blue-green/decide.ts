@@ -166,6 +166,7 @@ function facts(d: Deployment, app: AppSpec): Record<string, unknown> {
   return {
     app: d.app,
     deploymentId: d.id,
+    requestedAt: d.requestedAt,
     cluster: clusterNameOf(app.cluster),
     stage: d.stage,
     from: d.from,

@@ -32,13 +32,23 @@ export interface AutopilotEvent {
   time: Date;
 }
 
+/** Told of each batch the bus took; in Lambda, the metrics are derived from them (shared/metrics/). */
+export type PublishedListener = (events: readonly AutopilotEvent[]) => void;
+
 export class EventBus {
   private readonly client: EventBridgeClient;
   private readonly busName: string;
+  private readonly onPublished: PublishedListener | undefined;
 
-  constructor(client: EventBridgeClient, busName: string) {
+  constructor(client: EventBridgeClient, busName: string, onPublished?: PublishedListener) {
     this.client = client;
     this.busName = busName;
+    this.onPublished = onPublished;
+  }
+
+  /** The same bus, telling `onPublished` of each batch it takes. */
+  observed(onPublished: PublishedListener): EventBus {
+    return new EventBus(this.client, this.busName, onPublished);
   }
 
   async publish(events: AutopilotEvent[]): Promise<void> {
@@ -60,6 +70,9 @@ export class EventBus {
         const reasons = (result.Entries ?? []).flatMap((entry) => (entry.ErrorCode ? [`${entry.ErrorCode}: ${entry.ErrorMessage}`] : []));
         throw new RetryableAwsError(`the event bus ${this.busName} refused ${result.FailedEntryCount} event(s): ${reasons.join('; ')}`);
       }
+      // Told once the bus took the whole batch. A retry that publishes it again (after a later batch was refused, or a crash before
+      // the outbox was marked) tells again: what is derived from it counts at least once, like the events themselves.
+      this.onPublished?.(batch);
     }
   }
 }
