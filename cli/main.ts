@@ -144,6 +144,25 @@ const COMMANDS: Record<string, Command> = {
       return EXIT.ok;
     },
   },
+  stops: {
+    usage: 'stops <service|watched task> [--since 7d] [--limit N] [CONNECTION] [--json]',
+    summary: 'stop history of a service or watched task, newest first, from the deployed state table',
+    details: ['Each stop: when, the task, its category, exit codes and stop code, what ecs-autopilot did, why it stopped.'],
+    options: ['since', 'limit', ...CONNECTION.filter((name) => name !== 'bus'), 'json'],
+    async run({ values, positionals, io }) {
+      const name = positionals[0];
+      if (!name) throw new UsageError('stops needs a service or watched task name: ecs-autopilot stops <name>');
+      const { readStops, STOP_COLUMNS, stopPartitions, stopRows } = await import('./stops.ts');
+      const partitions = stopPartitions(config(values), name, string(values, 'config') ?? DEFAULT_CONFIG_FILE);
+      const since = new Date(Date.now() - (duration(string(values, 'since'), 'since') ?? 0) * 1000);
+      const limit = positiveNumber(string(values, 'limit'), 'limit', 20);
+      const stops = await readStops({ partitions, since, limit, ...connection(values) });
+      if (values.json) io.out(JSON.stringify(stops, null, 2));
+      else if (stops.length === 0) io.out(`no stops recorded for ${name} since ${since.toISOString()}`);
+      else for (const line of table(stopRows(stops), STOP_COLUMNS)) io.out(line);
+      return EXIT.ok;
+    },
+  },
   explain: {
     usage:
       'explain (--event FILE [--task ARN] | --task ARN [--cluster NAME]) [--task-definition-file FILE] [--config FILE] [--region R] [--profile P] [--endpoint URL] [--json]',

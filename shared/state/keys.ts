@@ -5,10 +5,11 @@
  *   pk                            sk                                         the item
  *   JOB#<job>                     RUN#<scheduled time>#<attempt, 3 digits>   a batch job's run
  *   WATCH#<name>                  STATE                                      a watched task's state
+ *                                 STOP#<task ARN>                            one of its stops, kept for the stop history
  *   SERVICE#<cluster>/<service>   SCALING                                    scale-service's memory of the service
  *                                 BLUE_GREEN                                 the blue/green lock on the service
  *                                 STOP-WINDOW#<minute, ISO 8601>             the service's stops counted in a minute
- *                                 STOP#<task ARN>                            what was decided about one stop
+ *                                 STOP#<task ARN>                            what was decided about one stop (the stop history)
  *   APP#<app>                     DEPLOYMENT                                 the app's deployment under way, or its last
  *                                 DEPLOYMENT#<requested at>#<id>             a final deployment, kept as history
  *                                 REJECTED#<request id>                      a deployment request that was not started
@@ -54,6 +55,8 @@ const appPk = (app: string) => `APP#${app}`;
 const alertGroupPk = (groupKey: string) => `ALERT#${groupKey}`;
 
 const RUN = 'RUN#';
+/** Not a prefix of STOP-WINDOW#: a query of a service's stops reads no window. */
+const STOP = 'STOP#';
 const STOP_WINDOW = 'STOP-WINDOW#';
 const DEPLOYMENT = 'DEPLOYMENT';
 const DEPLOYMENT_HISTORY = `${DEPLOYMENT}#`;
@@ -72,6 +75,9 @@ export const keys = {
   jobRuns: (job: string): KeyPrefix => ({ pk: jobPk(job), skPrefix: RUN }),
 
   watchState: (name: string): ItemKey => ({ pk: `WATCH#${name}`, sk: 'STATE' }),
+  watchStop: (name: string, taskArn: string): ItemKey => ({ pk: `WATCH#${name}`, sk: `${STOP}${taskArn}` }),
+  /** By task ARN, not time: the history is a few thousand items a week at most, read whole and sorted (stop-history.ts). */
+  watchStops: (name: string): KeyPrefix => ({ pk: `WATCH#${name}`, skPrefix: STOP }),
 
   scalingMemory: (cluster: string, service: string): ItemKey => ({ pk: servicePk(cluster, service), sk: 'SCALING' }),
   blueGreenLock: (cluster: string, service: string): ItemKey => ({ pk: servicePk(cluster, service), sk: 'BLUE_GREEN' }),
@@ -85,7 +91,11 @@ export const keys = {
     from: `${STOP_WINDOW}${minuteOf(since)}`,
     to: `${STOP_WINDOW}~`,
   }),
-  serviceStop: (cluster: string, service: string, taskArn: string): ItemKey => ({ pk: servicePk(cluster, service), sk: `STOP#${taskArn}` }),
+  serviceStop: (cluster: string, service: string, taskArn: string): ItemKey => ({
+    pk: servicePk(cluster, service),
+    sk: `${STOP}${taskArn}`,
+  }),
+  serviceStops: (cluster: string, service: string): KeyPrefix => ({ pk: servicePk(cluster, service), skPrefix: STOP }),
 
   deployment: (app: string): ItemKey => ({ pk: appPk(app), sk: DEPLOYMENT }),
   /** An app's final deployments sort by request time. */

@@ -7,14 +7,16 @@
  * window is the sum of its minutes.
  *
  * The decision: per stopped task (sk STOP#<task ARN>), what was decided from the window and the events that
- * decision publishes until they are (the outbox), written as the next version of the one read.
+ * decision publishes until they are (the outbox), written as the next version of the one read. It carries
+ * the stop's record for the stop history (stop-history.ts), so the history costs no write of its own.
  */
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PendingEvent } from '../events/pending-event.ts';
 import { STOP_CATEGORIES, type StopCategory } from '../stopped-tasks/categories.ts';
 import type { StopWindow } from '../stopped-tasks/decide-service-stop.ts';
+import type { StopRecord } from '../stopped-tasks/stop-record.ts';
 import { keys } from './keys.ts';
-import { putNextVersion } from './versioned.ts';
+import { isStaleWrite, nextVersionPut, putNextVersion } from './versioned.ts';
 
 /** What was decided about one counted stop. */
 export interface ServiceStopDecision {
@@ -25,6 +27,8 @@ export interface ServiceStopDecision {
   stopsInWindow: number;
   /** The events decided for it and not yet known to be published. */
   outbox: PendingEvent[];
+  /** The stop as the stop history shows it (absent from decisions stored before the history existed). */
+  stop?: StopRecord | undefined;
   /** The state table's TTL. */
   expiresAt: number;
   /** 0: not stored yet. */
@@ -106,5 +110,18 @@ export class ServiceStopWindows {
     const { version: read, ...item } = decision;
     const version = await putNextVersion(this.dynamo, this.tableName, decisionKey(decision), item, read, `the stop of ${decision.taskArn}`);
     return { ...decision, version };
+  }
+
+  /**
+   * Records a stop that was not counted (its category is in the service's ignore list), for the stop
+   * history only: written once, never over a decision already there, so a redelivery writes nothing new.
+   */
+  async recordUncounted(decision: Omit<ServiceStopDecision, 'version'>): Promise<void> {
+    const { put } = nextVersionPut(this.tableName, decisionKey(decision), { ...decision }, 0);
+    try {
+      await this.dynamo.send(new PutCommand(put));
+    } catch (error) {
+      if (!isStaleWrite(error)) throw error;
+    }
   }
 }

@@ -27,6 +27,7 @@ import { eventId, publish, type RestartLaunchRequest, type StopAction, setTimer 
 import type { StopCategory } from './categories.ts';
 import { dominant } from './decide-service-stop.ts';
 import type { Classification, TaskStopFacts } from './stop-facts.ts';
+import { type StopRecord, type StopRecordAction, stopRecordOf } from './stop-record.ts';
 import type { PausedCheckTimer, RestartTimer } from './trigger.ts';
 
 export interface WatchState {
@@ -189,6 +190,8 @@ export interface WatchDecision {
   actions: StopAction[];
   /** What was decided, in words. */
   summary: string;
+  /** The stop decided, for the stop history: saved in the same write as `state`. */
+  record?: StopRecord | undefined;
 }
 
 /** A watched task stopped (or got its Spot notice). */
@@ -242,13 +245,14 @@ export function decideWatchedTaskStop(
     try: tryNumber,
     taskDefinitionArn: stop.taskDefinitionArn,
   });
+  const recorded = (action: StopRecordAction, summary: string) => ({ summary, record: stopRecordOf(stop, action, summary) });
   switch (decision.kind) {
     case 'no-restart':
     case 'paused':
       return {
         state: remember(state),
         actions: [stopped({ kind: decision.kind, reason: decision.reason }, startFailure)],
-        summary: `no restart: ${decision.reason}`,
+        ...recorded(decision.kind, `no restart: ${decision.reason}`),
       };
     case 'restart-now':
       return {
@@ -257,7 +261,7 @@ export function decideWatchedTaskStop(
           { kind: 'launch-restart', launch: restartOf(1) },
           stopped({ kind: 'restart-now', reason: decision.reason }, startFailure),
         ],
-        summary: `restarted now: ${decision.reason}`,
+        ...recorded('restart', `restarted now: ${decision.reason}`),
       };
     case 'restart-later':
       return {
@@ -266,7 +270,7 @@ export function decideWatchedTaskStop(
           restartTimer(spec, restartOf(1), decision.at),
           stopped({ kind: 'restart', delaySeconds: decision.delaySeconds, restartAt: decision.at.toISOString() }, startFailure),
         ],
-        summary: `restart in ${decision.delaySeconds}s: ${decision.reason}`,
+        ...recorded('restart-later', `restart in ${decision.delaySeconds}s: ${decision.reason}`),
       };
     case 'pause': {
       const crashLoop: CrashLoopDetail = {
@@ -297,7 +301,7 @@ export function decideWatchedTaskStop(
             now,
           ),
         ],
-        summary: `restarts paused: ${decision.reason}`,
+        ...recorded('crash-loop-pause', `restarts paused: ${decision.reason}`),
       };
     }
   }

@@ -109,7 +109,7 @@ function settle(
       ({ state, taskArn } = await carryOut(spec, state, state.outbox, true, rt));
     }
     const decision = await decide(state);
-    const saved = decision.state ? await rt.watches.save({ ...decision.state, outbox: decision.actions }) : state;
+    const saved = decision.state ? await rt.watches.save({ ...decision.state, outbox: decision.actions }, decision.record) : state;
     const done = await carryOut(spec, saved, decision.actions, decision.state !== undefined, rt);
     return {
       decided: decision.state !== undefined,

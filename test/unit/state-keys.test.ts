@@ -16,6 +16,12 @@ describe('state table keys', () => {
     ],
     ['jobRuns', keys.jobRuns('nightly'), { pk: 'JOB#nightly', skPrefix: 'RUN#' }],
     ['watchState', keys.watchState('ingest'), { pk: 'WATCH#ingest', sk: 'STATE' }],
+    [
+      'watchStop',
+      keys.watchStop('ingest', 'arn:aws:ecs:eu-west-1:123456789012:task/batch/0123abcd'),
+      { pk: 'WATCH#ingest', sk: 'STOP#arn:aws:ecs:eu-west-1:123456789012:task/batch/0123abcd' },
+    ],
+    ['watchStops', keys.watchStops('ingest'), { pk: 'WATCH#ingest', skPrefix: 'STOP#' }],
     ['scalingMemory', keys.scalingMemory('prod', 'web'), { pk: 'SERVICE#prod/web', sk: 'SCALING' }],
     ['blueGreenLock', keys.blueGreenLock('prod', 'web-blue'), { pk: 'SERVICE#prod/web-blue', sk: 'BLUE_GREEN' }],
     [
@@ -33,6 +39,7 @@ describe('state table keys', () => {
       keys.serviceStop('prod', 'web', 'arn:aws:ecs:eu-west-1:123456789012:task/prod/0123abcd'),
       { pk: 'SERVICE#prod/web', sk: 'STOP#arn:aws:ecs:eu-west-1:123456789012:task/prod/0123abcd' },
     ],
+    ['serviceStops', keys.serviceStops('prod', 'web'), { pk: 'SERVICE#prod/web', skPrefix: 'STOP#' }],
     ['deployment', keys.deployment('shop'), { pk: 'APP#shop', sk: 'DEPLOYMENT' }],
     [
       'deploymentHistory',
@@ -63,6 +70,14 @@ describe('state table keys', () => {
     expect(inRange(keys.stopWindowMinute('prod', 'web', new Date('2026-03-01T10:04:59.000Z')).sk)).toBe(false);
     for (const other of [keys.scalingMemory, keys.blueGreenLock]) expect(inRange(other('prod', 'web').sk)).toBe(false);
     expect(inRange(keys.serviceStop('prod', 'web', 'arn:aws:ecs:eu-west-1:1:task/prod/x').sk)).toBe(false);
+  });
+
+  it("the stop history's prefix holds the stops and none of the service's or watched task's other items", () => {
+    const { skPrefix } = keys.serviceStops('prod', 'web');
+    expect(keys.serviceStop('prod', 'web', 'arn:aws:ecs:eu-west-1:1:task/prod/x').sk.startsWith(skPrefix)).toBe(true);
+    expect(keys.stopWindowMinute('prod', 'web', new Date('2026-03-01T10:05:00.000Z')).sk.startsWith(skPrefix)).toBe(false);
+    for (const other of [keys.scalingMemory, keys.blueGreenLock]) expect(other('prod', 'web').sk.startsWith(skPrefix)).toBe(false);
+    expect(keys.watchState('ingest').sk.startsWith(keys.watchStops('ingest').skPrefix)).toBe(false);
   });
 
   it('the table and its index are named as deployed', () => {
