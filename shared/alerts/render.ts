@@ -9,7 +9,7 @@ import { DEPLOYMENT_DETAIL_TYPES } from '../blue-green/model.ts';
 import { formatDuration } from '../config/duration.ts';
 import type { AlertSubjectKind } from '../events/alert.ts';
 import { JOB_RUN_DETAIL_TYPES } from '../events/bus.ts';
-import { SERVICE_EVENT_DETAIL_TYPES, type ServiceProblemDetail } from '../events/service-events.ts';
+import { SERVICE_PROBLEM_DETAIL_TYPES, type ServiceProblemDetail } from '../events/service-events.ts';
 import {
   type CrashLoopDetail,
   type InfrastructureLossDetail,
@@ -281,12 +281,9 @@ function detailView(sample: AlertSample, text: Escape): AlertView {
     case DEPLOYMENT_DETAIL_TYPES.rolledBack:
     case DEPLOYMENT_DETAIL_TYPES.failed:
       return deploymentView(sample.detail as unknown as DeploymentAlertDetail, sample.detailType === DEPLOYMENT_DETAIL_TYPES.failed, text);
-    case SERVICE_EVENT_DETAIL_TYPES.placementFailed:
-    case SERVICE_EVENT_DETAIL_TYPES.configurationFailed:
-    case SERVICE_EVENT_DETAIL_TYPES.startImpaired:
-    case SERVICE_EVENT_DETAIL_TYPES.deploymentFailed:
-      return serviceProblemView(sample.detail as unknown as ServiceProblemDetail, text);
     default:
+      if (SERVICE_PROBLEM_DETAIL_TYPES.includes(sample.detailType))
+        return serviceProblemView(sample.detail as unknown as ServiceProblemDetail, text);
       return genericView(sample, text);
   }
 }

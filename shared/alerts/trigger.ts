@@ -13,7 +13,7 @@ import { BadEventError, excerptOf } from '../errors.ts';
 import type { AlertBlock } from '../events/alert.ts';
 import { EVENT_SOURCE, JOB_RUN_DETAIL_TYPES } from '../events/bus.ts';
 import { SCALING_DETAIL_TYPES } from '../events/scaling-events.ts';
-import { SERVICE_EVENT_DETAIL_TYPES } from '../events/service-events.ts';
+import { SERVICE_EVENT_DETAIL_TYPES, SERVICE_PROBLEM_DETAIL_TYPES } from '../events/service-events.ts';
 import { STOPPED_TASK_DETAIL_TYPES } from '../events/stopped-task-events.ts';
 import type { AlertDetail, AlertSample } from './decide.ts';
 
@@ -173,10 +173,7 @@ const detailSchemas: Record<string, z.ZodMiniType> = {
   [SCALING_DETAIL_TYPES.failed]: z.extend(reasonAndNextStepSchema, { service: text }),
   [DEPLOYMENT_DETAIL_TYPES.rolledBack]: deploymentSchema,
   [DEPLOYMENT_DETAIL_TYPES.failed]: deploymentSchema,
-  [SERVICE_EVENT_DETAIL_TYPES.placementFailed]: serviceProblemSchema,
-  [SERVICE_EVENT_DETAIL_TYPES.configurationFailed]: serviceProblemSchema,
-  [SERVICE_EVENT_DETAIL_TYPES.startImpaired]: serviceProblemSchema,
-  [SERVICE_EVENT_DETAIL_TYPES.deploymentFailed]: serviceProblemSchema,
+  ...Object.fromEntries(SERVICE_PROBLEM_DETAIL_TYPES.map((detailType) => [detailType, serviceProblemSchema])),
 };
 
 /** The events whose alert ends its group's episode (alert.resolves): nothing of their detail is shown. */

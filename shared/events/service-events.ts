@@ -10,8 +10,17 @@ export const SERVICE_EVENT_DETAIL_TYPES = {
   configurationFailed: 'Service Task Configuration Failed',
   startImpaired: 'Service Task Start Impaired',
   deploymentFailed: 'Service Deployment Failed',
+  daemonPlacementViolated: 'Service Daemon Placement Violated',
+  operationsThrottled: 'Service Operations Throttled',
+  discoveryInstanceUnhealthy: 'Service Discovery Instance Unhealthy',
+  latticeTargetUnhealthy: 'Service VPC Lattice Target Unhealthy',
   recovered: 'Service Recovered',
 } as const;
+
+/** Every problem's detail-type (all but the recovery): notify checks and renders them alike, as a ServiceProblemDetail. */
+export const SERVICE_PROBLEM_DETAIL_TYPES: readonly string[] = Object.values(SERVICE_EVENT_DETAIL_TYPES).filter(
+  (detailType) => detailType !== SERVICE_EVENT_DETAIL_TYPES.recovered,
+);
 
 /** The ECS event a service event reports, as ECS sent it. */
 export interface EcsServiceEventSummary {

@@ -70,6 +70,56 @@ export const SERVICE_PROBLEMS: Record<ServiceProblemEvent, Problem> = {
     headline: 'its deployment failed (the deployment circuit breaker stopped it)',
     nextStep: "See why the new tasks did not start or stay healthy (their stopped reasons, the service's events), fix, and deploy again.",
   },
+  SERVICE_DAEMON_PLACEMENT_CONSTRAINT_VIOLATED: {
+    detailType: SERVICE_EVENT_DETAIL_TYPES.daemonPlacementViolated,
+    category: 'daemon-placement-violated',
+    severity: 'warning',
+    resolvedBy: 'resolving-event',
+    resolvedWhen: RECOVERY_RESOLVES,
+    headline: 'a task of this daemon service no longer meets its placement constraints',
+    nextStep:
+      "Check the container instances' attributes against the service's placement constraints (an instance relabelled or replaced), or correct the constraints.",
+  },
+  ECS_OPERATION_THROTTLED: {
+    detailType: SERVICE_EVENT_DETAIL_TYPES.operationsThrottled,
+    category: 'ecs-throttled',
+    severity: 'warning',
+    // No event says the throttling ended, and a steady state can be reported while it lasts.
+    resolvedBy: 'quiet-period',
+    resolvedWhen: 'ECS reported no throttling of the service for a quiet period',
+    headline: "ECS's service scheduler is throttled by the Amazon ECS API limits, so its tasks start and stop late",
+    nextStep:
+      'Look for what calls the ECS API hard in this account and region (deployments of many services at once, scripts polling Describe*), spread it out, or ask for a higher limit.',
+  },
+  SERVICE_DISCOVERY_OPERATION_THROTTLED: {
+    detailType: SERVICE_EVENT_DETAIL_TYPES.operationsThrottled,
+    category: 'cloud-map-throttled',
+    severity: 'warning',
+    resolvedBy: 'quiet-period',
+    resolvedWhen: 'ECS reported no throttling of the service for a quiet period',
+    headline: 'ECS is throttled by the AWS Cloud Map API limits, so its tasks are registered or deregistered late',
+    nextStep: 'Spread out deployments of the services sharing the Cloud Map namespace, or ask for a higher Cloud Map limit.',
+  },
+  SERVICE_DISCOVERY_INSTANCE_UNHEALTHY: {
+    detailType: SERVICE_EVENT_DETAIL_TYPES.discoveryInstanceUnhealthy,
+    category: 'service-discovery-unhealthy',
+    severity: 'warning',
+    resolvedBy: 'resolving-event',
+    resolvedWhen: RECOVERY_RESOLVES,
+    headline: 'a task registered in its service discovery (AWS Cloud Map) is unhealthy',
+    nextStep:
+      "See why the task fails its health check (the container's HEALTHCHECK or Cloud Map's custom health check, its logs); ECS replaces it.",
+  },
+  VPC_LATTICE_TARGET_UNHEALTHY: {
+    detailType: SERVICE_EVENT_DETAIL_TYPES.latticeTargetUnhealthy,
+    category: 'vpc-lattice-unhealthy',
+    severity: 'warning',
+    resolvedBy: 'resolving-event',
+    resolvedWhen: RECOVERY_RESOLVES,
+    headline: 'a target of its VPC Lattice target group is unhealthy',
+    nextStep:
+      "See why the task fails the target group's health check (path, port, security groups letting VPC Lattice in, the task's logs); ECS replaces it.",
+  },
 };
 
 /** The categories a recovery resolves: every problem that a steady service has left behind. */

@@ -12,12 +12,22 @@ import { BadEventError, excerptOf, inputProblems } from '../errors.ts';
 
 export const ECS_SERVICE_EVENTS = { source: 'aws.ecs', detailTypes: ['ECS Service Action', 'ECS Deployment State Change'] } as const;
 
-/** The problems ECS reports about a service that ecs-autopilot alerts, by eventName. */
+/**
+ * The problems ECS reports about a service that ecs-autopilot alerts, by eventName: every WARN and ERROR
+ * event of the guide's list (and the failed deployment). The INFO ones (TASKSET_STEADY_STATE,
+ * CAPACITY_PROVIDER_STEADY_STATE, SERVICE_DESIRED_COUNT_UPDATED, TASKS_STOPPED, SERVICE_DEPLOYMENT_IN_PROGRESS)
+ * say nothing an operator must act on; a service's stopped tasks come as task events.
+ */
 export const SERVICE_PROBLEM_EVENTS = [
   'SERVICE_TASK_PLACEMENT_FAILURE',
   'SERVICE_TASK_CONFIGURATION_FAILURE',
   'SERVICE_TASK_START_IMPAIRED',
   'SERVICE_DEPLOYMENT_FAILED',
+  'SERVICE_DAEMON_PLACEMENT_CONSTRAINT_VIOLATED',
+  'ECS_OPERATION_THROTTLED',
+  'SERVICE_DISCOVERY_OPERATION_THROTTLED',
+  'SERVICE_DISCOVERY_INSTANCE_UNHEALTHY',
+  'VPC_LATTICE_TARGET_UNHEALTHY',
 ] as const;
 
 /** What ECS reports when a service is well again: these resolve the problems' alerts. */

@@ -519,7 +519,15 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
       'detail-type': ['ECS Service Action', 'ECS Deployment State Change'],
       resources: ['arn:aws:ecs:eu-west-1:123456789012:service/web-prod/web', SUB('service/batch/reports'), SUB('service/batch/ledger-ui')],
       detail: {
-        eventName: expect.arrayContaining(['SERVICE_TASK_PLACEMENT_FAILURE', 'SERVICE_DEPLOYMENT_FAILED', 'SERVICE_STEADY_STATE']),
+        eventName: expect.arrayContaining([
+          'SERVICE_TASK_PLACEMENT_FAILURE',
+          'SERVICE_DEPLOYMENT_FAILED',
+          'SERVICE_DAEMON_PLACEMENT_CONSTRAINT_VIOLATED',
+          'ECS_OPERATION_THROTTLED',
+          'SERVICE_DISCOVERY_INSTANCE_UNHEALTHY',
+          'VPC_LATTICE_TARGET_UNHEALTHY',
+          'SERVICE_STEADY_STATE',
+        ]),
       },
     });
     expect(rule.Properties.Targets).toEqual([

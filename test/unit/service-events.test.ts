@@ -12,12 +12,20 @@ import { validateAutomation } from '../../shared/config/validate.ts';
 import type { AutopilotEvent } from '../../shared/events/bus.ts';
 import { matchesEventPattern } from '../../shared/events/event-pattern.ts';
 import { busEventOf, type PendingEvent } from '../../shared/events/pending-event.ts';
-import { decideServiceEvent } from '../../shared/service-events/decide.ts';
+import { decideServiceEvent, SERVICE_PROBLEMS } from '../../shared/service-events/decide.ts';
 import { handleServiceEvent } from '../../shared/service-events/handle.ts';
 import { ecsServiceEventPattern, isEcsServiceEvent, parseEcsServiceEvent } from '../../shared/service-events/trigger.ts';
 import { SERVICE_EVENT_ACCOUNT, SERVICE_EVENT_REGION, serviceEvent } from '../fixtures/service-events.ts';
 
 const SERVICE_ARN = 'arn:aws:ecs:us-west-2:111122223333:service/default/servicetest';
+/** The next step of each problem, by fixture. */
+const SERVICE_PROBLEMS_NEXT_STEP = {
+  'service-daemon-placement-constraint-violated': SERVICE_PROBLEMS.SERVICE_DAEMON_PLACEMENT_CONSTRAINT_VIOLATED.nextStep,
+  'ecs-operation-throttled': SERVICE_PROBLEMS.ECS_OPERATION_THROTTLED.nextStep,
+  'service-discovery-operation-throttled': SERVICE_PROBLEMS.SERVICE_DISCOVERY_OPERATION_THROTTLED.nextStep,
+  'service-discovery-instance-unhealthy': SERVICE_PROBLEMS.SERVICE_DISCOVERY_INSTANCE_UNHEALTHY.nextStep,
+  'vpc-lattice-target-unhealthy': SERVICE_PROBLEMS.VPC_LATTICE_TARGET_UNHEALTHY.nextStep,
+};
 const automation = validateAutomation({ services: { checkout: { cluster: 'default', service: 'servicetest' } } });
 
 function published(name: Parameters<typeof serviceEvent>[0]): PendingEvent[] {
@@ -45,6 +53,11 @@ describe('the service-events rule pattern', () => {
     'service-task-placement-failure',
     'service-task-start-impaired',
     'service-deployment-failed',
+    'service-daemon-placement-constraint-violated',
+    'ecs-operation-throttled',
+    'service-discovery-operation-throttled',
+    'service-discovery-instance-unhealthy',
+    'vpc-lattice-target-unhealthy',
     'service-steady-state',
     'service-deployment-completed',
   ] as const)('lets %s of a configured service through', (name) => {
@@ -102,6 +115,23 @@ describe('decideServiceEvent', () => {
     ['service-task-placement-failure', 'Service Task Placement Failed', 'placement-failure', 'critical', 'resolving-event'],
     ['service-task-start-impaired', 'Service Task Start Impaired', 'start-impaired', 'warning', 'resolving-event'],
     ['service-deployment-failed', 'Service Deployment Failed', 'deployment-failed', 'critical', 'quiet-period'],
+    [
+      'service-daemon-placement-constraint-violated',
+      'Service Daemon Placement Violated',
+      'daemon-placement-violated',
+      'warning',
+      'resolving-event',
+    ],
+    ['ecs-operation-throttled', 'Service Operations Throttled', 'ecs-throttled', 'warning', 'quiet-period'],
+    ['service-discovery-operation-throttled', 'Service Operations Throttled', 'cloud-map-throttled', 'warning', 'quiet-period'],
+    [
+      'service-discovery-instance-unhealthy',
+      'Service Discovery Instance Unhealthy',
+      'service-discovery-unhealthy',
+      'warning',
+      'resolving-event',
+    ],
+    ['vpc-lattice-target-unhealthy', 'Service VPC Lattice Target Unhealthy', 'vpc-lattice-unhealthy', 'warning', 'resolving-event'],
   ] as const)('alerts %s under the service key', (name, detailType, category, severity, resolvedBy) => {
     const [event, ...more] = published(name);
 
@@ -135,7 +165,7 @@ describe('decideServiceEvent', () => {
   });
 
   it.each(['service-steady-state', 'service-deployment-completed'] as const)(
-    'resolves the placement, configuration and start groups on %s, and not the failed deployment’s',
+    'resolves the groups a steady service ends on %s, and not those of a failed deployment or throttling',
     (name) => {
       const events = published(name);
 
@@ -149,8 +179,11 @@ describe('decideServiceEvent', () => {
         ['Service Recovered', 'placement-failure', true],
         ['Service Recovered', 'task-configuration-failure', true],
         ['Service Recovered', 'start-impaired', true],
+        ['Service Recovered', 'daemon-placement-violated', true],
+        ['Service Recovered', 'service-discovery-unhealthy', true],
+        ['Service Recovered', 'vpc-lattice-unhealthy', true],
       ]);
-      expect(new Set(events.map((e) => e.id)).size).toBe(3);
+      expect(new Set(events.map((e) => e.id)).size).toBe(6);
     },
   );
 
@@ -188,6 +221,35 @@ describe('notify takes what decideServiceEvent publishes', () => {
     expect(humanMessage({ status: 'resolved', group, now: new Date('2019-11-19T20:27:22Z') }).text).toContain(
       'the service reached a steady state',
     );
+  });
+
+  it.each([
+    ['service-daemon-placement-constraint-violated', 'no longer meets its placement constraints', 'the service reached a steady state'],
+    // No event ends throttling: its alert resolves after the quiet period, and says so.
+    ['ecs-operation-throttled', 'throttled by the Amazon ECS API limits', 'no ecs-throttled alert for'],
+    ['service-discovery-operation-throttled', 'throttled by the AWS Cloud Map API limits', 'no cloud-map-throttled alert for'],
+    ['service-discovery-instance-unhealthy', 'service discovery (AWS Cloud Map) is unhealthy', 'the service reached a steady state'],
+    ['vpc-lattice-target-unhealthy', 'VPC Lattice target group is unhealthy', 'the service reached a steady state'],
+  ] as const)('renders %s with what ECS said, the next step, and what resolves it', (name, says, resolvedWhen) => {
+    const [event] = published(name);
+    const input = parseNotifyInput(onTheBus(event as PendingEvent));
+    if (input.kind !== 'alert') throw new Error(`expected an alert, got ${input.kind}`);
+    const group = {
+      groupKey: `default|service:checkout|${name}`,
+      pending: 1,
+      total: 1,
+      firstEventAt: input.sample.time,
+      lastEventAt: input.sample.time,
+      latest: input.sample,
+      messagesSent: 0,
+    } as AlertGroup;
+
+    const { text } = humanMessage({ status: 'firing', group, count: 1 });
+
+    expect(text).toContain(`${serviceEvent(name).detail.eventName} for service checkout`);
+    expect(text).toContain(says);
+    expect(text).toContain(SERVICE_PROBLEMS_NEXT_STEP[name]);
+    expect(humanMessage({ status: 'resolved', group, now: new Date('2019-11-19T21:00:00Z') }).text).toContain(resolvedWhen);
   });
 
   it('takes a recovery as the resolution of its group', () => {
