@@ -11,22 +11,28 @@ import { coldStartRuntime } from '../cold-start.ts';
 import { loadDeployedAutomation } from '../config/deployed.ts';
 import { logger } from '../logger.ts';
 import { readSettings, requiredSetting } from '../settings.ts';
+import { Silences } from '../state/silences.ts';
 import { schedulerTimers, timerSettingsFrom } from '../timers/from-settings.ts';
+import { muteWindowHold } from './mute-windows.ts';
 import { AlertTopic } from './publish.ts';
 import { createNotifyRuntime, type NotifyRuntime } from './runtime.ts';
+import { silenceHold } from './silence-hold.ts';
 
 export function notifyRuntimeFromEnvironment(): NotifyRuntime {
   const settings = readSettings();
   const { notifications } = loadDeployedAutomation(settings.AUTOMATION_FILE);
   const config = clientConfig();
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } });
+  const tableName = settings.STATE_TABLE_NAME;
   return createNotifyRuntime({
     account: settings.STACK_ACCOUNT_ID,
     region: settings.AWS_REGION,
     timing: notifications,
-    dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } }),
-    tableName: settings.STATE_TABLE_NAME,
+    dynamo,
+    tableName,
     topic: new AlertTopic(new SNSClient(config), requiredSetting(settings, 'ALERT_TOPIC_ARN')),
     timers: schedulerTimers(timerSettingsFrom(settings)),
+    holds: [muteWindowHold(notifications.muteWindows), silenceHold(new Silences(dynamo, tableName))],
     log: logger,
     now: () => new Date(),
   });

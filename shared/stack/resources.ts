@@ -18,6 +18,7 @@ import { EVENT_SOURCE } from '../events/bus.ts';
 import { schedulerInputTemplate } from '../jobs/trigger.ts';
 import { scalingScheduleExpressions } from '../scaling/periods.ts';
 import { scheduledFiringTemplate } from '../scaling/trigger.ts';
+import { keys } from '../state/keys.ts';
 import { STATE_TABLE_DEFINITION, STATE_TABLE_TTL_ATTRIBUTE } from '../state/table-definition.ts';
 import { dashboard, dashboardOutput } from './dashboard.ts';
 import { distinct } from './distinct.ts';
@@ -310,10 +311,19 @@ function onTaskStoppedStatements(watchedTasks: LaunchSpec[], scope: StackScope):
 function notifyStatements(scope: StackScope): PolicyStatement[] {
   return [
     stateStatement('ReadAndWriteAlertGroups', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], { withIndexes: false }),
+    readSilencesStatement(),
     statement('PublishAlerts', ['sns:Publish'], [ref(LOGICAL_IDS.alertTopic)]),
     ...timerStatements(scope.prefix),
     statement('DeadLetterFailedAlerts', ['sqs:SendMessage'], [getAtt(LOGICAL_IDS.notifyDeadLetterQueue, 'Arn')]),
   ];
+}
+
+/** notify reads the operators' silences, kept in one partition (shared/state/silences.ts), with Query, and nothing else with it. */
+function readSilencesStatement(): PolicyStatement {
+  return {
+    ...stateStatement('ReadSilences', ['dynamodb:Query'], { withIndexes: false }),
+    Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [keys.silences().pk] } },
+  };
 }
 
 /**

@@ -374,6 +374,21 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
     expect(publishers).toEqual([['NotifyRole', [{ Ref: 'AlertTopic' }]]]);
   });
 
+  it("lets notify query the state table itself only in the silences' partition", () => {
+    const querying = ofType('AWS::IAM::Role').flatMap(([id]) =>
+      statementsAllowing(id, 'dynamodb:Query')
+        .filter((s) => JSON.stringify(s.Resource) === JSON.stringify([{ 'Fn::GetAtt': ['StateTable', 'Arn'] }]))
+        .map((s) => [id, s.Action, s.Condition]),
+    );
+
+    expect(querying).toContainEqual([
+      'NotifyRole',
+      ['dynamodb:Query'],
+      { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['SILENCES'] } },
+    ]);
+    expect(querying.filter(([id]) => id === 'NotifyRole')).toHaveLength(1);
+  });
+
   it('has no wildcard action in any role, names a resource in every statement, and uses "*" only where IAM cannot scope', () => {
     const roles = ofType('AWS::IAM::Role');
     expect(roles.map(([id]) => id).sort()).toEqual([

@@ -356,6 +356,9 @@ describe('stackResources: notify permissions', () => {
     expect(statements(generate(), LOGICAL_IDS.notifyRole)).toEqual([
       ownLogs('NotifyLogGroup'),
       allow('ReadAndWriteAlertGroups', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [getAtt(LOGICAL_IDS.stateTable)]),
+      allow('ReadSilences', ['dynamodb:Query'], [getAtt(LOGICAL_IDS.stateTable)], {
+        'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['SILENCES'] },
+      }),
       allow('PublishAlerts', ['sns:Publish'], [{ Ref: LOGICAL_IDS.alertTopic }]),
       ...TIMER_STATEMENTS,
       allow('DeadLetterFailedAlerts', ['sqs:SendMessage'], [getAtt(LOGICAL_IDS.notifyDeadLetterQueue)]),
