@@ -145,7 +145,16 @@ export function stackResources(automation: Automation, names: StackNames, now: D
   };
   const deadLetterQueues = deadLetterQueuesOf(resources);
   return {
-    Resources: { ...resources, ...watchAlarms(prefix, deadLetterQueues), ...dashboard(prefix, deadLetterQueues) },
+    Resources: {
+      ...resources,
+      ...watchAlarms(prefix, deadLetterQueues),
+      ...dashboard(prefix, deadLetterQueues, {
+        jobs: jobs.length > 0,
+        watchedTasks: watchedTasks.length > 0,
+        scaling: scaledServices.length > 0,
+        apps: apps.length > 0,
+      }),
+    },
     Outputs: {
       ...outputs({
         withTaskEvents: scope.allClusters.length > 0,

@@ -15,6 +15,7 @@ import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAutomationFile } from '../../shared/config/load.ts';
 import { matchesEventPattern } from '../../shared/events/event-pattern.ts';
+import { METRICS, METRICS_NAMESPACE_VARIABLE } from '../../shared/metrics/catalogue.ts';
 import { danglingReferences, referenceCycles } from './template-graph.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -177,6 +178,34 @@ function templateLookups(current: () => Template) {
     roleStatements(roleLogicalId).filter((s) => asArray(s.Action).includes(action));
   const ofType = (type: string) => Object.entries(current().Resources).filter(([, r]) => r.Type === type);
   return { resource, roleStatements, statementsAllowing, ofType };
+}
+
+/** The metrics the functions emit (shared/metrics/catalogue.ts): a dashboard naming anything else would show nothing. */
+const EMITTED = Object.values(METRICS).map((m) => ({ name: m.name, dimensions: [...m.dimensions] }));
+const equal = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** The namespace Powertools Metrics writes to: the functions' POWERTOOLS_METRICS_NAMESPACE, one for all. */
+function metricsNamespaceOf(template: Template): string | undefined {
+  const namespaces = Object.values(template.Resources)
+    .filter((r) => r.Type === 'AWS::Lambda::Function')
+    .map((r) => (r.Properties.Environment as { Variables: Record<string, unknown> }).Variables[METRICS_NAMESPACE_VARIABLE]);
+  return new Set(namespaces).size === 1 ? String(namespaces[0]) : undefined;
+}
+
+/** Each SEARCH in the dashboard's widgets: the namespace and dimensions of its schema, the metric it names. */
+function ownMetricSearches(template: Template): { namespace: string | undefined; dimensions: string[]; name: string | undefined }[] {
+  const dashboard = Object.values(template.Resources).find((r) => r.Type === 'AWS::CloudWatch::Dashboard');
+  if (!dashboard) throw new Error('the template has no dashboard');
+  const body = JSON.parse((dashboard.Properties.DashboardBody as { 'Fn::Sub': string })['Fn::Sub']) as {
+    widgets: { properties: { metrics: unknown[][] } }[];
+  };
+  return body.widgets
+    .flatMap((w) => w.properties.metrics.flatMap((m) => (typeof m[0] === 'object' ? [(m[0] as { expression: string }).expression] : [])))
+    .flatMap((expression) => [...expression.matchAll(/SEARCH\('\{([^}]*)\} MetricName="([^"]+)"/g)])
+    .map(([, schema = '', name]) => {
+      const [namespace, ...dimensions] = schema.split(',').map((part) => part.replaceAll('"', ''));
+      return { namespace, dimensions, name };
+    });
 }
 
 describe('serverless package', { timeout: TIMEOUT }, () => {
@@ -746,6 +775,15 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
     });
   });
 
+  it("searches the functions' metrics namespace for the job, restart, alert and scaling metrics the code emits", () => {
+    const shown = ownMetricSearches(template);
+
+    expect(new Set(shown.map((s) => s.namespace))).toEqual(new Set([metricsNamespaceOf(template)]));
+    expect(metricsNamespaceOf(template)).toBe('ecs-autopilot-test');
+    expect(shown.map(({ name, dimensions }) => ({ name, dimensions })).filter((s) => !EMITTED.some((e) => equal(e, s)))).toEqual([]);
+    expect(new Set(shown.map((s) => s.name))).toEqual(new Set(EMITTED.map((e) => e.name).filter((name) => !name.startsWith('Deployment'))));
+  });
+
   it('passes cfn-lint without errors, its only warnings the known ones', async () => {
     const { errors, warnings } = await cfnLint(path.join(run.outDir, 'cloudformation-template-update-stack.json'));
 
@@ -1088,6 +1126,16 @@ describe('serverless package with blue/green apps', { timeout: TIMEOUT }, () => 
     expect(statements.filter(({ statement }) => statement.Effect !== 'Allow').map(({ at }) => at)).toEqual([
       'ServerlessDeploymentBucketPolicy.PolicyDocument.Statement[0]',
     ]);
+  });
+
+  it("searches the functions' metrics namespace for the deployment metrics the code emits", () => {
+    const shown = ownMetricSearches(template);
+
+    expect(new Set(shown.map((s) => s.namespace))).toEqual(new Set([metricsNamespaceOf(template)]));
+    expect(shown.map(({ name, dimensions }) => ({ name, dimensions })).filter((s) => !EMITTED.some((e) => equal(e, s)))).toEqual([]);
+    expect(shown.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['DeploymentOutcomes', 'DeploymentDuration', 'DeploymentStepDuration']),
+    );
   });
 
   it('outputs the rules’ dead-letter queues, and refers only to resources that exist, without cycles', () => {

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateAutomation } from '../../shared/config/load.ts';
 import type { AutomationInput } from '../../shared/config/schema.ts';
+import { METRICS } from '../../shared/metrics/catalogue.ts';
 import { LOGICAL_IDS } from '../../shared/stack/naming.ts';
 import { type CfnResource, type StackResources, stackResources } from '../../shared/stack/resources.ts';
 import { shopApp } from '../helpers/shop-app.ts';
@@ -126,8 +127,13 @@ describe('alarms on ecs-autopilot itself', () => {
 
 describe('the dashboard of ecs-autopilot itself', () => {
   interface Body {
-    widgets: { type: string; properties: { title: string; region: string; stat: string; metrics: string[][] } }[];
+    widgets: {
+      type: string;
+      properties: { title: string; region: string; stat: string; metrics: (string[] | [{ expression: string }])[] };
+    }[];
   }
+  /** The widgets on AWS's own metrics, and those on ecs-autopilot's (SEARCH expressions). */
+  const isAws = (w: Body['widgets'][number]) => w.properties.metrics.every((m) => typeof m[0] === 'string');
   const body = (stack: StackResources): Body => {
     const dashboard = stack.Resources.Dashboard;
     if (!dashboard) throw new Error('the stack has no Dashboard');
@@ -141,7 +147,7 @@ describe('the dashboard of ecs-autopilot itself', () => {
     const lambda = (metric: string) => FUNCTIONS.map((name) => ['AWS/Lambda', metric, 'FunctionName', `ecs-autopilot-qa-${name}`]);
 
     expect(stack.Resources.Dashboard?.Properties.DashboardName).toBe('ecs-autopilot-qa');
-    expect(widgets.map((w) => [w.properties.stat, w.properties.metrics])).toEqual([
+    expect(widgets.filter(isAws).map((w) => [w.properties.stat, w.properties.metrics])).toEqual([
       ['Maximum', queueNames.map((name) => ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', name])],
       ['Sum', lambda('Errors')],
       ['Sum', lambda('Throttles')],
@@ -151,10 +157,60 @@ describe('the dashboard of ecs-autopilot itself', () => {
     for (const w of widgets) expect(w.properties.region).toBe(`\${AWS::Region}`);
   });
 
-  it('uses only the AWS/SQS and AWS/Lambda metrics AWS itself emits', () => {
-    const namespaces = new Set(body(generate(WITH_APPS)).widgets.flatMap((w) => w.properties.metrics.map((m) => m[0])));
+  it('uses only the AWS/SQS and AWS/Lambda metrics AWS itself emits, besides its own', () => {
+    const widgets = body(generate(WITH_APPS)).widgets.filter(isAws);
+    const namespaces = new Set(widgets.flatMap((w) => w.properties.metrics.map((m) => m[0])));
 
     expect([...namespaces]).toEqual(['AWS/SQS', 'AWS/Lambda']);
+  });
+
+  /** Each SEARCH of the dashboard: the namespace and dimensions of its schema, the metric it names. */
+  const searches = (stack: StackResources) =>
+    body(stack)
+      .widgets.filter((w) => !isAws(w))
+      .flatMap((w) => w.properties.metrics.map((m) => (m[0] as { expression: string }).expression))
+      .flatMap((expression) => [...expression.matchAll(/SEARCH\('\{([^}]*)\} MetricName="([^"]+)"/g)])
+      .map(([, schema = '', name]) => {
+        const [namespace, ...dimensions] = schema.split(',').map((part) => part.replaceAll('"', ''));
+        return { namespace, dimensions, name };
+      });
+
+  it('searches its own metrics in the stack’s namespace, each by the name and exactly the dimensions the functions emit it with', () => {
+    const found = searches(generate(WITH_APPS));
+    const emitted = Object.values(METRICS).map((m) => ({ name: m.name, dimensions: [...m.dimensions] }));
+
+    expect(found.length).toBeGreaterThan(0);
+    for (const search of found) {
+      expect(search.namespace).toBe('ecs-autopilot-qa');
+      expect(emitted).toContainEqual({ name: search.name, dimensions: search.dimensions });
+    }
+  });
+
+  it('shows job outcomes, restarts, alerts, scaling and deployments where automation.yml has them, and leaves out the others', () => {
+    const shown = (config: AutomationInput) => new Set(searches(generate(config)).map((s) => s.name));
+    const withEverything: AutomationInput = {
+      ...WITH_APPS,
+      services: {
+        web: { cluster: 'web', scaling: { periods: { day: { days: 'MON-FRI', from: '08:00', to: '18:00', min: 2, max: 10 } } } },
+      },
+    };
+
+    expect([...shown(withEverything)].sort()).toEqual(
+      Object.values(METRICS)
+        .map((m) => m.name)
+        .sort(),
+    );
+    expect([...shown({ notifications: { email: ['ops@example.com'] } })].sort()).toEqual(['AlertsHeld', 'AlertsSent', 'EventsPublished']);
+    expect(shown(BASE)).toEqual(
+      new Set([
+        ...shown({ notifications: { email: ['ops@example.com'] } }),
+        'JobRuns',
+        'JobLaunchRounds',
+        'WatchedTaskRestarts',
+        'WatchedTaskRestartsPaused',
+        'WatchedTaskRestartsResumed',
+      ]),
+    );
   });
 
   it('puts the dashboard’s console URL in the outputs', () => {
