@@ -1,11 +1,12 @@
 /**
  * run-batch-job: a job's Scheduler schedule (or a retry's timer) fired. Launches the job's tasks safely
  * (idempotent, concurrency policy, starting deadline, capacity fallback) and records and announces the
- * outcome (shared/jobs/handle.ts).
+ * outcome (shared/jobs/handle.ts). An expectSuccessWithin timer (shared/jobs/freshness.ts) invokes it too.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { handleFiring } from '#shared/jobs/handle.ts';
+import { isFreshnessCheck, parseFreshnessCheck } from '#shared/jobs/freshness.ts';
+import { checkFreshness, handleFiring } from '#shared/jobs/handle.ts';
 import type { JobRuntime } from '#shared/jobs/runtime.ts';
 import { lambdaJobRuntime } from '#shared/jobs/runtime-from-env.ts';
 import { parseFiring } from '#shared/jobs/trigger.ts';
@@ -15,6 +16,11 @@ import { withEventMetrics } from '#shared/metrics/published-events.ts';
 
 /** The raw handler: tests and the sandbox call it with their own runtime. */
 export async function runBatchJob(event: unknown, rt: JobRuntime) {
+  if (isFreshnessCheck(event)) {
+    const check = parseFreshnessCheck(event);
+    rt.log.appendKeys?.({ job: check.job, check: check.check, since: check.since });
+    return { job: check.job, check: (await checkFreshness(check, rt)).kind };
+  }
   const firing = parseFiring(event);
   rt.log.appendKeys?.({ job: firing.job, scheduledTime: firing.scheduledTime, attempt: firing.attempt });
   const run = await handleFiring(firing, rt);

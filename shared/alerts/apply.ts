@@ -6,7 +6,8 @@
  * - A timer's schedule is named after its group and time: setting it again finds it set (timers.ts). A
  *   timer whose time has passed is not set: the decision that follows it in the same invocation does
  *   what it was for, since a due flush or resolve check is done by whoever comes first (decide.ts).
- * - A message is published as decided, its content fixed in the outbox.
+ * - A message is published as decided, its content fixed in the outbox, to each topic its routes pick
+ *   (routes.ts; publish.ts's publishToEach says what one topic refusing or failing means for the others).
  *
  * An AWS error that may heal (throttling, 5xx, no answer) is thrown, and the invocation is retried. One
  * that will not (a topic that is gone, a permission or a key missing, a request refused) is returned as
@@ -18,14 +19,22 @@ import { isTransientAwsError } from '../aws/transient-errors.ts';
 import { timerName } from '../timers/timers.ts';
 import type { AlertAction, DecidedMessage } from './decide.ts';
 import type { Hold } from './hold.ts';
-import { UndeliverableAlertError } from './publish.ts';
+import { publishToEach } from './publish.ts';
 import type { AlertMessage } from './render.ts';
+import { messageTopics } from './routes.ts';
 import type { NotifyRuntime } from './runtime.ts';
 import { alertTimerInput } from './trigger.ts';
 
 export type ActionOutcome =
   | { kind: 'timer-set' | 'timer-passed' }
-  | { kind: 'published'; status: DecidedMessage['status']; count: number; messageId: string | undefined }
+  /** `messageId`: the first topic's; `refused`: the topics among several that refused it for good. */
+  | {
+      kind: 'published';
+      status: DecidedMessage['status'];
+      count: number;
+      messageId: string | undefined;
+      refused?: { what: string; reason: string } | undefined;
+    }
   /** Held back (hold.ts): nothing is sent; counting it is all there is to do. */
   | { kind: 'held'; status: DecidedMessage['status']; count: number; hold: Hold }
   /** `what`: the action, in words ("the firing message", "the alert-flush timer"). */
@@ -53,13 +62,20 @@ export async function applyAction(action: AlertAction, groupKey: string, rt: Not
     case 'publish': {
       const { message } = action;
       const count = countOf(message);
-      try {
-        const messageId = await rt.topic.publish(alertMessage(message));
-        return { kind: 'published', status: message.status, count, messageId };
-      } catch (error) {
-        if (!(error instanceof UndeliverableAlertError)) throw error;
-        return { kind: 'refused', what: `the ${message.status} message`, reason: error.message };
-      }
+      const what = `the ${message.status} message`;
+      // Each topic its routes pick (routes.ts); one that refuses for good is reported, the others get it all the same.
+      const topics = messageTopics(message.group.latest.detail.alert, rt.topic, rt.routes);
+      const { published, refused } = await publishToEach(topics, alertMessage(message));
+      const reason = refused.map((r) => r.reason).join('; ');
+      if (published.length === 0) return { kind: 'refused', what, reason };
+      if (refused.length > 0) rt.log.error(`${what} was refused for good by ${refused.length} of its ${topics.length} topics`, { reason });
+      return {
+        kind: 'published',
+        status: message.status,
+        count,
+        messageId: published[0]?.messageId,
+        ...(refused.length > 0 && { refused: { what: `${what} to ${refused.map((r) => r.topicArn).join(', ')}`, reason } }),
+      };
     }
   }
 }

@@ -64,7 +64,7 @@ export async function handleNotify(input: NotifyInput, rt: NotifyRuntime): Promi
       return { published: [], ignored };
     }
     case 'alert': {
-      const groupKey = alertGroupKey(input.alert);
+      const groupKey = alertGroupKey(input.alert, rt.groupBy);
       rt.log.appendKeys?.({ groupKey });
       const { counted, ...read } = await rt.groups.count(groupKey, input.eventId, input.sample, rt.now());
       const what = { eventId: input.eventId, total: read.inbox.total };
@@ -80,7 +80,7 @@ export async function handleNotify(input: NotifyInput, rt: NotifyRuntime): Promi
       return drive(groupKey, { kind: 'event' }, rt, read);
     }
     case 'resolution': {
-      const groupKey = alertGroupKey(input.alert);
+      const groupKey = alertGroupKey(input.alert, rt.groupBy);
       rt.log.appendKeys?.({ groupKey });
       // Every success of every job is one: for a group that never had an alert (the usual case) one read decides it.
       const inbox = await rt.groups.inbox(groupKey);
@@ -196,6 +196,11 @@ async function carryOut(
     } else if (outcome.kind === 'published') {
       result.published.push({ status: outcome.status, count: outcome.count, messageId: outcome.messageId });
       rt.log.info(`${outcome.status} message sent`, { count: outcome.count, messageId: outcome.messageId });
+      // Sent, but not to every topic its routes pick: the refusal is kept as any other (apply.ts logged it).
+      if (outcome.refused) {
+        result.refused = [...(result.refused ?? []), outcome.refused];
+        settled.lastRefused = { ...outcome.refused, at: rt.now().toISOString() };
+      }
     } else if (outcome.kind === 'refused') {
       const refused = { what: outcome.what, reason: outcome.reason };
       result.refused = [...(result.refused ?? []), refused];

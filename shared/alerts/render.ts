@@ -7,8 +7,9 @@
 
 import { DEPLOYMENT_DETAIL_TYPES } from '../blue-green/model.ts';
 import { formatDuration } from '../config/duration.ts';
-import type { AlertSubjectKind } from '../events/alert.ts';
+import { type AlertSubjectKind, groupLabelsOf } from '../events/alert.ts';
 import { JOB_RUN_DETAIL_TYPES } from '../events/bus.ts';
+import { JOB_SUCCESS_OVERDUE, type JobSuccessOverdueDetail } from '../events/job-freshness-events.ts';
 import { SERVICE_PROBLEM_DETAIL_TYPES, type ServiceProblemDetail } from '../events/service-events.ts';
 import {
   type CrashLoopDetail,
@@ -228,9 +229,16 @@ function whereOf(group: AlertGroup, view: AlertView): string {
   ].join(', ');
 }
 
+/**
+ * A group of several subjects (notifications.groupBy without subject) keeps its count and its newest
+ * event, not the subjects it has seen: its messages name the newest one's and say that others may be in
+ * the count.
+ */
 function subjectOf(group: AlertGroup): string {
   const { subject } = group.latest.detail.alert;
-  return `${SUBJECT_WORDS[subject.kind]} ${subject.name}`;
+  const named = `${SUBJECT_WORDS[subject.kind]} ${subject.name}`;
+  const labels = groupLabelsOf(group.groupKey);
+  return labels === undefined ? named : `${named} (the latest of its alerts grouped by ${labels.join(', ')})`;
 }
 
 /** The exit code and what the container said (without its name, which each rendering shows its own way). */
@@ -270,6 +278,8 @@ function detailView(sample: AlertSample, text: Escape): AlertView {
       return missedRunView(sample.detail as unknown as JobRunAlertDetail, text);
     case JOB_RUN_DETAIL_TYPES.skipped:
       return skippedRunView(sample.detail as unknown as JobRunAlertDetail, text);
+    case JOB_SUCCESS_OVERDUE:
+      return successOverdueView(sample.detail as unknown as JobSuccessOverdueDetail, text);
     case STOPPED_TASK_DETAIL_TYPES.crashLoopDetected:
       return crashLoopView(sample.detail as unknown as CrashLoopDetail, text);
     case STOPPED_TASK_DETAIL_TYPES.infrastructureLossDetected:
@@ -302,6 +312,31 @@ function missedRunView(run: JobRunAlertDetail, text: Escape): AlertView {
     nextSteps: [
       `Run \`ecs-autopilot runs ${run.job}\` to see which firings were missed`,
       'If late deliveries are expected, raise the startingDeadline of the job',
+    ],
+    links: [],
+    resources: [],
+  };
+}
+
+/** expectSuccessWithin passed without a successful run: failures, skips, missed firings, or no firing at all. */
+function successOverdueView(overdue: JobSuccessOverdueDetail, text: Escape): AlertView {
+  const since =
+    overdue.armedBy === 'success'
+      ? `Last success: ended ${timeOf(overdue.since)}`
+      : `No success since the firing of ${timeOf(overdue.since)}`;
+  return {
+    headline: `job ${overdue.job} has not succeeded within ${overdue.expectSuccessWithin}`,
+    cause: 'no-recent-success',
+    why: text(overdue.reason),
+    taskDefinition: text(overdue.taskDefinition),
+    availabilityZone: undefined,
+    facts: [since, `Expected: a successful run within ${overdue.expectSuccessWithin} (expectSuccessWithin)`],
+    containers: [],
+    likelyCause:
+      'Its runs fail, are skipped or missed, or its schedule no longer fires (disabled, deleted, or its Scheduler deliveries fail).',
+    nextSteps: [
+      `Run \`ecs-autopilot runs ${overdue.job}\` to see what its recent firings came to`,
+      "If nothing fired, look at the job's schedule in EventBridge Scheduler and at run-batch-job's dead-letter queue",
     ],
     links: [],
     resources: [],

@@ -12,6 +12,7 @@ import { DEPLOYMENT_DETAIL_TYPES, DEPLOYMENT_REQUEST_DETAIL_TYPES } from '../blu
 import { BadEventError, excerptOf } from '../errors.ts';
 import type { AlertBlock } from '../events/alert.ts';
 import { EVENT_SOURCE, JOB_RUN_DETAIL_TYPES } from '../events/bus.ts';
+import { JOB_SUCCESS_OVERDUE } from '../events/job-freshness-events.ts';
 import { SCALING_DETAIL_TYPES } from '../events/scaling-events.ts';
 import { SERVICE_EVENT_DETAIL_TYPES, SERVICE_PROBLEM_DETAIL_TYPES } from '../events/service-events.ts';
 import { STOPPED_TASK_DETAIL_TYPES } from '../events/stopped-task-events.ts';
@@ -135,6 +136,15 @@ const detailSchemas: Record<string, z.ZodMiniType> = {
   [JOB_RUN_DETAIL_TYPES['timed-out']]: jobRunSchema,
   [JOB_RUN_DETAIL_TYPES.missed]: jobRunSchema,
   [JOB_RUN_DETAIL_TYPES.skipped]: z.extend(jobRunSchema, { consecutiveSkips: z.optional(z.number()) }),
+  [JOB_SUCCESS_OVERDUE]: z.object({
+    job: text,
+    cluster: text,
+    taskDefinition: text,
+    expectSuccessWithin: text,
+    since: instant,
+    armedBy: z.enum(['success', 'firing']),
+    reason: z.string(),
+  }),
   [STOPPED_TASK_DETAIL_TYPES.crashLoopDetected]: z.object({
     subject: z.object({ kind: z.enum(['watched-task', 'service']), name: text }),
     stops: z.number(),

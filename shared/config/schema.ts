@@ -7,8 +7,17 @@ import type { MuteWindow } from '../alerts/mute-windows.ts';
 import { backoffSeconds } from '../backoff.ts';
 import type { AppSpec } from '../blue-green/model.ts';
 import { excerptOf } from '../errors.ts';
+import { DEFAULT_GROUP_BY, type GroupLabel } from '../events/alert.ts';
 import { type ScaleTarget, type ServiceScaling, WEEKDAYS } from '../scaling/targets.ts';
 import { INFRASTRUCTURE_CATEGORIES, STOP_CATEGORIES, type StopCategory } from '../stopped-tasks/categories.ts';
+import {
+  type AlertRoute,
+  alertRoutesSchema,
+  alertRoutingProblems,
+  alertTopicsSchema,
+  groupBySchema,
+  type RouteTopic,
+} from './alert-routing-schema.ts';
 import { appSchema, deployersSchema, resolveApp } from './apps-schema.ts';
 import { CLUSTER_ARN, CLUSTER_NAME, clusterNameOf } from './cluster.ts';
 import { duration } from './duration-schema.ts';
@@ -410,11 +419,23 @@ const notifications = z
     groupWait: duration('how long a new alert group collects before its first message', { min: 0, max: 3_600 }).default(30),
     repeatInterval: duration('least time between two messages of one group', { min: 60, max: 7 * 86_400 }).default(4 * 3_600),
     resolveAfter: duration('quiet time after which a group is resolved', { min: 60, max: 7 * 86_400 }).default(1_800),
+    groupBy: groupBySchema,
+    topics: alertTopicsSchema,
+    routes: alertRoutesSchema,
     muteWindows: muteWindowsSchema,
   })
+  .superRefine(alertRoutingProblems)
   .meta({ description: 'Where alerts go and how they are grouped (like Alertmanager)' });
 
-const DEFAULT_NOTIFICATIONS = { email: [], groupWait: 30, repeatInterval: 4 * 3_600, resolveAfter: 1_800 } as const;
+const DEFAULT_NOTIFICATIONS = {
+  email: [],
+  groupWait: 30,
+  repeatInterval: 4 * 3_600,
+  resolveAfter: 1_800,
+  groupBy: [...DEFAULT_GROUP_BY],
+  topics: {},
+  routes: [],
+};
 
 const defaults = z.strictObject(sharedJobSettings);
 
@@ -682,6 +703,9 @@ export interface Notifications {
   groupWaitSeconds: number;
   repeatIntervalSeconds: number;
   resolveAfterSeconds: number;
+  groupBy: GroupLabel[];
+  topics: Record<string, RouteTopic>;
+  routes: AlertRoute[];
   /** notifications.muteWindows: when the alerts they select are counted, not sent. */
   muteWindows: MuteWindow[];
 }
@@ -825,6 +849,9 @@ export function resolveAutomation(parsed: ParsedAutomation): Automation {
       groupWaitSeconds: n.groupWait,
       repeatIntervalSeconds: n.repeatInterval,
       resolveAfterSeconds: n.resolveAfter,
+      groupBy: n.groupBy,
+      topics: byOwnName(n.topics),
+      routes: n.routes,
       muteWindows: muteWindowsOf(n.muteWindows, d.timezone ?? DEFAULT_TIME_ZONE),
     },
   };

@@ -18,6 +18,7 @@ import type { StoppedTaskSummary } from '../events/stopped-task-events.ts';
 import { isSuccess } from '../stopped-tasks/categories.ts';
 import { decideRetry } from '../stopped-tasks/retry-policy.ts';
 import { timerName } from '../timers/timers.ts';
+import { afterSuccess, atFiring, isFreshnessTimer } from './freshness.ts';
 import { type LaunchOutcome, nextLaunchStep } from './launch-outcome.ts';
 import {
   isSettled,
@@ -106,7 +107,7 @@ export function decideFiring(facts: FiringFacts): FiringDecision {
   const replacing = others.length > 0 && job.concurrency === 'replace';
   const replaceReason = `ecs-autopilot: replaced by the run scheduled at ${firing.scheduledTime} (concurrency: replace)`;
   const first: RunTaskAction = { kind: 'run-task', slot: 0, try: 0, providerIndex: fresh.launch?.firstProviderIndex ?? 0 };
-  const run = nextTry({ ...fresh, outbox: replacing ? replaceActions(others, replaceReason) : [] }, first, facts);
+  const run = nextTry({ ...fresh, outbox: [...fresh.outbox, ...(replacing ? replaceActions(others, replaceReason) : [])] }, first, facts);
   return { kind: 'launch', run, reason: replacing ? `replacing ${describeRuns(others)}` : 'nothing stands in the way' };
 }
 
@@ -137,7 +138,7 @@ function newRun(facts: FiringFacts): RunRecord {
     receivedAt: now.toISOString(),
     updatedAt: now.toISOString(),
     launch: { count: job.count, firstProviderIndex: firstProviderIndexOf(job, firing.capacityProvider), rounds: 0 },
-    outbox: [],
+    outbox: atFiring(job, firing.scheduledTime, firing.attempt),
     eventPublished: true,
     version: 0,
   };
@@ -367,7 +368,8 @@ export function settleWhenOver(run: RunRecord, job: JobSpec, now: Date): RunReco
   }
   const reason =
     run.taskArns.length > 1 ? `all ${run.taskArns.length} tasks exited 0` : (run.stop?.classification.because ?? 'its task exited 0');
-  return announce({ ...over, status: 'succeeded', reason }, now);
+  const succeeded: RunRecord = { ...over, status: 'succeeded', reason };
+  return announce(succeeded, now, afterSuccess(succeeded, job));
 }
 
 function failed(run: RunRecord, failing: StoppedTaskSummary, outcome: TaskOutcome, job: JobSpec, now: Date): RunRecord {
@@ -440,7 +442,7 @@ export function decideReplaced(run: RunRecord, reason: string, now: Date): RunRe
  */
 export function decideActionFailed(run: RunRecord, action: RunAction, error: string, now: Date): RunRecord {
   const failedRun: RunRecord =
-    action.kind === 'set-timer'
+    action.kind === 'set-timer' && !isFreshnessTimer(action)
       ? { ...run, retry: { willRetry: false, because: `the retry could not be scheduled: ${error}` } }
       : { ...run, reason: [run.reason, `could not do ${describeAction(action)}: ${error}`].filter(Boolean).join('; ') };
   const next = { ...failedRun, updatedAt: now.toISOString() };
@@ -495,16 +497,21 @@ export function decideOverdueRun(run: RunRecord, tasks: Task[], maxRuntimeSecond
   return { kind: 'ended', status: 'failed', reason: [...nonZero, ...stopped].join('; ') || `stopped before ${run.job} finished` };
 }
 
-/** The overdue run's next state: timed out with its tasks to stop, ended as its tasks did, or no longer watched. */
-export function runPastItsDeadline(run: RunRecord, decision: OverdueDecision, now: Date): RunRecord {
+/**
+ * The overdue run's next state: timed out with its tasks to stop, ended as its tasks did, or no longer
+ * watched. `job`: as automation.yml has it now (undefined when removed), for what a success arms.
+ */
+export function runPastItsDeadline(run: RunRecord, decision: OverdueDecision, now: Date, job?: JobSpec): RunRecord {
   const at = now.toISOString();
   switch (decision.kind) {
     case 'stop': {
       const stops = decision.taskArns.map((taskArn): RunAction => ({ kind: 'stop-task', taskArn, reason: decision.stopReason }));
       return announce({ ...run, status: 'timed-out', reason: decision.stopReason, endedAt: at, updatedAt: at }, now, stops);
     }
-    case 'ended':
-      return announce({ ...run, status: decision.status, reason: decision.reason, endedAt: at, updatedAt: at }, now);
+    case 'ended': {
+      const ended: RunRecord = { ...run, status: decision.status, reason: decision.reason, endedAt: at, updatedAt: at };
+      return announce(ended, now, decision.status === 'succeeded' ? afterSuccess(ended, job) : []);
+    }
     case 'forget':
       return { ...run, reason: decision.reason, maxRuntimeDeadline: undefined, updatedAt: at };
   }

@@ -8,10 +8,12 @@
  *
  * - handleFiring: run-batch-job, when a schedule or a retry's timer fires.
  * - enforceMaxRuntime: the one-minute watchdog tick.
+ * - checkFreshness: an expectSuccessWithin timer fired (run-batch-job).
  * - applyOutbox: a run's pending actions, also for on-task-stopped's job path.
  */
 import type { JobSpec } from '../config/schema.ts';
 import { BadEventError, excerptOf, RetryableAwsError, StoredItemError } from '../errors.ts';
+import { busEventOf } from '../events/pending-event.ts';
 import { retryOnStaleWrite } from '../state/versioned.ts';
 import { type Applied, applyAction, type RunEffects, runTask } from './apply.ts';
 import {
@@ -24,6 +26,7 @@ import {
   runPastItsDeadline,
   withoutApplied,
 } from './decide.ts';
+import { decideFreshness, type FreshnessCheck, type FreshnessDecision, successCountsAfter } from './freshness.ts';
 import { describeTasks, loadFiring } from './load.ts';
 import type { RunAction, RunRecord, RunTaskAction } from './run-record.ts';
 import type { JobRuntime } from './runtime.ts';
@@ -148,6 +151,48 @@ async function replaceRun(run: RunRecord, action: Extract<RunAction, { kind: 're
   return { kind: 'done' };
 }
 
+/** How far before the time a success counts from a run may have been scheduled and still end after it, without maxRuntime. */
+const LONGEST_RUN_WITHOUT_MAX_RUNTIME_SECONDS = 86_400;
+
+/**
+ * expectSuccessWithin: reads the job's runs for a success since the check's time (one Query, usually one
+ * item) and publishes Job Success Overdue when there is none. Nothing is stored: the event's id comes
+ * from the check, so a timer delivered twice publishes one event, which notify counts once.
+ */
+export async function checkFreshness(check: FreshnessCheck, rt: JobRuntime): Promise<FreshnessDecision> {
+  const job = rt.automation.jobs[check.job];
+  const now = rt.now();
+  let success: RunRecord | undefined;
+  if (job?.expectSuccessWithinSeconds !== undefined && !job.suspended) {
+    const after = successCountsAfter(check, job.expectSuccessWithinSeconds, now);
+    const lookback = (job.maxRuntimeSeconds ?? LONGEST_RUN_WITHOUT_MAX_RUNTIME_SECONDS) * 1000;
+    success = await rt.runs.succeededAfter(job.name, after, new Date(Date.parse(after) - lookback).toISOString());
+  }
+  const decision = decideFreshness(check, job, success, now);
+  switch (decision.kind) {
+    case 'not-yet':
+      await rt.timers.set({
+        name: decision.timer.name,
+        at: new Date(decision.timer.at),
+        target: 'run-batch-job',
+        input: decision.timer.input,
+      });
+      rt.log.info('expectSuccessWithin changed: checked again at the end of the window', { job: check.job, at: decision.timer.at });
+      break;
+    case 'overdue':
+      await rt.bus.publish([busEventOf(decision.event)]);
+      rt.log.warn('no success within expectSuccessWithin', { job: check.job, since: check.since });
+      break;
+    case 'fresh':
+      rt.log.info('a success came within expectSuccessWithin', { job: check.job, success: decision.success });
+      break;
+    case 'not-watched':
+      rt.log.info(decision.reason, { job: check.job });
+      break;
+  }
+  return decision;
+}
+
 /** The maxRuntime watchdog tick: every overdue run is stopped and recorded, or finished where a tick died. */
 export async function enforceMaxRuntime(rt: JobRuntime): Promise<RunRecord[]> {
   const { runs: overdue, unreadable } = await rt.runs.overdue(rt.now());
@@ -190,5 +235,5 @@ async function settleOverdueRun(overdue: RunRecord, rt: JobRuntime): Promise<Run
     rt.automation.jobs[run.job]?.maxRuntimeSeconds ?? Math.round((Date.parse(run.maxRuntimeDeadline) - launchedAt) / 1000);
   const decision = decideOverdueRun(run, await describeTasks(rt.ecs, run.cluster, run.taskArns), maxRuntimeSeconds);
   if (decision.kind === 'stop') rt.log.info('stopping a run past its maxRuntime', { job: run.job, taskArns: decision.taskArns });
-  return applyOutbox(await rt.runs.save(runPastItsDeadline(run, decision, rt.now())), rt);
+  return applyOutbox(await rt.runs.save(runPastItsDeadline(run, decision, rt.now(), rt.automation.jobs[run.job])), rt);
 }

@@ -5,6 +5,7 @@
 import type { PendingEvent } from '../events/pending-event.ts';
 import type { StoppedTaskSummary } from '../events/stopped-task-events.ts';
 import type { StopCategory } from '../stopped-tasks/categories.ts';
+import type { FreshnessCheck } from './freshness.ts';
 
 export const RUN_STATUSES = ['launching', 'launched', 'skipped', 'missed', 'failed', 'timed-out', 'replaced', 'succeeded'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -108,5 +109,5 @@ export type RunAction =
   | { kind: 'replace-run'; scheduledTime: string; attempt: number; reason: string }
   | { kind: 'stop-task'; taskArn: string; reason: string }
   | { kind: 'publish'; event: PendingEvent }
-  /** The next attempt of a failed run, by a one-time Scheduler schedule named after it. */
-  | { kind: 'set-timer'; name: string; at: string; input: FiringInput };
+  /** The next attempt of a failed run, or an expectSuccessWithin check, by a one-time Scheduler schedule named after it. */
+  | { kind: 'set-timer'; name: string; at: string; input: FiringInput | FreshnessCheck };

@@ -99,18 +99,23 @@ export function runOutcomeEvent(run: RunRecord, now: Date, alerting: OutcomeAler
 export const JOB_FAILING_CATEGORY = 'job-failing';
 
 function jobFailingAlert(run: RunRecord): AlertBlock {
-  return { ...jobAlertGroup(run), resolvedBy: 'resolving-event' };
+  return jobFailingAlertOf(clusterNameOf(run.cluster), run.job);
+}
+
+/** An alert in the job's failure group, which the job's next success resolves. */
+export function jobFailingAlertOf(cluster: string, job: string): AlertBlock {
+  return { ...jobAlertGroup(cluster, job), resolvedBy: 'resolving-event' };
 }
 
 /** A success ends the job's failure group; notify reads it as a resolution, and one for no open group costs a read. */
 function jobRecoveredAlert(run: RunRecord): AlertBlock {
-  return { ...jobAlertGroup(run), resolves: true };
+  return { ...jobAlertGroup(clusterNameOf(run.cluster), run.job), resolves: true };
 }
 
-function jobAlertGroup(run: RunRecord): AlertBlock {
+function jobAlertGroup(cluster: string, job: string): AlertBlock {
   return {
-    cluster: clusterNameOf(run.cluster),
-    subject: { kind: 'job', name: run.job },
+    cluster,
+    subject: { kind: 'job', name: job },
     category: JOB_FAILING_CATEGORY,
     severity: 'critical',
   };

@@ -24,7 +24,8 @@
  * (TransactionConflict) while another one on the same item is under way — all the time in a burst.
  *
  * The TTL removes an inbox a day after its group's last event, and the decisions a day after the last
- * decision; an inbox that expired and began again is told by its countingSince (see alerts/decide.ts).
+ * decision (a job's failure group: 35 days, see JOB_FAILING_RETENTION_SECONDS); an inbox that expired
+ * and began again is told by its countingSince (see alerts/decide.ts).
  */
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -40,6 +41,7 @@ import {
 } from '../alerts/decide.ts';
 import { RetryableAwsError } from '../errors.ts';
 import { keys } from './keys.ts';
+import { JOB_FAILING_CATEGORY } from '../jobs/trigger.ts';
 import { STATE_TABLE_TTL_ATTRIBUTE } from './table-definition.ts';
 import { putNextVersion } from './versioned.ts';
 
@@ -52,6 +54,18 @@ export function alertGroupRetentionSeconds(timing: AlertTiming): number {
 }
 
 /** The last action AWS refused for good (see alerts/apply.ts), kept where an operator reading the group finds it. */
+/**
+ * A job's failure group ends only at the job's next success, which a weekly or monthly job brings days
+ * later: its items outlive its last write by 35 days (a month's longest gap between firings, and some
+ * retries), so that success still finds the group and resolves it. At most two items of a few KB per
+ * failing job, kept a month: storage of cents a year, where a schedule-derived time would add work per event.
+ */
+export const JOB_FAILING_RETENTION_SECONDS = 35 * 86_400;
+
+function retentionOf(groupKey: string, retentionSeconds: number): number {
+  return groupKey.endsWith(`|${JOB_FAILING_CATEGORY}`) ? Math.max(retentionSeconds, JOB_FAILING_RETENTION_SECONDS) : retentionSeconds;
+}
+
 export interface Refused {
   /** The action, in words: "the firing message", "the alert-flush timer of <time>". */
   what: string;
@@ -136,7 +150,7 @@ export class AlertGroups {
               ':sample': JSON.stringify(sample),
               ':now': now.toISOString(),
               ':kind': 'alert-inbox',
-              ':expiresAt': this.expiresAt(now),
+              ':expiresAt': this.expiresAt(groupKey, now),
               ':one': 1,
               ':ids': new Set([id]),
               ':id': id,
@@ -266,7 +280,7 @@ export class AlertGroups {
         ...decisions,
         actions: actions.length > 0 ? JSON.stringify(actions) : undefined,
         leaseUntil,
-        [STATE_TABLE_TTL_ATTRIBUTE]: this.expiresAt(now),
+        [STATE_TABLE_TTL_ATTRIBUTE]: this.expiresAt(groupKey, now),
       },
       expectedVersion,
       `alert group ${groupKey}`,
@@ -280,8 +294,8 @@ export class AlertGroups {
     return groupView(groupKey, read.inbox, decisions.closedUpTo, decisions.episode);
   }
 
-  private expiresAt(now: Date): number {
-    return Math.floor(now.getTime() / 1000) + this.retentionSeconds;
+  private expiresAt(groupKey: string, now: Date): number {
+    return Math.floor(now.getTime() / 1000) + retentionOf(groupKey, this.retentionSeconds);
   }
 }
 

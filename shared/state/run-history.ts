@@ -72,6 +72,39 @@ export class RunHistory {
   }
 
   /**
+   * A run of the job that succeeded after `after`, if there is one (expectSuccessWithin). Only runs
+   * scheduled from `scheduledFrom` on are read, oldest first, a page at a time until one is found: a run
+   * that succeeds is usually the first read.
+   */
+  async succeededAfter(job: string, after: string, scheduledFrom: string): Promise<RunRecord | undefined> {
+    const runs = keys.jobRuns(job);
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.dynamo.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          FilterExpression: '#status = :succeeded AND endedAt > :after',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':pk': runs.pk,
+            ':from': `${runs.skPrefix}${scheduledFrom}`,
+            ':to': `${runs.skPrefix}~`,
+            ':succeeded': 'succeeded',
+            ':after': after,
+          },
+          Limit: 50,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      const [found] = page.Items ?? [];
+      if (found) return storedRunAsItIs(found);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return undefined;
+  }
+
+  /**
    * Runs whose maxRuntime deadline has passed and that are still watched: launched, or with actions
    * left; and the items among them that cannot be read as runs, each with why.
    */

@@ -12,6 +12,12 @@ const count = z.number().check(z.int(), z.nonnegative());
 const optionalText = z.optional(text);
 
 const firingInput = z.looseObject({ job: text, scheduledTime: text, attempt: count, capacityProvider: optionalText });
+const freshnessCheck = z.looseObject({
+  check: z.literal('expect-success'),
+  job: text,
+  since: text,
+  armedBy: z.enum(['success', 'firing']),
+});
 
 const action = z.discriminatedUnion('kind', [
   z.looseObject({ kind: z.literal('run-task'), slot: count, try: count, providerIndex: count, notBefore: optionalText }),
@@ -21,7 +27,7 @@ const action = z.discriminatedUnion('kind', [
     kind: z.literal('publish'),
     event: z.looseObject({ id: text, detailType: text, detail: z.record(z.string(), z.unknown()), resources: z.array(text), time: text }),
   }),
-  z.looseObject({ kind: z.literal('set-timer'), name: text, at: text, input: firingInput }),
+  z.looseObject({ kind: z.literal('set-timer'), name: text, at: text, input: z.union([freshnessCheck, firingInput]) }),
 ]);
 
 const storedRun = z.looseObject({

@@ -63,7 +63,17 @@ describe('parseAutomationText', () => {
       jobs: {},
       watchedTasks: {},
       services: {},
-      notifications: { email: [], groupWaitSeconds: 30, repeatIntervalSeconds: 14_400, resolveAfterSeconds: 1_800, muteWindows: [] },
+      // Each setting of notifications is checked by its own test too; these are the defaults of those that have one.
+      notifications: expect.objectContaining({
+        email: [],
+        groupWaitSeconds: 30,
+        repeatIntervalSeconds: 14_400,
+        resolveAfterSeconds: 1_800,
+        muteWindows: [],
+        groupBy: ['cluster', 'subject', 'category'],
+        topics: {},
+        routes: [],
+      }),
       apps: {},
       deployers: [],
       timezone: 'UTC',

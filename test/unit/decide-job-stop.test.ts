@@ -39,13 +39,12 @@ const RETRY_THREE_TIMES: JobSpec = jobSpec({ retry: { attempts: 3 } });
 function retryTimer(decision: JobStopDecision): { attempt: number; at: string; capacityProvider?: string } | undefined {
   if (decision.kind !== 'settle') return undefined;
   const timer = decision.run.outbox.find((action) => action.kind === 'set-timer');
-  return (
-    timer && {
-      attempt: timer.input.attempt,
-      at: timer.at,
-      ...(timer.input.capacityProvider && { capacityProvider: timer.input.capacityProvider }),
-    }
-  );
+  if (!timer || !('attempt' in timer.input)) return undefined;
+  return {
+    attempt: timer.input.attempt,
+    at: timer.at,
+    ...(timer.input.capacityProvider && { capacityProvider: timer.input.capacityProvider }),
+  };
 }
 
 /** The detail-types of the events a decision queued, in order. */

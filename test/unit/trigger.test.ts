@@ -142,7 +142,7 @@ describe('runOutcomeEvent', () => {
     const succeeded = runOutcomeEvent(runRecord({ status: 'succeeded' }), new Date());
 
     const alerts = failures.map((run) => runOutcomeEvent(run, new Date()).detail.alert as AlertBlock);
-    expect(new Set(alerts.map(alertGroupKey)).size).toBe(1);
+    expect(new Set(alerts.map((alert) => alertGroupKey(alert))).size).toBe(1);
     for (const alert of alerts) expect(alert).toMatchObject({ category: 'job-failing', resolvedBy: 'resolving-event' });
     expect(succeeded.detail.alert).toEqual({ ...alerts[0], resolvedBy: undefined, resolves: true });
     expect(alertGroupKey(succeeded.detail.alert as AlertBlock)).toBe(alertGroupKey(alerts[0] as AlertBlock));
