@@ -1,7 +1,8 @@
 /**
  * The production NotifyRuntime: the state table, the alert topic and the timers of the deployment, the
- * notification settings of the deployed automation.yml, the wall clock. Only notify imports this
- * module, so only its bundle carries the SNS client.
+ * notification settings of the deployed automation.yml (its routes' topics found next to the alert
+ * topic, routes.ts), the wall clock. Only notify imports this module, so only its bundle carries the
+ * SNS client.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -15,6 +16,7 @@ import { Silences } from '../state/silences.ts';
 import { schedulerTimers, timerSettingsFrom } from '../timers/from-settings.ts';
 import { muteWindowHold } from './mute-windows.ts';
 import { AlertTopic } from './publish.ts';
+import { alertRoutes } from './routes.ts';
 import { createNotifyRuntime, type NotifyRuntime } from './runtime.ts';
 import { silenceHold } from './silence-hold.ts';
 
@@ -22,6 +24,8 @@ export function notifyRuntimeFromEnvironment(): NotifyRuntime {
   const settings = readSettings();
   const { notifications } = loadDeployedAutomation(settings.AUTOMATION_FILE);
   const config = clientConfig();
+  const sns = new SNSClient(config);
+  const alertTopicArn = requiredSetting(settings, 'ALERT_TOPIC_ARN');
   const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } });
   const tableName = settings.STATE_TABLE_NAME;
   return createNotifyRuntime({
@@ -30,7 +34,9 @@ export function notifyRuntimeFromEnvironment(): NotifyRuntime {
     timing: notifications,
     dynamo,
     tableName,
-    topic: new AlertTopic(new SNSClient(config), requiredSetting(settings, 'ALERT_TOPIC_ARN')),
+    topic: new AlertTopic(sns, alertTopicArn),
+    routes: alertRoutes(sns, alertTopicArn, notifications.routes),
+    groupBy: notifications.groupBy,
     timers: schedulerTimers(timerSettingsFrom(settings)),
     holds: [muteWindowHold(notifications.muteWindows), silenceHold(new Silences(dynamo, tableName))],
     log: logger,

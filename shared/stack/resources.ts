@@ -20,6 +20,7 @@ import { scalingScheduleExpressions } from '../scaling/periods.ts';
 import { scheduledFiringTemplate } from '../scaling/trigger.ts';
 import { keys } from '../state/keys.ts';
 import { STATE_TABLE_DEFINITION, STATE_TABLE_TTL_ATTRIBUTE } from '../state/table-definition.ts';
+import { alertRoutePublishTargets, alertRouteTopicOutputs, alertRouteTopicResources } from './alert-route-topics.ts';
 import { dashboard, dashboardOutput } from './dashboard.ts';
 import { distinct } from './distinct.ts';
 import { appServices, type EventRule, type EventRuleName, eventRules, gateAlarmsOf, type ResourceNames } from './event-rules.ts';
@@ -133,7 +134,7 @@ export function stackResources(automation: Automation, names: StackNames, now: D
     [LOGICAL_IDS.runBatchJobRole]: lambdaRole(FUNCTION_NAMES.runBatchJob, runBatchJobStatements(jobs, scope)),
     [LOGICAL_IDS.enforceMaxRuntimeRole]: lambdaRole(FUNCTION_NAMES.enforceMaxRuntime, enforceMaxRuntimeStatements(scope)),
     [LOGICAL_IDS.onTaskStoppedRole]: lambdaRole(FUNCTION_NAMES.onTaskStopped, onTaskStoppedStatements(watchedTasks, scope)),
-    [LOGICAL_IDS.notifyRole]: lambdaRole(FUNCTION_NAMES.notify, notifyStatements(scope)),
+    [LOGICAL_IDS.notifyRole]: lambdaRole(FUNCTION_NAMES.notify, notifyStatements(scope, alertRoutePublishTargets(automation.notifications))),
     [LOGICAL_IDS.scaleServiceRole]: lambdaRole(FUNCTION_NAMES.scaleService, scaleServiceStatements(scaledServices, scope)),
     [LOGICAL_IDS.shiftTrafficRole]: lambdaRole(FUNCTION_NAMES.shiftTraffic, shiftTrafficStatements(apps)),
     [LOGICAL_IDS.watchdogSchedule]: watchdogSchedule(),
@@ -141,6 +142,7 @@ export function stackResources(automation: Automation, names: StackNames, now: D
     ...scalingSchedules(scaledServices),
     ...taskEventResources(prefix, rules),
     ...alertResources(prefix, rules, automation.notifications.email),
+    ...alertRouteTopicResources(prefix, automation.notifications),
     ...blueGreenResources(prefix, rules, apps, automation.deployers),
   };
   const deadLetterQueues = deadLetterQueuesOf(resources);
@@ -163,6 +165,7 @@ export function stackResources(automation: Automation, names: StackNames, now: D
         withGateAlarms: gateAlarmsOf(apps).length > 0,
       }),
       ...dashboardOutput(),
+      ...alertRouteTopicOutputs(automation.notifications),
     },
   };
 }
@@ -316,12 +319,15 @@ function onTaskStoppedStatements(watchedTasks: LaunchSpec[], scope: StackScope):
   ];
 }
 
-/** notify keeps alert groups in the state table, publishes to the alert topic only, and waits with timers. */
-function notifyStatements(scope: StackScope): PolicyStatement[] {
+/**
+ * notify keeps alert groups in the state table, publishes to the alert topic and the topics its routes
+ * name (`routeTopics`: alert-route-topics.ts) only, and waits with timers.
+ */
+function notifyStatements(scope: StackScope, routeTopics: CfnString[]): PolicyStatement[] {
   return [
     stateStatement('ReadAndWriteAlertGroups', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], { withIndexes: false }),
     readSilencesStatement(),
-    statement('PublishAlerts', ['sns:Publish'], [ref(LOGICAL_IDS.alertTopic)]),
+    statement('PublishAlerts', ['sns:Publish'], [ref(LOGICAL_IDS.alertTopic), ...routeTopics]),
     ...timerStatements(scope.prefix),
     statement('DeadLetterFailedAlerts', ['sqs:SendMessage'], [getAtt(LOGICAL_IDS.notifyDeadLetterQueue, 'Arn')]),
   ];

@@ -1138,6 +1138,41 @@ describe('serverless package with blue/green apps', { timeout: TIMEOUT }, () => 
     );
   });
 
+  it('creates a topic per notifications.topics entry with its subscriptions, and lets notify publish to exactly the topics its routes name', () => {
+    const oncall = ofType('AWS::SNS::Topic').filter(([, r]) => r.Properties.TopicName === 'ecs-autopilot-test-alerts-oncall');
+    expect(oncall).toHaveLength(1);
+    const [oncallId] = oncall[0] as [string, Resource];
+    expect(
+      ofType('AWS::SNS::Subscription')
+        .map(([, r]) => r.Properties)
+        .filter((p) => JSON.stringify(p.TopicArn) === JSON.stringify({ Ref: oncallId })),
+    ).toEqual([
+      { TopicArn: { Ref: oncallId }, Protocol: 'email', Endpoint: 'pager@example.com' },
+      { TopicArn: { Ref: oncallId }, Protocol: 'email', Endpoint: 'oncall@example.com' },
+    ]);
+    expect(ofType('AWS::SNS::Subscription').map(([, r]) => r.Properties)).toContainEqual({
+      TopicArn: { Ref: 'AlertTopic' },
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
+    expect(ofType('AWS::SNS::Topic').map(([, r]) => r.Properties.TopicName)).toEqual([
+      'ecs-autopilot-test-alerts',
+      'ecs-autopilot-test-alerts-oncall',
+    ]);
+
+    const publishers = ofType('AWS::IAM::Role').flatMap(([id]) => statementsAllowing(id, 'sns:Publish').map((s) => [id, s.Resource]));
+    expect(publishers).toEqual([
+      ['NotifyRole', [{ Ref: 'AlertTopic' }, { Ref: oncallId }, 'arn:aws:sns:eu-west-1:210987654321:platform-alerts']],
+    ]);
+    // The stack's alarms publish to the alert topic through its policy; the routes' topics have none.
+    expect(ofType('AWS::SNS::TopicPolicy').map(([, r]) => r.Properties.Topics)).toEqual([[{ Ref: 'AlertTopic' }]]);
+    expect(template.Outputs).toHaveProperty(`${oncallId}Arn`, expect.objectContaining({ Value: { Ref: oncallId } }));
+    // notify finds the route's topic next to the alert topic, whose ARN its environment has.
+    expect(resource(FUNCTIONS.notify.logicalId).Properties).toMatchObject({
+      Environment: { Variables: { ALERT_TOPIC_ARN: { Ref: 'AlertTopic' } } },
+    });
+  });
+
   it('outputs the rules’ dead-letter queues, and refers only to resources that exist, without cycles', () => {
     expect(Object.keys(template.Outputs)).toEqual(
       expect.arrayContaining([
