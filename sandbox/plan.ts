@@ -93,6 +93,7 @@ export interface CueActions {
   announceLateDelivery(firing: PlannedFiring): void;
   requestDeployment(injection: InjectionOfKind<'deployment'>, index: number): Promise<void>;
   changeAlarm(injection: InjectionOfKind<'deployment'>, index: number, state: 'ALARM' | 'OK'): Promise<void>;
+  reportServiceEvent(injection: InjectionOfKind<'service-event'>, index: number, stage: 'problem' | 'recovery'): Promise<void>;
 }
 
 interface InjectionKind<K extends Injection['kind']> {
@@ -168,6 +169,20 @@ const INJECTIONS: { [K in Injection['kind']]: InjectionKind<K> } = {
       plan.cues.push({ at: firesAt, act: (actions) => actions.changeAlarm(injection, index, 'ALARM') });
       const clearsAt = new Date(firesAt.getTime() + alarm.clearsAfter * 1000);
       if (clearsAt < plan.window.to) plan.cues.push({ at: clearsAt, act: (actions) => actions.changeAlarm(injection, index, 'OK') });
+    },
+  },
+  'service-event': {
+    // Only an event on the default bus: the service-events rule takes it to on-task-stopped.
+    needsBridge: false,
+    plan(injection, index, plan) {
+      const at = cueTime(injection.at, index, plan);
+      if (!at) return;
+      plan.cues.push({ at, act: (actions) => actions.reportServiceEvent(injection, index, 'problem') });
+      if (injection.recoversAfter === undefined) return;
+      const recoversAt = new Date(at.getTime() + injection.recoversAfter * 1000);
+      if (recoversAt < plan.window.to) {
+        plan.cues.push({ at: recoversAt, act: (actions) => actions.reportServiceEvent(injection, index, 'recovery') });
+      }
     },
   },
 };

@@ -1,6 +1,7 @@
 /**
  * A sandbox scenario: what moto cannot do by itself (a task exits or crashes for any reason, capacity runs
- * out, Scheduler delivers late or twice, a pipeline deploys and an alarm fires), injected on cue while the
+ * out, Scheduler delivers late or twice, a pipeline deploys and an alarm fires, ECS reports a problem with a
+ * service), injected on cue while the
  * virtual day runs. One zod schema per kind, joined in a discriminated union: a new kind is a new schema
  * here and a new entry in plan.ts's INJECTIONS.
  */
@@ -11,6 +12,7 @@ import { parseDuration } from '../shared/config/duration.ts';
 import type { Automation } from '../shared/config/schema.ts';
 import { isKnownTimeZone } from '../shared/config/time-zone.ts';
 import { ConfigError } from '../shared/errors.ts';
+import { SERVICE_PROBLEM_EVENTS } from '../shared/service-events/trigger.ts';
 import { STOP_CATEGORIES } from '../shared/stopped-tasks/categories.ts';
 import { OWN_STOP_CATEGORIES, SCENARIO_STOP_CATEGORIES } from './stop-endings.ts';
 
@@ -183,6 +185,22 @@ const deployment = z
     }
   });
 
+const serviceEvent = z.strictObject({
+  kind: z.literal('service-event'),
+  /** A key of the automation file's services. */
+  service: z.string({ error: 'the name of a service (a key of services) in the automation file' }).min(1),
+  at: moment('at'),
+  /** What ECS reports, by its own name: SERVICE_TASK_PLACEMENT_FAILURE, SERVICE_DEPLOYMENT_FAILED… */
+  eventName: z.enum(SERVICE_PROBLEM_EVENTS, {
+    error: (issue) =>
+      `${JSON.stringify(issue.input)} is not a service problem ECS reports: write one of ${SERVICE_PROBLEM_EVENTS.join(', ')}`,
+  }),
+  /** ECS's reason, e.g. "RESOURCE:MEMORY" (default: the guide's example for a placement or deployment failure, none otherwise). */
+  reason: z.string().min(1).optional(),
+  /** When ECS reports the service well again (SERVICE_STEADY_STATE; after a failed deployment, its rollback's SERVICE_DEPLOYMENT_COMPLETED). */
+  recoversAfter: duration('recoversAfter (how long until ECS reports the service steady again)', 60).optional(),
+});
+
 const KIND_SCHEMAS = {
   'task-exits': taskExits,
   'watched-task-crashes': watchedTaskCrashes,
@@ -190,13 +208,14 @@ const KIND_SCHEMAS = {
   'late-delivery': lateDelivery,
   'duplicate-delivery': duplicateDelivery,
   deployment,
+  'service-event': serviceEvent,
 } as const;
 
 export const INJECTION_KINDS = Object.keys(KIND_SCHEMAS) as Array<keyof typeof KIND_SCHEMAS>;
 
 const injection = z.discriminatedUnion(
   'kind',
-  [taskExits, watchedTaskCrashes, capacityOutage, lateDelivery, duplicateDelivery, deployment],
+  [taskExits, watchedTaskCrashes, capacityOutage, lateDelivery, duplicateDelivery, deployment, serviceEvent],
   {
     error: (issue) =>
       issue.code === 'invalid_union'
@@ -246,7 +265,7 @@ const scenarioDay = z.string({ error: `write ${DAY_FORMS}` }).transform((text, c
 
 export const scenarioSchema = z.strictObject({
   description: z.string().optional(),
-  /** Zone of the times that name no job (the `at` of capacity-outage, watched-task-crashes, deployment); default: the first job's zone. */
+  /** Zone of the times that name no job (the `at` of capacity-outage, watched-task-crashes, deployment, service-event); default: the first job's zone. */
   timezone: z
     .string()
     .refine(isKnownTimeZone, { error: (issue) => `unknown time zone ${JSON.stringify(issue.input)}` })
@@ -320,6 +339,12 @@ function crossCheck(scenario: Scenario, automation: Automation): string[] {
       );
     }
     if (injection.kind === 'deployment') problems.push(...deploymentProblems(injection, automation, at));
+    if (injection.kind === 'service-event' && !automation.services[injection.service]) {
+      const services = Object.keys(automation.services);
+      problems.push(
+        `${at}.service: no service ${JSON.stringify(injection.service)} in the automation file (services: ${services.join(', ') || 'none'})`,
+      );
+    }
     if (injection.kind === 'capacity-outage' && !providers.includes(injection.capacityProvider)) {
       problems.push(
         `${at}.capacityProvider: no job launches on ${JSON.stringify(injection.capacityProvider)} ` +

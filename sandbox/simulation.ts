@@ -37,6 +37,7 @@ import {
   type PublishedEvent,
   type SandboxWorld,
 } from './seed.ts';
+import { reportServiceEvent } from './service-events.ts';
 import { RANK, type Step } from './steps.ts';
 import {
   alertEntry,
@@ -133,6 +134,7 @@ export class Simulation {
       announceLateDelivery: (firing) => this.firings.announceLateDelivery(firing),
       requestDeployment: (injection, index) => this.deployments.requestDeployment(injection, index),
       changeAlarm: (injection, index, state) => this.deployments.changeAlarm(injection, index, state),
+      reportServiceEvent: (injection, index, stage) => reportServiceEvent(this, injection, index, stage),
     };
   }
 

@@ -52,6 +52,7 @@ export type TimelineKind =
   | 'deployment-failed'
   | 'deployment-rejected'
   | 'alarm-state'
+  | 'service-event'
   | 'alert-sent';
 
 export interface TimelineEntry {
