@@ -174,6 +174,10 @@ describe('notify holds messages back against moto', () => {
     const ended = await cli('unsilence', id);
     expect(ended).toMatchObject({ code: 0, out: [expect.stringMatching(new RegExp(`^silence ${id} ended at `))] });
     expect((await cli('unsilence', id)).out).toEqual([expect.stringMatching(new RegExp(`^silence ${id} had ended at `))]);
+    expect(await cli('unsilence', 'deadbeef')).toMatchObject({
+      code: 1,
+      err: [expect.stringMatching(/^error: no silence deadbeef: ecs-autopilot silences --all lists them/)],
+    });
     expect((await cli('silences')).out).toEqual(['no active silences']);
     expect((await cli('silences', '--all')).out[1]).toMatch(
       new RegExp(`^${id}\\s+cluster="prod" category=~"out-of-memory\\|crash-loop"\\s.*\\sended\\s`),
