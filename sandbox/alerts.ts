@@ -43,6 +43,7 @@ export function emulatorNotifyRuntime(
   const config = emulatorClientConfig(world.endpoint);
   return createNotifyRuntime({
     timing: automation.notifications,
+    groupBy: automation.notifications.groupBy,
     dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } }),
     tableName: world.tableName,
     topic: new RememberingAlertTopic(new SNSClient(config), world.alertTopicArn),
