@@ -163,6 +163,30 @@ const COMMANDS: Record<string, Command> = {
       return EXIT.ok;
     },
   },
+  alerts: {
+    usage: 'alerts [--all] [CONNECTION] [--json]',
+    summary: 'the alert groups firing now (--all: and those resolved in the last day), what they held back, and the silences',
+    details: [
+      'Each group: its labels, events counted, messages sent and held back (silenced, muted, inhibited), its next message.',
+      'Which groups are inhibited now is decided by notifications.inhibit of the automation file (--config).',
+    ],
+    options: ['all', ...CONNECTION.filter((name) => name !== 'bus'), 'json'],
+    async run({ values, io }) {
+      const { ALERT_COLUMNS, alertNotes, alertRows, readAlerts } = await import('./alerts.ts');
+      const { inhibit } = config(values).notifications;
+      const report = await readAlerts({ all: values.all === true, inhibit, now: new Date(), ...connection(values) });
+      if (values.json) {
+        io.out(JSON.stringify(report, null, 2));
+        return EXIT.ok;
+      }
+      const firing = report.groups.filter((group) => group.status === 'firing').length;
+      const resolved = report.groups.length - firing;
+      io.out(`${firing} firing${values.all ? `, ${resolved} resolved in the last day` : ''}`);
+      if (report.groups.length > 0) for (const line of table(alertRows(report.groups), ALERT_COLUMNS)) io.out(line);
+      for (const line of alertNotes(report)) io.out(line);
+      return EXIT.ok;
+    },
+  },
   explain: {
     usage:
       'explain (--event FILE [--task ARN] | --task ARN [--cluster NAME]) [--task-definition-file FILE] [--config FILE] [--region R] [--profile P] [--endpoint URL] [--json]',

@@ -21,6 +21,7 @@ import {
 import { appSchema, deployersSchema, resolveApp } from './apps-schema.ts';
 import { CLUSTER_ARN, CLUSTER_NAME, clusterNameOf } from './cluster.ts';
 import { duration } from './duration-schema.ts';
+import { DEFAULT_INHIBIT_RULES, type InhibitRule, inhibitSchema } from './inhibit-schema.ts';
 import { muteWindowsOf, muteWindowsSchema } from './mute-windows-schema.ts';
 import { byOwnName, RESERVED_NAMES } from './own-names.ts';
 import { neverFiresReason, parseScheduleExpression, type ScheduleExpression, ScheduleExpressionError } from './schedule-expression.ts';
@@ -422,6 +423,7 @@ const notifications = z
     groupBy: groupBySchema,
     topics: alertTopicsSchema,
     routes: alertRoutesSchema,
+    inhibit: inhibitSchema,
     muteWindows: muteWindowsSchema,
   })
   .superRefine(alertRoutingProblems)
@@ -435,6 +437,7 @@ const DEFAULT_NOTIFICATIONS = {
   groupBy: [...DEFAULT_GROUP_BY],
   topics: {},
   routes: [],
+  inhibit: [...DEFAULT_INHIBIT_RULES],
 };
 
 const defaults = z.strictObject(sharedJobSettings);
@@ -706,6 +709,8 @@ export interface Notifications {
   groupBy: GroupLabel[];
   topics: Record<string, RouteTopic>;
   routes: AlertRoute[];
+  /** notifications.inhibit: while a source group fires, the groups it explains are held back. */
+  inhibit: InhibitRule[];
   /** notifications.muteWindows: when the alerts they select are counted, not sent. */
   muteWindows: MuteWindow[];
 }
@@ -852,6 +857,7 @@ export function resolveAutomation(parsed: ParsedAutomation): Automation {
       groupBy: n.groupBy,
       topics: byOwnName(n.topics),
       routes: n.routes,
+      inhibit: n.inhibit,
       muteWindows: muteWindowsOf(n.muteWindows, d.timezone ?? DEFAULT_TIME_ZONE),
     },
   };

@@ -18,7 +18,7 @@ import { EVENT_SOURCE } from '../events/bus.ts';
 import { schedulerInputTemplate } from '../jobs/trigger.ts';
 import { scalingScheduleExpressions } from '../scaling/periods.ts';
 import { scheduledFiringTemplate } from '../scaling/trigger.ts';
-import { keys } from '../state/keys.ts';
+import { ALERT_GROUP_INDEX, DEADLINE_INDEX, keys } from '../state/keys.ts';
 import { STATE_TABLE_DEFINITION, STATE_TABLE_TTL_ATTRIBUTE } from '../state/table-definition.ts';
 import { alertRoutePublishTargets, alertRouteTopicOutputs, alertRouteTopicResources } from './alert-route-topics.ts';
 import { dashboard, dashboardOutput } from './dashboard.ts';
@@ -325,7 +325,11 @@ function onTaskStoppedStatements(watchedTasks: LaunchSpec[], scope: StackScope):
  */
 function notifyStatements(scope: StackScope, routeTopics: CfnString[]): PolicyStatement[] {
   return [
-    stateStatement('ReadAndWriteAlertGroups', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], { withIndexes: false }),
+    // BatchGetItem: inhibition reads the labels of the groups firing in a cluster, listed by ALERT_GROUP_INDEX.
+    stateStatement('ReadAndWriteAlertGroups', ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], {
+      withIndexes: false,
+    }),
+    statement('ListFiringAlertGroups', ['dynamodb:Query'], [stateIndexArn(ALERT_GROUP_INDEX.name)]),
     readSilencesStatement(),
     statement('PublishAlerts', ['sns:Publish'], [ref(LOGICAL_IDS.alertTopic), ...routeTopics]),
     ...timerStatements(scope.prefix),
@@ -1031,12 +1035,14 @@ function runHistoryStatements(): PolicyStatement[] {
   return [stateStatement('ReadAndWriteRunHistory', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'], { withIndexes: true })];
 }
 
-/** `actions` on the state table, and on its indexes when the function queries them. */
+/** `actions` on the state table, and on the deadline index when the function queries it (run history). */
 function stateStatement(sid: string, actions: string[], { withIndexes }: { withIndexes: boolean }): PolicyStatement {
-  const indexes = withIndexes
-    ? STATE_TABLE_DEFINITION.GlobalSecondaryIndexes.map((index) => sub(`\${${LOGICAL_IDS.stateTable}.Arn}/index/${index.IndexName}`))
-    : [];
+  const indexes = withIndexes ? [stateIndexArn(DEADLINE_INDEX.name)] : [];
   return statement(sid, actions, [getAtt(LOGICAL_IDS.stateTable, 'Arn'), ...indexes]);
+}
+
+function stateIndexArn(indexName: (typeof STATE_TABLE_DEFINITION.GlobalSecondaryIndexes)[number]['IndexName']) {
+  return sub(`\${${LOGICAL_IDS.stateTable}.Arn}/index/${indexName}`);
 }
 
 const publishStatement = () => statement('PublishDecisions', ['events:PutEvents'], [getAtt(LOGICAL_IDS.eventBus, 'Arn')]);

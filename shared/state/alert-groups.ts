@@ -8,7 +8,8 @@
  *   which version of the decisions is settled (its actions all carried out) and the flush it left armed,
  *   so that the count alone tells an event whether anything is left for it to do.
  * - the decisions (sk GROUP): the current episode, its timers and messages, and the actions decided with
- *   them (the outbox), written whole with putNextVersion: decisions are few (a group's first event, a
+ *   them (the outbox), written whole with putNextVersion, with the keys that list the group firing or
+ *   resolved (ALERT_GROUP_INDEX, read by alert-group-list.ts): decisions are few (a group's first event, a
  *   flush, a resolution), and the loser of a race starts over from what the winner wrote. Its actions
  *   are pending until the inbox says its version is settled.
  *
@@ -40,8 +41,8 @@ import {
   groupView,
 } from '../alerts/decide.ts';
 import { RetryableAwsError } from '../errors.ts';
-import { keys } from './keys.ts';
 import { JOB_FAILING_CATEGORY } from '../jobs/trigger.ts';
+import { keys } from './keys.ts';
 import { STATE_TABLE_TTL_ATTRIBUTE } from './table-definition.ts';
 import { putNextVersion } from './versioned.ts';
 
@@ -258,6 +259,7 @@ export class AlertGroups {
         countingSince: Item.countingSince as string | undefined,
         closedUpTo: Number(Item.closedUpTo ?? 0),
         episode: Item.episode as GroupDecisions['episode'],
+        lastEpisode: Item.lastEpisode as GroupDecisions['lastEpisode'],
       },
       actions: Item.actions === undefined ? [] : (JSON.parse(Item.actions as string) as AlertAction[]),
       leaseUntil: Item.leaseUntil as string | undefined,
@@ -278,6 +280,8 @@ export class AlertGroups {
       {
         kind: 'alert-group',
         ...decisions,
+        // Listed firing while an episode is open, resolved after (ALERT_GROUP_INDEX): no write of its own.
+        ...keys.alertListing(groupKey, decisions.episode ? 'firing' : 'resolved'),
         actions: actions.length > 0 ? JSON.stringify(actions) : undefined,
         leaseUntil,
         [STATE_TABLE_TTL_ATTRIBUTE]: this.expiresAt(groupKey, now),

@@ -15,6 +15,7 @@
  *                                 REJECTED#<request id>                      a deployment request that was not started
  *   ALERT#<group key>             EVENTS                                     an alert group's inbox
  *                                 GROUP                                      an alert group's decisions
+ *                                                                            (listed in ALERT_GROUP_INDEX)
  *   SILENCES                      SILENCE#<id>                               an operator's silence (one partition: notify reads all in one Query)
  *
  * Deployed tables hold items under these exact strings: changing one strands every item stored under it
@@ -29,6 +30,22 @@ export const DEADLINE_INDEX = { name: 'by-deadline', partition: 'deadlineBucket'
 
 /** The deadline index's one partition: the runs the maxRuntime watchdog watches. */
 export const WATCHED_RUNS_BUCKET = 'MAX_RUNTIME';
+
+/**
+ * The index of alert groups (`ecs-autopilot alerts`, inhibition): a group's decisions item carries its
+ * keys, written with the decisions it is written for anyway, so listing costs no write of its own. One
+ * partition, sorted by status, cluster and group key: `FIRING#<cluster>|<group key>` while an episode is
+ * open (one Query finds what fires in a cluster), `RESOLVED#<cluster>|<group key>` after, until the
+ * item's TTL removes it. A group of several clusters (a groupBy without cluster) is listed under no
+ * cluster. Decisions are few (a group's first event, a flush, a resolution), far below what one index
+ * partition takes.
+ */
+export const ALERT_GROUP_INDEX = { name: 'alert-groups', partition: 'alertList', sort: 'alertStatus' } as const;
+
+/** The alert group index's one partition. */
+export const ALERT_GROUPS_LISTED = 'ALERT_GROUPS';
+
+export type AlertGroupStatus = 'firing' | 'resolved';
 
 /** The key of one item of the state table. */
 export interface ItemKey {
@@ -53,6 +70,18 @@ const jobPk = (job: string) => `JOB#${job}`;
 const servicePk = (cluster: string, service: string) => `SERVICE#${cluster}/${service}`;
 const appPk = (app: string) => `APP#${app}`;
 const alertGroupPk = (groupKey: string) => `ALERT#${groupKey}`;
+const alertStatusPrefix = (status: AlertGroupStatus) => (status === 'firing' ? 'FIRING#' : 'RESOLVED#');
+/**
+ * The cluster a group key names (shared/events/alert.ts): the first of its three parts in the default
+ * grouping (`prod|service:web|crash-loop`), its cluster= label in another (`cluster=prod|category=…`);
+ * '' when the grouping leaves the cluster out.
+ */
+const clusterOfGroup = (groupKey: string): string => {
+  const parts = groupKey.split('|');
+  const named = parts.find((part) => part.startsWith('cluster='));
+  if (named) return named.slice('cluster='.length);
+  return parts.length === 3 && !parts[0]?.includes('=') ? (parts[0] ?? '') : '';
+};
 
 const RUN = 'RUN#';
 /** Not a prefix of STOP-WINDOW#: a query of a service's stops reads no window. */
@@ -108,6 +137,18 @@ export const keys = {
 
   alertInbox: (groupKey: string): ItemKey => ({ pk: alertGroupPk(groupKey), sk: 'EVENTS' }),
   alertDecisions: (groupKey: string): ItemKey => ({ pk: alertGroupPk(groupKey), sk: 'GROUP' }),
+  /** The group key of an alert group's item. */
+  alertGroupOf: (pk: string): string => pk.slice(alertGroupPk('').length),
+  /** The alert group index's keys, carried by the group's decisions item. */
+  alertListing: (groupKey: string, status: AlertGroupStatus) => ({
+    [ALERT_GROUP_INDEX.partition]: ALERT_GROUPS_LISTED,
+    [ALERT_GROUP_INDEX.sort]: `${alertStatusPrefix(status)}${clusterOfGroup(groupKey)}|${groupKey}`,
+  }),
+  /** The groups of `status` in the index (their pk is alertDecisions'); of one cluster only when named. */
+  alertGroupsListed: (status: AlertGroupStatus, cluster?: string): KeyPrefix => ({
+    pk: ALERT_GROUPS_LISTED,
+    skPrefix: `${alertStatusPrefix(status)}${cluster === undefined ? '' : `${cluster}|`}`,
+  }),
 
   silence: (id: string): ItemKey => ({ pk: SILENCES, sk: `${SILENCE}${id}` }),
   silences: (): KeyPrefix => ({ pk: SILENCES, skPrefix: SILENCE }),

@@ -1,5 +1,5 @@
 /** The state table's shape, shared by the CloudFormation template and the sandbox, so they cannot drift. */
-import { DEADLINE_INDEX, STATE_TABLE_KEYS } from './keys.ts';
+import { ALERT_GROUP_INDEX, DEADLINE_INDEX, STATE_TABLE_KEYS } from './keys.ts';
 
 export const STATE_TABLE_DEFINITION = {
   AttributeDefinitions: [
@@ -7,6 +7,8 @@ export const STATE_TABLE_DEFINITION = {
     { AttributeName: STATE_TABLE_KEYS.sort, AttributeType: 'S' },
     { AttributeName: DEADLINE_INDEX.partition, AttributeType: 'S' },
     { AttributeName: DEADLINE_INDEX.sort, AttributeType: 'S' },
+    { AttributeName: ALERT_GROUP_INDEX.partition, AttributeType: 'S' },
+    { AttributeName: ALERT_GROUP_INDEX.sort, AttributeType: 'S' },
   ],
   KeySchema: [
     { AttributeName: STATE_TABLE_KEYS.partition, KeyType: 'HASH' },
@@ -18,6 +20,15 @@ export const STATE_TABLE_DEFINITION = {
       KeySchema: [
         { AttributeName: DEADLINE_INDEX.partition, KeyType: 'HASH' },
         { AttributeName: DEADLINE_INDEX.sort, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'KEYS_ONLY' },
+    },
+    {
+      // Keys only: the group key is in the sort key, which is all inhibition needs; `alerts` reads the items.
+      IndexName: ALERT_GROUP_INDEX.name,
+      KeySchema: [
+        { AttributeName: ALERT_GROUP_INDEX.partition, KeyType: 'HASH' },
+        { AttributeName: ALERT_GROUP_INDEX.sort, KeyType: 'RANGE' },
       ],
       Projection: { ProjectionType: 'KEYS_ONLY' },
     },

@@ -418,6 +418,16 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
     expect(querying.filter(([id]) => id === 'NotifyRole')).toHaveLength(1);
   });
 
+  it('lets only notify query the alert groups index, and nothing else', () => {
+    const querying = ofType('AWS::IAM::Role').flatMap(([id]) =>
+      statementsAllowing(id, 'dynamodb:Query')
+        .filter((s) => JSON.stringify(s.Resource).includes('/index/alert-groups'))
+        .map((s) => [id, s.Action, s.Resource]),
+    );
+
+    expect(querying).toEqual([['NotifyRole', ['dynamodb:Query'], [{ 'Fn::Sub': `\${StateTable.Arn}/index/alert-groups` }]]]);
+  });
+
   it('has no wildcard action in any role, names a resource in every statement, and uses "*" only where IAM cannot scope', () => {
     const roles = ofType('AWS::IAM::Role');
     expect(roles.map(([id]) => id).sort()).toEqual([
@@ -620,6 +630,18 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       },
     });
+    // The alert groups' index (`alerts`, inhibition), keys only, beside the maxRuntime watchdog's.
+    expect(resource('StateTable').Properties.GlobalSecondaryIndexes).toEqual([
+      expect.objectContaining({ IndexName: 'by-deadline' }),
+      {
+        IndexName: 'alert-groups',
+        KeySchema: [
+          { AttributeName: 'alertList', KeyType: 'HASH' },
+          { AttributeName: 'alertStatus', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+    ]);
     expect(resource('EventBus').Properties).toEqual({ Name: 'ecs-autopilot-test' });
     expect(Object.keys(template.Outputs)).toEqual(
       expect.arrayContaining(['StateTableName', 'EventBusName', 'EventBusArn', 'ScheduleDeadLetterQueueUrl']),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_INHIBIT_RULES } from '../../shared/config/inhibit-schema.ts';
 import { describeIssues, parseAutomationText, validateAutomation } from '../../shared/config/load.ts';
 import { automationSchema } from '../../shared/config/schema.ts';
 import { YamlFileError } from '../../shared/config/yaml-problems.ts';
@@ -73,6 +74,7 @@ describe('parseAutomationText', () => {
         groupBy: ['cluster', 'subject', 'category'],
         topics: {},
         routes: [],
+        inhibit: DEFAULT_INHIBIT_RULES,
       }),
       apps: {},
       deployers: [],

@@ -352,10 +352,15 @@ describe('stackResources: on-task-stopped permissions', () => {
 });
 
 describe('stackResources: notify permissions', () => {
-  it('keeps alert groups, publishes to the alert topic only, sets timers, and nothing else', () => {
+  it('keeps alert groups, lists the firing ones (inhibition), publishes to the alert topic only, sets timers, and nothing else', () => {
     expect(statements(generate(), LOGICAL_IDS.notifyRole)).toEqual([
       ownLogs('NotifyLogGroup'),
-      allow('ReadAndWriteAlertGroups', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [getAtt(LOGICAL_IDS.stateTable)]),
+      allow(
+        'ReadAndWriteAlertGroups',
+        ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        [getAtt(LOGICAL_IDS.stateTable)],
+      ),
+      allow('ListFiringAlertGroups', ['dynamodb:Query'], [{ 'Fn::Sub': `\${StateTable.Arn}/index/alert-groups` }]),
       allow('ReadSilences', ['dynamodb:Query'], [getAtt(LOGICAL_IDS.stateTable)], {
         'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['SILENCES'] },
       }),
