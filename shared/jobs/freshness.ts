@@ -18,7 +18,7 @@ import * as z from 'zod/mini';
 import { clusterNameOf } from '../config/cluster.ts';
 import { formatDuration } from '../config/duration.ts';
 import type { JobSpec } from '../config/schema.ts';
-import { BadEventError, excerptOf } from '../errors.ts';
+import { BadEventError, excerptOf, inputProblems } from '../errors.ts';
 import { JOB_SUCCESS_OVERDUE, type JobSuccessOverdueDetail } from '../events/job-freshness-events.ts';
 import type { PendingEvent } from '../events/pending-event.ts';
 import { timerName } from '../timers/timers.ts';
@@ -46,9 +46,21 @@ export function isFreshnessCheck(event: unknown): boolean {
   return typeof event === 'object' && event !== null && 'check' in event;
 }
 
+/** What each field of a check takes, for the message of a bad one. */
+const CHECK_FIELDS = {
+  check: '"expect-success"',
+  job: 'the name of a job in automation.yml',
+  since: 'an ISO 8601 time, e.g. 2026-11-22T02:41:48Z',
+  armedBy: '"success" or "firing"',
+};
+
 export function parseFreshnessCheck(event: unknown): FreshnessCheck {
   const result = freshnessCheckSchema.safeParse(event);
-  if (!result.success) throw new BadEventError(`not an expectSuccessWithin check: ${excerptOf(event)}`);
+  if (!result.success) {
+    throw new BadEventError(
+      `not an expectSuccessWithin check (${inputProblems(result.error.issues, CHECK_FIELDS, 'event')}): ${excerptOf(event)}`,
+    );
+  }
   return { ...result.data, since: new Date(result.data.since).toISOString() };
 }
 

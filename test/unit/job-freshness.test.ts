@@ -105,7 +105,9 @@ describe('expectSuccessWithin: the check', () => {
 
   it('reads a check as its timer sends it, and refuses another shape', () => {
     expect(parseFreshnessCheck({ ...check })).toEqual(check);
-    expect(() => parseFreshnessCheck({ check: 'expect-success', job: JOB_NAME })).toThrow(/not an expectSuccessWithin check/);
+    expect(() => parseFreshnessCheck({ check: 'expect-success', job: JOB_NAME, since: 'yesterday' })).toThrow(
+      /not an expectSuccessWithin check \(since: expected an ISO 8601 time, e\.g\. 2026-11-22T02:41:48Z; armedBy: expected "success" or "firing"\)/,
+    );
   });
 
   it('counts a success from the later of the check and a window ago', () => {
