@@ -54,7 +54,6 @@ export function alertGroupRetentionSeconds(timing: AlertTiming): number {
   return timing.groupWaitSeconds + timing.repeatIntervalSeconds + timing.resolveAfterSeconds + 86_400;
 }
 
-/** The last action AWS refused for good (see alerts/apply.ts), kept where an operator reading the group finds it. */
 /**
  * A job's failure group ends only at the job's next success, which a weekly or monthly job brings days
  * later: its items outlive its last write by 35 days (a month's longest gap between firings, and some
@@ -67,6 +66,7 @@ function retentionOf(groupKey: string, retentionSeconds: number): number {
   return groupKey.endsWith(`|${JOB_FAILING_CATEGORY}`) ? Math.max(retentionSeconds, JOB_FAILING_RETENTION_SECONDS) : retentionSeconds;
 }
 
+/** The last action AWS refused for good (see alerts/apply.ts), kept where an operator reading the group finds it. */
 export interface Refused {
   /** The action, in words: "the firing message", "the alert-flush timer of <time>". */
   what: string;
