@@ -134,7 +134,10 @@ export function stackResources(automation: Automation, names: StackNames, now: D
     [LOGICAL_IDS.runBatchJobRole]: lambdaRole(FUNCTION_NAMES.runBatchJob, runBatchJobStatements(jobs, scope)),
     [LOGICAL_IDS.enforceMaxRuntimeRole]: lambdaRole(FUNCTION_NAMES.enforceMaxRuntime, enforceMaxRuntimeStatements(scope)),
     [LOGICAL_IDS.onTaskStoppedRole]: lambdaRole(FUNCTION_NAMES.onTaskStopped, onTaskStoppedStatements(watchedTasks, scope)),
-    [LOGICAL_IDS.notifyRole]: lambdaRole(FUNCTION_NAMES.notify, notifyStatements(scope, alertRoutePublishTargets(automation.notifications))),
+    [LOGICAL_IDS.notifyRole]: lambdaRole(
+      FUNCTION_NAMES.notify,
+      notifyStatements(scope, alertRoutePublishTargets(automation.notifications)),
+    ),
     [LOGICAL_IDS.scaleServiceRole]: lambdaRole(FUNCTION_NAMES.scaleService, scaleServiceStatements(scaledServices, scope)),
     [LOGICAL_IDS.shiftTrafficRole]: lambdaRole(FUNCTION_NAMES.shiftTraffic, shiftTrafficStatements(apps)),
     [LOGICAL_IDS.watchdogSchedule]: watchdogSchedule(),
