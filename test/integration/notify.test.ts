@@ -13,7 +13,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { notify } from '../../functions/notify.ts';
 import { EMULATOR_REGION } from '../../sandbox/emulator.ts';
@@ -23,10 +23,12 @@ import type { ChatbotNotification } from '../../shared/alerts/render.ts';
 import { createNotifyRuntime, type NotifyRuntime } from '../../shared/alerts/runtime.ts';
 import { SNS_MESSAGE_MAX_BYTES } from '../../shared/alerts/sns-message.ts';
 import { BadEventError } from '../../shared/errors.ts';
+import { decideFreshness } from '../../shared/jobs/freshness.ts';
 import { runOutcomeEvent } from '../../shared/jobs/trigger.ts';
+import { keys } from '../../shared/state/keys.ts';
 import type { Timer, TimerSetter } from '../../shared/timers/timers.ts';
 import { busEvent, deploymentRolledBack, oomStop, serviceTaskStopped } from '../helpers/alert-events.ts';
-import { runRecord } from '../unit/fixtures.ts';
+import { jobSpec, runRecord } from '../unit/fixtures.ts';
 import { oneRequestAtATime, quietLog, useEmulatorWorld } from './world.ts';
 
 const START = new Date('2026-11-22T02:00:00.000Z');
@@ -386,11 +388,11 @@ describe('notify against moto', () => {
   describe("a job's failures, resolved by its next success (issue 13)", () => {
     const lastTry = { willRetry: false as const, because: 'attempt 1 was the last of 1' };
     /** The hourly job's run of `hour` after START, as the job runs announce it when it ends (five minutes in). */
-    function hourlyRun(hour: number, status: 'failed' | 'succeeded') {
+    function hourlyRun(hour: number, status: 'failed' | 'succeeded', job = 'hourly-sync') {
       const scheduled = new Date(START.getTime() + hour * 3_600_000);
       const ended = new Date(scheduled.getTime() + 300_000);
       const run = runRecord({
-        job: 'hourly-sync',
+        job,
         scheduledTime: scheduled.toISOString(),
         status,
         launchedAt: scheduled.toISOString(),
@@ -460,6 +462,46 @@ describe('notify against moto', () => {
       const after = await delivered();
       expect(after.map((m) => m.subject)).toEqual(['[RESOLVED] Job hourly-sync on batch: job-failing']);
       expect(after[0]?.chatbot.content.description).toContain('The job succeeded again.');
+    });
+
+    it("keeps a weekly job's group 35 days: a week of no success alerts in it (Job Success Overdue), the next week's success resolves it", async () => {
+      const weekly = (day: number, status: 'failed' | 'succeeded') => hourlyRun(day * 24, status, 'weekly-export').event;
+      const groupKey = 'batch|job:weekly-export|job-failing';
+      await runUntil(300);
+      await notify(weekly(0, 'failed'), rt);
+      await runUntil(3_600);
+      expect((await delivered()).map((m) => m.subject)).toEqual(['[CRITICAL] Job weekly-export failed on batch: app-error']);
+
+      const document = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig()));
+      const expiries = await Promise.all(
+        [keys.alertInbox(groupKey), keys.alertDecisions(groupKey)].map(
+          async (Key) => (await document.send(new GetCommand({ TableName: t.world.tableName, Key }))).Item?.expiresAt,
+        ),
+      );
+      const thirtyFiveDays = Math.floor(t.clock.now().getTime() / 1000) + 35 * 86_400;
+      expect(expiries.every((at) => Number(at) >= thirtyFiveDays - 3_600)).toBe(true);
+
+      // Eight days on (rounded up to the check's 6-hour slice), its expectSuccessWithin check finds no success since: counted into the same group.
+      await runUntil(8 * 86_400 + 4 * 3_600);
+      const overdue = decideFreshness(
+        { check: 'expect-success', job: 'weekly-export', since: START.toISOString(), armedBy: 'firing' },
+        { ...jobSpec({ expectSuccessWithin: '8d' }, { cluster: 'batch' }), name: 'weekly-export' },
+        undefined,
+        t.clock.now(),
+      );
+      if (overdue.kind !== 'overdue') throw new Error(`expected overdue, got ${overdue.kind}`);
+      const { event } = overdue;
+      await notify(busEvent(event.detailType, { ...event.detail, eventId: event.id }, { id: 'eb-overdue', time: event.time }), rt);
+      await runUntil(8 * 86_400 + 5 * 3_600);
+      expect((await delivered()).map((m) => m.subject)).toEqual([
+        '[CRITICAL] Job weekly-export has not succeeded within 8d on batch: no-recent-success',
+      ]);
+
+      await runUntil(14 * 86_400 + 300);
+      const result = await notify(weekly(14, 'succeeded'), rt);
+
+      expect(result.published).toEqual([expect.objectContaining({ status: 'resolved' })]);
+      expect((await delivered()).map((m) => m.subject)).toEqual(['[RESOLVED] Job weekly-export on batch: job-failing']);
     });
   });
 
