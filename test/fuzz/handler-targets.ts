@@ -165,6 +165,8 @@ function runBatchJobTarget(aws: AwsDouble, automation: Automation): Target<unkno
   const seeds = [
     ...Object.keys(automation.jobs).map((job) => ({ job, scheduledTime: '2026-11-23T07:00:00Z', executionId: 'exec-1' })),
     { job: 'nightly-report', scheduledTime: '2026-11-23T06:58:00.000Z', attempt: 2, capacityProvider: 'FARGATE' },
+    // An expectSuccessWithin timer's input (shared/jobs/freshness.ts).
+    { check: 'expect-success', job: 'nightly-report', since: '2026-11-22T06:41:48.882Z', armedBy: 'success' },
   ];
   return handlerTarget(aws, 'run-batch-job', seeds, (input) => runBatchJob(input, rt), log);
 }
