@@ -14,6 +14,7 @@
 import type { Task } from '@aws-sdk/client-ecs';
 import { formatDuration } from '../config/duration.ts';
 import type { JobSpec } from '../config/schema.ts';
+import type { PendingEvent } from '../events/pending-event.ts';
 import type { StoppedTaskSummary } from '../events/stopped-task-events.ts';
 import { isSuccess } from '../stopped-tasks/categories.ts';
 import { decideRetry } from '../stopped-tasks/retry-policy.ts';
@@ -446,10 +447,19 @@ export function decideActionFailed(run: RunRecord, action: RunAction, error: str
       ? { ...run, retry: { willRetry: false, because: `the retry could not be scheduled: ${error}` } }
       : { ...run, reason: [run.reason, `could not do ${describeAction(action)}: ${error}`].filter(Boolean).join('; ') };
   const next = { ...failedRun, updatedAt: now.toISOString() };
+  // A launch whose check could not be set goes on: it has no event yet, and the refusal is logged.
+  if (next.status === 'launching') return next;
   const event = runOutcomeEvent(next, now);
+  // The event as decided, with what it says now: an alert it carried (alertOn) stays.
+  const updated = (pending: PendingEvent): PendingEvent => ({
+    ...event,
+    detail: { ...event.detail, ...(pending.detail.alert !== undefined && { alert: pending.detail.alert }) },
+  });
   return withOutbox(
     next,
-    next.outbox.map((pending) => (pending.kind === 'publish' && pending.event.id === event.id ? { kind: 'publish', event } : pending)),
+    next.outbox.map((pending) =>
+      pending.kind === 'publish' && pending.event.id === event.id ? { kind: 'publish', event: updated(pending.event) } : pending,
+    ),
   );
 }
 

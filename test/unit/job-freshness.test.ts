@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { humanMessage } from '../../shared/alerts/render.ts';
 import { parseNotifyInput } from '../../shared/alerts/trigger.ts';
 import { type AlertBlock, alertGroupKey } from '../../shared/events/alert.ts';
-import { decideFiring, runPastItsDeadline, settleWhenOver } from '../../shared/jobs/decide.ts';
+import { decideActionFailed, decideFiring, runPastItsDeadline, settleWhenOver, withoutApplied } from '../../shared/jobs/decide.ts';
 import {
   atFiring,
   checkDueAt,
@@ -18,6 +18,7 @@ import { activeTask, firingFacts, JOB_NAME, jobSpec, runRecord, SCHEDULED_TIME, 
 
 const DAILY = jobSpec({ expectSuccessWithin: '26h' });
 const ENDED_AT = '2026-11-22T02:41:48.882Z';
+const NOW = new Date('2026-11-22T02:07:31Z');
 
 const timersOf = (run: RunRecord) =>
   run.outbox.filter((action): action is Extract<RunAction, { kind: 'set-timer' }> => action.kind === 'set-timer');
@@ -89,6 +90,41 @@ describe('expectSuccessWithin: the timers', () => {
     expect('run' in retry && timersOf(retry.run)).toEqual([]);
     // The timer is set before the launch: applyOutbox applies what comes before a RunTask.
     expect('run' in launched && launched.run.outbox.map((action) => action.kind)).toEqual(['set-timer', 'run-task']);
+  });
+
+  it('a check Scheduler refuses for good is said in the run, without holding its launch back or its alert', () => {
+    const refused = 'AccessDeniedException: not authorized to perform scheduler:CreateSchedule';
+    const timerOf = (run: RunRecord) => run.outbox.find((action) => action.kind === 'set-timer') as RunAction;
+    const launching = decideFiring(firingFacts({ job: DAILY }));
+    const missed = decideFiring(
+      firingFacts({
+        job: jobSpec({ expectSuccessWithin: '26h', startingDeadline: '5m', alertOn: { missed: true } }),
+        now: new Date('2026-11-22T02:07:30Z'),
+      }),
+    );
+    if (!('run' in launching) || !('run' in missed)) throw new Error('expected runs');
+
+    const stillLaunching = decideActionFailed(
+      withoutApplied(launching.run, [timerOf(launching.run)]),
+      timerOf(launching.run),
+      refused,
+      NOW,
+    );
+    const missedAfter = decideActionFailed(withoutApplied(missed.run, [timerOf(missed.run)]), timerOf(missed.run), refused, NOW);
+
+    expect(stillLaunching).toMatchObject({ status: 'launching', outbox: [{ kind: 'run-task' }] });
+    expect(missedAfter.outbox).toEqual([
+      {
+        kind: 'publish',
+        event: expect.objectContaining({
+          detail: expect.objectContaining({
+            reason: expect.stringContaining(`could not do the timer ${(timerOf(missed.run) as { name: string }).name}: ${refused}`),
+            alert: expect.objectContaining({ category: 'job-failing' }),
+          }),
+        }),
+      },
+    ]);
+    expect(missedAfter.retry).toBeUndefined();
   });
 
   it('a run holding a check in its outbox reads back as stored', () => {
