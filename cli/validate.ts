@@ -1,4 +1,5 @@
 import { daylightSavingNotices } from '../shared/config/daylight-saving.ts';
+import { freshnessWarnings } from '../shared/config/freshness-warnings.ts';
 import { readAutomationFile } from '../shared/config/load.ts';
 import { scheduleWarnings } from '../shared/config/schedule-warnings.ts';
 import type { Automation } from '../shared/config/schema.ts';
@@ -25,8 +26,9 @@ export function printNotices(io: Io, { warnings, notes }: { warnings: string[]; 
 }
 
 /**
- * `validate`: exit 0 on a good file, with the schedules that will not fire again and what daylight saving
- * does to its times in the next 12 months (warnings do not fail it); on a bad one, exit 1 with every
+ * `validate`: exit 0 on a good file, with the schedules that will not fire again, the expectSuccessWithin
+ * a job's own schedule would not meet, and what daylight saving does to its times in the next 12 months
+ * (warnings do not fail it); on a bad one, exit 1 with every
  * problem on its own line, located.
  */
 export function validateCommand(file: string, io: Io, json: boolean, now: Date = new Date()): number {
@@ -41,7 +43,7 @@ export function validateCommand(file: string, io: Io, json: boolean, now: Date =
     const jobs = Object.keys(automation.jobs);
     const until = new Date(now);
     until.setUTCMonth(until.getUTCMonth() + DAYLIGHT_SAVING_LOOKAHEAD_MONTHS);
-    const never = scheduleWarnings(automation, now);
+    const never = [...scheduleWarnings(automation, now), ...freshnessWarnings(automation, now)];
     const dst = daylightSavingLines(automation, now, until);
     // A schedule that never fires again is said once: not also as a time daylight saving skips.
     const saidOf = (text: string) => never.some((warning) => text.startsWith(`${warning.path}: `));
