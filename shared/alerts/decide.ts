@@ -63,6 +63,8 @@ export interface Episode {
   lastHold?: HeldAt | undefined;
   /** The earliest a held group's next message may go: the hold is asked again then, not at every event. */
   holdRecheckAt?: string | undefined;
+  /** The inbox total up to which events are counted in `held` (events a recheck holds again are counted once). */
+  heldUpTo?: number | undefined;
 }
 
 export interface HeldAt {
@@ -203,16 +205,21 @@ export function decideAlert(
     const message: DecidedMessage = { status: 'firing', group: view(e), count: pending(e) };
     firing.push(message);
     if (hold) {
-      // Held events are reported by the hold: when it ends, the group's next message carries what came after.
       notes.push(`a firing message of ${pending(e)} event(s) is held back (${hold.kind} by ${hold.by})`);
-      return {
+      const heldNow = inbox.total - Math.max(e.reportedUpTo, e.heldUpTo ?? 0);
+      const holdRecheckAt = iso(holdRecheck(hold, now));
+      const heldEpisode = {
         ...e,
-        reportedUpTo: inbox.total,
-        held: (e.held ?? 0) + pending(e),
+        held: (e.held ?? 0) + heldNow,
+        heldUpTo: inbox.total,
         lastHold: { hold, at: now.toISOString() },
-        holdRecheckAt: iso(holdRecheck(hold, now)),
-        flushAt: undefined,
+        holdRecheckAt,
       };
+      // A condition that lasts until its own event (restarts paused until resume) must still be told once
+      // the hold is gone: its events stay pending, and the flush asks again at the recheck.
+      if (resolvedByItsEvent(inbox)) return { ...heldEpisode, flushAt: holdRecheckAt };
+      // Any other group's held events are reported by the hold: when it ends, its next message carries what came after.
+      return { ...heldEpisode, reportedUpTo: inbox.total, flushAt: undefined };
     }
     notes.push(`a firing message reports ${pending(e)} event(s)`);
     return {
@@ -249,6 +256,10 @@ export function decideAlert(
     } else if (firing.length > 0) {
       // Its firing message just went out: the resolution follows it.
       episode = { ...episode, resolveAt: later(plus(now, RESOLVE_RECHECK_SECONDS)) };
+    } else if (resolvedByItsEvent(inbox) && (episode.held ?? 0) > 0 && episode.flushAt !== undefined) {
+      // Held, and its flush asks again: that flush is the watchdog of its first message.
+      episode = { ...episode, resolveAt: undefined };
+      notes.push('the group is held and stays open until its resolving event; its flush asks the hold again');
     } else if (episode.messagesSent === 0 && pending(episode) > 0) {
       // Nobody has heard of this group yet: its firing message goes first, the resolution after it.
       if (episode.flushAt) episode = { ...episode, resolveAt: later(plus(new Date(episode.flushAt), RESOLVE_RECHECK_SECONDS)) };
@@ -263,7 +274,8 @@ export function decideAlert(
   }
 
   // The timers the episode needs: a resolve check (also the watchdog of a first message), a flush while events are pending.
-  if (episode.resolveAt === undefined && !(resolvedByItsEvent(inbox) && episode.messagesSent > 0)) {
+  // A group its own event resolves needs none once its first message went out or was held (spoken for).
+  if (episode.resolveAt === undefined && !(resolvedByItsEvent(inbox) && (episode.messagesSent > 0 || (episode.held ?? 0) > 0))) {
     episode = { ...episode, resolveAt: iso(latest(quietUntil(inbox, timing), plus(now, 1))) };
   }
   if (pending(episode) > 0 && episode.flushAt === undefined) {
@@ -326,6 +338,7 @@ function normalised({ countingSince, closedUpTo, episode }: GroupDecisions) {
       held: episode.held,
       lastHold: episode.lastHold,
       holdRecheckAt: episode.holdRecheckAt,
+      heldUpTo: episode.heldUpTo,
     },
   };
 }

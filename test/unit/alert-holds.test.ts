@@ -21,7 +21,7 @@ const COUNTING_SINCE = '2026-11-22T01:59:00.000Z';
 const iso = (seconds: number) => new Date(T0.getTime() + seconds * 1000).toISOString();
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
 
-function inbox(total: number, lastEventAt: number): GroupInbox {
+function inbox(total: number, lastEventAt: number, resolvedBy?: 'resolving-event'): GroupInbox {
   return {
     total,
     countingSince: COUNTING_SINCE,
@@ -30,7 +30,9 @@ function inbox(total: number, lastEventAt: number): GroupInbox {
       id: `e-${total}`,
       detailType: 'Service Task Stopped',
       time: iso(lastEventAt),
-      detail: { alert: { cluster: 'prod', subject: { kind: 'service', name: 'web' }, category: 'out-of-memory', severity: 'critical' } },
+      detail: {
+        alert: { cluster: 'prod', subject: { kind: 'service', name: 'web' }, category: 'out-of-memory', severity: 'critical', resolvedBy },
+      },
     },
   };
 }
@@ -108,6 +110,52 @@ describe('decideAlert with a hold', () => {
     );
     expect(kinds(resolved)).toEqual(['hold']);
     expect(resolved.actions[0]?.kind === 'hold' && resolved.actions[0].message.status).toBe('resolved');
+  });
+});
+
+describe('decideAlert with a hold, for a group only its own event resolves (restarts paused until resume)', () => {
+  const INHIBITED: Hold = { kind: 'inhibited', by: 'prod|service:web|placement-failure', rule: 'lost-capacity' };
+  const paused = (total: number, last: number) => inbox(total, last, 'resolving-event');
+
+  it('keeps the held events pending and asks again at the recheck: the condition lasts, so its message must come once the hold is gone', () => {
+    const first = changed(decideAlert({ kind: 'event' }, GROUP, paused(1, 0), NOTHING, timing, at(0)));
+    const held = changed(decideAlert({ kind: 'flush', at: iso(30) }, GROUP, paused(1, 0), first.decisions, timing, at(30), INHIBITED));
+    expect(kinds(held)).toEqual(['set-timer:alert-flush', 'hold']);
+    expect(held.decisions.episode).toMatchObject({ reportedUpTo: 0, held: 1, flushAt: iso(30 + HOLD_RECHECK_SECONDS) });
+
+    // Still held at the recheck: counted once, asked again later.
+    const recheck = iso(30 + HOLD_RECHECK_SECONDS);
+    const again = changed(decideAlert({ kind: 'flush', at: recheck }, GROUP, paused(1, 0), held.decisions, timing, at(330), INHIBITED));
+    expect(again.decisions.episode).toMatchObject({ reportedUpTo: 0, held: 1, flushAt: iso(330 + HOLD_RECHECK_SECONDS) });
+
+    // The hold is gone: the message goes out with every event since the episode began.
+    const flushAt = again.decisions.episode?.flushAt ?? '';
+    const sent = changed(decideAlert({ kind: 'flush', at: flushAt }, GROUP, paused(1, 0), again.decisions, timing, new Date(flushAt)));
+    const publish = sent.actions.find((a) => a.kind === 'publish');
+    expect(publish?.kind === 'publish' && publish.message.status === 'firing' && publish.message.count).toBe(1);
+  });
+
+  it('arms no resolve check a second after another while held: the group waits for its event, not for quiet', () => {
+    const first = changed(decideAlert({ kind: 'event' }, GROUP, paused(1, 0), NOTHING, timing, at(0)));
+    const held = changed(decideAlert({ kind: 'flush', at: iso(30) }, GROUP, paused(1, 0), first.decisions, timing, at(30), INHIBITED));
+    let decisions = held.decisions;
+    let now = 30;
+    // Every timer the group arms, taken in order for two hours: about one per HOLD_RECHECK_SECONDS, not one a second.
+    let timers = 0;
+    while (now < 7_200 && timers < 1_000) {
+      const episode = decisions.episode;
+      if (!episode) break;
+      const next = [episode.flushAt, episode.resolveAt].filter((x): x is string => x !== undefined).sort()[0];
+      if (!next) break;
+      timers += 1;
+      now = (Date.parse(next) - T0.getTime()) / 1000;
+      const trigger = next === episode.flushAt ? ({ kind: 'flush', at: next } as const) : ({ kind: 'resolve-check', at: next } as const);
+      const decision = decideAlert(trigger, GROUP, paused(1, 0), decisions, timing, at(now), INHIBITED);
+      if (decision.changed) decisions = decision.decisions;
+    }
+    expect(now).toBeGreaterThanOrEqual(7_200);
+    expect(timers).toBeLessThanOrEqual(7_200 / HOLD_RECHECK_SECONDS + 5);
+    expect(decisions.episode?.messagesSent).toBe(0);
   });
 });
 
