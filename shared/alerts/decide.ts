@@ -202,11 +202,11 @@ export function decideAlert(
   // At most one: a decision that sends (or holds) a message sends nothing else.
   const firing: DecidedMessage[] = [];
   const send = (e: Episode): Episode => {
-    const message: DecidedMessage = { status: 'firing', group: view(e), count: pending(e) };
-    firing.push(message);
     if (hold) {
-      notes.push(`a firing message of ${pending(e)} event(s) is held back (${hold.kind} by ${hold.by})`);
+      // Counted once: a recheck that holds the same events again is no new held message.
       const heldNow = inbox.total - Math.max(e.reportedUpTo, e.heldUpTo ?? 0);
+      if (heldNow > 0) firing.push({ status: 'firing', group: view(e), count: heldNow });
+      notes.push(`a firing message of ${pending(e)} event(s) is held back (${hold.kind} by ${hold.by}), ${heldNow} of them new`);
       const holdRecheckAt = iso(holdRecheck(hold, now));
       const heldEpisode = {
         ...e,
@@ -221,6 +221,7 @@ export function decideAlert(
       // Any other group's held events are reported by the hold: when it ends, its next message carries what came after.
       return { ...heldEpisode, reportedUpTo: inbox.total, flushAt: undefined };
     }
+    firing.push({ status: 'firing', group: view(e), count: pending(e) });
     notes.push(`a firing message reports ${pending(e)} event(s)`);
     return {
       ...e,

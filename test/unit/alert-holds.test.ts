@@ -127,12 +127,19 @@ describe('decideAlert with a hold, for a group only its own event resolves (rest
     const recheck = iso(30 + HOLD_RECHECK_SECONDS);
     const again = changed(decideAlert({ kind: 'flush', at: recheck }, GROUP, paused(1, 0), held.decisions, timing, at(330), INHIBITED));
     expect(again.decisions.episode).toMatchObject({ reportedUpTo: 0, held: 1, flushAt: iso(330 + HOLD_RECHECK_SECONDS) });
+    expect(kinds(again)).toEqual(['set-timer:alert-flush']);
+
+    // A new event while held: held again, the new one alone counted.
+    const more = changed(decideAlert({ kind: 'flush', at: iso(630) }, GROUP, paused(2, 600), again.decisions, timing, at(630), INHIBITED));
+    const heldAction = more.actions.find((a) => a.kind === 'hold');
+    expect(heldAction?.kind === 'hold' && heldAction.message.status === 'firing' && heldAction.message.count).toBe(1);
+    expect(more.decisions.episode).toMatchObject({ held: 2, reportedUpTo: 0 });
 
     // The hold is gone: the message goes out with every event since the episode began.
-    const flushAt = again.decisions.episode?.flushAt ?? '';
-    const sent = changed(decideAlert({ kind: 'flush', at: flushAt }, GROUP, paused(1, 0), again.decisions, timing, new Date(flushAt)));
+    const flushAt = more.decisions.episode?.flushAt ?? '';
+    const sent = changed(decideAlert({ kind: 'flush', at: flushAt }, GROUP, paused(2, 600), more.decisions, timing, new Date(flushAt)));
     const publish = sent.actions.find((a) => a.kind === 'publish');
-    expect(publish?.kind === 'publish' && publish.message.status === 'firing' && publish.message.count).toBe(1);
+    expect(publish?.kind === 'publish' && publish.message.status === 'firing' && publish.message.count).toBe(2);
   });
 
   it('arms no resolve check a second after another while held: the group waits for its event, not for quiet', () => {
