@@ -9,6 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { notifyHolds } from '../shared/alerts/notify-holds.ts';
 import { AlertTopic } from '../shared/alerts/publish.ts';
 import { type AlertMessage, type ChatbotNotification, humanMessage } from '../shared/alerts/render.ts';
 import { createNotifyRuntime, type NotifyRuntime } from '../shared/alerts/runtime.ts';
@@ -41,11 +42,13 @@ export function emulatorNotifyRuntime(
   log: Log,
 ): EmulatorNotifyRuntime {
   const config = emulatorClientConfig(world.endpoint);
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } });
   return createNotifyRuntime({
     timing: automation.notifications,
     groupBy: automation.notifications.groupBy,
-    dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } }),
+    dynamo,
     tableName: world.tableName,
+    holds: notifyHolds(automation.notifications, dynamo, world.tableName),
     topic: new RememberingAlertTopic(new SNSClient(config), world.alertTopicArn),
     timers,
     log,

@@ -12,15 +12,11 @@ import { coldStartRuntime } from '../cold-start.ts';
 import { loadDeployedAutomation } from '../config/deployed.ts';
 import { logger } from '../logger.ts';
 import { readSettings, requiredSetting } from '../settings.ts';
-import { AlertGroupList } from '../state/alert-group-list.ts';
-import { Silences } from '../state/silences.ts';
 import { schedulerTimers, timerSettingsFrom } from '../timers/from-settings.ts';
-import { inhibitionHold } from './inhibition.ts';
-import { muteWindowHold } from './mute-windows.ts';
+import { notifyHolds } from './notify-holds.ts';
 import { AlertTopic } from './publish.ts';
 import { alertRoutes } from './routes.ts';
 import { createNotifyRuntime, type NotifyRuntime } from './runtime.ts';
-import { silenceHold } from './silence-hold.ts';
 
 export function notifyRuntimeFromEnvironment(): NotifyRuntime {
   const settings = readSettings();
@@ -40,11 +36,7 @@ export function notifyRuntimeFromEnvironment(): NotifyRuntime {
     routes: alertRoutes(sns, alertTopicArn, notifications.routes),
     groupBy: notifications.groupBy,
     timers: schedulerTimers(timerSettingsFrom(settings)),
-    holds: [
-      muteWindowHold(notifications.muteWindows),
-      silenceHold(new Silences(dynamo, tableName)),
-      inhibitionHold(notifications.inhibit, new AlertGroupList(dynamo, tableName)),
-    ],
+    holds: notifyHolds(notifications, dynamo, tableName),
     log: logger,
     now: () => new Date(),
   });

@@ -1,6 +1,6 @@
 /**
- * Silences and mute windows against moto: notify, built with the holds production gives it (the mute
- * windows of automation.yml, the silences in the state table), and the CLI's silence, silences and
+ * Silences and mute windows against moto: notify, built with the holds production gives it (notifyHolds:
+ * the mute windows of automation.yml, the silences in the state table), and the CLI's silence, silences and
  * unsilence on the same table. A held message reaches no subscriber (the topic's SQS subscriber and
  * moto's record of what email subscribers get) and is counted in its group.
  *
@@ -15,11 +15,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { notify } from '../../functions/notify.ts';
 import { EMULATOR_REGION } from '../../sandbox/emulator.ts';
-import { muteWindowHold } from '../../shared/alerts/mute-windows.ts';
+import { notifyHolds } from '../../shared/alerts/notify-holds.ts';
 import { AlertTopic } from '../../shared/alerts/publish.ts';
 import { createNotifyRuntime, type NotifyRuntime } from '../../shared/alerts/runtime.ts';
-import { silenceHold } from '../../shared/alerts/silence-hold.ts';
-import { Silences } from '../../shared/state/silences.ts';
 import type { Timer, TimerSetter } from '../../shared/timers/timers.ts';
 import { busEvent, oomStop, serviceAlert, serviceTaskStopped } from '../helpers/alert-events.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -76,7 +74,7 @@ describe('notify holds messages back against moto', () => {
       tableName: t.world.tableName,
       topic: new AlertTopic(new SNSClient(clientConfig()), t.world.alertTopicArn),
       timers,
-      holds: [muteWindowHold(t.automation.notifications.muteWindows), silenceHold(new Silences(dynamo, t.world.tableName))],
+      holds: notifyHolds(t.automation.notifications, dynamo, t.world.tableName),
       log: quietLog,
       now: t.clock.now,
     });
