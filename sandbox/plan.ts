@@ -94,6 +94,7 @@ export interface CueActions {
   requestDeployment(injection: InjectionOfKind<'deployment'>, index: number): Promise<void>;
   changeAlarm(injection: InjectionOfKind<'deployment'>, index: number, state: 'ALARM' | 'OK'): Promise<void>;
   reportServiceEvent(injection: InjectionOfKind<'service-event'>, index: number, stage: 'problem' | 'recovery'): Promise<void>;
+  silence(injection: InjectionOfKind<'silence'>, index: number): Promise<void>;
 }
 
 interface InjectionKind<K extends Injection['kind']> {
@@ -183,6 +184,14 @@ const INJECTIONS: { [K in Injection['kind']]: InjectionKind<K> } = {
       if (recoversAt < plan.window.to) {
         plan.cues.push({ at: recoversAt, act: (actions) => actions.reportServiceEvent(injection, index, 'recovery') });
       }
+    },
+  },
+  silence: {
+    // A silence is an item of the state table, as the CLI writes it.
+    needsBridge: false,
+    plan(injection, index, plan) {
+      const at = cueTime(injection.at, index, plan);
+      if (at) plan.cues.push({ at, act: (actions) => actions.silence(injection, index) });
     },
   },
 };

@@ -121,6 +121,7 @@ export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxR
       // Without the bridge the apps were not seeded: their listeners do not exist there.
       apps: emulator.bridged ? await appSummaries(simulation) : [],
       alerts: simulation.alerts,
+      heldAlerts: simulation.heldAlerts,
       events: simulation.events,
       notes: simulation.notes,
       realSeconds: Math.round((performance.now() - started) / 100) / 10,

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import * as z from 'zod';
+import { MatcherError, parseMatchers } from '../shared/alerts/silence-matchers.ts';
 import { parseDuration } from '../shared/config/duration.ts';
 import type { Automation } from '../shared/config/schema.ts';
 import { isKnownTimeZone } from '../shared/config/time-zone.ts';
@@ -201,6 +202,26 @@ const serviceEvent = z.strictObject({
   recoversAfter: duration('recoversAfter (how long until ECS reports the service steady again)', 60).optional(),
 });
 
+/** An operator's silence, as `ecs-autopilot silence <matcher>... --for 2h --comment "…"` makes it. */
+const silence = z
+  .strictObject({
+    kind: z.literal('silence'),
+    /** When the operator runs `ecs-autopilot silence`. */
+    at: moment('at'),
+    /** Alertmanager matchers over cluster, subject, category and severity: `subject=job:hourly-sync`, `category=~"crash-loop|app-error"`. */
+    matchers: z.array(z.string({ error: 'a matcher such as "subject=job:hourly-sync"' })),
+    for: duration('for (how long the silence lasts)', 60),
+    comment: z.string().min(1).optional(),
+  })
+  .superRefine((value, ctx) => {
+    try {
+      parseMatchers(value.matchers);
+    } catch (error) {
+      if (!(error instanceof MatcherError)) throw error;
+      ctx.addIssue({ code: 'custom', path: ['matchers'], message: error.message });
+    }
+  });
+
 const KIND_SCHEMAS = {
   'task-exits': taskExits,
   'watched-task-crashes': watchedTaskCrashes,
@@ -209,13 +230,14 @@ const KIND_SCHEMAS = {
   'duplicate-delivery': duplicateDelivery,
   deployment,
   'service-event': serviceEvent,
+  silence,
 } as const;
 
 export const INJECTION_KINDS = Object.keys(KIND_SCHEMAS) as Array<keyof typeof KIND_SCHEMAS>;
 
 const injection = z.discriminatedUnion(
   'kind',
-  [taskExits, watchedTaskCrashes, capacityOutage, lateDelivery, duplicateDelivery, deployment, serviceEvent],
+  [taskExits, watchedTaskCrashes, capacityOutage, lateDelivery, duplicateDelivery, deployment, serviceEvent, silence],
   {
     error: (issue) =>
       issue.code === 'invalid_union'

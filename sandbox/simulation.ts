@@ -38,10 +38,12 @@ import {
   type SandboxWorld,
 } from './seed.ts';
 import { reportServiceEvent } from './service-events.ts';
+import { showHeldMessages, silenceOnCue } from './silences.ts';
 import { RANK, type Step } from './steps.ts';
 import {
   alertEntry,
   deploymentEntry,
+  type HeldAlert,
   outcomeEntry,
   type SentAlert,
   scalingEntry,
@@ -64,6 +66,7 @@ export class Simulation {
   readonly timeline: TimelineEntry[] = [];
   readonly events: PublishedEvent[] = [];
   readonly alerts: SentAlert[] = [];
+  readonly heldAlerts: HeldAlert[] = [];
   readonly notes: string[] = [];
   readonly runtime: JobRuntime;
   readonly stopRuntime: StopRuntime;
@@ -135,6 +138,7 @@ export class Simulation {
       requestDeployment: (injection, index) => this.deployments.requestDeployment(injection, index),
       changeAlarm: (injection, index, state) => this.deployments.changeAlarm(injection, index, state),
       reportServiceEvent: (injection, index, stage) => reportServiceEvent(this, injection, index, stage),
+      silence: (injection) => silenceOnCue(this, injection),
     };
   }
 
@@ -253,7 +257,10 @@ export class Simulation {
         return;
       case 'notify':
         this.notified = true;
-        await this.invoke({ subject: 'notify', handler: target }, () => notify(event, this.notifyRuntime));
+        showHeldMessages(
+          this,
+          (await this.invoke({ subject: 'notify', handler: target }, () => notify(event, this.notifyRuntime)))?.result,
+        );
         return;
       case 'shift-traffic':
         await this.deployments.shift(event, context.subject, context.during ?? '');
@@ -301,7 +308,7 @@ export class Simulation {
         return;
       case 'notify':
         this.notified = true;
-        await this.invoke({ ...what, subject: 'notify' }, () => notify(timer.input, this.notifyRuntime));
+        showHeldMessages(this, (await this.invoke({ ...what, subject: 'notify' }, () => notify(timer.input, this.notifyRuntime)))?.result);
         return;
       case 'scale-service':
         await this.invoke({ ...what, timeZone: this.scalingZoneOf(subject) }, () => scaleService(timer.input, this.scalingRuntime));

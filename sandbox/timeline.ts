@@ -4,6 +4,7 @@
  * weight history), and the alerts that would have been sent. Outcome lines are made from the events the real handlers published on the bus, alert
  * lines from the messages notify published.
  */
+import type { Hold } from '../shared/alerts/hold.ts';
 import type { ChatbotNotification } from '../shared/alerts/render.ts';
 import { DEPLOYMENT_DETAIL_TYPES } from '../shared/blue-green/model.ts';
 import { formatDuration } from '../shared/config/duration.ts';
@@ -53,6 +54,8 @@ export type TimelineKind =
   | 'deployment-rejected'
   | 'alarm-state'
   | 'service-event'
+  | 'silence'
+  | 'alert-held'
   | 'alert-sent';
 
 export interface TimelineEntry {
@@ -189,6 +192,20 @@ export interface SentAlert {
   chatbot: ChatbotNotification | undefined;
 }
 
+/** A message notify held back instead of sending it (a silence, a mute window, inhibition). */
+export interface HeldAlert {
+  /** When notify held it (virtual clock). */
+  time: string;
+  local: string;
+  status: 'firing' | 'resolved';
+  groupKey: string;
+  /** Events held for the first time by this message. */
+  count: number;
+  hold: Hold;
+  /** The hold in words: `silenced by 79617d75 until …`. */
+  why: string;
+}
+
 export interface SandboxReport {
   window: {
     from: string;
@@ -218,6 +235,8 @@ export interface SandboxReport {
   apps: AppSummary[];
   /** Every message notify published, in the order sent. */
   alerts: SentAlert[];
+  /** Every message notify held back, in order. */
+  heldAlerts: HeldAlert[];
   /** Every event the handlers published on the bus, as the capture queue received them. */
   events: PublishedEvent[];
   /** Injections that found nothing to act on, and other remarks. */
@@ -722,11 +741,18 @@ export function renderApps(rows: AppSummary[]): string[] {
   });
 }
 
-export function renderAlertCount(alerts: SentAlert[]): string {
-  if (alerts.length === 0) return 'alerts: none would have been sent';
+export function renderAlertCount(alerts: SentAlert[], held: HeldAlert[] = []): string {
   const resolved = alerts.filter((alert) => alert.status === 'resolved').length;
   const kinds = [`${alerts.length - resolved} firing`, ...(resolved > 0 ? [`${resolved} resolved`] : [])].join(', ');
-  return `alerts: ${alerts.length} message${alerts.length === 1 ? '' : 's'} would have been sent (${kinds}); --json has their text`;
+  const sent =
+    alerts.length === 0
+      ? 'alerts: none would have been sent'
+      : `alerts: ${alerts.length} message${alerts.length === 1 ? '' : 's'} would have been sent (${kinds})`;
+  const byKind = new Map<string, number>();
+  for (const message of held) byKind.set(message.hold.kind, (byKind.get(message.hold.kind) ?? 0) + 1);
+  const heldBack =
+    held.length === 0 ? '' : `; ${held.length} held back (${[...byKind].map(([kind, count]) => `${count} ${kind}`).join(', ')})`;
+  return `${sent}${heldBack}${alerts.length > 0 ? '; --json has their text' : ''}`;
 }
 
 /** `Monday 2026-12-07 00:00 CET → Tuesday 2026-12-08 00:00 CET (24h, Europe/Berlin, the scenario's day: next-weekday)`. */
@@ -759,7 +785,7 @@ export function renderSandboxReport(report: SandboxReport): string {
   if (report.deployments.length > 0 || report.apps.length > 0) {
     lines.push('', ...renderDeployments(report.deployments), ...renderApps(report.apps));
   }
-  lines.push('', renderAlertCount(report.alerts));
+  lines.push('', renderAlertCount(report.alerts, report.heldAlerts));
   if (report.notes.length > 0) lines.push('', ...report.notes.map((note) => `note: ${note}`));
   return `${lines.join('\n')}\n`;
 }

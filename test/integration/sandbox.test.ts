@@ -315,7 +315,7 @@ describe('the bundled demo on the example automation.yml', () => {
     expect(firing[0]?.text).toContain('ecs-autopilot resume queue-worker');
   });
 
-  it('stops the hung 13:00 hourly-sync at its maxRuntime and alerts it; every other run succeeds', () => {
+  it("stops the hung 13:00 hourly-sync at its maxRuntime; the operator's silence holds its alert and the 14:00 success resolves it unsent", () => {
     expect(runsOf(report, 'hourly-sync').map((run) => run.status)).toEqual([
       ...Array(6).fill('succeeded'),
       'missed',
@@ -325,16 +325,38 @@ describe('the bundled demo on the example automation.yml', () => {
     ]);
     const firing = report.alerts.filter((alert) => alert.status === 'firing' && !alert.groupKey.includes('|app:'));
     expect(firing.map((alert) => alert.subject)).toEqual([
-      '[CRITICAL] Job hourly-sync timed out on batch-prod: timeout',
+      '[CRITICAL] SERVICE_TASK_PLACEMENT_FAILURE for service web on web-prod: placement-failure',
       '[CRITICAL] Watched task queue-worker is crash-looping on batch-prod: crash-loop',
     ]);
-    // Its next run succeeds: that, not a quiet half hour, resolves the job's alert.
-    const job = report.alerts.filter((alert) => alert.groupKey.includes('|job:hourly-sync|'));
-    expect(job.map((alert) => [alert.status, alert.subject])).toEqual([
-      ['firing', '[CRITICAL] Job hourly-sync timed out on batch-prod: timeout'],
-      ['resolved', '[RESOLVED] Job hourly-sync on batch-prod: job-failing'],
+    // Nothing of the job's group is sent: held while the silence lasts, then closed by the next success.
+    expect(report.alerts.filter((alert) => alert.groupKey.includes('|job:hourly-sync|'))).toEqual([]);
+    const silenced = report.heldAlerts.filter((held) => held.hold.kind === 'silenced');
+    expect(silenced.map((held) => [held.local, held.groupKey, held.count])).toEqual([
+      ['2026-11-23 13:50 CET', 'batch-prod|job:hourly-sync|job-failing', 1],
     ]);
-    expect(job[1]?.text).toContain('the job succeeded again');
+    expect(silenced[0]?.hold).toMatchObject({ until: '2026-11-23T13:50:00.000Z', comment: 'upstream API maintenance until 15:00' });
+    const lines = report.timeline.filter((entry) => entry.what === 'silence' || entry.what === 'alert-held');
+    expect(lines.map((entry) => [entry.local, entry.label])).toEqual([
+      ['2026-11-23 12:50 CET', 'silenced'],
+      ['2026-11-23 13:50 CET', 'alert held'],
+      ['2026-11-23 16:05 CET', 'alert held'],
+    ]);
+  });
+
+  it("holds back web's failed deployment while its placement failure fires (the no-room inhibition rule); the placement failure alerts once and resolves", () => {
+    const web = report.alerts.filter((alert) => alert.groupKey.startsWith('web-prod|service:web|'));
+    expect(web.map((alert) => [alert.local, alert.status, alert.groupKey])).toEqual([
+      ['2026-11-23 16:00 CET', 'firing', 'web-prod|service:web|placement-failure'],
+      ['2026-11-23 16:10 CET', 'resolved', 'web-prod|service:web|placement-failure'],
+    ]);
+    const inhibited = report.heldAlerts.filter((held) => held.hold.kind === 'inhibited');
+    expect(inhibited.map((held) => [held.local, held.groupKey, held.hold])).toEqual([
+      [
+        '2026-11-23 16:05 CET',
+        'web-prod|service:web|deployment-failed',
+        { kind: 'inhibited', by: 'web-prod|service:web|placement-failure', rule: 'no-room' },
+      ],
+    ]);
   });
 
   it('skips every other inventory-import firing while the 2h30m import still runs', () => {
@@ -342,7 +364,7 @@ describe('the bundled demo on the example automation.yml', () => {
   });
 
   it('stops staging-api in the evening and restores it in the morning, and raises the bounds of web in business hours, in Berlin time', () => {
-    const scaling = report.timeline.filter((entry) => entry.what.startsWith('service-'));
+    const scaling = report.timeline.filter((entry) => entry.what.startsWith('service-') && entry.what !== 'service-event');
     expect(scaling.map((entry) => [entry.local, entry.subject, entry.label, entry.detail])).toEqual([
       [
         '2026-11-23 00:00 CET',
@@ -417,7 +439,8 @@ describe('the bundled demo on the example automation.yml', () => {
     printSandboxReport(report, { write: (chunk) => (text += chunk) });
     expect(text).toMatch(/^2026-11-23 21:08 CET +queue-worker +alert sent +\[CRITICAL\] Watched task queue-worker is crash-looping/m);
     expect(text).toMatch(/^queue-worker +6 +5 +since 21:08 CET: 5 restarts within 15m/m);
-    expect(text).toMatch(/^alerts: 5 messages would have been sent \(3 firing, 2 resolved\)/m);
+    expect(text).toMatch(/^alerts: 5 messages would have been sent \(3 firing, 2 resolved\); 2 held back \(1 silenced, 1 inhibited\)/m);
+    expect(document.heldAlerts).toHaveLength(2);
   });
 
   const shopLines = () => report.timeline.filter((entry) => entry.subject === 'shop' || entry.subject === 'shop-5xx');

@@ -194,6 +194,7 @@ const REPORT: SandboxReport = {
       ],
     },
   ],
+  heldAlerts: [],
   alerts: [
     {
       time: at('13:50'),

@@ -138,7 +138,23 @@ describe('scenario files', () => {
 
   it('names the path of an unknown kind and lists the kinds there are', () => {
     expect(problems({ injections: [{ kind: 'task-crash', job: 'nightly-report' }] })).toEqual([
-      'injections.0.kind: kind must be one of task-exits, watched-task-crashes, capacity-outage, late-delivery, duplicate-delivery, deployment, service-event (got "task-crash")',
+      'injections.0.kind: kind must be one of task-exits, watched-task-crashes, capacity-outage, late-delivery, duplicate-delivery, deployment, service-event, silence (got "task-crash")',
+    ]);
+  });
+
+  it('takes a silence with matchers as `ecs-autopilot silence` does, and names a matcher it cannot read', () => {
+    const scenario = validateScenario(
+      { injections: [{ kind: 'silence', at: '12:50', matchers: ['subject=job:hourly-sync'], for: '2h', comment: 'maintenance' }] },
+      automation,
+      'demo.yml',
+    );
+    expect(scenario.injections).toEqual([
+      { kind: 'silence', at: '12:50', matchers: ['subject=job:hourly-sync'], for: 7_200, comment: 'maintenance' },
+    ]);
+    const [problem] = problems({ injections: [{ kind: 'silence', at: '12:50', matchers: ['team=payments'], for: '2h' }] });
+    expect(problem).toMatch(/^injections\.0\.matchers: .*team/);
+    expect(problems({ injections: [{ kind: 'silence', at: '12:50', matchers: [], for: '2h' }] })).toEqual([
+      'injections.0.matchers: name at least one matcher, e.g. cluster=prod or category=~"crash-loop|app-error"',
     ]);
   });
 

@@ -294,6 +294,19 @@ describe('timeline lines about watched tasks and alerts', () => {
 
   it('counts the messages, and tabulates the watched tasks', () => {
     expect(renderAlertCount([])).toBe('alerts: none would have been sent');
+    const held = (kind: 'silenced' | 'inhibited') => ({
+      time: '',
+      local: '',
+      status: 'firing' as const,
+      groupKey: 'g',
+      count: 1,
+      hold: kind === 'silenced' ? { kind, by: 's1', until: '2026-11-23T12:00:00.000Z' } : { kind, by: 'g2' },
+      why: '',
+    });
+    expect(renderAlertCount([alert('firing', 'a')], [held('silenced'), held('inhibited'), held('silenced')])).toBe(
+      'alerts: 1 message would have been sent (1 firing); 3 held back (2 silenced, 1 inhibited); --json has their text',
+    );
+    expect(renderAlertCount([], [held('inhibited')])).toBe('alerts: none would have been sent; 1 held back (1 inhibited)');
     expect(renderAlertCount([alert('firing', 'a'), alert('resolved', 'b')])).toBe(
       'alerts: 2 messages would have been sent (1 firing, 1 resolved); --json has their text',
     );
@@ -539,6 +552,7 @@ describe('rendering', () => {
     deployments: [],
     apps: [],
     alerts: [],
+    heldAlerts: [],
     events: [],
     notes: ['injections.3 (task-exits stock-import) did nothing: a run never launched a task'],
     realSeconds: 4.2,
