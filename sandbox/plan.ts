@@ -186,6 +186,11 @@ const INJECTIONS: { [K in Injection['kind']]: InjectionKind<K> } = {
       }
     },
   },
+  'mute-window': {
+    // Not a cue: the window joins the automation file's mute windows for the day (mute-windows.ts).
+    needsBridge: false,
+    plan() {},
+  },
   silence: {
     // A silence is an item of the state table, as the CLI writes it.
     needsBridge: false,

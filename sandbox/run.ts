@@ -17,6 +17,7 @@ import { DEFAULT_CONFIG_FILE, loadAutomationFile } from '../shared/config/load.t
 import type { Log } from '../shared/logger.ts';
 import { startEmulator } from './emulator.ts';
 import { connectEmulator, endpointOf } from './external-emulator.ts';
+import { withScenarioMuteWindows } from './mute-windows.ts';
 import type { SandboxOptions } from './options.ts';
 import { needsBridge, planSimulation } from './plan.ts';
 import { EMPTY_SCENARIO, loadScenarioFile, ScenarioError } from './scenario.ts';
@@ -32,10 +33,11 @@ export async function runSandbox(options: SandboxOptions = {}): Promise<SandboxR
   const started = performance.now();
   const endpoint = options.endpoint === undefined ? undefined : endpointOf(options.endpoint);
   const configFile = options.configFile ?? DEFAULT_CONFIG_FILE;
-  const automation = loadAutomationFile(configFile);
-  const scenario = options.scenarioFile ? loadScenarioFile(options.scenarioFile, automation) : EMPTY_SCENARIO;
-  const window = sandboxWindow(automation, options, new Date(), scenario);
-  const plan = planSimulation(automation, scenario, window);
+  const loaded = loadAutomationFile(configFile);
+  const scenario = options.scenarioFile ? loadScenarioFile(options.scenarioFile, loaded) : EMPTY_SCENARIO;
+  const window = sandboxWindow(loaded, options, new Date(), scenario);
+  const plan = planSimulation(loaded, scenario, window);
+  const automation = withScenarioMuteWindows(loaded, scenario, plan.scenarioZone);
   const scenarioFile = options.scenarioFile ?? 'scenario';
   if (plan.problems.length > 0) throw new ScenarioError(plan.problems, scenarioFile);
   if (endpoint) {

@@ -10,6 +10,7 @@ import { parseDocument } from 'yaml';
 import * as z from 'zod';
 import { MatcherError, parseMatchers } from '../shared/alerts/silence-matchers.ts';
 import { parseDuration } from '../shared/config/duration.ts';
+import { muteWindowFields, muteWindowName, SAYS_WHEN_OPEN } from '../shared/config/mute-windows-schema.ts';
 import type { Automation } from '../shared/config/schema.ts';
 import { isKnownTimeZone } from '../shared/config/time-zone.ts';
 import { ConfigError } from '../shared/errors.ts';
@@ -222,6 +223,14 @@ const silence = z
     }
   });
 
+/**
+ * A mute window for the simulated day, written as notifications.muteWindows writes one (its zone: the
+ * scenario's unless it names one): rehearse a maintenance window without editing the automation file.
+ */
+const muteWindowInjection = z
+  .strictObject({ kind: z.literal('mute-window'), name: muteWindowName, ...muteWindowFields })
+  .refine(SAYS_WHEN_OPEN.check, { error: SAYS_WHEN_OPEN.error });
+
 const KIND_SCHEMAS = {
   'task-exits': taskExits,
   'watched-task-crashes': watchedTaskCrashes,
@@ -231,13 +240,14 @@ const KIND_SCHEMAS = {
   deployment,
   'service-event': serviceEvent,
   silence,
+  'mute-window': muteWindowInjection,
 } as const;
 
 export const INJECTION_KINDS = Object.keys(KIND_SCHEMAS) as Array<keyof typeof KIND_SCHEMAS>;
 
 const injection = z.discriminatedUnion(
   'kind',
-  [taskExits, watchedTaskCrashes, capacityOutage, lateDelivery, duplicateDelivery, deployment, serviceEvent, silence],
+  [taskExits, watchedTaskCrashes, capacityOutage, lateDelivery, duplicateDelivery, deployment, serviceEvent, silence, muteWindowInjection],
   {
     error: (issue) =>
       issue.code === 'invalid_union'

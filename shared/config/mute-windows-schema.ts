@@ -140,30 +140,38 @@ const matcher = z.string().transform((text, ctx) => {
   }
 });
 
-const muteWindow = z
-  .strictObject({
-    weekdays: weekdays.optional(),
-    times: z.array(timeRange).min(1, { error: 'name at least one time range, or leave times out (the whole day)' }).optional(),
-    daysOfMonth: z.array(dayOfMonthRange).min(1, { error: 'name at least one day, or leave daysOfMonth out (every day)' }).optional(),
-    months: months.optional(),
-    timezone: z
-      .string()
-      .refine(isKnownTimeZone, { error: (issue) => `unknown time zone ${excerptOf(issue.input, 100)}` })
-      .optional()
-      .meta({ description: 'IANA zone its times are read in (default: defaults.timezone, else UTC)' }),
-    matchers: z.array(matcher).default([]).meta({
-      description: 'the alerts it mutes, as silences select them (cluster=prod, category=~"crash-loop|app-error"); default: every alert',
-    }),
-  })
-  .refine((window) => window.weekdays || window.times || window.daysOfMonth || window.months, {
-    error: 'a window with no weekdays, times, daysOfMonth or months would always be open: say when it is open',
-  });
+/** A window's fields, also taken by the sandbox's mute-window scenario kind. */
+export const muteWindowFields = {
+  weekdays: weekdays.optional(),
+  times: z.array(timeRange).min(1, { error: 'name at least one time range, or leave times out (the whole day)' }).optional(),
+  daysOfMonth: z.array(dayOfMonthRange).min(1, { error: 'name at least one day, or leave daysOfMonth out (every day)' }).optional(),
+  months: months.optional(),
+  timezone: z
+    .string()
+    .refine(isKnownTimeZone, { error: (issue) => `unknown time zone ${excerptOf(issue.input, 100)}` })
+    .optional()
+    .meta({ description: 'IANA zone its times are read in (default: defaults.timezone, else UTC)' }),
+  matchers: z.array(matcher).default([]).meta({
+    description: 'the alerts it mutes, as silences select them (cluster=prod, category=~"crash-loop|app-error"); default: every alert',
+  }),
+};
+
+/** A window must say when it is open: one with none of these fields would be open always. */
+export const SAYS_WHEN_OPEN = {
+  check: (window: { weekdays?: unknown; times?: unknown; daysOfMonth?: unknown; months?: unknown }) =>
+    Boolean(window.weekdays || window.times || window.daysOfMonth || window.months),
+  error: 'a window with no weekdays, times, daysOfMonth or months would always be open: say when it is open',
+};
+
+const muteWindow = z.strictObject(muteWindowFields).refine(SAYS_WHEN_OPEN.check, { error: SAYS_WHEN_OPEN.error });
+
+/** What a mute window may be called. */
+export const muteWindowName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, { error: 'a mute window name may hold letters, digits, "-" and "_"' });
 
 export const muteWindowsSchema = z
-  .record(
-    z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, { error: 'a mute window name may hold letters, digits, "-" and "_"' }),
-    muteWindow,
-  )
+  .record(muteWindowName, muteWindow)
   .optional()
   .meta({ description: 'Named times when alerts are counted, not sent (like Alertmanager mute time intervals)' });
 

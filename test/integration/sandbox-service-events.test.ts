@@ -44,10 +44,24 @@ describe('the sandbox: ECS reports problems with services', () => {
     const lines = report.timeline.filter((entry) => entry.what === 'service-event');
 
     expect(lines.map((entry) => [entry.local, entry.subject, entry.label, entry.source])).toEqual([
+      ['2026-11-23 02:15 CET', 'staging-api', 'ECS: SERVICE_TASK_START_IMPAIRED', 'scenario'],
+      ['2026-11-23 02:25 CET', 'staging-api', 'ECS: SERVICE_STEADY_STATE', 'scenario'],
       ['2026-11-23 09:00 CET', 'web', 'ECS: SERVICE_TASK_PLACEMENT_FAILURE', 'scenario'],
       ['2026-11-23 09:40 CET', 'web', 'ECS: SERVICE_STEADY_STATE', 'scenario'],
       ['2026-11-23 15:00 CET', 'staging-api', 'ECS: SERVICE_DEPLOYMENT_FAILED', 'scenario'],
       ['2026-11-23 15:05 CET', 'staging-api', 'ECS: SERVICE_DEPLOYMENT_COMPLETED', 'scenario'],
+    ]);
+  });
+
+  it("holds back the staging start ECS reports impaired during the scenario's staging-rebuild mute window: counted, not sent, resolved unsent", () => {
+    expect(report.alerts.filter((alert) => alert.groupKey.includes('staging-api|start-impaired'))).toEqual([]);
+    expect(report.heldAlerts.map((held) => [held.local, held.groupKey, held.count, held.hold])).toEqual([
+      [
+        '2026-11-23 02:15 CET',
+        'staging|service:staging-api|start-impaired',
+        1,
+        { kind: 'muted', by: 'staging-rebuild', until: '2026-11-23T02:00:00.000Z' },
+      ],
     ]);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { withScenarioMuteWindows } from '../../sandbox/mute-windows.ts';
 import { parseScenarioText, ScenarioError, validateScenario } from '../../sandbox/scenario.ts';
 import { validateAutomation } from '../../shared/config/load.ts';
 import { ConfigError } from '../../shared/errors.ts';
@@ -138,7 +139,7 @@ describe('scenario files', () => {
 
   it('names the path of an unknown kind and lists the kinds there are', () => {
     expect(problems({ injections: [{ kind: 'task-crash', job: 'nightly-report' }] })).toEqual([
-      'injections.0.kind: kind must be one of task-exits, watched-task-crashes, capacity-outage, late-delivery, duplicate-delivery, deployment, service-event, silence (got "task-crash")',
+      'injections.0.kind: kind must be one of task-exits, watched-task-crashes, capacity-outage, late-delivery, duplicate-delivery, deployment, service-event, silence, mute-window (got "task-crash")',
     ]);
   });
 
@@ -155,6 +156,32 @@ describe('scenario files', () => {
     expect(problem).toMatch(/^injections\.0\.matchers: .*team/);
     expect(problems({ injections: [{ kind: 'silence', at: '12:50', matchers: [], for: '2h' }] })).toEqual([
       'injections.0.matchers: name at least one matcher, e.g. cluster=prod or category=~"crash-loop|app-error"',
+    ]);
+  });
+
+  it("takes a mute window as notifications.muteWindows writes one, and adds it to the automation file's for the day, in the scenario's zone", () => {
+    const scenario = validateScenario(
+      {
+        injections: [
+          { kind: 'mute-window', name: 'rebuild', weekdays: ['monday:friday'], times: ['02:00-03:00'], matchers: ['cluster=staging'] },
+        ],
+      },
+      automation,
+      'demo.yml',
+    );
+    const rehearsed = withScenarioMuteWindows(automation, scenario, 'Europe/Berlin');
+    expect(rehearsed.notifications.muteWindows).toEqual([
+      {
+        name: 'rebuild',
+        timezone: 'Europe/Berlin',
+        weekdays: [2, 3, 4, 5, 6],
+        times: [{ start: 120, end: 180 }],
+        matchers: [{ label: 'cluster', operator: '=', value: 'staging' }],
+      },
+    ]);
+    expect(withScenarioMuteWindows(automation, { injections: [] }, 'Europe/Berlin')).toBe(automation);
+    expect(problems({ injections: [{ kind: 'mute-window', name: 'always' }] })).toEqual([
+      'injections.0: a window with no weekdays, times, daysOfMonth or months would always be open: say when it is open',
     ]);
   });
 
