@@ -43,6 +43,8 @@ export interface GroupInbox {
   latest: AlertSample;
   /** When notify counted the newest event. */
   lastEventAt: string;
+  /** In a group of several subjects closed by their own events, those still open (`job:nightly-report`): it resolves when none is. */
+  openSubjects?: string[] | undefined;
 }
 
 /** The group's current episode, from its first event to its resolution. */
@@ -107,6 +109,8 @@ export interface AlertGroup {
   /** Events held back in this episode, and the last hold. */
   held?: number | undefined;
   lastHold?: HeldAt | undefined;
+  /** See GroupInbox.openSubjects: the subjects a message of such a group names. */
+  openSubjects?: string[] | undefined;
 }
 
 export type AlertTrigger =
@@ -192,8 +196,9 @@ export function decideAlert(
   };
 
   if (trigger.kind === 'resolving-event') {
-    if (Date.parse(trigger.time) >= Date.parse(episode.firstEventAt)) return resolve(episode, 'its resolving event came');
-    notes.push(`a resolving event of ${trigger.time}, before this episode began (${episode.firstEventAt}), is ignored`);
+    if (inbox.openSubjects?.length) notes.push(`a resolving event, while subjects are still open: ${inbox.openSubjects.join(', ')}`);
+    else if (Date.parse(trigger.time) >= Date.parse(episode.firstEventAt)) return resolve(episode, 'its resolving event came');
+    else notes.push(`a resolving event of ${trigger.time}, before this episode began (${episode.firstEventAt}), is ignored`);
   }
 
   const due = (at: string | undefined, timer: 'flush' | 'resolve-check') =>
@@ -312,6 +317,7 @@ export function groupView(groupKey: string, inbox: GroupInbox, closedUpTo: numbe
     resolveAt: episode.resolveAt,
     held: episode.held ?? 0,
     lastHold: episode.lastHold,
+    ...(inbox.openSubjects && { openSubjects: inbox.openSubjects }),
   };
 }
 

@@ -28,7 +28,7 @@
  * publishes it once more: the same message, the same count. Every other failure sends each message once.
  */
 import { RetryableAwsError } from '../errors.ts';
-import { alertGroupKey } from '../events/alert.ts';
+import { alertGroupKey, keepsOpenSubjects, subjectLabel } from '../events/alert.ts';
 import type { InboxRead, Settled } from '../state/alert-groups.ts';
 import { retryOnStaleWrite, StaleWriteError } from '../state/versioned.ts';
 import { applyAction } from './apply.ts';
@@ -89,8 +89,24 @@ export async function handleNotify(input: NotifyInput, rt: NotifyRuntime): Promi
         rt.log.info(ignored, { eventId: input.id, time: input.time });
         return { groupKey, published: [], ignored };
       }
-      rt.log.info('resolving event', { eventId: input.id, time: input.time });
-      return drive(groupKey, { kind: 'resolving-event', time: input.time }, rt, inbox);
+      if (!keepsOpenSubjects(groupKey)) {
+        rt.log.info('resolving event', { eventId: input.id, time: input.time });
+        return drive(groupKey, { kind: 'resolving-event', time: input.time }, rt, inbox);
+      }
+      // A group of several subjects resolves when the last open one does. A subject not open (closed before:
+      // a redelivery; never in it: another job's success) writes nothing, and resolves only an empty group.
+      const subject = subjectLabel(input.alert);
+      const closed = inbox.inbox.openSubjects?.includes(subject) ? await rt.groups.close(groupKey, subject) : inbox;
+      const stillOpen = closed?.inbox.openSubjects ?? [];
+      if (!closed || stillOpen.length > 0) {
+        const ignored = closed
+          ? `${subject} is closed; the group stays open, still open: ${stillOpen.join(', ')}`
+          : 'the group expired meanwhile';
+        rt.log.info(ignored, { eventId: input.id, time: input.time });
+        return { groupKey, published: [], ignored };
+      }
+      rt.log.info('resolving event: no subject of the group is left open', { eventId: input.id, time: input.time, subject });
+      return drive(groupKey, { kind: 'resolving-event', time: input.time }, rt, closed);
     }
     case 'timer': {
       const { groupKey, at, timer } = input.timer;

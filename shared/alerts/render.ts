@@ -230,15 +230,32 @@ function whereOf(group: AlertGroup, view: AlertView): string {
 }
 
 /**
- * A group of several subjects (notifications.groupBy without subject) keeps its count and its newest
- * event, not the subjects it has seen: its messages name the newest one's and say that others may be in
- * the count.
+ * A group of several subjects (notifications.groupBy without subject) shows its newest event's details.
+ * One closed by its own events knows which subjects are open, and names them while more than one is
+ * ("3 jobs open: hourly-sync, ledger-cleanup, nightly-report"); any other says the newest is one of several.
  */
 function subjectOf(group: AlertGroup): string {
   const { subject } = group.latest.detail.alert;
   const named = `${SUBJECT_WORDS[subject.kind]} ${subject.name}`;
   const labels = groupLabelsOf(group.groupKey);
-  return labels === undefined ? named : `${named} (the latest of its alerts grouped by ${labels.join(', ')})`;
+  if (labels === undefined) return named;
+  if ((group.openSubjects?.length ?? 0) > 1) return openSubjectsNamed(group.openSubjects ?? []);
+  return `${named} (the latest of its alerts grouped by ${labels.join(', ') || 'nothing'})`;
+}
+
+/** How many open subjects a message names before it says how many more. */
+const OPEN_SUBJECTS_NAMED = 3;
+
+function openSubjectsNamed(open: string[]): string {
+  const subjects = open.map((label) => {
+    const colon = label.indexOf(':');
+    return { kind: label.slice(0, colon) as AlertSubjectKind, name: label.slice(colon + 1) };
+  });
+  const oneKind = subjects.every((s) => s.kind === subjects[0]?.kind) ? subjects[0]?.kind : undefined;
+  const names = subjects.map((s) => (oneKind ? s.name : `${SUBJECT_WORDS[s.kind] ?? s.kind} ${s.name}`));
+  const shown = names.slice(0, OPEN_SUBJECTS_NAMED).join(', ');
+  const more = names.length > OPEN_SUBJECTS_NAMED ? ` and ${names.length - OPEN_SUBJECTS_NAMED} more` : '';
+  return `${names.length} ${oneKind ? `${SUBJECT_WORDS[oneKind]}s` : 'subjects'} open: ${shown}${more}`;
 }
 
 /** The exit code and what the container said (without its name, which each rendering shows its own way). */

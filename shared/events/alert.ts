@@ -37,22 +37,43 @@ export const DEFAULT_GROUP_BY: readonly GroupLabel[] = ['cluster', 'subject', 'c
  * so that no key of one grouping can be taken for a key of another.
  *
  * An alert closed by its own event — a job failing until its next success, restarts paused until they
- * are resumed, a service's problem until it is steady — is grouped by cluster, subject and category
- * whatever groupBy says: the event that closes it speaks for one subject and one category (and has a
- * severity of its own), so it must find the group of exactly the alerts it ends. Were the subject left
- * out, one job's success would resolve another job's failure.
+ * are resumed, a service's problem until it is steady — is grouped as groupBy says too, with two
+ * differences, so that the event that closes it finds its group:
+ * - severity is left out: a resolving event has a severity of its own (a resume says warning of a
+ *   critical pause, a steady state warning of every problem it ends), not the one of what it closes;
+ * - a grouping without subject adds CLOSED_BY_OWN_EVENTS to the key: such a group may gather several
+ *   subjects, keeps which of them are open (alert-groups.ts) and resolves when none is, like an
+ *   Alertmanager group when all its alerts are; it never shares a key with alerts that resolve after
+ *   a quiet period, whose group would otherwise never close while a job keeps failing, or close by quiet.
+ * A grouping with subject keeps such alerts one per cluster, subject and category (today's key), as before.
  */
 export function alertGroupKey(alert: AlertBlock, groupBy: readonly GroupLabel[] = DEFAULT_GROUP_BY): string {
-  const labels = closedByItsOwnEvent(alert) ? DEFAULT_GROUP_BY : groupBy;
+  const closedByEvent = closedByItsOwnEvent(alert);
+  const labels = closedByEvent && groupBy.includes('subject') ? DEFAULT_GROUP_BY : groupBy;
   if (sameLabels(labels, DEFAULT_GROUP_BY)) return `${alert.cluster}|${alert.subject.kind}:${alert.subject.name}|${alert.category}`;
-  return GROUP_LABELS.filter((label) => labels.includes(label))
-    .map((label) => `${label}=${labelValue(alert, label)}`)
-    .join('|');
+  const parts = GROUP_LABELS.filter((label) => labels.includes(label) && !(closedByEvent && label === 'severity')).map(
+    (label) => `${label}=${labelValue(alert, label)}`,
+  );
+  return [...parts, ...(closedByEvent ? [CLOSED_BY_OWN_EVENTS] : [])].join('|');
+}
+
+/** The part of a group key that says the group gathers subjects its own events close (see alertGroupKey). */
+export const CLOSED_BY_OWN_EVENTS = 'resolvedBy=resolving-event';
+
+/** Whether the group keeps the subjects that are open, and resolves when none is left (see alertGroupKey). */
+export function keepsOpenSubjects(groupKey: string): boolean {
+  return groupKey === CLOSED_BY_OWN_EVENTS || groupKey.endsWith(`|${CLOSED_BY_OWN_EVENTS}`);
+}
+
+/** The subject as a group key and its open subjects name it: `<kind>:<name>`. */
+export function subjectLabel(alert: AlertBlock): string {
+  return labelValue(alert, 'subject');
 }
 
 /** The labels of a group key that may gather alerts of several subjects (groupBy without subject); undefined for any other. */
 export function groupLabelsOf(groupKey: string): GroupLabel[] | undefined {
-  const labels = groupKey.split('|').map((part) => GROUP_LABELS.find((label) => part.startsWith(`${label}=`)));
+  const parts = groupKey.split('|').filter((part) => part !== CLOSED_BY_OWN_EVENTS && part !== '');
+  const labels = parts.map((part) => GROUP_LABELS.find((label) => part.startsWith(`${label}=`)));
   if (labels.includes(undefined) || labels.includes('subject')) return undefined;
   return labels as GroupLabel[];
 }

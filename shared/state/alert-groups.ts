@@ -6,7 +6,9 @@
  *   writes back: one conditional UpdateItem adds the event's id to the ids remembered and 1 to the count,
  *   unless the id is remembered already (a redelivery, or a republished decision). The inbox also says
  *   which version of the decisions is settled (its actions all carried out) and the flush it left armed,
- *   so that the count alone tells an event whether anything is left for it to do.
+ *   so that the count alone tells an event whether anything is left for it to do. A group that gathers
+ *   subjects closed by their own events (keepsOpenSubjects) also keeps which are open: the count adds
+ *   the event's subject to a set in the same UpdateItem, and a resolving event removes its own (close).
  * - the decisions (sk GROUP): the current episode, its timers and messages, and the actions decided with
  *   them (the outbox), written whole with putNextVersion, with the keys that list the group firing or
  *   resolved (ALERT_GROUP_INDEX, read by alert-group-list.ts): decisions are few (a group's first event, a
@@ -41,6 +43,7 @@ import {
   groupView,
 } from '../alerts/decide.ts';
 import { RetryableAwsError } from '../errors.ts';
+import { keepsOpenSubjects, subjectLabel } from '../events/alert.ts';
 import { JOB_FAILING_CATEGORY } from '../jobs/trigger.ts';
 import { keys } from './keys.ts';
 import { STATE_TABLE_TTL_ATTRIBUTE } from './table-definition.ts';
@@ -62,8 +65,11 @@ export function alertGroupRetentionSeconds(timing: AlertTiming): number {
  */
 export const JOB_FAILING_RETENTION_SECONDS = 35 * 86_400;
 
+/** A group of several subjects closed by their own events may hold a job's failures: it waits for their successes as long. */
 function retentionOf(groupKey: string, retentionSeconds: number): number {
-  return groupKey.endsWith(`|${JOB_FAILING_CATEGORY}`) ? Math.max(retentionSeconds, JOB_FAILING_RETENTION_SECONDS) : retentionSeconds;
+  return groupKey.endsWith(`|${JOB_FAILING_CATEGORY}`) || keepsOpenSubjects(groupKey)
+    ? Math.max(retentionSeconds, JOB_FAILING_RETENTION_SECONDS)
+    : retentionSeconds;
 }
 
 /** The last action AWS refused for good (see alerts/apply.ts), kept where an operator reading the group finds it. */
@@ -116,7 +122,7 @@ const GENERATION_OVERFULL = REMEMBERED_IDS_PER_GENERATION + 50;
 const COUNT_ATTEMPTS = 3;
 
 /** What is read of an inbox: everything but the ids. */
-const INBOX_ATTRIBUTES = '#total, countingSince, latest, lastEventAt, settledVersion, settledFlushAt, lastRefused';
+const INBOX_ATTRIBUTES = '#total, countingSince, latest, lastEventAt, settledVersion, settledFlushAt, lastRefused, openSubjects';
 
 export class AlertGroups {
   private readonly dynamo: DynamoDBDocumentClient;
@@ -136,6 +142,8 @@ export class AlertGroups {
    */
   async count(groupKey: string, eventId: string, sample: AlertSample, now: Date): Promise<InboxRead & { counted: 'now' | 'before' }> {
     const id = rememberedId(eventId);
+    // The subject stays open until its own resolving event removes it (close); no other group keeps them.
+    const opens = keepsOpenSubjects(groupKey) && sample.detail.alert.resolvedBy === 'resolving-event';
     for (let attempt = 1; attempt <= COUNT_ATTEMPTS; attempt++) {
       try {
         const { Attributes = {} } = await this.dynamo.send(
@@ -144,7 +152,7 @@ export class AlertGroups {
             Key: keys.alertInbox(groupKey),
             UpdateExpression:
               'SET latest = :sample, lastEventAt = :now, countingSince = if_not_exists(countingSince, :now), ' +
-              'seenSince = if_not_exists(seenSince, :now), #kind = :kind, #expires = :expiresAt ADD #total :one, seen :ids',
+              `seenSince = if_not_exists(seenSince, :now), #kind = :kind, #expires = :expiresAt ADD #total :one, seen :ids${opens ? ', openSubjects :subjects' : ''}`,
             ConditionExpression: `${NOT_REMEMBERED} AND (${GENERATION_HAS_ROOM})`,
             ExpressionAttributeNames: { '#total': 'total', '#kind': 'kind', '#expires': STATE_TABLE_TTL_ATTRIBUTE },
             ExpressionAttributeValues: {
@@ -156,6 +164,7 @@ export class AlertGroups {
               ':ids': new Set([id]),
               ':id': id,
               ':overfull': GENERATION_OVERFULL,
+              ...(opens && { ':subjects': new Set([subjectLabel(sample.detail.alert)]) }),
             },
             ReturnValues: 'ALL_NEW',
           }),
@@ -193,6 +202,33 @@ export class AlertGroups {
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /**
+   * A resolving event of `subject` closes it in a group that keeps its open subjects: removes it from
+   * the set (removing it twice, or one never there, changes nothing) and returns the inbox after, whose
+   * openSubjects are those still open; undefined when the inbox is gone. No item is created. The set
+   * keeps no times: a failure counted after its subject's success (delivered late) opens the subject
+   * again, until its next resolving event — as a late failure opens a new episode of a one-subject group.
+   */
+  async close(groupKey: string, subject: string): Promise<InboxRead | undefined> {
+    try {
+      const { Attributes } = await this.dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.alertInbox(groupKey),
+          UpdateExpression: 'DELETE openSubjects :subjects',
+          ConditionExpression: 'attribute_exists(#total)',
+          ExpressionAttributeNames: { '#total': 'total' },
+          ExpressionAttributeValues: { ':subjects': new Set([subject]) },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toInboxRead(Attributes);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
     }
   }
 
@@ -315,6 +351,7 @@ function toInboxRead(item: Record<string, unknown> | undefined): InboxRead | und
       countingSince: item.countingSince as string,
       latest: JSON.parse(item.latest as string) as AlertSample,
       lastEventAt: item.lastEventAt as string,
+      ...(item.openSubjects !== undefined && { openSubjects: [...(item.openSubjects as Set<string>)].sort() }),
     },
     settled: {
       version: Number(item.settledVersion ?? 0),

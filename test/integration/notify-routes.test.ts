@@ -53,6 +53,7 @@ class RecordedTimers implements TimerSetter {
 describe('notify routes and groupBy against moto', () => {
   const t = useEmulatorWorld(config, START);
   let rt: NotifyRuntime;
+  let settings: Parameters<typeof createNotifyRuntime>[0];
   let timers: RecordedTimers;
   let sqs: SQSClient;
   /** What the alert topic's and the oncall topic's subscribers received since the last look. */
@@ -105,7 +106,7 @@ describe('notify routes and groupBy against moto', () => {
     alertTopicReceived = await subscriber(alertTopicArn, 'alert-topic-subscriber');
     oncallReceived = await subscriber(oncallArn, 'oncall-subscriber');
     const { notifications } = t.automation;
-    rt = createNotifyRuntime({
+    settings = {
       timing: notifications,
       dynamo: DynamoDBDocumentClient.from(oneRequestAtATime(new DynamoDBClient(clientConfig())), {
         marshallOptions: { removeUndefinedValues: true },
@@ -117,7 +118,8 @@ describe('notify routes and groupBy against moto', () => {
       timers,
       log: quietLog,
       now: t.clock.now,
-    });
+    };
+    rt = createNotifyRuntime(settings);
   });
 
   /** Moves the clock to `seconds` after START, firing in time order every timer it passes. */
@@ -203,7 +205,7 @@ describe('notify routes and groupBy against moto', () => {
     expect(await oncallReceived()).toHaveLength(1);
   });
 
-  it("keeps three jobs' failures apart, so that one job's success resolves its own failure only", async () => {
+  it("makes one message of three jobs' launch failures for lack of capacity, resolved when the last of them succeeds", async () => {
     const lastTry = { willRetry: false as const, because: 'attempt 1 was the last of 1' };
     const outcome = (job: string, status: 'failed' | 'succeeded') => {
       const event = runOutcomeEvent(
@@ -220,14 +222,73 @@ describe('notify routes and groupBy against moto', () => {
     };
     for (const job of ['nightly-report', 'ledger-cleanup', 'hourly-sync']) await notify(outcome(job, 'failed'), rt);
     await runUntil(30);
-    expect((await alertTopicReceived()).map((m) => m.attributes.subject).sort()).toEqual([
-      'hourly-sync',
-      'ledger-cleanup',
-      'nightly-report',
-    ]);
+    const [firing, ...others] = await alertTopicReceived();
+    expect(others).toEqual([]);
+    expect(firing?.subject).toMatch(/^\[CRITICAL\] .* on prod: failed-to-start \(3x\)$/);
+    const emails = async () => {
+      const models = (await (await fetch(`${t.emulator.endpoint}/moto-api/data.json`)).json()) as {
+        sns: { Topic: { arn: string; sent_notifications: [string, string, string][] }[] };
+      };
+      const sent = models.sns.Topic.find((topic) => topic.arn === t.world.alertTopicArn)?.sent_notifications ?? [];
+      return sent.map(([, body]) => (JSON.parse(body) as { email: string }).email);
+    };
+    expect(await emails()).toEqual([expect.stringContaining('3 jobs open: hourly-sync, ledger-cleanup, nightly-report')]);
 
+    // One job's success closes that job only: the group stays open while the others fail.
     await runUntil(600);
-    await notify(outcome('ledger-cleanup', 'succeeded'), rt);
+    const requests: string[] = [];
+    const client = oneRequestAtATime(new DynamoDBClient(clientConfig()));
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        requests.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize', name: 'countRequests' },
+    );
+    const counting = createNotifyRuntime({
+      ...settings,
+      dynamo: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    });
+    const success = outcome('ledger-cleanup', 'succeeded');
+    const first = await notify(success, counting);
+    expect(first.ignored).toBe('job:ledger-cleanup is closed; the group stays open, still open: job:hourly-sync, job:nightly-report');
+    expect(requests.splice(0)).toEqual(['GetItemCommand', 'UpdateItemCommand']);
+    // Delivered twice, it changes nothing, and a job the group does not hold neither: one read, no write.
+    expect((await notify(success, counting)).ignored).toBe(
+      'job:ledger-cleanup is closed; the group stays open, still open: job:hourly-sync, job:nightly-report',
+    );
+    expect((await notify(outcome('weekly-close', 'succeeded'), counting)).ignored).toMatch(
+      /still open: job:hourly-sync, job:nightly-report$/,
+    );
+    expect(requests).toEqual(['GetItemCommand', 'GetItemCommand']);
+    await runUntil(7_200);
+    expect(await alertTopicReceived()).toEqual([]);
+
+    await notify(outcome('hourly-sync', 'succeeded'), rt);
+    await runUntil(7_300);
+    expect(await alertTopicReceived()).toEqual([]);
+    const last = await notify(outcome('nightly-report', 'succeeded'), rt);
+    expect(last.published.map((message) => message.status)).toEqual(['resolved']);
+    await runUntil(14_400);
+    expect((await alertTopicReceived()).map((m) => [m.attributes.status, m.subject.startsWith('[RESOLVED]')])).toEqual([
+      ['resolved', true],
+    ]);
+  });
+
+  it("keeps a job's failures its own with the default groupBy (one group per subject), resolved by its own success", async () => {
+    const byDefault = createNotifyRuntime({ ...settings, groupBy: ['cluster', 'subject', 'category'] });
+    const lastTry = { willRetry: false as const, because: 'attempt 1 was the last of 1' };
+    const outcome = (job: string, status: 'failed' | 'succeeded') => {
+      const event = runOutcomeEvent(
+        runRecord({ job, cluster: 'prod', status, endedAt: t.clock.now().toISOString(), ...(status === 'failed' && { retry: lastTry }) }),
+        t.clock.now(),
+      );
+      return eventOf(event.detailType, { ...event.detail, eventId: event.id });
+    };
+    for (const job of ['nightly-report', 'ledger-cleanup']) await notify(outcome(job, 'failed'), byDefault);
+    await runUntil(30);
+    expect((await alertTopicReceived()).map((m) => m.attributes.subject).sort()).toEqual(['ledger-cleanup', 'nightly-report']);
+    await notify(outcome('ledger-cleanup', 'succeeded'), byDefault);
     await runUntil(7_200);
     expect((await alertTopicReceived()).map((m) => [m.attributes.status, m.attributes.subject])).toEqual([['resolved', 'ledger-cleanup']]);
   });
