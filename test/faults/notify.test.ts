@@ -14,14 +14,18 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect } from 'vitest';
+import { createSilence } from '../../cli/silences.ts';
 import { notify } from '../../functions/notify.ts';
 import { emulatorClientConfig, resetEmulator } from '../../sandbox/emulator.ts';
 import { type SandboxWorld, seedSandbox } from '../../sandbox/seed.ts';
 import { EmulatorTimers } from '../../sandbox/timers.ts';
+import type { NotifyResult } from '../../shared/alerts/handle.ts';
+import { notifyHolds } from '../../shared/alerts/notify-holds.ts';
 import { AlertTopic } from '../../shared/alerts/publish.ts';
 import type { ChatbotNotification } from '../../shared/alerts/render.ts';
 import { createNotifyRuntime, type NotifyRuntime } from '../../shared/alerts/runtime.ts';
 import { validateAutomation } from '../../shared/config/load.ts';
+import { Silences } from '../../shared/state/silences.ts';
 import { busEvent, crashLoop, jobRunFailed, oomStop, serviceTaskStopped } from '../helpers/alert-events.ts';
 import type { AwsCall } from '../helpers/faults.ts';
 import { oneRequestAtATime, quietLog, TestClock } from '../integration/world.ts';
@@ -163,6 +167,25 @@ const SCENARIOS: Scenario[] = [
       return (world) => notify(succeeded, world.rt);
     },
   },
+  {
+    name: "the flush after an operator's silence ended: the events that came after the held message",
+    groupKey: SERVICE_GROUP,
+    before: async (w) => {
+      const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(emulatorClientConfig(w.world.endpoint)));
+      await createSilence(
+        { matchers: ['subject=service:web'], forSeconds: 300, comment: 'a fix is rolling out', createdBy: 'fault-test' },
+        new Silences(dynamo, w.world.tableName),
+        w.clock.now(),
+      );
+      await notify(stopOfWeb(w), w.rt);
+      const held = (await notify(await nextTimer(w), w.rt)) as NotifyResult;
+      if (held.held?.length !== 1) throw new Error('the silence did not hold the first message');
+      w.clock.advance(60);
+      await notify(stopOfWeb(w), w.rt);
+      const flush = await nextTimer(w);
+      return (world) => notify(flush, world.rt);
+    },
+  },
 ];
 
 describe('notify under faults', () => {
@@ -191,6 +214,11 @@ describe('notify under faults', () => {
       tableName: world.tableName,
       topic: new AlertTopic(new SNSClient(config), world.alertTopicArn),
       timers,
+      holds: notifyHolds(
+        automation.notifications,
+        DynamoDBDocumentClient.from(oneRequestAtATime(new DynamoDBClient(config))),
+        world.tableName,
+      ),
       log: quietLog,
       now: clock.now,
     });
