@@ -7,7 +7,7 @@
 
 import { DEPLOYMENT_DETAIL_TYPES } from '../blue-green/model.ts';
 import { formatDuration } from '../config/duration.ts';
-import { type AlertSubjectKind, groupLabelsOf } from '../events/alert.ts';
+import { type AlertSubjectKind, groupLabelsOf, keepsOpenSubjects } from '../events/alert.ts';
 import { JOB_RUN_DETAIL_TYPES } from '../events/bus.ts';
 import { JOB_SUCCESS_OVERDUE, type JobSuccessOverdueDetail } from '../events/job-freshness-events.ts';
 import { SERVICE_PROBLEM_DETAIL_TYPES, type ServiceProblemDetail } from '../events/service-events.ts';
@@ -232,7 +232,8 @@ function whereOf(group: AlertGroup, view: AlertView): string {
 /**
  * A group of several subjects (notifications.groupBy without subject) shows its newest event's details.
  * One closed by its own events knows which subjects are open, and names them while more than one is
- * ("3 jobs open: hourly-sync, ledger-cleanup, nightly-report"); any other says the newest is one of several.
+ * ("3 jobs open: hourly-sync, ledger-cleanup, nightly-report"), and once none is, that all have resolved;
+ * any other says the newest is one of several.
  */
 function subjectOf(group: AlertGroup): string {
   const { subject } = group.latest.detail.alert;
@@ -240,6 +241,8 @@ function subjectOf(group: AlertGroup): string {
   const labels = groupLabelsOf(group.groupKey);
   if (labels === undefined) return named;
   if ((group.openSubjects?.length ?? 0) > 1) return openSubjectsNamed(group.openSubjects ?? []);
+  // None left open: the group resolved, all its subjects with it.
+  if (keepsOpenSubjects(group.groupKey) && !group.openSubjects?.length) return `every subject of the group (last: ${named})`;
   return `${named} (the latest of its alerts grouped by ${labels.join(', ') || 'nothing'})`;
 }
 

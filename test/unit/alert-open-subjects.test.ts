@@ -88,3 +88,23 @@ describe('humanMessage: a group of several subjects names those open', () => {
     expect(one.text).toContain('job nightly-report (the latest of its alerts grouped by cluster, category)');
   });
 });
+
+describe('humanMessage: a group of several subjects resolved', () => {
+  it('says that every subject of the group has, naming the last', () => {
+    const group: AlertGroup = {
+      groupKey: GROUP,
+      pending: 0,
+      total: 3,
+      firstEventAt: '2026-11-22T02:00:00.000Z',
+      lastEventAt: '2026-11-22T02:00:10.000Z',
+      latest: inbox().latest,
+      messagesSent: 1,
+      lastSentAt: '2026-11-22T02:00:30.000Z',
+      flushAt: undefined,
+      resolveAt: undefined,
+    };
+    const { subject, text } = humanMessage({ status: 'resolved', group, now: new Date('2026-11-22T05:00:00.000Z') });
+    expect(subject).toBe('[RESOLVED] Every subject of the group (last: job nightly-report) on batch: job-failing');
+    expect(text).toContain('RESOLVED: Every subject of the group (last: job nightly-report) on cluster batch: the job succeeded again.');
+  });
+});
