@@ -56,6 +56,16 @@ export const PROBES: Probe[] = [
     ].join('\n'),
   },
   {
+    name: 'powertools-metrics',
+    description: 'Powertools Logger + Metrics, the invocation metrics and their middleware (shared/metrics)',
+    body: [
+      "import { flushMetrics, invocationMetrics } from '#shared/metrics/invocation-metrics.ts';",
+      "import { withEventMetrics } from '#shared/metrics/published-events.ts';",
+      'export const middleware = flushMetrics(invocationMetrics);',
+      'export { withEventMetrics };',
+    ].join('\n'),
+  },
+  {
     name: 'middy',
     description: '@middy/core',
     body: ["import middy from '@middy/core';", 'export const handler = middy(() => undefined);'].join('\n'),
