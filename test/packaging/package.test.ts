@@ -806,6 +806,12 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
     expect(new Set(shown.map((s) => s.name))).toEqual(new Set(EMITTED.map((e) => e.name).filter((name) => !name.startsWith('Deployment'))));
   });
 
+  it('grants no cloudwatch:PutMetricData: the functions write their metrics to their own logs (EMF)', () => {
+    const putters = ofType('AWS::IAM::Role').flatMap(([id]) => statementsAllowing(id, 'cloudwatch:PutMetricData').map(() => id));
+
+    expect(putters).toEqual([]);
+  });
+
   it('passes cfn-lint without errors, its only warnings the known ones', async () => {
     const { errors, warnings } = await cfnLint(path.join(run.outDir, 'cloudformation-template-update-stack.json'));
 
