@@ -4,6 +4,9 @@
  * their dimensions and each group is one document: an invocation that settles two jobs writes two. Counts
  * of a group are summed into one value; durations keep a value each (EMF takes up to 100 per metric in a
  * document; more go in further documents).
+ *
+ * The emitter is asked for at the first flush that has something to write, so that Lambda can load
+ * Powertools Metrics then rather than at the cold start (invocation-metrics.ts).
  */
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { MetricDatum, MetricDefinition } from './catalogue.ts';
@@ -17,10 +20,10 @@ interface Group {
 }
 
 export class MetricsBuffer {
-  private readonly emitter: Metrics;
+  private readonly emitter: () => Metrics | Promise<Metrics>;
   private readonly groups = new Map<string, Group>();
 
-  constructor(emitter: Metrics) {
+  constructor(emitter: () => Metrics | Promise<Metrics>) {
     this.emitter = emitter;
   }
 
@@ -40,17 +43,19 @@ export class MetricsBuffer {
   }
 
   /** Writes what was added since the last flush, one EMF document per set of dimensions; nothing when nothing was added. */
-  flush(): void {
+  async flush(): Promise<void> {
     const groups = [...this.groups.values()];
     this.groups.clear();
+    if (groups.length === 0) return;
+    const emitter = await this.emitter();
     for (const { dimensions, values } of groups) {
       const series = [...values.values()];
       for (let start = 0; series.some((s) => s.values.length > start); start += VALUES_PER_DOCUMENT) {
-        for (const [name, value] of Object.entries(dimensions)) this.emitter.addDimension(name, value);
+        for (const [name, value] of Object.entries(dimensions)) emitter.addDimension(name, value);
         for (const { metric, values: points } of series) {
-          for (const point of points.slice(start, start + VALUES_PER_DOCUMENT)) this.emitter.addMetric(metric.name, metric.unit, point);
+          for (const point of points.slice(start, start + VALUES_PER_DOCUMENT)) emitter.addMetric(metric.name, metric.unit, point);
         }
-        this.emitter.publishStoredMetrics();
+        emitter.publishStoredMetrics();
       }
     }
   }

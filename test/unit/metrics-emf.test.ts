@@ -80,7 +80,7 @@ describe('the metrics of an invocation, as EMF', () => {
     const logger = { debug: remember, info: remember, warn: remember, error: remember };
     const emitter = new Metrics({ namespace: NAMESPACE, serviceName: 'ecs-autopilot', logger });
     emitter.clearDefaultDimensions();
-    buffer = new MetricsBuffer(emitter);
+    buffer = new MetricsBuffer(() => emitter);
   });
   afterEach(() => {
     vi.unstubAllEnvs();
@@ -131,6 +131,21 @@ describe('the metrics of an invocation, as EMF', () => {
     const once = lambdaOf(bus, (rt) => rt.bus.publish([jobRun('Job Run Succeeded', 'nightly-report')]));
     expect(await emfWrittenBy(() => invoke(once))).toHaveLength(2);
     expect(await emfWrittenBy(() => invoke(lambdaOf(bus, async () => undefined)))).toEqual([]);
+  });
+
+  it('asks for Powertools Metrics only when there is something to write (Lambda loads it then, not at the cold start)', async () => {
+    const emitter = new Metrics({ namespace: NAMESPACE, serviceName: 'ecs-autopilot' });
+    emitter.clearDefaultDimensions();
+    let asked = 0;
+    const lazy = new MetricsBuffer(() => {
+      asked++;
+      return emitter;
+    });
+    await lazy.flush();
+    expect(asked).toBe(0);
+    lazy.add([{ metric: METRICS.alertsSent, dimensions: { status: 'firing' }, value: 1 }]);
+    expect(await emfWrittenBy(() => lazy.flush())).toHaveLength(1);
+    expect(asked).toBe(1);
   });
 
   it('writes what a failing invocation published before it failed, and not the batch the bus refused', async () => {
@@ -186,7 +201,7 @@ describe('the metrics of an invocation, as EMF', () => {
     const documents = (
       await emfWrittenBy(async () => {
         buffer.add(durations);
-        buffer.flush();
+        await buffer.flush();
       })
     ).map(read);
     expect(documents.map((d) => d.dimensions)).toEqual([{ app: 'shop' }, { app: 'shop' }]);
