@@ -33,6 +33,7 @@ type MarkLook =
   | 'crash-loop'
   | 'alert firing'
   | 'alert resolved'
+  | 'alert held'
   | 'deploy'
   | 'deploy-succeeded'
   | 'deploy-rolled-back'
@@ -133,8 +134,9 @@ export function pictureLanes(report: SandboxReport): Lane[] {
   for (const row of report.services) routed.set(laneFor('service', row.serviceKey), []);
   for (const row of report.apps) routed.set(laneFor('app', row.app), []);
   for (const entry of report.timeline) {
-    // Alerts are drawn from report.alerts, which says which lane each belongs to.
-    if (entry.what === 'alert-sent') continue;
+    // Alerts are drawn from report.alerts and report.heldAlerts, which say which lane each belongs to; a
+    // silence is about the alerts it matches, shown where it holds one.
+    if (entry.what === 'alert-sent' || entry.what === 'alert-held' || entry.what === 'silence') continue;
     const lane = laneFor(laneKindOf(entry, watchedTasks), entry.job ?? entry.subject);
     const entries = routed.get(lane) ?? [];
     entries.push(entry);
@@ -154,6 +156,15 @@ export function pictureLanes(report: SandboxReport): Lane[] {
     else if (lane.kind === 'service') fillService(lane, entries, report);
     else if (lane.kind === 'app') fillApp(lane, entries, report);
     else fillOther(lane, entries);
+  }
+
+  for (const held of report.heldAlerts ?? []) {
+    const [, kind = 'other', name = held.groupKey] = /^[^|]*\|([^:|]*):([^|]*)\|/.exec(held.groupKey) ?? [];
+    laneFor(KIND_ORDER.includes(kind as LaneKind) ? (kind as LaneKind) : 'other', name).marks.push({
+      at: time(held.time),
+      look: 'alert held',
+      title: `${held.local}  alert held: ${held.why}`,
+    });
   }
 
   for (const alert of report.alerts) {
@@ -617,6 +628,7 @@ function drawMark(mark: Mark, x: number, y: number): string {
       }
       case 'alert firing':
       case 'alert resolved':
+      case 'alert held':
         return `<path d="M${n(x)} ${n(y - 5.5)} L${n(x + 5.5)} ${n(y + 4.5)} H${n(x - 5.5)} Z"/>`;
       case 'deploy-succeeded':
       case 'deploy-rolled-back':
@@ -877,7 +889,10 @@ function legend(): string {
         sample(mark('deploy-failed'), 'failed or rejected'),
       ],
     ],
-    ['Alerts', [sample(mark('alert firing'), 'firing'), sample(mark('alert resolved'), 'resolved')]],
+    [
+      'Alerts',
+      [sample(mark('alert firing'), 'firing'), sample(mark('alert resolved'), 'resolved'), sample(mark('alert held'), 'held back')],
+    ],
     ['Other events', [sample(mark('event'), 'scenario, alarm')]],
   ];
   return `<div class="legend">${groups.map(([name, keys]) => `<div class="group"><b>${name}</b>${keys.join('')}</div>`).join('')}</div>`;
@@ -930,6 +945,7 @@ svg.chart { display: block; max-width: 100%; height: auto; font-family: inherit;
 .mark.alert path { stroke-width: 1.4; stroke-linejoin: round; }
 .mark.alert.firing path { fill: #d1242f; stroke: #8c1a22; }
 .mark.alert.resolved path { fill: #fff; stroke: #1a7f37; }
+.mark.alert.held path { fill: #d0d7de; stroke: #57606a; stroke-dasharray: 2 1.5; }
 .mark.deploy path { fill: #37474f; }
 .mark.deploy-succeeded circle { fill: #1a9e6e; stroke: #fff; }
 .mark.deploy-rolled-back circle { fill: #f0a000; stroke: #8a5a00; }
