@@ -106,7 +106,11 @@ export function parseEcsServiceEvent(event: unknown): EcsServiceEvent {
   }
   const { id, account, region, time, resources, detail } = result.data;
   const serviceArn = resources.find((arn) => SERVICE_ARN.test(arn));
-  if (serviceArn === undefined) throw new BadEventError(`an ECS service event whose resources name no service: ${excerptOf(event)}`);
+  if (serviceArn === undefined) {
+    throw new BadEventError(
+      `not an ECS service event (resources: expected the service's ARN (arn:aws:ecs:<region>:<account>:service/…), got ${excerptOf(resources, 200)}): ${excerptOf(event)}`,
+    );
+  }
   const [, clusterInArn, serviceName] = SERVICE_ARN.exec(serviceArn) as RegExpExecArray;
   return {
     id,

@@ -103,6 +103,15 @@ describe('parseEcsServiceEvent', () => {
     expect(() => parseEcsServiceEvent(bad)).toThrow(/resources: expected a list with the service's ARN/);
   });
 
+  it('refuses an event whose resources name something other than a service, saying what it expected there (found by the fuzz)', () => {
+    const bad = serviceEvent('service-steady-state');
+    bad.resources = ['valueOf'];
+
+    expect(() => parseEcsServiceEvent(bad)).toThrow(
+      /resources: expected the service's ARN \(arn:aws:ecs:<region>:<account>:service\/…\), got \["valueOf"\]/,
+    );
+  });
+
   it('tells ECS service events from task events and timers', () => {
     expect(isEcsServiceEvent(serviceEvent('service-steady-state'))).toBe(true);
     expect(isEcsServiceEvent({ source: 'aws.ecs', 'detail-type': 'ECS Task State Change' })).toBe(false);
