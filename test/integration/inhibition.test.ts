@@ -20,9 +20,9 @@ import { inhibitionHold } from '../../shared/alerts/inhibition.ts';
 import { AlertTopic } from '../../shared/alerts/publish.ts';
 import { createNotifyRuntime, type NotifyRuntime } from '../../shared/alerts/runtime.ts';
 import { AlertGroupList } from '../../shared/state/alert-group-list.ts';
-import type { Timer, TimerSetter } from '../../shared/timers/timers.ts';
 import { busEvent, crashLoop, oomStop, serviceAlert, serviceTaskStopped } from '../helpers/alert-events.ts';
 import { runCli as cli } from '../helpers/cli.ts';
+import { RecordedTimers } from '../helpers/recorded-timers.ts';
 import { oneRequestAtATime, quietLog, useEmulatorWorld } from './world.ts';
 
 const START = new Date('2026-11-22T02:00:00.000Z');
@@ -33,21 +33,6 @@ writeFileSync(CONFIG_FILE, stringify(config));
 
 const HOST_LOST = 'prod|service:api|host-lost';
 const CRASH_LOOP = 'prod|watched-task:ingest|crash-loop';
-
-class RecordedTimers implements TimerSetter {
-  readonly pending = new Map<string, Timer>();
-
-  async set(timer: Timer): Promise<void> {
-    if (!this.pending.has(timer.name)) this.pending.set(timer.name, timer);
-  }
-
-  takeDue(until: Date): Timer | undefined {
-    const next = [...this.pending.values()].sort((a, b) => a.at.getTime() - b.at.getTime())[0];
-    if (!next || next.at > until) return undefined;
-    this.pending.delete(next.name);
-    return next;
-  }
-}
 
 describe('inhibition against moto', () => {
   const t = useEmulatorWorld(config, START);

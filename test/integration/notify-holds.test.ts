@@ -18,9 +18,9 @@ import { EMULATOR_REGION } from '../../sandbox/emulator.ts';
 import { notifyHolds } from '../../shared/alerts/notify-holds.ts';
 import { AlertTopic } from '../../shared/alerts/publish.ts';
 import { createNotifyRuntime, type NotifyRuntime } from '../../shared/alerts/runtime.ts';
-import type { Timer, TimerSetter } from '../../shared/timers/timers.ts';
 import { busEvent, oomStop, serviceAlert, serviceTaskStopped } from '../helpers/alert-events.ts';
 import { runCli } from '../helpers/cli.ts';
+import { RecordedTimers } from '../helpers/recorded-timers.ts';
 import { quietLog, useEmulatorWorld } from './world.ts';
 
 const START = new Date('2026-11-22T02:00:00.000Z');
@@ -34,22 +34,6 @@ const config = {
 };
 const WEB = 'prod|service:web|out-of-memory';
 const API = 'prod|service:api|out-of-memory';
-
-/** Timers as Scheduler keeps them: one per name until it fires; the test fires those its clock has passed. */
-class RecordedTimers implements TimerSetter {
-  readonly pending = new Map<string, Timer>();
-
-  async set(timer: Timer): Promise<void> {
-    if (!this.pending.has(timer.name)) this.pending.set(timer.name, timer);
-  }
-
-  takeDue(until: Date): Timer | undefined {
-    const next = [...this.pending.values()].sort((a, b) => a.at.getTime() - b.at.getTime())[0];
-    if (!next || next.at > until) return undefined;
-    this.pending.delete(next.name);
-    return next;
-  }
-}
 
 describe('notify holds messages back against moto', () => {
   const t = useEmulatorWorld(config, START);

@@ -14,8 +14,8 @@ import { AlertTopic } from '../../shared/alerts/publish.ts';
 import { alertRoutes, routeTopicName } from '../../shared/alerts/routes.ts';
 import { createNotifyRuntime, type NotifyRuntime } from '../../shared/alerts/runtime.ts';
 import { runOutcomeEvent } from '../../shared/jobs/trigger.ts';
-import type { Timer, TimerSetter } from '../../shared/timers/timers.ts';
 import { busEvent, oomStop, serviceAlert, serviceTaskStopped, watchedTaskStopped } from '../helpers/alert-events.ts';
+import { RecordedTimers } from '../helpers/recorded-timers.ts';
 import { runRecord } from '../unit/fixtures.ts';
 import { oneRequestAtATime, quietLog, useEmulatorWorld } from './world.ts';
 
@@ -34,21 +34,6 @@ const config = {
     ],
   },
 };
-
-class RecordedTimers implements TimerSetter {
-  readonly pending = new Map<string, Timer>();
-
-  async set(timer: Timer): Promise<void> {
-    if (!this.pending.has(timer.name)) this.pending.set(timer.name, timer);
-  }
-
-  takeDue(until: Date): Timer | undefined {
-    const next = [...this.pending.values()].sort((a, b) => a.at.getTime() - b.at.getTime())[0];
-    if (!next || next.at > until) return undefined;
-    this.pending.delete(next.name);
-    return next;
-  }
-}
 
 describe('notify routes and groupBy against moto', () => {
   const t = useEmulatorWorld(config, START);

@@ -26,36 +26,14 @@ import { BadEventError } from '../../shared/errors.ts';
 import { decideFreshness } from '../../shared/jobs/freshness.ts';
 import { runOutcomeEvent } from '../../shared/jobs/trigger.ts';
 import { keys } from '../../shared/state/keys.ts';
-import type { Timer, TimerSetter } from '../../shared/timers/timers.ts';
 import { busEvent, deploymentRolledBack, oomStop, serviceTaskStopped } from '../helpers/alert-events.ts';
+import { RecordedTimers } from '../helpers/recorded-timers.ts';
 import { jobSpec, runRecord } from '../unit/fixtures.ts';
 import { oneRequestAtATime, quietLog, useEmulatorWorld } from './world.ts';
 
 const START = new Date('2026-11-22T02:00:00.000Z');
 const config = { notifications: { groupWait: '30s', repeatInterval: '5m', resolveAfter: '30m' } };
 const GROUP_KEY = 'prod|service:web|out-of-memory';
-
-/** Timers as Scheduler keeps them: one per name until it fires; the test fires those its clock has passed. */
-class RecordedTimers implements TimerSetter {
-  readonly pending = new Map<string, Timer>();
-  readonly fired: Timer[] = [];
-  /** What the next calls of set() throw, in turn (undefined: that one succeeds), as a throttled, unreachable or refusing Scheduler would. */
-  readonly failures: (Error | undefined)[] = [];
-
-  async set(timer: Timer): Promise<void> {
-    const failure = this.failures.shift();
-    if (failure) throw failure;
-    if (!this.pending.has(timer.name)) this.pending.set(timer.name, timer);
-  }
-
-  takeDue(until: Date): Timer | undefined {
-    const next = [...this.pending.values()].sort((a, b) => a.at.getTime() - b.at.getTime())[0];
-    if (!next || next.at > until) return undefined;
-    this.pending.delete(next.name);
-    this.fired.push(next);
-    return next;
-  }
-}
 
 interface DeliveredAlert {
   subject: string;
