@@ -4,7 +4,7 @@
  * holds keys only; what a group is (its labels, counts and messages) is read from its two items
  * (alert-groups.ts), in batches.
  */
-import { BatchGetCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { AlertSample, EndedEpisode, Episode } from '../alerts/decide.ts';
 import type { AlertBlock } from '../events/alert.ts';
 import { ALERT_GROUP_INDEX, type AlertGroupStatus, keys } from './keys.ts';
@@ -47,21 +47,17 @@ export class AlertGroupList {
   async groupKeys(status: AlertGroupStatus, cluster?: string): Promise<string[]> {
     const { pk, skPrefix } = keys.alertGroupsListed(status, cluster);
     const groupKeys: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.dynamo.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: ALERT_GROUP_INDEX.name,
-          KeyConditionExpression: '#list = :list AND begins_with(#status, :prefix)',
-          ExpressionAttributeNames: { '#list': ALERT_GROUP_INDEX.partition, '#status': ALERT_GROUP_INDEX.sort },
-          ExpressionAttributeValues: { ':list': pk, ':prefix': skPrefix },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) groupKeys.push(keys.alertGroupOf(String(item.pk)));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const pages = paginateQuery(
+      { client: this.dynamo },
+      {
+        TableName: this.tableName,
+        IndexName: ALERT_GROUP_INDEX.name,
+        KeyConditionExpression: '#list = :list AND begins_with(#status, :prefix)',
+        ExpressionAttributeNames: { '#list': ALERT_GROUP_INDEX.partition, '#status': ALERT_GROUP_INDEX.sort },
+        ExpressionAttributeValues: { ':list': pk, ':prefix': skPrefix },
+      },
+    );
+    for await (const page of pages) for (const item of page.Items ?? []) groupKeys.push(keys.alertGroupOf(String(item.pk)));
     return groupKeys;
   }
 

@@ -8,7 +8,7 @@
  * the same run, and the claim of a launch is such a write too — the loser reads the winner's lease.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, paginateQuery, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { StoredItemError } from '../errors.ts';
 import type { RunRecord } from '../jobs/run-record.ts';
 import { DEADLINE_INDEX, keys, WATCHED_RUNS_BUCKET } from './keys.ts';
@@ -78,29 +78,28 @@ export class RunHistory {
    */
   async succeededAfter(job: string, after: string, scheduledFrom: string): Promise<RunRecord | undefined> {
     const runs = keys.jobRuns(job);
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.dynamo.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          FilterExpression: '#status = :succeeded AND endedAt > :after',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':pk': runs.pk,
-            ':from': `${runs.skPrefix}${scheduledFrom}`,
-            ':to': `${runs.skPrefix}~`,
-            ':succeeded': 'succeeded',
-            ':after': after,
-          },
-          Limit: 50,
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.dynamo },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        FilterExpression: '#status = :succeeded AND endedAt > :after',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':pk': runs.pk,
+          ':from': `${runs.skPrefix}${scheduledFrom}`,
+          ':to': `${runs.skPrefix}~`,
+          ':succeeded': 'succeeded',
+          ':after': after,
+        },
+        Limit: 50,
+      },
+    );
+    // Pages are read one at a time, and no more once a success is found.
+    for await (const page of pages) {
       const [found] = page.Items ?? [];
       if (found) return storedRunAsItIs(found);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return undefined;
   }
 

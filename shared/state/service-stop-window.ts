@@ -10,7 +10,7 @@
  * decision publishes until they are (the outbox), written as the next version of the one read. It carries
  * the stop's record for the stop history (stop-history.ts), so the history costs no write of its own.
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PendingEvent } from '../events/pending-event.ts';
 import { STOP_CATEGORIES, type StopCategory } from '../stopped-tasks/categories.ts';
 import type { StopWindow } from '../stopped-tasks/decide-service-stop.ts';
@@ -73,17 +73,16 @@ export class ServiceStopWindows {
   async window(cluster: string, service: string, since: Date): Promise<StopWindow> {
     const window: StopWindow = { total: 0, byCategory: {} };
     const minutes = keys.stopWindowsSince(cluster, service, since);
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.dynamo.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': minutes.pk, ':from': minutes.from, ':to': minutes.to },
-          ConsistentRead: true,
-          ExclusiveStartKey,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.dynamo },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': minutes.pk, ':from': minutes.from, ':to': minutes.to },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         for (const category of STOP_CATEGORIES) {
           const tasks = item[attributeOf(category)] as Set<string> | undefined;
@@ -92,8 +91,7 @@ export class ServiceStopWindows {
           window.byCategory[category] = (window.byCategory[category] ?? 0) + tasks.size;
         }
       }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    }
     return window;
   }
 

@@ -5,7 +5,7 @@
  * so `silences --all` still shows who silenced what, and the table lets it go a week after its end.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from './keys.ts';
 import { STATE_TABLE_TTL_ATTRIBUTE } from './table-definition.ts';
 
@@ -61,20 +61,16 @@ export class Silences {
   async list(): Promise<Silence[]> {
     const { pk, skPrefix } = keys.silences();
     const silences: Silence[] = [];
-    let from: Record<string, unknown> | undefined;
-    do {
-      const page = await this.dynamo.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
-          ConsistentRead: true,
-          ExclusiveStartKey: from,
-        }),
-      );
-      for (const item of page.Items ?? []) silences.push(silenceOf(item));
-      from = page.LastEvaluatedKey;
-    } while (from);
+    const pages = paginateQuery(
+      { client: this.dynamo },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) for (const item of page.Items ?? []) silences.push(silenceOf(item));
     return silences;
   }
 

@@ -10,7 +10,7 @@
  * 1 MB query pages, some 450 read units eventually consistent, for a command a person runs. Items written
  * before the history existed carry no record and are skipped.
  */
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import type { StopRecord } from '../stopped-tasks/stop-record.ts';
 import type { KeyPrefix } from './keys.ts';
 
@@ -26,25 +26,23 @@ export class StopHistory {
   /** The stops of the partition that stopped at or after `since`, newest first. */
   async since(stops: KeyPrefix, since: Date): Promise<StopRecord[]> {
     const records: StopRecord[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.dynamo.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': stops.pk, ':prefix': stops.skPrefix },
-          ProjectionExpression: '#stop',
-          ExpressionAttributeNames: { '#stop': 'stop' },
-          ExclusiveStartKey,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.dynamo },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': stops.pk, ':prefix': stops.skPrefix },
+        ProjectionExpression: '#stop',
+        ExpressionAttributeNames: { '#stop': 'stop' },
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         const record = item.stop as StopRecord | undefined;
         // TTL deletes late (up to days): an expired item may still be read, so the time decides.
         if (record?.stoppedAt && Date.parse(record.stoppedAt) >= since.getTime()) records.push(record);
       }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    }
     return records.sort((a, b) => b.stoppedAt.localeCompare(a.stoppedAt) || a.taskArn.localeCompare(b.taskArn));
   }
 }
