@@ -9,6 +9,7 @@
  */
 import * as z from 'zod/mini';
 import { DEPLOYMENT_DETAIL_TYPES, DEPLOYMENT_REQUEST_DETAIL_TYPES } from '../blue-green/model.ts';
+import { builtOnFirstUse } from '../built-on-first-use.ts';
 import { BadEventError, excerptOf } from '../errors.ts';
 import type { AlertBlock } from '../events/alert.ts';
 import { EVENT_SOURCE, JOB_RUN_DETAIL_TYPES } from '../events/bus.ts';
@@ -45,159 +46,165 @@ export type NotifyInput =
   | { kind: 'no-alert'; id: string; detailType: string }
   | { kind: 'timer'; timer: AlertTimerInput };
 
-const text = z.string().check(z.minLength(1));
-const instant = z.iso.datetime({ offset: true });
+/** notify's input schemas, built on first use (not at import: see shared/built-on-first-use.ts). */
+const schemas = builtOnFirstUse(() => {
+  const text = z.string().check(z.minLength(1));
+  const instant = z.iso.datetime({ offset: true });
 
-const timerSchema = z.object({ timer: z.enum(ALERT_TIMERS), groupKey: text, at: instant });
+  const timerSchema = z.object({ timer: z.enum(ALERT_TIMERS), groupKey: text, at: instant });
 
-const busEventSchema = z.object({
-  id: text,
-  source: z.literal(EVENT_SOURCE),
-  'detail-type': text,
-  time: instant,
-  detail: z.record(z.string(), z.unknown()),
-});
+  const busEventSchema = z.object({
+    id: text,
+    source: z.literal(EVENT_SOURCE),
+    'detail-type': text,
+    time: instant,
+    detail: z.record(z.string(), z.unknown()),
+  });
 
-const eventIdSchema = z.optional(text);
+  const eventIdSchema = z.optional(text);
 
-const alertSchema = z.object({
-  cluster: text,
-  subject: z.object({ kind: z.enum(['job', 'watched-task', 'service', 'app']), name: text }),
-  category: text,
-  severity: z.enum(['critical', 'warning']),
-  resolvedBy: z.optional(z.enum(['quiet-period', 'resolving-event'])),
-  resolves: z.optional(z.boolean()),
-});
+  const alertSchema = z.object({
+    cluster: text,
+    subject: z.object({ kind: z.enum(['job', 'watched-task', 'service', 'app']), name: text }),
+    category: text,
+    severity: z.enum(['critical', 'warning']),
+    resolvedBy: z.optional(z.enum(['quiet-period', 'resolving-event'])),
+    resolves: z.optional(z.boolean()),
+  });
 
-const stopSchema = z.object({
-  taskArn: text,
-  taskId: text,
-  clusterArn: z.string(),
-  taskDefinitionArn: z.string(),
-  family: text,
-  revision: z.number(),
-  availabilityZone: z.optional(z.string()),
-  stopCode: z.optional(z.string()),
-  stoppedReason: z.optional(z.string()),
-  containers: z.array(z.object({ name: text, exitCode: z.optional(z.number()), reason: z.optional(z.string()) })),
-  classification: z.object({ category: text, because: z.string() }),
-  advice: z.object({ likelyCause: z.string(), nextSteps: z.array(z.string()) }),
-  consoleUrl: z.string(),
-  logs: z.array(z.object({ container: text, url: z.string() })),
-});
+  const stopSchema = z.object({
+    taskArn: text,
+    taskId: text,
+    clusterArn: z.string(),
+    taskDefinitionArn: z.string(),
+    family: text,
+    revision: z.number(),
+    availabilityZone: z.optional(z.string()),
+    stopCode: z.optional(z.string()),
+    stoppedReason: z.optional(z.string()),
+    containers: z.array(z.object({ name: text, exitCode: z.optional(z.number()), reason: z.optional(z.string()) })),
+    classification: z.object({ category: text, because: z.string() }),
+    advice: z.object({ likelyCause: z.string(), nextSteps: z.array(z.string()) }),
+    consoleUrl: z.string(),
+    logs: z.array(z.object({ container: text, url: z.string() })),
+  });
 
-const jobRunSchema = z.object({
-  job: text,
-  scheduledTime: instant,
-  attempt: z.number(),
-  cluster: text,
-  taskDefinition: text,
-  taskArns: z.array(z.string()),
-  reason: z.optional(z.string()),
-  runtime: z.optional(z.string()),
-  stop: z.optional(stopSchema),
-  retry: z.optional(
-    z.discriminatedUnion('willRetry', [
-      z.object({ willRetry: z.literal(true), nextAttempt: z.number(), retryAt: instant, because: z.string() }),
-      z.object({ willRetry: z.literal(false), because: z.string() }),
-    ]),
-  ),
-});
-
-/** What a message says of a deployment that rolled back or failed (render.ts, deploymentView). */
-const deploymentSchema = z.object({
-  app: text,
-  deploymentId: text,
-  reason: z.string(),
-  from: z.optional(z.string()),
-  to: z.optional(z.string()),
-  fromService: z.optional(z.string()),
-  toService: z.optional(z.string()),
-  taskDefinition: z.optional(z.string()),
-  requestedBy: z.optional(z.string()),
-  weights: z.optional(z.array(z.object({ at: instant, newPercent: z.number(), why: z.string() }))),
-});
-
-/** What a message says of an event without a view of its own: its reason and the next step it names. */
-const reasonAndNextStepSchema = z.object({ reason: z.string(), nextStep: z.string() });
-
-/** What a message says of a problem ECS reported about a service (render.ts, serviceProblemView). */
-const serviceProblemSchema = z.extend(reasonAndNextStepSchema, {
-  service: text,
-  serviceArn: text,
-  ecsEvent: z.object({ id: text, eventName: text, eventType: text, time: instant }),
-  consoleUrl: z.string(),
-  resolvedWhen: z.string(),
-});
-
-/** The events whose alert counts into a group: the message is rendered from their detail. */
-const detailSchemas: Record<string, z.ZodMiniType> = {
-  [JOB_RUN_DETAIL_TYPES.failed]: jobRunSchema,
-  [JOB_RUN_DETAIL_TYPES['timed-out']]: jobRunSchema,
-  [JOB_RUN_DETAIL_TYPES.missed]: jobRunSchema,
-  [JOB_RUN_DETAIL_TYPES.skipped]: z.extend(jobRunSchema, { consecutiveSkips: z.optional(z.number()) }),
-  [JOB_SUCCESS_OVERDUE]: z.object({
+  const jobRunSchema = z.object({
     job: text,
+    scheduledTime: instant,
+    attempt: z.number(),
     cluster: text,
     taskDefinition: text,
-    expectSuccessWithin: text,
-    since: instant,
-    armedBy: z.enum(['success', 'firing']),
-    reason: z.string(),
-  }),
-  [STOPPED_TASK_DETAIL_TYPES.crashLoopDetected]: z.object({
-    subject: z.object({ kind: z.enum(['watched-task', 'service']), name: text }),
-    stops: z.number(),
-    windowSeconds: z.number(),
-    dominantCategory: text,
-    categories: z.record(z.string(), z.number()),
-    action: z.enum(['restarts-paused', 'alert-only']),
-    lastStop: stopSchema,
-    resumeWith: z.optional(z.string()),
-    pausedAt: z.optional(instant),
-  }),
-  [STOPPED_TASK_DETAIL_TYPES.infrastructureLossDetected]: z.object({
-    subject: z.object({ kind: z.literal('service'), name: text }),
-    stops: z.number(),
-    windowSeconds: z.number(),
-    categories: z.record(z.string(), z.number()),
-    lastStop: stopSchema,
-    reason: z.string(),
-    advice: z.object({ likelyCause: z.string(), nextSteps: z.array(z.string()) }),
-  }),
-  [STOPPED_TASK_DETAIL_TYPES.watchedTaskStopped]: z.object({
-    watchedTask: text,
-    stop: stopSchema,
-    decision: z.discriminatedUnion('kind', [
-      z.object({ kind: z.literal('restart'), delaySeconds: z.number(), restartAt: instant }),
-      z.object({ kind: z.enum(['restart-now', 'no-restart', 'paused']), reason: z.string() }),
-    ]),
-  }),
-  [STOPPED_TASK_DETAIL_TYPES.serviceTaskStopped]: z.object({
-    service: text,
-    stop: stopSchema,
-    counted: z.boolean(),
-    stopsInWindow: z.number(),
-  }),
-  [STOPPED_TASK_DETAIL_TYPES.watchedTaskRestartFailed]: z.extend(reasonAndNextStepSchema, { watchedTask: text }),
-  [SCALING_DETAIL_TYPES.failed]: z.extend(reasonAndNextStepSchema, { service: text }),
-  [DEPLOYMENT_DETAIL_TYPES.rolledBack]: deploymentSchema,
-  [DEPLOYMENT_DETAIL_TYPES.failed]: deploymentSchema,
-  ...Object.fromEntries(SERVICE_PROBLEM_DETAIL_TYPES.map((detailType) => [detailType, serviceProblemSchema])),
-};
+    taskArns: z.array(z.string()),
+    reason: z.optional(z.string()),
+    runtime: z.optional(z.string()),
+    stop: z.optional(stopSchema),
+    retry: z.optional(
+      z.discriminatedUnion('willRetry', [
+        z.object({ willRetry: z.literal(true), nextAttempt: z.number(), retryAt: instant, because: z.string() }),
+        z.object({ willRetry: z.literal(false), because: z.string() }),
+      ]),
+    ),
+  });
 
-/** The events whose alert ends its group's episode (alert.resolves): nothing of their detail is shown. */
-const resolvingSchemas: Record<string, z.ZodMiniType> = {
-  [STOPPED_TASK_DETAIL_TYPES.watchedTaskResumed]: z.object({ watchedTask: text }),
-  [SERVICE_EVENT_DETAIL_TYPES.recovered]: z.object({ service: text }),
-  [JOB_RUN_DETAIL_TYPES.succeeded]: z.object({ job: text }),
-};
+  /** What a message says of a deployment that rolled back or failed (render.ts, deploymentView). */
+  const deploymentSchema = z.object({
+    app: text,
+    deploymentId: text,
+    reason: z.string(),
+    from: z.optional(z.string()),
+    to: z.optional(z.string()),
+    fromService: z.optional(z.string()),
+    toService: z.optional(z.string()),
+    taskDefinition: z.optional(z.string()),
+    requestedBy: z.optional(z.string()),
+    weights: z.optional(z.array(z.object({ at: instant, newPercent: z.number(), why: z.string() }))),
+  });
+
+  /** What a message says of an event without a view of its own: its reason and the next step it names. */
+  const reasonAndNextStepSchema = z.object({ reason: z.string(), nextStep: z.string() });
+
+  /** What a message says of a problem ECS reported about a service (render.ts, serviceProblemView). */
+  const serviceProblemSchema = z.extend(reasonAndNextStepSchema, {
+    service: text,
+    serviceArn: text,
+    ecsEvent: z.object({ id: text, eventName: text, eventType: text, time: instant }),
+    consoleUrl: z.string(),
+    resolvedWhen: z.string(),
+  });
+
+  /** The events whose alert counts into a group: the message is rendered from their detail. */
+  const detailSchemas: Record<string, z.ZodMiniType> = {
+    [JOB_RUN_DETAIL_TYPES.failed]: jobRunSchema,
+    [JOB_RUN_DETAIL_TYPES['timed-out']]: jobRunSchema,
+    [JOB_RUN_DETAIL_TYPES.missed]: jobRunSchema,
+    [JOB_RUN_DETAIL_TYPES.skipped]: z.extend(jobRunSchema, { consecutiveSkips: z.optional(z.number()) }),
+    [JOB_SUCCESS_OVERDUE]: z.object({
+      job: text,
+      cluster: text,
+      taskDefinition: text,
+      expectSuccessWithin: text,
+      since: instant,
+      armedBy: z.enum(['success', 'firing']),
+      reason: z.string(),
+    }),
+    [STOPPED_TASK_DETAIL_TYPES.crashLoopDetected]: z.object({
+      subject: z.object({ kind: z.enum(['watched-task', 'service']), name: text }),
+      stops: z.number(),
+      windowSeconds: z.number(),
+      dominantCategory: text,
+      categories: z.record(z.string(), z.number()),
+      action: z.enum(['restarts-paused', 'alert-only']),
+      lastStop: stopSchema,
+      resumeWith: z.optional(z.string()),
+      pausedAt: z.optional(instant),
+    }),
+    [STOPPED_TASK_DETAIL_TYPES.infrastructureLossDetected]: z.object({
+      subject: z.object({ kind: z.literal('service'), name: text }),
+      stops: z.number(),
+      windowSeconds: z.number(),
+      categories: z.record(z.string(), z.number()),
+      lastStop: stopSchema,
+      reason: z.string(),
+      advice: z.object({ likelyCause: z.string(), nextSteps: z.array(z.string()) }),
+    }),
+    [STOPPED_TASK_DETAIL_TYPES.watchedTaskStopped]: z.object({
+      watchedTask: text,
+      stop: stopSchema,
+      decision: z.discriminatedUnion('kind', [
+        z.object({ kind: z.literal('restart'), delaySeconds: z.number(), restartAt: instant }),
+        z.object({ kind: z.enum(['restart-now', 'no-restart', 'paused']), reason: z.string() }),
+      ]),
+    }),
+    [STOPPED_TASK_DETAIL_TYPES.serviceTaskStopped]: z.object({
+      service: text,
+      stop: stopSchema,
+      counted: z.boolean(),
+      stopsInWindow: z.number(),
+    }),
+    [STOPPED_TASK_DETAIL_TYPES.watchedTaskRestartFailed]: z.extend(reasonAndNextStepSchema, { watchedTask: text }),
+    [SCALING_DETAIL_TYPES.failed]: z.extend(reasonAndNextStepSchema, { service: text }),
+    [DEPLOYMENT_DETAIL_TYPES.rolledBack]: deploymentSchema,
+    [DEPLOYMENT_DETAIL_TYPES.failed]: deploymentSchema,
+    ...Object.fromEntries(SERVICE_PROBLEM_DETAIL_TYPES.map((detailType) => [detailType, serviceProblemSchema])),
+  };
+
+  /** The events whose alert ends its group's episode (alert.resolves): nothing of their detail is shown. */
+  const resolvingSchemas: Record<string, z.ZodMiniType> = {
+    [STOPPED_TASK_DETAIL_TYPES.watchedTaskResumed]: z.object({ watchedTask: text }),
+    [SERVICE_EVENT_DETAIL_TYPES.recovered]: z.object({ service: text }),
+    [JOB_RUN_DETAIL_TYPES.succeeded]: z.object({ job: text }),
+  };
+
+  return { timerSchema, busEventSchema, eventIdSchema, alertSchema, detailSchemas, resolvingSchemas };
+});
 
 export function alertTimerInput(timer: AlertTimer, groupKey: string, at: string): AlertTimerInput {
   return { timer, groupKey, at };
 }
 
 export function parseNotifyInput(event: unknown): NotifyInput {
+  const { timerSchema, busEventSchema, eventIdSchema, alertSchema, detailSchemas, resolvingSchemas } = schemas();
   if (typeof event === 'object' && event !== null && 'timer' in event) {
     return { kind: 'timer', timer: check(timerSchema, event, 'not a notify timer input', event) };
   }
@@ -210,10 +217,10 @@ export function parseNotifyInput(event: unknown): NotifyInput {
   if (envelope.detail.alert === undefined || forged) return { kind: 'no-alert', id: envelope.id, detailType };
   const alert = check(alertSchema, envelope.detail.alert, `${what} has a malformed alert block`, event);
   const time = new Date(envelope.time).toISOString();
-  const schemas = alert.resolves ? resolvingSchemas : detailSchemas;
-  const detailSchema = Object.hasOwn(schemas, detailType) ? schemas[detailType] : undefined;
+  const bodySchemas = alert.resolves ? resolvingSchemas : detailSchemas;
+  const detailSchema = Object.hasOwn(bodySchemas, detailType) ? bodySchemas[detailType] : undefined;
   if (!detailSchema) {
-    const known = Object.keys(schemas).join(', ');
+    const known = Object.keys(bodySchemas).join(', ');
     throw new BadEventError(`${what} carries an alert, but notify renders none of its kind (it renders ${known}): ${excerptOf(event)}`);
   }
   check(detailSchema, envelope.detail, `${what} has a malformed detail`, event);

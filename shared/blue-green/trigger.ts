@@ -11,6 +11,7 @@
  */
 
 import * as z from 'zod/mini';
+import { builtOnFirstUse } from '../built-on-first-use.ts';
 import { clusterNameOf } from '../config/cluster.ts';
 import type { Automation } from '../config/schema.ts';
 import { BadEventError, excerptOf } from '../errors.ts';
@@ -59,34 +60,41 @@ export interface RoutedEvent {
   event: DeploymentEvent;
 }
 
-const text = z.string().check(z.minLength(1), z.maxLength(2048));
+/** shift-traffic's input schemas, built on first use (not at import: see shared/built-on-first-use.ts). */
+const schemas = builtOnFirstUse(() => {
+  const text = z.string().check(z.minLength(1), z.maxLength(2048));
 
-const request = z.object({
-  app: text,
-  id: z.optional(text.check(z.regex(/^[A-Za-z0-9_.:-]{1,128}$/))),
-  step: z.optional(z.int().check(z.minimum(1))),
-  taskDefinition: z.optional(text),
-  images: z.optional(z.record(text, text)),
-  requestedBy: z.optional(text),
-  by: z.optional(text),
-  reason: z.optional(text),
+  const request = z.object({
+    app: text,
+    id: z.optional(text.check(z.regex(/^[A-Za-z0-9_.:-]{1,128}$/))),
+    step: z.optional(z.int().check(z.minimum(1))),
+    taskDefinition: z.optional(text),
+    images: z.optional(z.record(text, text)),
+    requestedBy: z.optional(text),
+    by: z.optional(text),
+    reason: z.optional(text),
+  });
+
+  const envelope = z.object({
+    id: z.optional(z.string()),
+    time: z.optional(z.string()),
+    source: z.string(),
+    'detail-type': z.string(),
+    resources: z.optional(z.array(z.string())),
+    detail: z.optional(z.record(z.string(), z.unknown())),
+  });
+
+  const alarmDetail = z.object({
+    alarmName: text,
+    state: z.object({ value: text, reason: z.optional(z.string()) }),
+  });
+
+  const tick = z.object({ tick: z.literal(true) });
+
+  const origin = z.object({ source: z.string(), account: z.optional(z.string()), region: z.optional(z.string()) });
+
+  return { request, envelope, alarmDetail, tick, origin };
 });
-
-const envelope = z.object({
-  id: z.optional(z.string()),
-  time: z.optional(z.string()),
-  source: z.string(),
-  'detail-type': z.string(),
-  resources: z.optional(z.array(z.string())),
-  detail: z.optional(z.record(z.string(), z.unknown())),
-});
-
-const alarmDetail = z.object({
-  alarmName: text,
-  state: z.object({ value: text, reason: z.optional(z.string()) }),
-});
-
-const tick = z.object({ tick: z.literal(true) });
 
 /**
  * Why an event is not this stack's, or undefined when it is. AWS events (an alarm, an ECS rollout) come
@@ -96,7 +104,7 @@ const tick = z.object({ tick: z.literal(true) });
  * `deployers` (the bus policy lets no one else; this is the second lock).
  */
 export function foreignOrigin(input: unknown, home: StackHome, deployers: readonly string[] = []): string | undefined {
-  const parsed = origin.safeParse(input);
+  const parsed = schemas().origin.safeParse(input);
   if (!parsed.success) return undefined;
   const { source, account, region } = parsed.data;
   if (source.startsWith('aws.')) return foreignOriginOf(input, home);
@@ -109,13 +117,11 @@ export function foreignOrigin(input: unknown, home: StackHome, deployers: readon
   return undefined;
 }
 
-const origin = z.object({ source: z.string(), account: z.optional(z.string()), region: z.optional(z.string()) });
-
 /** The apps this event concerns, each with the event as the state machine takes it. */
 export function routeShiftInput(input: unknown, automation: Automation): RoutedEvent[] {
   const apps = Object.values(automation.apps);
-  if (tick.safeParse(input).success) return apps.map((app) => ({ app: app.name, event: { kind: 'tick' } }));
-  const parsed = envelope.safeParse(input);
+  if (schemas().tick.safeParse(input).success) return apps.map((app) => ({ app: app.name, event: { kind: 'tick' } }));
+  const parsed = schemas().envelope.safeParse(input);
   if (!parsed.success) {
     throw new BadEventError(
       'shift-traffic takes a Deployment Requested / Promotion Requested / Abort Requested event, an ECS deployment or service event, a CloudWatch Alarm State Change, or {"tick": true}',
@@ -135,7 +141,7 @@ export function routeShiftInput(input: unknown, automation: Automation): RoutedE
     );
   }
   if (event.source === 'aws.cloudwatch' && detailType === 'CloudWatch Alarm State Change') {
-    const detail = alarmDetail.safeParse(event.detail);
+    const detail = schemas().alarmDetail.safeParse(event.detail);
     if (!detail.success) throw new BadEventError('a CloudWatch Alarm State Change without detail.alarmName and detail.state.value');
     const { alarmName, state } = detail.data;
     return apps
@@ -160,7 +166,7 @@ function requestOf(detailType: string, rawDetail: unknown, eventId: string | und
   if (!Object.hasOwn(REQUEST_FIELDS, detailType)) {
     throw new BadEventError(`shift-traffic does not handle ecs-autopilot ${excerptOf(detailType, 100)} events`);
   }
-  const parsed = request.safeParse(rawDetail);
+  const parsed = schemas().request.safeParse(rawDetail);
   if (!parsed.success) {
     throw new BadEventError(
       `a ${detailType} event needs detail.app (and an id of letters, digits, "-", "_", ".", ":"; a step from 1): ${oneLine(z.prettifyError(parsed.error)).slice(0, 300)}`,

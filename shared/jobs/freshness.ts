@@ -15,6 +15,7 @@
  * about once a window), under the group's repeatInterval like any other.
  */
 import * as z from 'zod/mini';
+import { builtOnFirstUse } from '../built-on-first-use.ts';
 import { clusterNameOf } from '../config/cluster.ts';
 import { formatDuration } from '../config/duration.ts';
 import type { JobSpec } from '../config/schema.ts';
@@ -35,12 +36,15 @@ export interface FreshnessCheck {
   armedBy: 'success' | 'firing';
 }
 
-const freshnessCheckSchema = z.object({
-  check: z.literal('expect-success'),
-  job: z.string().check(z.minLength(1)),
-  since: z.iso.datetime({ offset: true }),
-  armedBy: z.enum(['success', 'firing']),
-});
+/** Built on first use (not at import: see shared/built-on-first-use.ts). */
+const freshnessCheckSchema = builtOnFirstUse(() =>
+  z.object({
+    check: z.literal('expect-success'),
+    job: z.string().check(z.minLength(1)),
+    since: z.iso.datetime({ offset: true }),
+    armedBy: z.enum(['success', 'firing']),
+  }),
+);
 
 export function isFreshnessCheck(event: unknown): boolean {
   return typeof event === 'object' && event !== null && 'check' in event;
@@ -55,7 +59,7 @@ const CHECK_FIELDS = {
 };
 
 export function parseFreshnessCheck(event: unknown): FreshnessCheck {
-  const result = freshnessCheckSchema.safeParse(event);
+  const result = freshnessCheckSchema().safeParse(event);
   if (!result.success) {
     throw new BadEventError(
       `not an expectSuccessWithin check (${inputProblems(result.error.issues, CHECK_FIELDS, 'event')}): ${excerptOf(event)}`,

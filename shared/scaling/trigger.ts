@@ -15,20 +15,26 @@
  *   `{"timer": "scaling-retry", "service": "<key>", "attempt": <n ≥ 1>, "since": "<when the chain began>"}`.
  */
 import * as z from 'zod/mini';
+import { builtOnFirstUse } from '../built-on-first-use.ts';
 import { BadEventError, excerptOf, inputProblems } from '../errors.ts';
 
-const service = z.string().check(z.minLength(1));
+/** Built on first use (not at import: see shared/built-on-first-use.ts). */
+const schemas = builtOnFirstUse(() => {
+  const service = z.string().check(z.minLength(1));
 
-const scheduledFiring = z.object({
-  service,
-  scheduledTime: z.optional(z.iso.datetime({ offset: true })),
-});
+  const scheduledFiring = z.object({
+    service,
+    scheduledTime: z.optional(z.iso.datetime({ offset: true })),
+  });
 
-const retryTimer = z.object({
-  timer: z.literal('scaling-retry'),
-  service,
-  attempt: z.number().check(z.int(), z.minimum(1)),
-  since: z.optional(z.iso.datetime({ offset: true })),
+  const retryTimer = z.object({
+    timer: z.literal('scaling-retry'),
+    service,
+    attempt: z.number().check(z.int(), z.minimum(1)),
+    since: z.optional(z.iso.datetime({ offset: true })),
+  });
+
+  return { scheduledFiring, retryTimer };
 });
 
 /** What each field of either input takes, for the message of a bad one. */
@@ -39,8 +45,8 @@ const INPUT_FIELDS = {
   since: 'an ISO 8601 time, e.g. 2026-11-22T02:00:00Z',
 };
 
-export type ScheduledFiringInput = z.infer<typeof scheduledFiring>;
-export type RetryTimerInput = z.infer<typeof retryTimer>;
+export type ScheduledFiringInput = z.infer<ReturnType<typeof schemas>['scheduledFiring']>;
+export type RetryTimerInput = z.infer<ReturnType<typeof schemas>['retryTimer']>;
 
 export interface ScalingInput {
   service: string;
@@ -67,7 +73,7 @@ export function retryTimerInput(serviceKey: string, attempt: number, since: stri
 
 export function parseScalingInput(event: unknown): ScalingInput {
   const isTimer = typeof event === 'object' && event !== null && 'timer' in event;
-  const result = isTimer ? retryTimer.safeParse(event) : scheduledFiring.safeParse(event);
+  const result = isTimer ? schemas().retryTimer.safeParse(event) : schemas().scheduledFiring.safeParse(event);
   if (!result.success) {
     const problems = inputProblems(result.error.issues, INPUT_FIELDS, 'input');
     const what = isTimer ? 'a scale-service retry timer' : 'a scale-service firing ({"service": "<key in automation.yml services>"})';

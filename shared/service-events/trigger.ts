@@ -8,6 +8,7 @@
  * and https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_service_deployment_events.html.
  */
 import * as z from 'zod/mini';
+import { builtOnFirstUse } from '../built-on-first-use.ts';
 import { BadEventError, excerptOf, inputProblems } from '../errors.ts';
 
 export const ECS_SERVICE_EVENTS = { source: 'aws.ecs', detailTypes: ['ECS Service Action', 'ECS Deployment State Change'] } as const;
@@ -53,22 +54,25 @@ export function isEcsServiceEvent(event: unknown): boolean {
   return source === ECS_SERVICE_EVENTS.source && (ECS_SERVICE_EVENTS.detailTypes as readonly unknown[]).includes(detailType);
 }
 
-const text = z.string().check(z.minLength(1));
+/** Built on first use: a cold start for a task stop never needs it. */
+const serviceEventSchema = builtOnFirstUse(() => {
+  const text = z.string().check(z.minLength(1));
 
-const serviceEventSchema = z.object({
-  id: text,
-  'detail-type': z.enum(ECS_SERVICE_EVENTS.detailTypes),
-  account: z.optional(z.string()),
-  region: z.optional(z.string()),
-  time: z.iso.datetime({ offset: true }),
-  resources: z.array(z.string()).check(z.minLength(1)),
-  detail: z.object({
-    eventType: text,
-    eventName: text,
-    clusterArn: z.optional(z.string()),
-    reason: z.optional(z.string()),
-    deploymentId: z.optional(z.string()),
-  }),
+  return z.object({
+    id: text,
+    'detail-type': z.enum(ECS_SERVICE_EVENTS.detailTypes),
+    account: z.optional(z.string()),
+    region: z.optional(z.string()),
+    time: z.iso.datetime({ offset: true }),
+    resources: z.array(z.string()).check(z.minLength(1)),
+    detail: z.object({
+      eventType: text,
+      eventName: text,
+      clusterArn: z.optional(z.string()),
+      reason: z.optional(z.string()),
+      deploymentId: z.optional(z.string()),
+    }),
+  });
 });
 
 const FIELDS = {
@@ -100,7 +104,7 @@ const SERVICE_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service\/(?:([^/]+)\/
 const CLUSTER_OF_ARN = /:cluster\/([^/]+)$/;
 
 export function parseEcsServiceEvent(event: unknown): EcsServiceEvent {
-  const result = serviceEventSchema.safeParse(event);
+  const result = serviceEventSchema().safeParse(event);
   if (!result.success) {
     throw new BadEventError(`not an ECS service event (${inputProblems(result.error.issues, FIELDS, 'event')}): ${excerptOf(event)}`);
   }

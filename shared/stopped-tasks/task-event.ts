@@ -6,6 +6,7 @@
  * one of them. Unknown fields are ignored.
  */
 import * as z from 'zod/mini';
+import { builtOnFirstUse } from '../built-on-first-use.ts';
 import { BadEventError, excerptOf } from '../errors.ts';
 import type { ContainerExit, TaskStopFacts } from './stop-facts.ts';
 import { isReclaimNotice } from './trigger.ts';
@@ -15,60 +16,63 @@ function tolerant<T extends z.ZodMiniType>(schema: T) {
   return z.catch(z.optional(schema), undefined);
 }
 
-const text = tolerant(z.string());
-
-/** A time ECS writes (ISO 8601); one that does not parse reads as absent, like any odd field, never as an Invalid Date downstream. */
-const instant = tolerant(z.string().check(z.refine((value) => Number.isFinite(Date.parse(value)))));
-
-const containerSchema = z.object({
-  name: z.string(),
-  exitCode: tolerant(z.number()),
-  reason: text,
-  lastStatus: text,
-  image: text,
-});
-
 const ARN_PATTERNS = {
   task: /^arn:[^:]+:ecs:[^:]+:[^:]+:task\/.+$/,
   cluster: /^arn:[^:]+:ecs:[^:]+:[^:]+:cluster\/.+$/,
   taskDefinition: /^arn:[^:]+:ecs:[^:]+:[^:]+:task-definition\/[^:/]+:\d+$/,
 };
 
-const taskStateChangeSchema = z.object({
-  id: text,
-  account: text,
-  region: text,
-  time: instant,
-  source: z.literal('aws.ecs', 'expected "aws.ecs"'),
-  'detail-type': z.literal('ECS Task State Change', 'expected "ECS Task State Change"'),
-  detail: z.object({
-    taskArn: z.string().check(z.regex(ARN_PATTERNS.task, 'expected a task ARN (arn:aws:ecs:<region>:<account>:task/…)')),
-    clusterArn: z.string().check(z.regex(ARN_PATTERNS.cluster, 'expected a cluster ARN (arn:aws:ecs:<region>:<account>:cluster/<name>)')),
-    taskDefinitionArn: z
-      .string()
-      .check(z.regex(ARN_PATTERNS.taskDefinition, 'expected a task definition ARN (…:task-definition/<family>:<revision>)')),
-    lastStatus: z.string().check(z.minLength(1)),
-    desiredStatus: z.string().check(z.minLength(1)),
-    version: z.number(),
-    group: text,
-    startedBy: text,
-    stopCode: text,
-    stoppedReason: text,
-    // A container that is not even an object with a name is dropped rather than failing the whole event.
-    containers: z.catch(z.array(z.catch(z.optional(containerSchema), undefined)), []),
-    launchType: text,
-    capacityProviderName: text,
-    availabilityZone: text,
-    createdAt: instant,
-    startedAt: instant,
-    stoppingAt: instant,
-    stoppedAt: instant,
-    updatedAt: instant,
-  }),
+/** Built on first use (a cold start that handles another input does not pay for it). */
+const taskStateChangeSchema = builtOnFirstUse(() => {
+  const text = tolerant(z.string());
+
+  /** A time ECS writes (ISO 8601); one that does not parse reads as absent, like any odd field, never as an Invalid Date downstream. */
+  const instant = tolerant(z.string().check(z.refine((value) => Number.isFinite(Date.parse(value)))));
+
+  const containerSchema = z.object({
+    name: z.string(),
+    exitCode: tolerant(z.number()),
+    reason: text,
+    lastStatus: text,
+    image: text,
+  });
+
+  return z.object({
+    id: text,
+    account: text,
+    region: text,
+    time: instant,
+    source: z.literal('aws.ecs', 'expected "aws.ecs"'),
+    'detail-type': z.literal('ECS Task State Change', 'expected "ECS Task State Change"'),
+    detail: z.object({
+      taskArn: z.string().check(z.regex(ARN_PATTERNS.task, 'expected a task ARN (arn:aws:ecs:<region>:<account>:task/…)')),
+      clusterArn: z.string().check(z.regex(ARN_PATTERNS.cluster, 'expected a cluster ARN (arn:aws:ecs:<region>:<account>:cluster/<name>)')),
+      taskDefinitionArn: z
+        .string()
+        .check(z.regex(ARN_PATTERNS.taskDefinition, 'expected a task definition ARN (…:task-definition/<family>:<revision>)')),
+      lastStatus: z.string().check(z.minLength(1)),
+      desiredStatus: z.string().check(z.minLength(1)),
+      version: z.number(),
+      group: text,
+      startedBy: text,
+      stopCode: text,
+      stoppedReason: text,
+      // A container that is not even an object with a name is dropped rather than failing the whole event.
+      containers: z.catch(z.array(z.catch(z.optional(containerSchema), undefined)), []),
+      launchType: text,
+      capacityProviderName: text,
+      availabilityZone: text,
+      createdAt: instant,
+      startedAt: instant,
+      stoppingAt: instant,
+      stoppedAt: instant,
+      updatedAt: instant,
+    }),
+  });
 });
 
 export function parseTaskStateChange(event: unknown): TaskStopFacts {
-  const result = taskStateChangeSchema.safeParse(event);
+  const result = taskStateChangeSchema().safeParse(event);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.') || 'event'}: ${i.message}`).join('; ');
     throw new BadEventError(`not an ECS Task State Change (${problems}): ${excerptOf(event)}`);

@@ -15,6 +15,7 @@
  * STOPPED_TASK_DETAIL_TYPES (shared/events/stopped-task-events.ts).
  */
 import * as z from 'zod/mini';
+import { builtOnFirstUse } from '../built-on-first-use.ts';
 import { BadEventError, excerptOf, inputProblems } from '../errors.ts';
 
 export const TASK_STATE_CHANGE = { source: 'aws.ecs', detailType: 'ECS Task State Change' } as const;
@@ -69,21 +70,6 @@ export function taskEventPattern(clusterArns: readonly unknown[]) {
   };
 }
 
-const restartTimer = z.object({
-  timer: z.literal('restart-watched-task'),
-  watchedTask: z.string().check(z.minLength(1)),
-  /** The stopped task this restart replaces: with the try number, the launch's idempotency token. */
-  replacing: z.string().check(z.minLength(1)),
-  try: z._default(z.number().check(z.int(), z.minimum(1)), 1),
-  /** The revision the replaced task ran: the one a pause after a failed launch waits to see superseded. */
-  taskDefinitionArn: z.optional(z.string().check(z.minLength(1))),
-});
-
-const pausedCheckTimer = z.object({
-  timer: z.literal('check-paused-watched-task'),
-  watchedTask: z.string().check(z.minLength(1)),
-});
-
 /** What each field of a timer takes, for the message of a bad one. */
 const TIMER_FIELDS = {
   timer: '"restart-watched-task" or "check-paused-watched-task"',
@@ -93,8 +79,26 @@ const TIMER_FIELDS = {
   taskDefinitionArn: 'a task definition ARN',
 };
 
-export const stopTimerSchema = z.discriminatedUnion('timer', [restartTimer, pausedCheckTimer]);
-export type StopTimer = z.infer<typeof stopTimerSchema>;
+/** Built on first use: an invocation for a task event never needs it. */
+const stopTimerSchema = builtOnFirstUse(() => {
+  const restartTimer = z.object({
+    timer: z.literal('restart-watched-task'),
+    watchedTask: z.string().check(z.minLength(1)),
+    /** The stopped task this restart replaces: with the try number, the launch's idempotency token. */
+    replacing: z.string().check(z.minLength(1)),
+    try: z._default(z.number().check(z.int(), z.minimum(1)), 1),
+    /** The revision the replaced task ran: the one a pause after a failed launch waits to see superseded. */
+    taskDefinitionArn: z.optional(z.string().check(z.minLength(1))),
+  });
+
+  const pausedCheckTimer = z.object({
+    timer: z.literal('check-paused-watched-task'),
+    watchedTask: z.string().check(z.minLength(1)),
+  });
+
+  return z.discriminatedUnion('timer', [restartTimer, pausedCheckTimer]);
+});
+export type StopTimer = z.infer<ReturnType<typeof stopTimerSchema>>;
 export type RestartTimer = Extract<StopTimer, { timer: 'restart-watched-task' }>;
 export type PausedCheckTimer = Extract<StopTimer, { timer: 'check-paused-watched-task' }>;
 
@@ -103,7 +107,7 @@ export type StopFunctionInput = { kind: 'timer'; timer: StopTimer } | { kind: 't
 /** A timer of its own (it has a `timer` field), or else a task event for the event parser to judge. */
 export function classifyInput(event: unknown): StopFunctionInput {
   if (typeof event === 'object' && event !== null && 'timer' in event) {
-    const result = stopTimerSchema.safeParse(event);
+    const result = stopTimerSchema().safeParse(event);
     if (!result.success) {
       const problems = inputProblems(result.error.issues, TIMER_FIELDS, 'timer');
       throw new BadEventError(`not an on-task-stopped timer (${problems}): ${excerptOf(event)}`);
