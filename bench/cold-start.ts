@@ -2,7 +2,12 @@
  * `npm run bench`, first part (the second, bench/aws-calls.ts, counts each action's AWS calls): per
  * Lambda function, the bundle size and the cold import time of the production bundle (median over fresh
  * node processes) beside a baseline bundle that only creates the same AWS SDK clients. Target: our code,
- * middy and Powertools add at most 25% to the baseline's import time.
+ * middy and Powertools add at most 25% to the baseline's import time, judged on the paired overhead: each
+ * round imports the function and its baseline back to back (order flipped every round), and the verdict is
+ * the median of the rounds' ratios. The ratio of the two sides' own medians is printed too, but not judged:
+ * on a small shared machine the import time has two or three speed modes tens of ms apart, and when the
+ * two sides' medians land in different modes the ratio swings by 20 to 30 points for the same bundles
+ * (on-task-stopped: +56% from the medians and +33% paired in the same run), where a pair shares its mode.
  *
  * Baselines (bench/baselines.ts): one per distinct set of AWS SDK client packages found in the function
  * bundles (esbuild metafile), generated into .bench/baselines/; a function is compared with the baseline of
@@ -15,7 +20,7 @@
  *                             automation.json and creates its clients and timers, as it does in Lambda.
  *                             This is the honest cold-start figure.
  *
- * Environment: BENCH_RUNS (default 15) fresh processes per bundle and variant; BENCH_NODE, the node binary
+ * Environment: BENCH_RUNS (default 21) fresh processes per bundle and variant; BENCH_NODE, the node binary
  * for the children (default: this one; Lambda runs Node 24); BENCH_PROBES=1 adds a breakdown of the
  * overhead by dependency (BENCH_PROBES=stopped,alerts: only the probes whose name contains one of these);
  * BENCH_QUIET=1, for a shared machine: before each pair of imports, wait (up to 20 s) until other processes
@@ -40,7 +45,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, '.bench');
 const SERVERLESS_FILE = join(ROOT, 'serverless.yml');
 const TARGET_PERCENT = 25;
-const RUNS = positiveInt(process.env.BENCH_RUNS, 15);
+const RUNS = positiveInt(process.env.BENCH_RUNS, 21);
 const WARMUP = 1;
 const NODE = process.env.BENCH_NODE || process.execPath;
 const PROBE_FILTER = probeFilter(process.env.BENCH_PROBES);
@@ -320,7 +325,7 @@ async function main(): Promise<void> {
       baseline: base,
       overheadPercent,
       pairedPercent: paired.median,
-      pass: overheadPercent <= TARGET_PERCENT,
+      pass: paired.median <= TARGET_PERCENT,
     });
   }
 
@@ -347,13 +352,14 @@ async function main(): Promise<void> {
         continue;
       }
       if (!c.pass) failed.push(v.short);
-      row.push(c.fn.median.toFixed(1), c.baseline.median.toFixed(1), signed(c.overheadPercent));
+      row.push(c.fn.median.toFixed(1), c.baseline.median.toFixed(1), signed(c.pairedPercent));
     }
     row.push(errors > 0 ? 'ERROR' : failed.length === 0 ? 'PASS' : `FAIL (${failed.join(', ')})`);
     rows.push(row);
   }
   console.log('Cold import of the production bundle against its baseline, medians of fresh processes (time of `await import(bundle)`');
-  console.log('in the child; import only: no Lambda environment; cold init: the Lambda environment, so the init runs at import):');
+  console.log('in the child; import only: no Lambda environment; cold init: the Lambda environment, so the init runs at import);');
+  console.log('overhead: the median over rounds of function / baseline − 1, the two imported back to back (what the target is judged on):');
   printTable(rows, [0, 1]);
   for (const [cellKey, cell] of cells) if (cell.error) console.log(`  ERROR ${cellKey}: ${cell.error}`);
 
@@ -363,7 +369,7 @@ async function main(): Promise<void> {
       'variant',
       'import ms p25–p75',
       'baseline p25–p75',
-      'paired overhead',
+      'ratio of medians',
       'import CPU ms',
       'baseline',
       'overhead',
@@ -387,7 +393,7 @@ async function main(): Promise<void> {
         v.label,
         iqr(c.fn),
         iqr(c.baseline),
-        signed(c.pairedPercent),
+        signed(c.overheadPercent),
         cpu.toFixed(1),
         baseCpu.toFixed(1),
         signed(((cpu - baseCpu) / baseCpu) * 100),
@@ -398,9 +404,9 @@ async function main(): Promise<void> {
       ]);
     }
   }
-  console.log('\nSpread and more medians: the paired overhead is the median of the per-round ratios (function and baseline run back to');
-  console.log('back), CPU time of the import (all threads; steadier than wall time on a busy machine), and the whole process (node');
-  console.log('boot included, so the relative overhead looks smaller there):');
+  console.log('\nSpread and more medians: the ratio of the two medians above (unpaired: it swings when the two sides\' samples fall');
+  console.log('in different speed modes of the machine), CPU time of the import (all threads), and the whole process (node boot');
+  console.log('included, so the relative overhead looks smaller there):');
   printTable(detail, [0, 1]);
 
   console.log('\nBundles (gzip), and what each carries beyond its baseline (SDK commands it uses count as extra):');
@@ -419,7 +425,7 @@ async function main(): Promise<void> {
   if (PROBE_FILTER) probes = await runProbes(PROBE_FILTER, baselines, (fn) => baselineOf.get(fn), mostShared(baselineOf));
   else console.log('\nBENCH_PROBES=1 adds a breakdown of the import overhead by dependency (zod, Powertools, middy, our modules).');
 
-  const verdicts = [...comparisons.entries()].map(([k, c]) => `${k}: ${signed(c.overheadPercent)} ${c.pass ? 'PASS' : 'FAIL'}`);
+  const verdicts = [...comparisons.entries()].map(([k, c]) => `${k}: ${signed(c.pairedPercent)} ${c.pass ? 'PASS' : 'FAIL'}`);
   const failures = [...cells.values()].filter((c) => c.error).length;
   console.log(
     `\nTarget ≤${TARGET_PERCENT}% import-time overhead over the function's SDK-only baseline: ${verdicts.join('; ')}${failures ? `; ${failures} ERROR` : ''}`,
