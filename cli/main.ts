@@ -74,8 +74,9 @@ function terminalIo(io: Io) {
   return io === processIo ? { ...io, isTTY: process.stdout.isTTY === true, write: (text: string) => void process.stdout.write(text) } : io;
 }
 
+/** The automation file, with the overlay of --stage when the command takes it (automation.<stage>.yml, if there is one). */
 function config(values: Values): Automation {
-  return loadAutomationFile(string(values, 'config'));
+  return loadAutomationFile(string(values, 'config'), string(values, 'stage'));
 }
 
 function planCommand({ values, io }: { values: Values; io: Io }): number {
@@ -117,15 +118,15 @@ function planCommand({ values, io }: { values: Values; io: Io }): number {
 const COMMANDS: Record<string, Command> = {
   validate: {
     usage: 'validate [--config FILE] [--json]',
-    summary: 'check automation.yml; every problem on its own line',
+    summary: 'check automation.yml, alone and with each stage overlay beside it; every problem on its own line',
     options: ['config', 'json'],
     run: ({ values, io }) => validateCommand(string(values, 'config') ?? '', io, values.json === true),
   },
   plan: {
-    usage: 'plan [--config FILE] [--from ISO] [--hours N] [--json]',
+    usage: 'plan [--config FILE] [--stage S] [--from ISO] [--hours N] [--json]',
     summary: 'job firings and scaling changes in the window, local time and UTC (no AWS)',
     details: ['--from without an offset is read in defaults.timezone of the automation file (UTC without one).'],
-    options: ['config', 'from', 'hours', 'json'],
+    options: ['config', 'stage', 'from', 'hours', 'json'],
     run: planCommand,
   },
   runs: {

@@ -6,13 +6,13 @@ const { pathToFileURL } = require('node:url');
 const { automationSource } = require('./stack.cjs');
 
 /**
- * Ships the automation.yml that the stack was generated from at the root of every function zip, as
- * automation.json: validated and resolved (shared/stack/deployed-file.ts), so a cold start neither
- * parses YAML nor runs the schema again (see shared/config/deployed.ts and npm run bench).
- * serverless-esbuild zips everything in its build folder, whose root is the entry's directory above
- * the outdir it gives esbuild.
+ * Ships the automation.yml that the stack was generated from (with the stage's overlay,
+ * automation.<stage>.yml, when there is one) at the root of every function zip, as automation.json:
+ * validated and resolved (shared/stack/deployed-file.ts), so a cold start neither parses YAML nor runs
+ * the schema again (see shared/config/deployed.ts and npm run bench). serverless-esbuild zips everything
+ * in its build folder, whose root is the entry's directory above the outdir it gives esbuild.
  */
-const shipAutomationFile = {
+const shipAutomationFile = (stage) => ({
   name: 'ship-automation-json',
   setup(build) {
     build.onEnd(async (result) => {
@@ -24,9 +24,16 @@ const shipAutomationFile = {
       }
       const buildRoot = path.resolve(outdir, path.relative(path.dirname(entry), '.'));
       const { deployedAutomationJson } = await import(pathToFileURL(path.join(__dirname, '../shared/stack/deployed-file.ts')).href);
-      fs.writeFileSync(path.join(buildRoot, 'automation.json'), deployedAutomationJson(automationSource().path));
+      fs.writeFileSync(path.join(buildRoot, 'automation.json'), deployedAutomationJson(automationSource().path, stage));
     });
   },
-};
+});
 
-module.exports = () => [shipAutomationFile];
+/** The stage being packaged, as serverless.yml resolves `provider.stage` (`--stage`, default dev). */
+function stageOf(serverless) {
+  const stage = serverless?.service?.provider?.stage;
+  if (typeof stage !== 'string' || stage === '') throw new Error('ship-automation-json: serverless gave no provider.stage');
+  return stage;
+}
+
+module.exports = (serverless) => [shipAutomationFile(stageOf(serverless))];

@@ -1,8 +1,9 @@
-/** What `serverless package` ships to the functions: automation.yml validated and resolved, as JSON. */
+/** What `serverless package` ships to the functions: automation.yml (with the stage's overlay) validated and resolved, as JSON. */
 import { basename } from 'node:path';
 import { deployedAutomation } from '../config/deployed.ts';
-import { loadAutomationFile } from '../config/load.ts';
+import { readAutomationFile } from '../config/load.ts';
 
-export function deployedAutomationJson(automationFile: string): string {
-  return `${JSON.stringify(deployedAutomation(loadAutomationFile(automationFile), basename(automationFile)))}\n`;
+export function deployedAutomationJson(automationFile: string, stage?: string): string {
+  const { automation, source } = readAutomationFile(automationFile, stage, basename(automationFile));
+  return `${JSON.stringify(deployedAutomation(automation, source))}\n`;
 }

@@ -827,16 +827,24 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
     expect(referenceCycles(template.Resources)).toEqual([]);
   });
 
+  it('lays the stage overlay (automation.test.yml for --stage test) over the automation file', () => {
+    const schedule = ofType('AWS::Scheduler::Schedule').find(([, resource]) => resource.Properties.Name === 'hourly-sync');
+
+    expect(schedule?.[1].Properties.Description).toBe("Pulls orders from the shop's test API.");
+  });
+
   it.each(Object.keys(FUNCTIONS))('ships %s as an .mjs bundle with the automation.yml it was generated from, as JSON', (name) => {
     const entries = zipEntries(path.join(run.outDir, `${name}.zip`));
 
     expect([...entries.keys()].sort()).toEqual(['automation.json', `functions/${name}.mjs`]);
-    // Validated and resolved at package time, so a cold start runs no YAML parser and no schema.
-    expect(JSON.parse(entries.get('automation.json')?.toString('utf8') ?? '')).toEqual({
+    // Validated and resolved at package time, so a cold start runs no YAML parser and no schema; with the stage's overlay.
+    const shipped = JSON.parse(entries.get('automation.json')?.toString('utf8') ?? '');
+    expect(shipped).toEqual({
       format: 'ecs-autopilot/resolved-automation@1',
-      source: 'automation.yml',
-      automation: JSON.parse(JSON.stringify(loadAutomationFile(path.join(ROOT, VALID_FIXTURE)))),
+      source: 'automation.yml + automation.test.yml',
+      automation: JSON.parse(JSON.stringify(loadAutomationFile(path.join(ROOT, VALID_FIXTURE), 'test'))),
     });
+    expect(shipped.automation.jobs['hourly-sync'].description).toBe("Pulls orders from the shop's test API.");
     expect(entries.get(`functions/${name}.mjs`)?.toString('utf8')).toMatch(/^import \{ createRequire as __createRequire \}/);
   });
 });
