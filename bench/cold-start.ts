@@ -404,7 +404,7 @@ async function main(): Promise<void> {
       ]);
     }
   }
-  console.log('\nSpread and more medians: the ratio of the two medians above (unpaired: it swings when the two sides\' samples fall');
+  console.log("\nSpread and more medians: the ratio of the two medians above (unpaired: it swings when the two sides' samples fall");
   console.log('in different speed modes of the machine), CPU time of the import (all threads), and the whole process (node boot');
   console.log('included, so the relative overhead looks smaller there):');
   printTable(detail, [0, 1]);
