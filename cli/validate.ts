@@ -8,8 +8,13 @@ import type { Automation } from '../shared/config/schema.ts';
 import { overlayFileOf, overlayStagesIn } from '../shared/config/stage-overlay.ts';
 import { type ConfigProblem, problemLine, YamlFileError } from '../shared/config/yaml-problems.ts';
 import { ConfigError } from '../shared/errors.ts';
-import { stackProblems } from '../shared/stack/resources.ts';
+import { stackLimitProblems } from '../shared/stack/aws-limits.ts';
+import { stackProblems, stackResources } from '../shared/stack/resources.ts';
 import { EXIT, type Io } from './output.ts';
+
+/** serverless.yml's service and default stage: the names a stack's limits are measured with. */
+const SERVICE_NAME = 'ecs-autopilot';
+const DEFAULT_STAGE = 'dev';
 
 /** How far ahead `validate` looks for daylight-saving days: a year holds each change of a zone once. */
 const DAYLIGHT_SAVING_LOOKAHEAD_MONTHS = 12;
@@ -38,7 +43,10 @@ function checkStage(file: string, stage: string | undefined, now: Date): StageCh
   try {
     const { automation, locate, source } = readAutomationFile(file, stage);
     files = source;
-    const problems = stackProblems(automation);
+    const names = { service: SERVICE_NAME, stage: stage ?? DEFAULT_STAGE };
+    const naming = stackProblems(automation);
+    // The AWS limits the generated stack would exceed (only once its names are sound: it is generated to measure them).
+    const problems = naming.length > 0 ? naming : stackLimitProblems(stackResources(automation, names, now), names);
     if (problems.length > 0)
       throw new YamlFileError(
         problems.map((problem) => locate.text(problem)),

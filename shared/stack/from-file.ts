@@ -4,6 +4,7 @@ import type { Automation } from '../config/schema.ts';
 import { readStageFiles, type StageFiles, stageFilesLabel } from '../config/stage-overlay.ts';
 import { type ConfigProblem, YamlFileError } from '../config/yaml-problems.ts';
 import { ConfigError } from '../errors.ts';
+import { stackLimitProblems } from './aws-limits.ts';
 import { type StackNames, type StackResources, stackResources } from './resources.ts';
 import { variableSyntaxProblems } from './variable-syntax.ts';
 
@@ -30,7 +31,10 @@ function stackFromStageFiles(files: StageFiles, names: StackNames): StackResourc
   }
   if (problems.length > 0 || !automation) throw new YamlFileError(problems, label);
   try {
-    return stackResources(automation, names);
+    const stack = stackResources(automation, names);
+    const overLimits = stackLimitProblems(stack, names);
+    if (overLimits.length > 0) throw new ConfigError(overLimits);
+    return stack;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const { locate } = valueOfStageFiles(files);

@@ -16,6 +16,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAutomationFile } from '../../shared/config/load.ts';
 import { matchesEventPattern } from '../../shared/events/event-pattern.ts';
 import { METRICS, METRICS_NAMESPACE_VARIABLE } from '../../shared/metrics/catalogue.ts';
+import {
+  limitProblems,
+  SERVERLESS_BYTES_PER_FUNCTION,
+  SERVERLESS_RESOURCES_ONCE,
+  SERVERLESS_RESOURCES_PER_FUNCTION,
+} from '../../shared/stack/aws-limits.ts';
+import { stackResources } from '../../shared/stack/resources.ts';
 import { danglingReferences, referenceCycles } from './template-graph.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -825,6 +832,19 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
 
   it('has no circular dependency between its resources', () => {
     expect(referenceCycles(template.Resources)).toEqual([]);
+  });
+
+  it("holds ours and osls's resources as the limit check counts them, the bytes within its estimate", () => {
+    const names = { service: 'ecs-autopilot', stage: 'test' };
+    const ours = stackResources(loadAutomationFile(path.join(ROOT, VALID_FIXTURE), 'test'), names);
+    const functions = Object.keys(FUNCTIONS).length;
+
+    expect(Object.keys(template.Resources).length).toBe(
+      Object.keys(ours.Resources).length + functions * SERVERLESS_RESOURCES_PER_FUNCTION + SERVERLESS_RESOURCES_ONCE,
+    );
+    const oslsBytes = JSON.stringify(template).length - JSON.stringify(ours).length;
+    expect(oslsBytes).toBeLessThan(functions * SERVERLESS_BYTES_PER_FUNCTION);
+    expect(limitProblems(ours, names)).toEqual([]);
   });
 
   it('lays the stage overlay (automation.test.yml for --stage test) over the automation file', () => {
