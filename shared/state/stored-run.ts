@@ -5,60 +5,64 @@
  * left for a person. Only the fields the code relies on are checked; any others are kept as they are.
  */
 import * as z from 'zod/mini';
+import { builtOnFirstUse } from '../built-on-first-use.ts';
 import { RUN_STATUSES, type RunRecord } from '../jobs/run-record.ts';
 
-const text = z.string();
-const count = z.number().check(z.int(), z.nonnegative());
-const optionalText = z.optional(text);
+/** Built on first use (not at import: see shared/built-on-first-use.ts). */
+const storedRun = builtOnFirstUse(() => {
+  const text = z.string();
+  const count = z.number().check(z.int(), z.nonnegative());
+  const optionalText = z.optional(text);
 
-const firingInput = z.looseObject({ job: text, scheduledTime: text, attempt: count, capacityProvider: optionalText });
-const freshnessCheck = z.looseObject({
-  check: z.literal('expect-success'),
-  job: text,
-  since: text,
-  armedBy: z.enum(['success', 'firing']),
-});
+  const firingInput = z.looseObject({ job: text, scheduledTime: text, attempt: count, capacityProvider: optionalText });
+  const freshnessCheck = z.looseObject({
+    check: z.literal('expect-success'),
+    job: text,
+    since: text,
+    armedBy: z.enum(['success', 'firing']),
+  });
 
-const action = z.discriminatedUnion('kind', [
-  z.looseObject({ kind: z.literal('run-task'), slot: count, try: count, providerIndex: count, notBefore: optionalText }),
-  z.looseObject({ kind: z.literal('replace-run'), scheduledTime: text, attempt: count, reason: text }),
-  z.looseObject({ kind: z.literal('stop-task'), taskArn: text, reason: text }),
-  z.looseObject({
-    kind: z.literal('publish'),
-    event: z.looseObject({ id: text, detailType: text, detail: z.record(z.string(), z.unknown()), resources: z.array(text), time: text }),
-  }),
-  z.looseObject({ kind: z.literal('set-timer'), name: text, at: text, input: z.union([freshnessCheck, firingInput]) }),
-]);
+  const action = z.discriminatedUnion('kind', [
+    z.looseObject({ kind: z.literal('run-task'), slot: count, try: count, providerIndex: count, notBefore: optionalText }),
+    z.looseObject({ kind: z.literal('replace-run'), scheduledTime: text, attempt: count, reason: text }),
+    z.looseObject({ kind: z.literal('stop-task'), taskArn: text, reason: text }),
+    z.looseObject({
+      kind: z.literal('publish'),
+      event: z.looseObject({ id: text, detailType: text, detail: z.record(z.string(), z.unknown()), resources: z.array(text), time: text }),
+    }),
+    z.looseObject({ kind: z.literal('set-timer'), name: text, at: text, input: z.union([freshnessCheck, firingInput]) }),
+  ]);
 
-const storedRun = z.looseObject({
-  job: text,
-  scheduledTime: text,
-  attempt: count,
-  status: z.enum(RUN_STATUSES),
-  cluster: text,
-  taskDefinition: text,
-  taskArns: z.array(text),
-  receivedAt: text,
-  updatedAt: text,
-  launchedAt: optionalText,
-  endedAt: optionalText,
-  leaseUntil: optionalText,
-  maxRuntimeDeadline: optionalText,
-  capacityProvider: optionalText,
-  reason: optionalText,
-  missingTasks: z.optional(count),
-  consecutiveSkips: z.optional(count),
-  launch: z.optional(z.looseObject({ count, firstProviderIndex: count, rounds: count, gaveUpBecause: optionalText })),
-  taskOutcomes: z.optional(
-    z.record(
-      z.string(),
-      z.looseObject({ category: text, exitCodes: z.record(z.string(), z.nullable(z.number())), stoppedAt: optionalText }),
+  return z.looseObject({
+    job: text,
+    scheduledTime: text,
+    attempt: count,
+    status: z.enum(RUN_STATUSES),
+    cluster: text,
+    taskDefinition: text,
+    taskArns: z.array(text),
+    receivedAt: text,
+    updatedAt: text,
+    launchedAt: optionalText,
+    endedAt: optionalText,
+    leaseUntil: optionalText,
+    maxRuntimeDeadline: optionalText,
+    capacityProvider: optionalText,
+    reason: optionalText,
+    missingTasks: z.optional(count),
+    consecutiveSkips: z.optional(count),
+    launch: z.optional(z.looseObject({ count, firstProviderIndex: count, rounds: count, gaveUpBecause: optionalText })),
+    taskOutcomes: z.optional(
+      z.record(
+        z.string(),
+        z.looseObject({ category: text, exitCodes: z.record(z.string(), z.nullable(z.number())), stoppedAt: optionalText }),
+      ),
     ),
-  ),
-  // Runs recorded before the outbox existed have none.
-  outbox: z._default(z.array(action), []),
-  eventPublished: z.optional(z.boolean()),
-  version: count,
+    // Runs recorded before the outbox existed have none.
+    outbox: z._default(z.array(action), []),
+    eventPublished: z.optional(z.boolean()),
+    version: count,
+  });
 });
 
 export type StoredRunReading = { run: RunRecord } | { problem: string };
@@ -68,7 +72,7 @@ export function readStoredRun(item: Record<string, unknown>): StoredRunReading {
   const record = withoutTableAttributes(item);
   const unwritable = notJson(record);
   if (unwritable) return { problem: unwritable };
-  const parsed = storedRun.safeParse(record);
+  const parsed = storedRun().safeParse(record);
   if (parsed.success) return { run: parsed.data as unknown as RunRecord };
   const problems = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.map(String).join('.') || 'the run'}: ${issue.message}`);
   return { problem: problems.join('; ').replace(/[\r\n]+/g, ' ') };
