@@ -20,7 +20,7 @@ describe('ecs-autopilot usage', () => {
     expect(plan.code).toBe(0);
     expect(plan.out).toMatch(/^Usage: ecs-autopilot plan /);
     const options = [...plan.out.matchAll(/^ {2}(?:-h, )?--([a-z-]+)/gm)].map((m) => m[1]);
-    expect(options).toEqual(['config', 'from', 'hours', 'json', 'help']);
+    expect(options).toEqual(['config', 'stage', 'from', 'hours', 'json', 'help']);
 
     const schema = await run('schema', '-h');
     expect([...schema.out.matchAll(/^ {2}(?:-h, )?--([a-z-]+)/gm)].map((m) => m[1])).toEqual(['write', 'help']);
