@@ -9,7 +9,13 @@ import type { AppSpec } from '../blue-green/model.ts';
 import { excerptOf } from '../errors.ts';
 import { DEFAULT_GROUP_BY, type GroupLabel } from '../events/alert.ts';
 import { type ScaleTarget, type ServiceScaling, WEEKDAYS } from '../scaling/targets.ts';
-import { INFRASTRUCTURE_CATEGORIES, STOP_CATEGORIES, type StopCategory } from '../stopped-tasks/categories.ts';
+import {
+  ATTEMPT_FAILURE_CATEGORIES,
+  type AttemptFailureCategory,
+  INFRASTRUCTURE_CATEGORIES,
+  STOP_CATEGORIES,
+  type StopCategory,
+} from '../stopped-tasks/categories.ts';
 import {
   type AlertRoute,
   alertRoutesSchema,
@@ -170,9 +176,18 @@ const reasonPattern = z
   .max(512)
   .regex(/^[\w .:,/()'"*-]+$/, { error: 'a reason pattern holds letters, digits, spaces, punctuation and "*" wildcards' });
 
+/** A retry rule's category: a stop category, or capacity (the launch found no room within launchRetry). */
+const attemptCategory = z.enum(ATTEMPT_FAILURE_CATEGORIES, {
+  error: (issue) => `${excerptOf(issue.input, 100)} is not a stop category nor capacity (${ATTEMPT_FAILURE_CATEGORIES.join(', ')})`,
+});
+
 const retryRule = z
   .strictObject({
-    onCategory: z.array(category).min(1).optional().meta({ description: 'matches when the stop has one of these categories' }),
+    onCategory: z
+      .array(attemptCategory)
+      .min(1)
+      .optional()
+      .meta({ description: 'matches when the stop has one of these categories, or capacity: the launch found no room within launchRetry' }),
     onExitCode: exitCodePattern.optional().meta({ description: 'matches an essential container exit code ("1*" = starting with 1)' }),
     onReason: reasonPattern.optional().meta({ description: "glob over the stop reason and the containers' reasons" }),
     action: z.enum(['retry', 'exit']),
@@ -656,7 +671,7 @@ export interface JobSpec {
 }
 
 export type RetryRule = {
-  onCategory?: StopCategory[] | undefined;
+  onCategory?: AttemptFailureCategory[] | undefined;
   onExitCode?: string | undefined;
   onReason?: string | undefined;
   action: 'retry' | 'exit';

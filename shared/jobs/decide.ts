@@ -274,7 +274,7 @@ export function decideAfterRunTask(run: RunRecord, action: RunTaskAction, outcom
       return { run: nextTry({ ...started, launch: { ...launch, rounds: step.rounds } }, next, facts) };
     }
     case 'failed':
-      return { run: gaveUp(started, step.reason, job, now) };
+      return { run: gaveUp(started, step.reason, !step.permanent, job, now) };
     case 'throw-retryable':
       // Released so that the redelivery takes over at once, and makes the same RunTask again.
       return {
@@ -284,14 +284,20 @@ export function decideAfterRunTask(run: RunRecord, action: RunTaskAction, outcom
   }
 }
 
-/** The launch stops trying: launched with the tasks that started (and says how many never did), or failed. */
-function gaveUp(run: RunRecord, reason: string, job: JobSpec, now: Date): RunRecord {
+/**
+ * The launch stops trying: launched with the tasks that started (and says how many never did), or failed —
+ * for lack of capacity, a failed attempt of category capacity that the job's retry policy may retry.
+ */
+function gaveUp(run: RunRecord, reason: string, forCapacity: boolean, job: JobSpec, now: Date): RunRecord {
   const launch = run.launch as LaunchProgress;
-  if (run.taskArns.length === 0) return ended(run, 'failed', reason, now);
+  if (run.taskArns.length === 0) {
+    if (!forCapacity) return ended(run, 'failed', reason, now);
+    return failedForCapacity({ ...run, leaseUntil: undefined, endedAt: now.toISOString(), updatedAt: now.toISOString() }, reason, job, now);
+  }
   return launched(
     {
       ...run,
-      launch: { ...launch, gaveUpBecause: reason },
+      launch: { ...launch, gaveUpBecause: reason, ...(forCapacity && { capacityExhausted: true }) },
       missingTasks: launch.count - run.taskArns.length,
       reason: `only ${run.taskArns.length} of ${launch.count} tasks started: ${reason}`,
     },
@@ -365,7 +371,9 @@ export function settleWhenOver(run: RunRecord, job: JobSpec, now: Date): RunReco
   if (run.missingTasks) {
     const count = run.launch?.count ?? run.taskArns.length + run.missingTasks;
     const never = `${run.missingTasks} of ${count} task${count === 1 ? '' : 's'} never started`;
-    return announce({ ...over, status: 'failed', reason: `${never}: ${run.launch?.gaveUpBecause ?? run.reason}` }, now);
+    const reason = `${never}: ${run.launch?.gaveUpBecause ?? run.reason}`;
+    if (run.launch?.capacityExhausted) return failedForCapacity(over, reason, job, now);
+    return announce({ ...over, status: 'failed', reason }, now);
   }
   const reason =
     run.taskArns.length > 1 ? `all ${run.taskArns.length} tasks exited 0` : (run.stop?.classification.because ?? 'its task exited 0');
@@ -393,23 +401,32 @@ function failed(run: RunRecord, failing: StoppedTaskSummary, outcome: TaskOutcom
     stop: failing,
     retry,
   };
-  const timer: RunAction[] = retry.willRetry
-    ? [
-        {
-          kind: 'set-timer',
-          name: timerName('retry', run.job, run.scheduledTime, retry.nextAttempt),
-          at: retry.retryAt,
-          input: {
-            job: run.job,
-            scheduledTime: run.scheduledTime,
-            attempt: retry.nextAttempt,
-            ...(retry.capacityProvider && { capacityProvider: retry.capacityProvider }),
-          },
-        },
-      ]
-    : [];
   // The timer first: an announced retry is one that will happen.
-  return announce(next, now, timer);
+  return announce(next, now, retryTimer(run, retry));
+}
+
+/** A run over because its launch found no capacity within launchRetry: a failed attempt, retried as the job's retry policy says. */
+function failedForCapacity(run: RunRecord, reason: string, job: JobSpec, now: Date): RunRecord {
+  const retry = decideRetry(job.retry, { attempt: run.attempt, category: 'capacity', exitCodes: [], reasons: [reason] }, now);
+  return announce({ ...run, status: 'failed', reason, category: 'capacity', retry }, now, retryTimer(run, retry));
+}
+
+/** The one-time schedule that fires the next attempt, when the retry policy decided one. */
+function retryTimer(run: RunRecord, retry: RetryDecision): RunAction[] {
+  if (!retry.willRetry) return [];
+  return [
+    {
+      kind: 'set-timer',
+      name: timerName('retry', run.job, run.scheduledTime, retry.nextAttempt),
+      at: retry.retryAt,
+      input: {
+        job: run.job,
+        scheduledTime: run.scheduledTime,
+        attempt: retry.nextAttempt,
+        ...(retry.capacityProvider && { capacityProvider: retry.capacityProvider }),
+      },
+    },
+  ];
 }
 
 /** retry.afterSpotInterruption next-provider: the attempt after a Spot interruption starts on the provider after the interrupted one. */

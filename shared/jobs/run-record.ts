@@ -4,7 +4,7 @@
  */
 import type { PendingEvent } from '../events/pending-event.ts';
 import type { StoppedTaskSummary } from '../events/stopped-task-events.ts';
-import type { StopCategory } from '../stopped-tasks/categories.ts';
+import type { AttemptFailureCategory, StopCategory } from '../stopped-tasks/categories.ts';
 import type { FreshnessCheck } from './freshness.ts';
 
 export const RUN_STATUSES = ['launching', 'launched', 'skipped', 'missed', 'failed', 'timed-out', 'replaced', 'succeeded'] as const;
@@ -37,7 +37,7 @@ export interface RunRecord {
   /** How each of its tasks ended, as on-task-stopped learnt it; the run settles when all have. */
   taskOutcomes?: Record<string, TaskOutcome> | undefined;
   /** A failed run: why its (first failing) task stopped. */
-  category?: StopCategory | undefined;
+  category?: AttemptFailureCategory | undefined;
   /** The stopped task that decides the run's outcome (the first failing one, else the latest), for messages and `runs`. */
   stop?: StoppedTaskSummary | undefined;
   /** A skipped run: how many firings in a row, this one included, were skipped (counted when the job alerts on skips). */
@@ -66,6 +66,8 @@ export interface LaunchProgress {
   rounds: number;
   /** Why the launch stopped trying before every task started. */
   gaveUpBecause?: string | undefined;
+  /** It gave up for lack of capacity (launchRetry exhausted), not because RunTask was refused: a failed attempt of category capacity. */
+  capacityExhausted?: boolean | undefined;
 }
 
 export interface TaskOutcome {

@@ -47,3 +47,11 @@ export const INFRASTRUCTURE_CATEGORIES = ['host-lost', 'spot-interruption'] as c
 export function isSuccess(category: StopCategory): boolean {
   return category === 'completed';
 }
+
+/**
+ * Why an attempt of a job failed, in the words its retry rules use: how its task stopped, or `capacity`
+ * when its launch found no room within launchRetry (no task stopped: none started).
+ */
+export const ATTEMPT_FAILURE_CATEGORIES = [...STOP_CATEGORIES, 'capacity'] as const;
+
+export type AttemptFailureCategory = (typeof ATTEMPT_FAILURE_CATEGORIES)[number];

@@ -6,11 +6,11 @@
 import { backoffSeconds } from '../backoff.ts';
 import type { RetryPolicy, RetryRule } from '../config/schema.ts';
 import type { RetryDecision } from '../jobs/run-record.ts';
-import type { StopCategory } from './categories.ts';
+import type { AttemptFailureCategory } from './categories.ts';
 
 export interface FailedAttempt {
   attempt: number;
-  category: StopCategory;
+  category: AttemptFailureCategory;
   /** Exit codes of the containers that decide (essential ones when known). */
   exitCodes: number[];
   /** The task's stopped reason and its containers' reasons. */

@@ -368,6 +368,31 @@ describe('decideJobStop: a run that launched fewer tasks than its count', () => 
       expect(event?.kind === 'publish' && event.event.detail).toMatchObject({ missingTasks: 1, alert: { category: 'job-failing' } });
     }
   });
+
+  it("is a failed attempt of category capacity, which the job's retry policy retries, when the launch gave up for lack of capacity", () => {
+    const run = launchedRun([COMPLETED], {
+      launch: {
+        count: 2,
+        firstProviderIndex: 0,
+        rounds: 2,
+        gaveUpBecause: 'no capacity after 2 rounds over FARGATE_SPOT → FARGATE',
+        capacityExhausted: true,
+      },
+      missingTasks: 1,
+    });
+
+    const decision = decideJobStop(input(run, COMPLETED, { job: RETRY_THREE_TIMES }));
+
+    expect(decision).toMatchObject({
+      kind: 'settle',
+      run: {
+        status: 'failed',
+        category: 'capacity',
+        reason: '1 of 2 tasks never started: no capacity after 2 rounds over FARGATE_SPOT → FARGATE',
+      },
+    });
+    expect(retryTimer(decision)).toEqual({ attempt: 2, at: '2026-11-22T02:42:50.000Z' });
+  });
 });
 
 describe('decideJobStop: the attempt after a Spot interruption', () => {

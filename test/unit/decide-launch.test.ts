@@ -189,3 +189,56 @@ describe('withoutApplied', () => {
     expect(withoutApplied(runRecord({ outbox: [timer, publish] }), [timer])).toMatchObject({ outbox: [publish], eventPublished: false });
   });
 });
+
+describe('a launch that exhausts launchRetry: a failed attempt of category capacity', () => {
+  const retrying = spotJobSpec({
+    count: 2,
+    launchRetry: { attempts: 2, backoff: '10s', maxBackoff: '1m' },
+    retry: { attempts: 3, backoff: '5m' },
+  });
+  const exhausted = launching({ launch: { count: 2, firstProviderIndex: 0, rounds: 1 } });
+
+  it("is retried by the job's retry policy, after its own back-off, by a timer", () => {
+    const { run } = decideAfterRunTask(exhausted, slot(0, { try: 3, providerIndex: 1 }), NO_CAPACITY, { ...facts, job: retrying });
+
+    expect(run).toMatchObject({
+      status: 'failed',
+      category: 'capacity',
+      retry: { willRetry: true, nextAttempt: 2, retryAt: '2026-11-22T02:05:10.000Z' },
+    });
+    expect(run.outbox.map((a) => a.kind)).toEqual(['set-timer', 'publish']);
+    expect(run.outbox[0]).toMatchObject({ at: '2026-11-22T02:05:10.000Z', input: { job: 'nightly-report', attempt: 2 } });
+    expect(run.outbox.map((a) => a.kind === 'publish' && a.event.detail.alert)).toEqual([false, undefined]);
+  });
+
+  it('is final, and alerts, when an evaluateOnExit rule says exit on capacity', () => {
+    const noRetry = spotJobSpec({
+      count: 2,
+      launchRetry: { attempts: 2, backoff: '10s', maxBackoff: '1m' },
+      retry: { attempts: 3, evaluateOnExit: [{ onCategory: ['capacity'], action: 'exit' }] },
+    });
+
+    const { run } = decideAfterRunTask(exhausted, slot(0, { try: 3, providerIndex: 1 }), NO_CAPACITY, { ...facts, job: noRetry });
+
+    expect(run).toMatchObject({ status: 'failed', category: 'capacity', retry: { willRetry: false } });
+    expect(run.outbox.map((a) => a.kind === 'publish' && a.event.detail.alert)).toEqual([
+      expect.objectContaining({ category: 'job-failing' }),
+    ]);
+  });
+
+  it('is not retried when the launch failed for good (a permanent RunTask error)', () => {
+    const { run } = decideAfterRunTask(
+      launching(),
+      slot(0),
+      { kind: 'permanent', reason: 'ClientException: TaskDefinition not found.' },
+      {
+        ...facts,
+        job: retrying,
+      },
+    );
+
+    expect(run.status).toBe('failed');
+    expect(run.retry).toBeUndefined();
+    expect(run.category).toBeUndefined();
+  });
+});
