@@ -8,6 +8,7 @@ import { backoffSeconds } from '../backoff.ts';
 import type { AppSpec } from '../blue-green/model.ts';
 import { excerptOf } from '../errors.ts';
 import { DEFAULT_GROUP_BY, type GroupLabel } from '../events/alert.ts';
+import { COMMAND_PLACEHOLDERS, RESERVED_ENVIRONMENT_PREFIX, unknownPlaceholders } from '../jobs/task-environment.ts';
 import { type ScaleTarget, type ServiceScaling, WEEKDAYS } from '../scaling/targets.ts';
 import {
   ATTEMPT_FAILURE_CATEGORIES,
@@ -134,9 +135,23 @@ const schedulerRetry = z
   });
 
 const containerOverride = z.strictObject({
-  command: z.array(z.string()).min(1).optional(),
+  command: z
+    .array(z.string())
+    .min(1)
+    .optional()
+    .meta({
+      description: `a job's command may hold ${COMMAND_PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}: each task's own values`,
+    }),
   environment: z
-    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'environment names are letters, digits and "_"' }), z.string())
+    .record(
+      z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'environment names are letters, digits and "_"' })
+        .refine((envName) => !envName.startsWith(RESERVED_ENVIRONMENT_PREFIX), {
+          error: `environment names starting "${RESERVED_ENVIRONMENT_PREFIX}" are reserved: ecs-autopilot sets them on each task of a job`,
+        }),
+      z.string(),
+    )
     .optional(),
 });
 
@@ -284,6 +299,15 @@ const job = z.strictObject({
   suspended: z.boolean().default(false).meta({ description: 'true keeps the schedule but disables it' }),
   taskDefinition,
   count: z.number().int().min(1).max(10).default(1),
+  success: z
+    .union([z.literal('all'), z.strictObject({ atLeast: z.number().int().min(1).max(10) })], {
+      error: 'must be all or { atLeast: N }',
+    })
+    .default('all')
+    .meta({
+      description:
+        'when a run of several tasks succeeded: all (every task exited 0) or { atLeast: N } (N of them did); it is over when all its tasks are',
+    }),
   overrides: overrides.optional(),
   maxRuntime: duration('longest a run may take before it is stopped', { min: 60, max: 365 * 86_400 }).optional(),
   retry: retry.optional(),
@@ -493,6 +517,22 @@ export const automationSchema = z
           message: 'Fargate tasks need a network (subnets, securityGroups): set it on the job or in defaults.network',
         });
       }
+      if (typeof spec.success === 'object' && spec.success.atLeast > spec.count) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at('success'),
+          message: `atLeast ${spec.success.atLeast} is more than the job's count of ${spec.count} tasks`,
+        });
+      }
+      for (const [container, override] of Object.entries(spec.overrides?.containers ?? {})) {
+        const unknown = unknownPlaceholders(override.command ?? []);
+        if (unknown.length === 0) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['jobs', jobName, 'overrides', 'containers', container, 'command'],
+          message: `unknown placeholder${unknown.length > 1 ? 's' : ''} ${unknown.map((p) => `{{${p}}}`).join(', ')}: a command may use ${COMMAND_PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}`,
+        });
+      }
       const jobRetry = spec.retry;
       if (jobRetry && jobRetry.backoff > jobRetry.maxBackoff) {
         ctx.addIssue({ code: 'custom', path: at('retry'), message: 'backoff must not exceed maxBackoff' });
@@ -666,6 +706,8 @@ export interface JobSpec {
   alertOnMissed: boolean;
   /** After how many firings skipped in a row a skip alerts (in the job's failure group); undefined: never. */
   alertOnSkipped: number | undefined;
+  /** success: { atLeast: N }: how many of a run's tasks must exit 0; undefined: all of them. */
+  successAtLeast: number | undefined;
   /** How long the job may go without a successful run before that alerts (in the job's failure group). */
   expectSuccessWithinSeconds: number | undefined;
 }
@@ -801,6 +843,7 @@ export function resolveAutomation(parsed: ParsedAutomation): Automation {
       tags: spec.tags ?? {},
       alertOnMissed: spec.alertOn?.missed ?? false,
       alertOnSkipped: spec.alertOn?.skipped,
+      successAtLeast: spec.success === 'all' ? undefined : spec.success.atLeast,
       expectSuccessWithinSeconds: spec.expectSuccessWithin ?? d.expectSuccessWithin,
     };
   }

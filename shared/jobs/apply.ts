@@ -76,7 +76,7 @@ export async function runTask(
   action: RunTaskAction,
   run: RunRecord,
   job: JobSpec,
-  rt: RunEffects & Pick<JobRuntime, 'sleep'>,
+  rt: RunEffects & Pick<JobRuntime, 'sleep' | 'essentialContainers'>,
 ): Promise<LaunchOutcome> {
   const capacity = capacityOfTry(job, action.providerIndex);
   if (action.notBefore) {
@@ -86,15 +86,18 @@ export async function runTask(
       await rt.sleep(waitSeconds);
     }
   }
-  const request = runTaskRequest(job, {
-    scheduledTime: run.scheduledTime,
-    attempt: run.attempt,
-    providerIndex: action.providerIndex,
-    count: 1,
-    clientToken: launchClientToken(job.name, run.scheduledTime, run.attempt, action.slot, action.try),
-  });
   let outcome: LaunchOutcome;
   try {
+    const request = runTaskRequest(job, {
+      scheduledTime: run.scheduledTime,
+      attempt: run.attempt,
+      providerIndex: action.providerIndex,
+      count: 1,
+      clientToken: launchClientToken(job.name, run.scheduledTime, run.attempt, action.slot, action.try),
+      taskIndex: action.slot,
+      taskCount: run.launch?.count ?? job.count,
+      essentialContainers: await rt.essentialContainers(job.taskDefinition),
+    });
     outcome = outcomeOfRunTask(await rt.ecs.send(new RunTaskCommand(request)), 1);
   } catch (error) {
     if (!isAwsError(error)) throw error;

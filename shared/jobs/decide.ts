@@ -366,6 +366,11 @@ export function settleWhenOver(run: RunRecord, job: JobSpec, now: Date): RunReco
   const stoppedAts = Object.values(outcomes).flatMap((o) => (o.stoppedAt ? [o.stoppedAt] : []));
   const endedAt = stoppedAts.length > 0 ? stoppedAts.reduce((a, b) => (a > b ? a : b)) : now.toISOString();
   const over = { ...run, endedAt, updatedAt: now.toISOString() };
+  const enough = enoughSucceeded(run, job);
+  if (enough) {
+    const succeeded: RunRecord = { ...over, status: 'succeeded', reason: enough };
+    return announce(succeeded, now, afterSuccess(succeeded, job));
+  }
   const failing = run.stop && !isSuccess(run.stop.classification.category) ? run.stop : undefined;
   if (failing) return failed(over, failing, outcomes[failing.taskArn] as TaskOutcome, job, now);
   if (run.missingTasks) {
@@ -379,6 +384,15 @@ export function settleWhenOver(run: RunRecord, job: JobSpec, now: Date): RunReco
     run.taskArns.length > 1 ? `all ${run.taskArns.length} tasks exited 0` : (run.stop?.classification.because ?? 'its task exited 0');
   const succeeded: RunRecord = { ...over, status: 'succeeded', reason };
   return announce(succeeded, now, afterSuccess(succeeded, job));
+}
+
+/** success: { atLeast: N } — why the run succeeded when N of its tasks exited 0 (whatever the others did); undefined otherwise. */
+function enoughSucceeded(run: RunRecord, job: JobSpec): string | undefined {
+  if (job.successAtLeast === undefined) return undefined;
+  const succeeded = Object.values(run.taskOutcomes ?? {}).filter((outcome) => isSuccess(outcome.category)).length;
+  if (succeeded < job.successAtLeast) return undefined;
+  const count = run.launch?.count ?? run.taskArns.length;
+  return `${succeeded} of ${count} tasks exited 0 (success: atLeast ${job.successAtLeast})`;
 }
 
 function failed(run: RunRecord, failing: StoppedTaskSummary, outcome: TaskOutcome, job: JobSpec, now: Date): RunRecord {

@@ -1,7 +1,8 @@
 /** Builds the RunTask request of one launch try from the job's spec. Pure. */
-import type { RunTaskCommandInput } from '@aws-sdk/client-ecs';
+import type { ContainerOverride, RunTaskCommandInput, TaskOverride } from '@aws-sdk/client-ecs';
 import type { JobSpec, LaunchSpec } from '../config/schema.ts';
 import { startedByForJob, TAG } from './ownership.ts';
+import { runIdOf, type TaskFacts, taskEnvironment, templateCommand } from './task-environment.ts';
 
 export interface LaunchTry {
   scheduledTime: string;
@@ -10,11 +11,26 @@ export interface LaunchTry {
   providerIndex: number;
   count: number;
   clientToken: string;
+  /** Which of the run's tasks this one is (its task slot), and how many the run launches. */
+  taskIndex: number;
+  taskCount: number;
+  /** The task definition's essential containers, which get the run's environment. */
+  essentialContainers: string[];
 }
 
 export function runTaskRequest(job: JobSpec, launch: LaunchTry): RunTaskCommandInput {
+  const facts: TaskFacts = {
+    job: job.name,
+    scheduledTime: launch.scheduledTime,
+    attempt: launch.attempt,
+    runId: runIdOf({ job: job.name, ...launch }),
+    taskIndex: launch.taskIndex,
+    taskCount: launch.taskCount,
+  };
+  const parameters = launchParameters(job, launch.providerIndex);
   return {
-    ...launchParameters(job, launch.providerIndex),
+    ...parameters,
+    overrides: withRunFacts(parameters.overrides, launch.essentialContainers, facts),
     count: launch.count,
     startedBy: startedByForJob(job.name),
     clientToken: launch.clientToken,
@@ -25,6 +41,25 @@ export function runTaskRequest(job: JobSpec, launch: LaunchTry): RunTaskCommandI
       { key: TAG.attempt, value: String(launch.attempt) },
     ],
   };
+}
+
+/**
+ * The job's overrides with their commands' placeholders filled in, and the run's environment added to
+ * each essential container's (after the job's own, which keeps its names: validate refuses ECS_AUTOPILOT_*).
+ */
+function withRunFacts(overrides: TaskOverride | undefined, essentialContainers: string[], facts: TaskFacts): TaskOverride | undefined {
+  if (overrides === undefined && essentialContainers.length === 0) return undefined;
+  const environment = taskEnvironment(facts);
+  const containers: ContainerOverride[] = (overrides?.containerOverrides ?? []).map((container) => ({
+    ...container,
+    ...(container.command && { command: templateCommand(container.command, facts) }),
+    ...(container.name !== undefined &&
+      essentialContainers.includes(container.name) && { environment: [...(container.environment ?? []), ...environment] }),
+  }));
+  for (const name of essentialContainers) {
+    if (!containers.some((container) => container.name === name)) containers.push({ name, environment });
+  }
+  return { ...overrides, containerOverrides: containers };
 }
 
 /** What every launch from a spec carries: where, on what capacity, with which network and overrides. */

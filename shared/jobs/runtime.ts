@@ -10,6 +10,7 @@ import { EventBus } from '../events/bus.ts';
 import type { Log } from '../logger.ts';
 import { RunHistory } from '../state/run-history.ts';
 import type { TimerSetter } from '../timers/timers.ts';
+import { type EssentialContainersReader, essentialContainersReader } from './essential-containers.ts';
 
 export interface JobRuntime {
   automation: Automation;
@@ -24,6 +25,8 @@ export interface JobRuntime {
   sleep: (seconds: number) => Promise<void>;
   /** How long a launch claim stays ours without renewal (a dead invocation's claim expires). */
   leaseSeconds: number;
+  /** The essential containers of a task definition, which get the run's environment. */
+  essentialContainers: EssentialContainersReader;
 }
 
 export interface JobRuntimeOptions {
@@ -51,5 +54,6 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
     now,
     sleep,
     leaseSeconds,
+    essentialContainers: essentialContainersReader(clients.ecs),
   };
 }

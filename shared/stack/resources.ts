@@ -266,6 +266,8 @@ function runBatchJobStatements(jobs: JobSpec[], scope: StackScope): PolicyStatem
           tagTasksAtLaunchStatement(clusters),
           inspectAndStopStatement('InspectAndStopJobTasks', clusters),
           listTasksStatement('ListJobTasks', clusters),
+          // The essential containers of a job's task definition get the run's environment.
+          describeTaskDefinitionsStatement(),
           ...passTaskRolesStatements('PassJobTaskRoles', jobs),
         ]
       : []),

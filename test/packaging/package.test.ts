@@ -447,6 +447,7 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
       'ShiftTrafficRole',
     ]);
     const unscopable: Record<string, string[]> = {
+      RunBatchJobRole: ['ecs:DescribeTaskDefinition'],
       OnTaskStoppedRole: ['ecs:DescribeTaskDefinition'],
       ScaleServiceRole: ['application-autoscaling:DescribeScalableTargets'],
     };

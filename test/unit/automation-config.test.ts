@@ -556,3 +556,45 @@ describe('launchRetry budget', () => {
     ]);
   });
 });
+
+describe("a job's task environment, command placeholders and success policy", () => {
+  it('refuses an unknown placeholder in a command, naming the ones a command may use', () => {
+    const job = { ...VALID_JOB, overrides: { containers: { report: { command: ['sync', '--since', '{{scheduled_time}}'] } } } };
+
+    expect(problemsOf({ jobs: { [JOB_NAME]: job } })).toEqual([
+      `jobs.${JOB_NAME}.overrides.containers.report.command: unknown placeholder {{scheduled_time}}: a command may use {{scheduledTime}}, {{attempt}}, {{runId}}, {{job}}, {{taskIndex}}, {{taskCount}}`,
+    ]);
+  });
+
+  it('takes the known placeholders', () => {
+    const job = { ...VALID_JOB, overrides: { containers: { report: { command: ['sync', '{{scheduledTime}}', '{{ taskIndex }}'] } } } };
+
+    expect(validateAutomation({ jobs: { [JOB_NAME]: job } }).jobs[JOB_NAME]?.overrides?.containers?.report?.command).toEqual([
+      'sync',
+      '{{scheduledTime}}',
+      '{{ taskIndex }}',
+    ]);
+  });
+
+  it('refuses an environment variable of the reserved ECS_AUTOPILOT_ names', () => {
+    const job = { ...VALID_JOB, overrides: { containers: { report: { environment: { ECS_AUTOPILOT_ATTEMPT: '1' } } } } };
+
+    expect(problemsOf({ jobs: { [JOB_NAME]: job } })).toEqual([
+      expect.stringMatching(/ECS_AUTOPILOT_ATTEMPT.*environment names starting "ECS_AUTOPILOT_" are reserved/),
+    ]);
+  });
+
+  it('resolves success: all to every task, and { atLeast: N } to N', () => {
+    expect(jobSpec({ count: 3 }).successAtLeast).toBeUndefined();
+    expect(jobSpec({ count: 3, success: { atLeast: 2 } }).successAtLeast).toBe(2);
+  });
+
+  it('refuses success.atLeast above the count, and any other success', () => {
+    expect(problemsOf({ jobs: { [JOB_NAME]: { ...VALID_JOB, count: 2, success: { atLeast: 3 } } } })).toEqual([
+      `jobs.${JOB_NAME}.success: atLeast 3 is more than the job's count of 2 tasks`,
+    ]);
+    expect(problemsOf({ jobs: { [JOB_NAME]: { ...VALID_JOB, success: 'any' } } })).toEqual([
+      `jobs.${JOB_NAME}.success: must be all or { atLeast: N }`,
+    ]);
+  });
+});

@@ -529,3 +529,51 @@ describe('taskOutcome', () => {
     });
   });
 });
+
+describe('decideJobStop: success (a completions policy)', () => {
+  const THIRD = taskOfRun('c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3', 0);
+  const atLeastTwo = jobSpec({ count: 3, success: { atLeast: 2 }, retry: { attempts: 3 } });
+  const outcomes = (...tasks: StoppedTaskSummary[]) => Object.fromEntries(tasks.map((t) => [t.taskArn, taskOutcome(t, undefined)]));
+
+  it('succeeds a run of three when two exited 0 and one failed, with atLeast 2, once the last task ended', () => {
+    const run = launchedRun([COMPLETED, FAILED, THIRD], {
+      launch: { count: 3, firstProviderIndex: 0, rounds: 0 },
+      taskOutcomes: outcomes(COMPLETED, FAILED),
+      stop: FAILED,
+    });
+
+    const decision = decideJobStop(input(run, THIRD, { job: atLeastTwo }));
+
+    expect(decision).toMatchObject({ kind: 'settle', run: { status: 'succeeded', reason: '2 of 3 tasks exited 0 (success: atLeast 2)' } });
+    expect(retryTimer(decision)).toBeUndefined();
+  });
+
+  it('waits for every task, even once enough succeeded: the run is over when all its tasks are', () => {
+    const run = launchedRun([COMPLETED, FAILED, THIRD], {
+      launch: { count: 3, firstProviderIndex: 0, rounds: 0 },
+      taskOutcomes: outcomes(COMPLETED),
+    });
+
+    expect(decideJobStop(input(run, THIRD, { job: atLeastTwo }))).toMatchObject({ kind: 'record', run: { status: 'launched' } });
+  });
+
+  it('fails, and retries, when fewer than atLeast exited 0', () => {
+    const secondFailure = taskOfRun('d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4', 1);
+    const run = launchedRun([COMPLETED, FAILED, secondFailure], {
+      launch: { count: 3, firstProviderIndex: 0, rounds: 0 },
+      taskOutcomes: outcomes(COMPLETED, FAILED),
+      stop: FAILED,
+    });
+
+    const decision = decideJobStop(input(run, secondFailure, { job: atLeastTwo }));
+
+    expect(decision).toMatchObject({ kind: 'settle', run: { status: 'failed', category: 'app-error' } });
+    expect(retryTimer(decision)).toMatchObject({ attempt: 2 });
+  });
+
+  it('fails with all (the default) when any task failed', () => {
+    const run = launchedRun([COMPLETED, FAILED], { taskOutcomes: outcomes(COMPLETED), stop: COMPLETED });
+
+    expect(decideJobStop(input(run, FAILED, { job: jobSpec({ count: 2 }) }))).toMatchObject({ kind: 'settle', run: { status: 'failed' } });
+  });
+});

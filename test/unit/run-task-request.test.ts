@@ -3,7 +3,17 @@ import { capacityOfTry, type LaunchTry, runTaskRequest } from '../../shared/jobs
 import { FARGATE_NETWORK, JOB_NAME, jobSpec, SCHEDULED_TIME, spotJobSpec } from './fixtures.ts';
 
 function launchTry(fields: Partial<LaunchTry> = {}): LaunchTry {
-  return { scheduledTime: SCHEDULED_TIME, attempt: 1, providerIndex: 0, count: 1, clientToken: 'token-0', ...fields };
+  return {
+    scheduledTime: SCHEDULED_TIME,
+    attempt: 1,
+    providerIndex: 0,
+    count: 1,
+    clientToken: 'token-0',
+    taskIndex: 0,
+    taskCount: 1,
+    essentialContainers: [],
+    ...fields,
+  };
 }
 
 describe('runTaskRequest', () => {
@@ -98,8 +108,52 @@ describe('runTaskRequest', () => {
     });
   });
 
-  it('sends no overrides when the job has none', () => {
+  it('sends no overrides when the job has none and no container is essential', () => {
     expect(runTaskRequest(jobSpec(), launchTry()).overrides).toBeUndefined();
+  });
+
+  it("gives each essential container the run's environment, after the job's own, and none to the others", () => {
+    const job = jobSpec({
+      overrides: { containers: { report: { environment: { REPORT_DAY: 'yesterday' } }, sidecar: { environment: { MODE: 'batch' } } } },
+    });
+
+    const request = runTaskRequest(job, launchTry({ attempt: 2, essentialContainers: ['report', 'migrate'] }));
+
+    const run = [
+      { name: 'ECS_AUTOPILOT_SCHEDULED_TIME', value: SCHEDULED_TIME },
+      { name: 'ECS_AUTOPILOT_ATTEMPT', value: '2' },
+      { name: 'ECS_AUTOPILOT_RUN_ID', value: `${JOB_NAME}:${SCHEDULED_TIME}:2` },
+      { name: 'ECS_AUTOPILOT_JOB', value: JOB_NAME },
+    ];
+    expect(request.overrides?.containerOverrides).toEqual([
+      { name: 'report', environment: [{ name: 'REPORT_DAY', value: 'yesterday' }, ...run] },
+      { name: 'sidecar', environment: [{ name: 'MODE', value: 'batch' }] },
+      { name: 'migrate', environment: run },
+    ]);
+  });
+
+  it('gives a task of a run of several its index and the count', () => {
+    const request = runTaskRequest(jobSpec({ count: 3 }), launchTry({ taskIndex: 2, taskCount: 3, essentialContainers: ['report'] }));
+
+    expect(request.overrides?.containerOverrides?.[0]?.environment).toEqual(
+      expect.arrayContaining([
+        { name: 'ECS_AUTOPILOT_TASK_INDEX', value: '2' },
+        { name: 'ECS_AUTOPILOT_TASK_COUNT', value: '3' },
+      ]),
+    );
+  });
+
+  it("fills the placeholders of the job's commands with the task's values", () => {
+    const job = jobSpec({
+      count: 2,
+      overrides: { containers: { report: { command: ['sync', '--since', '{{scheduledTime}}', '--shard={{ taskIndex }}/{{taskCount}}'] } } },
+    });
+
+    const request = runTaskRequest(job, launchTry({ taskIndex: 1, taskCount: 2 }));
+
+    expect(request.overrides?.containerOverrides).toEqual([
+      { name: 'report', command: ['sync', '--since', SCHEDULED_TIME, '--shard=1/2'] },
+    ]);
   });
 
   it('requests the count of the try, not of the job', () => {
