@@ -290,6 +290,10 @@ const sharedJobSettings = {
     max: 35 * 86_400,
   }).optional(),
   launchRetry: launchRetry.optional(),
+  waitForCapacity: duration(
+    'after launchRetry finds no capacity, keep trying for up to this long from the firing (the run waiting-for-capacity), then fail',
+    { min: 300, max: 86_400 },
+  ).optional(),
   schedulerRetry: schedulerRetry.optional(),
 };
 
@@ -699,6 +703,8 @@ export interface JobSpec {
   startingDeadlineSeconds: number | undefined;
   maxRuntimeSeconds: number | undefined;
   launchRetry: z.output<typeof launchRetry>;
+  /** waitForCapacity: how long from its firing a run keeps trying to find capacity after launchRetry; undefined: it fails at once. */
+  waitForCapacitySeconds: number | undefined;
   schedulerRetry: z.output<typeof schedulerRetry>;
   retry: RetryPolicy;
   tags: Record<string, string>;
@@ -838,6 +844,7 @@ export function resolveAutomation(parsed: ParsedAutomation): Automation {
       startingDeadlineSeconds: spec.startingDeadline ?? d.startingDeadline,
       maxRuntimeSeconds: spec.maxRuntime,
       launchRetry: spec.launchRetry ?? d.launchRetry ?? launchRetry.parse({}),
+      waitForCapacitySeconds: spec.waitForCapacity ?? d.waitForCapacity,
       schedulerRetry: spec.schedulerRetry ?? d.schedulerRetry ?? schedulerRetry.parse({}),
       retry: retryPolicyOf(spec.retry),
       tags: spec.tags ?? {},

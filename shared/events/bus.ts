@@ -9,6 +9,7 @@ import type { RunStatus } from '../jobs/run-record.ts';
 export const EVENT_SOURCE = 'ecs-autopilot';
 
 export const JOB_RUN_DETAIL_TYPES: Record<Exclude<RunStatus, 'launching'>, string> = {
+  'waiting-for-capacity': 'Job Run Waiting For Capacity',
   launched: 'Job Run Launched',
   skipped: 'Job Run Skipped',
   missed: 'Job Run Missed',

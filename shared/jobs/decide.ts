@@ -64,7 +64,7 @@ export type FiringDecision =
   /** Settled by an earlier delivery that did not apply all it decided (an event, a timer): apply the rest. */
   | { kind: 'finish'; run: RunRecord }
   /** The run's next state, with its actions, to persist before any of them is applied. */
-  | { kind: 'launch' | 'take-over' | 'adopt' | 'missed' | 'skipped'; run: RunRecord; reason: string };
+  | { kind: 'launch' | 'take-over' | 'adopt' | 'resume' | 'missed' | 'skipped'; run: RunRecord; reason: string };
 
 export function decideFiring(facts: FiringFacts): FiringDecision {
   const { firing, job, now, existing, activeTasks } = facts;
@@ -78,6 +78,13 @@ export function decideFiring(facts: FiringFacts): FiringDecision {
 
   const isOfThisFiring = (t: ActiveTask) => t.scheduledTime === firing.scheduledTime && t.attempt === firing.attempt;
   const ofThisFiring = activeTasks.filter(isOfThisFiring);
+  if (existing?.status === 'waiting-for-capacity') {
+    return {
+      kind: 'resume',
+      run: resumeAfterWait(existing, ofThisFiring, facts),
+      reason: 'tries again to find capacity (waitForCapacity)',
+    };
+  }
   if (existing) {
     return { kind: 'take-over', run: takeOver(existing, ofThisFiring, facts), reason: 'took over a launch whose invocation stopped' };
   }
@@ -169,6 +176,25 @@ function takeOver(existing: RunRecord, ofThisFiring: ActiveTask[], facts: Firing
   const run = adopting(recorded, ofThisFiring);
   if (pending && run.taskArns.length === existing.taskArns.length) return nextTry(run, pending, facts);
   return continueLaunch(run, pending?.providerIndex, facts);
+}
+
+/**
+ * A run waiting for capacity, fired again by its timer (or by any delivery of its firing: the first takes
+ * the launch, as a fresh one would): a new round of launchRetry for the slot that waited, with the next
+ * try of that slot so each RunTask has its own client token.
+ */
+function resumeAfterWait(existing: RunRecord, ofThisFiring: ActiveTask[], facts: FiringFacts): RunRecord {
+  const run = adopting({ ...existing, outbox: existing.outbox.filter((action) => action.kind !== 'run-task') }, ofThisFiring);
+  const launch = run.launch ?? (newRun(facts).launch as LaunchProgress);
+  const resumed: RunRecord = { ...run, launch: { ...launch, rounds: 0 } };
+  if (run.taskArns.length >= launch.count) return launched(resumed, facts.job, facts.now);
+  const action: RunTaskAction = {
+    kind: 'run-task',
+    slot: run.taskArns.length,
+    try: run.capacityWait?.nextTry ?? 0,
+    providerIndex: launch.firstProviderIndex,
+  };
+  return nextTry(resumed, action, facts);
 }
 
 /** The run with the tasks ECS runs for its firing among its own, and the capacity the last of them runs on. */
@@ -274,6 +300,10 @@ export function decideAfterRunTask(run: RunRecord, action: RunTaskAction, outcom
       return { run: nextTry({ ...started, launch: { ...launch, rounds: step.rounds } }, next, facts) };
     }
     case 'failed':
+      if (!step.permanent) {
+        const waiting = waitingForCapacity(started, action, step.reason, facts);
+        if (waiting) return { run: waiting };
+      }
       return { run: gaveUp(started, step.reason, !step.permanent, job, now) };
     case 'throw-retryable':
       // Released so that the redelivery takes over at once, and makes the same RunTask again.
@@ -284,6 +314,39 @@ export function decideAfterRunTask(run: RunRecord, action: RunTaskAction, outcom
   }
 }
 
+/** Scheduler fires one-time schedules to the minute: the shortest wait for capacity. */
+const SHORTEST_CAPACITY_WAIT_SECONDS = 60;
+
+/**
+ * waitForCapacity: launchRetry found no room, and the job may wait — the run waits for capacity (announced
+ * once), and a one-time timer fires its firing again after launchRetry's longest back-off. Undefined when
+ * the job does not wait or the next try would come after its window: the launch gives up.
+ */
+function waitingForCapacity(run: RunRecord, action: RunTaskAction, reason: string, facts: LaunchFacts): RunRecord | undefined {
+  const { job, now } = facts;
+  if (job.waitForCapacitySeconds === undefined) return undefined;
+  const until = run.capacityWait?.until ?? new Date(Date.parse(run.receivedAt) + job.waitForCapacitySeconds * 1000).toISOString();
+  const at = new Date(now.getTime() + Math.max(SHORTEST_CAPACITY_WAIT_SECONDS, job.launchRetry.maxBackoff) * 1000);
+  if (at.toISOString() >= until) return undefined;
+  const waits = (run.capacityWait?.waits ?? 0) + 1;
+  const waiting: RunRecord = {
+    ...run,
+    status: 'waiting-for-capacity',
+    reason: `waiting for capacity until ${until} (waitForCapacity), next try at ${at.toISOString()}: ${reason}`,
+    capacityWait: { until, waits, nextTry: action.try + 1 },
+    leaseUntil: undefined,
+    updatedAt: now.toISOString(),
+  };
+  const timer: RunAction = {
+    kind: 'set-timer',
+    name: timerName('capacity', run.job, run.scheduledTime, run.attempt, waits),
+    at: at.toISOString(),
+    input: { job: run.job, scheduledTime: run.scheduledTime, attempt: run.attempt },
+  };
+  // Announced when it starts waiting; each next wait only sets its timer.
+  return waits === 1 ? announce(waiting, now, [timer]) : withOutbox(waiting, [...waiting.outbox, timer]);
+}
+
 /**
  * The launch stops trying: launched with the tasks that started (and says how many never did), or failed —
  * for lack of capacity, a failed attempt of category capacity that the job's retry policy may retry.
@@ -292,7 +355,9 @@ function gaveUp(run: RunRecord, reason: string, forCapacity: boolean, job: JobSp
   const launch = run.launch as LaunchProgress;
   if (run.taskArns.length === 0) {
     if (!forCapacity) return ended(run, 'failed', reason, now);
-    return failedForCapacity({ ...run, leaseUntil: undefined, endedAt: now.toISOString(), updatedAt: now.toISOString() }, reason, job, now);
+    const waited = run.capacityWait ? `; waited for capacity until ${run.capacityWait.until} (waitForCapacity)` : '';
+    const over = { ...run, leaseUntil: undefined, endedAt: now.toISOString(), updatedAt: now.toISOString() };
+    return failedForCapacity(over, `${reason}${waited}`, job, now);
   }
   return launched(
     {
@@ -350,7 +415,9 @@ export function withoutApplied(run: RunRecord, applied: RunAction[]): RunRecord 
 /** A task of the run stopped: its outcome is kept whatever the run's state, and decides the run's outcome if it is the first failure. */
 export function withStopRecorded(run: RunRecord, stop: StoppedTaskSummary, outcome: TaskOutcome, now: Date): RunRecord {
   const taskOutcomes = { ...run.taskOutcomes, [stop.taskArn]: outcome };
-  if (run.status !== 'launched' && run.status !== 'launching') return { ...run, taskOutcomes, updatedAt: now.toISOString() };
+  if (run.status !== 'launched' && run.status !== 'launching' && run.status !== 'waiting-for-capacity') {
+    return { ...run, taskOutcomes, updatedAt: now.toISOString() };
+  }
   const deciding = run.stop && !isSuccess(run.stop.classification.category) ? run.stop : stop;
   return { ...run, taskOutcomes, stop: deciding, updatedAt: now.toISOString() };
 }

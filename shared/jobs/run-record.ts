@@ -7,7 +7,17 @@ import type { StoppedTaskSummary } from '../events/stopped-task-events.ts';
 import type { AttemptFailureCategory, StopCategory } from '../stopped-tasks/categories.ts';
 import type { FreshnessCheck } from './freshness.ts';
 
-export const RUN_STATUSES = ['launching', 'launched', 'skipped', 'missed', 'failed', 'timed-out', 'replaced', 'succeeded'] as const;
+export const RUN_STATUSES = [
+  'launching',
+  'waiting-for-capacity',
+  'launched',
+  'skipped',
+  'missed',
+  'failed',
+  'timed-out',
+  'replaced',
+  'succeeded',
+] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export interface RunRecord {
@@ -32,6 +42,8 @@ export interface RunRecord {
   launch?: LaunchProgress | undefined;
   /** Tasks of the job's count that never started (the launch gave up on them): the run cannot succeed. */
   missingTasks?: number | undefined;
+  /** waitForCapacity: while (and after) the launch waits for capacity, until when it may, how many waits, the try it resumes with. */
+  capacityWait?: CapacityWait | undefined;
   /** While a launched run may still be running: when maxRuntime is exceeded. */
   maxRuntimeDeadline?: string | undefined;
   /** How each of its tasks ended, as on-task-stopped learnt it; the run settles when all have. */
@@ -54,7 +66,7 @@ export interface RunRecord {
 
 /** Statuses after which the firing needs nothing more from run-batch-job. */
 export function isSettled(status: RunStatus): boolean {
-  return status !== 'launching';
+  return status !== 'launching' && status !== 'waiting-for-capacity';
 }
 
 export interface LaunchProgress {
@@ -68,6 +80,15 @@ export interface LaunchProgress {
   gaveUpBecause?: string | undefined;
   /** It gave up for lack of capacity (launchRetry exhausted), not because RunTask was refused: a failed attempt of category capacity. */
   capacityExhausted?: boolean | undefined;
+}
+
+export interface CapacityWait {
+  /** The firing's time plus waitForCapacity (from when the run was first received): no wait goes past it. */
+  until: string;
+  /** Waits so far: each a one-time timer that fires the launch again. */
+  waits: number;
+  /** The try number the waiting slot resumes with, so that each RunTask has its own client token. */
+  nextTry: number;
 }
 
 export interface TaskOutcome {

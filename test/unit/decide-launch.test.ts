@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { decideActionFailed, decideAfterRunTask, withoutApplied } from '../../shared/jobs/decide.ts';
+import { decideActionFailed, decideAfterRunTask, decideFiring, withoutApplied } from '../../shared/jobs/decide.ts';
 import type { LaunchOutcome } from '../../shared/jobs/launch-outcome.ts';
 import type { RunAction, RunRecord, RunTaskAction } from '../../shared/jobs/run-record.ts';
 import { runOutcomeEvent } from '../../shared/jobs/trigger.ts';
-import { runRecord, spotJobSpec, taskArn } from './fixtures.ts';
+import { firingFacts, runRecord, spotJobSpec, taskArn } from './fixtures.ts';
 import { stoppedTask } from './stop-fixtures.ts';
 
 const NOW = new Date('2026-11-22T02:00:10.000Z');
@@ -240,5 +240,118 @@ describe('a launch that exhausts launchRetry: a failed attempt of category capac
     expect(run.status).toBe('failed');
     expect(run.retry).toBeUndefined();
     expect(run.category).toBeUndefined();
+  });
+});
+
+describe('waitForCapacity: a launch that found no capacity within launchRetry waits, then fails', () => {
+  const waiting = spotJobSpec({
+    count: 2,
+    launchRetry: { attempts: 2, backoff: '10s', maxBackoff: '1m' },
+    waitForCapacity: '45m',
+    retry: { attempts: 2 },
+  });
+  const exhausted = launching({ launch: { count: 2, firstProviderIndex: 0, rounds: 1 } });
+  const lastTry = slot(0, { try: 3, providerIndex: 1 });
+  const until = '2026-11-22T02:45:01.000Z';
+
+  it('waits for capacity, announced once without an alert, its timer firing the same firing again', () => {
+    const { run } = decideAfterRunTask(exhausted, lastTry, NO_CAPACITY, { ...facts, job: waiting });
+
+    expect(run).toMatchObject({
+      status: 'waiting-for-capacity',
+      leaseUntil: undefined,
+      capacityWait: { until, waits: 1, nextTry: 4 },
+      reason: expect.stringMatching(
+        /^waiting for capacity until 2026-11-22T02:45:01.000Z \(waitForCapacity\), next try at 2026-11-22T02:01:10.000Z/,
+      ),
+    });
+    expect(run.outbox).toEqual([
+      {
+        kind: 'set-timer',
+        name: expect.stringMatching(/^capacity-nightly-report-/),
+        at: '2026-11-22T02:01:10.000Z',
+        input: { job: 'nightly-report', scheduledTime: run.scheduledTime, attempt: 1 },
+      },
+      { kind: 'publish', event: expect.objectContaining({ detailType: 'Job Run Waiting For Capacity' }) },
+    ]);
+    expect(run.outbox[1]?.kind === 'publish' && run.outbox[1].event.detail.alert).toBeUndefined();
+  });
+
+  it('sets only the next timer, under its own name, at each further wait', () => {
+    const first = decideAfterRunTask(exhausted, lastTry, NO_CAPACITY, { ...facts, job: waiting }).run;
+    const again = { ...first, status: 'launching' as const, outbox: [] };
+
+    const { run } = decideAfterRunTask(again, slot(0, { try: 7, providerIndex: 1 }), NO_CAPACITY, { ...facts, job: waiting });
+
+    expect(run.capacityWait).toEqual({ until, waits: 2, nextTry: 8 });
+    expect(run.outbox.map((a) => a.kind)).toEqual(['set-timer']);
+    expect(run.outbox[0]?.kind === 'set-timer' && run.outbox[0].name).not.toBe(
+      first.outbox[0]?.kind === 'set-timer' && first.outbox[0].name,
+    );
+  });
+
+  it('fails as a capacity failure, with one alert, when the next try would come after the window', () => {
+    const late = {
+      ...facts,
+      job: spotJobSpec({ ...{ count: 2 }, waitForCapacity: '45m', launchRetry: { attempts: 2, backoff: '10s', maxBackoff: '1m' } }),
+    };
+    const afterWaits = launching({
+      launch: { count: 2, firstProviderIndex: 0, rounds: 1 },
+      capacityWait: { until, waits: 40, nextTry: 90 },
+    });
+
+    const { run } = decideAfterRunTask(afterWaits, slot(0, { try: 93, providerIndex: 1 }), NO_CAPACITY, {
+      ...late,
+      now: new Date('2026-11-22T02:44:30.000Z'),
+    });
+
+    expect(run).toMatchObject({ status: 'failed', category: 'capacity', retry: { willRetry: false } });
+    expect(run.reason).toMatch(/; waited for capacity until 2026-11-22T02:45:01.000Z \(waitForCapacity\)$/);
+    expect(run.outbox.map((a) => a.kind === 'publish' && a.event.detail.alert)).toEqual([
+      expect.objectContaining({ category: 'job-failing' }),
+    ]);
+  });
+
+  it('fails at once, without waiting, when the RunTask was refused for good', () => {
+    const { run } = decideAfterRunTask(
+      launching(),
+      slot(0),
+      { kind: 'permanent', reason: 'ClientException: nope' },
+      { ...facts, job: waiting },
+    );
+
+    expect(run.status).toBe('failed');
+  });
+});
+
+describe('decideFiring: a run waiting for capacity', () => {
+  const job = spotJobSpec({ count: 2, waitForCapacity: '45m' });
+  const waitingRun = runRecord({
+    status: 'waiting-for-capacity',
+    taskArns: [taskArn('t1')],
+    launch: { count: 2, firstProviderIndex: 0, rounds: 1 },
+    capacityWait: { until: '2026-11-22T02:45:01.000Z', waits: 1, nextTry: 4 },
+    eventPublished: true,
+  });
+
+  it("resumes the launch when its timer fires: the waiting slot's next try, a fresh round, under a new lease", () => {
+    const decision = decideFiring(firingFacts({ job, existing: waitingRun, now: new Date('2026-11-22T02:01:10.000Z') }));
+
+    expect(decision).toMatchObject({
+      kind: 'resume',
+      run: {
+        status: 'launching',
+        leaseUntil: '2026-11-22T02:03:10.000Z',
+        launch: { rounds: 0 },
+        outbox: [{ kind: 'run-task', slot: 1, try: 4, providerIndex: 0 }],
+      },
+    });
+  });
+
+  it('backs off, launching nothing, when a second delivery of the timer finds the resumed launch under its lease', () => {
+    const resumed = decideFiring(firingFacts({ job, existing: waitingRun, now: new Date('2026-11-22T02:01:10.000Z') }));
+    const claimed = 'run' in resumed ? resumed.run : waitingRun;
+
+    expect(decideFiring(firingFacts({ job, existing: claimed, now: new Date('2026-11-22T02:01:20.000Z') })).kind).toBe('in-progress');
   });
 });
