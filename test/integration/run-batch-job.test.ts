@@ -1,3 +1,4 @@
+import { RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 import { enforceMaxRuntimeTick } from '../../functions/enforce-max-runtime.ts';
 import { runBatchJob } from '../../functions/run-batch-job.ts';
@@ -24,6 +25,24 @@ const config = {
     'report-replace': { schedule: 'rate(1 hour)', taskDefinition: 'report', concurrency: 'replace' },
     'report-allow': { schedule: 'rate(1 hour)', taskDefinition: 'report', concurrency: 'allow' },
     'missing-definition': { schedule: 'rate(1 hour)', taskDefinition: 'does-not-exist:7' },
+    shards: {
+      schedule: 'rate(1 hour)',
+      taskDefinition: 'shards',
+      count: 3,
+      overrides: { containers: { app: { command: ['sync', '--shard', '{{taskIndex}}/{{taskCount}}', '--since', '{{scheduledTime}}'] } } },
+    },
+    'report-retry': {
+      schedule: 'rate(1 hour)',
+      taskDefinition: 'report',
+      launchRetry: { attempts: 1 },
+      retry: { attempts: 2, backoff: '1m' },
+    },
+    'report-wait': {
+      schedule: 'rate(1 hour)',
+      taskDefinition: 'report',
+      launchRetry: { attempts: 1, backoff: '10s', maxBackoff: '1m' },
+      waitForCapacity: '5m',
+    },
   },
 };
 
@@ -32,7 +51,7 @@ const firing = (job: string, scheduledTime = '2026-11-22T01:00:00Z') => ({ job, 
 
 describe('run-batch-job against moto', () => {
   // The missing task definition must stay missing: seed everything but that job.
-  const t = useEmulatorWorld(config, START, { notSeeded: ['missing-definition'] });
+  const t = useEmulatorWorld(config, START, { notSeeded: ['missing-definition', 'shards'] });
 
   it('launches the job with every RunTask parameter from automation.yml and records and announces the run', async () => {
     const result = await runBatchJob(firing('report'), t.runtime);
@@ -48,7 +67,14 @@ describe('run-batch-job against moto', () => {
     expect(task?.overrides?.containerOverrides?.[0]).toMatchObject({
       name: 'app',
       command: ['node', 'report.js'],
-      environment: [{ name: 'DAY', value: 'yesterday' }],
+      // The job's own environment, then the run's (the job's count is 1: no index).
+      environment: [
+        { name: 'DAY', value: 'yesterday' },
+        { name: 'ECS_AUTOPILOT_SCHEDULED_TIME', value: '2026-11-22T01:00:00.000Z' },
+        { name: 'ECS_AUTOPILOT_ATTEMPT', value: '1' },
+        { name: 'ECS_AUTOPILOT_RUN_ID', value: 'report:2026-11-22T01:00:00.000Z:1' },
+        { name: 'ECS_AUTOPILOT_JOB', value: 'report' },
+      ],
     });
     expect(Object.fromEntries((task?.tags ?? []).map((tag) => [tag.key, tag.value]))).toMatchObject({
       team: 'data',
@@ -172,6 +198,107 @@ describe('run-batch-job against moto', () => {
     expect(result?.status).toBe('missed');
     expect(result?.reason).toBe('delivered 11m30s after its scheduled time, past the startingDeadline of 10m');
     expect(await t.tasks('batch-it')).toHaveLength(0);
+  });
+
+  it("gives each of count: 3's tasks its index on the essential container only, and fills its command's placeholders", async () => {
+    await t.ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'shards',
+        networkMode: 'awsvpc',
+        requiresCompatibilities: ['FARGATE'],
+        cpu: '256',
+        memory: '512',
+        containerDefinitions: [
+          { name: 'app', image: 'busybox', essential: true, memory: 256 },
+          { name: 'log-router', image: 'fluent-bit', essential: false, memory: 128 },
+        ],
+      }),
+    );
+
+    const result = await runBatchJob(firing('shards'), t.runtime);
+
+    expect(result?.status).toBe('launched');
+    const tasks = await t.tasks('batch-it');
+    const shards = tasks.map((task) => {
+      const overrides = task.overrides?.containerOverrides ?? [];
+      const env = Object.fromEntries((overrides.find((c) => c.name === 'app')?.environment ?? []).map((e) => [e.name, e.value]));
+      return {
+        index: env.ECS_AUTOPILOT_TASK_INDEX,
+        count: env.ECS_AUTOPILOT_TASK_COUNT,
+        command: overrides.find((c) => c.name === 'app')?.command,
+        others: overrides.filter((c) => c.name !== 'app'),
+      };
+    });
+    expect(shards.sort((a, b) => String(a.index).localeCompare(String(b.index)))).toEqual(
+      ['0', '1', '2'].map((index) => ({
+        index,
+        count: '3',
+        command: ['sync', '--shard', `${index}/3`, '--since', '2026-11-22T01:00:00.000Z'],
+        others: [],
+      })),
+    );
+    expect(new Set(result?.taskArns)).toEqual(new Set(tasks.map((task) => task.taskArn)));
+  });
+
+  it("retries a launch that found no capacity as a failed attempt of the job's retry policy, by its timer", async () => {
+    await injectCapacityOutage(t.emulator, 'FARGATE_SPOT', 1);
+    await injectCapacityOutage(t.emulator, 'FARGATE', 1);
+
+    await runBatchJob(firing('report-retry'), t.runtime);
+
+    const first = await t.runtime.runs.get('report-retry', '2026-11-22T01:00:00.000Z', 1);
+    expect(first).toMatchObject({ status: 'failed', category: 'capacity', retry: { willRetry: true, nextAttempt: 2 } });
+    t.clock.advance(60);
+    const timer = await t.timers.takeDue(t.clock.now());
+    expect(timer?.input).toEqual({ job: 'report-retry', scheduledTime: '2026-11-22T01:00:00.000Z', attempt: 2 });
+    const second = await runBatchJob(timer?.input, t.runtime);
+
+    expect(second).toMatchObject({ status: 'launched', attempt: 2 });
+    expect(await t.tasks('batch-it')).toHaveLength(1);
+    const events = await t.events();
+    expect(events.map((e) => e['detail-type'])).toEqual(['Job Run Failed', 'Job Run Launched']);
+    expect(events[0]?.detail.alert).toBeUndefined();
+  });
+
+  it('waits out an outage with waitForCapacity, launching once when its timer fires after capacity returns', async () => {
+    await injectCapacityOutage(t.emulator, 'FARGATE_SPOT', 1);
+    await injectCapacityOutage(t.emulator, 'FARGATE', 1);
+
+    await runBatchJob(firing('report-wait'), t.runtime);
+    const waiting = await t.runtime.runs.get('report-wait', '2026-11-22T01:00:00.000Z', 1);
+    expect(waiting).toMatchObject({ status: 'waiting-for-capacity', capacityWait: { waits: 1 } });
+    t.clock.advance(60);
+    const timer = await t.timers.takeDue(t.clock.now());
+    const resumed = await runBatchJob(timer?.input, t.runtime);
+    // The timer delivered again launches nothing more.
+    const again = await runBatchJob(timer?.input, t.runtime);
+
+    expect(resumed).toMatchObject({ status: 'launched', attempt: 1 });
+    expect(again?.status).toBe('launched');
+    expect(await t.tasks('batch-it')).toHaveLength(1);
+    expect((await t.events()).map((e) => e['detail-type'])).toEqual(['Job Run Waiting For Capacity', 'Job Run Launched']);
+  });
+
+  it('fails with one alert when capacity does not return within waitForCapacity', async () => {
+    await injectCapacityOutage(t.emulator, 'FARGATE_SPOT', 100);
+    await injectCapacityOutage(t.emulator, 'FARGATE', 100);
+
+    let run = await runBatchJob(firing('report-wait'), t.runtime);
+    while (run?.status === 'waiting-for-capacity') {
+      t.clock.advance(60);
+      const timer = await t.timers.takeDue(t.clock.now());
+      run = await runBatchJob(timer?.input, t.runtime);
+    }
+
+    expect(await t.runtime.runs.get('report-wait', '2026-11-22T01:00:00.000Z', 1)).toMatchObject({
+      status: 'failed',
+      category: 'capacity',
+      capacityWait: { until: '2026-11-22T01:05:30.000Z', waits: 4 },
+    });
+    expect(await t.timers.pending()).toEqual([]);
+    const events = await t.events();
+    expect(events.map((e) => e['detail-type'])).toEqual(['Job Run Waiting For Capacity', 'Job Run Failed']);
+    expect(events.map((e) => e.detail.alert !== undefined)).toEqual([false, true]);
   });
 
   it('rejects a malformed firing and a job that automation.yml does not name with specific errors', async () => {
