@@ -43,6 +43,9 @@ type Ending = { category?: StopCategory | undefined; exitCode?: number | undefin
 /** ECS sends a Fargate Spot task its interruption notice about this long before it stops it. */
 const SPOT_NOTICE_SECONDS = 120;
 
+/** A long outage (capacity-outage with until) is an outage of more launches than any window makes, ended at its until. */
+const LONG_OUTAGE_LAUNCHES = 1_000_000;
+
 export class EcsTasks {
   private readonly sim: Simulation;
   /** When each task the sandbox knows of started (virtual): the startedAt of its events. */
@@ -265,7 +268,7 @@ export class EcsTasks {
 
   /** A capacity provider has no room for the next launches (the bridge answers RunTask with failures[]). */
   async injectOutage(injection: InjectionOfKind<'capacity-outage'>, at: Date): Promise<void> {
-    await injectCapacityOutage(this.sim.emulator, injection.capacityProvider, injection.launches);
+    await injectCapacityOutage(this.sim.emulator, injection.capacityProvider, injection.until ? LONG_OUTAGE_LAUNCHES : injection.launches);
     const launches = injection.launches === 1 ? 'launch' : `${injection.launches} launches`;
     this.sim.add({
       time: at,
@@ -273,7 +276,23 @@ export class EcsTasks {
       subject: injection.capacityProvider,
       what: 'capacity-outage',
       label: 'capacity outage injected',
-      detail: `the next ${launches} on ${injection.capacityProvider} find${injection.launches === 1 ? 's' : ''} no capacity`,
+      detail: injection.until
+        ? `every launch on ${injection.capacityProvider} finds no capacity until ${injection.until}`
+        : `the next ${launches} on ${injection.capacityProvider} find${injection.launches === 1 ? 's' : ''} no capacity`,
+      source: 'scenario',
+    });
+  }
+
+  /** A long outage (capacity-outage with until) ends: launches on the provider find room again. */
+  async endOutage(injection: InjectionOfKind<'capacity-outage'>, at: Date): Promise<void> {
+    await injectCapacityOutage(this.sim.emulator, injection.capacityProvider, 0);
+    this.sim.add({
+      time: at,
+      timeZone: this.sim.plan.scenarioZone,
+      subject: injection.capacityProvider,
+      what: 'capacity-outage',
+      label: 'capacity outage over',
+      detail: `launches on ${injection.capacityProvider} find room again`,
       source: 'scenario',
     });
   }

@@ -90,6 +90,7 @@ export interface SandboxPlan {
 export interface CueActions {
   startWatchedTask(injection: InjectionOfKind<'watched-task-crashes'>, index: number): Promise<void>;
   injectOutage(injection: InjectionOfKind<'capacity-outage'>, at: Date): Promise<void>;
+  endOutage(injection: InjectionOfKind<'capacity-outage'>, at: Date): Promise<void>;
   announceLateDelivery(firing: PlannedFiring): void;
   requestDeployment(injection: InjectionOfKind<'deployment'>, index: number): Promise<void>;
   changeAlarm(injection: InjectionOfKind<'deployment'>, index: number, state: 'ALARM' | 'OK'): Promise<void>;
@@ -128,6 +129,9 @@ const INJECTIONS: { [K in Injection['kind']]: InjectionKind<K> } = {
     plan(injection, index, plan) {
       const at = injection.at === undefined ? plan.window.from : cueTime(injection.at, index, plan);
       if (at) plan.cues.push({ at, act: (actions) => actions.injectOutage(injection, at) });
+      const until = injection.until === undefined ? undefined : cueTime(injection.until, index, plan);
+      if (at && until && until <= at) plan.problems.push(`injections.${index}.until: the outage must end after it starts (at)`);
+      else if (until) plan.cues.push({ at: until, act: (actions) => actions.endOutage(injection, until) });
     },
   },
   'late-delivery': {

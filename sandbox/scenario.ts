@@ -134,6 +134,8 @@ const capacityOutage = z.strictObject({
   launches: z.number({ error: 'launches must be a whole number of at least 1' }).int().min(1).default(1),
   /** Default: the start of the window. */
   at: moment('at').optional(),
+  /** A long outage: every launch on the provider finds no capacity from `at` until this time (launches is then not counted). */
+  until: moment('until').optional(),
 });
 
 const lateDelivery = z.strictObject({

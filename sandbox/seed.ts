@@ -200,19 +200,20 @@ export async function drainPublishedEvents(world: SandboxWorld): Promise<Publish
   }
 }
 
-/** A JobRuntime wired to the emulator, with the caller's clock; its timers are kept in the emulator. */
+/** A JobRuntime wired to the emulator, with the caller's clock; its timers are kept in the emulator (the caller's, when given). */
 export function emulatorJobRuntime(
   world: SandboxWorld,
   automation: Automation,
   clock: { now: () => Date; sleep: (seconds: number) => Promise<void> },
   log: Log,
+  timers: TimerSetter = new EmulatorTimers(world),
 ): JobRuntime {
   return createJobRuntime({
     automation,
     tableName: world.tableName,
     busName: world.busName,
     clientConfig: emulatorClientConfig(world.endpoint),
-    timers: new EmulatorTimers(world),
+    timers,
     log,
     now: clock.now,
     sleep: clock.sleep,

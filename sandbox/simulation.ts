@@ -96,7 +96,8 @@ export class Simulation {
     this.clock = new VirtualClock(plan.window.from);
     this.timers = new ObservedTimers(world);
     this.rules = new DeployedRules(automation, emulatorResourceNames(world.busArn));
-    this.runtime = emulatorJobRuntime(world, automation, this.clock, log);
+    // The timers run-batch-job sets (a capacity failure's retry, waitForCapacity's next try) go on the agenda too.
+    this.runtime = emulatorJobRuntime(world, automation, this.clock, log, this.timers);
     this.stopRuntime = emulatorStopRuntime(world, automation, this.clock, this.timers, log);
     this.scalingRuntime = emulatorScalingRuntime(world, automation, this.clock, this.timers, log);
     this.notifyRuntime = emulatorNotifyRuntime(world, automation, this.clock, this.timers, log);
@@ -134,6 +135,7 @@ export class Simulation {
     return {
       startWatchedTask: (injection, index) => this.tasks.startWatchedTask(injection, index),
       injectOutage: (injection, at) => this.tasks.injectOutage(injection, at),
+      endOutage: (injection, at) => this.tasks.endOutage(injection, at),
       announceLateDelivery: (firing) => this.firings.announceLateDelivery(firing),
       requestDeployment: (injection, index) => this.deployments.requestDeployment(injection, index),
       changeAlarm: (injection, index, state) => this.deployments.changeAlarm(injection, index, state),

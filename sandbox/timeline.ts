@@ -295,7 +295,16 @@ interface RunDetail {
   retry?: RetryDecision;
 }
 
-const OUTCOMES: readonly string[] = ['launched', 'skipped', 'missed', 'failed', 'timed-out', 'replaced', 'succeeded'];
+const OUTCOMES: readonly string[] = [
+  'waiting-for-capacity',
+  'launched',
+  'skipped',
+  'missed',
+  'failed',
+  'timed-out',
+  'replaced',
+  'succeeded',
+];
 
 /** The timeline line of a `Job Run …` event; undefined for events that are not about a job run. */
 export function outcomeEntry(event: PublishedEvent, job: JobSpec | undefined): TimelineEntry | undefined {
@@ -322,17 +331,18 @@ export function outcomeEntry(event: PublishedEvent, job: JobSpec | undefined): T
     const run = attempt > 1 ? `run of ${scheduled}, attempt ${attempt}` : `run of ${scheduled}`;
     text = `${run} ${describeTasks(taskArns)}: ${how}`.replace(' :', ':');
     if (detail.runtime && (status === 'succeeded' || status === 'failed')) text += `, after ${detail.runtime}`;
-    if (status === 'failed' && detail.retry?.willRetry) {
-      label = 'failed → retry';
-      const wait = detail.updatedAt
-        ? ` (in ${formatDuration((Date.parse(detail.retry.retryAt) - Date.parse(detail.updatedAt)) / 1000)})`
-        : '';
-      text += `; attempt ${detail.retry.nextAttempt} of ${attempts} at ${localClockTime(detail.retry.retryAt, timeZone)}${wait}`;
-    } else if (status === 'failed' && detail.retry && attempts > 1) {
-      text += `; no retry: ${detail.retry.because}`;
-    }
   } else {
     text = `${scheduled} firing: ${detail.reason ?? status}`;
+  }
+  // A failed attempt, whether its tasks failed or its launch found no capacity: what the retry policy does.
+  if (status === 'failed' && detail.retry?.willRetry) {
+    label = 'failed → retry';
+    const wait = detail.updatedAt
+      ? ` (in ${formatDuration((Date.parse(detail.retry.retryAt) - Date.parse(detail.updatedAt)) / 1000)})`
+      : '';
+    text += `; attempt ${detail.retry.nextAttempt} of ${attempts} at ${localClockTime(detail.retry.retryAt, timeZone)}${wait}`;
+  } else if (status === 'failed' && detail.retry && attempts > 1) {
+    text += `; no retry: ${detail.retry.because}`;
   }
   return timelineEntry({
     time: new Date(detail.updatedAt ?? event.time),

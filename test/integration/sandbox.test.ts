@@ -648,6 +648,71 @@ describe('the sandbox stops tasks with any category, as ECS reports them', () =>
   });
 });
 
+describe('the sandbox rehearses a 30-minute capacity outage', () => {
+  let report: SandboxReport;
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sandbox-outage-'));
+    const config = join(dir, 'automation.yml');
+    const scenario = join(dir, 'scenario.yml');
+    writeFileSync(
+      config,
+      [
+        'defaults:',
+        '  cluster: outage-it',
+        '  timezone: Europe/Berlin',
+        '  capacityProviders: [FARGATE_SPOT, FARGATE]',
+        '  network: { subnets: [subnet-0a1b2c3d4e5f60001], securityGroups: [sg-0a1b2c3d4e5f60001] }',
+        '  launchRetry: { attempts: 1, backoff: 10s, maxBackoff: 2m }',
+        'jobs:',
+        '  waiter: { schedule: cron(0 2 * * ? *), taskDefinition: report, waitForCapacity: 45m }',
+        '  retrier: { schedule: cron(0 2 * * ? *), taskDefinition: report, retry: { attempts: 2, backoff: 40m } }',
+      ].join('\n'),
+    );
+    writeFileSync(
+      scenario,
+      [
+        'timezone: Europe/Berlin',
+        'injections:',
+        '  - { kind: capacity-outage, capacityProvider: FARGATE_SPOT, at: "02:00", until: "02:30" }',
+        '  - { kind: capacity-outage, capacityProvider: FARGATE, at: "02:00", until: "02:30" }',
+        '  - { kind: task-exits, job: waiter, after: 5m, category: completed }',
+        '  - { kind: task-exits, job: retrier, attempt: 2, after: 5m, category: completed }',
+      ].join('\n'),
+    );
+    report = await runSandbox({ configFile: config, scenarioFile: scenario, from: FROM, hours: 3 });
+  }, 60_000);
+
+  const lines = (subject: string) => report.timeline.filter((entry) => entry.subject === subject).map((e) => [e.local, e.label]);
+
+  it('keeps the waitForCapacity job waiting, announced once, and launches it once capacity returns', () => {
+    expect(runsOf(report, 'waiter')).toMatchObject([{ attempt: 1, status: 'succeeded' }]);
+    expect(lines('waiter')).toEqual([
+      ['2026-11-23 02:00 CET', 'waiting-for-capacity'],
+      ['2026-11-23 02:30 CET', 'launched'],
+      ['2026-11-23 02:35 CET', 'succeeded'],
+    ]);
+    expect(report.alerts).toEqual([]);
+  });
+
+  it("retries the other job's capacity failure by its retry policy, after its back-off", () => {
+    expect(runsOf(report, 'retrier')).toMatchObject([
+      { attempt: 1, status: 'failed', category: 'capacity', retry: { willRetry: true } },
+      { attempt: 2, status: 'succeeded' },
+    ]);
+    expect(lines('retrier')).toEqual([
+      ['2026-11-23 02:00 CET', 'failed → retry'],
+      ['2026-11-23 02:40 CET', 'launched'],
+      ['2026-11-23 02:45 CET', 'succeeded'],
+    ]);
+    expect(lines('FARGATE')).toEqual([
+      ['2026-11-23 02:00 CET', 'capacity outage injected'],
+      ['2026-11-23 02:30 CET', 'capacity outage over'],
+    ]);
+    expect(report.notes).toEqual([]);
+  });
+});
+
 describe('the sandbox against an emulator that is already running', () => {
   let emulator: Emulator;
   beforeAll(async () => {
