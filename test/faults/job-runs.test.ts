@@ -1,8 +1,9 @@
 /**
  * Job runs, broken at every step (see sweep.ts): each scenario (a firing with capacity fallback, a firing
- * of two tasks, a concurrency replace, a failed run whose retry is scheduled, that retry's firing, a
- * maxRuntime timeout) against the fault-free run's end: the same tasks, the same run records, each event
- * published under the same id (taken once by its id), the same retry timers. A failed invocation's input
+ * of two tasks, a concurrency replace, a failed run whose retry is scheduled, that retry's firing, a run
+ * waiting for capacity resumed by its timer, a maxRuntime timeout) against the fault-free run's end: the
+ * same tasks, the same run records, each event published under the same id (taken once by its id), the
+ * same retry timers. A failed invocation's input
  * comes again as Lambda's retries would, after the dead invocation's lease.
  */
 import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
@@ -10,7 +11,7 @@ import { describe, expect } from 'vitest';
 import { enforceMaxRuntimeTick } from '../../functions/enforce-max-runtime.ts';
 import { onTaskStopped } from '../../functions/on-task-stopped.ts';
 import { runBatchJob } from '../../functions/run-batch-job.ts';
-import { type Emulator, resetEmulator, setCapacityRoom, stopTaskAs } from '../../sandbox/emulator.ts';
+import { type Emulator, injectCapacityOutage, resetEmulator, setCapacityRoom, stopTaskAs } from '../../sandbox/emulator.ts';
 import {
   drainPublishedEvents,
   emulatorJobRuntime,
@@ -38,6 +39,7 @@ const config = {
     report: { schedule: 'cron(0 2 * * ? *)', taskDefinition: 'report', maxRuntime: '1h', retry: { attempts: 2, backoff: '1m' } },
     shards: { schedule: 'cron(0 2 * * ? *)', taskDefinition: 'shards', count: 2 },
     sync: { schedule: 'rate(1 hour)', taskDefinition: 'sync', concurrency: 'replace' },
+    waiter: { schedule: 'cron(0 2 * * ? *)', taskDefinition: 'report', launchRetry: { attempts: 1 }, waitForCapacity: '10m' },
   },
 };
 
@@ -122,6 +124,19 @@ const SCENARIOS: Scenario[] = [
       await onTaskStopped(event, w.stopRuntime);
       const [timer] = await w.timers.pending();
       w.clock.advanceTo(timer?.at ?? START);
+      return (world) => runBatchJob(timer?.input, world.runtime);
+    },
+  },
+  {
+    name: 'a run waiting for capacity, resumed by its timer once capacity is back (waitForCapacity)',
+    job: 'waiter',
+    before: async (w) => {
+      await injectCapacityOutage(w.emulator, 'FARGATE_SPOT', 1);
+      await injectCapacityOutage(w.emulator, 'FARGATE', 1);
+      await runBatchJob(firing('waiter'), w.runtime);
+      const [timer] = await w.timers.pending();
+      w.clock.advanceTo(timer?.at ?? START);
+      await w.timers.takeDue(w.clock.now());
       return (world) => runBatchJob(timer?.input, world.runtime);
     },
   },
