@@ -540,6 +540,20 @@ export function decideReplaced(run: RunRecord, reason: string, now: Date): RunRe
  * that could not be scheduled (the failure is then final, and alerts).
  */
 export function decideActionFailed(run: RunRecord, action: RunAction, error: string, now: Date): RunRecord {
+  // A run waiting for capacity whose next try cannot be scheduled would wait for ever: its attempt fails, and alerts.
+  if (run.status === 'waiting-for-capacity' && action.kind === 'set-timer') {
+    const because = `the next try for capacity could not be scheduled: ${error}`;
+    const over: RunRecord = {
+      ...run,
+      status: 'failed',
+      category: 'capacity',
+      reason: `${run.reason}; ${because}`,
+      retry: { willRetry: false, because },
+      endedAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
+    return announce(over, now);
+  }
   const failedRun: RunRecord =
     action.kind === 'set-timer' && !isFreshnessTimer(action)
       ? { ...run, retry: { willRetry: false, because: `the retry could not be scheduled: ${error}` } }

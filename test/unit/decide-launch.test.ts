@@ -355,3 +355,23 @@ describe('decideFiring: a run waiting for capacity', () => {
     expect(decideFiring(firingFacts({ job, existing: claimed, now: new Date('2026-11-22T02:01:20.000Z') })).kind).toBe('in-progress');
   });
 });
+
+describe('decideActionFailed: a run waiting for capacity', () => {
+  it('fails, with one alert, when the timer of its next try is refused: it would otherwise wait for ever', () => {
+    const timer: RunAction = {
+      kind: 'set-timer',
+      name: 'capacity-nightly-report-1',
+      at: '2026-11-22T02:01:10.000Z',
+      input: { job: 'nightly-report', scheduledTime: '2026-11-22T02:00:00.000Z', attempt: 1 },
+    };
+    const waiting = runRecord({ status: 'waiting-for-capacity', reason: 'waiting for capacity until 02:45', eventPublished: true });
+
+    const run = decideActionFailed(waiting, timer, 'AccessDeniedException: not allowed', NOW);
+
+    expect(run).toMatchObject({ status: 'failed', category: 'capacity', retry: { willRetry: false } });
+    expect(run.reason).toMatch(/the next try for capacity could not be scheduled: AccessDeniedException: not allowed$/);
+    expect(run.outbox.map((a) => a.kind === 'publish' && a.event.detail.alert)).toEqual([
+      expect.objectContaining({ category: 'job-failing' }),
+    ]);
+  });
+});
