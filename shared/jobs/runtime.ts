@@ -24,6 +24,9 @@ export interface JobRuntime {
   sleep: (seconds: number) => Promise<void>;
   /** How long a launch claim stays ours without renewal (a dead invocation's claim expires). */
   leaseSeconds: number;
+  /** The stack's own account and region: an upstream's end from elsewhere is ignored. Undefined: accept any. */
+  account?: string | undefined;
+  region?: string | undefined;
 }
 
 export interface JobRuntimeOptions {
@@ -36,6 +39,8 @@ export interface JobRuntimeOptions {
   now: () => Date;
   sleep: (seconds: number) => Promise<void>;
   leaseSeconds: number;
+  account?: string | undefined;
+  region?: string | undefined;
 }
 
 export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
@@ -51,5 +56,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
     now,
     sleep,
     leaseSeconds,
+    account: options.account,
+    region: options.region,
   };
 }

@@ -15,6 +15,7 @@ import { SHIFT_TRAFFIC_TICK } from '../blue-green/trigger.ts';
 import { type Automation, CLUSTER_ARN, CLUSTER_NAME, type JobSpec, type LaunchSpec, type ServiceWatch } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import { EVENT_SOURCE } from '../events/bus.ts';
+import { isChained } from '../jobs/chains.ts';
 import { schedulerInputTemplate } from '../jobs/trigger.ts';
 import { scalingScheduleExpressions } from '../scaling/periods.ts';
 import { scheduledFiringTemplate } from '../scaling/trigger.ts';
@@ -142,6 +143,7 @@ export function stackResources(automation: Automation, names: StackNames, now: D
     [LOGICAL_IDS.shiftTrafficRole]: lambdaRole(FUNCTION_NAMES.shiftTraffic, shiftTrafficStatements(apps)),
     [LOGICAL_IDS.watchdogSchedule]: watchdogSchedule(),
     ...jobSchedules(jobs),
+    ...ruleResources(prefix, rules, 'job-chains'),
     ...scalingSchedules(scaledServices),
     ...taskEventResources(prefix, rules),
     ...alertResources(prefix, rules, automation.notifications.email),
@@ -556,7 +558,8 @@ function everyMinute(spec: { name: string; description: string; functionName: Fu
 
 function jobSchedules(jobs: JobSpec[]): Record<string, CfnResource> {
   const schedules: Record<string, CfnResource> = {};
-  for (const job of jobs) {
+  // A chained job has no schedule: the job-chains rule starts it when its upstreams end.
+  for (const job of jobs.filter((candidate) => !isChained(candidate))) {
     schedules[jobScheduleLogicalId(job.name)] = {
       Type: 'AWS::Scheduler::Schedule',
       Properties: {
@@ -710,6 +713,12 @@ const RULE_LOGICAL_IDS: Record<EventRuleName, Pick<RuleToFunction, 'ruleId' | 'q
     queueId: LOGICAL_IDS.alertsDeadLetterQueue,
     queuePolicyId: LOGICAL_IDS.alertsDeadLetterQueuePolicy,
     permissionId: LOGICAL_IDS.alertsInvokePermission,
+  },
+  'job-chains': {
+    ruleId: LOGICAL_IDS.jobChainsRule,
+    queueId: LOGICAL_IDS.jobChainsDeadLetterQueue,
+    queuePolicyId: LOGICAL_IDS.jobChainsDeadLetterQueuePolicy,
+    permissionId: LOGICAL_IDS.jobChainsInvokePermission,
   },
   'deployment-requests': {
     ruleId: LOGICAL_IDS.deploymentRequestsRule,
