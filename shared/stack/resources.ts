@@ -166,6 +166,7 @@ export function stackResources(automation: Automation, names: StackNames, now: D
       ...outputs({
         withTaskEvents: scope.allClusters.length > 0,
         withServiceEvents: Object.keys(automation.services).length > 0,
+        withJobChains: rules.some((rule) => rule.name === 'job-chains'),
         withApps: apps.length > 0,
         withGateAlarms: gateAlarmsOf(apps).length > 0,
       }),
@@ -852,11 +853,13 @@ function ruleInvokingFunction(spec: RuleToFunction): Record<string, CfnResource>
 function outputs({
   withTaskEvents,
   withServiceEvents,
+  withJobChains,
   withApps,
   withGateAlarms,
 }: {
   withTaskEvents: boolean;
   withServiceEvents: boolean;
+  withJobChains: boolean;
   withApps: boolean;
   withGateAlarms: boolean;
 }): StackResources['Outputs'] {
@@ -895,6 +898,12 @@ function outputs({
       ServiceEventsDeadLetterQueueUrl: queueUrl(
         'ECS service events EventBridge could not deliver to on-task-stopped',
         LOGICAL_IDS.serviceEventsDeadLetterQueue,
+      ),
+    }),
+    ...(withJobChains && {
+      JobChainsDeadLetterQueueUrl: queueUrl(
+        'Ends of upstream runs EventBridge could not deliver to run-batch-job (their chained jobs did not start)',
+        LOGICAL_IDS.jobChainsDeadLetterQueue,
       ),
     }),
     ...(withApps && {

@@ -164,7 +164,12 @@ describe('decideChained: once every upstream has ended', () => {
       paused: { ...BASE, after: ['a'], suspended: true },
     },
   });
-  const { skips, runs, paused } = automation.jobs as Record<string, NonNullable<(typeof automation.jobs)[string]>>;
+  const jobOf = (name: string) => {
+    const job = automation.jobs[name];
+    if (!job) throw new Error(`no job ${name}`);
+    return job;
+  };
+  const [skips, runs, paused] = [jobOf('skips'), jobOf('runs'), jobOf('paused')];
   const ok: UpstreamEnd = { kind: 'succeeded' };
   const failed: UpstreamEnd = { kind: 'failed', reason: 'x failed (app-error)' };
 
