@@ -802,7 +802,7 @@ export function resolveAutomation(parsed: ParsedAutomation): Automation {
   for (const [jobName, spec] of Object.entries(parsed.jobs)) {
     const launch = launchOf(spec, d);
     // A chained job fires with its chain: the schedule of the jobs the chain starts from (validated to be one).
-    const [root = jobName] = rootsOf(jobName, parsed.jobs);
+    const [root = jobName] = spec.after ? rootsOf(jobName, parsed.jobs) : [];
     const scheduled = parsed.jobs[root] ?? spec;
     jobs[jobName] = {
       name: jobName,

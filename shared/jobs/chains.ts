@@ -91,6 +91,7 @@ export function rootsOf(name: string, jobs: Record<string, ChainLink>): string[]
     for (const upstream of upstreams) walk(upstream);
   };
   walk(name);
+  if (roots.size < 2) return [...roots];
   return Object.keys(jobs).filter((job) => roots.has(job));
 }
 
