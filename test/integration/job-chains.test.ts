@@ -27,6 +27,9 @@ const config = {
     extract: { schedule: 'cron(0 2 * * ? *)', taskDefinition: 'extract', retry: { attempts: 1 } },
     transform: { after: ['extract'], taskDefinition: 'transform' },
     load: { after: ['transform'], taskDefinition: 'load' },
+    left: { schedule: 'cron(0 2 * * ? *)', taskDefinition: 'left' },
+    right: { schedule: 'cron(0 2 * * ? *)', taskDefinition: 'right' },
+    joined: { after: ['left', 'right'], taskDefinition: 'joined' },
   },
 };
 
@@ -107,5 +110,22 @@ describe('job chains against moto', () => {
     });
     expect(await tasksOf('transform')).toHaveLength(0);
     expect(await tasksOf('load')).toHaveLength(0);
+  });
+
+  it('starts a job after two upstreams once both have succeeded for the firing, whichever ends last, and once', async () => {
+    await runBatchJob({ job: 'left', scheduledTime: '2026-11-22T02:00:00Z' }, t.runtime);
+    await runBatchJob({ job: 'right', scheduledTime: '2026-11-22T02:00:00Z' }, t.runtime);
+    const leftEnded = endOf(await end('left', { exitCode: 0 }), 'left');
+
+    expect(await runBatchJob(leftEnded, t.runtime)).toMatchObject({
+      chained: [{ job: 'joined', decision: 'wait', reason: 'waiting for right to end for the period' }],
+    });
+    const rightEnded = endOf(await end('right', { exitCode: 0 }), 'right');
+    expect(await runBatchJob(rightEnded, t.runtime)).toMatchObject({ chained: [{ job: 'joined', decision: 'run', status: 'launched' }] });
+    // The first upstream's end, delivered again now that both have ended, finds the run started.
+    await runBatchJob(leftEnded, t.runtime);
+
+    expect(await tasksOf('joined')).toHaveLength(1);
+    expect((await t.events()).filter((e) => e.detail.job === 'joined').map((e) => e['detail-type'])).toEqual(['Job Run Launched']);
   });
 });
