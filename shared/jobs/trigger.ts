@@ -13,6 +13,7 @@
  * (job, scheduled time, attempt, status) is the same however often the decision is published again.
  */
 import * as z from 'zod/mini';
+import { builtOnFirstUse } from '../built-on-first-use.ts';
 import { clusterNameOf } from '../config/cluster.ts';
 import { formatDuration } from '../config/duration.ts';
 import { BadEventError, excerptOf, inputProblems } from '../errors.ts';
@@ -87,22 +88,24 @@ export interface UpstreamEnded {
   retry: { willRetry: boolean } | undefined;
 }
 
-const text = z.string().check(z.minLength(1));
-
-const upstreamEndedSchema = z.object({
-  id: text,
-  source: z.literal(EVENT_SOURCE),
-  'detail-type': text,
-  account: z.optional(z.string()),
-  region: z.optional(z.string()),
-  detail: z.object({
-    job: text,
-    scheduledTime: z.iso.datetime({ offset: true }),
-    attempt: z.number().check(z.int(), z.minimum(1)),
-    status: z.enum(ENDED_STATUSES),
-    reason: z.optional(z.string()),
-    retry: z.optional(z.object({ willRetry: z.boolean() })),
-  }),
+/** Built on first use (not at import: see shared/built-on-first-use.ts): most invocations are firings. */
+const upstreamEndedSchema = builtOnFirstUse(() => {
+  const text = z.string().check(z.minLength(1));
+  return z.object({
+    id: text,
+    source: z.literal(EVENT_SOURCE),
+    'detail-type': text,
+    account: z.optional(z.string()),
+    region: z.optional(z.string()),
+    detail: z.object({
+      job: text,
+      scheduledTime: z.iso.datetime({ offset: true }),
+      attempt: z.number().check(z.int(), z.minimum(1)),
+      status: z.enum(ENDED_STATUSES),
+      reason: z.optional(z.string()),
+      retry: z.optional(z.object({ willRetry: z.boolean() })),
+    }),
+  });
 });
 
 /** What each field of an upstream's event takes, for the message of a bad one. */
@@ -125,7 +128,7 @@ export function isBusEvent(event: unknown): boolean {
 }
 
 export function parseUpstreamEnded(event: unknown): UpstreamEnded {
-  const result = upstreamEndedSchema.safeParse(event);
+  const result = upstreamEndedSchema().safeParse(event);
   if (!result.success) {
     throw new BadEventError(
       `not the end of a job's run from the ${EVENT_SOURCE} bus (${inputProblems(result.error.issues, UPSTREAM_FIELDS, 'event')}): ${excerptOf(event)}`,
