@@ -271,7 +271,7 @@ describe('the trigger contract: an upstream run ended', () => {
   });
 });
 
-describe('run-batch-job: ends it does not act on', () => {
+describe('run-batch-job: ends it does not act on (from elsewhere: test/unit/event-origin.test.ts)', () => {
   const log = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} };
   /** A runtime that throws when anything beyond its automation, home and log is used. */
   const trap = (automation: JobRuntime['automation']) =>
@@ -281,15 +281,6 @@ describe('run-batch-job: ends it does not act on', () => {
         throw new Error(`taken: the function went on to use ${String(key)}`);
       },
     }) as unknown as JobRuntime;
-
-  it.each([
-    ['account', { account: '999988887777' }, /999988887777/],
-    ['region', { region: 'ap-south-1' }, /ap-south-1/],
-  ])('from another %s: ignored before anything is read', async (_, envelope, named) => {
-    const result = (await runBatchJob(ended('succeeded', {}, envelope), trap(chain()))) as { ignored: string };
-
-    expect(result.ignored).toMatch(named);
-  });
 
   it('of a job nothing runs after: ignored, nothing read', async () => {
     expect(await runBatchJob(ended('succeeded', { job: 'report' }), trap(chain()))).toEqual({
