@@ -98,7 +98,9 @@ function planCommand({ values, io }: { values: Values; io: Io }): number {
   const counted = `${firings} firing${firings === 1 ? '' : 's'}${scaled.length ? ` and ${changes} scaling change${changes === 1 ? '' : 's'}` : ''}`;
   io.out(`${cut ? 'the first ' : ''}${counted} from ${from.toISOString()} for ${hours}h`);
   const rows = planned.map((p) =>
-    p.kind === 'job' ? [p.local, p.at, p.kind, p.name, p.launches] : [p.local, p.at, p.kind, `${p.name} (${p.cluster})`, p.what],
+    p.kind === 'job'
+      ? [p.local, p.at, p.kind, p.name, p.starts ? `${p.starts}: ${p.launches}` : p.launches]
+      : [p.local, p.at, p.kind, `${p.name} (${p.cluster})`, p.what],
   );
   for (const line of table(rows, ['LOCAL TIME', 'UTC', 'KIND', 'NAME', 'WHAT'])) io.out(line);
   const starts = scaled.flatMap((watch) => (watch.scaling ? [{ watch, start: scaleTargetAt(watch.scaling, from) }] : []));

@@ -24,6 +24,10 @@ export interface PlannedJobFiring extends PlannedAt {
   kind: 'job';
   name: string;
   launches: string;
+  /** A chained job: the jobs it runs after. `at` is then the firing its run belongs to, which it starts after. */
+  after?: string[];
+  /** A chained job: when it starts, e.g. "after extract succeeds". */
+  starts?: string;
 }
 
 export interface PlannedScalingChange extends PlannedAt {
@@ -110,13 +114,16 @@ export interface PlanCut {
 interface Candidate {
   at: Date;
   name: string;
+  /** How far down its chain a job is (0: scheduled): a firing's chain is listed in the order it runs. */
+  depth?: number;
   /** Its stream, and its place among all candidates (jobs first, each in time order): the last tie-break. */
   source: number;
   seq: number;
   spell: () => PlannedFiring;
 }
 
-const earlierFirst = (a: Candidate, b: Candidate) => a.at.getTime() - b.at.getTime() || a.name.localeCompare(b.name) || a.seq - b.seq;
+const earlierFirst = (a: Candidate, b: Candidate) =>
+  a.at.getTime() - b.at.getTime() || (a.depth ?? 0) - (b.depth ?? 0) || a.name.localeCompare(b.name) || a.seq - b.seq;
 
 /**
  * The first `limit` job firings and scaling changes in [from, from + hours), one list in time order, and
@@ -142,7 +149,7 @@ export function planFirings(
   for (const job of Object.values(automation.jobs)) {
     if (job.suspended) continue;
     const launches = describeLaunch(job);
-    take(jobFirings(job, launches, from, to));
+    take(jobFirings(job, launches, from, to, chainDepth(job.name, automation.jobs)));
   }
   for (const watch of Object.values(automation.services)) {
     const scaling = watch.scaling;
@@ -184,11 +191,14 @@ export function planFirings(
   };
 }
 
-function* jobFirings(job: JobSpec, launches: string, from: Date, to: Date): Generator<Omit<Candidate, 'source' | 'seq'>> {
+/** A chained job fires with its chain (its schedule is the chain's): listed at the firing, starting after its upstreams. */
+function* jobFirings(job: JobSpec, launches: string, from: Date, to: Date, depth: number): Generator<Omit<Candidate, 'source' | 'seq'>> {
+  const chained = job.after.length > 0 && { after: job.after, starts: chainedStart(job) };
   for (const at of firingsFrom(parseScheduleExpression(job.schedule), job.timezone, from, to)) {
     yield {
       at,
       name: job.name,
+      depth,
       spell: () => ({
         at: at.toISOString(),
         local: formatLocal(at, job.timezone),
@@ -196,9 +206,25 @@ function* jobFirings(job: JobSpec, launches: string, from: Date, to: Date): Gene
         kind: 'job',
         name: job.name,
         launches,
+        ...chained,
       }),
     };
   }
+}
+
+/** "after extract succeeds", "after load ends, whatever its outcome (onUpstreamFailure: run)". */
+export function chainedStart(job: Pick<JobSpec, 'after' | 'onUpstreamFailure'>): string {
+  const upstreams = job.after.join(' and ');
+  const [all, verb] = job.after.length > 1 ? ['all ', ''] : ['', 's'];
+  return job.onUpstreamFailure === 'run'
+    ? `after ${upstreams} ${all}end${verb}, whatever the outcome (onUpstreamFailure: run)`
+    : `after ${upstreams} ${all}succeed${verb}`;
+}
+
+/** How many jobs a job runs after, along its longest chain. */
+function chainDepth(name: string, jobs: Record<string, JobSpec>, seen: readonly string[] = []): number {
+  const upstreams = (jobs[name]?.after ?? []).filter((upstream) => !seen.includes(upstream));
+  return upstreams.length === 0 ? 0 : 1 + Math.max(...upstreams.map((upstream) => chainDepth(upstream, jobs, [...seen, name])));
 }
 
 /** What was left out, and how to see it: a `warning:` line on stderr. */

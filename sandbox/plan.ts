@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { firingsBetween, parseScheduleExpression } from '../shared/config/schedule-expression.ts';
 import type { Automation, JobSpec } from '../shared/config/schema.ts';
 import { formatLocal } from '../shared/config/time-zone.ts';
+import { isChained } from '../shared/jobs/chains.ts';
 import { scalingScheduleExpressions } from '../shared/scaling/periods.ts';
 import type { ServiceScaling } from '../shared/scaling/targets.ts';
 import type { Injection, InjectionOfKind, Scenario } from './scenario.ts';
@@ -268,7 +269,8 @@ function plannedScalings(service: string, scaling: ServiceScaling, window: Sandb
 export function planSimulation(automation: Automation, scenario: Scenario, window: SandboxWindow): SandboxPlan {
   const firingsByJob = new Map<string, PlannedFiring[]>();
   for (const job of Object.values(automation.jobs)) {
-    if (job.suspended) continue;
+    // A chained job has no schedule: the job-chains rule starts it when its upstreams' runs end.
+    if (job.suspended || isChained(job)) continue;
     const times = firingsBetween(parseScheduleExpression(job.schedule), job.timezone, window.from, window.to, window.from);
     firingsByJob.set(
       job.name,

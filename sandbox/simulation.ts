@@ -230,7 +230,8 @@ export class Simulation {
       const { watchedTask, taskArns = [] } = event.detail as { watchedTask?: string; taskArns?: string[] };
       for (const taskArn of taskArns) this.tasks.onWatchedTaskStarted(String(watchedTask), taskArn);
     }
-    const delivered = await this.deliverEvent(event, 'own', { subject: String(event.detail.app), during: `on ${type}` });
+    const subject = String(event.detail.app ?? event.detail.job);
+    const delivered = await this.deliverEvent(event, 'own', { subject, job: job?.name, during: `on ${type}` });
     return stoppedByAutopilot || delivered;
   }
 
@@ -266,6 +267,11 @@ export class Simulation {
         return;
       case 'shift-traffic':
         await this.deployments.shift(event, context.subject, context.during ?? '');
+        return;
+      case 'run-batch-job':
+        await this.invoke({ subject: context.subject, job: context.job, handler: target, during: context.during }, () =>
+          runBatchJob(event, this.runtime),
+        );
         return;
     }
   }

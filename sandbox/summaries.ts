@@ -13,6 +13,7 @@ import type { ServiceWatch } from '../shared/config/schema.ts';
 import { formatLocal } from '../shared/config/time-zone.ts';
 import { SCALING_DETAIL_TYPES } from '../shared/events/scaling-events.ts';
 import { STOPPED_TASK_DETAIL_TYPES } from '../shared/events/stopped-task-events.ts';
+import { rootsOf } from '../shared/jobs/chains.ts';
 import type { RunRecord } from '../shared/jobs/run-record.ts';
 import type { Simulation } from './simulation.ts';
 import type { AppSummary, DeploymentSummary, JobSummary, ServiceScalingSummary, WatchedTaskSummary } from './timeline.ts';
@@ -21,7 +22,9 @@ import type { AppSummary, DeploymentSummary, JobSummary, ServiceScalingSummary, 
 export async function jobSummaries(sim: Simulation): Promise<JobSummary[]> {
   const rows: JobSummary[] = [];
   for (const job of Object.values(sim.automation.jobs)) {
-    const firings = sim.plan.firingsByJob.get(job.name)?.length ?? 0;
+    // A chained job runs (or is skipped) once per firing of the job its chain starts from.
+    const [root = job.name] = rootsOf(job.name, sim.automation.jobs);
+    const firings = sim.plan.firingsByJob.get(root)?.length ?? 0;
     const runs = job.suspended ? [] : await sim.runtime.runs.list(job.name, firings * job.retry.attempts + 10);
     const count = (status: RunRecord['status']) => runs.filter((run) => run.status === status).length;
     const failed = runs.filter((run) => run.status === 'failed');

@@ -324,7 +324,9 @@ export function outcomeEntry(event: PublishedEvent, job: JobSpec | undefined): T
     if (attempt > 1) text = `${ofAttempts} of the ${scheduled} run: ${text}`;
     const lateSeconds =
       detail.receivedAt && detail.scheduledTime ? (Date.parse(detail.receivedAt) - Date.parse(detail.scheduledTime)) / 1000 : 0;
-    if (attempt === 1 && lateSeconds >= 60) text += `, delivered ${formatDuration(lateSeconds)} after its scheduled time ${scheduled}`;
+    // A chained job starts when its upstreams end: after the firing it shares with them, by design.
+    if (job?.after.length) text += `, for the ${scheduled} firing, after ${job.after.join(', ')}`;
+    else if (attempt === 1 && lateSeconds >= 60) text += `, delivered ${formatDuration(lateSeconds)} after its scheduled time ${scheduled}`;
     if (detail.reason) text += ` — ${detail.reason}`;
   } else if (detail.launchedAt) {
     const how = detail.reason ?? (status === 'succeeded' ? 'every container exited 0' : status);

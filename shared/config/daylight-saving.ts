@@ -179,7 +179,8 @@ function namedTimesOf(automation: Automation): NamedTime[] {
     if (expression.kind !== 'rate') named.push({ path, zone, what, namedAt: (wall) => namesWallClockMinute(expression, wall) });
   };
   for (const job of Object.values(automation.jobs)) {
-    if (!job.suspended) firing(`jobs.${job.name}`, job.timezone, 'job firing', parseScheduleExpression(job.schedule));
+    if (!job.suspended && job.after.length === 0)
+      firing(`jobs.${job.name}`, job.timezone, 'job firing', parseScheduleExpression(job.schedule));
   }
   for (const service of Object.values(automation.services)) {
     const scaling = service.scaling;

@@ -28,7 +28,8 @@ export function scheduleWarnings(automation: Automation, now: Date): ScheduleWar
     if (problem) warnings.push({ path, text: `${path}: ${problem}` });
   };
   for (const job of Object.values(automation.jobs)) {
-    if (!job.suspended) check(`jobs.${job.name}`, job.timezone, job.schedule, 'the job');
+    // A chained job fires with its chain: its upstream's schedule is checked once, under that job.
+    if (!job.suspended && job.after.length === 0) check(`jobs.${job.name}`, job.timezone, job.schedule, 'the job');
   }
   for (const service of Object.values(automation.services)) {
     const scaling = service.scaling;

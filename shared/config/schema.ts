@@ -8,6 +8,7 @@ import { backoffSeconds } from '../backoff.ts';
 import type { AppSpec } from '../blue-green/model.ts';
 import { excerptOf } from '../errors.ts';
 import { DEFAULT_GROUP_BY, type GroupLabel } from '../events/alert.ts';
+import { chainProblems, rootsOf } from '../jobs/chains.ts';
 import { COMMAND_PLACEHOLDERS, RESERVED_ENVIRONMENT_PREFIX, unknownPlaceholders } from '../jobs/task-environment.ts';
 import { type ScaleTarget, type ServiceScaling, WEEKDAYS } from '../scaling/targets.ts';
 import {
@@ -299,7 +300,18 @@ const sharedJobSettings = {
 
 const job = z.strictObject({
   description: z.string().max(512).optional(),
-  schedule: scheduleExpression,
+  schedule: scheduleExpression.optional().meta({ description: 'when the job fires; a chained job (after) has none' }),
+  after: z.array(name('a job name')).min(1, { error: 'name at least one job, e.g. after: [nightly-export]' }).optional().meta({
+    description:
+      "the jobs this one runs after: its run for a firing of theirs starts when all of theirs have ended (succeeded, or not under onUpstreamFailure: run); it has no schedule of its own and takes the upstreams' scheduled time",
+  }),
+  onUpstreamFailure: z
+    .enum(['skip', 'run'], { error: (issue) => `must be skip or run (got ${excerptOf(issue.input, 100)})` })
+    .optional()
+    .meta({
+      description:
+        "what a chained job does when an upstream's run for the firing fails for good, times out or never runs: skip (default; recorded skipped with why) or run anyway",
+    }),
   suspended: z.boolean().default(false).meta({ description: 'true keeps the schedule but disables it' }),
   taskDefinition,
   count: z.number().int().min(1).max(10).default(1),
@@ -503,9 +515,31 @@ export const automationSchema = z
     if (config.defaults.launchType && config.defaults.capacityProviders) {
       ctx.addIssue({ code: 'custom', path: ['defaults', 'launchType'], message: 'set either launchType or capacityProviders, not both' });
     }
+    for (const { job: jobName, message } of chainProblems(config.jobs, config.defaults.timezone ?? DEFAULT_TIME_ZONE)) {
+      ctx.addIssue({ code: 'custom', path: ['jobs', jobName, 'after'], message });
+    }
     for (const [jobName, spec] of Object.entries(config.jobs)) {
       const merged = { ...config.defaults, ...spec };
       const at = (field: string) => ['jobs', jobName, field];
+      if (spec.after && spec.schedule !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at('schedule'),
+          message: 'a job runs on its schedule or after other jobs, not both: remove schedule (it fires when its upstreams end)',
+        });
+      } else if (!spec.after && spec.schedule === undefined) {
+        ctx.addIssue({ code: 'custom', path: at('schedule'), message: 'missing: give the job a schedule, or after: [jobs] to chain it' });
+      }
+      if (!spec.after && spec.onUpstreamFailure !== undefined) {
+        ctx.addIssue({ code: 'custom', path: at('onUpstreamFailure'), message: 'only a chained job (after: [jobs]) has upstreams' });
+      }
+      if (spec.after && spec.startingDeadline !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at('startingDeadline'),
+          message: 'a chained job starts when its upstreams end, however late that is: startingDeadline does not apply',
+        });
+      }
       if (!merged.cluster)
         ctx.addIssue({ code: 'custom', path: at('cluster'), message: 'missing: set it on the job or in defaults.cluster' });
       if (spec.launchType && spec.capacityProviders) {
@@ -687,8 +721,13 @@ type ParsedJob = ParsedAutomation['jobs'][string];
 export interface JobSpec {
   name: string;
   description: string | undefined;
+  /** Its own schedule, or for a chained job the schedule of the jobs its chain starts from (it has no Scheduler schedule). */
   schedule: string;
   timezone: string;
+  /** The jobs it runs after (empty: a scheduled job). */
+  after: string[];
+  /** A chained job, when an upstream's run for the period did not succeed. */
+  onUpstreamFailure: 'skip' | 'run';
   suspended: boolean;
   cluster: string;
   taskDefinition: string;
@@ -825,11 +864,16 @@ export function resolveAutomation(parsed: ParsedAutomation): Automation {
   const d = parsed.defaults;
   for (const [jobName, spec] of Object.entries(parsed.jobs)) {
     const launch = launchOf(spec, d);
+    // A chained job fires with its chain: the schedule of the jobs the chain starts from (validated to be one).
+    const [root = jobName] = spec.after ? rootsOf(jobName, parsed.jobs) : [];
+    const scheduled = parsed.jobs[root] ?? spec;
     jobs[jobName] = {
       name: jobName,
       description: spec.description,
-      schedule: spec.schedule,
-      timezone: spec.timezone ?? d.timezone ?? DEFAULT_TIME_ZONE,
+      schedule: scheduled.schedule ?? '',
+      timezone: scheduled.timezone ?? d.timezone ?? DEFAULT_TIME_ZONE,
+      after: spec.after ?? [],
+      onUpstreamFailure: spec.onUpstreamFailure ?? 'skip',
       suspended: spec.suspended,
       cluster: spec.cluster ?? d.cluster ?? '',
       taskDefinition: spec.taskDefinition,
@@ -841,7 +885,7 @@ export function resolveAutomation(parsed: ParsedAutomation): Automation {
       taskRole: spec.taskRole ?? d.taskRole,
       executionRole: spec.executionRole ?? d.executionRole,
       concurrency: spec.concurrency ?? d.concurrency ?? 'forbid',
-      startingDeadlineSeconds: spec.startingDeadline ?? d.startingDeadline,
+      startingDeadlineSeconds: spec.after ? undefined : (spec.startingDeadline ?? d.startingDeadline),
       maxRuntimeSeconds: spec.maxRuntime,
       launchRetry: spec.launchRetry ?? d.launchRetry ?? launchRetry.parse({}),
       waitForCapacitySeconds: spec.waitForCapacity ?? d.waitForCapacity,

@@ -54,6 +54,8 @@ export interface FiringFacts {
   activeTasks: ActiveTask[];
   /** The job's latest runs, newest first: read only when this firing may be skipped and the job alerts on skips. */
   recentRuns?: RunRecord[] | undefined;
+  /** A chained job whose upstream did not succeed for the period (onUpstreamFailure: skip): why its run is skipped. */
+  upstreamSkip?: string | undefined;
 }
 
 export type FiringDecision =
@@ -89,6 +91,9 @@ export function decideFiring(facts: FiringFacts): FiringDecision {
     return { kind: 'take-over', run: takeOver(existing, ofThisFiring, facts), reason: 'took over a launch whose invocation stopped' };
   }
   const fresh = newRun(facts);
+  // Recorded like a skip for concurrency, without its alert: the upstream's own failure alerted already.
+  if (facts.upstreamSkip !== undefined)
+    return { kind: 'skipped', run: ended(fresh, 'skipped', facts.upstreamSkip, now), reason: facts.upstreamSkip };
   if (ofThisFiring.length > 0) {
     return {
       kind: 'adopt',

@@ -7,6 +7,8 @@
  * so every effect happens exactly once.
  *
  * - handleFiring: run-batch-job, when a schedule or a retry's timer fires.
+ * - handleUpstreamEnded: run-batch-job, when a job's run ended that others are chained after: each of them
+ *   starts (a firing of its own, for the period) or is skipped, once all its upstreams have ended.
  * - enforceMaxRuntime: the one-minute watchdog tick.
  * - checkFreshness: an expectSuccessWithin timer fired (run-batch-job).
  * - applyOutbox: a run's pending actions, also for on-task-stopped's job path.
@@ -16,6 +18,7 @@ import { BadEventError, excerptOf, RetryableAwsError, StoredItemError } from '..
 import { busEventOf } from '../events/pending-event.ts';
 import { retryOnStaleWrite } from '../state/versioned.ts';
 import { type Applied, applyAction, type RunEffects, runTask } from './apply.ts';
+import { type ChainDecision, decideChained, downstreamOf, type UpstreamEnd, upstreamEndOf } from './chains.ts';
 import {
   decideActionFailed,
   decideAfterRunTask,
@@ -30,14 +33,18 @@ import { decideFreshness, type FreshnessCheck, type FreshnessDecision, successCo
 import { describeTasks, loadFiring } from './load.ts';
 import type { RunAction, RunRecord, RunTaskAction } from './run-record.ts';
 import type { JobRuntime } from './runtime.ts';
-import type { Firing } from './trigger.ts';
+import type { Firing, UpstreamEnded } from './trigger.ts';
 
 /** Thrown while another invocation owns the launch: the delivery is retried later, never dropped. */
 export class LaunchInProgressError extends RetryableAwsError {
   override name = 'LaunchInProgressError';
 }
 
-export async function handleFiring(firing: Firing, rt: JobRuntime): Promise<RunRecord | undefined> {
+/**
+ * `upstreamSkip`: the firing of a chained job whose upstream did not succeed (onUpstreamFailure: skip),
+ * recorded skipped with why — as any firing, once however often it is delivered.
+ */
+export async function handleFiring(firing: Firing, rt: JobRuntime, upstreamSkip?: string): Promise<RunRecord | undefined> {
   const job = rt.automation.jobs[firing.job];
   if (!job) {
     throw new BadEventError(
@@ -46,7 +53,7 @@ export async function handleFiring(firing: Firing, rt: JobRuntime): Promise<RunR
   }
   return retryOnStaleWrite(async () => {
     const state = await loadFiring(firing, job, rt);
-    const decision = decideFiring({ firing, job, now: rt.now(), leaseSeconds: rt.leaseSeconds, ...state });
+    const decision = decideFiring({ firing, job, now: rt.now(), leaseSeconds: rt.leaseSeconds, upstreamSkip, ...state });
     rt.log.info('firing decided', { job: job.name, decision: decision.kind, ...('reason' in decision && { reason: decision.reason }) });
     switch (decision.kind) {
       case 'duplicate':
@@ -59,6 +66,48 @@ export async function handleFiring(firing: Firing, rt: JobRuntime): Promise<RunR
         return drive(await rt.runs.save(decision.run), job, rt);
     }
   });
+}
+
+/** What an upstream's end did for one job chained after it. */
+export interface ChainedOutcome {
+  job: string;
+  decision: ChainDecision['kind'];
+  reason: string;
+  /** The chained job's run for the period, when it was started or skipped (or already was). */
+  run?: RunRecord | undefined;
+}
+
+/**
+ * An upstream's run ended: each job chained after it reads how its other upstreams' runs for the period
+ * ended (one Query each), and starts or is skipped once all have. Its run is a firing for the period's
+ * scheduled time, attempt 1, so a second delivery, or the end of another upstream deciding the same, finds
+ * it recorded already (the conditional put of the launch claim lets one invocation through).
+ */
+export async function handleUpstreamEnded(ended: UpstreamEnded, rt: JobRuntime): Promise<ChainedOutcome[]> {
+  const downstream = downstreamOf(ended.job, rt.automation.jobs);
+  if (downstream.length === 0) {
+    rt.log.info('no job runs after this one: nothing to start', { upstream: ended.job, eventId: ended.eventId });
+    return [];
+  }
+  const outcomes: ChainedOutcome[] = [];
+  for (const job of downstream) {
+    const ends: Record<string, UpstreamEnd | undefined> = {};
+    for (const upstream of job.after) {
+      ends[upstream] =
+        upstream === ended.job ? upstreamEndOf(ended) : upstreamEndOf(await rt.runs.latestOfFiring(upstream, ended.scheduledTime));
+    }
+    const decision = decideChained(job, ends);
+    rt.log.info('chained job decided', { job: job.name, upstream: ended.job, scheduledTime: ended.scheduledTime, ...decision });
+    const firing = { job: job.name, scheduledTime: ended.scheduledTime, attempt: 1 };
+    const run =
+      decision.kind === 'run'
+        ? await handleFiring(firing, rt)
+        : decision.kind === 'skip'
+          ? await handleFiring(firing, rt, decision.reason)
+          : undefined;
+    outcomes.push({ job: job.name, decision: decision.kind, reason: decision.reason, run });
+  }
+  return outcomes;
 }
 
 /** Applies the run's outbox; each RunTask's outcome decides the next step, persisted before it is taken. */

@@ -103,7 +103,7 @@ export type RetryDecision =
   | { willRetry: false; because: string };
 
 /** A failure that no further attempt will follow: the one a person must hear about. */
-export function isFinalFailure(run: RunRecord): boolean {
+export function isFinalFailure(run: Pick<RunRecord, 'status'> & { retry?: Pick<RetryDecision, 'willRetry'> | undefined }): boolean {
   return (run.status === 'failed' || run.status === 'timed-out') && run.retry?.willRetry !== true;
 }
 

@@ -18,6 +18,8 @@ export function jobRuntimeFromEnvironment(): JobRuntime {
     now: () => new Date(),
     sleep: (seconds) => delay(seconds * 1000),
     leaseSeconds: settings.LAUNCH_LEASE_SECONDS,
+    account: settings.STACK_ACCOUNT_ID,
+    region: settings.AWS_REGION,
   });
 }
 

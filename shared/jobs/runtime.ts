@@ -27,6 +27,9 @@ export interface JobRuntime {
   leaseSeconds: number;
   /** The essential containers of a task definition, which get the run's environment. */
   essentialContainers: EssentialContainersReader;
+  /** The stack's own account and region: an upstream's end from elsewhere is ignored. Undefined: accept any. */
+  account?: string | undefined;
+  region?: string | undefined;
 }
 
 export interface JobRuntimeOptions {
@@ -39,6 +42,8 @@ export interface JobRuntimeOptions {
   now: () => Date;
   sleep: (seconds: number) => Promise<void>;
   leaseSeconds: number;
+  account?: string | undefined;
+  region?: string | undefined;
 }
 
 export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
@@ -55,5 +60,7 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
     sleep,
     leaseSeconds,
     essentialContainers: essentialContainersReader(clients.ecs),
+    account: options.account,
+    region: options.region,
   };
 }

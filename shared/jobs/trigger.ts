@@ -4,6 +4,8 @@
  * - run-batch-job is invoked by each job's Scheduler schedule (schedulerInputTemplate: the stack generator
  *   writes it into the schedule) and by a retry's timer (FiringInput, with the next attempt); both parse
  *   with parseFiring. zod/mini keeps the cold start small.
+ * - run-batch-job is also invoked by the job-chains rule on our bus (chainEventPattern): the end of an
+ *   upstream job's run, which starts or skips the jobs chained after it (parseUpstreamEnd).
  * - enforce-max-runtime is invoked by a one-minute tick (WATCHDOG_SCHEDULE_NAME) without a payload.
  * - on-task-stopped records a job task's stop (its own trigger: shared/stopped-tasks/trigger.ts).
  *
@@ -11,13 +13,15 @@
  * (job, scheduled time, attempt, status) is the same however often the decision is published again.
  */
 import * as z from 'zod/mini';
+import { builtOnFirstUse } from '../built-on-first-use.ts';
 import { clusterNameOf } from '../config/cluster.ts';
 import { formatDuration } from '../config/duration.ts';
 import { BadEventError, excerptOf, inputProblems } from '../errors.ts';
 import type { AlertBlock } from '../events/alert.ts';
-import { JOB_RUN_DETAIL_TYPES } from '../events/bus.ts';
+import { EVENT_SOURCE, JOB_RUN_DETAIL_TYPES } from '../events/bus.ts';
+import type { EventPattern } from '../events/event-pattern.ts';
 import type { PendingEvent } from '../events/pending-event.ts';
-import { type FiringInput, isFinalFailure, type RunRecord } from './run-record.ts';
+import { type FiringInput, isFinalFailure, type RunRecord, type RunStatus } from './run-record.ts';
 
 export const firingSchema = z.object({
   job: z.string().check(z.minLength(1)),
@@ -55,6 +59,99 @@ export function parseFiring(event: unknown): Firing {
   }
   // One spelling of the time everywhere: it is part of the run's key, of the client token and of event ids.
   return { ...result.data, scheduledTime: new Date(result.data.scheduledTime).toISOString() };
+}
+
+/** The statuses a run can end in: each may decide what the jobs chained after it do for its period. */
+const ENDED_STATUSES = ['succeeded', 'failed', 'timed-out', 'skipped', 'missed', 'replaced'] as const satisfies readonly RunStatus[];
+type EndedStatus = (typeof ENDED_STATUSES)[number];
+
+/** On our bus, the ends of the upstream jobs' runs (a failure with a retry to come is told apart in the handler). */
+export function chainEventPattern(upstreams: string[]): EventPattern {
+  return {
+    source: [EVENT_SOURCE],
+    'detail-type': ENDED_STATUSES.map((status) => JOB_RUN_DETAIL_TYPES[status]),
+    detail: { job: upstreams },
+  };
+}
+
+/** The end of an upstream job's run, as its event told it. */
+export interface UpstreamEnded {
+  /** EventBridge's id of the event, for the logs. */
+  eventId: string;
+  account: string | undefined;
+  region: string | undefined;
+  job: string;
+  scheduledTime: string;
+  attempt: number;
+  status: EndedStatus;
+  reason: string | undefined;
+  retry: { willRetry: boolean } | undefined;
+}
+
+/** Built on first use (not at import: see shared/built-on-first-use.ts): most invocations are firings. */
+const upstreamEndedSchema = builtOnFirstUse(() => {
+  const text = z.string().check(z.minLength(1));
+  return z.object({
+    id: text,
+    source: z.literal(EVENT_SOURCE),
+    'detail-type': text,
+    account: z.optional(z.string()),
+    region: z.optional(z.string()),
+    detail: z.object({
+      job: text,
+      scheduledTime: z.iso.datetime({ offset: true }),
+      attempt: z.number().check(z.int(), z.minimum(1)),
+      status: z.enum(ENDED_STATUSES),
+      reason: z.optional(z.string()),
+      retry: z.optional(z.object({ willRetry: z.boolean() })),
+    }),
+  });
+});
+
+/** What each field of an upstream's event takes, for the message of a bad one. */
+const UPSTREAM_FIELDS = {
+  id: "EventBridge's event id",
+  source: `"${EVENT_SOURCE}"`,
+  'detail-type': 'a Job Run detail-type',
+  account: 'an account id',
+  region: 'a region',
+  detail: 'the run: job, scheduledTime, attempt, status',
+  'detail.job': 'the name of a job',
+  'detail.scheduledTime': 'an ISO 8601 time, e.g. 2026-11-22T02:00:00Z',
+  'detail.attempt': 'a whole number from 1',
+  'detail.status': `one of ${ENDED_STATUSES.join(', ')}`,
+};
+
+/** An event from a bus (EventBridge's envelope), as opposed to a Scheduler firing or a timer's input. */
+export function isBusEvent(event: unknown): boolean {
+  return typeof event === 'object' && event !== null && 'detail-type' in event;
+}
+
+export function parseUpstreamEnded(event: unknown): UpstreamEnded {
+  const result = upstreamEndedSchema().safeParse(event);
+  if (!result.success) {
+    throw new BadEventError(
+      `not the end of a job's run from the ${EVENT_SOURCE} bus (${inputProblems(result.error.issues, UPSTREAM_FIELDS, 'event')}): ${excerptOf(event)}`,
+    );
+  }
+  const { id, account, region, detail } = result.data;
+  // The detail-type is what the rule matched: a detail that says another status is not an event we published.
+  if (result.data['detail-type'] !== JOB_RUN_DETAIL_TYPES[detail.status]) {
+    throw new BadEventError(
+      `a ${excerptOf(result.data['detail-type'], 100)} event whose run is ${detail.status}: not an event ecs-autopilot published: ${excerptOf(event)}`,
+    );
+  }
+  return {
+    eventId: id,
+    account,
+    region,
+    job: detail.job,
+    scheduledTime: new Date(detail.scheduledTime).toISOString(),
+    attempt: detail.attempt,
+    status: detail.status,
+    reason: detail.reason,
+    retry: detail.retry,
+  };
 }
 
 /** The identity of the event that announces `run` reaching its status. */

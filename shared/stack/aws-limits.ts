@@ -138,6 +138,7 @@ export function limitProblems(stack: StackResources, names: { service: string; s
 function ruleGrownBy(id: string): string {
   if (id.startsWith('TaskEvents')) return 'defaults';
   if (id.startsWith('ServiceEvents')) return 'services';
+  if (id.startsWith('JobChains')) return 'jobs';
   if (id.startsWith('Deployment')) return 'apps';
   return '(top level)';
 }

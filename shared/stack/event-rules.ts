@@ -11,6 +11,7 @@ import type { AppSpec } from '../blue-green/model.ts';
 import { alarmEventPattern, DEPLOYMENT_REQUEST_PATTERN, serviceEventPattern } from '../blue-green/trigger.ts';
 import type { Automation } from '../config/schema.ts';
 import type { EventPattern } from '../events/event-pattern.ts';
+import { chainEventPattern } from '../jobs/trigger.ts';
 import { ecsServiceEventPattern } from '../service-events/trigger.ts';
 import { taskEventPattern } from '../stopped-tasks/trigger.ts';
 import { distinct } from './distinct.ts';
@@ -23,7 +24,11 @@ export interface ResourceNames<Arn> {
 }
 
 /** The functions a rule invokes. */
-export type RuleTarget = typeof FUNCTION_NAMES.onTaskStopped | typeof FUNCTION_NAMES.notify | typeof FUNCTION_NAMES.shiftTraffic;
+export type RuleTarget =
+  | typeof FUNCTION_NAMES.onTaskStopped
+  | typeof FUNCTION_NAMES.notify
+  | typeof FUNCTION_NAMES.shiftTraffic
+  | typeof FUNCTION_NAMES.runBatchJob;
 
 /**
  * Where a rule listens: the default bus, where AWS services put their events, or the stack's own bus,
@@ -33,7 +38,7 @@ export type RuleBus = 'default' | 'own';
 
 export interface EventRule {
   /** The rule's name after the stack's prefix (`<service>-<stage>-<name>`); its dead-letter queue is `<name>-dlq`. */
-  name: 'task-events' | 'service-events' | 'alerts' | 'deployment-requests' | 'deployment-ecs-events' | 'deployment-alarms';
+  name: 'task-events' | 'service-events' | 'alerts' | 'job-chains' | 'deployment-requests' | 'deployment-ecs-events' | 'deployment-alarms';
   description: string;
   bus: RuleBus;
   pattern: EventPattern;
@@ -44,7 +49,7 @@ export type EventRuleName = EventRule['name'];
 
 /**
  * The rules, in the template's order. Task events only when the file names a cluster, service events only
- * when it watches services; the deployment
+ * when it watches services, job chains only when a job runs after another; the deployment
  * rules only with apps, and the alarms' only when an app gates on an alarm.
  */
 export function eventRules<Arn>(automation: Automation, names: ResourceNames<Arn>): EventRule[] {
@@ -79,6 +84,16 @@ export function eventRules<Arn>(automation: Automation, names: ResourceNames<Arn
     pattern: ALERT_EVENT_PATTERN,
     target: FUNCTION_NAMES.notify,
   });
+  const upstreams = distinct(Object.values(automation.jobs).flatMap((job) => job.after));
+  if (upstreams.length > 0) {
+    rules.push({
+      name: 'job-chains',
+      description: 'The ends of the runs of jobs that others run after (after: in automation.yml)',
+      bus: 'own',
+      pattern: chainEventPattern(upstreams),
+      target: FUNCTION_NAMES.runBatchJob,
+    });
+  }
   if (apps.length > 0) {
     rules.push(
       {

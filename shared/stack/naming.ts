@@ -64,6 +64,10 @@ export const LOGICAL_IDS = {
   alertsDeadLetterQueuePolicy: 'AlertsDeadLetterQueuePolicy',
   alertsInvokePermission: 'AlertsInvokePermission',
   alertTopic: 'AlertTopic',
+  jobChainsRule: 'JobChainsRule',
+  jobChainsDeadLetterQueue: 'JobChainsDeadLetterQueue',
+  jobChainsDeadLetterQueuePolicy: 'JobChainsDeadLetterQueuePolicy',
+  jobChainsInvokePermission: 'JobChainsInvokePermission',
 } as const;
 
 /** osls's normalisation (lib/plugins/aws/lib/naming.js): "-" → "Dash", "_" → "Underscore", first letter upper-cased. */

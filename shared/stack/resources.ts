@@ -15,6 +15,7 @@ import { SHIFT_TRAFFIC_TICK } from '../blue-green/trigger.ts';
 import { type Automation, CLUSTER_ARN, CLUSTER_NAME, type JobSpec, type LaunchSpec, type ServiceWatch } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import { EVENT_SOURCE } from '../events/bus.ts';
+import { isChained } from '../jobs/chains.ts';
 import { schedulerInputTemplate } from '../jobs/trigger.ts';
 import { scalingScheduleExpressions } from '../scaling/periods.ts';
 import { scheduledFiringTemplate } from '../scaling/trigger.ts';
@@ -142,6 +143,7 @@ export function stackResources(automation: Automation, names: StackNames, now: D
     [LOGICAL_IDS.shiftTrafficRole]: lambdaRole(FUNCTION_NAMES.shiftTraffic, shiftTrafficStatements(apps)),
     [LOGICAL_IDS.watchdogSchedule]: watchdogSchedule(),
     ...jobSchedules(jobs),
+    ...ruleResources(prefix, rules, 'job-chains'),
     ...scalingSchedules(scaledServices),
     ...taskEventResources(prefix, rules),
     ...alertResources(prefix, rules, automation.notifications.email),
@@ -164,6 +166,7 @@ export function stackResources(automation: Automation, names: StackNames, now: D
       ...outputs({
         withTaskEvents: scope.allClusters.length > 0,
         withServiceEvents: Object.keys(automation.services).length > 0,
+        withJobChains: rules.some((rule) => rule.name === 'job-chains'),
         withApps: apps.length > 0,
         withGateAlarms: gateAlarmsOf(apps).length > 0,
       }),
@@ -558,7 +561,8 @@ function everyMinute(spec: { name: string; description: string; functionName: Fu
 
 function jobSchedules(jobs: JobSpec[]): Record<string, CfnResource> {
   const schedules: Record<string, CfnResource> = {};
-  for (const job of jobs) {
+  // A chained job has no schedule: the job-chains rule starts it when its upstreams end.
+  for (const job of jobs.filter((candidate) => !isChained(candidate))) {
     schedules[jobScheduleLogicalId(job.name)] = {
       Type: 'AWS::Scheduler::Schedule',
       Properties: {
@@ -713,6 +717,12 @@ const RULE_LOGICAL_IDS: Record<EventRuleName, Pick<RuleToFunction, 'ruleId' | 'q
     queuePolicyId: LOGICAL_IDS.alertsDeadLetterQueuePolicy,
     permissionId: LOGICAL_IDS.alertsInvokePermission,
   },
+  'job-chains': {
+    ruleId: LOGICAL_IDS.jobChainsRule,
+    queueId: LOGICAL_IDS.jobChainsDeadLetterQueue,
+    queuePolicyId: LOGICAL_IDS.jobChainsDeadLetterQueuePolicy,
+    permissionId: LOGICAL_IDS.jobChainsInvokePermission,
+  },
   'deployment-requests': {
     ruleId: LOGICAL_IDS.deploymentRequestsRule,
     queueId: LOGICAL_IDS.deploymentRequestsDeadLetterQueue,
@@ -845,11 +855,13 @@ function ruleInvokingFunction(spec: RuleToFunction): Record<string, CfnResource>
 function outputs({
   withTaskEvents,
   withServiceEvents,
+  withJobChains,
   withApps,
   withGateAlarms,
 }: {
   withTaskEvents: boolean;
   withServiceEvents: boolean;
+  withJobChains: boolean;
   withApps: boolean;
   withGateAlarms: boolean;
 }): StackResources['Outputs'] {
@@ -888,6 +900,12 @@ function outputs({
       ServiceEventsDeadLetterQueueUrl: queueUrl(
         'ECS service events EventBridge could not deliver to on-task-stopped',
         LOGICAL_IDS.serviceEventsDeadLetterQueue,
+      ),
+    }),
+    ...(withJobChains && {
+      JobChainsDeadLetterQueueUrl: queueUrl(
+        'Ends of upstream runs EventBridge could not deliver to run-batch-job (their chained jobs did not start)',
+        LOGICAL_IDS.jobChainsDeadLetterQueue,
       ),
     }),
     ...(withApps && {

@@ -102,6 +102,8 @@ export const keys = {
     sk: `${RUN}${scheduledTime}#${String(attempt).padStart(3, '0')}`,
   }),
   jobRuns: (job: string): KeyPrefix => ({ pk: jobPk(job), skPrefix: RUN }),
+  /** Every attempt of one firing of the job (a chained job reads its upstreams' runs for a period). */
+  jobRunsOfFiring: (job: string, scheduledTime: string): KeyPrefix => ({ pk: jobPk(job), skPrefix: `${RUN}${scheduledTime}#` }),
 
   watchState: (name: string): ItemKey => ({ pk: `WATCH#${name}`, sk: 'STATE' }),
   watchStop: (name: string, taskArn: string): ItemKey => ({ pk: `WATCH#${name}`, sk: `${STOP}${taskArn}` }),

@@ -71,6 +71,22 @@ export class RunHistory {
     return Items.map(storedRunAsItIs);
   }
 
+  /** The latest attempt of the job's run for a firing (one Query of one item), if it has one. */
+  async latestOfFiring(job: string, scheduledTime: string): Promise<RunRecord | undefined> {
+    const runs = keys.jobRunsOfFiring(job, scheduledTime);
+    const { Items = [] } = await this.dynamo.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :firing)',
+        ExpressionAttributeValues: { ':pk': runs.pk, ':firing': runs.skPrefix },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    return Items[0] && storedRunAsItIs(Items[0]);
+  }
+
   /**
    * A run of the job that succeeded after `after`, if there is one (expectSuccessWithin). Only runs
    * scheduled from `scheduledFrom` on are read, oldest first, a page at a time until one is found: a run

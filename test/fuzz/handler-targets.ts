@@ -23,6 +23,7 @@ import { AlertTopic } from '#shared/alerts/publish.ts';
 import { createNotifyRuntime } from '#shared/alerts/runtime.ts';
 import { createShiftRuntime } from '#shared/blue-green/runtime.ts';
 import { loadAutomationFile } from '#shared/config/load.ts';
+import { byOwnName } from '#shared/config/own-names.ts';
 import type { Automation } from '#shared/config/schema.ts';
 import { createJobRuntime } from '#shared/jobs/runtime.ts';
 import type { Log } from '#shared/logger.ts';
@@ -159,14 +160,44 @@ function jobRuntime(automation: Automation, log: RecordingLog, clock: () => Date
   });
 }
 
-function runBatchJobTarget(aws: AwsDouble, automation: Automation): Target<unknown> {
+/**
+ * The example's jobs and one chained after nightly-report (as the schema resolves one: the chain's schedule,
+ * no starting deadline), so that the end of a run has a job to start.
+ */
+function withChain(automation: Automation): Automation {
+  const upstream = automation.jobs['nightly-report'];
+  if (!upstream) return automation;
+  const chained = { ...upstream, name: 'report-digest', after: ['nightly-report'], startingDeadlineSeconds: undefined };
+  return { ...automation, jobs: byOwnName({ ...automation.jobs, [chained.name]: chained }) };
+}
+
+/** The end of nightly-report's run as the job-chains rule delivers it. */
+function upstreamEnded(status: 'succeeded' | 'failed', detail: Record<string, unknown> = {}) {
+  return {
+    version: '0',
+    id: `eb-${status}`,
+    source: 'ecs-autopilot',
+    'detail-type': status === 'succeeded' ? 'Job Run Succeeded' : 'Job Run Failed',
+    account: ACCOUNT,
+    region: REGION,
+    time: '2026-11-23T07:00:00Z',
+    resources: [],
+    detail: { job: 'nightly-report', scheduledTime: '2026-11-23T06:00:00.000Z', attempt: 1, status, ...detail },
+  };
+}
+
+function runBatchJobTarget(aws: AwsDouble, example: Automation): Target<unknown> {
   const log = new RecordingLog();
-  const rt = jobRuntime(automation, log, now);
+  const automation = withChain(example);
+  const rt = { ...jobRuntime(automation, log, now), account: ACCOUNT, region: REGION };
   const seeds = [
     ...Object.keys(automation.jobs).map((job) => ({ job, scheduledTime: '2026-11-23T07:00:00Z', executionId: 'exec-1' })),
     { job: 'nightly-report', scheduledTime: '2026-11-23T06:58:00.000Z', attempt: 2, capacityProvider: 'FARGATE' },
     // An expectSuccessWithin timer's input (shared/jobs/freshness.ts).
     { check: 'expect-success', job: 'nightly-report', since: '2026-11-22T06:41:48.882Z', armedBy: 'success' },
+    // The end of an upstream's run, from the job-chains rule: a success starts report-digest, a final failure skips it.
+    upstreamEnded('succeeded'),
+    upstreamEnded('failed', { retry: { willRetry: false, because: 'no attempts left' } }),
   ];
   return handlerTarget(aws, 'run-batch-job', seeds, (input) => runBatchJob(input, rt), log);
 }

@@ -325,6 +325,7 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
       SUB('task-definition/nightly-report:12'),
       SUB('task-definition/order-sync:*'),
       SUB('task-definition/legacy-export:41'),
+      SUB('task-definition/nightly-summary:3'),
     ]);
     expect(runTask?.Condition).toEqual({ ArnEquals: { 'ecs:cluster': [SUB('cluster/batch'), SYNC_CLUSTER_ARN] } });
   });
@@ -629,6 +630,47 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
     expect(template.Outputs).toHaveProperty('AlertTopicArn');
   });
 
+  it('takes the ends of the runs of the jobs others run after to run-batch-job (a chained job has no schedule), dead-lettered, invoked by that rule only', () => {
+    expect(ofType('AWS::Scheduler::Schedule').map(([, r]) => r.Properties.Name)).not.toContain('nightly-summary');
+    expect(resource('JobChainsRule').Properties).toMatchObject({
+      EventBusName: GET_ATT('EventBus', 'Name'),
+      EventPattern: {
+        source: ['ecs-autopilot'],
+        'detail-type': [
+          'Job Run Succeeded',
+          'Job Run Failed',
+          'Job Run Timed Out',
+          'Job Run Skipped',
+          'Job Run Missed',
+          'Job Run Replaced',
+        ],
+        detail: { job: ['nightly-report'] },
+      },
+      Targets: [
+        {
+          Id: 'run-batch-job',
+          Arn: GET_ATT(FUNCTIONS['run-batch-job'].logicalId),
+          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+          DeadLetterConfig: { Arn: GET_ATT('JobChainsDeadLetterQueue') },
+        },
+      ],
+    });
+    expect(resource('JobChainsDeadLetterQueue').Properties).toMatchObject({ QueueName: 'ecs-autopilot-test-job-chains-dlq' });
+    expect(template.Outputs).toHaveProperty('JobChainsDeadLetterQueueUrl');
+    expect(resource('JobChainsInvokePermission').Properties).toMatchObject({
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      SourceArn: GET_ATT('JobChainsRule'),
+    });
+    expect(resource('JobChainsDeadLetterQueuePolicy').Properties).toMatchObject({
+      PolicyDocument: { Statement: [{ Condition: { ArnEquals: { 'aws:SourceArn': GET_ATT('JobChainsRule') } } }] },
+    });
+    // Reading the upstreams' runs for a period is a Query of the run history it already had.
+    expect(statementsAllowing('RunBatchJobRole', 'dynamodb:Query')).toEqual([
+      expect.objectContaining({ Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'] }),
+    ]);
+  });
+
   it('creates the state table (kept on delete), the event bus and the outputs', () => {
     expect(resource('StateTable')).toMatchObject({
       DeletionPolicy: 'Retain',
@@ -752,12 +794,12 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
     // The names osls deployed the functions under, as the alarms must spell them.
     const functionNames = ofType('AWS::Lambda::Function').map(([, r]) => r.Properties.FunctionName);
 
-    expect(queueNames).toHaveLength(9);
+    expect(queueNames).toHaveLength(10);
     expect(watched('AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toEqual([...queueNames].sort());
     expect(functionNames).toHaveLength(6);
     expect(watched('AWS/Lambda', 'Errors')).toEqual([...functionNames].sort());
     expect(watched('AWS/Lambda', 'Throttles')).toEqual([...functionNames].sort());
-    expect(alarms).toHaveLength(9 + 2 * 6);
+    expect(alarms).toHaveLength(10 + 2 * 6);
     for (const alarm of alarms) {
       expect(alarm).toMatchObject({
         ComparisonOperator: 'GreaterThanThreshold',

@@ -251,7 +251,9 @@ describe('validateAutomation: values', () => {
   it('reports a required key that is absent as missing', () => {
     const { schedule: _omitted, ...withoutSchedule } = VALID_JOB;
 
-    expect(problemsOf({ jobs: { j: withoutSchedule } })).toEqual(['jobs.j.schedule: missing (expected string)']);
+    expect(problemsOf({ jobs: { j: withoutSchedule } })).toEqual([
+      'jobs.j.schedule: missing: give the job a schedule, or after: [jobs] to chain it',
+    ]);
   });
 
   it('does not call a value of the wrong type "missing"', () => {
@@ -414,6 +416,8 @@ describe('resolveAutomation (through validateAutomation)', () => {
       description: undefined,
       schedule: 'cron(0 2 * * ? *)',
       timezone: 'UTC',
+      after: [],
+      onUpstreamFailure: 'skip',
       suspended: false,
       cluster: 'batch',
       taskDefinition: 'nightly-report:7',

@@ -75,6 +75,23 @@ describe('the AWS limits a generated stack would exceed', () => {
     });
   });
 
+  it("says when the job-chains rule's pattern outgrows it, naming jobs: it lists every job others run after", () => {
+    const upstream = (i: number) => `nightly-export-of-the-warehouse-table-${i}`;
+    const jobs = Object.fromEntries(
+      Array.from({ length: 60 }, (_, i) => [
+        [upstream(i), { schedule: 'rate(1 hour)', cluster: 'etl', taskDefinition: 'export' }],
+        [`digest-${i}`, { after: [upstream(i)], cluster: 'etl', taskDefinition: 'digest' }],
+      ]).flat(),
+    );
+
+    expect(problemsOf({ jobs })).toContainEqual({
+      path: 'jobs',
+      text: expect.stringMatching(
+        /^the event rule ecs-autopilot-prod-job-chains's pattern would be about \d+ characters, over EventBridge's default 2048/,
+      ),
+    });
+  });
+
   it("says when the stack outgrows CloudFormation's 500 resources", () => {
     const problems = problemsOf(config({ jobs: 470 }));
 

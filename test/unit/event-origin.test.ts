@@ -8,9 +8,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { notify } from '../../functions/notify.ts';
 import { onTaskStopped } from '../../functions/on-task-stopped.ts';
+import { runBatchJob } from '../../functions/run-batch-job.ts';
 import { shiftTraffic } from '../../functions/shift-traffic.ts';
 import type { NotifyRuntime } from '../../shared/alerts/runtime.ts';
 import type { ShiftRuntime } from '../../shared/blue-green/runtime.ts';
+import type { JobRuntime } from '../../shared/jobs/runtime.ts';
 import type { StopRuntime } from '../../shared/stopped-tasks/runtime.ts';
 import { busEvent, deploymentRolledBack, jobRunFailed, serviceTaskStopped } from '../helpers/alert-events.ts';
 
@@ -44,7 +46,7 @@ const envelope = (source: string, detailType: string, detail: Record<string, unk
   detail,
 });
 
-type Target = 'on-task-stopped' | 'shift-traffic' | 'notify';
+type Target = 'on-task-stopped' | 'shift-traffic' | 'notify' | 'run-batch-job';
 
 const EVENT_TYPES: [string, Target, Record<string, unknown>][] = [
   ['ECS Task State Change', 'on-task-stopped', taskStopped],
@@ -81,6 +83,16 @@ const EVENT_TYPES: [string, Target, Record<string, unknown>][] = [
   ['an alert event (Service Task Stopped)', 'notify', busEvent('Service Task Stopped', serviceTaskStopped())],
   ['an alert event (Job Run Failed)', 'notify', busEvent('Job Run Failed', jobRunFailed())],
   ['an alert event (Deployment Rolled Back)', 'notify', busEvent('Deployment Rolled Back', deploymentRolledBack())],
+  [
+    'the end of an upstream job’s run (job-chains)',
+    'run-batch-job',
+    envelope('ecs-autopilot', 'Job Run Succeeded', {
+      job: 'nightly-report',
+      scheduledTime: '2026-11-23T02:00:00Z',
+      attempt: 1,
+      status: 'succeeded',
+    }),
+  ],
 ];
 
 /** Delivers a variant of `original` to a function whose home is where `original` comes from. */
@@ -94,6 +106,8 @@ async function deliver(target: Target, original: Record<string, unknown>, change
       return JSON.stringify(await shiftTraffic(event, trap<ShiftRuntime>(home)));
     case 'notify':
       return (await notify(event, trap<NotifyRuntime>(home))).ignored ?? 'taken';
+    case 'run-batch-job':
+      return JSON.stringify(await runBatchJob(event, trap<JobRuntime>(home)));
   }
 }
 
