@@ -21,6 +21,8 @@ export interface AwsCall {
   /** `RunTask`, `PutItem`, `PutEvents`… (the command's class name without `Command`). */
   command: string;
   input: unknown;
+  /** What AWS answered, once it did (the IAM check reads the task and task-definition ARNs a launch created). */
+  output?: unknown;
 }
 
 export type FaultKind = 'fail' | 'crash-after';
@@ -85,6 +87,7 @@ export function installFaults(): { uninstall: () => void } {
       if (fault) invocation.hit.push(fault);
       if (fault?.kind === 'fail') throw (fault.error ?? throttling)();
       const result = await forward();
+      call.output = result;
       if (fault?.kind === 'crash-after') {
         invocation.killed = new InvocationCrashed(`killed after ${call.service} ${call.command} (call ${index})`);
         throw invocation.killed;

@@ -1,0 +1,153 @@
+/**
+ * The AWS calls the functions make, recorded for the permission check (test/packaging/shipped.test.ts):
+ * every action of bench/aws-call-actions.ts (a job firing, stops, a restart timer, scaling changes,
+ * blue/green steps, a notify episode) plus the paths it does not play (enforce-max-runtime's watchdog, a
+ * failed job's retry timer firing), each played against moto with the real handlers and the sandbox's
+ * runtimes, as the bench and the integration tests play them.
+ *
+ * Attribution: test/helpers/faults.ts records only the calls made inside `invoke` (one handler
+ * invocation, held in an AsyncLocalStorage context), so the sandbox's seeding and emulation, the
+ * scenario's own reads of moto and the past played before the action are never recorded. Each counted
+ * invocation names its function (`run-batch-job: the firing`, as the bench labels them); a name that is
+ * not one of the stack's functions fails the recording.
+ *
+ * The world is seeded with stage `test`, so its table, bus, schedule group and alert topic carry the
+ * names `serverless package --stage test` gives them.
+ */
+import { ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { ACTIONS, type Action, type ActionWorld } from '../../bench/aws-call-actions.ts';
+import { enforceMaxRuntimeTick } from '../../functions/enforce-max-runtime.ts';
+import { onTaskStopped } from '../../functions/on-task-stopped.ts';
+import { runBatchJob } from '../../functions/run-batch-job.ts';
+import { type Emulator, emulatorClientConfig, resetEmulator, stopTaskAs } from '../../sandbox/emulator.ts';
+import { emulatorJobRuntime, emulatorStopRuntime, type SandboxWorld, seedSandbox } from '../../sandbox/seed.ts';
+import { taskStateChangeEvent } from '../../sandbox/task-events.ts';
+import { EmulatorTimers } from '../../sandbox/timers.ts';
+import { VirtualClock } from '../../sandbox/virtual-clock.ts';
+import { validateAutomation } from '../../shared/config/load.ts';
+import { type AwsCall, installFaults, invoke } from '../helpers/faults.ts';
+import { quietLog } from '../integration/world.ts';
+
+/** The stack's functions, as serverless.yml names them. */
+export const STACK_FUNCTIONS = ['run-batch-job', 'enforce-max-runtime', 'on-task-stopped', 'notify', 'scale-service', 'shift-traffic'] as const;
+export type StackFunction = (typeof STACK_FUNCTIONS)[number];
+
+export interface RecordedCall extends AwsCall {
+  function: StackFunction;
+  /** The action and invocation that made it, for messages. */
+  where: string;
+  /**
+   * moto's ARNs for what automation.yml names by ARN (listeners, rules, target groups): moto assigns its
+   * own ids, so seedApps creates them and hands the handlers an automation with moto's ARNs. The check
+   * maps them back to the configured ARNs, which the packaged role names.
+   */
+  configuredArns: Record<string, string>;
+}
+
+export interface Recording {
+  calls: RecordedCall[];
+  /** The world of the last action: the names every action's world shares (stage `test`). */
+  world: SandboxWorld;
+}
+
+const JOBS = 'bench-jobs';
+const jobConfig = (ACTIONS[0] as Action).config;
+const JOB_START = new Date('2026-11-22T02:00:05Z');
+const jobFiring = { job: 'report', scheduledTime: '2026-11-22T02:00:00Z' };
+
+async function runningTask(w: ActionWorld): Promise<string> {
+  const { taskArns = [] } = await w.ecs.send(new ListTasksCommand({ cluster: JOBS, desiredStatus: 'RUNNING' }));
+  if (taskArns.length !== 1) throw new Error(`expected one running task in ${JOBS}, found ${taskArns.length}`);
+  return taskArns[0] as string;
+}
+
+/** The paths bench/aws-call-actions.ts does not play. */
+const MORE_ACTIONS: Action[] = [
+  {
+    name: "a job run past its maxRuntime (enforce-max-runtime's watchdog stops it)",
+    config: jobConfig,
+    start: JOB_START,
+    play: async (w, counted) => {
+      const rt = emulatorJobRuntime(w.world, w.automation, w.clock, quietLog);
+      await runBatchJob(jobFiring, rt);
+      w.clock.advance(2 * 3600);
+      await counted('enforce-max-runtime: the tick', () => enforceMaxRuntimeTick(rt));
+    },
+  },
+  {
+    name: "a failed job's retry (on-task-stopped sets the retry timer, run-batch-job fires from it)",
+    config: jobConfig,
+    start: JOB_START,
+    play: async (w, counted) => {
+      const jobs = emulatorJobRuntime(w.world, w.automation, w.clock, quietLog);
+      const stops = emulatorStopRuntime(w.world, w.automation, w.clock, w.timers, quietLog);
+      await runBatchJob(jobFiring, jobs);
+      w.clock.advance(300);
+      const taskArn = await runningTask(w);
+      await stopTaskAs(w.emulator, taskArn, { exitCode: 1 });
+      const event = await taskStateChangeEvent(w.ecs, JOBS, taskArn, { at: w.clock.now(), version: 3 });
+      await counted('on-task-stopped: the failed stop', () => onTaskStopped(event, stops));
+      const [timer] = await w.timers.pending();
+      if (!timer) throw new Error('the failed run set no retry timer');
+      w.clock.advanceTo(timer.at);
+      await w.timers.takeDue(w.clock.now());
+      await counted('run-batch-job: the retry', () => runBatchJob(timer.input, jobs));
+    },
+  },
+];
+
+export const RECORDED_ACTIONS = [...ACTIONS, ...MORE_ACTIONS];
+
+function functionOf(label: string): StackFunction {
+  const name = label.split(':')[0] as StackFunction;
+  if (!STACK_FUNCTIONS.includes(name)) throw new Error(`"${label}" names no function of the stack (${STACK_FUNCTIONS.join(', ')})`);
+  return name;
+}
+
+/** The ARNs the seeded automation holds in place of the configured ones: seeded → configured. */
+function arnsReplaced(configured: unknown, seeded: unknown, found: Record<string, string> = {}): Record<string, string> {
+  if (typeof configured === 'string' && typeof seeded === 'string') {
+    if (configured !== seeded && configured.startsWith('arn:') && seeded.startsWith('arn:')) found[seeded] = configured;
+  } else if (configured && seeded && typeof configured === 'object' && typeof seeded === 'object') {
+    for (const [key, value] of Object.entries(configured)) arnsReplaced(value, (seeded as Record<string, unknown>)[key], found);
+  }
+  return found;
+}
+
+async function play(emulator: Emulator, action: Action, calls: RecordedCall[]): Promise<SandboxWorld> {
+  await resetEmulator(emulator);
+  const automation = validateAutomation(action.config);
+  const world = await seedSandbox(emulator, automation, { stage: 'test' });
+  const w: ActionWorld = {
+    emulator,
+    world,
+    automation,
+    clock: new VirtualClock(action.start),
+    timers: new EmulatorTimers(world),
+    ecs: new ECSClient(emulatorClientConfig(world.endpoint)),
+  };
+  const seeded = await action.seed?.(w);
+  const configuredArns = seeded ? arnsReplaced(automation, seeded) : {};
+  await action.play({ ...w, automation: seeded ?? automation }, async (label, invocation) => {
+    const fn = functionOf(label);
+    const invoked = await invoke(invocation);
+    calls.push(...invoked.calls.map((call) => ({ ...call, function: fn, where: `${action.name} — ${label}`, configuredArns })));
+    if (invoked.error) throw new Error(`${action.name}: ${label} failed`, { cause: invoked.error });
+    return invoked.result;
+  });
+  return world;
+}
+
+/** Plays every action against this emulator (reset before each) and returns the calls the functions made. */
+export async function recordFunctionCalls(emulator: Emulator): Promise<Recording> {
+  const recording = installFaults();
+  try {
+    const calls: RecordedCall[] = [];
+    let world: SandboxWorld | undefined;
+    for (const action of RECORDED_ACTIONS) world = await play(emulator, action, calls);
+    if (!world) throw new Error('no action was played');
+    return { calls, world };
+  } finally {
+    recording.uninstall();
+  }
+}
