@@ -50,7 +50,11 @@ const query: Mapper = (input, _output, where) => [
   },
 ];
 const batchGet: Mapper = (input, _output, where) =>
-  Object.keys((input.RequestItems ?? {}) as Input).map((table) => ({ action: 'dynamodb:BatchGetItem', resource: tableArn(where, table), context: {} }));
+  Object.keys((input.RequestItems ?? {}) as Input).map((table) => ({
+    action: 'dynamodb:BatchGetItem',
+    resource: tableArn(where, table),
+    context: {},
+  }));
 /** TransactWriteItems is authorized as its items' own actions ("Using IAM with DynamoDB transactions"). */
 const TRANSACT_ITEM_ACTIONS: Record<string, string> = {
   Put: 'dynamodb:PutItem',
@@ -105,7 +109,8 @@ const passToEcsTasks = (roles: unknown[]): IamRequest[] =>
 /**
  * RunTask is authorized on the task definition (the revision ECS resolved: the launched tasks name it),
  * in the cluster; tags given at launch are authorized as ecs:TagResource on the new tasks with
- * ecs:CreateAction RunTask; role overrides are passed to ECS tasks.
+ * ecs:CreateAction RunTask; role overrides are passed to ECS tasks, and so are the task definition's
+ * roles (iamRequestsOf adds those: the recording reads them from the task definition).
  */
 const runTask: Mapper = (input, output, where) => {
   const tasks = list(output.tasks);
@@ -203,7 +208,11 @@ const putEvents: Mapper = (input, _output, where) =>
 
 // Scheduler: the schedule in its group; the role it runs with is passed to Scheduler.
 const scheduleArn = (where: Where, input: Input) =>
-  arn(where, 'scheduler', `schedule/${typeof input.GroupName === 'string' ? input.GroupName : 'default'}/${text(input.Name, 'schedule Name')}`);
+  arn(
+    where,
+    'scheduler',
+    `schedule/${typeof input.GroupName === 'string' ? input.GroupName : 'default'}/${text(input.Name, 'schedule Name')}`,
+  );
 const onSchedule =
   (action: string): Mapper =>
   (input, _output, where) => [{ action, resource: scheduleArn(where, input), context: {} }];
@@ -260,7 +269,9 @@ const TABLE: Record<string, Record<string, Mapper>> = {
     DescribeListeners: anyResource('elasticloadbalancing:DescribeListeners'),
     DescribeRules: anyResource('elasticloadbalancing:DescribeRules'),
     DescribeTargetHealth: anyResource('elasticloadbalancing:DescribeTargetHealth'),
-    ModifyListener: (input) => [{ action: 'elasticloadbalancing:ModifyListener', resource: text(input.ListenerArn, 'ListenerArn'), context: {} }],
+    ModifyListener: (input) => [
+      { action: 'elasticloadbalancing:ModifyListener', resource: text(input.ListenerArn, 'ListenerArn'), context: {} },
+    ],
     ModifyRule: (input) => [{ action: 'elasticloadbalancing:ModifyRule', resource: text(input.RuleArn, 'RuleArn'), context: {} }],
   },
 };
@@ -270,8 +281,11 @@ export class UnmappedCall extends Error {
 }
 
 /** The IAM requests one call makes; throws UnmappedCall for a client or command the table does not know. */
-export function iamRequestsOf(call: AwsCall, where: Where): IamRequest[] {
+export function iamRequestsOf(call: AwsCall & { taskDefinitionRoles?: string[] }, where: Where): IamRequest[] {
   const mapper = TABLE[call.service]?.[call.command];
   if (!mapper) throw new UnmappedCall(`${call.service} ${call.command} has no IAM mapping in test/packaging/iam-requests.ts`);
-  return mapper((call.input ?? {}) as Input, (call.output ?? {}) as Input, where);
+  const requests = mapper((call.input ?? {}) as Input, (call.output ?? {}) as Input, where);
+  // A launch passes the roles of the task definition it runs, which only the task definition names.
+  if (call.service === 'ECS' && call.command === 'RunTask') requests.push(...passToEcsTasks(call.taskDefinitionRoles ?? []));
+  return requests;
 }

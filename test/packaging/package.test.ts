@@ -11,7 +11,6 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAutomationFile } from '../../shared/config/load.ts';
 import { matchesEventPattern } from '../../shared/events/event-pattern.ts';
@@ -24,6 +23,7 @@ import {
 } from '../../shared/stack/aws-limits.ts';
 import { stackResources } from '../../shared/stack/resources.ts';
 import { danglingReferences, referenceCycles } from './template-graph.ts';
+import { zipEntries } from './zip.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const VALID_FIXTURE = 'test/packaging/fixtures/automation.yml';
@@ -102,26 +102,6 @@ function serverlessPackage(automationFile: string): Promise<Run & { outDir: stri
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, output: `${stdout}\n${stderr}`, outDir });
     });
   });
-}
-
-/** The entries of a zip file (stored or deflated, as serverless-esbuild writes them). */
-function zipEntries(file: string): Map<string, Buffer> {
-  const zip = readFileSync(file);
-  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  const entries = new Map<string, Buffer>();
-  let at = zip.readUInt32LE(end + 16);
-  for (let i = 0; i < zip.readUInt16LE(end + 10); i++) {
-    const method = zip.readUInt16LE(at + 10);
-    const compressedSize = zip.readUInt32LE(at + 20);
-    const nameLength = zip.readUInt16LE(at + 28);
-    const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
-    const local = zip.readUInt32LE(at + 42);
-    const dataStart = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-    const data = zip.subarray(dataStart, dataStart + compressedSize);
-    entries.set(name, method === 8 ? inflateRawSync(data) : Buffer.from(data));
-    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
-  }
-  return entries;
 }
 
 const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);

@@ -2,7 +2,7 @@
  * The AWS calls the functions make, recorded for the permission check (test/packaging/shipped.test.ts):
  * every action of bench/aws-call-actions.ts (a job firing, stops, a restart timer, scaling changes,
  * blue/green steps, a notify episode) plus the paths it does not play (enforce-max-runtime's watchdog, a
- * failed job's retry timer firing), each played against moto with the real handlers and the sandbox's
+ * launch that passes a task definition's roles, a failed job's retry timer firing), each played against moto with the real handlers and the sandbox's
  * runtimes, as the bench and the integration tests play them.
  *
  * Attribution: test/helpers/faults.ts records only the calls made inside `invoke` (one handler
@@ -14,7 +14,7 @@
  * The world is seeded with stage `test`, so its table, bus, schedule group and alert topic carry the
  * names `serverless package --stage test` gives them.
  */
-import { ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { DescribeTaskDefinitionCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { ACTIONS, type Action, type ActionWorld } from '../../bench/aws-call-actions.ts';
 import { enforceMaxRuntimeTick } from '../../functions/enforce-max-runtime.ts';
 import { onTaskStopped } from '../../functions/on-task-stopped.ts';
@@ -29,7 +29,14 @@ import { type AwsCall, installFaults, invoke } from '../helpers/faults.ts';
 import { quietLog } from '../integration/world.ts';
 
 /** The stack's functions, as serverless.yml names them. */
-export const STACK_FUNCTIONS = ['run-batch-job', 'enforce-max-runtime', 'on-task-stopped', 'notify', 'scale-service', 'shift-traffic'] as const;
+export const STACK_FUNCTIONS = [
+  'run-batch-job',
+  'enforce-max-runtime',
+  'on-task-stopped',
+  'notify',
+  'scale-service',
+  'shift-traffic',
+] as const;
 export type StackFunction = (typeof STACK_FUNCTIONS)[number];
 
 export interface RecordedCall extends AwsCall {
@@ -42,6 +49,11 @@ export interface RecordedCall extends AwsCall {
    * maps them back to the configured ARNs, which the packaged role names.
    */
   configuredArns: Record<string, string>;
+  /**
+   * For a RunTask: the task and execution roles of the task definition it launched, read from moto after
+   * the invocation (ECS authorizes passing them at launch; the call itself does not name them).
+   */
+  taskDefinitionRoles?: string[];
 }
 
 export interface Recording {
@@ -75,6 +87,25 @@ const MORE_ACTIONS: Action[] = [
     },
   },
   {
+    name: 'a job whose task definition has a task role and an execution role (the launch passes them)',
+    config: {
+      defaults: (jobConfig as { defaults: unknown }).defaults,
+      jobs: {
+        ledger: {
+          schedule: 'cron(0 3 * * ? *)',
+          taskDefinition: 'ledger',
+          taskRole: 'arn:aws:iam::123456789012:role/ledger-task',
+          executionRole: 'arn:aws:iam::123456789012:role/ecs-task-execution',
+        },
+      },
+    },
+    start: JOB_START,
+    play: async (w, counted) => {
+      const rt = emulatorJobRuntime(w.world, w.automation, w.clock, quietLog);
+      await counted('run-batch-job: the firing', () => runBatchJob({ job: 'ledger', scheduledTime: '2026-11-22T03:00:00Z' }, rt));
+    },
+  },
+  {
     name: "a failed job's retry (on-task-stopped sets the retry timer, run-batch-job fires from it)",
     config: jobConfig,
     start: JOB_START,
@@ -104,8 +135,15 @@ function functionOf(label: string): StackFunction {
   return name;
 }
 
+async function rolesOfLaunched(ecs: ECSClient, output: unknown): Promise<string[]> {
+  const launched = (output as { tasks?: { taskDefinitionArn?: string }[] } | undefined)?.tasks?.[0]?.taskDefinitionArn;
+  if (!launched) return [];
+  const { taskDefinition } = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: launched }));
+  return [taskDefinition?.taskRoleArn, taskDefinition?.executionRoleArn].filter((role): role is string => role !== undefined);
+}
+
 /** The ARNs the seeded automation holds in place of the configured ones: seeded → configured. */
-function arnsReplaced(configured: unknown, seeded: unknown, found: Record<string, string> = {}): Record<string, string> {
+export function arnsReplaced(configured: unknown, seeded: unknown, found: Record<string, string> = {}): Record<string, string> {
   if (typeof configured === 'string' && typeof seeded === 'string') {
     if (configured !== seeded && configured.startsWith('arn:') && seeded.startsWith('arn:')) found[seeded] = configured;
   } else if (configured && seeded && typeof configured === 'object' && typeof seeded === 'object') {
@@ -131,7 +169,11 @@ async function play(emulator: Emulator, action: Action, calls: RecordedCall[]): 
   await action.play({ ...w, automation: seeded ?? automation }, async (label, invocation) => {
     const fn = functionOf(label);
     const invoked = await invoke(invocation);
-    calls.push(...invoked.calls.map((call) => ({ ...call, function: fn, where: `${action.name} — ${label}`, configuredArns })));
+    for (const call of invoked.calls) {
+      const recorded: RecordedCall = { ...call, function: fn, where: `${action.name} — ${label}`, configuredArns };
+      if (call.service === 'ECS' && call.command === 'RunTask') recorded.taskDefinitionRoles = await rolesOfLaunched(w.ecs, call.output);
+      calls.push(recorded);
+    }
     if (invoked.error) throw new Error(`${action.name}: ${label} failed`, { cause: invoked.error });
     return invoked.result;
   });

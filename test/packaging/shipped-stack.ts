@@ -170,7 +170,8 @@ export function functionOfStack(template: Template, name: string): FunctionOfSta
   const managed = ((roleResource.Properties.ManagedPolicyArns ?? []) as unknown[]).map((arn) => {
     const id = (arn as { Ref?: string }).Ref;
     const policy = id ? template.Resources[id] : undefined;
-    if (!id || policy?.Type !== 'AWS::IAM::ManagedPolicy') throw new Error(`${name}'s role has a managed policy outside the template: ${JSON.stringify(arn)}`);
+    if (!id || policy?.Type !== 'AWS::IAM::ManagedPolicy')
+      throw new Error(`${name}'s role has a managed policy outside the template: ${JSON.stringify(arn)}`);
     return { name: id, document: policy.Properties.PolicyDocument };
   });
   const naming = Object.entries(template.Resources)
