@@ -2,7 +2,8 @@
  * The AWS calls the functions make, recorded for the permission check (test/packaging/shipped.test.ts):
  * every action of bench/aws-call-actions.ts (a job firing, stops, a restart timer, scaling changes,
  * blue/green steps, a notify episode) plus the paths it does not play (enforce-max-runtime's watchdog, a
- * launch that passes a task definition's roles, a failed job's retry timer firing), each played against moto with the real handlers and the sandbox's
+ * launch that passes a task definition's roles, blue/green on a listener rule with a metric gate, notify's
+ * inhibition, a failed job's retry timer firing), each played against moto with the real handlers and the sandbox's
  * runtimes, as the bench and the integration tests play them.
  *
  * Attribution: test/helpers/faults.ts records only the calls made inside `invoke` (one handler
@@ -17,14 +18,25 @@
 import { DescribeTaskDefinitionCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { ACTIONS, type Action, type ActionWorld } from '../../bench/aws-call-actions.ts';
 import { enforceMaxRuntimeTick } from '../../functions/enforce-max-runtime.ts';
+import { notify } from '../../functions/notify.ts';
 import { onTaskStopped } from '../../functions/on-task-stopped.ts';
 import { runBatchJob } from '../../functions/run-batch-job.ts';
+import { shiftTraffic } from '../../functions/shift-traffic.ts';
+import { emulatorNotifyRuntime } from '../../sandbox/alerts.ts';
 import { type Emulator, emulatorClientConfig, resetEmulator, stopTaskAs } from '../../sandbox/emulator.ts';
-import { emulatorJobRuntime, emulatorStopRuntime, type SandboxWorld, seedSandbox } from '../../sandbox/seed.ts';
+import {
+  emulatorJobRuntime,
+  emulatorShiftRuntime,
+  emulatorStopRuntime,
+  type SandboxWorld,
+  seedApps,
+  seedSandbox,
+} from '../../sandbox/seed.ts';
 import { taskStateChangeEvent } from '../../sandbox/task-events.ts';
 import { EmulatorTimers } from '../../sandbox/timers.ts';
 import { VirtualClock } from '../../sandbox/virtual-clock.ts';
 import { validateAutomation } from '../../shared/config/load.ts';
+import { busEvent, crashLoop, oomStop, serviceAlert, serviceTaskStopped } from '../helpers/alert-events.ts';
 import { type AwsCall, installFaults, invoke } from '../helpers/faults.ts';
 import { quietLog } from '../integration/world.ts';
 
@@ -73,6 +85,23 @@ async function runningTask(w: ActionWorld): Promise<string> {
   return taskArns[0] as string;
 }
 
+const ELB = 'arn:aws:elasticloadbalancing:us-east-1:123456789012';
+const MONDAY_TEN = new Date('2026-11-23T10:00:00Z');
+/** As in test/packaging/fixtures/shipped-automation.yml. moto evaluates no metric math: the expression is the one metric's id. */
+const ORDERS_APP = {
+  cluster: 'bench-shop',
+  listener: `${ELB}:listener/app/shop/50dc6c495c0c9188/9683b2d02a6cabee`,
+  rule: `${ELB}:listener-rule/app/shop/50dc6c495c0c9188/9683b2d02a6cabee/0123456789abcdef`,
+  blue: { service: 'orders-blue', targetGroup: `${ELB}:targetgroup/orders-blue/1111222233334444` },
+  green: { service: 'orders-green', targetGroup: `${ELB}:targetgroup/orders-green/5555666677778888` },
+  strategy: { canary: { percent: 10, bake: '2m' } },
+  gates: {
+    metrics: { errors: { expression: 'errors', metrics: { errors: { metric: 'HTTPCode_Target_5XX_Count' } }, max: 5 } },
+  },
+};
+
+const NOTIFY_CONFIG = { notifications: { groupWait: '30s', repeatInterval: '5m', resolveAfter: '30m' } };
+
 /** The paths bench/aws-call-actions.ts does not play. */
 const MORE_ACTIONS: Action[] = [
   {
@@ -103,6 +132,52 @@ const MORE_ACTIONS: Action[] = [
     play: async (w, counted) => {
       const rt = emulatorJobRuntime(w.world, w.automation, w.clock, quietLog);
       await counted('run-batch-job: the firing', () => runBatchJob({ job: 'ledger', scheduledTime: '2026-11-22T03:00:00Z' }, rt));
+    },
+  },
+  {
+    name: 'blue/green of an app that shifts a listener rule, gated by a metric (the request, then the tick after the canary)',
+    config: { apps: { orders: ORDERS_APP } },
+    start: MONDAY_TEN,
+    seed: async (w) => (await seedApps(w.world, w.automation)).automation,
+    play: async (w, counted) => {
+      const rt = emulatorShiftRuntime(w.world, w.automation, w.clock, quietLog);
+      const request = {
+        version: '0',
+        id: 'orders-request-1',
+        source: 'ecs-autopilot',
+        'detail-type': 'Deployment Requested',
+        account: '123456789012',
+        region: 'us-east-1',
+        time: MONDAY_TEN.toISOString(),
+        resources: [],
+        detail: { app: 'orders', id: 'orders-1', images: { app: 'example/orders:v2' }, requestedBy: 'ci' },
+      };
+      await counted('shift-traffic: the request', () => shiftTraffic(request, rt));
+      w.clock.advance(120);
+      await counted('shift-traffic: the tick', () => shiftTraffic({ tick: true }, rt));
+    },
+  },
+  {
+    name: "notify's inhibition (a crash loop's flush while a host-lost group of its cluster fires)",
+    config: NOTIFY_CONFIG,
+    start: JOB_START,
+    play: async (w, counted) => {
+      const rt = emulatorNotifyRuntime(w.world, w.automation, w.clock, w.timers, quietLog);
+      const at = (id: string) => ({ id, time: w.clock.now().toISOString() });
+      const hostLost = serviceTaskStopped({
+        service: 'api',
+        stop: oomStop({ taskId: '0000000000000000000000000000c001' }),
+        alert: serviceAlert({ subject: { kind: 'service', name: 'api' }, category: 'host-lost' }),
+      });
+      await counted('notify: the host-lost event', () => notify(busEvent('Service Task Stopped', hostLost, at('inhibit-1')), rt));
+      await counted('notify: the crash-loop event', () => notify(busEvent('Crash Loop Detected', crashLoop(), at('inhibit-2')), rt));
+      for (let timer = await w.timers.pending(); timer.length > 0; timer = await w.timers.pending()) {
+        const [next] = timer;
+        if (!next || next.at.getTime() - JOB_START.getTime() > 120_000) break;
+        w.clock.advanceTo(next.at);
+        await w.timers.takeDue(w.clock.now());
+        await counted('notify: a flush', () => notify(next.input, rt));
+      }
     },
   },
   {

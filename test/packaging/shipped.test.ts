@@ -7,7 +7,8 @@
  *   (test/packaging/permission-check.ts). Any denial fails, naming the call.
  * - The artifact: function zips are unpacked and their handlers loaded on Node 24 in a child process,
  *   with the environment the template gives each function, and invoked against moto
- *   (test/packaging/artifact.ts): a job firing, its task's stop, a scaling change, a deployment request.
+ *   (test/packaging/artifact.ts): a job firing, its task's stop, a scaling change, a deployment request,
+ *   an alert event and the watchdog's tick.
  *
  * Two moto servers: the artifact's world, seeded before packaging and kept, and the recording's, reset
  * for each action. moto invents load balancer ARNs, so the packaged file is the fixture with its app's
@@ -41,9 +42,11 @@ import {
 } from '../../sandbox/emulator.ts';
 import { drainPublishedEvents, type SandboxWorld, seedApps, seedSandbox, seedServices } from '../../sandbox/seed.ts';
 import { taskStateChangeEvent } from '../../sandbox/task-events.ts';
+import { EmulatorTimers } from '../../sandbox/timers.ts';
 import type { AppSpec } from '../../shared/blue-green/model.ts';
 import { loadAutomationFile } from '../../shared/config/load.ts';
 import type { Automation } from '../../shared/config/schema.ts';
+import { busEvent, oomStop, serviceTaskStopped } from '../helpers/alert-events.ts';
 import { invokePackaged, type PackagedFunction, unpackFunction } from './artifact.ts';
 import { iamRequestsOf, UnmappedCall } from './iam-requests.ts';
 import { checkPermissions, describeDenial } from './permission-check.ts';
@@ -51,6 +54,35 @@ import { arnsReplaced, type RecordedCall, type Recording, recordFunctionCalls, S
 import { type Packaged, packageStack, physicalNames } from './shipped-stack.ts';
 
 const FIXTURE = 'test/packaging/fixtures/shipped-automation.yml';
+/** Every command the functions' code sends (grep -o 'new [A-Za-z]*Command(' shared functions, by client): all are recorded. */
+const COMMANDS_SENT = [
+  'ApplicationAutoScaling DescribeScalableTargets',
+  'ApplicationAutoScaling RegisterScalableTarget',
+  'CloudWatch DescribeAlarms',
+  'CloudWatch GetMetricData',
+  'DynamoDBDocument BatchGet',
+  'DynamoDBDocument Get',
+  'DynamoDBDocument Put',
+  'DynamoDBDocument Query',
+  'DynamoDBDocument TransactWrite',
+  'DynamoDBDocument Update',
+  'ECS DescribeServices',
+  'ECS DescribeTaskDefinition',
+  'ECS DescribeTasks',
+  'ECS ListTasks',
+  'ECS RegisterTaskDefinition',
+  'ECS RunTask',
+  'ECS StopTask',
+  'ECS UpdateService',
+  'ElasticLoadBalancingV2 DescribeListeners',
+  'ElasticLoadBalancingV2 DescribeRules',
+  'ElasticLoadBalancingV2 DescribeTargetHealth',
+  'ElasticLoadBalancingV2 ModifyListener',
+  'ElasticLoadBalancingV2 ModifyRule',
+  'EventBridge PutEvents',
+  'SNS Publish',
+  'Scheduler CreateSchedule',
+];
 const PACKAGING_TIMEOUT = 180_000;
 
 let packaged: Packaged;
@@ -112,6 +144,7 @@ describe('permissions of the packaged roles', () => {
     );
     expect(report.denied.map(describeDenial)).toEqual([]);
     expect(functions).toEqual(new Set(STACK_FUNCTIONS));
+    expect(new Set(calls.map((call) => `${call.service} ${call.command}`))).toEqual(new Set(COMMANDS_SENT));
   });
 
   it('denies a call outside the role: another cluster, another function, roles not meant to be passed (to Scheduler, to ECS)', async () => {
@@ -207,6 +240,27 @@ describe('the packaged functions against moto', () => {
     expect(ScalableTargets.map((t) => [t.MinCapacity, t.MaxCapacity])).toEqual([[2, 6]]);
     const { services = [] } = await new ECSClient(config()).send(new DescribeServicesCommand({ cluster: 'bench-shop', services: ['api'] }));
     expect(services[0]?.desiredCount).toBe(2);
+  });
+
+  it('groups an alert (notify sets its group's flush timer in moto) and runs the watchdog (enforce-max-runtime)', async () => {
+    const taskId = '0000000000000000000000000000d001';
+    const event = {
+      ...busEvent(
+        'Service Task Stopped',
+        { ...serviceTaskStopped({ stop: oomStop({ taskId }) }), eventId: `stop:${taskId}` },
+        { id: 'packaged-event-1', time: new Date().toISOString() },
+      ),
+      // The stack's own bus: notify ignores events of another account or region.
+      account: EMULATOR_ACCOUNT,
+      region: EMULATOR_REGION,
+    };
+    expect(await invoke('notify', event)).not.toHaveProperty('ignored');
+    const timers = await new EmulatorTimers(artifact.world).pending();
+    expect(timers.filter((timer) => timer.target === 'notify').map((timer) => (timer.input as { timer: string }).timer)).toContain(
+      'alert-flush',
+    );
+    // The run of the first test has ended: no run is past its maxRuntime.
+    expect(await invoke('enforce-max-runtime', {})).toEqual([]);
   });
 
   it('starts a requested blue/green deployment (shift-traffic registers the revision and moves the first step)', async () => {
