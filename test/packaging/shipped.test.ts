@@ -242,7 +242,7 @@ describe('the packaged functions against moto', () => {
     expect(services[0]?.desiredCount).toBe(2);
   });
 
-  it('groups an alert (notify sets its group's flush timer in moto) and runs the watchdog (enforce-max-runtime)', async () => {
+  it("groups an alert (notify sets its group's flush timer in moto) and runs the watchdog (enforce-max-runtime)", async () => {
     const taskId = '0000000000000000000000000000d001';
     const event = {
       ...busEvent(
