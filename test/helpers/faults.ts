@@ -23,6 +23,8 @@ export interface AwsCall {
   input: unknown;
   /** What AWS answered, once it did (the IAM check reads the task and task-definition ARNs a launch created). */
   output?: unknown;
+  /** The async stack trace of the send, when `invoke` was asked to keep it (the IAM check names the function by it). */
+  stack?: string;
 }
 
 export type FaultKind = 'fail' | 'crash-after';
@@ -46,6 +48,7 @@ export function throttling(): Error {
 
 interface Invocation {
   calls: AwsCall[];
+  keepStacks: boolean;
   faults: Fault[];
   /** The faults that hit a call. */
   hit: Fault[];
@@ -80,6 +83,7 @@ export function installFaults(): { uninstall: () => void } {
         service: nameOf(this, 'Client'),
         command: nameOf(command, 'Command'),
         input: (command as { input?: unknown }).input,
+        ...(invocation.keepStacks && { stack: new Error().stack ?? '' }),
       };
       const index = invocation.calls.length;
       invocation.calls.push(call);
@@ -112,9 +116,13 @@ export interface Invoked<T> {
   hit: Fault[];
 }
 
-/** Runs one invocation of a handler with these faults, recording its AWS calls; never throws. */
-export async function invoke<T>(handler: () => Promise<T>, faults: Fault[] = []): Promise<Invoked<T>> {
-  const invocation: Invocation = { calls: [], faults, hit: [] };
+/** Runs one invocation of a handler with these faults, recording its AWS calls (with their stacks if asked); never throws. */
+export async function invoke<T>(
+  handler: () => Promise<T>,
+  faults: Fault[] = [],
+  options: { keepStacks?: boolean } = {},
+): Promise<Invoked<T>> {
+  const invocation: Invocation = { calls: [], faults, hit: [], keepStacks: options.keepStacks ?? false };
   try {
     const result = await current.run(invocation, handler);
     if (invocation.killed) return { calls: invocation.calls, result: undefined, error: invocation.killed, hit: invocation.hit };

@@ -2,15 +2,17 @@
  * The AWS calls the functions make, recorded for the permission check (test/packaging/shipped.test.ts):
  * every action of bench/aws-call-actions.ts (a job firing, stops, a restart timer, scaling changes,
  * blue/green steps, a notify episode) plus the paths it does not play (enforce-max-runtime's watchdog, a
- * launch that passes a task definition's roles, blue/green on a listener rule with a metric gate, notify's
- * inhibition, a failed job's retry timer firing), each played against moto with the real handlers and the sandbox's
- * runtimes, as the bench and the integration tests play them.
+ * launch that passes a task definition's roles, blue/green on a listener rule with a metric gate,
+ * notify's inhibition, a failed job's retry timer firing), each played against moto with the real
+ * handlers and the sandbox's runtimes, as the bench and the integration tests play them.
  *
  * Attribution: test/helpers/faults.ts records only the calls made inside `invoke` (one handler
  * invocation, held in an AsyncLocalStorage context), so the sandbox's seeding and emulation, the
  * scenario's own reads of moto and the past played before the action are never recorded. Each counted
- * invocation names its function (`run-batch-job: the firing`, as the bench labels them); a name that is
- * not one of the stack's functions fails the recording.
+ * invocation names its function (`run-batch-job: the firing`, as the bench labels them), and that
+ * function's handler (functions/<name>.ts), and no other, must be on its calls' async stack traces (on
+ * one call's at least: the trace of a call sent after a promise chain that is not awaited can end before
+ * the handler): a label naming the wrong function fails the recording.
  *
  * The world is seeded with stage `test`, so its table, bus, schedule group and alert topic carry the
  * names `serverless package --stage test` gives them.
@@ -243,9 +245,14 @@ async function play(emulator: Emulator, action: Action, calls: RecordedCall[]): 
   const configuredArns = seeded ? arnsReplaced(automation, seeded) : {};
   await action.play({ ...w, automation: seeded ?? automation }, async (label, invocation) => {
     const fn = functionOf(label);
-    const invoked = await invoke(invocation);
-    for (const call of invoked.calls) {
-      const recorded: RecordedCall = { ...call, function: fn, where: `${action.name} — ${label}`, configuredArns };
+    const invoked = await invoke(invocation, [], { keepStacks: true });
+    const where = `${action.name} — ${label}`;
+    const onStacks = [...new Set(invoked.calls.flatMap((call) => functionsOnStack(call.stack ?? '')))];
+    if (invoked.calls.length > 0 && (onStacks.length !== 1 || onStacks[0] !== fn)) {
+      throw new Error(`${where}: its calls were sent from ${onStacks.join(', ') || 'no'} function's handler, not ${fn}'s`);
+    }
+    for (const { stack: _stack, ...call } of invoked.calls) {
+      const recorded: RecordedCall = { ...call, function: fn, where, configuredArns };
       if (call.service === 'ECS' && call.command === 'RunTask') recorded.taskDefinitionRoles = await rolesOfLaunched(w.ecs, call.output);
       calls.push(recorded);
     }
@@ -255,16 +262,25 @@ async function play(emulator: Emulator, action: Action, calls: RecordedCall[]): 
   return world;
 }
 
-/** Plays every action against this emulator (reset before each) and returns the calls the functions made. */
-export async function recordFunctionCalls(emulator: Emulator): Promise<Recording> {
+/** The functions whose handler file (functions/<name>.ts) has a frame on this async stack trace. */
+function functionsOnStack(stack: string): string[] {
+  return [...new Set([...stack.matchAll(/\/functions\/([a-z-]+)\.ts:/g)].map((match) => match[1] as string))];
+}
+
+/** Plays the actions (all by default) against this emulator (reset before each) and returns the calls the functions made. */
+export async function recordFunctionCalls(emulator: Emulator, actions: Action[] = RECORDED_ACTIONS): Promise<Recording> {
   const recording = installFaults();
+  const stackTraceLimit = Error.stackTraceLimit;
+  // The handler's frame sits near the bottom of the async stack, under the SDK's and the state layer's.
+  Error.stackTraceLimit = 200;
   try {
     const calls: RecordedCall[] = [];
     let world: SandboxWorld | undefined;
-    for (const action of RECORDED_ACTIONS) world = await play(emulator, action, calls);
+    for (const action of actions) world = await play(emulator, action, calls);
     if (!world) throw new Error('no action was played');
     return { calls, world };
   } finally {
+    Error.stackTraceLimit = stackTraceLimit;
     recording.uninstall();
   }
 }

@@ -32,6 +32,7 @@ import {
 import { DescribeListenersCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Action } from '../../bench/aws-call-actions.ts';
 import {
   EMULATOR_ACCOUNT,
   EMULATOR_REGION,
@@ -50,7 +51,14 @@ import { busEvent, oomStop, serviceTaskStopped } from '../helpers/alert-events.t
 import { invokePackaged, type PackagedFunction, unpackFunction } from './artifact.ts';
 import { iamRequestsOf, UnmappedCall } from './iam-requests.ts';
 import { checkPermissions, describeDenial } from './permission-check.ts';
-import { arnsReplaced, type RecordedCall, type Recording, recordFunctionCalls, STACK_FUNCTIONS } from './recorded-calls.ts';
+import {
+  arnsReplaced,
+  RECORDED_ACTIONS,
+  type RecordedCall,
+  type Recording,
+  recordFunctionCalls,
+  STACK_FUNCTIONS,
+} from './recorded-calls.ts';
 import { type Packaged, packageStack, physicalNames } from './shipped-stack.ts';
 
 const FIXTURE = 'test/packaging/fixtures/shipped-automation.yml';
@@ -169,6 +177,15 @@ describe('permissions of the packaged roles', () => {
       'iam:PassRole ImplicitlyDenied',
       'iam:PassRole ImplicitlyDenied',
     ]);
+  });
+
+  it("refuses a recording whose invocation names another function than the handler on its calls' stacks", async () => {
+    const firing = RECORDED_ACTIONS[0] as Action;
+    const mislabelled: Action = {
+      ...firing,
+      play: (w, counted) => firing.play(w, (label, invocation) => counted(label.replace('run-batch-job', 'notify'), invocation)),
+    };
+    await expect(recordFunctionCalls(recordingEmulator, [mislabelled])).rejects.toThrow(/run-batch-job function's handler, not notify's/);
   });
 
   it('fails on a command that has no IAM mapping, so a new code path cannot go unchecked', () => {
