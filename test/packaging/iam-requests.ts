@@ -207,13 +207,10 @@ const scheduleArn = (where: Where, input: Input) =>
     'scheduler',
     `schedule/${typeof input.GroupName === 'string' ? input.GroupName : 'default'}/${text(input.Name, 'schedule Name')}`,
   );
-const onSchedule =
-  (action: string): Mapper =>
-  (input, _output, where) => [{ action, resource: scheduleArn(where, input), context: {} }];
-const createSchedule: Mapper = (input, output, where) => {
+const createSchedule: Mapper = (input, _output, where): IamRequest[] => {
   const role = (input.Target as Input | undefined)?.RoleArn;
   return [
-    ...onSchedule('scheduler:CreateSchedule')(input, output, where),
+    { action: 'scheduler:CreateSchedule', resource: scheduleArn(where, input), context: {} },
     { action: 'iam:PassRole', resource: text(role, 'Target.RoleArn'), context: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
   ];
 };
