@@ -3,7 +3,7 @@
  * every action of bench/aws-call-actions.ts (a job firing, stops, a restart timer, scaling changes,
  * blue/green steps, a notify episode) plus the paths it does not play (enforce-max-runtime's watchdog, a
  * launch that passes a task definition's roles, blue/green on a listener rule with a metric gate,
- * notify's inhibition, a failed job's retry timer firing), each played against moto with the real
+ * notify's inhibition, a chained job's run, a failed job's retry timer firing), each played against moto with the real
  * handlers and the sandbox's runtimes, as the bench and the integration tests play them.
  *
  * Attribution: test/helpers/faults.ts records only the calls made inside `invoke` (one handler
@@ -27,6 +27,7 @@ import { shiftTraffic } from '../../functions/shift-traffic.ts';
 import { emulatorNotifyRuntime } from '../../sandbox/alerts.ts';
 import { type Emulator, emulatorClientConfig, resetEmulator, stopTaskAs } from '../../sandbox/emulator.ts';
 import {
+  drainPublishedEvents,
   emulatorJobRuntime,
   emulatorShiftRuntime,
   emulatorStopRuntime,
@@ -180,6 +181,26 @@ const MORE_ACTIONS: Action[] = [
         await w.timers.takeDue(w.clock.now());
         await counted('notify: a flush', () => notify(next.input, rt));
       }
+    },
+  },
+  {
+    name: "a chained job (the end of its upstream's run, as the job-chains rule delivers it to run-batch-job)",
+    config: {
+      ...(jobConfig as object),
+      jobs: { ...(jobConfig as { jobs: object }).jobs, publish: { cluster: JOBS, after: ['report'], taskDefinition: 'publish' } },
+    },
+    start: JOB_START,
+    play: async (w, counted) => {
+      const jobs = emulatorJobRuntime(w.world, w.automation, w.clock, quietLog);
+      const stops = emulatorStopRuntime(w.world, w.automation, w.clock, w.timers, quietLog);
+      await runBatchJob(jobFiring, jobs);
+      w.clock.advance(300);
+      const taskArn = await runningTask(w);
+      await stopTaskAs(w.emulator, taskArn, { exitCode: 0 });
+      await onTaskStopped(await taskStateChangeEvent(w.ecs, JOBS, taskArn, { at: w.clock.now(), version: 3 }), stops);
+      const succeeded = (await drainPublishedEvents(w.world)).find((event) => event['detail-type'] === 'Job Run Succeeded');
+      if (!succeeded) throw new Error('the upstream run did not succeed');
+      await counted('run-batch-job: the chained run', () => runBatchJob(succeeded, jobs));
     },
   },
   {
