@@ -296,6 +296,10 @@ const sharedJobSettings = {
     { min: 300, max: 86_400 },
   ).optional(),
   schedulerRetry: schedulerRetry.optional(),
+  catchUp: z.enum(['none', 'latest']).optional().meta({
+    description:
+      'latest: a firing missed while the job was suspended at run time is launched once when it is unsuspended, if it falls within startingDeadline (which latest needs)',
+  }),
 };
 
 const job = z.strictObject({
@@ -571,6 +575,14 @@ export const automationSchema = z
           message: `unknown placeholder${unknown.length > 1 ? 's' : ''} ${unknown.map((p) => `{{${p}}}`).join(', ')}: a command may use ${COMMAND_PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}`,
         });
       }
+      if (merged.catchUp === 'latest' && merged.startingDeadline === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at('catchUp'),
+          message:
+            'catchUp: latest needs a startingDeadline (how late a missed firing may still be launched): set it on the job or in defaults',
+        });
+      }
       const jobRetry = spec.retry;
       if (jobRetry && jobRetry.backoff > jobRetry.maxBackoff) {
         ctx.addIssue({ code: 'custom', path: at('retry'), message: 'backoff must not exceed maxBackoff' });
@@ -740,6 +752,8 @@ export interface JobSpec {
   executionRole: string | undefined;
   concurrency: 'allow' | 'forbid' | 'replace';
   startingDeadlineSeconds: number | undefined;
+  /** What happens to a firing missed while the job was suspended at run time: `latest` launches the latest one within startingDeadline on unsuspend. */
+  catchUp: 'none' | 'latest';
   maxRuntimeSeconds: number | undefined;
   launchRetry: z.output<typeof launchRetry>;
   /** waitForCapacity: how long from its firing a run keeps trying to find capacity after launchRetry; undefined: it fails at once. */
@@ -886,6 +900,7 @@ export function resolveAutomation(parsed: ParsedAutomation): Automation {
       executionRole: spec.executionRole ?? d.executionRole,
       concurrency: spec.concurrency ?? d.concurrency ?? 'forbid',
       startingDeadlineSeconds: spec.after ? undefined : (spec.startingDeadline ?? d.startingDeadline),
+      catchUp: spec.catchUp ?? d.catchUp ?? 'none',
       maxRuntimeSeconds: spec.maxRuntime,
       launchRetry: spec.launchRetry ?? d.launchRetry ?? launchRetry.parse({}),
       waitForCapacitySeconds: spec.waitForCapacity ?? d.waitForCapacity,

@@ -16,6 +16,7 @@ import { formatDuration } from '../config/duration.ts';
 import type { JobSpec } from '../config/schema.ts';
 import type { PendingEvent } from '../events/pending-event.ts';
 import type { StoppedTaskSummary } from '../events/stopped-task-events.ts';
+import type { JobSuspension } from '../state/job-suspensions.ts';
 import { isSuccess } from '../stopped-tasks/categories.ts';
 import { decideRetry } from '../stopped-tasks/retry-policy.ts';
 import { timerName } from '../timers/timers.ts';
@@ -56,6 +57,8 @@ export interface FiringFacts {
   recentRuns?: RunRecord[] | undefined;
   /** A chained job whose upstream did not succeed for the period (onUpstreamFailure: skip): why its run is skipped. */
   upstreamSkip?: string | undefined;
+  /** The job's suspension at run time, when one holds now (read for a new scheduled firing or a catch-up only). */
+  suspension?: Pick<JobSuspension, 'suspendedAt' | 'suspendedBy' | 'comment'> | undefined;
 }
 
 export type FiringDecision =
@@ -69,7 +72,10 @@ export type FiringDecision =
   | { kind: 'launch' | 'take-over' | 'adopt' | 'resume' | 'missed' | 'skipped'; run: RunRecord; reason: string };
 
 export function decideFiring(facts: FiringFacts): FiringDecision {
-  const { firing, job, now, existing, activeTasks } = facts;
+  const { firing, job, now, activeTasks } = facts;
+  // A catch-up launches the firing its suspension skipped, in place of that record: once, as the record moves on.
+  const caughtUp = isCatchUpOf(facts);
+  const existing = caughtUp ? undefined : facts.existing;
   if (existing && isSettled(existing.status)) {
     if (existing.outbox.length > 0) return { kind: 'finish', run: existing };
     return { kind: 'duplicate', reason: `firing already handled: run is ${existing.status}` };
@@ -90,7 +96,7 @@ export function decideFiring(facts: FiringFacts): FiringDecision {
   if (existing) {
     return { kind: 'take-over', run: takeOver(existing, ofThisFiring, facts), reason: 'took over a launch whose invocation stopped' };
   }
-  const fresh = newRun(facts);
+  const fresh: RunRecord = caughtUp ? { ...newRun(facts), version: caughtUp.version } : newRun(facts);
   // Recorded like a skip for concurrency, without its alert: the upstream's own failure alerted already.
   if (facts.upstreamSkip !== undefined)
     return { kind: 'skipped', run: ended(fresh, 'skipped', facts.upstreamSkip, now), reason: facts.upstreamSkip };
@@ -100,6 +106,13 @@ export function decideFiring(facts: FiringFacts): FiringDecision {
       run: continueLaunch(adopting(fresh, ofThisFiring), undefined, facts),
       reason: 'adopted tasks an interrupted invocation had launched',
     };
+  }
+
+  // Suspended at run time: a new firing of the schedule is recorded, never launched (retries and manual runs go on).
+  if (facts.suspension && firing.attempt === 1 && firing.manualId === undefined) {
+    const { suspendedAt, suspendedBy, comment } = facts.suspension;
+    const reason = `the job is suspended (since ${suspendedAt} by ${suspendedBy}${comment ? `: ${comment}` : ''})`;
+    return { kind: 'skipped', run: ended({ ...fresh, skippedFor: 'suspension' }, 'skipped', reason, now), reason };
   }
 
   // The deadline applies to a first launch only: a retry attempt is late by design.
@@ -125,13 +138,24 @@ export function decideFiring(facts: FiringFacts): FiringDecision {
 }
 
 /**
+ * The record a catch-up firing launches in place of: the firing's own, skipped because the job was
+ * suspended at run time, once the suspension has ended. Anything else it finds is handled as any delivery.
+ */
+function isCatchUpOf(facts: FiringFacts): RunRecord | undefined {
+  const { firing, existing, suspension } = facts;
+  if (!firing.catchUp || suspension || existing?.status !== 'skipped' || existing.skippedFor !== 'suspension') return undefined;
+  return existing;
+}
+
+/**
  * How many firings before `scheduledTime` were skipped in a row, from the job's latest runs (newest
  * first): the streak ends at the first that was not skipped (a run that launched, failed, was missed).
  */
 export function skipsInARowBefore(scheduledTime: string, recentRuns: RunRecord[]): number {
   let skips = 0;
   for (const run of recentRuns) {
-    if (run.scheduledTime >= scheduledTime) continue;
+    // A firing skipped while the job was suspended is no sign of a hung run: it neither counts nor ends the streak.
+    if (run.scheduledTime >= scheduledTime || run.skippedFor === 'suspension') continue;
     if (run.status !== 'skipped') break;
     skips++;
   }
@@ -151,7 +175,10 @@ function newRun(facts: FiringFacts): RunRecord {
     receivedAt: now.toISOString(),
     updatedAt: now.toISOString(),
     launch: { count: job.count, firstProviderIndex: firstProviderIndexOf(job, firing.capacityProvider), rounds: 0 },
-    outbox: atFiring(job, firing.scheduledTime, firing.attempt),
+    ...(firing.manualId !== undefined && { manualId: firing.manualId }),
+    ...(firing.catchUp && { catchUp: true }),
+    // A manual run is no firing of the schedule: expectSuccessWithin counts from the schedule's firings only.
+    outbox: firing.manualId === undefined ? atFiring(job, firing.scheduledTime, firing.attempt) : [],
     eventPublished: true,
     version: 0,
   };
@@ -510,6 +537,7 @@ function retryTimer(run: RunRecord, retry: RetryDecision): RunAction[] {
         scheduledTime: run.scheduledTime,
         attempt: retry.nextAttempt,
         ...(retry.capacityProvider && { capacityProvider: retry.capacityProvider }),
+        ...(run.manualId !== undefined && { manualId: run.manualId }),
       },
     },
   ];

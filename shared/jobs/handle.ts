@@ -18,6 +18,7 @@ import { BadEventError, excerptOf, RetryableAwsError, StoredItemError } from '..
 import { busEventOf } from '../events/pending-event.ts';
 import { retryOnStaleWrite } from '../state/versioned.ts';
 import { type Applied, applyAction, type RunEffects, runTask } from './apply.ts';
+import { type CatchUpDecision, decideCatchUp } from './catch-up.ts';
 import { type ChainDecision, decideChained, downstreamOf, type UpstreamEnd, upstreamEndOf } from './chains.ts';
 import {
   decideActionFailed,
@@ -33,24 +34,15 @@ import { decideFreshness, type FreshnessCheck, type FreshnessDecision, successCo
 import { describeTasks, loadFiring } from './load.ts';
 import type { RunAction, RunRecord, RunTaskAction } from './run-record.ts';
 import type { JobRuntime } from './runtime.ts';
-import type { Firing, UpstreamEnded } from './trigger.ts';
+import type { Firing, ManualRunRequest, UpstreamEnded } from './trigger.ts';
 
 /** Thrown while another invocation owns the launch: the delivery is retried later, never dropped. */
 export class LaunchInProgressError extends RetryableAwsError {
   override name = 'LaunchInProgressError';
 }
 
-/**
- * `upstreamSkip`: the firing of a chained job whose upstream did not succeed (onUpstreamFailure: skip),
- * recorded skipped with why — as any firing, once however often it is delivered.
- */
 export async function handleFiring(firing: Firing, rt: JobRuntime, upstreamSkip?: string): Promise<RunRecord | undefined> {
-  const job = rt.automation.jobs[firing.job];
-  if (!job) {
-    throw new BadEventError(
-      `job ${excerptOf(firing.job, 100)} is not in automation.yml (known jobs: ${Object.keys(rt.automation.jobs).join(', ') || 'none'})`,
-    );
-  }
+  const job = knownJob(firing.job, rt);
   return retryOnStaleWrite(async () => {
     const state = await loadFiring(firing, job, rt);
     const decision = decideFiring({ firing, job, now: rt.now(), leaseSeconds: rt.leaseSeconds, upstreamSkip, ...state });
@@ -108,6 +100,68 @@ export async function handleUpstreamEnded(ended: UpstreamEnded, rt: JobRuntime):
     outcomes.push({ job: job.name, decision: decision.kind, reason: decision.reason, run });
   }
   return outcomes;
+}
+
+/**
+ * `ecs-autopilot run`: the manual run's id is claimed (its first request's time becomes the run's
+ * scheduled time), then it is handled as a firing of that time: the same id again finds the same run.
+ */
+export async function handleManualRun(
+  request: ManualRunRequest,
+  rt: JobRuntime,
+): Promise<{ requested: 'new' | 'existing'; scheduledTime: string; run: RunRecord | undefined }> {
+  const job = knownJob(request.job, rt);
+  const { manual, existing } = await rt.manualRuns.claim({
+    job: job.name,
+    id: request.id,
+    scheduledTime: rt.now().toISOString(),
+    requestedBy: request.requestedBy,
+  });
+  const run = await handleFiring({ job: job.name, scheduledTime: manual.scheduledTime, attempt: 1, manualId: manual.id }, rt);
+  return { requested: existing ? 'existing' : 'new', scheduledTime: manual.scheduledTime, run };
+}
+
+/** unsuspend asked for the catch-up of the job: what its last suspension span decides, once ended. */
+export async function handleCatchUpRequest(jobName: string, rt: JobRuntime) {
+  const job = knownJob(jobName, rt);
+  const suspension = await rt.suspensions.get(job.name);
+  if (suspension?.suspended || suspension?.unsuspendedAt === undefined) {
+    const reason = suspension?.suspended ? 'the job is still suspended' : 'the job was never suspended at run time';
+    return { decision: { kind: 'none', reason } as CatchUpDecision };
+  }
+  const span = { suspendedAt: new Date(suspension.suspendedAt), unsuspendedAt: new Date(suspension.unsuspendedAt) };
+  return catchUpAfterSuspension(job.name, span, rt);
+}
+
+function knownJob(name: string, rt: JobRuntime): JobSpec {
+  const job = rt.automation.jobs[name];
+  if (!job) {
+    throw new BadEventError(
+      `job ${excerptOf(name, 100)} is not in automation.yml (known jobs: ${Object.keys(rt.automation.jobs).join(', ') || 'none'})`,
+    );
+  }
+  return job;
+}
+
+/** How many of a job's runs since its suspension began catch-up reads at most. */
+const CATCH_UP_RUNS_READ = 500;
+
+/**
+ * unsuspend: with catchUp: latest, the latest firing missed during the suspension (within
+ * startingDeadline) is handled as a firing with `catchUp: true` — launched once however often this runs.
+ */
+export async function catchUpAfterSuspension(
+  jobName: string,
+  span: { suspendedAt: Date; unsuspendedAt: Date },
+  rt: JobRuntime,
+): Promise<{ decision: CatchUpDecision; run?: RunRecord | undefined }> {
+  const job = knownJob(jobName, rt);
+  const runs = job.catchUp === 'latest' ? await rt.runs.listSince(job.name, span.suspendedAt.toISOString(), CATCH_UP_RUNS_READ) : [];
+  const decision = decideCatchUp({ job, ...span, runs });
+  rt.log.info('catch-up decided', { job: job.name, decision: decision.kind, ...decision });
+  if (decision.kind === 'none') return { decision };
+  const run = await handleFiring({ job: job.name, scheduledTime: decision.scheduledTime, attempt: 1, catchUp: true }, rt);
+  return { decision, run };
 }
 
 /** Applies the run's outbox; each RunTask's outcome decides the next step, persisted before it is taken. */

@@ -4,6 +4,7 @@
  */
 import { DescribeTasksCommand, type ECSClient, ListTasksCommand, type Task } from '@aws-sdk/client-ecs';
 import type { JobSpec } from '../config/schema.ts';
+import type { JobSuspension, JobSuspensions } from '../state/job-suspensions.ts';
 import type { RunHistory } from '../state/run-history.ts';
 import type { ActiveTask } from './decide.ts';
 import { startedByForJob, TAG } from './ownership.ts';
@@ -14,6 +15,7 @@ export interface FiringState {
   existing: RunRecord | undefined;
   activeTasks: ActiveTask[];
   recentRuns?: RunRecord[] | undefined;
+  suspension?: JobSuspension | undefined;
 }
 
 /**
@@ -21,8 +23,19 @@ export interface FiringState {
  * only when the firing is to be skipped (concurrency forbid, another run's task still running) and the
  * job alerts on skips, its latest runs, to count the skips in a row: one Query on a skip, none otherwise.
  */
-export async function loadFiring(firing: Firing, job: JobSpec, rt: { ecs: ECSClient; runs: RunHistory }): Promise<FiringState> {
+export async function loadFiring(
+  firing: Firing,
+  job: JobSpec,
+  rt: { ecs: ECSClient; runs: RunHistory; suspensions: JobSuspensions },
+): Promise<FiringState> {
   const existing = await rt.runs.get(firing.job, firing.scheduledTime, firing.attempt);
+  // Suspension holds back a new firing of the schedule, and a catch-up must not launch while it holds: one GetItem then only.
+  const scheduled = firing.attempt === 1 && firing.manualId === undefined;
+  const suspension = scheduled && (existing === undefined || firing.catchUp) ? await activeSuspension(rt.suspensions, job.name) : undefined;
+  if (firing.catchUp && !suspension && existing?.skippedFor === 'suspension' && existing.status === 'skipped') {
+    return { existing, activeTasks: await listActiveTasks(rt.ecs, job) };
+  }
+  if (suspension && existing === undefined) return { existing, activeTasks: [], suspension };
   const activeTasks = existing && isSettled(existing.status) ? [] : await listActiveTasks(rt.ecs, job);
   const mayBeSkipped =
     existing === undefined &&
@@ -31,6 +44,11 @@ export async function loadFiring(firing: Firing, job: JobSpec, rt: { ecs: ECSCli
   if (!mayBeSkipped || job.alertOnSkipped === undefined) return { existing, activeTasks };
   // The skips before this one, and a few more for retries' records (which sort among them) and out-of-order deliveries.
   return { existing, activeTasks, recentRuns: await rt.runs.list(job.name, job.alertOnSkipped + 5) };
+}
+
+async function activeSuspension(suspensions: JobSuspensions, job: string): Promise<JobSuspension | undefined> {
+  const suspension = await suspensions.get(job);
+  return suspension?.suspended ? suspension : undefined;
 }
 
 /** Tasks of the job that ECS still wants running (PROVISIONING, PENDING, RUNNING, …). */

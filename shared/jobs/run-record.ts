@@ -52,6 +52,12 @@ export interface RunRecord {
   category?: AttemptFailureCategory | undefined;
   /** The stopped task that decides the run's outcome (the first failing one, else the latest), for messages and `runs`. */
   stop?: StoppedTaskSummary | undefined;
+  /** A manual run (`ecs-autopilot run`): its id. Its scheduledTime is the time it was requested. */
+  manualId?: string | undefined;
+  /** A run launched as the catch-up of a firing missed while the job was suspended at run time. */
+  catchUp?: boolean | undefined;
+  /** A skipped run that was skipped because the job was suspended at run time (not counted by alertOn.skipped). */
+  skippedFor?: 'suspension' | undefined;
   /** A skipped run: how many firings in a row, this one included, were skipped (counted when the job alerts on skips). */
   consecutiveSkips?: number | undefined;
   /** A failed run: whether the job's retry policy launches another attempt. */
@@ -114,6 +120,10 @@ export interface FiringInput {
   attempt: number;
   /** A retry after a Spot interruption: the capacity provider its launch starts on. */
   capacityProvider?: string | undefined;
+  /** A manual run's id, carried by its retries. */
+  manualId?: string | undefined;
+  /** The catch-up of a firing skipped while the job was suspended at run time. */
+  catchUp?: boolean | undefined;
 }
 
 /** One RunTask of one task slot (a task of the job's count); its clientToken comes from the slot and the try. */

@@ -8,6 +8,8 @@ import { type ClientOptions, createAwsClients } from '../aws/clients.ts';
 import type { Automation } from '../config/schema.ts';
 import { EventBus } from '../events/bus.ts';
 import type { Log } from '../logger.ts';
+import { JobSuspensions } from '../state/job-suspensions.ts';
+import { ManualRuns } from '../state/manual-runs.ts';
 import { RunHistory } from '../state/run-history.ts';
 import type { TimerSetter } from '../timers/timers.ts';
 import { type EssentialContainersReader, essentialContainersReader } from './essential-containers.ts';
@@ -16,6 +18,10 @@ export interface JobRuntime {
   automation: Automation;
   ecs: ECSClient;
   runs: RunHistory;
+  /** Suspensions at run time (`ecs-autopilot suspend`), read for each new firing. */
+  suspensions: JobSuspensions;
+  /** Manual runs' ids (`ecs-autopilot run --id`). */
+  manualRuns: ManualRuns;
   bus: EventBus;
   /** A retry's timer, set when a launch ends a run whose tasks all stopped meanwhile (on-task-stopped sets the others). */
   timers: TimerSetter;
@@ -53,6 +59,8 @@ export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
     automation,
     ecs: clients.ecs,
     runs: new RunHistory(clients.dynamo, options.tableName, automation.runHistoryRetentionSeconds),
+    suspensions: new JobSuspensions(clients.dynamo, options.tableName),
+    manualRuns: new ManualRuns(clients.dynamo, options.tableName, automation.runHistoryRetentionSeconds),
     bus: new EventBus(clients.events, options.busName),
     timers,
     log,

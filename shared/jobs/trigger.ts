@@ -23,6 +23,9 @@ import type { EventPattern } from '../events/event-pattern.ts';
 import type { PendingEvent } from '../events/pending-event.ts';
 import { type FiringInput, isFinalFailure, type RunRecord, type RunStatus } from './run-record.ts';
 
+/** A manual run's id: as a schedule name could spell it. */
+export const MANUAL_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
 export const firingSchema = z.object({
   job: z.string().check(z.minLength(1)),
   /** Scheduler fills in <aws.scheduler.scheduled-time>, e.g. 2026-11-22T02:00:00Z. */
@@ -32,6 +35,10 @@ export const firingSchema = z.object({
   capacityProvider: z.optional(z.string().check(z.minLength(1))),
   /** <aws.scheduler.execution-id>, for correlating logs with Scheduler. */
   executionId: z.optional(z.string()),
+  /** A manual run (`ecs-autopilot run`): its id; scheduledTime is then the time it was requested. */
+  manualId: z.optional(z.string().check(z.regex(MANUAL_ID))),
+  /** The catch-up of a firing missed while the job was suspended at run time (catchUp: latest, on unsuspend). */
+  catchUp: z.optional(z.literal(true)),
 });
 
 /** The Input template the generated schedules carry. */
@@ -46,6 +53,8 @@ const FIRING_FIELDS = {
   attempt: 'a whole number from 1',
   capacityProvider: 'a capacity provider name',
   executionId: 'a string',
+  manualId: 'a manual run id: 1 to 64 of letters, digits, ".", "-" and "_"',
+  catchUp: 'true',
 };
 
 export type Firing = FiringInput & { executionId?: string | undefined };
@@ -58,7 +67,62 @@ export function parseFiring(event: unknown): Firing {
     );
   }
   // One spelling of the time everywhere: it is part of the run's key, of the client token and of event ids.
-  return { ...result.data, scheduledTime: new Date(result.data.scheduledTime).toISOString() };
+  const { manualId, catchUp, ...firing } = result.data;
+  return {
+    ...firing,
+    scheduledTime: new Date(result.data.scheduledTime).toISOString(),
+    ...(manualId !== undefined && { manualId }),
+    ...(catchUp && { catchUp }),
+  };
+}
+
+/**
+ * What `ecs-autopilot run <job>` invokes run-batch-job with: launch the job now as a manual run under
+ * its id. run-batch-job claims the id (the first request's time becomes the run's scheduled time) and
+ * handles it as a firing, so the same id twice is one run.
+ */
+const manualRunSchema = z.object({
+  manualRun: z.object({
+    job: z.string().check(z.minLength(1)),
+    id: z.string().check(z.regex(MANUAL_ID)),
+    requestedBy: z.string().check(z.minLength(1), z.maxLength(128)),
+  }),
+});
+
+export type ManualRunRequest = z.infer<typeof manualRunSchema>['manualRun'];
+
+/** What `ecs-autopilot unsuspend <job>` invokes run-batch-job with when the job has catchUp: latest. */
+const catchUpSchema = z.object({ unsuspended: z.object({ job: z.string().check(z.minLength(1)) }) });
+
+export function isManualRun(event: unknown): boolean {
+  return typeof event === 'object' && event !== null && 'manualRun' in event;
+}
+
+export function isCatchUpRequest(event: unknown): boolean {
+  return typeof event === 'object' && event !== null && 'unsuspended' in event;
+}
+
+export function parseManualRun(event: unknown): ManualRunRequest {
+  const result = manualRunSchema.safeParse(event);
+  if (!result.success) {
+    const fields = {
+      manualRun: 'an object with job, id and requestedBy',
+      'manualRun.job': FIRING_FIELDS.job,
+      'manualRun.id': FIRING_FIELDS.manualId,
+      'manualRun.requestedBy': 'who asked, 1 to 128 characters',
+    };
+    throw new BadEventError(`not a manual run request (${inputProblems(result.error.issues, fields, 'event')}): ${excerptOf(event)}`);
+  }
+  return result.data.manualRun;
+}
+
+export function parseCatchUpRequest(event: unknown): { job: string } {
+  const result = catchUpSchema.safeParse(event);
+  if (!result.success) {
+    const fields = { unsuspended: 'an object with job', 'unsuspended.job': FIRING_FIELDS.job };
+    throw new BadEventError(`not a catch-up request (${inputProblems(result.error.issues, fields, 'event')}): ${excerptOf(event)}`);
+  }
+  return result.data.unsuspended;
 }
 
 /** The statuses a run can end in: each may decide what the jobs chained after it do for its period. */

@@ -4,6 +4,8 @@
  *
  *   pk                            sk                                         the item
  *   JOB#<job>                     RUN#<scheduled time>#<attempt, 3 digits>   a batch job's run
+ *                                 SUSPENSION                                 the job's suspension at run time (suspend/unsuspend)
+ *                                 MANUAL#<id>                                a manual run's id (`run --id`) and the time it names
  *   WATCH#<name>                  STATE                                      a watched task's state
  *                                 STOP#<task ARN>                            one of its stops, kept for the stop history
  *   SERVICE#<cluster>/<service>   SCALING                                    scale-service's memory of the service
@@ -104,6 +106,10 @@ export const keys = {
   jobRuns: (job: string): KeyPrefix => ({ pk: jobPk(job), skPrefix: RUN }),
   /** Every attempt of one firing of the job (a chained job reads its upstreams' runs for a period). */
   jobRunsOfFiring: (job: string, scheduledTime: string): KeyPrefix => ({ pk: jobPk(job), skPrefix: `${RUN}${scheduledTime}#` }),
+  /** A job's runs scheduled from `from` on; the upper bound sorts after every run. */
+  jobRunsSince: (job: string, from: string): KeyRange => ({ pk: jobPk(job), from: `${RUN}${from}`, to: `${RUN}~` }),
+  jobSuspension: (job: string): ItemKey => ({ pk: jobPk(job), sk: 'SUSPENSION' }),
+  manualRun: (job: string, id: string): ItemKey => ({ pk: jobPk(job), sk: `MANUAL#${id}` }),
 
   watchState: (name: string): ItemKey => ({ pk: `WATCH#${name}`, sk: 'STATE' }),
   watchStop: (name: string, taskArn: string): ItemKey => ({ pk: `WATCH#${name}`, sk: `${STOP}${taskArn}` }),

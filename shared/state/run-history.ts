@@ -87,6 +87,26 @@ export class RunHistory {
     return Items[0] && storedRunAsItIs(Items[0]);
   }
 
+  /** The job's runs scheduled from `from` on, newest first, at most `limit` (`runs --since`, catch-up). */
+  async listSince(job: string, from: string, limit: number): Promise<RunRecord[]> {
+    const range = keys.jobRunsSince(job, from);
+    const pages = paginateQuery(
+      { client: this.dynamo, pageSize: Math.min(limit, 100) },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': range.pk, ':from': range.from, ':to': range.to },
+        ScanIndexForward: false,
+      },
+    );
+    const runs: RunRecord[] = [];
+    for await (const page of pages) {
+      runs.push(...(page.Items ?? []).map(storedRunAsItIs));
+      if (runs.length >= limit) break;
+    }
+    return runs.slice(0, limit);
+  }
+
   /**
    * A run of the job that succeeded after `after`, if there is one (expectSuccessWithin). Only runs
    * scheduled from `scheduledFrom` on are read, oldest first, a page at a time until one is found: a run

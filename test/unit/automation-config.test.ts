@@ -430,6 +430,7 @@ describe('resolveAutomation (through validateAutomation)', () => {
       executionRole: undefined,
       concurrency: 'forbid',
       startingDeadlineSeconds: undefined,
+      catchUp: 'none',
       maxRuntimeSeconds: undefined,
       launchRetry: { attempts: 4, backoff: 10, maxBackoff: 120 },
       schedulerRetry: { attempts: 3, maxEventAge: 3_600 },

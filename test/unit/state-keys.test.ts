@@ -15,6 +15,13 @@ describe('state table keys', () => {
       { pk: 'JOB#nightly', sk: 'RUN#2026-11-22T02:00:00.000Z#012' },
     ],
     ['jobRuns', keys.jobRuns('nightly'), { pk: 'JOB#nightly', skPrefix: 'RUN#' }],
+    [
+      'jobRunsSince',
+      keys.jobRunsSince('nightly', '2026-11-22T00:00:00.000Z'),
+      { pk: 'JOB#nightly', from: 'RUN#2026-11-22T00:00:00.000Z', to: 'RUN#~' },
+    ],
+    ['jobSuspension', keys.jobSuspension('nightly'), { pk: 'JOB#nightly', sk: 'SUSPENSION' }],
+    ['manualRun', keys.manualRun('nightly', 'fix-1'), { pk: 'JOB#nightly', sk: 'MANUAL#fix-1' }],
     ['watchState', keys.watchState('ingest'), { pk: 'WATCH#ingest', sk: 'STATE' }],
     [
       'watchStop',
