@@ -15,7 +15,7 @@ import { awsErrorMessage, connectionInUse } from './aws-errors.ts';
 import { CONNECTION, OPTIONS, type OptionName, optionLines, parseArgsOptions, positiveNumber } from './options.ts';
 import { EXIT, type Io, processIo, table, UsageError } from './output.ts';
 import { cutLine, describeScaleDecision, pinnedBoundsNote, planFirings, scalingNoteLines } from './plan.ts';
-import { checkJobName, readRuns, runRows } from './runs.ts';
+import { checkJobName, FAILED_STATUSES, parseStatus, readRuns, runColumns, runRows } from './runs.ts';
 import { daylightSavingLines, printNotices, validateCommand } from './validate.ts';
 
 /** What parseArgs gives a command: its options' values (strings, booleans, lists). */
@@ -66,6 +66,16 @@ function connection(values: Values) {
     region: string(values, 'region'),
     endpoint: string(values, 'endpoint'),
     profile,
+  };
+}
+
+function suspendOptions(job: string, values: Values) {
+  return {
+    job,
+    automation: config(values),
+    file: string(values, 'config') ?? DEFAULT_CONFIG_FILE,
+    comment: string(values, 'comment'),
+    json: values.json === true,
   };
 }
 
@@ -132,19 +142,86 @@ const COMMANDS: Record<string, Command> = {
     run: planCommand,
   },
   runs: {
-    usage: 'runs <job> [--limit N] [CONNECTION] [--json]',
-    summary: 'run history from the deployed state table',
-    options: ['limit', ...CONNECTION.filter((name) => name !== 'bus'), 'json'],
+    usage: 'runs [job] [--failed] [--status STATUS] [--since 7d] [--limit N] [CONNECTION] [--json]',
+    summary: "run history from the deployed state table: one job's, or every job's newest first",
+    details: [
+      'Without a job, the runs of every job of the automation file scheduled in --since (default 7d).',
+      '--failed: failed and timed-out runs; --status: one status. DURATION: from launch to the end of its tasks.',
+    ],
+    options: ['failed', 'status', 'since', 'limit', ...CONNECTION.filter((name) => name !== 'bus'), 'json'],
     async run({ values, positionals, io }) {
       const job = positionals[0];
-      if (!job) throw new UsageError('runs needs a job name: ecs-autopilot runs <job>');
-      checkJobName(config(values), job, string(values, 'config') ?? DEFAULT_CONFIG_FILE);
-      const target = connection(values);
-      const runs = await readRuns({ job, limit: positiveNumber(string(values, 'limit'), 'limit', 20), ...target });
+      const automation = config(values);
+      if (job) checkJobName(automation, job, string(values, 'config') ?? DEFAULT_CONFIG_FILE);
+      const status = string(values, 'status');
+      if (values.failed && status) throw new UsageError('--failed and --status are alternatives: give one');
+      const statuses = values.failed ? FAILED_STATUSES : status === undefined ? undefined : [parseStatus(status)];
+      const sinceSeconds = duration(string(values, 'since'), 'since') ?? (job ? undefined : 7 * 86_400);
+      const since = sinceSeconds === undefined ? undefined : new Date(Date.now() - sinceSeconds * 1000);
+      const jobs = job ? [job] : Object.keys(automation.jobs);
+      const limit = positiveNumber(string(values, 'limit'), 'limit', 20);
+      const runs = await readRuns({ jobs, limit, since, statuses, ...connection(values) });
       if (values.json) io.out(JSON.stringify(runs, null, 2));
-      else if (runs.length === 0) io.out(`no runs recorded for ${job}`);
-      else for (const line of table(runRows(runs), ['SCHEDULED (UTC)', 'ATTEMPT', 'STATUS', 'TASKS', 'REASON'])) io.out(line);
+      else if (runs.length === 0) io.out(`no runs recorded for ${job ?? 'any job'}${since ? ` since ${since.toISOString()}` : ''}`);
+      else for (const line of table(runRows(runs, !job), runColumns(!job))) io.out(line);
       return EXIT.ok;
+    },
+  },
+  jobs: {
+    usage: 'jobs [CONNECTION] [--json]',
+    summary: 'every job: its schedule, next firing (local and UTC), suspension, what runs, its last outcome and success',
+    options: [...CONNECTION.filter((name) => name !== 'bus'), 'json'],
+    async run({ values, io }) {
+      const cli = await import('./jobs.ts');
+      return cli.jobsCommand({ automation: config(values), json: values.json === true }, cli.awsOperatorDeps(connection(values)), io);
+    },
+  },
+  run: {
+    usage: 'run <job> [--id ID] [--wait] [--timeout DURATION] [CONNECTION] [--json]',
+    summary: "launch a job now as a manual run, with the job's policies (run-batch-job does it)",
+    details: [
+      'The same --id again is the same run: nothing is launched twice. Exit 1 when it cannot launch (a suspended job,',
+      'concurrency forbid behind a running run, no capacity). --wait follows it and its retries: exit 0 succeeded, 1 failed,',
+      'timed out, or --timeout reached.',
+    ],
+    options: ['id', 'wait', 'timeout', ...CONNECTION.filter((name) => name !== 'bus'), 'json'],
+    async run({ values, positionals, io }) {
+      const job = positionals[0];
+      if (!job) throw new UsageError('run needs a job name: ecs-autopilot run <job>');
+      const cli = await import('./jobs.ts');
+      const options = {
+        job,
+        automation: config(values),
+        file: string(values, 'config') ?? DEFAULT_CONFIG_FILE,
+        id: string(values, 'id'),
+        wait: values.wait === true,
+        timeoutSeconds: duration(string(values, 'timeout'), 'timeout'),
+        json: values.json === true,
+      };
+      return cli.runCommand(options, cli.awsOperatorDeps(connection(values)), io);
+    },
+  },
+  suspend: {
+    usage: 'suspend <job> [--comment TEXT] [CONNECTION] [--json]',
+    summary: 'suspend a job at run time, without a redeploy: its firings are recorded skipped',
+    options: ['comment', ...CONNECTION.filter((name) => name !== 'bus'), 'json'],
+    async run({ values, positionals, io }) {
+      const job = positionals[0];
+      if (!job) throw new UsageError('suspend needs a job name: ecs-autopilot suspend <job>');
+      const cli = await import('./jobs.ts');
+      const options = suspendOptions(job, values);
+      return cli.suspendCommand(options, cli.awsOperatorDeps(connection(values)), io);
+    },
+  },
+  unsuspend: {
+    usage: 'unsuspend <job> [CONNECTION] [--json]',
+    summary: 'end a suspension at run time; with catchUp: latest, the latest missed firing is launched once',
+    options: [...CONNECTION.filter((name) => name !== 'bus'), 'json'],
+    async run({ values, positionals, io }) {
+      const job = positionals[0];
+      if (!job) throw new UsageError('unsuspend needs a job name: ecs-autopilot unsuspend <job>');
+      const cli = await import('./jobs.ts');
+      return cli.unsuspendCommand(suspendOptions(job, values), cli.awsOperatorDeps(connection(values)), io);
     },
   },
   stops: {
@@ -157,7 +234,7 @@ const COMMANDS: Record<string, Command> = {
       if (!name) throw new UsageError('stops needs a service or watched task name: ecs-autopilot stops <name>');
       const { readStops, STOP_COLUMNS, stopPartitions, stopRows } = await import('./stops.ts');
       const partitions = stopPartitions(config(values), name, string(values, 'config') ?? DEFAULT_CONFIG_FILE);
-      const since = new Date(Date.now() - (duration(string(values, 'since'), 'since') ?? 0) * 1000);
+      const since = new Date(Date.now() - (duration(string(values, 'since'), 'since') ?? 7 * 86_400) * 1000);
       const limit = positiveNumber(string(values, 'limit'), 'limit', 20);
       const stops = await readStops({ partitions, since, limit, ...connection(values) });
       if (values.json) io.out(JSON.stringify(stops, null, 2));

@@ -34,23 +34,63 @@ describe('ecs-autopilot runs against moto', () => {
     const json = await cli('runs', 'report', '--config', CONFIG_FILE, '--stage', 'test', '--region', 'us-east-1', '--limit', '1', '--json');
 
     expect(table.code).toBe(0);
-    expect(table.out[0]).toMatch(/^SCHEDULED \(UTC\)\s+ATTEMPT\s+STATUS\s+TASKS\s+REASON$/);
+    expect(table.out[0]).toMatch(/^SCHEDULED \(UTC\)\s+ATTEMPT\s+STATUS\s+DURATION\s+TASKS\s+REASON$/);
     expect(table.out[1]).toMatch(
-      /^2026-11-22T11:00:00.000Z\s+1\s+skipped\s+-\s+concurrency is forbid and the run scheduled at 2026-11-22T10:00:00.000Z/,
+      /^2026-11-22T11:00:00.000Z\s+1\s+skipped\s+-\s+-\s+concurrency is forbid and the run scheduled at 2026-11-22T10:00:00.000Z/,
     );
-    expect(table.out[2]).toMatch(/^2026-11-22T10:00:00.000Z\s+1\s+launched\s+[\w-]+$/);
+    expect(table.out[2]).toMatch(/^2026-11-22T10:00:00.000Z\s+1\s+launched\s+-\s+[\w-]+$/);
     expect(JSON.parse(json.out.join('\n'))).toEqual([
       expect.objectContaining({ job: 'report', scheduledTime: '2026-11-22T11:00:00.000Z', status: 'skipped' }),
     ]);
   });
 
-  it('says so when a job has no runs, and exits 2 without a job name', async () => {
+  it('says so when a job has no runs', async () => {
     Object.assign(process.env, { AWS_ENDPOINT_URL: t.emulator.endpoint, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' });
 
     expect((await cli('runs', 'nightly', '--config', CONFIG_FILE, '--stage', 'test', '--region', 'us-east-1')).out).toEqual([
       'no runs recorded for nightly',
     ]);
-    expect((await cli('runs')).code).toBe(2);
+  });
+
+  it('lists the runs of every job newest first; --failed --since keeps the failures of the window, with their durations', async () => {
+    // Runs recorded as the functions record them, scheduled a day and an hour before the wall clock the CLI reads.
+    const now = Date.now();
+    const at = (hoursAgo: number) => new Date(now - hoursAgo * 3_600_000).toISOString();
+    const ran = (job: string, hoursAgo: number, status: 'failed' | 'succeeded' | 'timed-out') =>
+      t.runtime.runs.save({
+        job,
+        scheduledTime: at(hoursAgo),
+        attempt: 1,
+        status,
+        reason: `${status} on purpose`,
+        cluster: 'runs-it',
+        taskDefinition: 'report',
+        taskArns: [`arn:aws:ecs:us-east-1:123456789012:task/runs-it/${job}${hoursAgo}`],
+        receivedAt: at(hoursAgo),
+        updatedAt: at(hoursAgo),
+        launchedAt: at(hoursAgo),
+        endedAt: new Date(Date.parse(at(hoursAgo)) + 95_000).toISOString(),
+        outbox: [],
+        eventPublished: true,
+        version: 0,
+      });
+    await ran('report', 30, 'failed');
+    await ran('nightly', 2, 'timed-out');
+    await ran('report', 1, 'succeeded');
+    Object.assign(process.env, { AWS_ENDPOINT_URL: t.emulator.endpoint, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' });
+    const connection = ['--config', CONFIG_FILE, '--stage', 'test', '--region', 'us-east-1'];
+
+    const all = await cli('runs', ...connection);
+    const failed = await cli('runs', '--failed', '--since', '1d', ...connection);
+    const json = await cli('runs', '--status', 'failed', '--since', '2d', ...connection, '--json');
+
+    expect(all.out[0]).toMatch(/^JOB\s+SCHEDULED \(UTC\)\s+ATTEMPT\s+STATUS\s+DURATION\s+TASKS\s+REASON$/);
+    expect(all.out.slice(1).map((line) => line.split(/\s+/)[0])).toEqual(['report', 'nightly', 'report']);
+    expect(failed.out.slice(1)).toEqual([
+      expect.stringMatching(/^nightly\s+\S+\s+1\s+timed-out\s+1m35s\s+nightly2\s+timed-out on purpose$/),
+    ]);
+    expect(JSON.parse(json.out.join('\n'))).toEqual([expect.objectContaining({ job: 'report', status: 'failed', durationSeconds: 95 })]);
+    expect((await cli('runs', '--status', 'broken', ...connection)).code).toBe(2);
   });
 
   it('exits 1 naming the jobs of automation.yml for a name it does not hold, before asking AWS', async () => {
