@@ -97,6 +97,8 @@ export interface CueActions {
   changeAlarm(injection: InjectionOfKind<'deployment'>, index: number, state: 'ALARM' | 'OK'): Promise<void>;
   reportServiceEvent(injection: InjectionOfKind<'service-event'>, index: number, stage: 'problem' | 'recovery'): Promise<void>;
   silence(injection: InjectionOfKind<'silence'>, index: number): Promise<void>;
+  runNow(injection: InjectionOfKind<'manual-run'>, index: number): Promise<void>;
+  suspend(injection: InjectionOfKind<'suspension'>, stage: 'suspend' | 'unsuspend'): Promise<void>;
 }
 
 interface InjectionKind<K extends Injection['kind']> {
@@ -195,6 +197,32 @@ const INJECTIONS: { [K in Injection['kind']]: InjectionKind<K> } = {
     // Not a cue: the window joins the automation file's mute windows for the day (mute-windows.ts).
     needsBridge: false,
     plan() {},
+  },
+  'manual-run': {
+    // Its tasks end on cue like a task-exits' (the bridge reports them).
+    needsBridge: true,
+    plan(injection, index, plan) {
+      const at = cueTime(injection.at, index, plan);
+      if (at) plan.cues.push({ at, act: (actions) => actions.runNow(injection, index) });
+    },
+  },
+  suspension: {
+    // An item of the state table, as the CLI writes it; unsuspend's catch-up is run-batch-job's.
+    needsBridge: false,
+    plan(injection, index, plan) {
+      const at = cueTime(injection.at, index, plan);
+      if (!at) return;
+      plan.cues.push({ at, act: (actions) => actions.suspend(injection, 'suspend') });
+      if (injection.until === undefined) return;
+      const until = resolveMoment(injection.until, plan.scenarioZone, plan.window);
+      if (!until || until <= at) {
+        plan.problems.push(
+          `injections.${index}.until: ${injection.until} (${plan.scenarioZone}) is not inside the simulated window after its at`,
+        );
+        return;
+      }
+      plan.cues.push({ at: until, act: (actions) => actions.suspend(injection, 'unsuspend') });
+    },
   },
   silence: {
     // A silence is an item of the state table, as the CLI writes it.

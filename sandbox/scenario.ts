@@ -226,6 +226,43 @@ const silence = z
   });
 
 /**
+ * An operator's `ecs-autopilot run <job> [--id ID]` at `at`: a manual run, launched by run-batch-job with
+ * the job's policies. Its tasks end as a task-exits would end them (`after`, then `exitCode` or
+ * `category`), or run on when it says nothing.
+ */
+const manualRun = z
+  .strictObject({
+    kind: z.literal('manual-run'),
+    job: jobName,
+    at: moment('at'),
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: 'id: 1 to 64 of letters, digits, ".", "-" and "_", as `run --id` takes' })
+      .optional(),
+    after: duration('after (how long its tasks run)', 0).optional(),
+    ...ending,
+  })
+  .superRefine((value, ctx) => {
+    if (value.after === undefined && value.exitCode === undefined && value.category === undefined) return;
+    if (value.after === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['after'], message: 'missing: how long its tasks run before they end (e.g. "10m")' });
+    }
+    checkEnding(value, ctx);
+  });
+
+/**
+ * An operator's `ecs-autopilot suspend <job>` at `at` and, with `until`, `unsuspend <job>` then (which
+ * catches up the latest missed firing when the job says catchUp: latest).
+ */
+const suspension = z.strictObject({
+  kind: z.literal('suspension'),
+  job: jobName,
+  at: moment('at'),
+  until: moment('until').optional(),
+  comment: z.string().min(1).optional(),
+});
+
+/**
  * A mute window for the simulated day, written as notifications.muteWindows writes one (its zone: the
  * scenario's unless it names one): rehearse a maintenance window without editing the automation file.
  */
@@ -243,13 +280,27 @@ const KIND_SCHEMAS = {
   'service-event': serviceEvent,
   silence,
   'mute-window': muteWindowInjection,
+  'manual-run': manualRun,
+  suspension,
 } as const;
 
 export const INJECTION_KINDS = Object.keys(KIND_SCHEMAS) as Array<keyof typeof KIND_SCHEMAS>;
 
 const injection = z.discriminatedUnion(
   'kind',
-  [taskExits, watchedTaskCrashes, capacityOutage, lateDelivery, duplicateDelivery, deployment, serviceEvent, silence, muteWindowInjection],
+  [
+    taskExits,
+    watchedTaskCrashes,
+    capacityOutage,
+    lateDelivery,
+    duplicateDelivery,
+    deployment,
+    serviceEvent,
+    silence,
+    muteWindowInjection,
+    manualRun,
+    suspension,
+  ],
   {
     error: (issue) =>
       issue.code === 'invalid_union'

@@ -27,6 +27,7 @@ import { EcsTasks, type RunDetail } from './ecs-tasks.ts';
 import type { Emulator } from './emulator.ts';
 import { Firings } from './firings.ts';
 import { firesAt, ObservedTimers } from './observed-timers.ts';
+import { manualRunOnCue, suspensionOnCue } from './operator-commands.ts';
 import type { CueActions, SandboxPlan } from './plan.ts';
 import {
   drainPublishedEvents,
@@ -141,6 +142,8 @@ export class Simulation {
       changeAlarm: (injection, index, state) => this.deployments.changeAlarm(injection, index, state),
       reportServiceEvent: (injection, index, stage) => reportServiceEvent(this, injection, index, stage),
       silence: (injection) => silenceOnCue(this, injection),
+      runNow: (injection, index) => manualRunOnCue(this, injection, index),
+      suspend: (injection, stage) => suspensionOnCue(this, injection, stage),
     };
   }
 

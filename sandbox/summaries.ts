@@ -44,7 +44,7 @@ export async function jobSummaries(sim: Simulation): Promise<JobSummary[]> {
       succeeded: count('succeeded'),
       open: count('launched'),
       runs: runs
-        .map(({ scheduledTime, attempt, status, reason, category, retry, capacityProvider, taskArns, launchedAt, endedAt }) => ({
+        .map(({ scheduledTime, attempt, status, reason, category, retry, capacityProvider, taskArns, launchedAt, endedAt, ...run }) => ({
           scheduledTime,
           attempt,
           status,
@@ -55,6 +55,9 @@ export async function jobSummaries(sim: Simulation): Promise<JobSummary[]> {
           taskArns,
           launchedAt,
           endedAt,
+          ...(run.manualId !== undefined && { manualId: run.manualId }),
+          ...(run.catchUp && { catchUp: run.catchUp }),
+          ...(run.skippedFor && { skippedFor: run.skippedFor }),
         }))
         .reverse(),
     });

@@ -55,6 +55,8 @@ export type TimelineKind =
   | 'alarm-state'
   | 'service-event'
   | 'silence'
+  | 'manual-run'
+  | 'suspension'
   | 'alert-held'
   | 'alert-sent';
 
@@ -103,7 +105,19 @@ export interface JobSummary {
 
 export type RunSummary = Pick<
   RunRecord,
-  'scheduledTime' | 'attempt' | 'status' | 'reason' | 'category' | 'retry' | 'capacityProvider' | 'taskArns' | 'launchedAt' | 'endedAt'
+  | 'scheduledTime'
+  | 'attempt'
+  | 'status'
+  | 'reason'
+  | 'category'
+  | 'retry'
+  | 'capacityProvider'
+  | 'taskArns'
+  | 'launchedAt'
+  | 'endedAt'
+  | 'manualId'
+  | 'catchUp'
+  | 'skippedFor'
 >;
 
 export interface WatchedTaskSummary {

@@ -139,7 +139,7 @@ describe('scenario files', () => {
 
   it('names the path of an unknown kind and lists the kinds there are', () => {
     expect(problems({ injections: [{ kind: 'task-crash', job: 'nightly-report' }] })).toEqual([
-      'injections.0.kind: kind must be one of task-exits, watched-task-crashes, capacity-outage, late-delivery, duplicate-delivery, deployment, service-event, silence, mute-window (got "task-crash")',
+      'injections.0.kind: kind must be one of task-exits, watched-task-crashes, capacity-outage, late-delivery, duplicate-delivery, deployment, service-event, silence, mute-window, manual-run, suspension (got "task-crash")',
     ]);
   });
 
@@ -323,5 +323,38 @@ describe('scenario files', () => {
     }
     expect(caught).toBeInstanceOf(ConfigError);
     expect((caught as ScenarioError).message).toMatch(/^broken\.yml is not valid:\n {2}line 3: /);
+  });
+});
+
+describe('operator commands in a scenario', () => {
+  const automation = validateAutomation({
+    defaults: { cluster: 'c', launchType: 'EC2' },
+    jobs: { 'nightly-report': { schedule: 'cron(0 2 * * ? *)', taskDefinition: 'report' } },
+  });
+  const problemsOf = (injection: unknown) => {
+    try {
+      validateScenario({ injections: [injection] }, automation, 'ops.yml');
+      return [];
+    } catch (error) {
+      return (error as ScenarioError).problems;
+    }
+  };
+
+  it('takes a manual run with an ending, or running on, and a suspension with its end', () => {
+    expect(problemsOf({ kind: 'manual-run', job: 'nightly-report', at: '05:00', id: 'rerun-1', after: '10m', exitCode: 0 })).toEqual([]);
+    expect(problemsOf({ kind: 'manual-run', job: 'nightly-report', at: '05:00' })).toEqual([]);
+    expect(problemsOf({ kind: 'suspension', job: 'nightly-report', at: '01:30', until: '04:30', comment: 'migration' })).toEqual([]);
+  });
+
+  it('names what is wrong: an id `run --id` refuses, an ending without its time, an unknown job', () => {
+    expect(problemsOf({ kind: 'manual-run', job: 'nightly-report', at: '05:00', id: 'two words' })).toEqual([
+      'injections.0.id: id: 1 to 64 of letters, digits, ".", "-" and "_", as `run --id` takes',
+    ]);
+    expect(problemsOf({ kind: 'manual-run', job: 'nightly-report', at: '05:00', exitCode: 1 })).toEqual([
+      'injections.0.after: missing: how long its tasks run before they end (e.g. "10m")',
+    ]);
+    expect(problemsOf({ kind: 'suspension', job: 'nightly', at: '01:30' })).toEqual([
+      'injections.0.job: no job "nightly" in the automation file (jobs: nightly-report)',
+    ]);
   });
 });
