@@ -112,7 +112,8 @@ export function decideFiring(facts: FiringFacts): FiringDecision {
   if (facts.suspension && firing.attempt === 1 && firing.manualId === undefined) {
     const { suspendedAt, suspendedBy, comment } = facts.suspension;
     const reason = `the job is suspended (since ${suspendedAt} by ${suspendedBy}${comment ? `: ${comment}` : ''})`;
-    return { kind: 'skipped', run: ended({ ...fresh, skippedFor: 'suspension' }, 'skipped', reason, now), reason };
+    // No expectSuccessWithin check is armed: as for `suspended: true`, the watch starts again at the first firing after it.
+    return { kind: 'skipped', run: ended({ ...fresh, skippedFor: 'suspension', outbox: [] }, 'skipped', reason, now), reason };
   }
 
   // The deadline applies to a first launch only: a retry attempt is late by design.

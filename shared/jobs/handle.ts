@@ -263,7 +263,10 @@ const LONGEST_RUN_WITHOUT_MAX_RUNTIME_SECONDS = 86_400;
  * from the check, so a timer delivered twice publishes one event, which notify counts once.
  */
 export async function checkFreshness(check: FreshnessCheck, rt: JobRuntime): Promise<FreshnessDecision> {
-  const job = rt.automation.jobs[check.job];
+  const declared = rt.automation.jobs[check.job];
+  // Suspended at run time (`ecs-autopilot suspend`) is suspended as much as `suspended: true`: not alerted.
+  const suspendedAtRunTime = declared?.expectSuccessWithinSeconds !== undefined && (await rt.suspensions.get(declared.name))?.suspended;
+  const job = declared && suspendedAtRunTime ? { ...declared, suspended: true } : declared;
   const now = rt.now();
   let success: RunRecord | undefined;
   if (job?.expectSuccessWithinSeconds !== undefined && !job.suspended) {

@@ -24,7 +24,7 @@ const config = {
   defaults: { cluster: CLUSTER, network: { subnets: ['subnet-0a1b2c3d4e5f60031'] }, launchType: 'FARGATE', timezone: 'Europe/Berlin' },
   jobs: {
     report: { schedule: 'cron(0 * * * ? *)', taskDefinition: 'report', catchUp: 'latest', startingDeadline: '2h' },
-    nightly: { schedule: 'cron(0 2 * * ? *)', taskDefinition: 'nightly', maxRuntime: '1h' },
+    nightly: { schedule: 'cron(0 2 * * ? *)', taskDefinition: 'nightly', maxRuntime: '1h', expectSuccessWithin: '26h' },
   },
 };
 const CONFIG_FILE = join(tmpdir(), `automation-ops-${process.pid}.yml`);
@@ -140,6 +140,9 @@ describe('ecs-autopilot run, suspend, unsuspend and jobs against moto', () => {
     await expect(runCommand(runOptions(), deps(), captured())).rejects.toThrow(
       'nightly is suspended since 2026-11-22T10:20:00.000Z by cli:ana (db upgrade): no manual run while it is; ecs-autopilot unsuspend nightly first',
     );
+    // expectSuccessWithin says nothing of a job suspended at run time, as of one suspended in automation.yml.
+    const check = { check: 'expect-success', job: 'nightly', since: '2026-11-21T02:00:00.000Z', armedBy: 'firing' };
+    expect(await runBatchJob(check, t.runtime)).toEqual({ job: 'nightly', check: 'not-watched' });
     expect(suspend.lines).toEqual([
       'nightly: suspended since 2026-11-22T10:20:00.000Z by cli:ana (db upgrade); its firings are recorded skipped until ecs-autopilot unsuspend nightly',
     ]);

@@ -146,3 +146,11 @@ describe('catchUp in automation.yml', () => {
     expect(jobSpec({ startingDeadline: '1h' }, { catchUp: 'latest' }).catchUp).toBe('latest');
   });
 });
+
+describe('expectSuccessWithin and a suspension at run time', () => {
+  it('arms no firing check for a firing skipped for the suspension', () => {
+    const decision = decideFiring(firingFacts({ job: jobSpec({ expectSuccessWithin: '26h' }), suspension: SUSPENSION }));
+
+    expect(runOf(decision).outbox.map((action) => action.kind)).toEqual(['publish']);
+  });
+});
