@@ -8,6 +8,10 @@
  * schedules, whose start only Scheduler knows). Launching it goes through run-batch-job's own firing
  * path with `catchUp: true`: a firing already launched or launching is a duplicate there, so a repeated
  * unsuspend (or a crash and a retry) launches it once.
+ *
+ * The maxRuntime watchdog's tick also looks for a firing no delivery reached (ecs-autopilot could not
+ * run, Scheduler gave up): latestMissableFiring names the one it launches, through a one-time timer to
+ * run-batch-job with `catchUp: true` — a delivery that comes after all is the same run.
  */
 import { formatDuration } from '../config/duration.ts';
 import { firingsBetween, parseScheduleExpression } from '../config/schedule-expression.ts';
@@ -45,4 +49,25 @@ export function decideCatchUp({ job, suspendedAt, unsuspendedAt, runs }: CatchUp
     };
   }
   return { kind: 'catch-up', scheduledTime: latest, missed: missed.length };
+}
+
+/**
+ * How long after its scheduled time a firing that no delivery reached counts as missed: Scheduler
+ * delivers within seconds; a catch-up of a firing still being retried is the same run anyway.
+ */
+export const MISSED_AFTER_SECONDS = 300;
+
+/**
+ * The latest firing of a cron or at() schedule the watchdog may catch up at `now`: scheduled at least
+ * MISSED_AFTER_SECONDS ago and within startingDeadline (a rate schedule's firings only Scheduler knows).
+ */
+export function latestMissableFiring(job: JobSpec, now: Date): string | undefined {
+  if (job.catchUp !== 'latest' || job.suspended || job.startingDeadlineSeconds === undefined) return undefined;
+  const expression = parseScheduleExpression(job.schedule);
+  if (expression.kind === 'rate') return undefined;
+  const from = new Date(now.getTime() - job.startingDeadlineSeconds * 1000);
+  // firingsBetween takes [from, to): a millisecond more takes a firing exactly MISSED_AFTER_SECONDS old.
+  const to = new Date(now.getTime() - MISSED_AFTER_SECONDS * 1000 + 1);
+  if (to <= from) return undefined;
+  return firingsBetween(expression, job.timezone, from, to).at(-1)?.toISOString();
 }

@@ -17,8 +17,9 @@ import type { JobSpec } from '../config/schema.ts';
 import { BadEventError, excerptOf, RetryableAwsError, StoredItemError } from '../errors.ts';
 import { busEventOf } from '../events/pending-event.ts';
 import { retryOnStaleWrite } from '../state/versioned.ts';
+import { timerName } from '../timers/timers.ts';
 import { type Applied, applyAction, type RunEffects, runTask } from './apply.ts';
-import { type CatchUpDecision, decideCatchUp } from './catch-up.ts';
+import { type CatchUpDecision, decideCatchUp, latestMissableFiring } from './catch-up.ts';
 import { type ChainDecision, decideChained, downstreamOf, type UpstreamEnd, upstreamEndOf } from './chains.ts';
 import {
   decideActionFailed,
@@ -141,6 +142,32 @@ function knownJob(name: string, rt: JobRuntime): JobSpec {
     );
   }
   return job;
+}
+
+/**
+ * The watchdog's tick: a firing of a job with catchUp: latest that no delivery reached (no run of it, the
+ * job not suspended) gets a one-time timer to run-batch-job, named after it, so however many ticks see
+ * it, it is delivered once and launched once. Answers the firings it set a timer for.
+ */
+export async function catchUpMissedFirings(rt: JobRuntime): Promise<{ job: string; scheduledTime: string }[]> {
+  const now = rt.now();
+  const caughtUp: { job: string; scheduledTime: string }[] = [];
+  for (const job of Object.values(rt.automation.jobs)) {
+    const scheduledTime = latestMissableFiring(job, now);
+    if (scheduledTime === undefined || (await rt.runs.get(job.name, scheduledTime, 1))) continue;
+    // A firing during a suspension is the unsuspend's to catch up.
+    if ((await rt.suspensions.get(job.name))?.suspended) continue;
+    await rt.timers.set({
+      name: timerName('catch-up', job.name, scheduledTime),
+      // Scheduler takes a one-time schedule to the minute.
+      at: new Date(now.getTime() + 60_000),
+      target: 'run-batch-job',
+      input: { job: job.name, scheduledTime, attempt: 1, catchUp: true },
+    });
+    rt.log.warn('a firing no delivery reached is caught up (catchUp: latest)', { job: job.name, scheduledTime });
+    caughtUp.push({ job: job.name, scheduledTime });
+  }
+  return caughtUp;
 }
 
 /** How many of a job's runs since its suspension began catch-up reads at most. */

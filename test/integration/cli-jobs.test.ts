@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { jobsCommand, type OperatorDeps, runCommand, suspendCommand, unsuspendCommand } from '../../cli/jobs.ts';
 import type { Io } from '../../cli/output.ts';
+import { enforceMaxRuntimeTick } from '../../functions/enforce-max-runtime.ts';
 import { onTaskStopped } from '../../functions/on-task-stopped.ts';
 import { runBatchJob } from '../../functions/run-batch-job.ts';
 import { stopTaskAs, type TaskEnding } from '../../sandbox/emulator.ts';
@@ -185,6 +186,26 @@ describe('ecs-autopilot run, suspend, unsuspend and jobs against moto', () => {
     });
     const skips = (await t.events()).filter((event) => event['detail-type'] === 'Job Run Skipped');
     expect(skips.map((event) => event.detail.alert)).toEqual([undefined, undefined]);
+  });
+
+  it("the watchdog's tick catches up a firing no delivery reached, once", async () => {
+    // 10:20: the 10:00 firing of report never came (no run of it).
+    const first = await enforceMaxRuntimeTick(t.runtime);
+    const timers = (await t.timers.pending()).filter((timer) => timer.target === 'run-batch-job');
+    await enforceMaxRuntimeTick(t.runtime);
+    t.clock.advance(60);
+    for (let timer = await t.timers.takeDue(t.clock.now()); timer; timer = await t.timers.takeDue(t.clock.now())) {
+      await runBatchJob(timer.input, t.runtime);
+    }
+    await enforceMaxRuntimeTick(t.runtime);
+
+    expect(first).toEqual([]);
+    expect(timers.map((timer) => timer.input)).toEqual([
+      { job: 'report', scheduledTime: '2026-11-22T10:00:00.000Z', attempt: 1, catchUp: true },
+    ]);
+    expect(await running('report')).toHaveLength(1);
+    expect(await t.runtime.runs.get('report', '2026-11-22T10:00:00.000Z', 1)).toMatchObject({ status: 'launched', catchUp: true });
+    expect(await t.timers.pending()).toEqual([]);
   });
 
   it('jobs lists every job: schedule, next firing in local time and UTC, suspension, what runs, last outcome and success', async () => {

@@ -4,7 +4,7 @@
  * firing its suspension skipped once, a manual run carries its id and arms no firing check.
  */
 import { describe, expect, it } from 'vitest';
-import { decideCatchUp } from '../../shared/jobs/catch-up.ts';
+import { decideCatchUp, latestMissableFiring } from '../../shared/jobs/catch-up.ts';
 import { decideFiring, skipsInARowBefore } from '../../shared/jobs/decide.ts';
 import type { RunRecord } from '../../shared/jobs/run-record.ts';
 import { parseFiring } from '../../shared/jobs/trigger.ts';
@@ -152,5 +152,23 @@ describe('expectSuccessWithin and a suspension at run time', () => {
     const decision = decideFiring(firingFacts({ job: jobSpec({ expectSuccessWithin: '26h' }), suspension: SUSPENSION }));
 
     expect(runOf(decision).outbox.map((action) => action.kind)).toEqual(['publish']);
+  });
+});
+
+describe('latestMissableFiring: the firing the watchdog catches up', () => {
+  const job = (fields = {}) => jobSpec({ schedule: 'cron(0 * * * ? *)', catchUp: 'latest', startingDeadline: '2h', ...fields });
+
+  it('is the latest firing at least 5 minutes old and within startingDeadline', () => {
+    expect(latestMissableFiring(job(), new Date('2026-11-22T10:04:00Z'))).toBe('2026-11-22T09:00:00.000Z');
+    expect(latestMissableFiring(job(), new Date('2026-11-22T10:05:00Z'))).toBe('2026-11-22T10:00:00.000Z');
+  });
+
+  it.each([
+    ['catchUp none', { catchUp: 'none' }],
+    ['a rate schedule', { schedule: 'rate(1 hour)' }],
+    ['a job suspended in automation.yml', { suspended: true }],
+    ['a startingDeadline shorter than the 5 minutes a delivery may take', { startingDeadline: '4m' }],
+  ])('is none for %s', (_, fields) => {
+    expect(latestMissableFiring(job(fields), new Date('2026-11-22T10:20:00Z'))).toBeUndefined();
   });
 });
