@@ -298,7 +298,7 @@ const sharedJobSettings = {
   schedulerRetry: schedulerRetry.optional(),
   catchUp: z.enum(['none', 'latest']).optional().meta({
     description:
-      'latest: a firing missed while the job was suspended at run time is launched once when it is unsuspended, if it falls within startingDeadline (which latest needs)',
+      'latest: the latest firing missed while the job was suspended at run time (launched on unsuspend), or that no delivery reached (found by the watchdog), is launched once if it falls within startingDeadline (which latest needs)',
   }),
 };
 
