@@ -67,6 +67,9 @@ export function awsOperatorDeps(connection: OperatorConnection): OperatorDeps {
   };
 }
 
+/** A run not over yet, that `jobs` shows as running: its tasks launching, waiting for capacity, or running. */
+const UNDER_WAY: readonly string[] = ['launching', 'waiting-for-capacity', 'launched'];
+
 /** How often `--wait` reads the run. */
 const POLL_MILLISECONDS = 5_000;
 
@@ -191,7 +194,7 @@ async function follow(
       const line = `${job.name}: attempt ${run.attempt} ${run.status}${run.status === 'failed' && run.retry?.willRetry ? `, retried at ${run.retry.retryAt}` : ''}`;
       if (line !== said && !options.json) io.out(line);
       said = line;
-      if (run.retry?.willRetry && run.status !== 'launching' && run.status !== 'launched') attempt = run.retry.nextAttempt;
+      if (run.retry?.willRetry && !UNDER_WAY.includes(run.status)) attempt = run.retry.nextAttempt;
       else if (isOver(run)) return { run, timedOut: false, waitedSeconds: (deps.now().getTime() - start) / 1000 };
     }
     const waited = (deps.now().getTime() - start) / 1000;
@@ -299,7 +302,7 @@ export function jobState(job: JobSpec, runs: RunRecord[], suspension: JobSuspens
     ? { since: suspension.suspendedAt, by: suspension.suspendedBy, comment: suspension.comment ?? null }
     : null;
   const next = job.suspended || atRunTime ? undefined : nextFiring(job, now, runs);
-  const last = runs.find((run) => run.status !== 'launching' && run.status !== 'launched');
+  const last = runs.find((run) => !UNDER_WAY.includes(run.status));
   const success = runs.find((run) => run.status === 'succeeded');
   return {
     job: job.name,
@@ -308,7 +311,7 @@ export function jobState(job: JobSpec, runs: RunRecord[], suspension: JobSuspens
     nextFiring: next ? { local: formatLocal(next, job.timezone), utc: next.toISOString() } : null,
     suspended: { inConfig: job.suspended, atRunTime },
     running: runs
-      .filter((run) => run.status === 'launching' || run.status === 'launched')
+      .filter((run) => UNDER_WAY.includes(run.status))
       .map((run) => ({ scheduledTime: run.scheduledTime, attempt: run.attempt, status: run.status, manualId: run.manualId ?? null })),
     lastOutcome: last
       ? {

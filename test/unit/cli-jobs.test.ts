@@ -65,3 +65,17 @@ describe('run --wait: when a run is over', () => {
     expect(isOver(run)).toBe(over);
   });
 });
+
+describe('jobs: a run waiting for capacity', () => {
+  it('is running, not the last outcome', () => {
+    const runs = [
+      runRecord({ scheduledTime: '2026-11-22T10:00:00.000Z', status: 'waiting-for-capacity' }),
+      runRecord({ status: 'succeeded' }),
+    ];
+
+    expect(jobState(jobSpec(), runs, undefined, NOW)).toMatchObject({
+      running: [{ status: 'waiting-for-capacity' }],
+      lastOutcome: { status: 'succeeded' },
+    });
+  });
+});
