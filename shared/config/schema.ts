@@ -575,7 +575,13 @@ export const automationSchema = z
           message: `unknown placeholder${unknown.length > 1 ? 's' : ''} ${unknown.map((p) => `{{${p}}}`).join(', ')}: a command may use ${COMMAND_PLACEHOLDERS.map((p) => `{{${p}}}`).join(', ')}`,
         });
       }
-      if (merged.catchUp === 'latest' && merged.startingDeadline === undefined) {
+      if (spec.after && spec.catchUp !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at('catchUp'),
+          message: 'a chained job (after) catches up with its upstreams: catchUp is for jobs with a schedule',
+        });
+      } else if (!spec.after && merged.catchUp === 'latest' && merged.startingDeadline === undefined) {
         ctx.addIssue({
           code: 'custom',
           path: at('catchUp'),
@@ -900,7 +906,7 @@ export function resolveAutomation(parsed: ParsedAutomation): Automation {
       executionRole: spec.executionRole ?? d.executionRole,
       concurrency: spec.concurrency ?? d.concurrency ?? 'forbid',
       startingDeadlineSeconds: spec.after ? undefined : (spec.startingDeadline ?? d.startingDeadline),
-      catchUp: spec.catchUp ?? d.catchUp ?? 'none',
+      catchUp: spec.after ? 'none' : (spec.catchUp ?? d.catchUp ?? 'none'),
       maxRuntimeSeconds: spec.maxRuntime,
       launchRetry: spec.launchRetry ?? d.launchRetry ?? launchRetry.parse({}),
       waitForCapacitySeconds: spec.waitForCapacity ?? d.waitForCapacity,

@@ -4,6 +4,7 @@
  * firing its suspension skipped once, a manual run carries its id and arms no firing check.
  */
 import { describe, expect, it } from 'vitest';
+import { validateAutomation } from '../../shared/config/load.ts';
 import { decideCatchUp, latestMissableFiring } from '../../shared/jobs/catch-up.ts';
 import { decideFiring, skipsInARowBefore } from '../../shared/jobs/decide.ts';
 import type { RunRecord } from '../../shared/jobs/run-record.ts';
@@ -170,5 +171,23 @@ describe('latestMissableFiring: the firing the watchdog catches up', () => {
     ['a startingDeadline shorter than the 5 minutes a delivery may take', { startingDeadline: '4m' }],
   ])('is none for %s', (_, fields) => {
     expect(latestMissableFiring(job(fields), new Date('2026-11-22T10:20:00Z'))).toBeUndefined();
+  });
+});
+
+describe('catchUp and chained jobs', () => {
+  it('refuses catchUp on a chained job, and a chained job takes none from defaults', () => {
+    const config = (extract: Record<string, unknown>, defaults: Record<string, unknown> = {}) => ({
+      defaults: { cluster: 'c', launchType: 'EC2', ...defaults },
+      jobs: {
+        load: { schedule: 'cron(0 2 * * ? *)', taskDefinition: 'load', startingDeadline: '1h' },
+        extract: { after: ['load'], taskDefinition: 'extract', ...extract },
+      },
+    });
+
+    expect(() => validateAutomation(config({ catchUp: 'latest' }))).toThrow(
+      /jobs\.extract\.catchUp: a chained job \(after\) catches up with its upstreams/,
+    );
+    const resolved = validateAutomation(config({}, { catchUp: 'latest', startingDeadline: '1h' }));
+    expect([resolved.jobs.load?.catchUp, resolved.jobs.extract?.catchUp]).toEqual(['latest', 'none']);
   });
 });
