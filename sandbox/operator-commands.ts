@@ -4,6 +4,7 @@
  * ends it, then asks run-batch-job for the catch-up when the job has catchUp: latest.
  */
 import { runBatchJob } from '../functions/run-batch-job.ts';
+import { manualRunTime } from '../shared/state/manual-runs.ts';
 import type { InjectionOfKind } from './scenario.ts';
 import { SCENARIO_OPERATOR } from './silences.ts';
 import type { Simulation } from './simulation.ts';
@@ -22,12 +23,13 @@ export async function manualRunOnCue(sim: Simulation, injection: InjectionOfKind
     source: 'scenario',
   });
   if (injection.after !== undefined) {
-    // Its tasks end as the scenario says: bound to this run's time before its launch is announced.
+    // Its tasks end as the scenario says: bound to this run's time (the request's, off the whole second:
+    // manualRunTime) before its launch is announced.
     const { id: _id, at: _at, kind: _kind, job: _job, after, ...ending } = injection;
     sim.plan.exits.push({
       index,
       injection: { kind: 'task-exits', job, after, ...ending },
-      scheduledTime: sim.clock.now().toISOString(),
+      scheduledTime: manualRunTime(sim.clock.now()).toISOString(),
       applied: 0,
     });
   }

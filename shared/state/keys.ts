@@ -110,6 +110,8 @@ export const keys = {
   jobRunsSince: (job: string, from: string): KeyRange => ({ pk: jobPk(job), from: `${RUN}${from}`, to: `${RUN}~` }),
   jobSuspension: (job: string): ItemKey => ({ pk: jobPk(job), sk: 'SUSPENSION' }),
   manualRun: (job: string, id: string): ItemKey => ({ pk: jobPk(job), sk: `MANUAL#${id}` }),
+  /** The time a manual run of the job stands at, held by one id: no two manual runs share a run. */
+  manualRunTime: (job: string, time: string): ItemKey => ({ pk: jobPk(job), sk: `MANUALTIME#${time}` }),
 
   watchState: (name: string): ItemKey => ({ pk: `WATCH#${name}`, sk: 'STATE' }),
   watchStop: (name: string, taskArn: string): ItemKey => ({ pk: `WATCH#${name}`, sk: `${STOP}${taskArn}` }),

@@ -91,11 +91,11 @@ describe('ecs-autopilot run, suspend, unsuspend and jobs against moto', () => {
     expect(await runCommand(runOptions({ id: 'fix-42', json: true }), deps(), again)).toBe(0);
 
     expect(await running('nightly')).toHaveLength(1);
-    expect(first.lines[0]).toMatch(/^nightly: manual run fix-42 requested: launched \(its time 2026-11-22T10:20:00.000Z, tasks [\w-]+\)$/);
+    expect(first.lines[0]).toMatch(/^nightly: manual run fix-42 requested: launched \(its time 2026-11-22T10:20:00.001Z, tasks [\w-]+\)$/);
     expect(JSON.parse(again.lines.join('\n'))).toMatchObject({
       id: 'fix-42',
       requested: 'existing',
-      scheduledTime: '2026-11-22T10:20:00.000Z',
+      scheduledTime: '2026-11-22T10:20:00.001Z',
       status: 'launched',
     });
     const launched = (await t.events()).filter((event) => event['detail-type'] === 'Job Run Launched');
@@ -188,6 +188,25 @@ describe('ecs-autopilot run, suspend, unsuspend and jobs against moto', () => {
     expect(skips.map((event) => event.detail.alert)).toEqual([undefined, undefined]);
   });
 
+  it("manual runs requested in the same millisecond, at a firing's own time, are runs of their own", async () => {
+    // 02:00:00.000: nightly's scheduled firing launches, and two operators ask for manual runs at that very instant.
+    t.clock.advanceTo(new Date('2026-11-23T02:00:00.000Z'));
+    await runBatchJob({ job: 'nightly', scheduledTime: '2026-11-23T02:00:00Z' }, t.runtime);
+    const first = captured();
+    const second = captured();
+    await runCommand(runOptions({ id: 'op-a', json: true }), deps(), first);
+    await runCommand(runOptions({ id: 'op-b', json: true }), deps(), second);
+
+    const a = JSON.parse(first.lines.join('\n'));
+    const b = JSON.parse(second.lines.join('\n'));
+    expect([a.requested, b.requested]).toEqual(['new', 'new']);
+    // Neither is taken for the scheduled run (forbid skips them behind it), nor for each other.
+    expect(new Set(['2026-11-23T02:00:00.000Z', a.scheduledTime, b.scheduledTime]).size).toBe(3);
+    expect([a.status, b.status]).toEqual(['skipped', 'skipped']);
+    expect(await t.runtime.runs.get('nightly', '2026-11-23T02:00:00.000Z', 1)).toMatchObject({ status: 'launched' });
+    expect((await t.runtime.runs.get('nightly', '2026-11-23T02:00:00.000Z', 1))?.manualId).toBeUndefined();
+  });
+
   it("the watchdog's tick catches up a firing no delivery reached, once", async () => {
     // 10:20: the 10:00 firing of report never came (no run of it).
     const first = await enforceMaxRuntimeTick(t.runtime);
@@ -226,7 +245,7 @@ describe('ecs-autopilot run, suspend, unsuspend and jobs against moto', () => {
       /^report\s+cron\(0 \* \* \* \? \*\) Europe\/Berlin\s+2026-11-22 12:00 CET\s+2026-11-22T11:00:00.000Z\s+no\s+-\s+succeeded 2026-11-22T10:00:00.000Z\s+2026-11-22T10:20:00.000Z$/,
     );
     expect(lines.lines[2]).toMatch(
-      /^nightly\s+.*2026-11-23 02:00 CET\s+2026-11-23T01:00:00.000Z\s+no\s+launched 2026-11-22T10:20:00.000Z\s+-\s+-$/,
+      /^nightly\s+.*2026-11-23 02:00 CET\s+2026-11-23T01:00:00.000Z\s+no\s+launched 2026-11-22T10:20:00.001Z\s+-\s+-$/,
     );
     // Through the CLI (the wall clock): one object per job, in the shape the README gives.
     expect(json.code).toBe(0);
@@ -249,7 +268,7 @@ describe('ecs-autopilot run, suspend, unsuspend and jobs against moto', () => {
       },
       expect.objectContaining({
         job: 'nightly',
-        running: [{ scheduledTime: '2026-11-22T10:20:00.000Z', attempt: 1, status: 'launched', manualId: 'now' }],
+        running: [{ scheduledTime: '2026-11-22T10:20:00.001Z', attempt: 1, status: 'launched', manualId: 'now' }],
       }),
     ]);
   });

@@ -47,10 +47,10 @@ describe('the sandbox: suspend, unsuspend with catch-up, and a manual run', () =
 
     expect(manual).toEqual([
       ['05:00', 'manual run', ''],
-      ['05:00', 'launched', '2026-11-23T04:00:00.000Z'],
-      ['05:10', 'succeeded', '2026-11-23T04:00:00.000Z'],
+      ['05:00', 'launched', '2026-11-23T04:00:00.001Z'],
+      ['05:10', 'succeeded', '2026-11-23T04:00:00.001Z'],
     ]);
     const history = report.summary.find((job) => job.job === 'nightly-report')?.runs ?? [];
-    expect(history.at(-1)).toMatchObject({ scheduledTime: '2026-11-23T04:00:00.000Z', status: 'succeeded', manualId: 'rerun-after-fix' });
+    expect(history.at(-1)).toMatchObject({ scheduledTime: '2026-11-23T04:00:00.001Z', status: 'succeeded', manualId: 'rerun-after-fix' });
   });
 });
