@@ -26,20 +26,23 @@ import { type FiringInput, isFinalFailure, type RunRecord, type RunStatus } from
 /** A manual run's id: as a schedule name could spell it. */
 export const MANUAL_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
-export const firingSchema = z.object({
-  job: z.string().check(z.minLength(1)),
-  /** Scheduler fills in <aws.scheduler.scheduled-time>, e.g. 2026-11-22T02:00:00Z. */
-  scheduledTime: z.iso.datetime({ offset: true }),
-  attempt: z._default(z.number().check(z.int(), z.minimum(1)), 1),
-  /** A retry after a Spot interruption: the capacity provider its launch starts on. */
-  capacityProvider: z.optional(z.string().check(z.minLength(1))),
-  /** <aws.scheduler.execution-id>, for correlating logs with Scheduler. */
-  executionId: z.optional(z.string()),
-  /** A manual run (`ecs-autopilot run`): its id; scheduledTime is then the time it was requested. */
-  manualId: z.optional(z.string().check(z.regex(MANUAL_ID))),
-  /** The catch-up of a firing missed while the job was suspended at run time (catchUp: latest, on unsuspend). */
-  catchUp: z.optional(z.literal(true)),
-});
+/** Built on first use (not at import: see shared/built-on-first-use.ts). */
+const firingSchema = builtOnFirstUse(() =>
+  z.object({
+    job: z.string().check(z.minLength(1)),
+    /** Scheduler fills in <aws.scheduler.scheduled-time>, e.g. 2026-11-22T02:00:00Z. */
+    scheduledTime: z.iso.datetime({ offset: true }),
+    attempt: z._default(z.number().check(z.int(), z.minimum(1)), 1),
+    /** A retry after a Spot interruption: the capacity provider its launch starts on. */
+    capacityProvider: z.optional(z.string().check(z.minLength(1))),
+    /** <aws.scheduler.execution-id>, for correlating logs with Scheduler. */
+    executionId: z.optional(z.string()),
+    /** A manual run (`ecs-autopilot run`): its id; scheduledTime is then the time it was requested. */
+    manualId: z.optional(z.string().check(z.regex(MANUAL_ID))),
+    /** The catch-up of a firing missed while the job was suspended at run time (catchUp: latest, on unsuspend). */
+    catchUp: z.optional(z.literal(true)),
+  }),
+);
 
 /** The Input template the generated schedules carry. */
 export function schedulerInputTemplate(job: string): string {
@@ -60,7 +63,7 @@ const FIRING_FIELDS = {
 export type Firing = FiringInput & { executionId?: string | undefined };
 
 export function parseFiring(event: unknown): Firing {
-  const result = firingSchema.safeParse(event);
+  const result = firingSchema().safeParse(event);
   if (!result.success) {
     throw new BadEventError(
       `not a run-batch-job firing (${inputProblems(result.error.issues, FIRING_FIELDS, 'event')}): ${excerptOf(event)}`,
@@ -81,18 +84,20 @@ export function parseFiring(event: unknown): Firing {
  * its id. run-batch-job claims the id (the first request's time becomes the run's scheduled time) and
  * handles it as a firing, so the same id twice is one run.
  */
-const manualRunSchema = z.object({
-  manualRun: z.object({
-    job: z.string().check(z.minLength(1)),
-    id: z.string().check(z.regex(MANUAL_ID)),
-    requestedBy: z.string().check(z.minLength(1), z.maxLength(128)),
+const manualRunSchema = builtOnFirstUse(() =>
+  z.object({
+    manualRun: z.object({
+      job: z.string().check(z.minLength(1)),
+      id: z.string().check(z.regex(MANUAL_ID)),
+      requestedBy: z.string().check(z.minLength(1), z.maxLength(128)),
+    }),
   }),
-});
+);
 
-export type ManualRunRequest = z.infer<typeof manualRunSchema>['manualRun'];
+export type ManualRunRequest = z.infer<ReturnType<typeof manualRunSchema>>['manualRun'];
 
 /** What `ecs-autopilot unsuspend <job>` invokes run-batch-job with when the job has catchUp: latest. */
-const catchUpSchema = z.object({ unsuspended: z.object({ job: z.string().check(z.minLength(1)) }) });
+const catchUpSchema = builtOnFirstUse(() => z.object({ unsuspended: z.object({ job: z.string().check(z.minLength(1)) }) }));
 
 export function isManualRun(event: unknown): boolean {
   return typeof event === 'object' && event !== null && 'manualRun' in event;
@@ -103,7 +108,7 @@ export function isCatchUpRequest(event: unknown): boolean {
 }
 
 export function parseManualRun(event: unknown): ManualRunRequest {
-  const result = manualRunSchema.safeParse(event);
+  const result = manualRunSchema().safeParse(event);
   if (!result.success) {
     const fields = {
       manualRun: 'an object with job, id and requestedBy',
@@ -117,7 +122,7 @@ export function parseManualRun(event: unknown): ManualRunRequest {
 }
 
 export function parseCatchUpRequest(event: unknown): { job: string } {
-  const result = catchUpSchema.safeParse(event);
+  const result = catchUpSchema().safeParse(event);
   if (!result.success) {
     const fields = { unsuspended: 'an object with job', 'unsuspended.job': FIRING_FIELDS.job };
     throw new BadEventError(`not a catch-up request (${inputProblems(result.error.issues, fields, 'event')}): ${excerptOf(event)}`);
