@@ -11,6 +11,8 @@ export interface Bundle {
   gzipBytes: number;
   /** Bytes in the output per package ("zod", "@aws-sdk/client-ecs", …) or per project folder ("(ours) shared/jobs"). */
   packages: Map<string, number>;
+  /** The AWS SDK commands in the bundle, by package: `@aws-sdk/client-ecs` → [`RunTaskCommand`, …]. */
+  commands: Map<string, string[]>;
 }
 
 export async function bundle(
@@ -41,7 +43,13 @@ export async function bundle(
     const name = packageOf(input);
     packages.set(name, (packages.get(name) ?? 0) + bytesInOutput);
   }
-  return { file, bytes: content.byteLength, gzipBytes: gzipSync(content).byteLength, packages };
+  return {
+    file,
+    bytes: content.byteLength,
+    gzipBytes: gzipSync(content).byteLength,
+    packages,
+    commands: sdkCommands(Object.keys(output.inputs)),
+  };
 }
 
 /** `node_modules/@smithy/core/dist-es/x.js` → `@smithy/core`; `shared/jobs/x.ts` → `(ours) shared/jobs`. */
@@ -54,6 +62,17 @@ export function packageOf(input: string): string {
   }
   const parts = input.slice(at + marker.length).split('/');
   return parts[0]?.startsWith('@') ? `${parts[0]}/${parts[1] ?? ''}` : (parts[0] ?? input);
+}
+
+/** `node_modules/@aws-sdk/client-ecs/dist-es/commands/RunTaskCommand.js` → client-ecs's RunTaskCommand (clients' and lib-dynamodb's commands). */
+export function sdkCommands(inputs: readonly string[]): Map<string, string[]> {
+  const commands = new Map<string, string[]>();
+  for (const input of inputs) {
+    const match = /node_modules\/(@aws-sdk\/(?:client|lib)-[\w-]+)\/dist-es\/commands\/(\w+Command)\.js$/.exec(input);
+    if (!match?.[1] || !match[2]) continue;
+    commands.set(match[1], [...(commands.get(match[1]) ?? []), match[2]].sort());
+  }
+  return commands;
 }
 
 /** The AWS SDK client packages in a bundle (the set the baseline must match). */
