@@ -20,7 +20,7 @@ import {
   type ServiceShape,
 } from '../shared/events/scaling-events.ts';
 import { STOPPED_TASK_DETAIL_TYPES } from '../shared/events/stopped-task-events.ts';
-import type { RetryDecision, RunRecord, RunStatus } from '../shared/jobs/run-record.ts';
+import { type RetryDecision, RUN_STATUSES, type RunRecord, type RunStatus } from '../shared/jobs/run-record.ts';
 import { describeShape } from '../shared/scaling/decide.ts';
 import type { PublishedEvent } from './seed.ts';
 
@@ -309,16 +309,8 @@ interface RunDetail {
   retry?: RetryDecision;
 }
 
-const OUTCOMES: readonly string[] = [
-  'waiting-for-capacity',
-  'launched',
-  'skipped',
-  'missed',
-  'failed',
-  'timed-out',
-  'replaced',
-  'succeeded',
-];
+/** Every status a run's event announces: all but `launching`, which no event carries. */
+const OUTCOMES: readonly string[] = RUN_STATUSES.filter((status) => status !== 'launching');
 
 /** The timeline line of a `Job Run …` event; undefined for events that are not about a job run. */
 export function outcomeEntry(event: PublishedEvent, job: JobSpec | undefined): TimelineEntry | undefined {
