@@ -7,14 +7,14 @@
  * raw handlers and their inputs as AWS delivers them), so the same actions measure the commit before
  * it: see bench/aws-calls-before.ts.
  */
-import { type ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { notify } from '../functions/notify.ts';
 import { onTaskStopped } from '../functions/on-task-stopped.ts';
 import { runBatchJob } from '../functions/run-batch-job.ts';
 import { scaleService } from '../functions/scale-service.ts';
 import { shiftTraffic } from '../functions/shift-traffic.ts';
 import { emulatorNotifyRuntime } from '../sandbox/alerts.ts';
-import { type Emulator, stopTaskAs } from '../sandbox/emulator.ts';
+import { type Emulator, emulatorClientConfig, resetEmulator, stopTaskAs } from '../sandbox/emulator.ts';
 import {
   emulatorJobRuntime,
   emulatorScalingRuntime,
@@ -22,11 +22,13 @@ import {
   emulatorStopRuntime,
   type SandboxWorld,
   seedApps,
+  seedSandbox,
   seedServices,
 } from '../sandbox/seed.ts';
 import { taskStateChangeEvent } from '../sandbox/task-events.ts';
-import type { EmulatorTimers } from '../sandbox/timers.ts';
-import type { VirtualClock } from '../sandbox/virtual-clock.ts';
+import { EmulatorTimers } from '../sandbox/timers.ts';
+import { VirtualClock } from '../sandbox/virtual-clock.ts';
+import { validateAutomation } from '../shared/config/load.ts';
 import type { Automation } from '../shared/config/schema.ts';
 import type { Log } from '../shared/logger.ts';
 import { stoppedTaskEvent } from '../test/fixtures/task-events.ts';
@@ -40,6 +42,30 @@ export interface ActionWorld {
   timers: EmulatorTimers;
   /** An ECS client of the bench's own: its calls are not the action's. */
   ecs: ECSClient;
+}
+
+/**
+ * The action's world, from a reset emulator: its automation seeded under `stage`, then its own seed; the
+ * world it plays in carries the automation the seed answered, if any (e.g. with moto's ARNs).
+ */
+export async function actionWorld(
+  emulator: Emulator,
+  action: Action,
+  stage: string,
+): Promise<{ w: ActionWorld; seeded: Automation | undefined }> {
+  await resetEmulator(emulator);
+  const automation = validateAutomation(action.config);
+  const world = await seedSandbox(emulator, automation, { stage });
+  const w: ActionWorld = {
+    emulator,
+    world,
+    automation,
+    clock: new VirtualClock(action.start),
+    timers: new EmulatorTimers(world),
+    ecs: new ECSClient(emulatorClientConfig(world.endpoint)),
+  };
+  const seeded = await action.seed?.(w);
+  return { w: { ...w, automation: seeded ?? automation }, seeded };
 }
 
 /** Runs one invocation of the handler as part of the action: its AWS calls are counted under `label`. */

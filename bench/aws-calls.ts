@@ -16,14 +16,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { type Emulator, emulatorClientConfig, resetEmulator, startEmulator } from '../sandbox/emulator.ts';
-import { seedSandbox } from '../sandbox/seed.ts';
-import { EmulatorTimers } from '../sandbox/timers.ts';
-import { VirtualClock } from '../sandbox/virtual-clock.ts';
-import { validateAutomation } from '../shared/config/load.ts';
+import { type Emulator, startEmulator } from '../sandbox/emulator.ts';
 import { callName, installFaults, invoke } from '../test/helpers/faults.ts';
-import { ACTIONS, type Action, type ActionWorld } from './aws-call-actions.ts';
+import { ACTIONS, type Action, actionWorld } from './aws-call-actions.ts';
 import {
   type ActionCalls,
   allCalls,
@@ -42,20 +37,9 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, '.bench');
 
 async function measure(emulator: Emulator, action: Action): Promise<ActionCalls> {
-  await resetEmulator(emulator);
-  const automation = validateAutomation(action.config);
-  const world = await seedSandbox(emulator, automation, { stage: 'bench' });
-  const w: ActionWorld = {
-    emulator,
-    world,
-    automation,
-    clock: new VirtualClock(action.start),
-    timers: new EmulatorTimers(world),
-    ecs: new ECSClient(emulatorClientConfig(world.endpoint)),
-  };
-  const seeded = await action.seed?.(w);
+  const { w } = await actionWorld(emulator, action, 'bench');
   const invocations: InvocationCalls[] = [];
-  await action.play({ ...w, automation: seeded ?? automation }, async (label, invocation) => {
+  await action.play(w, async (label, invocation) => {
     const { calls, result, error } = await invoke(invocation);
     if (error) throw new Error(`${action.name}: ${label} failed`, { cause: error });
     invocations.push({ label, calls: calls.map(callName) });

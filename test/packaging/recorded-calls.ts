@@ -17,15 +17,15 @@
  * The world is seeded with stage `test`, so its table, bus, schedule group and alert topic carry the
  * names `serverless package --stage test` gives them.
  */
-import { DescribeTaskDefinitionCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
-import { ACTIONS, type Action, type ActionWorld } from '../../bench/aws-call-actions.ts';
+import { DescribeTaskDefinitionCommand, type ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { ACTIONS, type Action, type ActionWorld, actionWorld } from '../../bench/aws-call-actions.ts';
 import { enforceMaxRuntimeTick } from '../../functions/enforce-max-runtime.ts';
 import { notify } from '../../functions/notify.ts';
 import { onTaskStopped } from '../../functions/on-task-stopped.ts';
 import { runBatchJob } from '../../functions/run-batch-job.ts';
 import { shiftTraffic } from '../../functions/shift-traffic.ts';
 import { emulatorNotifyRuntime } from '../../sandbox/alerts.ts';
-import { type Emulator, emulatorClientConfig, resetEmulator, stopTaskAs } from '../../sandbox/emulator.ts';
+import { type Emulator, stopTaskAs } from '../../sandbox/emulator.ts';
 import {
   drainPublishedEvents,
   emulatorJobRuntime,
@@ -33,11 +33,8 @@ import {
   emulatorStopRuntime,
   type SandboxWorld,
   seedApps,
-  seedSandbox,
 } from '../../sandbox/seed.ts';
 import { taskStateChangeEvent } from '../../sandbox/task-events.ts';
-import { EmulatorTimers } from '../../sandbox/timers.ts';
-import { VirtualClock } from '../../sandbox/virtual-clock.ts';
 import { validateAutomation } from '../../shared/config/load.ts';
 import { busEvent, crashLoop, oomStop, serviceAlert, serviceTaskStopped } from '../helpers/alert-events.ts';
 import { type AwsCall, installFaults, invoke } from '../helpers/faults.ts';
@@ -251,20 +248,10 @@ export function arnsReplaced(configured: unknown, seeded: unknown, found: Record
 }
 
 async function play(emulator: Emulator, action: Action, calls: RecordedCall[]): Promise<SandboxWorld> {
-  await resetEmulator(emulator);
+  const { w, seeded } = await actionWorld(emulator, action, 'test');
   const automation = validateAutomation(action.config);
-  const world = await seedSandbox(emulator, automation, { stage: 'test' });
-  const w: ActionWorld = {
-    emulator,
-    world,
-    automation,
-    clock: new VirtualClock(action.start),
-    timers: new EmulatorTimers(world),
-    ecs: new ECSClient(emulatorClientConfig(world.endpoint)),
-  };
-  const seeded = await action.seed?.(w);
   const configuredArns = seeded ? arnsReplaced(automation, seeded) : {};
-  await action.play({ ...w, automation: seeded ?? automation }, async (label, invocation) => {
+  await action.play(w, async (label, invocation) => {
     const fn = functionOf(label);
     const invoked = await invoke(invocation, [], { keepStacks: true });
     const where = `${action.name} — ${label}`;
@@ -280,7 +267,7 @@ async function play(emulator: Emulator, action: Action, calls: RecordedCall[]): 
     if (invoked.error) throw new Error(`${action.name}: ${label} failed`, { cause: invoked.error });
     return invoked.result;
   });
-  return world;
+  return w.world;
 }
 
 /** The functions whose handler file (functions/<name>.ts) has a frame on this async stack trace. */
