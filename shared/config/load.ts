@@ -53,9 +53,9 @@ export function valueOfStageFiles(files: StageFiles): { value: unknown; locate: 
 }
 
 /** The automation of a stage's files; a YamlFileError with every problem, each located in the file that wrote it. */
-export function automationOfStageFiles(files: StageFiles): ReadAutomation {
+export function automationOfStageFiles(files: StageFiles, read = valueOfStageFiles(files)): ReadAutomation {
   const source = stageFilesLabel(files);
-  const { value, locate } = valueOfStageFiles(files);
+  const { value, locate } = read;
   const check = checkAutomation(value);
   if (!check.ok) {
     throw new YamlFileError(

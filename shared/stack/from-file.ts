@@ -21,15 +21,18 @@ function stackFromStageFiles(files: StageFiles, names: StackNames): StackResourc
   const label = stageFilesLabel(files);
   const problems: ConfigProblem[] = [];
   let automation: Automation | undefined;
+  let read: ReturnType<typeof valueOfStageFiles> | undefined;
   try {
-    const { value, locate } = valueOfStageFiles(files);
-    problems.push(...variableSyntaxProblems(value).map((line) => locate.text(line)));
-    automation = automationOfStageFiles(files).automation;
+    const parsed = valueOfStageFiles(files);
+    read = parsed;
+    problems.push(...variableSyntaxProblems(parsed.value).map((line) => parsed.locate.text(line)));
+    automation = automationOfStageFiles(files, parsed).automation;
   } catch (error) {
     if (!(error instanceof YamlFileError)) throw error;
     problems.push(...error.located);
   }
-  if (problems.length > 0 || !automation) throw new YamlFileError(problems, label);
+  if (problems.length > 0 || !automation || !read) throw new YamlFileError(problems, label);
+  const { locate } = read;
   try {
     const stack = stackResources(automation, names);
     const overLimits = stackLimitProblems(stack, names);
@@ -37,7 +40,6 @@ function stackFromStageFiles(files: StageFiles, names: StackNames): StackResourc
     return stack;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    const { locate } = valueOfStageFiles(files);
     throw new YamlFileError(
       error.problems.map((line) => locate.text(line)),
       label,
