@@ -7,8 +7,8 @@
  */
 import { routeTopicName } from '../alerts/routes.ts';
 import type { Notifications } from '../config/schema.ts';
+import type { CfnString, StackResource, StackResources } from './cfn.ts';
 import { alertEmailSubscriptionLogicalId, normalizedName } from './naming.ts';
-import type { CfnResource, CfnString, StackResources } from './resources.ts';
 
 /**
  * oncall → AlertRouteOncall1a2b3c4dTopic: the hash keeps apart names that read alike once made a logical
@@ -20,11 +20,11 @@ export function alertRouteTopicLogicalId(name: string): string {
   return `AlertRoute${normalizedName(name.replace(/[^A-Za-z0-9]/g, ''))}${hash.toString(16).padStart(8, '0')}Topic`;
 }
 
-export function alertRouteTopicResources(prefix: string, notifications: Pick<Notifications, 'topics'>): Record<string, CfnResource> {
-  const resources: Record<string, CfnResource> = {};
+export function alertRouteTopicResources(prefix: string, notifications: Pick<Notifications, 'topics'>): Record<string, StackResource> {
+  const resources: Record<string, StackResource> = {};
   for (const [name, { email }] of Object.entries(notifications.topics)) {
     const topicId = alertRouteTopicLogicalId(name);
-    // Not encrypted at rest, as the alert topic is not (see resources.ts for why).
+    // Not encrypted at rest, as the alert topic is not (see stores.ts for why).
     resources[topicId] = {
       Type: 'AWS::SNS::Topic',
       Properties: { TopicName: routeTopicName(`${prefix}-alerts`, name), DisplayName: `${prefix} ${name}`.slice(0, 100) },

@@ -7,7 +7,7 @@
  * can take (the aws-us-gov partition, a 14-character region, a 12-digit account, the ARN of a named
  * resource of this stack), so a figure within its limit here is within it in any account and region.
  */
-import type { CfnResource, StackResources } from './resources.ts';
+import type { CfnResource, StackResources } from './cfn.ts';
 
 export const AWS_LIMITS = {
   /** IAM: aggregate size of a role's inline policies, whitespace not counted. */

@@ -7,7 +7,7 @@
  * out, as it would only ever show "no data". Its URL is a stack output.
  */
 import { METRICS, type MetricDefinition } from '../metrics/catalogue.ts';
-import type { CfnResource, CfnString } from './resources.ts';
+import type { CfnString, Resource } from './cfn.ts';
 import type { DeadLetterQueue } from './watch-alarms.ts';
 import { WATCHED_FUNCTIONS } from './watch-alarms.ts';
 
@@ -40,7 +40,11 @@ interface Widget {
 }
 
 /** The dashboard is named after the stack's prefix (service-stage), one per stage, as is the namespace of its metrics. */
-export function dashboard(prefix: string, queues: DeadLetterQueue[], scope: DashboardScope): Record<string, CfnResource> {
+export function dashboard(
+  prefix: string,
+  queues: DeadLetterQueue[],
+  scope: DashboardScope,
+): Record<string, Resource<'AWS::CloudWatch::Dashboard'>> {
   const functionNames = WATCHED_FUNCTIONS.map((functionName) => `${prefix}-${functionName}`);
   const lambda = (metricName: string): Metric[] => functionNames.map((name) => ['AWS/Lambda', metricName, 'FunctionName', name]);
   const widgets: Widget[] = [

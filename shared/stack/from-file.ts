@@ -5,7 +5,8 @@ import { readStageFiles, type StageFiles, stageFilesLabel } from '../config/stag
 import { type ConfigProblem, YamlFileError } from '../config/yaml-problems.ts';
 import { ConfigError } from '../errors.ts';
 import { stackLimitProblems } from './aws-limits.ts';
-import { type StackNames, type StackResources, stackResources } from './resources.ts';
+import type { StackNames, StackResources } from './cfn.ts';
+import { stackResources } from './resources.ts';
 import { variableSyntaxProblems } from './variable-syntax.ts';
 
 /**

@@ -1,4 +1,7 @@
 /** Names shared by serverless.yml and the generated CloudFormation, so references between them resolve. */
+import type { AppSpec } from '../blue-green/model.ts';
+import type { JobSpec } from '../config/schema.ts';
+import type { ScaledService } from './schedules.ts';
 
 /** The Lambda functions, as serverless.yml names them. */
 export const FUNCTION_NAMES = {
@@ -118,4 +121,53 @@ export function alertEmailSubscriptionLogicalId(email: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < email.length; i++) hash = Math.imul(hash ^ email.charCodeAt(i), 0x01000193) >>> 0;
   return `AlertEmail${normalizedName(readable)}${hash.toString(16).padStart(8, '0')}Subscription`;
+}
+
+/**
+ * Names that would clash in the schedule group or in the template's logical ids, or be too long for
+ * Scheduler. Jobs' schedules are named after the jobs, services' scaling schedules scale-<key>-<n>, the
+ * watchdogs enforce-max-runtime and (with apps) shift-traffic-watchdog; watched tasks get no schedule
+ * (timers are named after what they do, with a hash: shared/timers).
+ */
+export function namingProblems(jobs: JobSpec[], scaledServices: ScaledService[], apps: AppSpec[]): string[] {
+  const problems: string[] = [];
+  const scalingScheduleOwners = new Map<string, string>();
+  const byNormalizedKey = new Map<string, string>();
+  for (const { service, expressions } of scaledServices) {
+    const longest = scalingScheduleName(service.key, Math.max(expressions.length - 1, 0));
+    if (longest.length > SCHEDULE_NAME_MAX_LENGTH) {
+      problems.push(
+        `services.${service.key}: its scaling schedules would be named like ${longest}, longer than the ${SCHEDULE_NAME_MAX_LENGTH} characters Scheduler allows; use a shorter key (set the ECS service's name with service:)`,
+      );
+    }
+    const normalized = normalizedName(service.key);
+    const other = byNormalizedKey.get(normalized);
+    if (other !== undefined) {
+      problems.push(
+        `services.${service.key}: its scaling schedules would get the same CloudFormation ids (${scalingScheduleLogicalId(service.key, 0)}, …) as services.${other}'s; rename one`,
+      );
+    }
+    byNormalizedKey.set(normalized, service.key);
+    for (const index of expressions.keys()) scalingScheduleOwners.set(scalingScheduleName(service.key, index), service.key);
+  }
+  const byLogicalId = new Map<string, string>();
+  for (const job of jobs) {
+    if (job.name === WATCHDOG_SCHEDULE_NAME) {
+      problems.push(`jobs.${job.name}: the name is taken by the maxRuntime watchdog's schedule; rename the job`);
+    }
+    if (apps.length > 0 && job.name === SHIFT_TRAFFIC_WATCHDOG_SCHEDULE_NAME) {
+      problems.push(`jobs.${job.name}: the name is taken by the blue/green watchdog's schedule; rename the job`);
+    }
+    const scaledService = scalingScheduleOwners.get(job.name);
+    if (scaledService !== undefined) {
+      problems.push(`jobs.${job.name}: the name is taken by a scaling schedule of services.${scaledService}; rename the job`);
+    }
+    const logicalId = jobScheduleLogicalId(job.name);
+    const other = byLogicalId.get(logicalId);
+    if (other !== undefined) {
+      problems.push(`jobs.${job.name}: its schedule would get the same CloudFormation id (${logicalId}) as jobs.${other}; rename one`);
+    }
+    byLogicalId.set(logicalId, job.name);
+  }
+  return problems;
 }

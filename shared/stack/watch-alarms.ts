@@ -7,8 +7,9 @@
  * is reported as resolved. AWS Chatbot renders CloudWatch alarm notifications natively; an email subscriber
  * receives the alarm's JSON as SNS delivers it.
  */
+
+import type { CfnResource, CfnString, Resource, StackResource } from './cfn.ts';
 import { FUNCTION_NAMES, type FunctionName, LOGICAL_IDS, normalizedName } from './naming.ts';
-import type { CfnResource, CfnString } from './resources.ts';
 
 export const ALERT_TOPIC_POLICY_LOGICAL_ID = 'AlertTopicPolicy';
 
@@ -41,8 +42,8 @@ const FUNCTION_METRICS: FunctionMetric[] = ['Errors', 'Throttles'];
  * Alarm names start with the stack's prefix (service-stage), so the topic policy can admit exactly the
  * alarms of this stack, and two stages in one account never share an alarm.
  */
-export function watchAlarms(prefix: string, queues: DeadLetterQueue[]): Record<string, CfnResource> {
-  const resources: Record<string, CfnResource> = { [ALERT_TOPIC_POLICY_LOGICAL_ID]: alertTopicPolicy(prefix) };
+export function watchAlarms(prefix: string, queues: DeadLetterQueue[]): Record<string, StackResource> {
+  const resources: Record<string, StackResource> = { [ALERT_TOPIC_POLICY_LOGICAL_ID]: alertTopicPolicy(prefix) };
   for (const queue of queues) {
     resources[queueAlarmLogicalId(queue.logicalId)] = alarm({
       AlarmName: `${queue.queueName}-not-empty`,
@@ -78,8 +79,15 @@ export function watchAlarms(prefix: string, queues: DeadLetterQueue[]): Record<s
 
 const alertTopic = (): CfnString => ({ Ref: LOGICAL_IDS.alertTopic });
 
+type AlarmProperties = Resource<'AWS::CloudWatch::Alarm'>['Properties'];
+
 /** Any datapoint above zero alarms; no data (an idle queue or function) is not a failure. */
-function alarm(properties: Record<string, unknown>): CfnResource {
+function alarm(
+  properties: Omit<
+    AlarmProperties,
+    'ComparisonOperator' | 'Threshold' | 'EvaluationPeriods' | 'TreatMissingData' | 'ActionsEnabled' | 'AlarmActions' | 'OKActions'
+  >,
+): Resource<'AWS::CloudWatch::Alarm'> {
   return {
     Type: 'AWS::CloudWatch::Alarm',
     Properties: {
@@ -101,7 +109,7 @@ function alarm(properties: Record<string, unknown>): CfnResource {
  * principal of the account publish, subscribe and change the topic; principals of the account (notify's
  * role, the people who subscribe AWS Chatbot or an address) keep what their IAM policies allow.
  */
-function alertTopicPolicy(prefix: string): CfnResource {
+function alertTopicPolicy(prefix: string): Resource<'AWS::SNS::TopicPolicy'> {
   return {
     Type: 'AWS::SNS::TopicPolicy',
     Properties: {

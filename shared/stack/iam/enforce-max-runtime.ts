@@ -1,0 +1,12 @@
+/** enforce-max-runtime's role: stop the jobs' tasks past their maxRuntime, keep their runs, publish, set timers. */
+import type { StackScope } from './scope.ts';
+import { inspectAndStopStatement, type PolicyStatement, publishStatement, runHistoryStatements, timerStatements } from './statements.ts';
+export function enforceMaxRuntimeStatements(scope: StackScope): PolicyStatement[] {
+  return [
+    ...(scope.jobClusters.length > 0 ? [inspectAndStopStatement('InspectAndStopJobTasks', scope.jobClusters)] : []),
+    ...runHistoryStatements(),
+    publishStatement(),
+    // A run past its deadline may carry what a crashed on-task-stopped left undone: its retry's timer.
+    ...timerStatements(scope.prefix),
+  ];
+}

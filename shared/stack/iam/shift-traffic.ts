@@ -1,0 +1,121 @@
+import type { AppSpec } from '../../blue-green/model.ts';
+import { TEMPLATE_NAMES } from '../arns.ts';
+import { type CfnString, getAtt, ownArn } from '../cfn.ts';
+import { distinct } from '../distinct.ts';
+import { appServices, gateAlarmsOf } from '../event-rules.ts';
+import { LOGICAL_IDS } from '../naming.ts';
+import { describeTaskDefinitionsStatement, type PolicyStatement, publishStatement, statement, stateStatement } from './statements.ts';
+/**
+ * shift-traffic keeps deployments (and the services' BLUE_GREEN locks, and rejections) in the state
+ * table, publishes its decisions, and, for the apps only: moves the weights of their listeners' default
+ * actions or their rules' actions, updates and scales their two services (registering a revision when a
+ * request gives images), and reads their gate alarms and metrics. Deployments of one app are serialised
+ * by conditional writes on its deployment item, so the function needs no reserved concurrency. The
+ * watchdog tick, not timers, ends pauses and times stages out, hence no scheduler permission.
+ */
+export function shiftTrafficStatements(apps: AppSpec[]): PolicyStatement[] {
+  const state = [
+    stateStatement('ReadAndWriteDeployments', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], {
+      withIndexes: false,
+    }),
+    publishStatement(),
+  ];
+  const deadLetter = statement(
+    'DeadLetterFailedDeploymentEvents',
+    ['sqs:SendMessage'],
+    [getAtt(LOGICAL_IDS.shiftTrafficDeadLetterQueue, 'Arn')],
+  );
+  if (apps.length === 0) return [...state, deadLetter];
+
+  const listeners = distinct(apps.filter((app) => app.rule === undefined).map((app) => app.listener));
+  const rules = distinct(apps.flatMap((app) => (app.rule === undefined ? [] : [app.rule])));
+  const alarms = gateAlarmsOf(apps);
+  return [
+    ...state,
+    ...(listeners.length > 0 ? [statement('ShiftListenerWeights', ['elasticloadbalancing:ModifyListener'], listeners)] : []),
+    ...(rules.length > 0 ? [statement('ShiftListenerRuleWeights', ['elasticloadbalancing:ModifyRule'], rules)] : []),
+    describeLoadBalancingStatement(),
+    statement('DeployConfiguredServices', ['ecs:DescribeServices', 'ecs:UpdateService'], appServices(apps, TEMPLATE_NAMES)),
+    describeTaskDefinitionsStatement(),
+    registerTaskDefinitionsStatement(apps),
+    tagRegisteredRevisionsStatement(apps),
+    ...passRolesOfRegisteredTaskDefinitionsStatements(apps),
+    ...(alarms.length > 0
+      ? [
+          statement(
+            'ReadGateAlarms',
+            ['cloudwatch:DescribeAlarms'],
+            alarms.map((name) => ownArn('cloudwatch', `alarm:${name}`)),
+          ),
+        ]
+      : []),
+    ...(apps.some((app) => app.gates.metrics.length > 0) ? [readGateMetricsStatement()] : []),
+    deadLetter,
+  ];
+}
+
+/**
+ * The Service Authorization Reference ("Actions, resources, and condition keys for AWS Elastic Load
+ * Balancing V2") lists no resource type for DescribeListeners, DescribeRules and DescribeTargetHealth
+ * (Describe* of ELB have no resource-level permissions), so "*" is the only grant that works. They read
+ * the forward actions (before and after each change) and the targets' health, nothing else.
+ */
+function describeLoadBalancingStatement(): PolicyStatement {
+  return statement(
+    'ReadListenersRulesAndTargetHealth',
+    ['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTargetHealth'],
+    ['*'],
+  );
+}
+
+/** The task definitions a deployment may register: every revision of the apps' allowed families. */
+const allowedRevisionsOf = (apps: AppSpec[]): CfnString[] =>
+  distinct(apps.flatMap((app) => app.allowed.families)).map((family) => ownArn('ecs', `task-definition/${family}:*`));
+
+/**
+ * A request that gives images registers a revision of the new colour's task definition with those
+ * images. The Service Authorization Reference gives RegisterTaskDefinition the task-definition resource
+ * type (`task-definition/<family>:<revision>`): the revisions of the apps' allowedFamilies, which the
+ * function also checks before it registers (shared/blue-green/scope.ts).
+ */
+function registerTaskDefinitionsStatement(apps: AppSpec[]): PolicyStatement {
+  return statement('RegisterRevisionsFromImages', ['ecs:RegisterTaskDefinition'], allowedRevisionsOf(apps));
+}
+
+/**
+ * The revision keeps the tags of the one it is made from, and ECS authorizes tags given at creation as
+ * ecs:TagResource (the reference lists it as a dependent action of RegisterTaskDefinition): only while
+ * registering (`ecs:CreateAction`), never on an existing task definition.
+ */
+function tagRegisteredRevisionsStatement(apps: AppSpec[]): PolicyStatement {
+  return {
+    ...statement('TagRevisionsAtRegistration', ['ecs:TagResource'], allowedRevisionsOf(apps)),
+    Condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
+  };
+}
+
+/**
+ * RegisterTaskDefinition needs iam:PassRole on the revision's task and execution roles (the reference
+ * lists it as a dependent action). The revision copies the roles of the task definition it is made
+ * from, which cannot be read when the stack is packaged: the apps' taskRoles name them, passed only to
+ * ECS tasks. No app names a role: no statement (a revision with a role is then refused, scope.ts).
+ */
+function passRolesOfRegisteredTaskDefinitionsStatements(apps: AppSpec[]): PolicyStatement[] {
+  const roles = distinct(apps.flatMap((app) => app.allowed.roles)).sort();
+  if (roles.length === 0) return [];
+  return [
+    {
+      ...statement('PassTaskRolesOfRegisteredRevisions', ['iam:PassRole'], roles),
+      Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    },
+  ];
+}
+
+/**
+ * The Service Authorization Reference gives GetMetricData only the optional `dataset` resource type (for
+ * OTLP data queried with PromQL); reading CloudWatch metrics names no resource, so IAM checks it against
+ * "*". It reads the metric checks' values; no app with metric checks, no statement.
+ */
+function readGateMetricsStatement(): PolicyStatement {
+  return statement('ReadGateMetrics', ['cloudwatch:GetMetricData'], ['*']);
+}
