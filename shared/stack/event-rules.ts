@@ -1,6 +1,6 @@
 /**
  * The EventBridge rules that follow from automation.yml, each with the bus it listens on, its pattern and
- * the function it invokes: one definition, which the stack generator (resources.ts) turns into rules with
+ * the function it invokes: one definition, which the stack generator (rules.ts) turns into rules with
  * their retries, dead-letter queues and permissions, and by which the sandbox routes the events it sees.
  * The patterns come from each capability's trigger contract (shared/<capability>/trigger.ts); only the
  * names of the AWS resources they select differ: CloudFormation expressions in the template, the

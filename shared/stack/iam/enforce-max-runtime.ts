@@ -1,6 +1,7 @@
 /** enforce-max-runtime's role: stop the jobs' tasks past their maxRuntime, keep their runs, publish, set timers. */
 import type { StackScope } from './scope.ts';
 import { inspectAndStopStatement, type PolicyStatement, publishStatement, runHistoryStatements, timerStatements } from './statements.ts';
+
 export function enforceMaxRuntimeStatements(scope: StackScope): PolicyStatement[] {
   return [
     ...(scope.jobClusters.length > 0 ? [inspectAndStopStatement('InspectAndStopJobTasks', scope.jobClusters)] : []),

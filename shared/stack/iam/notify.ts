@@ -1,8 +1,10 @@
+/** notify's role: its statements (lambdaRole adds its own logs). */
 import { ALERT_GROUP_INDEX, keys } from '../../state/keys.ts';
 import { type CfnString, getAtt, ref } from '../cfn.ts';
 import { LOGICAL_IDS } from '../naming.ts';
 import type { StackScope } from './scope.ts';
 import { type PolicyStatement, stateIndexArn, statement, stateStatement, timerStatements } from './statements.ts';
+
 /**
  * notify keeps alert groups in the state table, publishes to the alert topic and the topics its routes
  * name (`routeTopics`: alert-route-topics.ts) only, and waits with timers.

@@ -1,3 +1,4 @@
+/** on-task-stopped's role: its statements (lambdaRole adds its own logs). */
 import type { LaunchSpec } from '../../config/schema.ts';
 import { getAtt } from '../cfn.ts';
 import { LOGICAL_IDS } from '../naming.ts';
@@ -15,6 +16,7 @@ import {
   tagTasksAtLaunchStatement,
   timerStatements,
 } from './statements.ts';
+
 /**
  * on-task-stopped records job exits, restarts watched tasks (at once or by a timer), counts stops for
  * crash loops and publishes its decisions; reading a stopped task's definition gives the log links.

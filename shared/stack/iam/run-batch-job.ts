@@ -16,6 +16,7 @@ import {
   tagTasksAtLaunchStatement,
   timerStatements,
 } from './statements.ts';
+
 export function runBatchJobStatements(jobs: JobSpec[], scope: StackScope): PolicyStatement[] {
   const clusters = scope.jobClusters;
   return [

@@ -1,3 +1,4 @@
+/** scale-service's role: its statements (lambdaRole adds its own logs). */
 import { serviceArn } from '../arns.ts';
 import { getAtt, ownArn } from '../cfn.ts';
 import { distinct } from '../distinct.ts';
@@ -5,6 +6,7 @@ import { LOGICAL_IDS } from '../naming.ts';
 import type { ScaledService } from '../schedules.ts';
 import type { StackScope } from './scope.ts';
 import { type PolicyStatement, publishStatement, statement, stateStatement, timerStatements } from './statements.ts';
+
 /**
  * scale-service reads and sets a scaled service's desired count and its Application Auto Scaling bounds,
  * remembers in the state table how the service was before it changed it, publishes its decisions and

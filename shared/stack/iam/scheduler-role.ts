@@ -3,6 +3,7 @@ import { getAtt, type Resource } from '../cfn.ts';
 import { FUNCTION_NAMES, LOGICAL_IDS } from '../naming.ts';
 import type { StackScope } from './scope.ts';
 import { policy, statement } from './statements.ts';
+
 /**
  * The role Scheduler assumes for the schedules and timers: invoke the functions, dead-letter what fails.
  * shift-traffic only when there are apps, since only their watchdog schedule invokes it.

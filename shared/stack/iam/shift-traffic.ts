@@ -1,3 +1,4 @@
+/** shift-traffic's role: its statements (lambdaRole adds its own logs). */
 import type { AppSpec } from '../../blue-green/model.ts';
 import { TEMPLATE_NAMES } from '../arns.ts';
 import { type CfnString, getAtt, ownArn } from '../cfn.ts';
@@ -5,6 +6,7 @@ import { distinct } from '../distinct.ts';
 import { appServices, gateAlarmsOf } from '../event-rules.ts';
 import { LOGICAL_IDS } from '../naming.ts';
 import { describeTaskDefinitionsStatement, type PolicyStatement, publishStatement, statement, stateStatement } from './statements.ts';
+
 /**
  * shift-traffic keeps deployments (and the services' BLUE_GREEN locks, and rejections) in the state
  * table, publishes its decisions, and, for the apps only: moves the weights of their listeners' default
