@@ -99,6 +99,13 @@ export interface CueActions {
   silence(injection: InjectionOfKind<'silence'>, index: number): Promise<void>;
   runNow(injection: InjectionOfKind<'manual-run'>, index: number): Promise<void>;
   suspend(injection: InjectionOfKind<'suspension'>, stage: 'suspend' | 'unsuspend'): Promise<void>;
+  deploymentCommand(injection: InjectionOfKind<'promote' | 'abort'>): Promise<void>;
+  /** One minute's datapoint of a metric-values entry (`minute` 0 is the entry's own `at`). */
+  putMetricValue(injection: InjectionOfKind<'metric-values'>, entry: number, minute: number): Promise<void>;
+  setTargetHealth(injection: InjectionOfKind<'target-health'>, stage: 'fails' | 'recovers'): Promise<void>;
+  changeListener(injection: InjectionOfKind<'listener-change'>): Promise<void>;
+  tripCircuitBreaker(injection: InjectionOfKind<'circuit-breaker'>, index: number): Promise<void>;
+  autoscale(injection: InjectionOfKind<'autoscaling'>): Promise<void>;
 }
 
 interface InjectionKind<K extends Injection['kind']> {
@@ -222,6 +229,78 @@ const INJECTIONS: { [K in Injection['kind']]: InjectionKind<K> } = {
         return;
       }
       plan.cues.push({ at: until, act: (actions) => actions.suspend(injection, 'unsuspend') });
+    },
+  },
+  promote: {
+    // The CLI's own command puts the request on the bus; the deployment requests' rule takes it to shift-traffic.
+    needsBridge: false,
+    plan(injection, index, plan) {
+      const at = cueTime(injection.at, index, plan);
+      if (at) plan.cues.push({ at, act: (actions) => actions.deploymentCommand(injection) });
+    },
+  },
+  abort: {
+    needsBridge: false,
+    plan(injection, index, plan) {
+      const at = cueTime(injection.at, index, plan);
+      if (at) plan.cues.push({ at, act: (actions) => actions.deploymentCommand(injection) });
+    },
+  },
+  'metric-values': {
+    // PutMetricData at the virtual time: GetMetricData (moto's too) answers with what was put.
+    needsBridge: false,
+    plan(injection, index, plan) {
+      injection.values.forEach((value, entry) => {
+        const at = resolveMoment(value.at, plan.scenarioZone, plan.window);
+        if (!at) {
+          plan.problems.push(`injections.${index}.values.${entry}.at: ${value.at} (${plan.scenarioZone}) is not inside the simulated window`);
+          return;
+        }
+        for (let minute = 0; minute < Math.ceil(value.for / 60); minute++) {
+          const when = new Date(at.getTime() + minute * 60_000);
+          if (when < plan.window.to) plan.cues.push({ at: when, act: (actions) => actions.putMetricValue(injection, entry, minute) });
+        }
+      });
+    },
+  },
+  'target-health': {
+    // The bridge makes every target of the group report the state (moto reports them all healthy).
+    needsBridge: true,
+    plan(injection, index, plan) {
+      const at = cueTime(injection.at, index, plan);
+      if (!at) return;
+      plan.cues.push({ at, act: (actions) => actions.setTargetHealth(injection, 'fails') });
+      if (injection.until === undefined) return;
+      const until = resolveMoment(injection.until, plan.scenarioZone, plan.window);
+      if (!until || until <= at) {
+        plan.problems.push(
+          `injections.${index}.until: ${injection.until} (${plan.scenarioZone}) is not inside the simulated window after its at`,
+        );
+        return;
+      }
+      plan.cues.push({ at: until, act: (actions) => actions.setTargetHealth(injection, 'recovers') });
+    },
+  },
+  'listener-change': {
+    needsBridge: false,
+    plan(injection, index, plan) {
+      const at = cueTime(injection.at, index, plan);
+      if (at) plan.cues.push({ at, act: (actions) => actions.changeListener(injection) });
+    },
+  },
+  'circuit-breaker': {
+    // The bridge's UpdateService makes the rollback the service's PRIMARY deployment, as ECS's does.
+    needsBridge: true,
+    plan(injection, index, plan) {
+      const at = cueTime(injection.at, index, plan);
+      if (at) plan.cues.push({ at, act: (actions) => actions.tripCircuitBreaker(injection, index) });
+    },
+  },
+  autoscaling: {
+    needsBridge: false,
+    plan(injection, index, plan) {
+      const at = cueTime(injection.at, index, plan);
+      if (at) plan.cues.push({ at, act: (actions) => actions.autoscale(injection) });
     },
   },
   silence: {

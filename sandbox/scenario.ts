@@ -189,6 +189,96 @@ const deployment = z
     }
   });
 
+const appName = z.string({ error: 'the name of an app in the automation file' }).min(1);
+
+/**
+ * Which colour of an app: `blue` or `green`, or as the app is at that moment: `new` (the colour the
+ * deployment under way goes to; without one, the idle colour) or `live` (the one it goes from; without
+ * one, the colour with all the weight).
+ */
+export const COLOUR_CHOICES = ['new', 'live', 'blue', 'green'] as const;
+const colourChoice = z.enum(COLOUR_CHOICES, {
+  error: (issue) => `${JSON.stringify(issue.input)} is not a colour: write new, live, blue or green`,
+});
+
+/** An operator's `ecs-autopilot promote <app>` at `at`: it ends the current pause (a step's, until-promoted too, or the bake). */
+const promote = z.strictObject({ kind: z.literal('promote'), app: appName, at: moment('at') });
+
+/** An operator's `ecs-autopilot abort <app> [--reason TEXT]` at `at`: the deployment under way rolls back (or fails, before any traffic moved). */
+const abort = z.strictObject({ kind: z.literal('abort'), app: appName, at: moment('at'), reason: z.string().min(1).optional() });
+
+/**
+ * What CloudWatch has for a metric of one of the app's gates.metrics checks, for one colour's target
+ * group: each value is that minute's datapoint (the metric's statistic, e.g. a Sum of 5xx), put when its
+ * minute comes, and again each minute for `for`.
+ */
+const metricValues = z.strictObject({
+  kind: z.literal('metric-values'),
+  app: appName,
+  /** The name of a check under the app's gates.metrics. */
+  check: z.string({ error: "the name of one of the app's gates.metrics" }).min(1),
+  /** The id of one of the check's metrics; default: its only one. */
+  metric: z.string().min(1).optional(),
+  colour: colourChoice.default('new'),
+  values: z
+    .array(
+      z.strictObject({
+        at: moment('values.at'),
+        value: z.number({ error: 'value must be a number' }),
+        for: duration('for (how long the value holds, one datapoint a minute)', 60).default(60),
+      }),
+      { error: 'values: a list of { at, value } (and optionally for)' },
+    )
+    .min(1),
+});
+
+/** A colour's targets fail their health checks from `at` (every target reports `state`) until `until`, when they are healthy again. */
+const targetHealth = z.strictObject({
+  kind: z.literal('target-health'),
+  app: appName,
+  colour: colourChoice.default('new'),
+  at: moment('at'),
+  until: moment('until').optional(),
+  state: z.enum(['unhealthy', 'initial'], { error: 'state: unhealthy or initial' }).default('unhealthy'),
+});
+
+/** A person changes the listener's (or rule's) forward action by hand at `at`: these weights, stickiness kept. */
+const listenerChange = z
+  .strictObject({
+    kind: z.literal('listener-change'),
+    app: appName,
+    at: moment('at'),
+    weights: z.strictObject({
+      blue: z.number({ error: 'weights.blue: a whole number from 0 to 999' }).int().min(0).max(999),
+      green: z.number({ error: 'weights.green: a whole number from 0 to 999' }).int().min(0).max(999),
+    }),
+  })
+  .refine((value) => value.weights.blue + value.weights.green > 0, {
+    path: ['weights'],
+    error: 'weights: give at least one colour some weight (ELB forwards nowhere otherwise)',
+  });
+
+/**
+ * ECS's deployment circuit breaker gives up on the new colour's rollout at `at`: the service goes back to
+ * the task definition it ran before the deployment (a new PRIMARY deployment), and ECS reports
+ * SERVICE_DEPLOYMENT_FAILED with its `reason`.
+ */
+const circuitBreaker = z.strictObject({
+  kind: z.literal('circuit-breaker'),
+  app: appName,
+  at: moment('at'),
+  reason: z.string().min(1).optional(),
+});
+
+/** Load that autoscaling answers: at `at`, a colour's service gets `desiredCount` tasks, as target tracking sets it. */
+const autoscaling = z.strictObject({
+  kind: z.literal('autoscaling'),
+  app: appName,
+  colour: colourChoice.default('live'),
+  at: moment('at'),
+  desiredCount: z.number({ error: 'desiredCount must be a whole number from 0 to 5000' }).int().min(0).max(5000),
+});
+
 const serviceEvent = z.strictObject({
   kind: z.literal('service-event'),
   /** A key of the automation file's services. */
@@ -282,6 +372,13 @@ const KIND_SCHEMAS = {
   'mute-window': muteWindowInjection,
   'manual-run': manualRun,
   suspension,
+  promote,
+  abort,
+  'metric-values': metricValues,
+  'target-health': targetHealth,
+  'listener-change': listenerChange,
+  'circuit-breaker': circuitBreaker,
+  autoscaling,
 } as const;
 
 export const INJECTION_KINDS = Object.keys(KIND_SCHEMAS) as Array<keyof typeof KIND_SCHEMAS>;
@@ -300,6 +397,13 @@ const injection = z.discriminatedUnion(
     muteWindowInjection,
     manualRun,
     suspension,
+    promote,
+    abort,
+    metricValues,
+    targetHealth,
+    listenerChange,
+    circuitBreaker,
+    autoscaling,
   ],
   {
     error: (issue) =>
@@ -424,6 +528,7 @@ function crossCheck(scenario: Scenario, automation: Automation): string[] {
       );
     }
     if (injection.kind === 'deployment') problems.push(...deploymentProblems(injection, automation, at));
+    else if ('app' in injection) problems.push(...appProblems(injection, automation, at));
     if (injection.kind === 'service-event' && !automation.services[injection.service]) {
       const services = Object.keys(automation.services);
       problems.push(
@@ -453,6 +558,32 @@ function deploymentProblems(injection: InjectionOfKind<'deployment'>, automation
       `${at}.alarm.name: ${JSON.stringify(alarm)} is not a gate alarm of ${app.name}, so it would change nothing ` +
         `(its gates.alarms: ${app.gates.alarms.join(', ') || 'none'})`,
     ];
+  }
+  return [];
+}
+
+/** The app must exist; a metric-values injection names one of its metric checks, and one metric of it. */
+function appProblems(injection: Injection & { app: string }, automation: Automation, at: string): string[] {
+  const app = automation.apps[injection.app];
+  if (!app) {
+    const apps = Object.keys(automation.apps);
+    return [`${at}.app: no app ${JSON.stringify(injection.app)} in the automation file (apps: ${apps.join(', ') || 'none'})`];
+  }
+  if (injection.kind !== 'metric-values') return [];
+  const check = app.gates.metrics.find((c) => c.name === injection.check);
+  if (!check) {
+    const checks = app.gates.metrics.map((c) => c.name);
+    return [
+      `${at}.check: ${JSON.stringify(injection.check)} is not a metric check of ${app.name}, so it would change nothing ` +
+        `(its gates.metrics: ${checks.join(', ') || 'none'})`,
+    ];
+  }
+  const ids = Object.keys(check.queries);
+  if (injection.metric === undefined && ids.length > 1) {
+    return [`${at}.metric: ${injection.check} reads ${ids.join(', ')}: name the one these values are for`];
+  }
+  if (injection.metric !== undefined && !ids.includes(injection.metric)) {
+    return [`${at}.metric: ${injection.check} has no metric ${JSON.stringify(injection.metric)} (its metrics: ${ids.join(', ')})`];
   }
   return [];
 }

@@ -21,6 +21,14 @@ import type { ScalingRuntime } from '../shared/scaling/runtime.ts';
 import type { RuleBus, RuleTarget } from '../shared/stack/event-rules.ts';
 import type { StopRuntime } from '../shared/stopped-tasks/runtime.ts';
 import { drainAlerts, type EmulatorNotifyRuntime, emulatorNotifyRuntime } from './alerts.ts';
+import {
+  autoscalingOnCue,
+  circuitBreakerOnCue,
+  deploymentCommandOnCue,
+  listenerChangeOnCue,
+  putMetricValueOnCue,
+  targetHealthOnCue,
+} from './blue-green-injections.ts';
 import { DeployedRules, emulatorResourceNames } from './deployed-rules.ts';
 import { Deployments } from './deployments.ts';
 import { EcsTasks, type RunDetail } from './ecs-tasks.ts';
@@ -144,6 +152,12 @@ export class Simulation {
       silence: (injection) => silenceOnCue(this, injection),
       runNow: (injection, index) => manualRunOnCue(this, injection, index),
       suspend: (injection, stage) => suspensionOnCue(this, injection, stage),
+      deploymentCommand: (injection) => deploymentCommandOnCue(this, injection),
+      putMetricValue: (injection, entry, minute) => putMetricValueOnCue(this, injection, entry, minute),
+      setTargetHealth: (injection, stage) => targetHealthOnCue(this, injection, stage),
+      changeListener: (injection) => listenerChangeOnCue(this, injection),
+      tripCircuitBreaker: (injection, index) => circuitBreakerOnCue(this, injection, index),
+      autoscale: (injection) => autoscalingOnCue(this, injection),
     };
   }
 

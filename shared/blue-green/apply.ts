@@ -436,8 +436,8 @@ async function metricResultOf(
 }
 
 /** `targetgroup/<name>/<id>` and `app/<lb>/<id>`: the dimensions ELB publishes its metrics under. */
-const targetGroupDimension = (arn: string) => arn.slice(arn.lastIndexOf(':') + 1);
-const loadBalancerDimension = (listenerArn: string) => /:listener\/(app\/[^/]+\/[^/]+)\//.exec(listenerArn)?.[1] ?? '';
+export const targetGroupDimension = (arn: string) => arn.slice(arn.lastIndexOf(':') + 1);
+export const loadBalancerDimension = (listenerArn: string) => /:listener\/(app\/[^/]+\/[^/]+)\//.exec(listenerArn)?.[1] ?? '';
 
 /** The check's expression over `window` for one colour's target group, undefined without data. */
 async function metricValueOf(
