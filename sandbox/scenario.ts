@@ -227,9 +227,9 @@ const metricValues = z.strictObject({
         value: z.number({ error: 'value must be a number' }),
         for: duration('for (how long the value holds, one datapoint a minute)', 60).default(60),
       }),
-      { error: 'values: a list of { at, value } (and optionally for)' },
+      { error: 'a list of { at, value } (and optionally for)' },
     )
-    .min(1),
+    .min(1, { error: 'give at least one { at, value }' }),
 });
 
 /** A colour's targets fail their health checks from `at` (every target reports `state`) until `until`, when they are healthy again. */
@@ -255,7 +255,7 @@ const listenerChange = z
   })
   .refine((value) => value.weights.blue + value.weights.green > 0, {
     path: ['weights'],
-    error: 'weights: give at least one colour some weight (ELB forwards nowhere otherwise)',
+    error: 'give at least one colour some weight (ELB forwards nowhere otherwise)',
   });
 
 /**

@@ -139,7 +139,7 @@ describe('scenario files', () => {
 
   it('names the path of an unknown kind and lists the kinds there are', () => {
     expect(problems({ injections: [{ kind: 'task-crash', job: 'nightly-report' }] })).toEqual([
-      'injections.0.kind: kind must be one of task-exits, watched-task-crashes, capacity-outage, late-delivery, duplicate-delivery, deployment, service-event, silence, mute-window, manual-run, suspension (got "task-crash")',
+      'injections.0.kind: kind must be one of task-exits, watched-task-crashes, capacity-outage, late-delivery, duplicate-delivery, deployment, service-event, silence, mute-window, manual-run, suspension, promote, abort, metric-values, target-health, listener-change, circuit-breaker, autoscaling (got "task-crash")',
     ]);
   });
 
