@@ -35,12 +35,16 @@ type ColourChoice = (typeof COLOUR_CHOICES)[number];
 export async function deploymentCommandOnCue(sim: Simulation, injection: InjectionOfKind<'promote' | 'abort'>): Promise<void> {
   const said: string[] = [];
   const io = { out: (line: string) => said.push(line), err: (line: string) => said.push(line) };
-  const deps = { bus: sim.shiftRuntime.bus, store: sim.shiftRuntime.deployments, io, now: () => sim.clock.now(), caller: SCENARIO_OPERATOR };
+  const deps = {
+    bus: sim.shiftRuntime.bus,
+    store: sim.shiftRuntime.deployments,
+    io,
+    now: () => sim.clock.now(),
+    caller: SCENARIO_OPERATOR,
+  };
   const options = { app: injection.app, automation: sim.automation };
   const exitCode =
-    injection.kind === 'promote'
-      ? await promoteCommand(options, deps)
-      : await abortCommand({ ...options, reason: injection.reason }, deps);
+    injection.kind === 'promote' ? await promoteCommand(options, deps) : await abortCommand({ ...options, reason: injection.reason }, deps);
   const command = `ecs-autopilot ${injection.kind} ${injection.app}${injection.kind === 'abort' && injection.reason ? ' --reason …' : ''}`;
   sim.add({
     timeZone: sim.plan.scenarioZone,
@@ -134,15 +138,18 @@ export async function targetHealthOnCue(
 /** A person writes other weights on the listener's (or rule's) forward action, keeping the rest of it as it is. */
 export async function listenerChangeOnCue(sim: Simulation, injection: InjectionOfKind<'listener-change'>): Promise<void> {
   const app = appSpec(sim, injection.app);
-  const changed = await sim.invoke({ subject: app.name, handler: app.rule ? 'ModifyRule' : 'ModifyListener', during: 'by hand' }, async () => {
-    const before = await forwardNow(sim, app);
-    const weights = COLOURS.map((colour) => ({ arn: app.colours[colour].targetGroup, weight: injection.weights[colour] }));
-    const actions = actionsWithWeights(before, weights);
-    const { elb } = sim.shiftRuntime;
-    if (app.rule) await elb.send(new ModifyRuleCommand({ RuleArn: app.rule, Actions: actions }));
-    else await elb.send(new ModifyListenerCommand({ ListenerArn: app.listener, DefaultActions: actions }));
-    return { before: describeSplit(before.targetGroups, app), after: describeSplit(weights, app) };
-  });
+  const changed = await sim.invoke(
+    { subject: app.name, handler: app.rule ? 'ModifyRule' : 'ModifyListener', during: 'by hand' },
+    async () => {
+      const before = await forwardNow(sim, app);
+      const weights = COLOURS.map((colour) => ({ arn: app.colours[colour].targetGroup, weight: injection.weights[colour] }));
+      const actions = actionsWithWeights(before, weights);
+      const { elb } = sim.shiftRuntime;
+      if (app.rule) await elb.send(new ModifyRuleCommand({ RuleArn: app.rule, Actions: actions }));
+      else await elb.send(new ModifyListenerCommand({ ListenerArn: app.listener, DefaultActions: actions }));
+      return { before: describeSplit(before.targetGroups, app), after: describeSplit(weights, app) };
+    },
+  );
   if (!changed) return;
   sim.add({
     timeZone: sim.plan.scenarioZone,

@@ -253,7 +253,9 @@ const INJECTIONS: { [K in Injection['kind']]: InjectionKind<K> } = {
       injection.values.forEach((value, entry) => {
         const at = resolveMoment(value.at, plan.scenarioZone, plan.window);
         if (!at) {
-          plan.problems.push(`injections.${index}.values.${entry}.at: ${value.at} (${plan.scenarioZone}) is not inside the simulated window`);
+          plan.problems.push(
+            `injections.${index}.values.${entry}.at: ${value.at} (${plan.scenarioZone}) is not inside the simulated window`,
+          );
           return;
         }
         for (let minute = 0; minute < Math.ceil(value.for / 60); minute++) {

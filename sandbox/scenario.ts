@@ -1,7 +1,8 @@
 /**
  * A sandbox scenario: what moto cannot do by itself (a task exits or crashes for any reason, capacity runs
  * out, Scheduler delivers late or twice, a pipeline deploys and an alarm fires, ECS reports a problem with a
- * service), injected on cue while the
+ * service, an operator promotes or aborts a deployment, a gate's metric or a colour's targets go bad, a person
+ * changes the listener, ECS's circuit breaker rolls a colour back, autoscaling moves a count), injected on cue while the
  * virtual day runs. One zod schema per kind, joined in a discriminated union: a new kind is a new schema
  * here and a new entry in plan.ts's INJECTIONS.
  */
@@ -454,7 +455,7 @@ const scenarioDay = z.string({ error: `write ${DAY_FORMS}` }).transform((text, c
 
 export const scenarioSchema = z.strictObject({
   description: z.string().optional(),
-  /** Zone of the times that name no job (the `at` of capacity-outage, watched-task-crashes, deployment, service-event); default: the first job's zone. */
+  /** Zone of the times that name no job (the `at` of capacity-outage, watched-task-crashes, deployment, service-event and the other blue/green kinds); default: the first job's zone. */
   timezone: z
     .string()
     .refine(isKnownTimeZone, { error: (issue) => `unknown time zone ${JSON.stringify(issue.input)}` })

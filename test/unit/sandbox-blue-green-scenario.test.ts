@@ -47,7 +47,15 @@ describe('blue/green scenario kinds', () => {
         injections: [
           { kind: 'promote', app: 'shop', at: '10:05' },
           { kind: 'abort', app: 'shop', at: '10:18', reason: 'wrong flag' },
-          { kind: 'metric-values', app: 'shop', check: 'errors', values: [{ at: '10:25', value: 0, for: '3m' }, { at: '10:28', value: 30 }] },
+          {
+            kind: 'metric-values',
+            app: 'shop',
+            check: 'errors',
+            values: [
+              { at: '10:25', value: 0, for: '3m' },
+              { at: '10:28', value: 30 },
+            ],
+          },
           { kind: 'target-health', app: 'shop', at: '10:38', until: '10:45' },
           { kind: 'listener-change', app: 'shop', at: '10:53', weights: { blue: 100, green: 0 } },
           { kind: 'circuit-breaker', app: 'shop', at: '11:03' },
