@@ -45,7 +45,8 @@ export async function deploymentCommandOnCue(sim: Simulation, injection: Injecti
   const options = { app: injection.app, automation: sim.automation };
   const exitCode =
     injection.kind === 'promote' ? await promoteCommand(options, deps) : await abortCommand({ ...options, reason: injection.reason }, deps);
-  const command = `ecs-autopilot ${injection.kind} ${injection.app}${injection.kind === 'abort' && injection.reason ? ' --reason …' : ''}`;
+  const reason = injection.kind === 'abort' && injection.reason ? ` --reason ${JSON.stringify(injection.reason)}` : '';
+  const command = `ecs-autopilot ${injection.kind} ${injection.app}${reason}`;
   sim.add({
     timeZone: sim.plan.scenarioZone,
     subject: injection.app,
@@ -96,10 +97,10 @@ export async function putMetricValueOnCue(
     timeZone: sim.plan.scenarioZone,
     subject: app.name,
     what: 'metric-values',
-    label: `${injection.check}: ${id} = ${point.value}`,
+    label: `metric ${id} = ${point.value}`,
     detail:
-      `CloudWatch has ${query.metric} (${query.stat}) = ${point.value} for ${app.colours[colour].service}'s target group` +
-      `${held} (the ${injection.colour === colour ? '' : `${injection.colour} colour, `}${colour}); metric check ${injection.check} reads it`,
+      `CloudWatch has ${query.metric} (${query.stat}) = ${point.value} for ${app.colours[colour].service}'s target group${held}` +
+      ` (${injection.colour === colour ? colour : `the ${injection.colour} colour, ${colour}`}); metric check ${injection.check} reads it`,
     source: 'scenario',
   });
 }

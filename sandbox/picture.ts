@@ -187,7 +187,7 @@ function laneKindOf(entry: TimelineEntry, watchedTasks: Set<string>): LaneKind {
   if (entry.job) return 'job';
   if (entry.what.startsWith('watched-task-')) return 'watched-task';
   if (entry.what.startsWith('service-')) return 'service';
-  if (entry.what.startsWith('deployment-')) return 'app';
+  if (entry.what.startsWith('deployment-') || entry.what in APP_SCENARIO_MARKS) return 'app';
   // A crash loop or a task's stop names a watched task or a service; the scenario's own stops of a watched task name it.
   if (['crash-loop', 'task-exited', 'task-already-stopped', 'spot-notice'].includes(entry.what)) {
     return watchedTasks.has(entry.subject) ? 'watched-task' : entry.what === 'crash-loop' ? 'service' : 'other';
@@ -360,7 +360,18 @@ function fillOther(lane: Lane, entries: TimelineEntry[]): void {
   lane.marks.push(...entries.map((entry) => ({ at: time(entry.time), look: 'event' as const, title: lineOf(entry) })));
 }
 
+/** What a blue/green scenario does to an app (an operator's command, a metric, a person's change…): a mark in the app's lane. */
+const APP_SCENARIO_MARKS: Record<string, MarkLook> = {
+  'operator-command': 'event',
+  'metric-values': 'event',
+  'target-health': 'event',
+  'listener-changed': 'event',
+  'circuit-breaker': 'event',
+  autoscaling: 'event',
+};
+
 const DEPLOYMENT_MARKS: Record<string, MarkLook | undefined> = {
+  ...APP_SCENARIO_MARKS,
   'deployment-requested': 'deploy',
   'deployment-started': 'deploy',
   'deployment-succeeded': 'deploy-succeeded',

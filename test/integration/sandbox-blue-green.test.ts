@@ -8,6 +8,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { pictureLanes } from '../../sandbox/picture.ts';
 import { runSandbox } from '../../sandbox/run.ts';
 import type { SandboxReport } from '../../sandbox/timeline.ts';
 
@@ -69,7 +70,7 @@ describe('the sandbox: blue/green with operators, gates, a person and ECS', () =
 
   it('rolls back at the first tick that reads a metric value over its max', () => {
     expect(lines('10:17', '10:20')).toEqual([
-      ['10:17', 'errors: errors = 30'],
+      ['10:17', 'metric errors = 30'],
       ['10:18', 'rolled back'],
     ]);
     expect(report.deployments[2]?.outcome?.reason).toBe('gate failed at 50%: metric check errors: shop-blue 30 is above its max 5');
@@ -107,5 +108,21 @@ describe('the sandbox: blue/green with operators, gates, a person and ECS', () =
       ['blue', 0, 2, 'shop:6'],
       ['green', 100, 2, 'shop:2'],
     ]);
+  });
+
+  it("draws what the scenario did to shop as marks in shop's lane of the picture, not in a lane of its own", () => {
+    const lanes = pictureLanes(report).filter((lane) => lane.name === 'shop');
+    expect(lanes.map((lane) => lane.kind)).toEqual(['app']);
+    const titles = lanes[0]?.marks.map((mark) => mark.title).join('\n');
+    for (const label of [
+      'autoscaling: 2 → 4',
+      'promote',
+      'metric errors = 30',
+      'targets unhealthy',
+      'listener changed by hand',
+      'ECS circuit breaker',
+    ]) {
+      expect(titles).toContain(`  ${label}  `);
+    }
   });
 });
