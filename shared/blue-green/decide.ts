@@ -21,7 +21,11 @@
  *   split (a person, another tool) stops the deployment, `failed` with an alert naming the change; the
  *   listener is never written over it.
  * - Promote and abort name the deployment they are for, a promote also the step; a stale one is ignored,
- *   recorded in the deployment and published (`Deployment Request Ignored`), never acted on.
+ *   recorded in the deployment and published (`Deployment Request Ignored`), never acted on. A promote
+ *   `full` ends the pause and shifts straight to the last step (100%), the gates checked first.
+ * - Retry and undo name the deployment they follow, the app's last one: retry one that failed or rolled
+ *   back (its revision again), undo one that succeeded (the revision live before it). Either starts a new
+ *   deployment like any request, linked to the one it follows; a stale one is ignored as above.
  * - A stage that outlives its deadline rolls back (or, once rolling back, fails loudly); the watchdog
  *   tick every minute notices.
  * - Every event published has an id derived from the decision (`<deployment id>:started`, `:step:<n>`,
@@ -84,6 +88,7 @@ export function transition(
 ): Transition {
   if (event.kind === 'requested') return request(deployment, event, app, now, history);
   if (event.kind === 'promote' || event.kind === 'abort') return operatorRequest(deployment, event, app, now);
+  if (event.kind === 'retry' || event.kind === 'undo') return redeploy(deployment, event, app, now, history);
   if (!deployment || isFinal(deployment.stage)) return unchanged(deployment);
   const d = deployment;
   switch (event.kind) {
@@ -180,6 +185,8 @@ function facts(d: Deployment, app: AppSpec): Record<string, unknown> {
     strategy: app.strategy,
     requestedBy: d.requestedBy,
     weights: d.weights,
+    retryOf: d.retryOf,
+    undoOf: d.undoOf,
   };
 }
 
@@ -338,6 +345,7 @@ function inspected(d: Deployment, app: AppSpec, now: Date, event: DeploymentEven
     from: fromColour,
     to: toColour,
     original: event.forward,
+    liveBefore: liveService.taskDefinition,
     toBefore: { desiredCount: event.services[toColour].desiredCount, taskDefinition: event.services[toColour].taskDefinition },
     desiredCount: liveService.desiredCount,
     waitingFor: `${app.colours[toColour].service} to reach steady state with healthy targets`,
@@ -473,7 +481,7 @@ function gatesChecked(d: Deployment, app: AppSpec, now: Date, event: DeploymentE
   if (!verdict.pass) return rollBack(d, app, now, `gate failed at ${d.newPercent}%: ${verdict.reason}`);
   if (d.stage === 'rollback-window') return due(now, d.pauseEndsAt) ? finish(d, now) : unchanged(d);
   if (!due(now, d.pauseEndsAt) && d.promotedStep !== d.step) return unchanged(d);
-  if (d.stage === 'paused') return shiftTo(d, app, now, d.step + 1);
+  if (d.stage === 'paused') return shiftTo(d, app, now, d.promotedStep === d.step && d.promotedFull ? app.steps.length - 1 : d.step + 1);
   if (app.rollbackWindowSeconds === 0) return finish(d, now);
   const next: Deployment = {
     ...enter(d, 'rollback-window', now),
@@ -657,6 +665,7 @@ function requestRecord(event: OperatorEvent, now: Date, outcome: OperatorRequest
     by: event.by,
     deploymentId: event.deploymentId,
     step: event.kind === 'promote' ? event.step : undefined,
+    full: event.kind === 'promote' && event.full ? true : undefined,
     outcome,
     reason,
   };
@@ -668,6 +677,7 @@ const requestFacts = (event: OperatorEvent) => ({
   requestId: event.requestId,
   deploymentId: event.deploymentId,
   step: event.kind === 'promote' ? event.step : undefined,
+  full: event.kind === 'promote' && event.full ? true : undefined,
   by: event.by,
 });
 
@@ -748,8 +758,16 @@ function promote(d: Deployment, event: OperatorEvent & { kind: 'promote' }, app:
   if (d.promotedStep === d.step) {
     return ignore(d, event, app, now, `the pause of step ${current} is already promoted: it ends once the gates pass`);
   }
+  if (event.full && d.stage === 'baking') {
+    return ignore(d, event, app, now, `${d.id} is baking at 100%: no step is left to skip (a promote without --full ends the bake)`);
+  }
   const note = event.deploymentId === undefined ? takenWithoutId(`step ${current} of ${d.id}`) : undefined;
-  const next: Deployment = { ...d, promotedStep: d.step, requests: remember(d, requestRecord(event, now, 'taken', note)) };
+  const next: Deployment = {
+    ...d,
+    promotedStep: d.step,
+    promotedFull: event.full ? true : undefined,
+    requests: remember(d, requestRecord(event, now, 'taken', note)),
+  };
   return { deployment: next, actions: [checkGates(next)] };
 }
 
@@ -769,4 +787,103 @@ function abort(d: Deployment, event: OperatorEvent & { kind: 'abort' }, app: App
   const note = event.deploymentId === undefined ? takenWithoutId(d.id) : undefined;
   const taken: Deployment = { ...d, requests: remember(d, requestRecord(event, now, 'taken', note)) };
   return stopFor(taken, app, now, `aborted${event.by ? ` by ${event.by}` : ''}${event.reason ? `: ${event.reason}` : ''}`);
+}
+
+// ── Retry and undo: a new deployment of a revision the app's last deployment names ──
+
+type RedeployEvent = DeploymentEvent & { kind: 'retry' | 'undo' };
+
+/**
+ * `retry` deploys again the revision of a deployment that failed or rolled back (the one it registered
+ * or was asked for; its images, if it never got as far as registering them); `undo` deploys the revision
+ * that was live before a deployment that succeeded. Each names that deployment, which must be the app's
+ * last one, and starts deployment `id` like any request (scope, steps, gates), linked to it. Anything
+ * else is ignored like a stale request: recorded in the app's deployment, published, and recorded as a
+ * rejection so that `--wait` for it ends.
+ */
+function redeploy(current: Deployment | undefined, event: RedeployEvent, app: AppSpec, now: Date, history: RequestHistory): Transition {
+  if (current?.id === event.id) return unchanged(current); // the same request delivered again
+  if (current?.requests?.some((r) => r.requestId === event.id)) return unchanged(current); // ignored once already
+  const asRequest: RequestEvent = { kind: 'requested', id: event.id, sentAt: event.sentAt, requestedBy: event.by };
+  const stale = current && staleness(current, asRequest);
+  if (current && stale) return ignoreRedeploy(current, event, app, now, stale);
+  if (history.earlierRejection) {
+    const reason = history.earlierRejection.reason;
+    return { ...rejection(current, asRequest, app, reason), rejected: { id: event.id, reason, recorded: true } };
+  }
+  if (!current) {
+    const reason = `app ${app.name} has no deployment to ${event.kind}`;
+    return {
+      deployment: undefined,
+      actions: [
+        {
+          kind: 'publish',
+          detailType: DEPLOYMENT_DETAIL_TYPES.requestIgnored,
+          detail: { app: app.name, request: redeployFacts(event), reason },
+          id: `${app.name}:ignored:${event.id}`,
+        },
+      ],
+      rejected: { id: event.id, reason },
+    };
+  }
+  const refusal = redeployRefusal(current, event);
+  if (refusal) return ignoreRedeploy(current, event, app, now, refusal);
+  const artifact =
+    event.kind === 'undo'
+      ? { taskDefinition: current.liveBefore }
+      : current.taskDefinition
+        ? { taskDefinition: current.taskDefinition }
+        : { images: current.images };
+  const started = newRequest(current, { ...asRequest, ...artifact }, app, now);
+  if (!started.deployment || started.deployment === current) return started;
+  const link = event.kind === 'retry' ? { retryOf: current.id } : { undoOf: current.id };
+  return { ...started, deployment: { ...started.deployment, ...link } };
+}
+
+/** Why a retry or undo does not follow the app's last deployment, or undefined when it does. */
+function redeployRefusal(current: Deployment, event: RedeployEvent): string | undefined {
+  const last = isFinal(current.stage) ? 'last' : 'current';
+  if (event.deploymentId !== current.id) {
+    return `the ${event.kind} is for deployment ${event.deploymentId}, not ${current.id}, the app's ${last} one`;
+  }
+  if (!isFinal(current.stage)) return `${current.id} is still ${current.stage}: a ${event.kind} follows a deployment that ended`;
+  if (event.kind === 'retry' && current.stage === 'succeeded') {
+    return `${current.id} succeeded: there is nothing to retry (undo deploys the revision live before it)`;
+  }
+  if (event.kind === 'undo' && current.stage !== 'succeeded') {
+    return `${current.id} ${current.stage === 'rolled-back' ? 'rolled back' : current.stage}: the revision before it is still live, there is nothing to undo (retry deploys it again)`;
+  }
+  if (event.kind === 'undo' && current.liveBefore === undefined) {
+    return `${current.id} does not record the revision live before it (it ran before ecs-autopilot kept it): deploy that revision by its task definition`;
+  }
+  return undefined;
+}
+
+/** What a retry or undo asked, as `Deployment Request Ignored` carries it. */
+const redeployFacts = (event: RedeployEvent) => ({
+  kind: event.kind,
+  requestId: event.id,
+  deploymentId: event.deploymentId,
+  by: event.by,
+});
+
+function ignoreRedeploy(current: Deployment, event: RedeployEvent, app: AppSpec, now: Date, reason: string): Transition {
+  const record: OperatorRequest = {
+    kind: event.kind,
+    requestId: event.id,
+    at: iso(now),
+    by: event.by,
+    deploymentId: event.deploymentId,
+    outcome: 'ignored',
+    reason,
+  };
+  const next: Deployment = { ...current, requests: remember(current, record) };
+  return {
+    deployment: next,
+    actions: [
+      publish(DEPLOYMENT_DETAIL_TYPES.requestIgnored, next, app, `ignored:${event.id}`, { request: redeployFacts(event), reason }),
+    ],
+    // Recorded as a rejection too, so that `retry --wait` for it ends.
+    rejected: { id: event.id, reason },
+  };
 }

@@ -16,8 +16,8 @@ export function loadDeployment(app: AppSpec, rt: { deployments: DeploymentStore 
   return rt.deployments.get(app.name);
 }
 
-/** For a deployment request, whether it was rejected before: a rejection is final. Other events need nothing more. */
+/** For a deployment request (a retry or undo too), whether it was rejected before: a rejection is final. Other events need nothing more. */
 export async function loadRequestHistory(app: AppSpec, event: DeploymentEvent, rt: { rejections: Rejections }): Promise<RequestHistory> {
-  if (event.kind !== 'requested') return {};
+  if (event.kind !== 'requested' && event.kind !== 'retry' && event.kind !== 'undo') return {};
   return { earlierRejection: await rt.rejections.get(app.name, event.id) };
 }

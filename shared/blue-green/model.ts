@@ -185,14 +185,20 @@ export type DeploymentOutcome = { status: 'succeeded' | 'rolled-back' | 'failed'
  * ignored, kept here with the reason and published as `Deployment Request Ignored`.
  */
 export interface OperatorRequest {
-  /** `deploy`: a deployment request that came after its time (see decide.ts), kept here, never acted on. */
-  kind: 'promote' | 'abort' | 'deploy';
+  /**
+   * `deploy`: a deployment request that came after its time (see decide.ts), kept here, never acted on;
+   * `retry` and `undo`: a request to deploy again what this deployment ran, or what was live before it,
+   * that was stale (they are recorded only when ignored: taken, they start a deployment that names this one).
+   */
+  kind: 'promote' | 'abort' | 'deploy' | 'retry' | 'undo';
   /** The EventBridge event id (or, without one, what the request asks): a redelivery of it is recognised and changes nothing. */
   requestId: string;
   at: string;
   by?: string | undefined;
   deploymentId?: string | undefined;
   step?: number | undefined;
+  /** A promote `--full`: every remaining step and pause skipped, straight to 100%. */
+  full?: boolean | undefined;
   outcome: 'taken' | 'ignored';
   /** Why it was ignored, or how a request naming no deployment was taken. */
   reason?: string | undefined;
@@ -228,6 +234,14 @@ export interface Deployment {
   shiftingTo?: number | undefined;
   /** Index of the step whose pause a promote ended: it moves on once the gates pass. */
   promotedStep?: number | undefined;
+  /** That promote was `--full`: the next shift is the last step (100%), skipping the others and their pauses. */
+  promotedFull?: boolean | undefined;
+  /** What the live colour ran when the deployment started: `undo` deploys it again once this one succeeded. */
+  liveBefore?: string | undefined;
+  /** The failed or rolled-back deployment this one deploys again (`retry`), with the same revision. */
+  retryOf?: string | undefined;
+  /** The succeeded deployment this one undoes: it deploys that one's `liveBefore`. */
+  undoOf?: string | undefined;
   newPercent: number;
   stageSince: string;
   /** When the stage times out (rollback or failure), or, for pauses, when the pause ends. */
@@ -275,6 +289,20 @@ export type DeploymentEvent =
       deploymentId?: string | undefined;
       /** The step (1-based) whose pause it ends. */
       step?: number | undefined;
+      /** Skip every remaining step and pause: straight to 100% (then the bake as usual). */
+      full?: boolean | undefined;
+      by?: string | undefined;
+    }
+  /**
+   * `retry`: deploy again what the failed or rolled-back deployment `deploymentId` ran; `undo`: deploy
+   * what was live before the succeeded deployment `deploymentId`. Either starts deployment `id`, a
+   * deployment like any other (steps, gates), when `deploymentId` is the app's last one.
+   */
+  | {
+      kind: 'retry' | 'undo';
+      id: string;
+      deploymentId: string;
+      sentAt?: string | undefined;
       by?: string | undefined;
     }
   | { kind: 'abort'; requestId: string; deploymentId?: string | undefined; by?: string | undefined; reason?: string | undefined }
@@ -355,6 +383,8 @@ export const DEPLOYMENT_DETAIL_TYPES = {
   requested: 'Deployment Requested',
   promoteRequested: 'Deployment Promotion Requested',
   abortRequested: 'Deployment Abort Requested',
+  retryRequested: 'Deployment Retry Requested',
+  undoRequested: 'Deployment Undo Requested',
   rejected: 'Deployment Rejected',
   requestIgnored: 'Deployment Request Ignored',
   started: 'Deployment Started',
@@ -367,13 +397,15 @@ export const DEPLOYMENT_DETAIL_TYPES = {
 export type DeploymentDetailType = (typeof DEPLOYMENT_DETAIL_TYPES)[keyof typeof DEPLOYMENT_DETAIL_TYPES];
 
 /**
- * What a pipeline (or `ecs-autopilot deploy|promote|abort`) puts on our bus for shift-traffic: the only
+ * What a pipeline (or `ecs-autopilot deploy|promote|abort|retry|undo`) puts on our bus for shift-traffic: the only
  * detail-types principals other than ecs-autopilot's functions (`deployers`) may put there.
  */
 export const DEPLOYMENT_REQUEST_DETAIL_TYPES = [
   DEPLOYMENT_DETAIL_TYPES.requested,
   DEPLOYMENT_DETAIL_TYPES.promoteRequested,
   DEPLOYMENT_DETAIL_TYPES.abortRequested,
+  DEPLOYMENT_DETAIL_TYPES.retryRequested,
+  DEPLOYMENT_DETAIL_TYPES.undoRequested,
 ] as const;
 
 /** What the transition returns: the deployment to persist (undefined: none was started) and the actions, in order. */

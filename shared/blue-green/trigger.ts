@@ -1,9 +1,10 @@
 /**
  * shift-traffic's trigger contract: the patterns of the rules that invoke it, its watchdog's payload, and
  * what reaches it, parsed (zod/mini) and routed to the apps it concerns:
- * - our bus: Deployment Requested / Promotion Requested / Abort Requested (from the CLI or a pipeline); a
- *   promote or abort names its deployment in detail.id (and a promote the step, 1-based, in detail.step),
- *   and is known by its event id, so that a redelivery is recognised;
+ * - our bus: Deployment Requested / Promotion Requested / Abort Requested / Retry Requested / Undo
+ *   Requested (from the CLI or a pipeline); a promote, abort, retry or undo names its deployment in
+ *   detail.id (a promote also the step, 1-based, in detail.step, and `full`; a retry or undo the new
+ *   deployment's id in detail.newId), and is known by its event id, so that a redelivery is recognised;
  * - aws.ecs: ECS Deployment State Change and ECS Service Action for an app's services;
  * - aws.cloudwatch: CloudWatch Alarm State Change for an alarm some app gates on;
  * - the watchdog schedule: `{ "tick": true }`, for every app.
@@ -28,7 +29,7 @@ export const ALARM_STATE_CHANGE = { source: 'aws.cloudwatch', detailType: 'Cloud
 /** What the shift-traffic watchdog schedule sends. */
 export const SHIFT_TRAFFIC_TICK = { tick: true } as const;
 
-/** On our bus, the three requests shift-traffic acts on; its own events (Started, Rejected, …) do not match. */
+/** On our bus, the requests shift-traffic acts on; its own events (Started, Rejected, …) do not match. */
 export const DEPLOYMENT_REQUEST_PATTERN = {
   source: [EVENT_SOURCE],
   'detail-type': [...DEPLOYMENT_REQUEST_DETAIL_TYPES],
@@ -68,6 +69,8 @@ const schemas = builtOnFirstUse(() => {
     app: text,
     id: z.optional(text.check(z.regex(/^[A-Za-z0-9_.:-]{1,128}$/))),
     step: z.optional(z.int().check(z.minimum(1))),
+    full: z.optional(z.boolean()),
+    newId: z.optional(text.check(z.regex(/^[A-Za-z0-9_.:-]{1,128}$/))),
     taskDefinition: z.optional(text),
     images: z.optional(z.record(text, text)),
     requestedBy: z.optional(text),
@@ -124,7 +127,7 @@ export function routeShiftInput(input: unknown, automation: Automation): RoutedE
   const parsed = schemas().envelope.safeParse(input);
   if (!parsed.success) {
     throw new BadEventError(
-      'shift-traffic takes a Deployment Requested / Promotion Requested / Abort Requested event, an ECS deployment or service event, a CloudWatch Alarm State Change, or {"tick": true}',
+      'shift-traffic takes a Deployment Requested / Promotion Requested / Abort Requested / Retry Requested / Undo Requested event, an ECS deployment or service event, a CloudWatch Alarm State Change, or {"tick": true}',
     );
   }
   const event = parsed.data;
@@ -158,8 +161,10 @@ export function routeShiftInput(input: unknown, automation: Automation): RoutedE
  */
 export const REQUEST_FIELDS: Readonly<Record<string, readonly string[]>> = {
   [DEPLOYMENT_DETAIL_TYPES.requested]: ['app', 'id', 'taskDefinition', 'images', 'requestedBy'],
-  [DEPLOYMENT_DETAIL_TYPES.promoteRequested]: ['app', 'id', 'step', 'by'],
+  [DEPLOYMENT_DETAIL_TYPES.promoteRequested]: ['app', 'id', 'step', 'full', 'by'],
   [DEPLOYMENT_DETAIL_TYPES.abortRequested]: ['app', 'id', 'by', 'reason'],
+  [DEPLOYMENT_DETAIL_TYPES.retryRequested]: ['app', 'id', 'newId', 'by'],
+  [DEPLOYMENT_DETAIL_TYPES.undoRequested]: ['app', 'id', 'newId', 'by'],
 };
 
 function requestOf(detailType: string, rawDetail: unknown, eventId: string | undefined, time: string | undefined): RoutedEvent {
@@ -200,11 +205,22 @@ function requestOf(detailType: string, rawDetail: unknown, eventId: string | und
     }
     case DEPLOYMENT_DETAIL_TYPES.promoteRequested: {
       const requestId = eventId ?? ['promote', detail.id, detail.step].filter((part) => part !== undefined).join(':');
-      return { app: detail.app, event: { kind: 'promote', requestId, deploymentId: detail.id, step: detail.step, by: detail.by } };
+      return {
+        app: detail.app,
+        event: { kind: 'promote', requestId, deploymentId: detail.id, step: detail.step, full: detail.full, by: detail.by },
+      };
     }
     case DEPLOYMENT_DETAIL_TYPES.abortRequested: {
       const requestId = eventId ?? ['abort', detail.id].filter((part) => part !== undefined).join(':');
       return { app: detail.app, event: { kind: 'abort', requestId, deploymentId: detail.id, by: detail.by, reason: detail.reason } };
+    }
+    case DEPLOYMENT_DETAIL_TYPES.retryRequested:
+    case DEPLOYMENT_DETAIL_TYPES.undoRequested: {
+      const kind = detailType === DEPLOYMENT_DETAIL_TYPES.retryRequested ? 'retry' : 'undo';
+      if (detail.id === undefined) throw new BadEventError(`a ${detailType} event needs detail.id, the deployment to ${kind}`);
+      const id = detail.newId ?? eventId;
+      if (!id) throw new BadEventError(`a ${detailType} event needs detail.newId (the new deployment's id) or an event id`);
+      return { app: detail.app, event: { kind, id, deploymentId: detail.id, sentAt: sentAtOf(time), by: detail.by } };
     }
     default:
       throw new BadEventError(`shift-traffic does not handle ecs-autopilot ${excerptOf(detailType, 100)} events`);

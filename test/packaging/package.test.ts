@@ -904,7 +904,13 @@ const APP_SERVICES = [
 ];
 const GATE_ALARMS = ['shop-5xx', 'checkout-p99-latency'];
 const DEPLOYERS = ['arn:aws:iam::123456789012:role/ci-deployer', 'arn:aws:iam::210987654321:root'];
-const REQUEST_TYPES = ['Deployment Requested', 'Deployment Promotion Requested', 'Deployment Abort Requested'];
+const REQUEST_TYPES = [
+  'Deployment Requested',
+  'Deployment Promotion Requested',
+  'Deployment Abort Requested',
+  'Deployment Retry Requested',
+  'Deployment Undo Requested',
+];
 const RULE_TARGET_RETRY = { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 };
 
 /** An Allow statement as the stack writes them. */

@@ -655,7 +655,17 @@ describe('stackResources: alerts', () => {
       EventBusName: getAtt(LOGICAL_IDS.eventBus, 'Name'),
       EventPattern: {
         source: ['ecs-autopilot'],
-        'detail-type': [{ 'anything-but': ['Deployment Requested', 'Deployment Promotion Requested', 'Deployment Abort Requested'] }],
+        'detail-type': [
+          {
+            'anything-but': [
+              'Deployment Requested',
+              'Deployment Promotion Requested',
+              'Deployment Abort Requested',
+              'Deployment Retry Requested',
+              'Deployment Undo Requested',
+            ],
+          },
+        ],
         detail: { alert: { cluster: [{ exists: true }] } },
       },
       State: 'ENABLED',
