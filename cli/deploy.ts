@@ -313,7 +313,7 @@ export async function deployCommand(options: DeployOptions, deps: DeploymentDeps
   return followDeployment(app, id, { ...options, timeoutSeconds: options.timeoutSeconds ?? longestDeploymentSeconds(app) }, deps);
 }
 
-function withoutUndefined<T extends Record<string, unknown>>(record: T): Partial<T> {
+export function withoutUndefined<T extends Record<string, unknown>>(record: T): Partial<T> {
   return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
@@ -506,6 +506,8 @@ export function statusLines(app: AppSpec, current: Deployment | undefined, histo
     ['rolling back', d.stage === 'rolling-back' && d.rollbackReason !== undefined ? forTerminal(d.rollbackReason) : undefined],
     ['outcome', d.outcome ? `${d.outcome.status} at ${d.outcome.at}: ${forTerminal(d.outcome.reason)}` : undefined],
     ['requested', `${d.requestedAt}${d.requestedBy ? ` by ${forTerminal(d.requestedBy)}` : ''}`],
+    ['retry of', d.retryOf === undefined ? undefined : forTerminal(d.retryOf)],
+    ['undo of', d.undoOf === undefined ? undefined : forTerminal(d.undoOf)],
     ['version', newVersion(d)],
   ];
   const shown = fields.filter((field): field is [string, string] => field[1] !== undefined);
@@ -538,7 +540,7 @@ function requestText(request: OperatorRequest, d: Deployment): string {
   const step = request.step === undefined ? '' : ` step ${request.step}`;
   const other = request.deploymentId !== undefined && request.deploymentId !== d.id ? ` of ${forTerminal(request.deploymentId)}` : '';
   const by = request.by ? ` by ${forTerminal(request.by)}` : '';
-  return `${request.kind}${step}${other}${by}: ${request.outcome}${request.reason ? `: ${forTerminal(request.reason)}` : ''}`;
+  return `${request.kind}${request.full ? ' --full' : ''}${step}${other}${by}: ${request.outcome}${request.reason ? `: ${forTerminal(request.reason)}` : ''}`;
 }
 
 // ── promote and abort ──
@@ -547,6 +549,11 @@ export interface RequestOptions {
   app: string;
   automation: Automation;
   json?: boolean | undefined;
+}
+
+export interface PromoteOptions extends RequestOptions {
+  /** Skip every remaining step and pause: straight to 100% (then the bake). */
+  full?: boolean | undefined;
 }
 
 export type RequestDeps = Pick<DeploymentDeps, 'bus' | 'store' | 'io' | 'now' | 'caller'>;
@@ -563,26 +570,44 @@ async function activeDeployment(app: AppSpec, store: DeploymentReader, what: str
 /**
  * `promote <app>`: ends the current pause (a step's or the bake) early; its gates are checked first. The
  * request names the deployment and the step read here, so a late or repeated one is ignored, never ends
- * the next pause.
+ * the next pause. `--full` ends a step's pause and skips every step left: straight to 100%.
  */
-export async function promoteCommand(options: RequestOptions, deps: RequestDeps): Promise<number> {
+export async function promoteCommand(options: PromoteOptions, deps: RequestDeps): Promise<number> {
   const app = appOf(options.automation, options.app);
   const { io } = deps;
   const d = await activeDeployment(app, deps.store, 'promote');
   if (typeof d === 'string') return refuse(io, d);
   if (d.stage !== 'paused' && d.stage !== 'baking')
     return refuse(io, `${app.name}: ${d.id} is ${d.stage}, not in a pause: promote ends a pause between steps or the bake`);
+  if (options.full && d.stage === 'baking')
+    return refuse(io, `${app.name}: ${d.id} is baking at 100%: no step is left to skip (promote without --full ends the bake)`);
   const by = deps.caller ?? defaultCaller();
   const now = deps.now();
   const step = d.step + 1;
+  const full = options.full ? true : undefined;
   await deps.bus.publish([
-    { detailType: DEPLOYMENT_DETAIL_TYPES.promoteRequested, detail: { app: app.name, id: d.id, step, by }, time: now },
+    {
+      detailType: DEPLOYMENT_DETAIL_TYPES.promoteRequested,
+      detail: withoutUndefined({ app: app.name, id: d.id, step, full, by }),
+      time: now,
+    },
   ]);
   if (options.json)
-    io.out(JSON.stringify({ type: 'promote-requested', at: now.toISOString(), app: app.name, id: d.id, step, by, stage: d.stage }));
+    io.out(
+      JSON.stringify({
+        type: 'promote-requested',
+        at: now.toISOString(),
+        app: app.name,
+        id: d.id,
+        step,
+        ...(full && { full }),
+        by,
+        stage: d.stage,
+      }),
+    );
   else
     io.out(
-      `${app.name}: promotion of ${d.id} requested (${d.stage} at ${weightsText(d) ?? '?'}${stepText(d, app)}); follow it: ecs-autopilot status ${app.name}`,
+      `${app.name}: ${full ? 'full promotion (straight to 100%)' : 'promotion'} of ${d.id} requested (${d.stage} at ${weightsText(d) ?? '?'}${stepText(d, app)}); follow it: ecs-autopilot status ${app.name}`,
     );
   return EXIT.ok;
 }
@@ -617,7 +642,7 @@ export async function abortCommand(options: AbortOptions, deps: RequestDeps): Pr
   return EXIT.ok;
 }
 
-function refuse(io: Io, message: string): number {
+export function refuse(io: Io, message: string): number {
   io.err(message);
   return EXIT.failed;
 }

@@ -127,6 +127,23 @@ function planCommand({ values, io }: { values: Values; io: Io }): number {
   return EXIT.ok;
 }
 
+/** `retry` and `undo`: a new deployment of a revision the app's last deployment names. */
+async function redeploy(kind: 'retry' | 'undo', { values, positionals, io }: { values: Values; positionals: string[]; io: Io }) {
+  const app = positionals[0];
+  if (!app) throw new UsageError(`${kind} needs an app name: ecs-autopilot ${kind} <app>`);
+  const deploy = await import('./deploy.ts');
+  const { redeployCommand } = await import('./redeploy.ts');
+  const options = {
+    kind,
+    app,
+    automation: config(values),
+    wait: values.wait === true,
+    timeoutSeconds: duration(string(values, 'timeout'), 'timeout'),
+    json: values.json === true,
+  };
+  return redeployCommand(options, deploy.awsDeploymentDeps(connection(values), terminalIo(io)));
+}
+
 const COMMANDS: Record<string, Command> = {
   validate: {
     usage: 'validate [--config FILE] [--json]',
@@ -323,19 +340,31 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   deploy: {
-    usage: 'deploy <app> (--task-definition ARN | --image CONTAINER=IMAGE ...) [--wait] [--timeout 2h] [CONNECTION] [--json]',
+    usage: 'deploy <app> (--task-definition ARN | --image CONTAINER=IMAGE ...) [--wait] [--timeout 2h] [--dry-run] [CONNECTION] [--json]',
     summary: 'request a blue/green deployment and print its id',
     details: [
       '--wait follows it to its end: exit 0 succeeded; 1 rolled back, failed, rejected or --timeout reached.',
       "The default timeout is the longest the app's deployment can take.",
+      '--dry-run requests nothing: it prints the steps, gates, hooks and timings, and checks the listener, target groups,',
+      'services, gate alarms, the revision (when named) and the bus as they are now: exit 0 when all is well, 1 with the problems.',
     ],
-    options: ['task-definition', 'image', 'wait', 'timeout', ...CONNECTION, 'json'],
+    options: ['task-definition', 'image', 'wait', 'timeout', 'dry-run', ...CONNECTION, 'json'],
     async run({ values, positionals, io }) {
       const app = positionals[0];
       if (!app) throw new UsageError('deploy needs an app name: ecs-autopilot deploy <app>');
       const deploy = await import('./deploy.ts');
       const automation = config(values);
       const images = values.image as string[] | undefined;
+      if (values['dry-run']) {
+        if (values.wait || string(values, 'timeout') !== undefined)
+          throw new UsageError('--dry-run requests nothing to wait for: drop --wait and --timeout');
+        const { awsDryRunDeps, dryRunCommand } = await import('./dry-run.ts');
+        return dryRunCommand(
+          deploy.appOf(automation, app),
+          { taskDefinition: string(values, 'task-definition'), images: images && deploy.parseImages(images), json: values.json === true },
+          awsDryRunDeps(connection(values), io),
+        );
+      }
       return deploy.deployCommand(
         {
           app,
@@ -351,27 +380,35 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   status: {
-    usage: 'status [app] [CONNECTION] [--json]',
+    usage: 'status [app] [--limit N] [CONNECTION] [--json]',
     summary: "an app's current deployment, its weights and recent ones; every app without one",
-    options: [...CONNECTION, 'json'],
+    details: ['--limit: how many of the app’s earlier deployments are listed below the current one (default 5, at most 100).'],
+    options: ['limit', ...CONNECTION, 'json'],
     async run({ values, positionals, io }) {
+      const limitText = string(values, 'limit');
+      if (limitText !== undefined && positionals[0] === undefined)
+        throw new UsageError('--limit lists the deployments of one app: status <app> --limit N');
+      const historyLimit = positiveNumber(limitText, 'limit', 5);
+      if (!Number.isInteger(historyLimit) || historyLimit > 100)
+        throw new UsageError(`--limit must be a whole number from 1 to 100, got "${limitText}"`);
       const deploy = await import('./deploy.ts');
       const automation = config(values);
       const deps = deploy.awsDeploymentDeps(connection(values), terminalIo(io));
-      return deploy.statusCommand({ app: positionals[0], automation, json: values.json === true }, deps);
+      return deploy.statusCommand({ app: positionals[0], automation, json: values.json === true, historyLimit }, deps);
     },
   },
   promote: {
-    usage: 'promote <app> [CONNECTION] [--json]',
+    usage: 'promote <app> [--full] [CONNECTION] [--json]',
     summary: "end the current pause of the app's deployment (its gates are checked first)",
-    options: [...CONNECTION, 'json'],
+    details: ['--full skips every step and pause left: straight to 100% once the gates pass, then the bake as usual.'],
+    options: ['full', ...CONNECTION, 'json'],
     async run({ values, positionals, io }) {
       const app = positionals[0];
       if (!app) throw new UsageError('promote needs an app name: ecs-autopilot promote <app>');
       const deploy = await import('./deploy.ts');
       const automation = config(values);
       return deploy.promoteCommand(
-        { app, automation, json: values.json === true },
+        { app, automation, json: values.json === true, full: values.full === true },
         deploy.awsDeploymentDeps(connection(values), terminalIo(io)),
       );
     },
@@ -390,6 +427,23 @@ const COMMANDS: Record<string, Command> = {
         deploy.awsDeploymentDeps(connection(values), terminalIo(io)),
       );
     },
+  },
+  retry: {
+    usage: 'retry <app> [--wait] [--timeout 2h] [CONNECTION] [--json]',
+    summary: "deploy again the revision of the app's last deployment, which failed or rolled back, as a new deployment",
+    details: [
+      'The new deployment (its id printed) runs the same task definition revision the last one registered or named, with the',
+      "app's steps and gates, and names the one it retries. --wait as for deploy.",
+    ],
+    options: ['wait', 'timeout', ...CONNECTION, 'json'],
+    run: (args) => redeploy('retry', args),
+  },
+  undo: {
+    usage: 'undo <app> [--wait] [--timeout 2h] [CONNECTION] [--json]',
+    summary: "deploy again the revision that was live before the app's last deployment, which succeeded",
+    details: ["A deployment like any other (the app's steps and gates), naming the one it undoes. --wait as for deploy."],
+    options: ['wait', 'timeout', ...CONNECTION, 'json'],
+    run: (args) => redeploy('undo', args),
   },
   silence: {
     usage: 'silence <matcher>... --for DURATION [--comment TEXT] [CONNECTION] [--json]',

@@ -24,7 +24,8 @@ export const OPTIONS = {
     help: 'start of the window, ISO 8601: 2026-12-07 or 2026-12-07T08:00 (read in the zone named above), or with an offset (…Z, …+01:00)',
   },
   hours: { type: 'string', value: 'N', help: 'length of the window in hours (default 24)' },
-  limit: { type: 'string', default: '20', value: 'N', help: 'how many runs or stops, newest first (default 20)' },
+  // No parseArgs default: each command has its own (runs and stops 20, status 5).
+  limit: { type: 'string', value: 'N', help: 'how many runs, stops or past deployments, newest first (default 20; status: 5)' },
   since: {
     type: 'string',
     value: 'DURATION',
@@ -72,6 +73,16 @@ export const OPTIONS = {
     multiple: true,
     value: 'CONTAINER=IMAGE',
     help: 'a new image for one container of the live task definition (repeat for several)',
+  },
+  full: {
+    type: 'boolean',
+    default: false,
+    help: 'skip every remaining step and pause: straight to 100% once the gates pass (then the bake as usual)',
+  },
+  'dry-run': {
+    type: 'boolean',
+    default: false,
+    help: 'request nothing: print the steps, gates and timings, and check the listener, target groups, services, alarms and revision',
   },
   wait: { type: 'boolean', default: false, help: 'follow the deployment (or the run) to its end and exit with its outcome' },
   timeout: {

@@ -299,7 +299,7 @@ async function updateService(
 const DEPLOYMENT_TAG = 'ecs-autopilot:deployment';
 
 /** What a revision runs: its family, roles and images, as the app's scope is checked against them. */
-function revisionFacts(taskDefinition: TaskDefinition): RevisionFacts {
+export function revisionFacts(taskDefinition: TaskDefinition): RevisionFacts {
   return {
     name: `task definition ${taskDefinition.family}:${taskDefinition.revision}`,
     family: taskDefinition.family ?? '',

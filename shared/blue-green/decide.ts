@@ -880,9 +880,7 @@ function ignoreRedeploy(current: Deployment, event: RedeployEvent, app: AppSpec,
   const next: Deployment = { ...current, requests: remember(current, record) };
   return {
     deployment: next,
-    actions: [
-      publish(DEPLOYMENT_DETAIL_TYPES.requestIgnored, next, app, `ignored:${event.id}`, { request: redeployFacts(event), reason }),
-    ],
+    actions: [publish(DEPLOYMENT_DETAIL_TYPES.requestIgnored, next, app, `ignored:${event.id}`, { request: redeployFacts(event), reason })],
     // Recorded as a rejection too, so that `retry --wait` for it ends.
     rejected: { id: event.id, reason },
   };
