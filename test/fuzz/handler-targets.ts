@@ -282,6 +282,9 @@ function shiftTrafficTarget(aws: AwsDouble, automation: Automation): Target<unkn
     envelope('ecs-autopilot', 'Deployment Requested', { app: 'shop', images: { app: 'shop:1.2.3' } }),
     envelope('ecs-autopilot', 'Deployment Promotion Requested', { app: 'shop', id: 'deploy-42', step: 1, by: 'alice' }),
     envelope('ecs-autopilot', 'Deployment Abort Requested', { app: 'shop', id: 'deploy-42', by: 'alice', reason: 'errors' }),
+    envelope('ecs-autopilot', 'Deployment Promotion Requested', { app: 'shop', id: 'deploy-42', step: 1, full: true, by: 'alice' }),
+    envelope('ecs-autopilot', 'Deployment Retry Requested', { app: 'shop', id: 'deploy-42', newId: 'deploy-43', by: 'alice' }),
+    envelope('ecs-autopilot', 'Deployment Undo Requested', { app: 'shop', id: 'deploy-42', newId: 'deploy-44', by: 'alice' }),
     envelope('aws.ecs', 'ECS Deployment State Change', { eventType: 'INFO', eventName: 'SERVICE_DEPLOYMENT_COMPLETED' }, [green]),
     envelope('aws.ecs', 'ECS Service Action', { eventType: 'INFO', eventName: 'SERVICE_STEADY_STATE' }, [green]),
     envelope('aws.cloudwatch', 'CloudWatch Alarm State Change', {
