@@ -356,6 +356,8 @@ const COMMANDS: Record<string, Command> = {
       const automation = config(values);
       const images = values.image as string[] | undefined;
       if (values['dry-run']) {
+        if (string(values, 'task-definition') && images?.length)
+          throw new UsageError('deploy --dry-run checks at most one of --task-definition ARN or --image container=image');
         if (values.wait || string(values, 'timeout') !== undefined)
           throw new UsageError('--dry-run requests nothing to wait for: drop --wait and --timeout');
         const { awsDryRunDeps, dryRunCommand } = await import('./dry-run.ts');

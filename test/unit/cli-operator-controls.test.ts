@@ -238,6 +238,17 @@ describe('deploy --dry-run', () => {
     ]);
   });
 
+  it('is a usage error with --wait, or with both a task definition and images', async () => {
+    expect(await runCliText('deploy', 'shop', '--dry-run', '--wait')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/requests nothing to wait for/),
+    });
+    expect(await runCliText('deploy', 'shop', '--dry-run', '--task-definition', TD(7), '--image', 'app=repo/shop:1')).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/at most one of --task-definition/),
+    });
+  });
+
   it('prints the steps, gates, hooks and timings from automation.yml', () => {
     expect(planLines(app)).toEqual([
       '  strategy  linear',
