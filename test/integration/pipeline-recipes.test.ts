@@ -152,7 +152,9 @@ describe('pipeline recipes run against moto (issue 14 §5)', () => {
     const script = ['set -eo pipefail', ...commands].join('\n');
     const running = { done: false };
     const child = new Promise<{ code: number | null; out: string; err: string }>((resolve, reject) => {
-      const bash = spawn('bash', ['-c', script], { cwd: ROOT, env });
+      // Its own process group: a pipeline that hangs is ended whole (bash, npm, the CLI) before the test's timeout.
+      const bash = spawn('bash', ['-c', script], { cwd: ROOT, env, detached: true });
+      const hung = setTimeout(() => bash.pid && process.kill(-bash.pid, 'SIGKILL'), 100_000);
       let out = '';
       let err = '';
       bash.stdout.on('data', (chunk) => {
@@ -162,7 +164,10 @@ describe('pipeline recipes run against moto (issue 14 §5)', () => {
         err += chunk;
       });
       bash.on('error', reject);
-      bash.on('close', (code) => resolve({ code, out, err }));
+      bash.on('close', (code) => {
+        clearTimeout(hung);
+        resolve({ code, out, err });
+      });
     }).finally(() => {
       running.done = true;
     });
