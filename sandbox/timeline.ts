@@ -556,6 +556,10 @@ export function scalingEntry(event: PublishedEvent, timeZone: string, occasion?:
 interface DeploymentDetail {
   app?: string;
   id?: string;
+  /** A retry's or undo's new deployment. */
+  newId?: string;
+  /** A promote --full. */
+  full?: boolean;
   deploymentId?: string;
   fromService?: string;
   toService?: string;
@@ -604,7 +608,11 @@ export function deploymentEntry(event: PublishedEvent, timeZone: string): Timeli
         `${id}: ${describeVersion(detail)}${detail.requestedBy ? `, by ${detail.requestedBy}` : ''}`,
       );
     case DEPLOYMENT_DETAIL_TYPES.promoteRequested:
-      return line('deployment-requested', 'promote requested', `${id}${by}`);
+      return line('deployment-requested', 'promote requested', `${id}${detail.full ? ' (--full: straight to 100%)' : ''}${by}`);
+    case DEPLOYMENT_DETAIL_TYPES.retryRequested:
+      return line('deployment-requested', 'retry requested', `${detail.newId ?? '?'}: ${id}'s revision again${by}`);
+    case DEPLOYMENT_DETAIL_TYPES.undoRequested:
+      return line('deployment-requested', 'undo requested', `${detail.newId ?? '?'}: the revision before ${id}${by}`);
     case DEPLOYMENT_DETAIL_TYPES.abortRequested:
       return line('deployment-requested', 'abort requested', `${id}${by}${detail.reason ? `: ${detail.reason}` : ''}`);
     case DEPLOYMENT_DETAIL_TYPES.started:

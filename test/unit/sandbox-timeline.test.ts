@@ -398,6 +398,14 @@ describe('timeline lines and the table of blue/green deployments', () => {
     expect(deploymentEntry(jobRunEvent({ status: 'launched' }), 'Europe/Berlin')).toBeUndefined();
   });
 
+  it('shows a full promote, a retry and an undo with the deployment they name (issue 14)', () => {
+    const request = (detailType: string, detail: Record<string, unknown>) =>
+      deploymentEntry(deploymentEvent(detailType, { deploymentId: undefined, id: ID, by: 'ana', ...detail }), 'Europe/Berlin')?.detail;
+    expect(request('Deployment Promotion Requested', { step: 1, full: true })).toBe(`${ID} (--full: straight to 100%) by ana`);
+    expect(request('Deployment Retry Requested', { newId: 'shop-2' })).toBe(`shop-2: ${ID}'s revision again by ana`);
+    expect(request('Deployment Undo Requested', { newId: 'shop-3' })).toBe(`shop-3: the revision before ${ID} by ana`);
+  });
+
   it('tabulates each deployment with its weights, and each app as it was left', () => {
     const row = (more: Partial<DeploymentSummary>): DeploymentSummary => ({
       app: 'shop',
