@@ -180,6 +180,10 @@ export function stageLine(d: Deployment, app: AppSpec): string {
       return d.pauseEndsAt
         ? `paused: ${weights}${step}${until(d.pauseEndsAt)}`
         : `paused: ${weights}${step} until promoted (ecs-autopilot promote ${d.app}); rolls back at ${clock(d.stageDeadline ?? d.stageSince)} without`;
+    case 'hook': {
+      const run = d.hooks?.at(-1);
+      return `hook: ${weights}${step}; ${run ? `${run.stage} (${forTerminal(run.runs)})` : 'a hook'} runs${until(d.stageDeadline)} at the latest`;
+    }
     case 'baking':
       return `baking: ${weights}${step}${until(d.pauseEndsAt ?? d.stageDeadline)}`;
     case 'rollback-window':
@@ -518,6 +522,14 @@ export function statusLines(app: AppSpec, current: Deployment | undefined, histo
     for (const change of d.weights) {
       const split = d.from && d.to ? `${d.from} ${100 - change.newPercent}% | ${d.to} ${change.newPercent}%` : `new ${change.newPercent}%`;
       lines.push(`    ${change.at}  ${split}  ${forTerminal(change.why)}`);
+    }
+  }
+  if (d.test) lines.push(`  test listener: ${d.test.state}${d.test.note ? `: ${forTerminal(d.test.note)}` : ''}`);
+  if (d.hooks && d.hooks.length > 0) {
+    lines.push('  hooks:');
+    for (const run of d.hooks) {
+      const said = run.output ? `: ${forTerminal(run.output)}` : run.taskArn ? `: task ${forTerminal(run.taskArn)}` : '';
+      lines.push(`    ${run.startedAt}  ${run.id} (${forTerminal(run.runs)}) ${run.status}${said}`);
     }
   }
   if (d.requests && d.requests.length > 0) {

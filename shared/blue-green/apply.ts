@@ -11,12 +11,16 @@
  * permission missing, a parameter refused) becomes an `action-failed` event saying what failed and what
  * to do. A configured alarm that does not exist is permanent too: a gate that cannot fire protects nothing.
  */
+import { createHash } from 'node:crypto';
 import { DescribeAlarmsCommand, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
   RegisterTaskDefinitionCommand,
   type RegisterTaskDefinitionCommandInput,
+  RunTaskCommand,
+  type RunTaskCommandInput,
   type Service,
   type TaskDefinition,
   UpdateServiceCommand,
@@ -29,11 +33,23 @@ import {
   ModifyListenerCommand,
   ModifyRuleCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { type AwsErrorLike, isTransientAwsError } from '../aws/transient-errors.ts';
 import { clusterNameOf } from '../config/cluster.ts';
 import { RetryableAwsError } from '../errors.ts';
+import { essentialContainersOf, logLinksOf } from '../stopped-tasks/links.ts';
 import { actionsWithWeights, forwardOf, originalActions, sameSplit } from './forward.ts';
 import { type MetricWindow, metricWindow } from './gates.ts';
+import {
+  type HookContext,
+  type HookRun,
+  type HookTaskFacts,
+  hookEnvironment,
+  hookKey,
+  type LambdaHookSpec,
+  type TaskHookSpec,
+  type TestForward,
+} from './hooks.ts';
 import {
   type Action,
   type AppSpec,
@@ -78,11 +94,13 @@ async function carryOut(action: Action, deployment: Deployment, app: AppSpec, rt
     case 'inspect': {
       // What a named task definition runs is read before anything changes: the app may refuse it (scope.ts).
       const named = deployment.images ? undefined : deployment.taskDefinition;
-      const [forward, services, alarmsInAlarm, requested] = await Promise.all([
+      const test = testPlace(app);
+      const [forward, services, alarmsInAlarm, requested, testForward] = await Promise.all([
         readForward(app, rt),
         readServices(app, ['blue', 'green'], rt),
         alarmsIn(app, rt),
         named ? readRevision(named, app, rt) : undefined,
+        test ? readForward(app, rt, test) : undefined,
       ]);
       return {
         kind: 'inspected',
@@ -90,6 +108,7 @@ async function carryOut(action: Action, deployment: Deployment, app: AppSpec, rt
         services: { blue: factsOf(services.blue), green: factsOf(services.green) },
         alarmsInAlarm,
         requested,
+        ...(testForward && { testForward }),
       };
     }
     case 'register-revision':
@@ -144,6 +163,15 @@ async function carryOut(action: Action, deployment: Deployment, app: AppSpec, rt
       const observed = (await readForward(app, rt)).targetGroups;
       return { kind: 'forward-restored', observed, matches: sameSplit(observed, original.targetGroups) };
     }
+    case 'set-test-forward':
+    case 'restore-test-forward':
+      return moveTestForward(action, deployment, app, rt);
+    case 'start-hook': {
+      const { run, spec } = hookOf(action.hook, deployment, app);
+      return spec.kind === 'task' ? startHookTask(run, spec, deployment, app, rt) : invokeHookFunction(run, spec, deployment, app, rt);
+    }
+    case 'check-hook':
+      return checkHookTask(action.hook, deployment, app, rt);
     case 'scale-colour':
       await updateService(app, action.colour, { taskDefinition: action.taskDefinition, desiredCount: action.desiredCount }, rt);
       return { kind: 'colour-scaled', colour: action.colour, desiredCount: action.desiredCount };
@@ -206,30 +234,236 @@ function originalOf(deployment: Deployment): ForwardSnapshot {
   return deployment.original;
 }
 
-const forwardOwner = (app: AppSpec) => (app.rule ? `rule ${app.rule}` : `listener ${app.listener}`);
-const forwardConfigPath = (app: AppSpec) => `apps.${app.name}.${app.rule ? 'rule' : 'listener'}`;
+/** A listener's default action, or a rule's actions: the production one (the app's) or the test one (apps.<name>.test). */
+interface ForwardPlace {
+  listener: string;
+  rule?: string | undefined;
+  /** In messages: `listener …`, `test rule …`. */
+  name: string;
+  configPath: string;
+}
 
-async function readForward(app: AppSpec, rt: ShiftRuntime): Promise<ForwardSnapshot> {
-  const what = `reading the forward action of ${forwardOwner(app)}`;
-  const next = `check ${forwardConfigPath(app)} in automation.yml: it must exist in this account and region`;
-  if (app.rule) {
-    const rule = app.rule;
+const productionPlace = (app: AppSpec): ForwardPlace => ({
+  listener: app.listener,
+  rule: app.rule,
+  name: app.rule ? `rule ${app.rule}` : `listener ${app.listener}`,
+  configPath: `apps.${app.name}.${app.rule ? 'rule' : 'listener'}`,
+});
+
+function testPlace(app: AppSpec): ForwardPlace | undefined {
+  const test = app.test;
+  if (!test) return undefined;
+  return {
+    listener: test.listener,
+    rule: test.rule,
+    name: test.rule ? `test rule ${test.rule}` : `test listener ${test.listener}`,
+    configPath: `apps.${app.name}.test.${test.rule ? 'rule' : 'listener'}`,
+  };
+}
+
+async function readForward(app: AppSpec, rt: ShiftRuntime, place = productionPlace(app)): Promise<ForwardSnapshot> {
+  const what = `reading the forward action of ${place.name}`;
+  const next = `check ${place.configPath} in automation.yml: it must exist in this account and region`;
+  if (place.rule) {
+    const rule = place.rule;
     const { Rules = [] } = await aws(what, next, () => rt.elb.send(new DescribeRulesCommand({ RuleArns: [rule] })));
     return forwardOf(Rules[0]?.Actions ?? []);
   }
-  const { Listeners = [] } = await aws(what, next, () => rt.elb.send(new DescribeListenersCommand({ ListenerArns: [app.listener] })));
+  const { Listeners = [] } = await aws(what, next, () => rt.elb.send(new DescribeListenersCommand({ ListenerArns: [place.listener] })));
   return forwardOf(Listeners[0]?.DefaultActions ?? []);
 }
 
-async function writeForward(app: AppSpec, actions: ElbAction[], doing: string, rt: ShiftRuntime): Promise<void> {
-  const what = `${doing} on ${forwardOwner(app)}`;
-  const next = `check ${forwardConfigPath(app)} and the blue and green target groups of apps.${app.name} in automation.yml`;
-  const rule = app.rule;
+async function writeForward(
+  app: AppSpec,
+  actions: ElbAction[],
+  doing: string,
+  rt: ShiftRuntime,
+  place = productionPlace(app),
+): Promise<void> {
+  const what = `${doing} on ${place.name}`;
+  const next = `check ${place.configPath} and the blue and green target groups of apps.${app.name} in automation.yml`;
+  const rule = place.rule;
   await aws(what, next, () =>
     rule
       ? rt.elb.send(new ModifyRuleCommand({ RuleArn: rule, Actions: actions }))
-      : rt.elb.send(new ModifyListenerCommand({ ListenerArn: app.listener, DefaultActions: actions })),
+      : rt.elb.send(new ModifyListenerCommand({ ListenerArn: place.listener, DefaultActions: actions })),
   );
+}
+
+/**
+ * The test listener to the new colour (all of its forward to that target group), or back as it was.
+ * Each is written only over what the other leaves: set over the original action, restored over the new
+ * colour's; anything else is someone else's change, answered with `test-forward-changed` and left as it is.
+ */
+async function moveTestForward(
+  action: Action & { kind: 'set-test-forward' | 'restore-test-forward' },
+  deployment: Deployment,
+  app: AppSpec,
+  rt: ShiftRuntime,
+): Promise<DeploymentEvent> {
+  const place = testPlace(app);
+  const test: TestForward | undefined = deployment.test;
+  if (!place || !test)
+    throw new ActionFailure(`app ${app.name} has no test listener (apps.${app.name}.test) in the deployed automation.yml`);
+  const pointed: WeightedTargetGroup[] = [{ arn: app.colours[action.colour].targetGroup, weight: 1 }];
+  const before = await readForward(app, rt, place);
+  if (action.kind === 'set-test-forward') {
+    if (!sameSplit(before.targetGroups, pointed)) {
+      if (before.raw !== test.original.raw) return { kind: 'test-forward-changed', observed: before.targetGroups };
+      await writeForward(app, actionsWithWeights(test.original, pointed), `pointing the test listener at ${action.colour}`, rt, place);
+    }
+    const observed = (await readForward(app, rt, place)).targetGroups;
+    return { kind: 'test-forward-set', observed, matches: sameSplit(observed, pointed) };
+  }
+  if (before.raw !== test.original.raw) {
+    if (!sameSplit(before.targetGroups, pointed)) return { kind: 'test-forward-changed', observed: before.targetGroups };
+    await writeForward(app, originalActions(test.original), 'putting back the test listener', rt, place);
+  }
+  const observed = await readForward(app, rt, place);
+  return { kind: 'test-forward-restored', observed: observed.targetGroups, matches: observed.raw === test.original.raw };
+}
+
+function hookOf(id: string, deployment: Deployment, app: AppSpec) {
+  const run = deployment.hooks?.find((hook) => hook.id === id);
+  const spec = run && app.hooks?.[run.stage];
+  if (!run || !spec) {
+    throw new ActionFailure(`hook ${id} of deployment ${deployment.id} is not in apps.${app.name}.hooks of the deployed automation.yml`);
+  }
+  return { run, spec };
+}
+
+function hookContext(run: HookRun, deployment: Deployment, app: AppSpec): HookContext {
+  const to = deployment.to ?? otherColour(deployment.from ?? 'blue');
+  return {
+    app: app.name,
+    deploymentId: deployment.id,
+    hook: run.stage,
+    hookId: hookKey(deployment.id, run.id),
+    step: run.step,
+    newPercent: deployment.newPercent,
+    newColour: to,
+    newService: app.colours[to].service,
+    taskDefinition: deployment.taskDefinition ?? '',
+    testUrl: app.test?.url,
+  };
+}
+
+/** RunTask's clientToken of a hook (at most 64 characters): the same hook of the same deployment, the same token. */
+const hookClientToken = (key: string): string => createHash('sha256').update(key).digest('base64url');
+
+/**
+ * RunTask of the hook's task definition, the hook's facts in each essential container's environment,
+ * under a clientToken from the hook's key: a replay (the outbox after a crash, a tick) gets the task the
+ * first call started, never a second one.
+ */
+async function startHookTask(
+  run: HookRun,
+  spec: TaskHookSpec,
+  deployment: Deployment,
+  app: AppSpec,
+  rt: ShiftRuntime,
+): Promise<DeploymentEvent> {
+  const configPath = `apps.${app.name}.hooks.${run.stage}`;
+  const read = await aws(
+    `reading task definition ${spec.taskDefinition} of the ${run.stage} hook`,
+    `check ${configPath}.task in automation.yml: it must exist in this account and region`,
+    () => rt.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: spec.taskDefinition })),
+  );
+  const containers = read.taskDefinition?.containerDefinitions ?? [];
+  const essential = essentialContainersOf(containers);
+  const environment = hookEnvironment(hookContext(run, deployment, app));
+  const request: RunTaskCommandInput = {
+    cluster: app.cluster,
+    taskDefinition: spec.taskDefinition,
+    count: 1,
+    startedBy: 'ecs-autopilot-hook',
+    clientToken: hookClientToken(hookKey(deployment.id, run.id)),
+    overrides: { containerOverrides: essential.map((name) => ({ name, environment })) },
+    ...('launchType' in spec.launch && { launchType: spec.launch.launchType }),
+    ...('capacityProviders' in spec.launch && {
+      capacityProviderStrategy: [{ capacityProvider: spec.launch.capacityProviders[0], weight: 1 }],
+    }),
+    ...(spec.platformVersion && { platformVersion: spec.platformVersion }),
+    ...(spec.network && {
+      networkConfiguration: {
+        awsvpcConfiguration: {
+          subnets: spec.network.subnets,
+          securityGroups: spec.network.securityGroups,
+          assignPublicIp: spec.network.assignPublicIp ? 'ENABLED' : 'DISABLED',
+        },
+      },
+    }),
+  };
+  const { tasks = [], failures = [] } = await aws(
+    `starting the ${run.stage} hook task ${spec.taskDefinition} in cluster ${app.cluster}`,
+    `check ${configPath} in automation.yml (launch type, network, roles)`,
+    () => rt.ecs.send(new RunTaskCommand(request)),
+  );
+  const taskArn = tasks[0]?.taskArn;
+  if (!taskArn) {
+    const reasons = failures.map((f) => [f.reason, f.detail].filter(Boolean).join(': ')).join('; ') || 'RunTask started no task';
+    return { kind: 'hook-checked', hook: run.id, facts: { status: 'not-started', reason: `its task could not start: ${reasons}` } };
+  }
+  const [, , , region = ''] = taskArn.split(':');
+  const logs = logLinksOf({ region, taskId: taskArn.slice(taskArn.lastIndexOf('/') + 1) }, containers);
+  return { kind: 'hook-started', hook: run.id, taskArn, essential, logs };
+}
+
+async function checkHookTask(id: string, deployment: Deployment, app: AppSpec, rt: ShiftRuntime): Promise<DeploymentEvent | undefined> {
+  const { run } = hookOf(id, deployment, app);
+  const taskArn = run.taskArn;
+  if (!taskArn) return undefined;
+  const { tasks = [], failures = [] } = await aws(
+    `reading the ${run.stage} hook task ${taskArn}`,
+    `check apps.${app.name}.cluster in automation.yml`,
+    () => rt.ecs.send(new DescribeTasksCommand({ cluster: app.cluster, tasks: [taskArn] })),
+  );
+  const task = tasks[0];
+  let facts: HookTaskFacts;
+  if (!task) {
+    facts = { status: 'not-started', reason: `ECS no longer knows its task ${taskArn} (${failures[0]?.reason ?? 'MISSING'})` };
+  } else if (task.lastStatus !== 'STOPPED') {
+    facts = { status: 'running', lastStatus: task.lastStatus ?? 'PENDING' };
+  } else {
+    facts = {
+      status: 'stopped',
+      stopCode: task.stopCode,
+      stoppedReason: task.stoppedReason,
+      containers: (task.containers ?? []).map((c) => ({ name: c.name ?? '', exitCode: c.exitCode, reason: c.reason })),
+    };
+  }
+  return { kind: 'hook-checked', hook: id, facts };
+}
+
+/**
+ * The Lambda hook, invoked and waited for (RequestResponse) for at most its timeout; shift-traffic's own
+ * timeout bounds that (the schema keeps it below). A replay invokes it again with the same hookId.
+ */
+async function invokeHookFunction(
+  run: HookRun,
+  spec: LambdaHookSpec,
+  deployment: Deployment,
+  app: AppSpec,
+  rt: ShiftRuntime,
+): Promise<DeploymentEvent> {
+  const payload = new TextEncoder().encode(JSON.stringify(hookContext(run, deployment, app)));
+  try {
+    const answer = await aws(
+      `invoking the ${run.stage} hook function ${spec.function}`,
+      `check apps.${app.name}.hooks.${run.stage}.lambda in automation.yml: the function must exist in this account and region`,
+      () =>
+        rt.lambda.send(new InvokeCommand({ FunctionName: spec.function, InvocationType: 'RequestResponse', Payload: payload }), {
+          abortSignal: AbortSignal.timeout(spec.timeoutSeconds * 1000),
+        }),
+    );
+    const text = answer.Payload ? new TextDecoder().decode(answer.Payload) : '';
+    return { kind: 'hook-answered', hook: run.id, answer: { payload: text, functionError: answer.FunctionError } };
+  } catch (error) {
+    if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
+      return { kind: 'hook-answered', hook: run.id, answer: { payload: '', timedOut: true } };
+    }
+    throw error;
+  }
 }
 
 async function readServices(app: AppSpec, colours: Colour[], rt: ShiftRuntime): Promise<Record<Colour, Service>> {

@@ -28,6 +28,11 @@
  *   deployment like any request, linked to the one it follows; a stale one is ignored as above.
  * - A stage that outlives its deadline rolls back (or, once rolling back, fails loudly); the watchdog
  *   tick every minute notices.
+ * - Test before traffic (hooks.ts): once the new colour is ready, the app's test listener is pointed at it
+ *   (only over what it was at the start), then the beforeTraffic hook runs; afterStep runs after each step
+ *   below 100%, afterTraffic after 100%, beforeScaleDown after the rollback window. A hook that fails or
+ *   outlives its timeout rolls back, its output in the reason. The test listener is put back as it was
+ *   when the deployment ends, whatever its outcome (only over what ecs-autopilot left on it).
  * - Every event published has an id derived from the decision (`<deployment id>:started`, `:step:<n>`,
  *   `:<outcome>`, `:ignored:<request id>`): published again after a crash, it is the same event.
  */
@@ -35,6 +40,16 @@ import { clusterNameOf } from '../config/cluster.ts';
 import type { Rejection } from '../state/deployment-rejections.ts';
 import { describeSplit, liveColourOf, sameSplit, weightsFor } from './forward.ts';
 import { gatesVerdict, healthVerdict } from './gates.ts';
+import {
+  describeHook,
+  type HookRun,
+  type HookStage,
+  type HookVerdict,
+  hookIdOf,
+  lambdaVerdict,
+  type TestForward,
+  taskVerdict,
+} from './hooks.ts';
 import {
   type Action,
   type AppSpec,
@@ -89,6 +104,10 @@ export function transition(
   if (event.kind === 'requested') return request(deployment, event, app, now, history);
   if (event.kind === 'promote' || event.kind === 'abort') return operatorRequest(deployment, event, app, now);
   if (event.kind === 'retry' || event.kind === 'undo') return redeploy(deployment, event, app, now, history);
+  // The test listener is put back as a deployment ends: what that found is recorded even once it ended.
+  if (deployment && isFinal(deployment.stage) && (event.kind === 'test-forward-restored' || event.kind === 'test-forward-changed')) {
+    return testForwardBack(deployment, app, event);
+  }
   if (!deployment || isFinal(deployment.stage)) return unchanged(deployment);
   const d = deployment;
   switch (event.kind) {
@@ -145,6 +164,24 @@ export function transition(
       };
     case 'colour-scaled':
       return colourScaled(d, app, now, event);
+    case 'test-forward-set':
+      return testForwardSet(d, app, now, event);
+    case 'test-forward-restored':
+      return testForwardBack(d, app, event);
+    case 'test-forward-changed':
+      return d.stage === 'deploying' ? rollBack(d, app, now, testListenerChanged(d, app, event.observed)) : testForwardBack(d, app, event);
+    case 'hook-started':
+      return hookStarted(d, event);
+    case 'hook-checked': {
+      const run = runningHook(d, event.hook);
+      const verdict = run && taskVerdict(event.facts, run.essential);
+      return run && verdict ? hookEnded(d, app, now, run, verdict) : unchanged(d);
+    }
+    case 'hook-answered': {
+      const run = runningHook(d, event.hook);
+      const spec = run && app.hooks?.[run.stage];
+      return run && spec ? hookEnded(d, app, now, run, lambdaVerdict(event.answer, spec.timeoutSeconds)) : unchanged(d);
+    }
   }
 }
 
@@ -315,7 +352,13 @@ export function longestDeploymentSeconds(app: AppSpec): number {
     (sum, step) => sum + (step.pause.kind === 'for' ? step.pause.seconds : app.timeouts.promoteSeconds) + SHIFTING_SECONDS,
     0,
   );
-  return STARTING_SECONDS + app.timeouts.readySeconds + pauses + app.rollbackWindowSeconds + FINISHING_SECONDS + LOCK_MARGIN_SECONDS;
+  const hooks = Object.entries(app.hooks ?? {}).reduce(
+    (sum, [stage, hook]) => sum + hook.timeoutSeconds * (stage === 'afterStep' ? app.steps.length - 1 : 1),
+    0,
+  );
+  return (
+    STARTING_SECONDS + app.timeouts.readySeconds + pauses + hooks + app.rollbackWindowSeconds + FINISHING_SECONDS + LOCK_MARGIN_SECONDS
+  );
 }
 
 function inspected(d: Deployment, app: AppSpec, now: Date, event: DeploymentEvent & { kind: 'inspected' }): Transition {
@@ -336,6 +379,18 @@ function inspected(d: Deployment, app: AppSpec, now: Date, event: DeploymentEven
   if ('problem' in live) return fail(d, app, now, `${live.problem}; nothing was changed`);
   const fromColour = live.live;
   const toColour = otherColour(fromColour);
+  let test: TestForward | undefined;
+  if (app.test) {
+    if (!event.testForward || event.testForward.targetGroups.length === 0) {
+      return fail(
+        d,
+        app,
+        now,
+        `the test ${testOwner(app)} does not forward to a target group; make its action forward (to either colour) so it can point at the new one; nothing was changed`,
+      );
+    }
+    test = { original: { targetGroups: event.testForward.targetGroups, raw: event.testForward.raw }, state: 'original' };
+  }
   const liveService = event.services[fromColour];
   if (liveService.desiredCount < 1) {
     return fail(d, app, now, `the live service ${app.colours[fromColour].service} has no tasks (desiredCount 0); nothing was changed`);
@@ -349,6 +404,7 @@ function inspected(d: Deployment, app: AppSpec, now: Date, event: DeploymentEven
     toBefore: { desiredCount: event.services[toColour].desiredCount, taskDefinition: event.services[toColour].taskDefinition },
     desiredCount: liveService.desiredCount,
     waitingFor: `${app.colours[toColour].service} to reach steady state with healthy targets`,
+    ...(test && { test }),
   };
   return {
     deployment: next,
@@ -397,7 +453,16 @@ function readyChecked(d: Deployment, app: AppSpec, now: Date, event: DeploymentE
   const health = healthVerdict(event.health, app.gates.minHealthyTargets, service);
   if (!event.steady) return waiting(d, `${service} to reach steady state`);
   if (!health.pass) return waiting(d, `${service}'s targets: ${health.reason}`);
-  return shiftTo(d, app, now, 0);
+  if (d.test?.state === 'original') {
+    const why = `the test ${testOwner(app)} to point at ${service}`;
+    return { deployment: d.waitingFor === why ? d : { ...d, waitingFor: why }, actions: [{ kind: 'set-test-forward', colour: to(d) }] };
+  }
+  return beforeTraffic(d, app, now);
+}
+
+/** The new colour is ready (and the test listener points at it): the beforeTraffic hook, then the first step. */
+function beforeTraffic(d: Deployment, app: AppSpec, now: Date): Transition {
+  return app.hooks?.beforeTraffic ? startHook(d, app, now, 'beforeTraffic') : shiftTo(d, app, now, 0);
 }
 
 /**
@@ -459,12 +524,23 @@ function weightsSet(d: Deployment, app: AppSpec, now: Date, event: DeploymentEve
     newPercent: step.weight,
     weights: [...d.weights, { at: iso(now), newPercent: step.weight, why: `step ${stepIndex + 1} of ${app.steps.length}` }],
   };
-  const held = enter(reached, last ? 'baking' : 'paused', now, step.pause.kind === 'for' ? undefined : app.timeouts.promoteSeconds);
-  const next: Deployment =
-    step.pause.kind === 'for'
-      ? { ...held, pauseEndsAt: after(now, step.pause.seconds), waitingFor: last ? 'the bake to end' : 'the pause to end' }
-      : { ...held, waitingFor: '`ecs-autopilot promote`' };
-  return { deployment: next, actions: [publish(DEPLOYMENT_DETAIL_TYPES.stepCompleted, next, app, `step:${stepIndex + 1}`)] };
+  const hook: HookStage = last ? 'afterTraffic' : 'afterStep';
+  const next = app.hooks?.[hook] ? startHook(reached, app, now, hook) : { deployment: hold(reached, app, now), actions: [] };
+  const held = next.deployment ?? reached;
+  return {
+    deployment: held,
+    actions: [publish(DEPLOYMENT_DETAIL_TYPES.stepCompleted, held, app, `step:${stepIndex + 1}`), ...next.actions],
+  };
+}
+
+/** The step reached is held: its pause (or until promoted), or the bake after 100%. */
+function hold(d: Deployment, app: AppSpec, now: Date): Deployment {
+  const step = app.steps[d.step];
+  const last = d.step === app.steps.length - 1;
+  const held = enter(d, last ? 'baking' : 'paused', now, step?.pause.kind === 'for' ? undefined : app.timeouts.promoteSeconds);
+  return step?.pause.kind === 'for'
+    ? { ...held, pauseEndsAt: after(now, step.pause.seconds), waitingFor: last ? 'the bake to end' : 'the pause to end' }
+    : { ...held, waitingFor: '`ecs-autopilot promote`' };
 }
 
 /** The gates of the weight held: metrics over their window since that weight was reached. */
@@ -479,10 +555,10 @@ function gatesChecked(d: Deployment, app: AppSpec, now: Date, event: DeploymentE
   if (!runsRequested(event.runs, d.taskDefinition)) return rollBack(d, app, now, runsAnotherRevision(d, app, event.runs));
   const verdict = gatesVerdict(app, event, app.colours[to(d)].service);
   if (!verdict.pass) return rollBack(d, app, now, `gate failed at ${d.newPercent}%: ${verdict.reason}`);
-  if (d.stage === 'rollback-window') return due(now, d.pauseEndsAt) ? finish(d, now) : unchanged(d);
+  if (d.stage === 'rollback-window') return due(now, d.pauseEndsAt) ? beforeScaleDown(d, app, now) : unchanged(d);
   if (!due(now, d.pauseEndsAt) && d.promotedStep !== d.step) return unchanged(d);
   if (d.stage === 'paused') return shiftTo(d, app, now, d.promotedStep === d.step && d.promotedFull ? app.steps.length - 1 : d.step + 1);
-  if (app.rollbackWindowSeconds === 0) return finish(d, now);
+  if (app.rollbackWindowSeconds === 0) return beforeScaleDown(d, app, now);
   const next: Deployment = {
     ...enter(d, 'rollback-window', now),
     pauseEndsAt: after(now, app.rollbackWindowSeconds),
@@ -491,9 +567,13 @@ function gatesChecked(d: Deployment, app: AppSpec, now: Date, event: DeploymentE
   return { deployment: next, actions: [] };
 }
 
+function beforeScaleDown(d: Deployment, app: AppSpec, now: Date): Transition {
+  return app.hooks?.beforeScaleDown ? startHook(d, app, now, 'beforeScaleDown') : finish(d, now);
+}
+
 function finish(d: Deployment, now: Date): Transition {
   const next: Deployment = { ...enter(d, 'finishing', now, FINISHING_SECONDS) };
-  return { deployment: next, actions: [{ kind: 'scale-colour', colour: from(d), desiredCount: 0 }] };
+  return { deployment: next, actions: [...restoreTest(d), { kind: 'scale-colour', colour: from(d), desiredCount: 0 }] };
 }
 
 function colourScaled(d: Deployment, app: AppSpec, now: Date, event: DeploymentEvent & { kind: 'colour-scaled' }): Transition {
@@ -552,10 +632,12 @@ function tick(d: Deployment, app: AppSpec, now: Date): Transition {
           reason: `${app.colours[to(d)].service} takes all the traffic, but ${app.colours[from(d)].service} could not be scaled to 0: scale it down by hand`,
         });
       }
-      return { deployment: d, actions: [{ kind: 'scale-colour', colour: from(d), desiredCount: 0 }] };
+      return { deployment: d, actions: [...restoreTest(d), { kind: 'scale-colour', colour: from(d), desiredCount: 0 }] };
     case 'rolling-back':
       if (overdue) return fail(d, app, now, rollbackStuck(d, app));
-      return { deployment: d, actions: [d.forwardRestored ? scaleBack(d) : restoreForward(d, app)] };
+      return { deployment: d, actions: [d.forwardRestored ? scaleBack(d) : restoreForward(d, app), ...restoreTest(d)] };
+    case 'hook':
+      return hookTick(d, app, now, overdue);
     default:
       return unchanged(d);
   }
@@ -605,7 +687,7 @@ function rollBack(d: Deployment, app: AppSpec, now: Date, reason: string): Trans
     forwardRestored: false,
     waitingFor: 'the original forward action to be back',
   };
-  return { deployment: next, actions: [restoreForward(next, app)] };
+  return { deployment: next, actions: [restoreForward(next, app), ...restoreTest(next)] };
 }
 
 function restoreForward(d: Deployment, app: AppSpec): Action {
@@ -644,10 +726,17 @@ function end(d: Deployment, app: AppSpec, now: Date, outcome: Omit<DeploymentOut
             severity: outcome.status === 'failed' ? 'critical' : 'warning',
           },
         };
-  const actions: Action[] = [];
+  // The test listener is put back whatever the outcome (a rollback and a success have put it back already).
+  const actions: Action[] = [...restoreTest(d)];
   // Only a deployment that took the lock releases it (one that failed while starting never took it).
   if (d.from !== undefined) actions.push({ kind: 'lock-services', status: 'released' });
-  actions.push(publish(type, next, app, outcome.status, { reason: outcome.reason, ...alert }));
+  const failedHook = d.hooks?.at(-1)?.status === 'failed' ? d.hooks.at(-1) : undefined;
+  const tested = {
+    ...(d.test && { testListener: { state: d.test.state, ...(d.test.note && { note: d.test.note }) } }),
+    ...(d.hooks && { hooks: d.hooks }),
+    ...(failedHook && { failedHook }),
+  };
+  actions.push(publish(type, next, app, outcome.status, { reason: outcome.reason, ...tested, ...alert }));
   return { deployment: next, actions };
 }
 
@@ -884,4 +973,122 @@ function ignoreRedeploy(current: Deployment, event: RedeployEvent, app: AppSpec,
     // Recorded as a rejection too, so that `retry --wait` for it ends.
     rejected: { id: event.id, reason },
   };
+}
+
+// ── Test before traffic: the test listener and the lifecycle hooks (hooks.ts) ──
+
+const testOwner = (app: AppSpec) => (app.test?.rule ? `rule ${app.test.rule}` : `listener ${app.test?.listener ?? ''}`);
+
+/** Put the test listener back while it points at the new colour (a listener never set, or already back, needs nothing). */
+const restoreTest = (d: Deployment): Action[] => (d.test?.state === 'set' ? [{ kind: 'restore-test-forward', colour: to(d) }] : []);
+
+function testListenerChanged(d: Deployment, app: AppSpec, observed: WeightedTargetGroup[]): string {
+  return (
+    `the test ${testOwner(app)} was changed outside ecs-autopilot: it sends ${describeSplit(observed, app)} where it sent ` +
+    `${describeSplit(d.test?.original.targetGroups ?? [], app)} when the deployment started; it was not written`
+  );
+}
+
+function testForwardSet(d: Deployment, app: AppSpec, now: Date, event: DeploymentEvent & { kind: 'test-forward-set' }): Transition {
+  if (d.stage !== 'deploying' || !d.test || d.test.state !== 'original') return unchanged(d);
+  if (!event.matches) return waiting(d, `the test ${testOwner(app)} to read back (it reads ${describeSplit(event.observed, app)})`);
+  return beforeTraffic({ ...d, test: { ...d.test, state: 'set' } }, app, now);
+}
+
+/** The test listener put back (or found changed by someone else, and left as it is): recorded. */
+function testForwardBack(
+  d: Deployment,
+  app: AppSpec,
+  event: DeploymentEvent & { kind: 'test-forward-restored' | 'test-forward-changed' },
+): Transition {
+  if (d.test?.state !== 'set') return unchanged(d);
+  if (event.kind === 'test-forward-changed') {
+    const note = `${testListenerChanged(d, app, event.observed)}: it was left as it is`;
+    return { deployment: { ...d, test: { ...d.test, state: 'left', note } }, actions: [] };
+  }
+  if (!event.matches) return isFinal(d.stage) ? unchanged(d) : waiting(d, `the test ${testOwner(app)} to read back as it was`);
+  return { deployment: { ...d, test: { ...d.test, state: 'restored' } }, actions: [] };
+}
+
+/** The hook `id` while it runs, or undefined (an observation of an earlier hook, or of a deployment that moved on). */
+function runningHook(d: Deployment, id: string): HookRun | undefined {
+  const run = d.hooks?.at(-1);
+  return d.stage === 'hook' && run?.id === id && run.status === 'running' ? run : undefined;
+}
+
+const hookName = (run: HookRun) => `hook ${run.stage}${run.step === undefined ? '' : ` of step ${run.step}`} (${run.runs})`;
+
+function startHook(d: Deployment, app: AppSpec, now: Date, stage: HookStage): Transition {
+  const spec = app.hooks?.[stage];
+  if (!spec) return unchanged(d);
+  const step = stage === 'afterStep' ? d.step + 1 : undefined;
+  const run: HookRun = {
+    id: hookIdOf(stage, step),
+    stage,
+    step,
+    runs: describeHook(spec),
+    startedAt: iso(now),
+    deadline: after(now, spec.timeoutSeconds),
+    status: 'running',
+  };
+  const next: Deployment = {
+    ...enter(d, 'hook', now, spec.timeoutSeconds),
+    hooks: [...(d.hooks ?? []), run],
+    waitingFor: `${hookName(run)} to pass`,
+  };
+  return {
+    deployment: next,
+    actions: [
+      publish(DEPLOYMENT_DETAIL_TYPES.hookStarted, next, app, `hook:${run.id}:started`, { hook: run }),
+      { kind: 'start-hook', hook: run.id },
+    ],
+  };
+}
+
+function hookStarted(d: Deployment, event: DeploymentEvent & { kind: 'hook-started' }): Transition {
+  const run = runningHook(d, event.hook);
+  if (!run || run.taskArn === event.taskArn) return unchanged(d);
+  const started: HookRun = { ...run, taskArn: event.taskArn, essential: event.essential, logs: event.logs };
+  const taskId = event.taskArn.slice(event.taskArn.lastIndexOf('/') + 1);
+  return {
+    deployment: { ...d, hooks: [...(d.hooks ?? []).slice(0, -1), started], waitingFor: `${hookName(run)} to finish: task ${taskId}` },
+    actions: [],
+  };
+}
+
+/** At each tick of a hook: its task read (or started again, under the same clientToken, if its start was not recorded); past its deadline, failed. */
+function hookTick(d: Deployment, app: AppSpec, now: Date, overdue: boolean): Transition {
+  const run = d.hooks?.at(-1);
+  const spec = run && app.hooks?.[run.stage];
+  if (run?.status !== 'running' || !spec) return unchanged(d);
+  if (overdue) {
+    const still = run.taskArn ? ` (its task ${run.taskArn} still runs: ecs-autopilot does not stop it)` : '';
+    return hookEnded(d, app, now, run, { pass: false, output: `no verdict within its timeout of ${spec.timeoutSeconds}s${still}` });
+  }
+  if (spec.kind === 'lambda') return unchanged(d);
+  return { deployment: d, actions: [run.taskArn ? { kind: 'check-hook', hook: run.id } : { kind: 'start-hook', hook: run.id }] };
+}
+
+function hookEnded(d: Deployment, app: AppSpec, now: Date, run: HookRun, verdict: HookVerdict): Transition {
+  const ended: HookRun = { ...run, status: verdict.pass ? 'passed' : 'failed', output: verdict.output, endedAt: iso(now) };
+  const recorded: Deployment = { ...d, hooks: [...(d.hooks ?? []).slice(0, -1), ended] };
+  const type = verdict.pass ? DEPLOYMENT_DETAIL_TYPES.hookPassed : DEPLOYMENT_DETAIL_TYPES.hookFailed;
+  const told = publish(type, recorded, app, `hook:${run.id}:${ended.status}`, { hook: ended });
+  const logs = ended.logs?.length ? `; logs: ${ended.logs.map((link) => link.url).join(' ')}` : '';
+  const next = verdict.pass
+    ? afterHook(recorded, app, now, run.stage)
+    : rollBack(recorded, app, now, `${hookName(run)} failed: ${verdict.output}${logs}`);
+  return { deployment: next.deployment, actions: [told, ...next.actions] };
+}
+
+function afterHook(d: Deployment, app: AppSpec, now: Date, stage: HookStage): Transition {
+  switch (stage) {
+    case 'beforeTraffic':
+      return shiftTo(d, app, now, 0);
+    case 'afterStep':
+    case 'afterTraffic':
+      return { deployment: hold(d, app, now), actions: [] };
+    case 'beforeScaleDown':
+      return finish(d, now);
+  }
 }

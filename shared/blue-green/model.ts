@@ -7,6 +7,8 @@
  * (all the listener's weight) to the other one, the idle colour.
  */
 
+import type { HookRun, HookSpec, HookStage, HookTaskFacts, LambdaAnswer, TestForward, TestSpec } from './hooks.ts';
+
 export type Colour = 'blue' | 'green';
 export const COLOURS: readonly Colour[] = ['blue', 'green'];
 export const otherColour = (colour: Colour): Colour => (colour === 'blue' ? 'green' : 'blue');
@@ -93,6 +95,10 @@ export interface AppSpec {
     /** The task and execution roles a revision may carry (role ARNs); iam:PassRole names exactly these. */
     roles: string[];
   };
+  /** The test listener (or rule) that points at the new colour before it gets production traffic (hooks.ts). */
+  test?: TestSpec | undefined;
+  /** Lifecycle hooks by stage (hooks.ts). */
+  hooks?: Partial<Record<HookStage, HookSpec>> | undefined;
 }
 
 // ── The deployment, as persisted ──
@@ -104,6 +110,8 @@ export type Stage =
   | 'deploying'
   /** A weight change is being made and read back. */
   | 'shifting'
+  /** A lifecycle hook runs (a smoke-test task or a Lambda); its verdict moves the deployment on or rolls it back. */
+  | 'hook'
   /** Holding a step's weight until its pause ends (or `promote`). */
   | 'paused'
   /** 100% on the new colour, gates checked at the end. */
@@ -257,6 +265,10 @@ export interface Deployment {
   outcome?: DeploymentOutcome | undefined;
   /** The promote and abort requests it received, and the late deployment requests, oldest first (the last 20). */
   requests?: OperatorRequest[] | undefined;
+  /** The test listener: as it was, and whether it points at the new colour or was put back. */
+  test?: TestForward | undefined;
+  /** The hooks run so far, oldest first; while `hook`, the last one runs. */
+  hooks?: HookRun[] | undefined;
   /** Actions decided and not yet known to be applied: the next invocation applies them again (they are idempotent). */
   outbox: Action[];
   /** While the invocation that saved the outbox may still be applying it (its timeout): others leave it alone until then. */
@@ -314,6 +326,8 @@ export type DeploymentEvent =
       alarmsInAlarm: string[];
       /** The task definition the request named, as read (a request with images names none). */
       requested?: RevisionFacts | undefined;
+      /** The test listener's forward action, when the app has one. */
+      testForward?: ForwardSnapshot | undefined;
     }
   /** The revision from images would run what the app does not allow (scope.ts): nothing was registered. */
   | { kind: 'revision-refused'; reason: string }
@@ -335,6 +349,15 @@ export type DeploymentEvent =
     }
   | { kind: 'forward-restored'; observed: WeightedTargetGroup[]; matches: boolean }
   | { kind: 'colour-scaled'; colour: Colour; desiredCount: number }
+  /** The test listener points at `observed` after it was set to the new colour. */
+  | { kind: 'test-forward-set'; observed: WeightedTargetGroup[]; matches: boolean }
+  | { kind: 'test-forward-restored'; observed: WeightedTargetGroup[]; matches: boolean }
+  /** The test listener is neither as it was nor as ecs-autopilot left it: it was not written. */
+  | { kind: 'test-forward-changed'; observed: WeightedTargetGroup[] }
+  /** A hook task was started (or found again by its clientToken). */
+  | { kind: 'hook-started'; hook: string; taskArn: string; essential: string[]; logs: HookRun['logs'] }
+  | { kind: 'hook-checked'; hook: string; facts: HookTaskFacts }
+  | { kind: 'hook-answered'; hook: string; answer: LambdaAnswer }
   /** An action failed for good (a permanent AWS error): the message says what and what to do. */
   | { kind: 'action-failed'; action: Action['kind']; error: string };
 
@@ -370,6 +393,17 @@ export type Action =
   /** Puts back the original forward action verbatim, then reads the weights back; as set-weights, only over a split in `ours`. */
   | { kind: 'restore-forward'; ours: WeightedTargetGroup[][] }
   | { kind: 'scale-colour'; colour: Colour; desiredCount: number; taskDefinition?: string | undefined }
+  /** Points the test listener at the new colour, only over its original action (or already so); read back. */
+  | { kind: 'set-test-forward'; colour: Colour }
+  /** Puts the test listener's original action back, only over the new colour's (or already so); read back. */
+  | { kind: 'restore-test-forward'; colour: Colour }
+  /**
+   * Runs the hook: RunTask under a clientToken from the hook's key (a replay gets the same task), or
+   * invokes the Lambda and waits for its answer (a replay invokes it again, with the same hookId).
+   */
+  | { kind: 'start-hook'; hook: string }
+  /** DescribeTasks of the hook's task. */
+  | { kind: 'check-hook'; hook: string }
   /** The BLUE_GREEN lock on both services: scale-service defers while it says in-progress. */
   | { kind: 'lock-services'; status: 'in-progress' | 'released'; expiresAt?: string | undefined }
   /** `id`: the event's identity, derived from the decision (`<deployment id>:started`, `:step:<n>` …), published as `detail.eventId`. */
@@ -377,7 +411,7 @@ export type Action =
 
 /** Actions that only read: a decision asking for nothing else has nothing to persist (a crash loses no effect). */
 export const isObservation = (action: Action): boolean =>
-  action.kind === 'inspect' || action.kind === 'check-ready' || action.kind === 'check-gates';
+  action.kind === 'inspect' || action.kind === 'check-ready' || action.kind === 'check-gates' || action.kind === 'check-hook';
 
 export const DEPLOYMENT_DETAIL_TYPES = {
   requested: 'Deployment Requested',
@@ -389,6 +423,9 @@ export const DEPLOYMENT_DETAIL_TYPES = {
   requestIgnored: 'Deployment Request Ignored',
   started: 'Deployment Started',
   stepCompleted: 'Deployment Step Completed',
+  hookStarted: 'Deployment Hook Started',
+  hookPassed: 'Deployment Hook Passed',
+  hookFailed: 'Deployment Hook Failed',
   succeeded: 'Deployment Succeeded',
   rolledBack: 'Deployment Rolled Back',
   failed: 'Deployment Failed',

@@ -5,6 +5,7 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { type ClientOptions, createAwsClients } from '../aws/clients.ts';
 import type { Automation } from '../config/schema.ts';
 import { EventBus } from '../events/bus.ts';
@@ -12,13 +13,15 @@ import type { Log } from '../logger.ts';
 import { Rejections } from '../state/deployment-rejections.ts';
 import { DeploymentStore } from '../state/deployment-store.ts';
 import { ServiceLocks } from '../state/service-locks.ts';
-import { createCloudWatchClient, createElbClient } from './clients.ts';
+import { createCloudWatchClient, createElbClient, createLambdaClient } from './clients.ts';
 
 export interface ShiftRuntime {
   automation: Automation;
   ecs: ECSClient;
   elb: ElasticLoadBalancingV2Client;
   cloudWatch: CloudWatchClient;
+  /** Invokes the apps' Lambda hooks. */
+  lambda: LambdaClient;
   deployments: DeploymentStore;
   locks: ServiceLocks;
   /** Deployment requests that were not started, kept so that a redelivery is answered the same way. */
@@ -47,6 +50,7 @@ export function createShiftRuntime(options: {
     ecs: clients.ecs,
     elb: createElbClient(options.clientConfig),
     cloudWatch: createCloudWatchClient(options.clientConfig),
+    lambda: createLambdaClient(options.clientConfig),
     deployments: new DeploymentStore(clients.dynamo, options.tableName),
     locks: new ServiceLocks(clients.dynamo, options.tableName),
     rejections: new Rejections(clients.dynamo, options.tableName),

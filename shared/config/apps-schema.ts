@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import type { AppSpec, MetricCheck, ShiftStep, StrategyName } from '../blue-green/model.ts';
 import { duration } from './duration-schema.ts';
+import { hooksSchema, resolveHooks, resolveTest, roleArn, testSchema } from './hooks-schema.ts';
 
 const ARN_HEAD = 'arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\\d{12}';
 export const LISTENER_ARN = new RegExp(`^${ARN_HEAD}:listener/app/[\\w-]+/[0-9a-f]+/[0-9a-f]+$`);
@@ -122,10 +123,6 @@ const imagePattern = z.string().regex(/^(localhost|[a-z0-9-]+(\.[a-z0-9-]+)+)(:\
     'an image pattern is a repository without tag or digest, its registry and the first part of its path written out, e.g. "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/*" ("*": any characters but "/")',
 });
 
-const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, {
-  error: 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), no wildcards',
-});
-
 export const appSchema = z
   .strictObject({
     cluster: z.string().optional(),
@@ -177,6 +174,8 @@ export const appSchema = z
       .max(20)
       .default([])
       .meta({ description: 'the task and execution roles the revisions may carry; iam:PassRole names exactly these' }),
+    test: testSchema.optional(),
+    hooks: hooksSchema.optional(),
   })
   .superRefine((app, ctx) => {
     if (app.blue.service === app.green.service)
@@ -187,6 +186,21 @@ export const appSchema = z
     const lb = (arn: string) => /:(?:listener|listener-rule|targetgroup)\/(.*)$/.exec(arn)?.[1] ?? '';
     if (app.rule && !lb(app.rule).startsWith(`${lb(app.listener)}/`)) {
       ctx.addIssue({ code: 'custom', path: ['rule'], message: 'the rule must belong to the listener' });
+    }
+    if (app.test && !app.test.rule && app.test.listener === app.listener) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['test', 'listener'],
+        message:
+          'the test listener must be another listener (e.g. port 8443), or name a rule of it (test.rule) that matches a header or query',
+      });
+    }
+    if (app.test?.rule && (app.test.rule === app.rule || !lb(app.test.rule).startsWith(`${lb(app.test.listener)}/`))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['test', 'rule'],
+        message: "the test rule must belong to the test listener and not be the app's own rule",
+      });
     }
     if (typeof app.strategy === 'object' && 'steps' in app.strategy) {
       const weights = app.strategy.steps.map((step) => step.weight);
@@ -261,5 +275,7 @@ export function resolveApp(name: string, app: ParsedApp, defaultCluster: string 
     timeouts: { readySeconds: app.timeouts.ready, promoteSeconds: app.timeouts.promote },
     // The services' family cannot be read at validate time: the app's name is the convention.
     allowed: { families: app.allowedFamilies ?? [name], images: app.allowedImages, roles: app.taskRoles },
+    ...(app.test && { test: resolveTest(app.test) }),
+    ...(app.hooks && { hooks: resolveHooks(app.hooks) }),
   };
 }

@@ -31,6 +31,7 @@ import { CLUSTER_ARN, CLUSTER_NAME, clusterNameOf } from './cluster.ts';
 import { duration } from './duration-schema.ts';
 import { DEFAULT_INHIBIT_RULES, type InhibitRule, inhibitSchema } from './inhibit-schema.ts';
 import { muteWindowsOf, muteWindowsSchema } from './mute-windows-schema.ts';
+import { network } from './network-schema.ts';
 import { byOwnName, RESERVED_NAMES } from './own-names.ts';
 import { neverFiresReason, parseScheduleExpression, type ScheduleExpression, ScheduleExpressionError } from './schedule-expression.ts';
 import { isKnownTimeZone } from './time-zone.ts';
@@ -81,20 +82,6 @@ const taskDefinition = z
     error: 'must be a task definition family or family:revision, e.g. "nightly-report" or "nightly-report:12"',
   })
   .meta({ description: 'family (latest ACTIVE revision) or family:revision' });
-
-const network = z
-  .strictObject({
-    subnets: z
-      .array(z.string().regex(/^subnet-[0-9a-f]+$/, { error: 'must be a subnet id (subnet-…)' }))
-      .min(1)
-      .max(16),
-    securityGroups: z
-      .array(z.string().regex(/^sg-[0-9a-f]+$/, { error: 'must be a security group id (sg-…)' }))
-      .max(5)
-      .default([]),
-    assignPublicIp: z.boolean().default(false),
-  })
-  .meta({ description: 'awsvpc network configuration of the tasks' });
 
 const capacityProviders = z
   .array(z.string().min(1).max(255))
