@@ -21,13 +21,9 @@ export const testSchema = z
     listener: z.string().regex(LISTENER_ARN, {
       error: 'must be an Application Load Balancer listener ARN (…:listener/app/<lb>/<id>/<id>), e.g. a test port such as 8443',
     }),
-    rule: z
-      .string()
-      .regex(RULE_ARN, { error: 'must be a listener rule ARN (…:listener-rule/app/<lb>/<id>/<id>/<id>)' })
-      .optional()
-      .meta({
-        description: "point this rule's forward action (e.g. one matching the header X-Canary: 1) instead of the listener's default action",
-      }),
+    rule: z.string().regex(RULE_ARN, { error: 'must be a listener rule ARN (…:listener-rule/app/<lb>/<id>/<id>/<id>)' }).optional().meta({
+      description: "point this rule's forward action (e.g. one matching the header X-Canary: 1) instead of the listener's default action",
+    }),
     url: z
       .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
       .optional()
