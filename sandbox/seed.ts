@@ -53,6 +53,7 @@ import { STATE_TABLE_DEFINITION, STATE_TABLE_TTL_ATTRIBUTE } from '../shared/sta
 import { createStopRuntime, type StopRuntime } from '../shared/stopped-tasks/runtime.ts';
 import type { TimerSetter } from '../shared/timers/timers.ts';
 import { type Emulator, emulatorClientConfig, requestEc2Ids } from './emulator.ts';
+import { standInTestListener } from './stand-ins.ts';
 import { EmulatorTimers } from './timers.ts';
 
 export interface SandboxWorld {
@@ -319,6 +320,8 @@ export interface SeededApp {
   listener: string;
   rule?: string | undefined;
   targetGroups: Record<Colour, string>;
+  /** The stand-in test listener (or rule) seeded for apps.<name>.test. */
+  test?: AppSpec['test'];
 }
 
 export interface SeedAppsOptions {
@@ -481,9 +484,16 @@ export async function seedApps(
       blue: targetGroups.get(app.colours.blue.targetGroup) ?? '',
       green: targetGroups.get(app.colours.green.targetGroup) ?? '',
     };
-    seeded[app.name] = { listener, ...(rule && { rule }), targetGroups: seededTargetGroups };
+    const test = await standInTestListener({ elb, ecs }, app, {
+      loadBalancer: loadBalancer.arn,
+      listenerOf: async (configured) => listeners.get(configured) ?? listener,
+      blueTargetGroup: seededTargetGroups.blue,
+      port: 8443 + Object.keys(seeded).length,
+    });
+    seeded[app.name] = { listener, ...(rule && { rule }), targetGroups: seededTargetGroups, ...(test.test && { test: test.test }) };
     apps[app.name] = {
       ...app,
+      ...test,
       listener,
       rule,
       colours: {

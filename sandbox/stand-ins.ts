@@ -1,6 +1,7 @@
 /**
- * Stand-ins for what an emulator without the bridge cannot have as the automation file names it: the
- * jobs' subnets and security groups (it picks its own ids).
+ * Stand-ins for what an emulator cannot have as the automation file names it: the jobs' subnets and
+ * security groups (an emulator without the bridge picks its own ids), and the apps' test listeners and
+ * hook task definitions.
  */
 import {
   CreateSecurityGroupCommand,
@@ -10,8 +11,16 @@ import {
   DescribeVpcsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
+import { type ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import {
+  CreateListenerCommand,
+  CreateRuleCommand,
+  type Action as ElbAction,
+  type ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { AppSpec } from '../shared/blue-green/model.ts';
 import type { Automation } from '../shared/config/schema.ts';
-import { type Emulator, emulatorClientConfig } from './emulator.ts';
+import { EMULATOR_REGION, type Emulator, emulatorClientConfig } from './emulator.ts';
 
 /** The automation without the networks of its jobs and watched tasks: what is seeded when stand-ins replace them. */
 export function withoutNetworks(automation: Automation): Automation {
@@ -78,4 +87,59 @@ export async function standInNetwork(emulator: Emulator, automation: Automation)
     },
     replaced: [...standIns].map(([id, standIn]) => `${id} → ${standIn}`),
   };
+}
+
+/**
+ * The app's test listener (or test rule) and its hooks' task definitions, which the emulator cannot have
+ * as the automation file names them: a listener on the app's load balancer (port 8443 and up) or a rule
+ * matching `X-Canary: 1`, forwarding to the blue target group as a test listener does between
+ * deployments, and a one-container task definition (logging with awslogs) for each hook task's family.
+ * Returns the app's test settings with the stand-ins' ARNs in place.
+ */
+export async function standInTestListener(
+  clients: { elb: ElasticLoadBalancingV2Client; ecs: ECSClient },
+  app: AppSpec,
+  seeded: { loadBalancer: string; listenerOf: (configured: string) => Promise<string>; blueTargetGroup: string; port: number },
+): Promise<Pick<AppSpec, 'test'>> {
+  const families = new Set(
+    Object.values(app.hooks ?? {}).flatMap((hook) => (hook.kind === 'task' ? [hook.taskDefinition.split(':')[0] ?? hook.taskDefinition] : [])),
+  );
+  for (const family of families) {
+    await clients.ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family,
+        // No awsvpc network mode: moto would want the file's subnets to exist for the task's network interface.
+        containerDefinitions: [
+          {
+            name: 'smoke',
+            image: `public.ecr.aws/example/${family}:v1`,
+            essential: true,
+            memory: 128,
+            logConfiguration: {
+              logDriver: 'awslogs',
+              options: { 'awslogs-group': `/ecs/${family}`, 'awslogs-region': EMULATOR_REGION, 'awslogs-stream-prefix': 'smoke' },
+            },
+          },
+        ],
+      }),
+    );
+  }
+  if (!app.test) return {};
+  const forward: ElbAction = { Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: seeded.blueTargetGroup, Weight: 1 }] } };
+  if (app.test.rule) {
+    const listener = await seeded.listenerOf(app.test.listener);
+    const { Rules = [] } = await clients.elb.send(
+      new CreateRuleCommand({
+        ListenerArn: listener,
+        Priority: 1_000 + seeded.port,
+        Conditions: [{ Field: 'http-header', HttpHeaderConfig: { HttpHeaderName: 'X-Canary', Values: ['1'] } }],
+        Actions: [forward],
+      }),
+    );
+    return { test: { ...app.test, listener, rule: Rules[0]?.RuleArn } };
+  }
+  const { Listeners = [] } = await clients.elb.send(
+    new CreateListenerCommand({ LoadBalancerArn: seeded.loadBalancer, Protocol: 'HTTP', Port: seeded.port, DefaultActions: [forward] }),
+  );
+  return { test: { ...app.test, listener: Listeners[0]?.ListenerArn ?? '' } };
 }
