@@ -15,8 +15,8 @@ import { type ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-e
 import {
   CreateListenerCommand,
   CreateRuleCommand,
-  type Action as ElbAction,
   type ElasticLoadBalancingV2Client,
+  type Action as ElbAction,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { AppSpec } from '../shared/blue-green/model.ts';
 import type { Automation } from '../shared/config/schema.ts';
@@ -102,7 +102,9 @@ export async function standInTestListener(
   seeded: { loadBalancer: string; listenerOf: (configured: string) => Promise<string>; blueTargetGroup: string; port: number },
 ): Promise<Pick<AppSpec, 'test'>> {
   const families = new Set(
-    Object.values(app.hooks ?? {}).flatMap((hook) => (hook.kind === 'task' ? [hook.taskDefinition.split(':')[0] ?? hook.taskDefinition] : [])),
+    Object.values(app.hooks ?? {}).flatMap((hook) =>
+      hook.kind === 'task' ? [hook.taskDefinition.split(':')[0] ?? hook.taskDefinition] : [],
+    ),
   );
   for (const family of families) {
     await clients.ecs.send(

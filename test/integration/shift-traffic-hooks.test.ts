@@ -159,7 +159,7 @@ describe('shift-traffic with a test listener and hooks, against moto', () => {
     expect(lambda.payloads).toEqual([
       expect.objectContaining({ deploymentId: 'web-1', hook: 'afterTraffic', hookId: 'web-1:hook:afterTraffic', newPercent: 100 }),
     ]);
-    const types = (await t.events()).map((e) => `${e['detail-type']} ${e.detail.hook?.id ?? ''}`.trim());
+    const types = (await t.events()).map((e) => `${e['detail-type']} ${(e.detail.hook as { id?: string } | undefined)?.id ?? ''}`.trim());
     expect(types).toEqual([
       'Deployment Started',
       'Deployment Hook Started beforeTraffic',

@@ -1185,6 +1185,25 @@ describe('serverless package with blue/green apps', { timeout: TIMEOUT }, () => 
         GATE_ALARMS.map((name) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${name}` })),
       ),
       allow('ReadGateMetrics', ['cloudwatch:GetMetricData'], ['*']),
+      // Test before traffic: storefront's test listener, checkout's test rule; storefront's smoke-test task
+      // in its cluster only, with the two roles it names; checkout's hook function.
+      allow('PointTestListeners', ['elasticloadbalancing:ModifyListener'], [`${ELB}:listener/app/shop/0123456789abcdef/3333333333333333`]),
+      allow(
+        'PointTestListenerRules',
+        ['elasticloadbalancing:ModifyRule'],
+        [`${ELB}:listener-rule/app/shop/0123456789abcdef/1111111111111111/4444444444444444`],
+      ),
+      allow('RunHookTasks', ['ecs:RunTask'], [SUB('task-definition/storefront-smoke:*')], {
+        ArnEquals: { 'ecs:cluster': ['arn:aws:ecs:eu-west-1:123456789012:cluster/web-prod'] },
+      }),
+      allow('ReadHookTasks', ['ecs:DescribeTasks'], ['arn:aws:ecs:eu-west-1:123456789012:task/web-prod/*']),
+      allow(
+        'PassHookTaskRoles',
+        ['iam:PassRole'],
+        ['arn:aws:iam::123456789012:role/shop-execution', 'arn:aws:iam::123456789012:role/smoke-task'],
+        { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      ),
+      allow('InvokeHookFunctions', ['lambda:InvokeFunction'], ['arn:aws:lambda:eu-west-1:123456789012:function:checkout-check']),
       allow('DeadLetterFailedDeploymentEvents', ['sqs:SendMessage'], [GET_ATT('ShiftTrafficDeadLetterQueue')]),
     ]);
     const touchingApps = ofType('AWS::IAM::Role')

@@ -1,6 +1,6 @@
 /** shift-traffic's role: its statements (lambdaRole adds its own logs). */
 import type { AppSpec } from '../../blue-green/model.ts';
-import { TEMPLATE_NAMES } from '../arns.ts';
+import { clusterOf, inClusters, TEMPLATE_NAMES } from '../arns.ts';
 import { type CfnString, getAtt, ownArn } from '../cfn.ts';
 import { distinct } from '../distinct.ts';
 import { appServices, gateAlarmsOf } from '../event-rules.ts';
@@ -52,7 +52,56 @@ export function shiftTrafficStatements(apps: AppSpec[]): PolicyStatement[] {
         ]
       : []),
     ...(apps.some((app) => app.gates.metrics.length > 0) ? [readGateMetricsStatement()] : []),
+    ...testBeforeTrafficStatements(apps),
     deadLetter,
+  ];
+}
+
+/**
+ * Test before traffic (apps.<name>.test and .hooks): point exactly the configured test listeners (or
+ * rules) at the new colour; start the hook tasks of exactly their families, only in the apps' clusters
+ * (ecs:cluster), read tasks of those clusters only, and pass only the roles the hooks name, only to ECS
+ * tasks; invoke exactly the hook functions. No app with a test listener or hooks: no statement.
+ */
+function testBeforeTrafficStatements(apps: AppSpec[]): PolicyStatement[] {
+  const tests = apps.flatMap((app) => (app.test ? [app.test] : []));
+  const testListeners = distinct(tests.filter((test) => test.rule === undefined).map((test) => test.listener));
+  const testRules = distinct(tests.flatMap((test) => (test.rule === undefined ? [] : [test.rule])));
+  const taskHooks = apps.flatMap((app) =>
+    Object.values(app.hooks ?? {}).flatMap((hook) => (hook.kind === 'task' ? [{ cluster: app.cluster, hook }] : [])),
+  );
+  const functions = distinct(
+    apps.flatMap((app) => Object.values(app.hooks ?? {}).flatMap((hook) => (hook.kind === 'lambda' ? [hook.function] : []))),
+  );
+  const clusters = distinct(taskHooks.map(({ cluster }) => clusterOf(cluster)));
+  const taskDefinitions = distinct(
+    taskHooks.map(({ hook }) =>
+      ownArn('ecs', `task-definition/${hook.taskDefinition.includes(':') ? hook.taskDefinition : `${hook.taskDefinition}:*`}`),
+    ),
+  );
+  const roles = distinct(taskHooks.flatMap(({ hook }) => [hook.taskRole, hook.executionRole].filter((role) => role !== undefined))).sort();
+  return [
+    ...(testListeners.length > 0 ? [statement('PointTestListeners', ['elasticloadbalancing:ModifyListener'], testListeners)] : []),
+    ...(testRules.length > 0 ? [statement('PointTestListenerRules', ['elasticloadbalancing:ModifyRule'], testRules)] : []),
+    ...(taskHooks.length > 0
+      ? [
+          { ...statement('RunHookTasks', ['ecs:RunTask'], taskDefinitions), Condition: inClusters(clusters) },
+          statement(
+            'ReadHookTasks',
+            ['ecs:DescribeTasks'],
+            clusters.map((c) => c.tasks),
+          ),
+        ]
+      : []),
+    ...(roles.length > 0
+      ? [
+          {
+            ...statement('PassHookTaskRoles', ['iam:PassRole'], roles),
+            Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+          },
+        ]
+      : []),
+    ...(functions.length > 0 ? [statement('InvokeHookFunctions', ['lambda:InvokeFunction'], functions)] : []),
   ];
 }
 
