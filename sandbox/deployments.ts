@@ -1,7 +1,8 @@
 /**
  * Blue/green in the simulation: the scenario's deployment requests (published on the bus as
  * `ecs-autopilot deploy` does), its gate alarms' state changes, shift-traffic's invocations, and the
- * shift-traffic-watchdog schedule's ticks while a deployment is under way.
+ * shift-traffic-watchdog schedule's ticks while a deployment is under way, and the ends of the hook
+ * tasks shift-traffic starts (hook-exits: moto makes no container exit), which the next tick reads.
  */
 import { randomBytes } from 'node:crypto';
 import { DescribeAlarmsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
@@ -12,6 +13,7 @@ import { DEPLOYMENT_DETAIL_TYPES, type Deployment, isFinal } from '../shared/blu
 import { SHIFT_TRAFFIC_TICK } from '../shared/blue-green/trigger.ts';
 import { formatDuration } from '../shared/config/duration.ts';
 import { alarmStateChangeEvent } from './alarm-events.ts';
+import { stopTaskAs } from './emulator.ts';
 import type { InjectionOfKind } from './scenario.ts';
 import { DELIVERY_DELAY_SECONDS } from './scheduler-delivery.ts';
 import type { Simulation } from './simulation.ts';
@@ -38,6 +40,8 @@ export class Deployments {
   readonly requests: RequestedDeployment[] = [];
   /** A shift-traffic watchdog tick is on the agenda. */
   private shiftTickPending = false;
+  /** The hook tasks whose end is on the agenda (by task ARN). */
+  private readonly hookTasksEnding = new Set<string>();
 
   constructor(sim: Simulation) {
     this.sim = sim;
@@ -49,7 +53,43 @@ export class Deployments {
    */
   async shift(input: unknown, subject: string, during: string): Promise<void> {
     await this.sim.invoke({ subject, handler: 'shift-traffic', during }, () => shiftTraffic(input, this.sim.shiftRuntime));
+    await this.endHookTasks();
     await this.followDeployments();
+  }
+
+  /**
+   * A hook task shift-traffic started stops `after` it started, as the scenario's first hook-exits for its
+   * app (and stage) says; one no injection names keeps running (until its hook times out).
+   */
+  private async endHookTasks(): Promise<void> {
+    for (const deployment of await this.activeDeployments()) {
+      const run = deployment.hooks?.at(-1);
+      const taskArn = run?.taskArn;
+      if (deployment.stage !== 'hook' || run?.status !== 'running' || !taskArn || this.hookTasksEnding.has(taskArn)) continue;
+      const ending = this.sim.plan.hookExits.find(
+        ({ injection }) => injection.app === deployment.app && (injection.hook === undefined || injection.hook === run.stage),
+      )?.injection;
+      if (!ending) continue;
+      this.hookTasksEnding.add(taskArn);
+      const at = Math.max(this.sim.clock.now().getTime(), new Date(run.startedAt).getTime() + ending.after * 1000);
+      this.sim.agenda.add(new Date(at), RANK.injection, {
+        pastWindow: false,
+        run: async () => {
+          await stopTaskAs(this.sim.emulator, taskArn, {
+            exitCode: ending.exitCode,
+            ...(ending.reason && { containerReason: ending.reason }),
+          });
+          this.sim.add({
+            timeZone: this.sim.plan.scenarioZone,
+            subject: deployment.app,
+            what: 'task-exited',
+            label: 'hook task exited',
+            detail: `${run.runs} (${run.id} of ${deployment.id}) exited ${ending.exitCode}${ending.reason ? `: ${ending.reason}` : ''}; the next watchdog tick reads it`,
+            source: 'scenario',
+          });
+        },
+      });
+    }
   }
 
   /** A pipeline runs `ecs-autopilot deploy`: the same Deployment Requested event on the bus, which the deployment requests' rule takes to shift-traffic. */

@@ -84,6 +84,8 @@ export interface SandboxPlan {
   scalings: PlannedScaling[];
   cues: Array<{ at: Date; act: (actions: CueActions) => Promise<void> }>;
   exits: ExitOnCue[];
+  /** How the apps' hook tasks end (hook-exits): the first that names a hook task's app and stage ends it. */
+  hookExits: Array<{ index: number; injection: InjectionOfKind<'hook-exits'> }>;
   problems: string[];
 }
 
@@ -184,6 +186,13 @@ const INJECTIONS: { [K in Injection['kind']]: InjectionKind<K> } = {
       plan.cues.push({ at: firesAt, act: (actions) => actions.changeAlarm(injection, index, 'ALARM') });
       const clearsAt = new Date(firesAt.getTime() + alarm.clearsAfter * 1000);
       if (clearsAt < plan.window.to) plan.cues.push({ at: clearsAt, act: (actions) => actions.changeAlarm(injection, index, 'OK') });
+    },
+  },
+  'hook-exits': {
+    // Not a cue: a hook task is ended once shift-traffic starts it (deployments.ts), through the bridge.
+    needsBridge: true,
+    plan(injection, index, plan) {
+      plan.hookExits.push({ index, injection });
     },
   },
   'service-event': {
@@ -399,6 +408,7 @@ export function planSimulation(automation: Automation, scenario: Scenario, windo
     scalings: Object.entries(automation.services).flatMap(([key, { scaling }]) => (scaling ? plannedScalings(key, scaling, window) : [])),
     cues: [],
     exits: [],
+    hookExits: [],
     problems: [],
   };
   const order = (injection: Injection) => (injection.kind === 'duplicate-delivery' ? 1 : 0);

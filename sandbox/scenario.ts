@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import * as z from 'zod';
 import { MatcherError, parseMatchers } from '../shared/alerts/silence-matchers.ts';
+import { HOOK_STAGES } from '../shared/blue-green/hooks.ts';
 import { parseDuration } from '../shared/config/duration.ts';
 import { muteWindowFields, muteWindowName, SAYS_WHEN_OPEN } from '../shared/config/mute-windows-schema.ts';
 import type { Automation } from '../shared/config/schema.ts';
@@ -280,6 +281,17 @@ const autoscaling = z.strictObject({
   desiredCount: z.number({ error: 'desiredCount must be a whole number from 0 to 5000' }).int().min(0).max(5000),
 });
 
+/** The hook tasks of an app's deployments (those of one stage, with `hook`) stop `after` they start, with `exitCode`. */
+const hookExits = z.strictObject({
+  kind: z.literal('hook-exits'),
+  app: z.string({ error: 'the name of an app in the automation file' }).min(1),
+  hook: z.enum(HOOK_STAGES).optional(),
+  after: duration('after (how long the hook task runs)', 0),
+  exitCode: z.int().min(0).max(255),
+  /** The container's reason, e.g. what the smoke test printed last. */
+  reason: z.string().min(1).optional(),
+});
+
 const serviceEvent = z.strictObject({
   kind: z.literal('service-event'),
   /** A key of the automation file's services. */
@@ -368,6 +380,7 @@ const KIND_SCHEMAS = {
   'late-delivery': lateDelivery,
   'duplicate-delivery': duplicateDelivery,
   deployment,
+  'hook-exits': hookExits,
   'service-event': serviceEvent,
   silence,
   'mute-window': muteWindowInjection,
@@ -393,6 +406,7 @@ const injection = z.discriminatedUnion(
     lateDelivery,
     duplicateDelivery,
     deployment,
+    hookExits,
     serviceEvent,
     silence,
     muteWindowInjection,
@@ -529,6 +543,7 @@ function crossCheck(scenario: Scenario, automation: Automation): string[] {
       );
     }
     if (injection.kind === 'deployment') problems.push(...deploymentProblems(injection, automation, at));
+    else if (injection.kind === 'hook-exits') problems.push(...hookExitProblems(injection, automation, at));
     else if ('app' in injection) problems.push(...appProblems(injection, automation, at));
     if (injection.kind === 'service-event' && !automation.services[injection.service]) {
       const services = Object.keys(automation.services);
@@ -585,6 +600,23 @@ function appProblems(injection: Injection & { app: string }, automation: Automat
   }
   if (injection.metric !== undefined && !ids.includes(injection.metric)) {
     return [`${at}.metric: ${injection.check} has no metric ${JSON.stringify(injection.metric)} (its metrics: ${ids.join(', ')})`];
+  }
+  return [];
+}
+
+/** The app must exist and run a task at that hook (or at any, without `hook`): otherwise the injection ends nothing. */
+function hookExitProblems(injection: InjectionOfKind<'hook-exits'>, automation: Automation, at: string): string[] {
+  const app = automation.apps[injection.app];
+  if (!app) {
+    const apps = Object.keys(automation.apps);
+    return [`${at}.app: no app ${JSON.stringify(injection.app)} in the automation file (apps: ${apps.join(', ') || 'none'})`];
+  }
+  const tasks = Object.entries(app.hooks ?? {}).flatMap(([stage, hook]) => (hook.kind === 'task' ? [stage] : []));
+  if (injection.hook === undefined ? tasks.length === 0 : !tasks.includes(injection.hook)) {
+    return [
+      `${at}.${injection.hook === undefined ? 'app' : 'hook'}: ${app.name} runs no hook task${injection.hook ? ` at ${injection.hook}` : ''}, so it would end nothing ` +
+        `(its task hooks: ${tasks.join(', ') || 'none'})`,
+    ];
   }
   return [];
 }

@@ -48,6 +48,7 @@ export type TimelineKind =
   | 'deployment-requested'
   | 'deployment-started'
   | 'deployment-step'
+  | 'deployment-hook'
   | 'deployment-succeeded'
   | 'deployment-rolled-back'
   | 'deployment-failed'
@@ -573,6 +574,8 @@ interface DeploymentDetail {
   images?: Record<string, string>;
   requestedBy?: string;
   by?: string;
+  hook?: { id: string; runs: string; status?: string; output?: string };
+  testListener?: { state: string };
 }
 
 /** `shop-blue 90% / shop-green 10%`: the colour traffic leaves first. */
@@ -628,6 +631,14 @@ export function deploymentEntry(event: PublishedEvent, timeZone: string): Timeli
         'traffic shifted',
         `${weights ?? `${detail.newPercent}%`} (step ${detail.step} of ${detail.steps}, ${holding})`,
       );
+    }
+    case DEPLOYMENT_DETAIL_TYPES.hookStarted:
+    case DEPLOYMENT_DETAIL_TYPES.hookPassed:
+    case DEPLOYMENT_DETAIL_TYPES.hookFailed: {
+      const hook = detail.hook ?? { id: '?', runs: '?' };
+      const verdict = event['detail-type'] === DEPLOYMENT_DETAIL_TYPES.hookStarted ? 'hook started' : `hook ${hook.status ?? 'ended'}`;
+      const tested = detail.testListener?.state === 'set' && detail.toService ? ` (the test listener on ${detail.toService})` : '';
+      return line('deployment-hook', verdict, `${hook.id}: ${hook.runs}${tested}${hook.output ? `: ${hook.output}` : ''}`);
     }
     case DEPLOYMENT_DETAIL_TYPES.succeeded:
       return line('deployment-succeeded', 'deployment succeeded', `${id}: ${detail.reason}`);

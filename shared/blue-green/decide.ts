@@ -1039,7 +1039,10 @@ function startHook(d: Deployment, app: AppSpec, now: Date, stage: HookStage): Tr
   return {
     deployment: next,
     actions: [
-      publish(DEPLOYMENT_DETAIL_TYPES.hookStarted, next, app, `hook:${run.id}:started`, { hook: run }),
+      publish(DEPLOYMENT_DETAIL_TYPES.hookStarted, next, app, `hook:${run.id}:started`, {
+        hook: run,
+        ...(next.test && { testListener: { state: next.test.state } }),
+      }),
       { kind: 'start-hook', hook: run.id },
     ],
   };
