@@ -445,7 +445,7 @@ describe('the bundled demo on the example automation.yml', () => {
 
   const shopLines = () => report.timeline.filter((entry) => entry.subject === 'shop' || entry.subject === 'shop-5xx');
 
-  it('deploys shop v2 at 10:00: shop-green takes 10% for the 5m canary, then 100%, and shop-blue is scaled to 0 after the bake and the rollback window', () => {
+  it('deploys shop v2 at 10:00: the 1-minute smoke test passes behind the test listener, shop-green takes 10% for the 5m canary, then 100%, and shop-blue is scaled to 0 after the bake and the rollback window', () => {
     const first = report.deployments[0];
     expect(first).toMatchObject({
       app: 'shop',
@@ -456,15 +456,16 @@ describe('the bundled demo on the example automation.yml', () => {
       taskDefinition: expect.stringMatching(/:task-definition\/shop:2$/),
       images: { app: '111122223333.dkr.ecr.eu-central-1.amazonaws.com/shop:v2' },
       stage: 'succeeded',
-      outcome: { status: 'succeeded', reason: 'shop-green takes all the traffic; shop-blue scaled to 0', local: '2026-11-23 10:30 CET' },
+      outcome: { status: 'succeeded', reason: 'shop-green takes all the traffic; shop-blue scaled to 0', local: '2026-11-23 10:31 CET' },
     });
+    // No customer traffic before the smoke test passed at 10:01.
     expect(first?.weights.map((weight) => [weight.local, weight.newPercent, weight.why])).toEqual([
-      ['2026-11-23 10:00 CET', 10, 'step 1 of 2'],
-      ['2026-11-23 10:05 CET', 100, 'step 2 of 2'],
+      ['2026-11-23 10:01 CET', 10, 'step 1 of 2'],
+      ['2026-11-23 10:06 CET', 100, 'step 2 of 2'],
     ]);
   });
 
-  it('rolls the 14:00 deployment of v3 back when shop-5xx fires 3 minutes into its canary: shop-green takes all the traffic again, shop-blue is scaled back to 0, one alert', () => {
+  it('rolls the 14:00 deployment of v3 back when shop-5xx fires 2 minutes into its canary (after its smoke test): shop-green takes all the traffic again, shop-blue is scaled back to 0, one alert', () => {
     const second = report.deployments[1];
     expect(second).toMatchObject({
       id: expect.stringMatching(/^shop-20261123T130000-[0-9a-f]{4}$/),
@@ -481,7 +482,7 @@ describe('the bundled demo on the example automation.yml', () => {
       },
     });
     expect(second?.weights.map((weight) => [weight.local, weight.newPercent, weight.why])).toEqual([
-      ['2026-11-23 14:00 CET', 10, 'step 1 of 2'],
+      ['2026-11-23 14:01 CET', 10, 'step 1 of 2'],
       ['2026-11-23 14:03 CET', 0, 'rolled back'],
     ]);
     // Read back from moto at the end of the window: the listener's split and the two services.
@@ -503,16 +504,22 @@ describe('the bundled demo on the example automation.yml', () => {
     expect(alerts[0]?.text).toContain(second?.id);
   });
 
-  it('shows each deployment event and the injected alarm in the timeline, in Berlin time, with the weights of every step', () => {
+  it('shows each deployment event, smoke test and the injected alarm in the timeline, in Berlin time, with the weights of every step', () => {
     expect(shopLines().map((entry) => [entry.local, entry.subject, entry.label])).toEqual([
       ['2026-11-23 10:00 CET', 'shop', 'deploy requested'],
       ['2026-11-23 10:00 CET', 'shop', 'deployment started'],
-      ['2026-11-23 10:00 CET', 'shop', 'traffic shifted'],
-      ['2026-11-23 10:05 CET', 'shop', 'traffic shifted'],
-      ['2026-11-23 10:30 CET', 'shop', 'deployment succeeded'],
+      ['2026-11-23 10:00 CET', 'shop', 'hook started'],
+      ['2026-11-23 10:01 CET', 'shop', 'hook task exited'],
+      ['2026-11-23 10:01 CET', 'shop', 'hook passed'],
+      ['2026-11-23 10:01 CET', 'shop', 'traffic shifted'],
+      ['2026-11-23 10:06 CET', 'shop', 'traffic shifted'],
+      ['2026-11-23 10:31 CET', 'shop', 'deployment succeeded'],
       ['2026-11-23 14:00 CET', 'shop', 'deploy requested'],
       ['2026-11-23 14:00 CET', 'shop', 'deployment started'],
-      ['2026-11-23 14:00 CET', 'shop', 'traffic shifted'],
+      ['2026-11-23 14:00 CET', 'shop', 'hook started'],
+      ['2026-11-23 14:01 CET', 'shop', 'hook task exited'],
+      ['2026-11-23 14:01 CET', 'shop', 'hook passed'],
+      ['2026-11-23 14:01 CET', 'shop', 'traffic shifted'],
       ['2026-11-23 14:03 CET', 'shop-5xx', 'alarm → ALARM'],
       ['2026-11-23 14:03 CET', 'shop', 'rolled back'],
       ['2026-11-23 14:03 CET', 'shop', 'alert sent'],
@@ -530,14 +537,21 @@ describe('the bundled demo on the example automation.yml', () => {
       'shop-green 90% / shop-blue 10% (step 1 of 2, paused)',
     ]);
     expect(shopLines().find((entry) => entry.what === 'alarm-state')).toMatchObject({ source: 'scenario' });
+    expect(shopLines().find((entry) => entry.what === 'deployment-hook')?.detail).toBe(
+      'beforeTraffic: task shop-smoke (the test listener on shop-green)',
+    );
     expect(report.events.filter((e) => e['detail-type'].startsWith('Deployment')).map((e) => e['detail-type'])).toEqual([
       'Deployment Requested',
       'Deployment Started',
+      'Deployment Hook Started',
+      'Deployment Hook Passed',
       'Deployment Step Completed',
       'Deployment Step Completed',
       'Deployment Succeeded',
       'Deployment Requested',
       'Deployment Started',
+      'Deployment Hook Started',
+      'Deployment Hook Passed',
       'Deployment Step Completed',
       'Deployment Rolled Back',
     ]);

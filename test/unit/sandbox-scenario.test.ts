@@ -139,7 +139,7 @@ describe('scenario files', () => {
 
   it('names the path of an unknown kind and lists the kinds there are', () => {
     expect(problems({ injections: [{ kind: 'task-crash', job: 'nightly-report' }] })).toEqual([
-      'injections.0.kind: kind must be one of task-exits, watched-task-crashes, capacity-outage, late-delivery, duplicate-delivery, deployment, service-event, silence, mute-window, manual-run, suspension, promote, abort, metric-values, target-health, listener-change, circuit-breaker, autoscaling (got "task-crash")',
+      'injections.0.kind: kind must be one of task-exits, watched-task-crashes, capacity-outage, late-delivery, duplicate-delivery, deployment, hook-exits, service-event, silence, mute-window, manual-run, suspension, promote, abort, metric-values, target-health, listener-change, circuit-breaker, autoscaling (got "task-crash")',
     ]);
   });
 
@@ -311,6 +311,50 @@ describe('scenario files', () => {
     ).toEqual([
       'injections.0.app: no app "shopp" in the automation file (apps: shop)',
       'injections.1.alarm.name: "shop-latency" is not a gate alarm of shop, so it would change nothing (its gates.alarms: shop-5xx)',
+    ]);
+  });
+
+  it('reads hook-exits, and requires an app that runs a hook task at that stage', () => {
+    const HEAD = 'arn:aws:elasticloadbalancing:eu-central-1:111122223333';
+    const withHooks = validateAutomation({
+      defaults: { cluster: 'web-prod' },
+      apps: {
+        shop: {
+          listener: `${HEAD}:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2`,
+          blue: { service: 'shop-blue', targetGroup: `${HEAD}:targetgroup/shop-blue/73e2d6bc24d8a067` },
+          green: { service: 'shop-green', targetGroup: `${HEAD}:targetgroup/shop-green/2453ed029918f21f` },
+          hooks: {
+            beforeTraffic: { task: 'shop-smoke' },
+            afterTraffic: { lambda: 'arn:aws:lambda:eu-central-1:111122223333:function:shop-check' },
+          },
+        },
+      },
+    });
+    const scenario = parseScenarioText(
+      'injections:\n  - { kind: hook-exits, app: shop, hook: beforeTraffic, after: 2m, exitCode: 1, reason: "GET /health 503" }',
+      withHooks,
+    );
+    expect(scenario.injections).toEqual([
+      { kind: 'hook-exits', app: 'shop', hook: 'beforeTraffic', after: 120, exitCode: 1, reason: 'GET /health 503' },
+    ]);
+    let caught: unknown;
+    try {
+      validateScenario(
+        {
+          injections: [
+            { kind: 'hook-exits', app: 'shop', hook: 'afterTraffic', after: '1m', exitCode: 0 },
+            { kind: 'hook-exits', app: 'shopp', after: '1m', exitCode: 0 },
+          ],
+        },
+        withHooks,
+        'demo.yml',
+      );
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as ScenarioError).problems).toEqual([
+      'injections.0.hook: shop runs no hook task at afterTraffic, so it would end nothing (its task hooks: beforeTraffic)',
+      'injections.1.app: no app "shopp" in the automation file (apps: shop)',
     ]);
   });
 
