@@ -82,7 +82,8 @@ export class Deployments {
           this.sim.add({
             timeZone: this.sim.plan.scenarioZone,
             subject: deployment.app,
-            what: 'task-exited',
+            // In the app's lane of the picture, with its hook's other lines.
+            what: 'deployment-hook',
             label: 'hook task exited',
             detail: `${run.runs} (${run.id} of ${deployment.id}) exited ${ending.exitCode}${ending.reason ? `: ${ending.reason}` : ''}; the next watchdog tick reads it`,
             source: 'scenario',
