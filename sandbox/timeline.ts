@@ -48,6 +48,7 @@ export type TimelineKind =
   | 'deployment-requested'
   | 'deployment-started'
   | 'deployment-step'
+  | 'deployment-held'
   | 'deployment-succeeded'
   | 'deployment-rolled-back'
   | 'deployment-failed'
@@ -629,6 +630,8 @@ export function deploymentEntry(event: PublishedEvent, timeZone: string): Timeli
         `${weights ?? `${detail.newPercent}%`} (step ${detail.step} of ${detail.steps}, ${holding})`,
       );
     }
+    case DEPLOYMENT_DETAIL_TYPES.held:
+      return line('deployment-held', 'deployment held', `${id}: ${detail.reason}`);
     case DEPLOYMENT_DETAIL_TYPES.succeeded:
       return line('deployment-succeeded', 'deployment succeeded', `${id}: ${detail.reason}`);
     case DEPLOYMENT_DETAIL_TYPES.rolledBack:
