@@ -180,7 +180,7 @@ export const appSchema = z
       .optional()
       .meta({
         description:
-          "before 100%, the new colour runs ceil(live count × weight%) tasks, at least minTasks (and gates.minHealthyTargets); default: as many as the live colour",
+          'before 100%, the new colour runs ceil(live count × weight%) tasks, at least minTasks (and gates.minHealthyTargets); default: as many as the live colour',
       }),
     allowedFamilies: z
       .array(family)
