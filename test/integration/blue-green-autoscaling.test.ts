@@ -6,7 +6,7 @@
  * The autoscaler itself does not run in moto: the test moves the live colour's count as it would.
  */
 import {
-  ApplicationAutoScalingClient,
+  type ApplicationAutoScalingClient,
   DescribeScalableTargetsCommand,
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
@@ -60,7 +60,10 @@ describe('blue/green with autoscaling against moto', () => {
   /** Both colours' scalable targets, in one call: min, max and SuspendedState. */
   async function targets() {
     const { ScalableTargets = [] } = await autoScaling.send(
-      new DescribeScalableTargetsCommand({ ServiceNamespace: 'ecs', ResourceIds: ['blue', 'green'].map((c) => `service/${CLUSTER}/web-${c}`) }),
+      new DescribeScalableTargetsCommand({
+        ServiceNamespace: 'ecs',
+        ResourceIds: ['blue', 'green'].map((c) => `service/${CLUSTER}/web-${c}`),
+      }),
     );
     const of = (colour: string) => {
       const target = ScalableTargets.find((s) => s.ResourceId === `service/${CLUSTER}/web-${colour}`);
@@ -87,7 +90,8 @@ describe('blue/green with autoscaling against moto', () => {
       detail: { app: 'web', ...detail },
     };
   }
-  const request = (id: string) => busEvent('Deployment Requested', `request-${id}`, { id, images: { app: 'public.ecr.aws/example/web:v2' } });
+  const request = (id: string) =>
+    busEvent('Deployment Requested', `request-${id}`, { id, images: { app: 'public.ecr.aws/example/web:v2' } });
 
   it('copies the bounds, suspends scale-in while it runs, sizes green to blue’s count before 100%, and puts blue’s suspension back exactly', async () => {
     await shiftTraffic(request('web-1'), rt);
