@@ -525,7 +525,8 @@ function gatesChecked(d: Deployment, app: AppSpec, now: Date, event: DeploymentE
 
 /**
  * To the next step, the new colour sized for it first (sizing.ts) when it needs more tasks: it is then
- * `deploying` again until they are steady and healthy, as before the first step.
+ * `deploying` again until they are steady and healthy, as before the first step. That wait is not in
+ * longestDeploymentSeconds, so the services' lock is taken again for as long as the rest could last.
  */
 function nextStep(d: Deployment, app: AppSpec, now: Date, index: number, liveCount: number | undefined): Transition {
   const weight = app.steps[index]?.weight ?? 100;
@@ -540,7 +541,8 @@ function nextStep(d: Deployment, app: AppSpec, now: Date, index: number, liveCou
     waitingFor: `${service} to run ${wanted} healthy task(s) before step ${index + 1} (${weight}%)`,
   };
   const bounds: Action[] = d.scaling ? [{ kind: 'set-scaling', colour: to(d), ...newColourBounds(d.scaling.live, wanted) }] : [];
-  return { deployment: next, actions: [...bounds, updateNewColour(next)] };
+  const lock: Action = { kind: 'lock-services', status: 'in-progress', expiresAt: after(now, longestDeploymentSeconds(app)) };
+  return { deployment: next, actions: [lock, ...bounds, updateNewColour(next)] };
 }
 
 /** What a person's promote of a held deployment accepts: the inconclusive gates of this stage at this step. */

@@ -383,6 +383,7 @@ describe('autoscaling of the colours', () => {
     const resizing = transition(before100, gates(before100, passing, { liveDesiredCount: 8 }), app, NOW);
     expect(resizing.deployment).toMatchObject({ stage: 'deploying', desiredCount: 8, resizingFor: 2, stageDeadline: iso(900) });
     expect(resizing.actions).toEqual([
+      { kind: 'lock-services', status: 'in-progress', expiresAt: expect.any(String) },
       { kind: 'set-scaling', colour: 'green', min: 2, max: 10 },
       { kind: 'update-new-colour', colour: 'green', taskDefinition: REVISION, desiredCount: 8 },
     ]);
