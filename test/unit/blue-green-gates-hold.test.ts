@@ -6,6 +6,10 @@
  * new colour sized before 100% (sizing.ts).
  */
 import { describe, expect, it } from 'vitest';
+import { stageLine } from '../../cli/deploy.ts';
+import type { AlertDetail } from '../../shared/alerts/decide.ts';
+import { humanMessage } from '../../shared/alerts/render.ts';
+import { parseNotifyInput } from '../../shared/alerts/trigger.ts';
 import { HOLD_SECONDS, transition } from '../../shared/blue-green/decide.ts';
 import { weightsFor } from '../../shared/blue-green/forward.ts';
 import { gatesVerdict, metricVerdict } from '../../shared/blue-green/gates.ts';
@@ -20,6 +24,7 @@ import type {
 } from '../../shared/blue-green/model.ts';
 import { newColourBounds, newColourCount } from '../../shared/blue-green/sizing.ts';
 import { appSchema, resolveApp } from '../../shared/config/apps-schema.ts';
+import { alertGroupKey } from '../../shared/events/alert.ts';
 
 const ARN = 'arn:aws:elasticloadbalancing:eu-central-1:123456789012';
 const TG_BLUE = `${ARN}:targetgroup/shop-blue/0000000000000001`;
@@ -195,6 +200,50 @@ describe('an inconclusive gate holds the deployment for a person', () => {
     // The default deadline, without timeouts.hold.
     const defaultHold = { ...app, timeouts: { readySeconds: 900, promoteSeconds: 86_400 } };
     expect(transition(at10, gates(at10, justOver), defaultHold, NOW).deployment?.stageDeadline).toBe(iso(HOLD_SECONDS));
+  });
+
+  it('notify takes the alert of Deployment Held and tells a person how to answer', () => {
+    const published = held.actions.find((a) => a.kind === 'publish');
+    if (published?.kind !== 'publish') throw new Error('no event published');
+    const detail = { ...published.detail, eventId: published.id };
+    const input = parseNotifyInput({
+      version: '0',
+      id: 'e-1',
+      source: 'ecs-autopilot',
+      'detail-type': published.detailType,
+      account: '123456789012',
+      region: 'eu-central-1',
+      time: NOW.toISOString(),
+      resources: [],
+      detail,
+    });
+    expect(input).toMatchObject({ kind: 'alert', alert: { category: 'deployment-held' } });
+    const alertDetail = detail as unknown as AlertDetail;
+    const { subject, text } = humanMessage({
+      status: 'firing',
+      count: 1,
+      group: {
+        groupKey: alertGroupKey(alertDetail.alert),
+        pending: 1,
+        total: 1,
+        firstEventAt: NOW.toISOString(),
+        lastEventAt: NOW.toISOString(),
+        latest: { id: 'e-1', detailType: published.detailType, time: NOW.toISOString(), detail: alertDetail },
+        messagesSent: 0,
+        lastSentAt: undefined,
+        flushAt: NOW.toISOString(),
+        resolveAt: iso(1_800),
+      },
+    });
+    expect(subject).toBe('[WARNING] Deployment of shop held for a decision on web: deployment-held');
+    expect(text).toContain('metric check error-rate: shop-green 1.3 is above its max 1, within its inconclusiveMargin 0.5');
+    expect(text).toContain('Continue: npx ecs-autopilot promote shop; or roll back: npx ecs-autopilot abort shop');
+  });
+
+  it('status says why it is held, how to answer, and what happens without an answer', () => {
+    expect(stageLine(heldDeployment, app)).toMatch(
+      /^held: blue 90% \/ green 10% \(step 1 of 3\): gate inconclusive at 10%: .*; ecs-autopilot promote shop continues, ecs-autopilot abort shop rolls back; rolls back at \d\d:\d\d(:\d\d)? without$/,
+    );
   });
 
   it('a clear failure still rolls back, held or not', () => {
