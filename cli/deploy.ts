@@ -158,6 +158,9 @@ function newVersion(d: Deployment): string {
   return images.length ? `images ${images.join(', ')}` : 'the new version';
 }
 
+/** What a pause or a hold does when nobody answers (apps.<app>.onTimeout). */
+const TIMEOUT_WORDS = { rollback: 'rolls back', promote: 'moves on', hold: 'holds' } as const;
+
 /**
  * The deployment's state in one line, without the time: it changes exactly when the stage, the
  * weights or the step change, so plain output prints it once per change.
@@ -179,10 +182,14 @@ export function stageLine(d: Deployment, app: AppSpec): string {
     case 'paused':
       return d.pauseEndsAt
         ? `paused: ${weights}${step}${until(d.pauseEndsAt)}`
-        : `paused: ${weights}${step} until promoted (ecs-autopilot promote ${d.app}); rolls back at ${clock(d.stageDeadline ?? d.stageSince)} without`;
+        : `paused: ${weights}${step} until promoted (ecs-autopilot promote ${d.app}); ${TIMEOUT_WORDS[app.onTimeout ?? 'rollback']} at ${clock(d.stageDeadline ?? d.stageSince)} without`;
     case 'hook': {
       const run = d.hooks?.at(-1);
       return `hook: ${weights}${step}; ${run ? `${run.stage} (${forTerminal(run.runs)})` : 'a hook'} runs${until(d.stageDeadline)} at the latest`;
+    }
+    case 'held': {
+      const deadline = d.stageDeadline ? `; ${TIMEOUT_WORDS[app.onTimeout ?? 'rollback']} at ${clock(d.stageDeadline)} without` : '';
+      return `held: ${weights}${step}: ${forTerminal(d.held?.reason ?? 'no reason recorded')}; ecs-autopilot promote ${d.app} continues, ecs-autopilot abort ${d.app} rolls back${deadline}`;
     }
     case 'baking':
       return `baking: ${weights}${step}${until(d.pauseEndsAt ?? d.stageDeadline)}`;
@@ -580,7 +587,7 @@ async function activeDeployment(app: AppSpec, store: DeploymentReader, what: str
 }
 
 /**
- * `promote <app>`: ends the current pause (a step's or the bake) early; its gates are checked first. The
+ * `promote <app>`: ends the current pause (a step's or the bake) early, or continues a held deployment; its gates are checked first. The
  * request names the deployment and the step read here, so a late or repeated one is ignored, never ends
  * the next pause. `--full` ends a step's pause and skips every step left: straight to 100%.
  */
@@ -589,7 +596,7 @@ export async function promoteCommand(options: PromoteOptions, deps: RequestDeps)
   const { io } = deps;
   const d = await activeDeployment(app, deps.store, 'promote');
   if (typeof d === 'string') return refuse(io, d);
-  if (d.stage !== 'paused' && d.stage !== 'baking')
+  if (d.stage !== 'paused' && d.stage !== 'baking' && d.stage !== 'held')
     return refuse(io, `${app.name}: ${d.id} is ${d.stage}, not in a pause: promote ends a pause between steps or the bake`);
   if (options.full && d.stage === 'baking')
     return refuse(io, `${app.name}: ${d.id} is baking at 100%: no step is left to skip (promote without --full ends the bake)`);

@@ -374,6 +374,7 @@ const DEPLOYMENT_MARKS: Record<string, MarkLook | undefined> = {
   ...APP_SCENARIO_MARKS,
   'deployment-requested': 'deploy',
   'deployment-started': 'deploy',
+  'deployment-held': 'deploy',
   'deployment-succeeded': 'deploy-succeeded',
   'deployment-rolled-back': 'deploy-rolled-back',
   'deployment-failed': 'deploy-failed',

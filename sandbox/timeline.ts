@@ -49,6 +49,7 @@ export type TimelineKind =
   | 'deployment-started'
   | 'deployment-step'
   | 'deployment-hook'
+  | 'deployment-held'
   | 'deployment-succeeded'
   | 'deployment-rolled-back'
   | 'deployment-failed'
@@ -640,6 +641,8 @@ export function deploymentEntry(event: PublishedEvent, timeZone: string): Timeli
       const tested = detail.testListener?.state === 'set' && detail.toService ? ` (the test listener on ${detail.toService})` : '';
       return line('deployment-hook', verdict, `${hook.id}: ${hook.runs}${tested}${hook.output ? `: ${hook.output}` : ''}`);
     }
+    case DEPLOYMENT_DETAIL_TYPES.held:
+      return line('deployment-held', 'deployment held', `${id}: ${detail.reason}`);
     case DEPLOYMENT_DETAIL_TYPES.succeeded:
       return line('deployment-succeeded', 'deployment succeeded', `${id}: ${detail.reason}`);
     case DEPLOYMENT_DETAIL_TYPES.rolledBack:

@@ -311,6 +311,8 @@ function detailView(sample: AlertSample, text: Escape): AlertView {
     case DEPLOYMENT_DETAIL_TYPES.rolledBack:
     case DEPLOYMENT_DETAIL_TYPES.failed:
       return deploymentView(sample.detail as unknown as DeploymentAlertDetail, sample.detailType === DEPLOYMENT_DETAIL_TYPES.failed, text);
+    case DEPLOYMENT_DETAIL_TYPES.held:
+      return heldView(sample.detail as unknown as DeploymentAlertDetail, text);
     default:
       if (SERVICE_PROBLEM_DETAIL_TYPES.includes(sample.detailType))
         return serviceProblemView(sample.detail as unknown as ServiceProblemDetail, text);
@@ -550,6 +552,22 @@ function deploymentView(d: DeploymentAlertDetail, failed: boolean, text: Escape)
     ],
     links: [],
     resources: [],
+  };
+}
+
+/** A deployment held for a person (an inconclusive gate, or nobody promoted and onTimeout is hold). */
+function heldView(d: DeploymentAlertDetail & { deadline?: string; onTimeout?: string }, text: Escape): AlertView {
+  const view = deploymentView(d, false, text);
+  return {
+    ...view,
+    headline: `deployment of ${d.app} held for a decision`,
+    likelyCause:
+      'A gate was inconclusive (no data, or a value just past its limit), or nobody promoted in time: the deployment waits at its current weight; clear failures still roll it back.',
+    nextSteps: [
+      `See the whole deployment: npx ecs-autopilot status ${d.app}`,
+      `Continue: npx ecs-autopilot promote ${d.app}; or roll back: npx ecs-autopilot abort ${d.app}`,
+      ...(d.deadline ? [`Without an answer by ${timeOf(d.deadline)} it will ${text(d.onTimeout ?? 'rollback')}.`] : []),
+    ],
   };
 }
 

@@ -186,6 +186,7 @@ const schemas = builtOnFirstUse(() => {
     [SCALING_DETAIL_TYPES.failed]: z.extend(reasonAndNextStepSchema, { service: text }),
     [DEPLOYMENT_DETAIL_TYPES.rolledBack]: deploymentSchema,
     [DEPLOYMENT_DETAIL_TYPES.failed]: deploymentSchema,
+    [DEPLOYMENT_DETAIL_TYPES.held]: deploymentSchema,
     ...Object.fromEntries(SERVICE_PROBLEM_DETAIL_TYPES.map((detailType) => [detailType, serviceProblemSchema])),
   };
 

@@ -12,6 +12,11 @@
  * to do. A configured alarm that does not exist is permanent too: a gate that cannot fire protects nothing.
  */
 import { createHash } from 'node:crypto';
+import {
+  DescribeScalableTargetsCommand,
+  RegisterScalableTargetCommand,
+  type ScalableTarget,
+} from '@aws-sdk/client-application-auto-scaling';
 import { DescribeAlarmsCommand, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeServicesCommand,
@@ -61,6 +66,7 @@ import {
   type MetricResult,
   otherColour,
   type RevisionFacts,
+  type ScalableTargetFacts,
   type ServiceFacts,
   type TargetHealthCount,
   type WeightedTargetGroup,
@@ -95,18 +101,20 @@ async function carryOut(action: Action, deployment: Deployment, app: AppSpec, rt
       // What a named task definition runs is read before anything changes: the app may refuse it (scope.ts).
       const named = deployment.images ? undefined : deployment.taskDefinition;
       const test = testPlace(app);
-      const [forward, services, alarmsInAlarm, requested, testForward] = await Promise.all([
+      const [forward, services, alarmsInAlarm, requested, testForward, scalable] = await Promise.all([
         readForward(app, rt),
         readServices(app, ['blue', 'green'], rt),
         alarmsIn(app, rt),
         named ? readRevision(named, app, rt) : undefined,
         test ? readForward(app, rt, test) : undefined,
+        scalableTargetsOf(app, rt),
       ]);
       return {
         kind: 'inspected',
         forward,
         services: { blue: factsOf(services.blue), green: factsOf(services.green) },
         alarmsInAlarm,
+        scalable,
         requested,
         ...(testForward && { testForward }),
       };
@@ -147,11 +155,13 @@ async function carryOut(action: Action, deployment: Deployment, app: AppSpec, rt
         alarmsIn(app, rt),
         healthOf(app, action.colour, rt),
         Promise.all(app.gates.metrics.map((check) => metricResultOf(check, action.colour, since, app, rt))),
-        readServices(app, [action.colour], rt),
+        // The live colour too, in the same call: its count now sizes the new colour for the next step.
+        readServices(app, [action.colour, otherColour(action.colour)], rt),
         readForward(app, rt),
       ]);
       const runs = factsOf(services[action.colour]).primaryTaskDefinition;
-      return { kind: 'gates-checked', alarmsInAlarm, health, metrics, runs, forward: forward.targetGroups };
+      const liveDesiredCount = services[otherColour(action.colour)].desiredCount;
+      return { kind: 'gates-checked', alarmsInAlarm, health, metrics, runs, forward: forward.targetGroups, liveDesiredCount };
     }
     case 'restore-forward': {
       const original = originalOf(deployment);
@@ -175,6 +185,9 @@ async function carryOut(action: Action, deployment: Deployment, app: AppSpec, rt
     case 'scale-colour':
       await updateService(app, action.colour, { taskDefinition: action.taskDefinition, desiredCount: action.desiredCount }, rt);
       return { kind: 'colour-scaled', colour: action.colour, desiredCount: action.desiredCount };
+    case 'set-scaling':
+      await setScaling(action, app, rt);
+      return undefined;
     case 'lock-services':
       await Promise.all(
         (['blue', 'green'] as const).map((colour) => {
@@ -621,6 +634,62 @@ const describeImages = (images: Record<string, string>) =>
   Object.entries(images)
     .map(([name, image]) => `${name}=${image}`)
     .join(', ');
+
+const ECS_DESIRED_COUNT = 'ecs:service:DesiredCount';
+const scalingResourceOf = (app: AppSpec, colour: Colour) => `service/${clusterNameOf(app.cluster)}/${app.colours[colour].service}`;
+
+/** The colours' scalable targets, in one call; a colour without one is left out. */
+async function scalableTargetsOf(app: AppSpec, rt: ShiftRuntime): Promise<Partial<Record<Colour, ScalableTargetFacts>>> {
+  const ids = { blue: scalingResourceOf(app, 'blue'), green: scalingResourceOf(app, 'green') };
+  const { ScalableTargets = [] } = await aws(
+    `reading the scalable targets of ${app.colours.blue.service} and ${app.colours.green.service}`,
+    'check that the function may call application-autoscaling:DescribeScalableTargets',
+    () =>
+      rt.autoScaling.send(
+        new DescribeScalableTargetsCommand({
+          ServiceNamespace: 'ecs',
+          ScalableDimension: ECS_DESIRED_COUNT,
+          ResourceIds: [ids.blue, ids.green],
+        }),
+      ),
+  );
+  const facts = (target: ScalableTarget | undefined): ScalableTargetFacts | undefined =>
+    target && {
+      min: target.MinCapacity ?? 0,
+      max: target.MaxCapacity ?? 0,
+      suspended: {
+        DynamicScalingInSuspended: target.SuspendedState?.DynamicScalingInSuspended ?? false,
+        DynamicScalingOutSuspended: target.SuspendedState?.DynamicScalingOutSuspended ?? false,
+        ScheduledScalingSuspended: target.SuspendedState?.ScheduledScalingSuspended ?? false,
+      },
+    };
+  const found: Partial<Record<Colour, ScalableTargetFacts>> = {};
+  for (const colour of ['blue', 'green'] as const) {
+    const target = facts(ScalableTargets.find((t) => t.ResourceId === ids[colour]));
+    if (target) found[colour] = target;
+  }
+  return found;
+}
+
+/** RegisterScalableTarget with only what the action gives: the same values twice change nothing. */
+async function setScaling(action: Action & { kind: 'set-scaling' }, app: AppSpec, rt: ShiftRuntime): Promise<void> {
+  const service = app.colours[action.colour].service;
+  await aws(
+    `setting the scalable target of ECS service ${service} (${action.colour})`,
+    `check apps.${app.name}.${action.colour}.service and apps.${app.name}.cluster in automation.yml`,
+    () =>
+      rt.autoScaling.send(
+        new RegisterScalableTargetCommand({
+          ServiceNamespace: 'ecs',
+          ScalableDimension: ECS_DESIRED_COUNT,
+          ResourceId: scalingResourceOf(app, action.colour),
+          MinCapacity: action.min,
+          MaxCapacity: action.max,
+          SuspendedState: action.suspended,
+        }),
+      ),
+  );
+}
 
 const NOT_COUNTED = new Set(['healthy', 'draining', 'unused', 'unhealthy.draining']);
 

@@ -33,6 +33,16 @@
  *   below 100%, afterTraffic after 100%, beforeScaleDown after the rollback window. A hook that fails or
  *   outlives its timeout rolls back, its output in the reason. The test listener is put back as it was
  *   when the deployment ends, whatever its outcome (only over what ecs-autopilot left on it).
+ *   tick every minute notices. An until-promoted pause and a held deployment do what `onTimeout` says
+ *   instead: roll back, promote, or hold (wait for a person, without a deadline).
+ * - A metric check that is inconclusive (no data with onNoData: inconclusive, or just past its limit,
+ *   gates.ts) rolls back, or with `gates.onInconclusive: pause` holds the deployment (`held`, alerted)
+ *   until a person promotes (continue: the inconclusive check of that stage and step is accepted) or
+ *   aborts (roll back). While held, every tick checks the gates: a clear failure still rolls back.
+ * - A live colour with a scalable target: the new colour gets its bounds, the live colour's dynamic
+ *   scale-in is suspended until the deployment ends (then its SuspendedState is put back exactly, as
+ *   recorded in the deployment), and the new colour catches up with the live colour's count before it
+ *   takes 100% (sizing.ts).
  * - Every event published has an id derived from the decision (`<deployment id>:started`, `:step:<n>`,
  *   `:<outcome>`, `:ignored:<request id>`): published again after a crash, it is the same event.
  */
@@ -67,6 +77,7 @@ import {
   type WeightedTargetGroup,
 } from './model.ts';
 import { requestRefusal, revisionRefusal } from './scope.ts';
+import { newColourBounds, newColourCount } from './sizing.ts';
 
 /** Reading the listener, the services and the alarms takes seconds; a minute of ticks is plenty. */
 export const STARTING_SECONDS = 300;
@@ -82,6 +93,8 @@ const LOCK_MARGIN_SECONDS = 1_800;
  * soon after it was updated is still waiting; later, steady on another revision, it was rolled back.
  */
 const ECS_SETTLE_SECONDS = 60;
+/** How long a held deployment waits for a person by default (timeouts.hold). */
+export const HOLD_SECONDS = 3_600;
 /** The promote and abort requests a deployment keeps (a redelivery of an older one is then a new request). */
 const REQUESTS_KEPT = 20;
 
@@ -160,7 +173,7 @@ export function transition(
           weights: d.forwardRestored || nothingShifted(d) ? d.weights : [...d.weights, { at: iso(now), newPercent: 0, why: 'rolled back' }],
           waitingFor: `${app.colours[to(d)].service} to scale back`,
         },
-        actions: [scaleBack(d)],
+        actions: scaleBack(d),
       };
     case 'colour-scaled':
       return colourScaled(d, app, now, event);
@@ -395,6 +408,9 @@ function inspected(d: Deployment, app: AppSpec, now: Date, event: DeploymentEven
   if (liveService.desiredCount < 1) {
     return fail(d, app, now, `the live service ${app.colours[fromColour].service} has no tasks (desiredCount 0); nothing was changed`);
   }
+  const liveTarget = event.scalable?.[fromColour];
+  const scaling = liveTarget && { live: liveTarget, newBefore: event.scalable?.[toColour] };
+  const desiredCount = newColourCount(app, liveService.desiredCount, app.steps[0]?.weight ?? 100, scaling !== undefined);
   const next: Deployment = {
     ...enter(d, 'deploying', now, app.timeouts.readySeconds),
     from: fromColour,
@@ -402,7 +418,8 @@ function inspected(d: Deployment, app: AppSpec, now: Date, event: DeploymentEven
     original: event.forward,
     liveBefore: liveService.taskDefinition,
     toBefore: { desiredCount: event.services[toColour].desiredCount, taskDefinition: event.services[toColour].taskDefinition },
-    desiredCount: liveService.desiredCount,
+    desiredCount,
+    scaling,
     waitingFor: `${app.colours[toColour].service} to reach steady state with healthy targets`,
     ...(test && { test }),
   };
@@ -411,6 +428,13 @@ function inspected(d: Deployment, app: AppSpec, now: Date, event: DeploymentEven
     actions: [
       { kind: 'lock-services', status: 'in-progress', expiresAt: after(now, longestDeploymentSeconds(app)) },
       publish(DEPLOYMENT_DETAIL_TYPES.started, next, app, 'started'),
+      // Recorded above before either changes: the end of the deployment (or a replay) puts them back.
+      ...(liveTarget
+        ? ([
+            { kind: 'set-scaling', colour: fromColour, suspended: { ...liveTarget.suspended, DynamicScalingInSuspended: true } },
+            { kind: 'set-scaling', colour: toColour, ...newColourBounds(liveTarget, desiredCount), suspended: liveTarget.suspended },
+          ] satisfies Action[])
+        : []),
       // The revision from images is registered first and recorded: a replay updates the colour to that one.
       d.images ? { kind: 'register-revision', base: liveService.taskDefinition, images: d.images } : updateNewColour(next),
     ],
@@ -453,6 +477,8 @@ function readyChecked(d: Deployment, app: AppSpec, now: Date, event: DeploymentE
   const health = healthVerdict(event.health, app.gates.minHealthyTargets, service);
   if (!event.steady) return waiting(d, `${service} to reach steady state`);
   if (!health.pass) return waiting(d, `${service}'s targets: ${health.reason}`);
+  // Sized up before a step (nextStep): the test listener and the beforeTraffic hook are behind it.
+  if (d.resizingFor !== undefined) return shiftTo({ ...d, resizingFor: undefined }, app, now, d.resizingFor);
   if (d.test?.state === 'original') {
     const why = `the test ${testOwner(app)} to point at ${service}`;
     return { deployment: d.waitingFor === why ? d : { ...d, waitingFor: why }, actions: [{ kind: 'set-test-forward', colour: to(d) }] };
@@ -525,7 +551,7 @@ function weightsSet(d: Deployment, app: AppSpec, now: Date, event: DeploymentEve
     weights: [...d.weights, { at: iso(now), newPercent: step.weight, why: `step ${stepIndex + 1} of ${app.steps.length}` }],
   };
   const hook: HookStage = last ? 'afterTraffic' : 'afterStep';
-  const next = app.hooks?.[hook] ? startHook(reached, app, now, hook) : { deployment: hold(reached, app, now), actions: [] };
+  const next = app.hooks?.[hook] ? startHook(reached, app, now, hook) : { deployment: holdStep(reached, app, now), actions: [] };
   const held = next.deployment ?? reached;
   return {
     deployment: held,
@@ -534,7 +560,7 @@ function weightsSet(d: Deployment, app: AppSpec, now: Date, event: DeploymentEve
 }
 
 /** The step reached is held: its pause (or until promoted), or the bake after 100%. */
-function hold(d: Deployment, app: AppSpec, now: Date): Deployment {
+function holdStep(d: Deployment, app: AppSpec, now: Date): Deployment {
   const step = app.steps[d.step];
   const last = d.step === app.steps.length - 1;
   const held = enter(d, last ? 'baking' : 'paused', now, step?.pause.kind === 'for' ? undefined : app.timeouts.promoteSeconds);
@@ -550,14 +576,24 @@ function checkGates(d: Deployment): Action {
 
 /** At every tick of a pause, the bake and the rollback window: a failure rolls back now; the stage ends when its time is up. */
 function gatesChecked(d: Deployment, app: AppSpec, now: Date, event: DeploymentEvent & { kind: 'gates-checked' }): Transition {
-  if (d.stage !== 'paused' && d.stage !== 'baking' && d.stage !== 'rollback-window') return unchanged(d);
+  const checked: Stage[] = ['paused', 'baking', 'rollback-window', 'held', 'hook'];
+  if (!checked.includes(d.stage) || (d.stage === 'hook' && d.newPercent === 0)) return unchanged(d);
   if (!isOurs(d, app, event.forward)) return listenerChanged(d, app, now, event.forward);
   if (!runsRequested(event.runs, d.taskDefinition)) return rollBack(d, app, now, runsAnotherRevision(d, app, event.runs));
   const verdict = gatesVerdict(app, event, app.colours[to(d)].service);
-  if (!verdict.pass) return rollBack(d, app, now, `gate failed at ${d.newPercent}%: ${verdict.reason}`);
+  if (!verdict.pass && !(verdict.inconclusive && d.inconclusiveAccepted === partOf(d))) {
+    if (!verdict.inconclusive || app.gates.onInconclusive !== 'pause')
+      return rollBack(d, app, now, `gate failed at ${d.newPercent}%: ${verdict.reason}`);
+    return hold(d, app, now, `gate inconclusive at ${d.newPercent}%: ${verdict.reason}`, holdSeconds(app));
+  }
+  // Held: only a person (or the hold's deadline) moves it on, whatever the gates say now; a hook, its verdict.
+  if (d.stage === 'held' || d.stage === 'hook') return unchanged(d);
   if (d.stage === 'rollback-window') return due(now, d.pauseEndsAt) ? beforeScaleDown(d, app, now) : unchanged(d);
   if (!due(now, d.pauseEndsAt) && d.promotedStep !== d.step) return unchanged(d);
-  if (d.stage === 'paused') return shiftTo(d, app, now, d.promotedStep === d.step && d.promotedFull ? app.steps.length - 1 : d.step + 1);
+  if (d.stage === 'paused') {
+    const index = d.promotedStep === d.step && d.promotedFull ? app.steps.length - 1 : d.step + 1;
+    return nextStep(d, app, now, index, event.liveDesiredCount);
+  }
   if (app.rollbackWindowSeconds === 0) return beforeScaleDown(d, app, now);
   const next: Deployment = {
     ...enter(d, 'rollback-window', now),
@@ -569,6 +605,117 @@ function gatesChecked(d: Deployment, app: AppSpec, now: Date, event: DeploymentE
 
 function beforeScaleDown(d: Deployment, app: AppSpec, now: Date): Transition {
   return app.hooks?.beforeScaleDown ? startHook(d, app, now, 'beforeScaleDown') : finish(d, now);
+}
+
+/**
+ * To the next step, the new colour sized for it first (sizing.ts) when it needs more tasks: it is then
+ * `deploying` again until they are steady and healthy, as before the first step. That wait is not in
+ * longestDeploymentSeconds, so the services' lock is taken again for as long as the rest could last.
+ */
+function nextStep(d: Deployment, app: AppSpec, now: Date, index: number, liveCount: number | undefined): Transition {
+  const weight = app.steps[index]?.weight ?? 100;
+  const current = d.desiredCount ?? 0;
+  const wanted = newColourCount(app, liveCount ?? current, weight, d.scaling !== undefined, current);
+  if (wanted <= current) return shiftTo(d, app, now, index);
+  const service = app.colours[to(d)].service;
+  const next: Deployment = {
+    ...enter(d, 'deploying', now, app.timeouts.readySeconds),
+    desiredCount: wanted,
+    resizingFor: index,
+    waitingFor: `${service} to run ${wanted} healthy task(s) before step ${index + 1} (${weight}%)`,
+  };
+  const bounds: Action[] = d.scaling ? [{ kind: 'set-scaling', colour: to(d), ...newColourBounds(d.scaling.live, wanted) }] : [];
+  const lock: Action = { kind: 'lock-services', status: 'in-progress', expiresAt: after(now, longestDeploymentSeconds(app)) };
+  return { deployment: next, actions: [lock, ...bounds, updateNewColour(next)] };
+}
+
+/** What a person's promote of a held deployment accepts: the inconclusive gates of this stage at this step. */
+const partOf = (d: Deployment): string => `${d.held?.from ?? d.stage}:${d.step}`;
+
+const holdSeconds = (app: AppSpec) => app.timeouts.holdSeconds ?? HOLD_SECONDS;
+
+/**
+ * Holds the deployment for a person, alerting: `promote` continues, `abort` rolls back; `deadlineSeconds`
+ * (undefined: none) ends it as onTimeout says. The services' lock is taken again for as long as the rest
+ * of a deployment could last, so scheduled scaling keeps waiting.
+ */
+function hold(d: Deployment, app: AppSpec, now: Date, reason: string, deadlineSeconds: number | undefined): Transition {
+  if (d.stage !== 'paused' && d.stage !== 'baking' && d.stage !== 'rollback-window') return unchanged(d);
+  const next: Deployment = {
+    ...enter(d, 'held', now, deadlineSeconds),
+    pauseEndsAt: d.pauseEndsAt,
+    held: { from: d.stage, reason, since: iso(now) },
+    waitingFor: '`ecs-autopilot promote` (continue) or `ecs-autopilot abort` (roll back)',
+  };
+  return {
+    deployment: next,
+    actions: [
+      { kind: 'lock-services', status: 'in-progress', expiresAt: after(now, longestDeploymentSeconds(app) + (deadlineSeconds ?? 0)) },
+      publish(DEPLOYMENT_DETAIL_TYPES.held, next, app, `held:${d.stage}:${d.step + 1}`, {
+        reason,
+        heldFrom: d.stage,
+        deadline: next.stageDeadline,
+        onTimeout: app.onTimeout ?? 'rollback',
+        alert: {
+          cluster: clusterNameOf(app.cluster),
+          subject: { kind: 'app', name: app.name },
+          category: 'deployment-held',
+          severity: 'warning',
+        },
+      }),
+    ],
+  };
+}
+
+/** Back to what a held deployment was doing, promoted: an inconclusive gate there no longer holds it; the gates are checked now. */
+function resume(d: Deployment, now: Date): Transition {
+  if (d.stage !== 'held' || !d.held) return unchanged(d);
+  const stage = d.held.from;
+  const next: Deployment = {
+    ...d,
+    stage,
+    stageSince: iso(now),
+    stageDeadline: undefined,
+    held: undefined,
+    inconclusiveAccepted: partOf(d),
+    promotedStep: stage === 'rollback-window' ? d.promotedStep : d.step,
+    waitingFor: stage === 'rollback-window' ? 'the rollback window to end' : 'the gates to pass',
+  };
+  return { deployment: next, actions: [checkGates(next)] };
+}
+
+/** Nobody answered: an until-promoted pause at timeouts.promote, or a held deployment at its deadline. */
+function timedOut(d: Deployment, app: AppSpec, now: Date): Transition {
+  const onTimeout = app.onTimeout ?? 'rollback';
+  const what =
+    d.stage === 'held'
+      ? `held for ${holdSeconds(app)}s (${d.held?.reason ?? 'no reason recorded'}) without a promote or abort`
+      : `no promote within ${app.timeouts.promoteSeconds}s of reaching ${d.newPercent}%`;
+  if (onTimeout === 'rollback') return rollBack(d, app, now, what);
+  if (onTimeout === 'promote') {
+    if (d.stage === 'held') return resume(d, now);
+    const next: Deployment = { ...d, stageDeadline: undefined, promotedStep: d.step };
+    return { deployment: next, actions: [checkGates(next)] };
+  }
+  if (d.stage !== 'held') return hold(d, app, now, `${what} (onTimeout: hold)`, undefined);
+  const next: Deployment = { ...d, stageDeadline: undefined };
+  const reason = `${what}; onTimeout: hold: it waits for a person, without a deadline`;
+  return {
+    deployment: next,
+    actions: [
+      publish(DEPLOYMENT_DETAIL_TYPES.held, next, app, `held:${d.held?.from ?? d.stage}:${d.step + 1}:unanswered`, {
+        reason,
+        heldFrom: d.held?.from,
+        onTimeout,
+        alert: {
+          cluster: clusterNameOf(app.cluster),
+          subject: { kind: 'app', name: app.name },
+          category: 'deployment-held',
+          severity: 'warning',
+        },
+      }),
+    ],
+  };
 }
 
 function finish(d: Deployment, now: Date): Transition {
@@ -621,7 +768,8 @@ function tick(d: Deployment, app: AppSpec, now: Date): Transition {
     }
     case 'paused':
     case 'baking':
-      if (overdue) return rollBack(d, app, now, `no promote within ${app.timeouts.promoteSeconds}s of reaching ${d.newPercent}%`);
+    case 'held':
+      if (overdue) return timedOut(d, app, now);
       return { deployment: d, actions: [checkGates(d)] };
     case 'rollback-window':
       return { deployment: d, actions: [checkGates(d)] };
@@ -635,7 +783,7 @@ function tick(d: Deployment, app: AppSpec, now: Date): Transition {
       return { deployment: d, actions: [...restoreTest(d), { kind: 'scale-colour', colour: from(d), desiredCount: 0 }] };
     case 'rolling-back':
       if (overdue) return fail(d, app, now, rollbackStuck(d, app));
-      return { deployment: d, actions: [d.forwardRestored ? scaleBack(d) : restoreForward(d, app), ...restoreTest(d)] };
+      return { deployment: d, actions: [...(d.forwardRestored ? scaleBack(d) : [restoreForward(d, app)]), ...restoreTest(d)] };
     case 'hook':
       return hookTick(d, app, now, overdue);
     default:
@@ -697,9 +845,32 @@ function restoreForward(d: Deployment, app: AppSpec): Action {
 /** No weight ever reached the new colour, nor was being set: the request changed no traffic. */
 const nothingShifted = (d: Deployment) => d.weights.length === 0 && d.shiftingTo === undefined;
 
-/** The new colour back to what it ran before the deployment: its task definition and count (usually zero tasks). */
-function scaleBack(d: Deployment): Action {
-  return { kind: 'scale-colour', colour: to(d), desiredCount: d.toBefore?.desiredCount ?? 0, taskDefinition: d.toBefore?.taskDefinition };
+/**
+ * The new colour back to what it ran before the deployment: its task definition and count (usually zero
+ * tasks), its scalable target first (as it was; without one before, a minimum of 0), so that
+ * Application Auto Scaling does not hold it at the live colour's minimum.
+ */
+function scaleBack(d: Deployment): Action[] {
+  const before = d.scaling?.newBefore;
+  const bounds: Action[] = !d.scaling
+    ? []
+    : before
+      ? [{ kind: 'set-scaling', colour: to(d), min: before.min, max: before.max, suspended: before.suspended }]
+      : [{ kind: 'set-scaling', colour: to(d), min: 0 }];
+  return [
+    ...bounds,
+    { kind: 'scale-colour', colour: to(d), desiredCount: d.toBefore?.desiredCount ?? 0, taskDefinition: d.toBefore?.taskDefinition },
+  ];
+}
+
+/**
+ * The live colour's SuspendedState as it was before the deployment (it suspended dynamic scale-in).
+ * After a success that colour is the idle one, at 0 tasks: its minimum becomes 0 too, so that
+ * Application Auto Scaling does not bring it back up.
+ */
+function restoreScaling(d: Deployment, status: DeploymentOutcome['status']): Action[] {
+  if (!d.scaling || d.from === undefined) return [];
+  return [{ kind: 'set-scaling', colour: d.from, suspended: d.scaling.live.suspended, ...(status === 'succeeded' && { min: 0 }) }];
 }
 
 function fail(d: Deployment, app: AppSpec, now: Date, reason: string): Transition {
@@ -730,6 +901,7 @@ function end(d: Deployment, app: AppSpec, now: Date, outcome: Omit<DeploymentOut
   const actions: Action[] = [...restoreTest(d)];
   // Only a deployment that took the lock releases it (one that failed while starting never took it).
   if (d.from !== undefined) actions.push({ kind: 'lock-services', status: 'released' });
+  actions.push(...restoreScaling(d, outcome.status));
   const failedHook = d.hooks?.at(-1)?.status === 'failed' ? d.hooks.at(-1) : undefined;
   const tested = {
     ...(d.test && { testListener: { state: d.test.state, ...(d.test.note && { note: d.test.note }) } }),
@@ -820,6 +992,7 @@ function pausesPassed(d: Deployment, app: AppSpec): number {
   switch (d.stage) {
     case 'paused':
     case 'baking':
+    case 'held':
       return d.step;
     case 'shifting':
     case 'rolling-back':
@@ -838,25 +1011,23 @@ function promote(d: Deployment, event: OperatorEvent & { kind: 'promote' }, app:
   if (event.step !== undefined && event.step <= pausesPassed(d, app)) {
     return ignore(d, event, app, now, `step ${event.step} is already passed: ${where}`);
   }
-  if (d.stage !== 'paused' && d.stage !== 'baking') {
+  if (d.stage !== 'paused' && d.stage !== 'baking' && d.stage !== 'held') {
     return ignore(d, event, app, now, `${d.id} is ${d.stage}, not in a pause: promote ends a pause between steps or the bake`);
   }
   if (event.step !== undefined && event.step !== current) {
     return ignore(d, event, app, now, `step ${event.step} is not reached yet: ${where}`);
   }
-  if (d.promotedStep === d.step) {
+  if (d.stage !== 'held' && d.promotedStep === d.step) {
     return ignore(d, event, app, now, `the pause of step ${current} is already promoted: it ends once the gates pass`);
   }
   if (event.full && d.stage === 'baking') {
     return ignore(d, event, app, now, `${d.id} is baking at 100%: no step is left to skip (a promote without --full ends the bake)`);
   }
   const note = event.deploymentId === undefined ? takenWithoutId(`step ${current} of ${d.id}`) : undefined;
-  const next: Deployment = {
-    ...d,
-    promotedStep: d.step,
-    promotedFull: event.full ? true : undefined,
-    requests: remember(d, requestRecord(event, now, 'taken', note)),
-  };
+  const requests = remember(d, requestRecord(event, now, 'taken', note));
+  const promotedFull = event.full ? true : undefined;
+  if (d.stage === 'held') return resume({ ...d, promotedFull, requests }, now);
+  const next: Deployment = { ...d, promotedStep: d.step, promotedFull, requests };
   return { deployment: next, actions: [checkGates(next)] };
 }
 
@@ -1068,8 +1239,10 @@ function hookTick(d: Deployment, app: AppSpec, now: Date, overdue: boolean): Tra
     const still = run.taskArn ? ` (its task ${run.taskArn} still runs: ecs-autopilot does not stop it)` : '';
     return hookEnded(d, app, now, run, { pass: false, output: `no verdict within its timeout of ${spec.timeoutSeconds}s${still}` });
   }
-  if (spec.kind === 'lambda') return unchanged(d);
-  return { deployment: d, actions: [run.taskArn ? { kind: 'check-hook', hook: run.id } : { kind: 'start-hook', hook: run.id }] };
+  // With traffic on the new colour (afterStep, afterTraffic, beforeScaleDown) the gates are checked as in a pause.
+  const gates = d.newPercent > 0 ? [checkGates(d)] : [];
+  if (spec.kind === 'lambda') return gates.length > 0 ? { deployment: d, actions: gates } : unchanged(d);
+  return { deployment: d, actions: [run.taskArn ? { kind: 'check-hook', hook: run.id } : { kind: 'start-hook', hook: run.id }, ...gates] };
 }
 
 function hookEnded(d: Deployment, app: AppSpec, now: Date, run: HookRun, verdict: HookVerdict): Transition {
@@ -1090,7 +1263,7 @@ function afterHook(d: Deployment, app: AppSpec, now: Date, stage: HookStage): Tr
       return shiftTo(d, app, now, 0);
     case 'afterStep':
     case 'afterTraffic':
-      return { deployment: hold(d, app, now), actions: [] };
+      return { deployment: holdStep(d, app, now), actions: [] };
     case 'beforeScaleDown':
       return finish(d, now);
   }

@@ -5,7 +5,8 @@
  */
 import type { AppSpec, MetricCheck, MetricResult, TargetHealthCount } from './model.ts';
 
-export type Verdict = { pass: true } | { pass: false; reason: string };
+/** `inconclusive`: not clearly a failure (metricVerdict); the app's gates.onInconclusive says what it means. */
+export type Verdict = { pass: true } | { pass: false; reason: string; inconclusive?: true | undefined };
 
 const PASS: Verdict = { pass: true };
 
@@ -46,33 +47,45 @@ export function metricWindow(check: MetricCheck, now: Date, since?: Date | undef
   return { start: new Date(start), end: new Date(end), period: (end - start) / 1000 };
 }
 
+/**
+ * A metric check's verdict. Inconclusive (Argo Rollouts' word for a measurement neither good nor bad):
+ * no data with `onNoData: inconclusive`, or a value past its limit by at most the check's
+ * `inconclusiveMargin`. Anything further past its limit is a clear failure.
+ */
 export function metricVerdict(check: MetricCheck, result: MetricResult | undefined, who: string): Verdict {
   if (result?.evaluated === false) return PASS;
   const value = result?.value;
   if (value === undefined) {
-    return check.onNoData === 'pass'
-      ? PASS
-      : { pass: false, reason: `metric check ${check.name} had no data for ${who} over its window (onNoData: fail)` };
+    if (check.onNoData === 'pass') return PASS;
+    const reason = `metric check ${check.name} had no data for ${who} over its window (onNoData: ${check.onNoData})`;
+    return check.onNoData === 'inconclusive' ? { pass: false, reason, inconclusive: true } : { pass: false, reason };
   }
+  const margin = check.inconclusiveMargin ?? 0;
+  const past = (by: number, reason: string): Verdict =>
+    by <= margin
+      ? { pass: false, reason: `${reason}, within its inconclusiveMargin ${format(margin)}`, inconclusive: true }
+      : { pass: false, reason };
   if (check.max !== undefined && value > check.max) {
-    return { pass: false, reason: `metric check ${check.name}: ${who} ${format(value)} is above its max ${format(check.max)}` };
+    return past(value - check.max, `metric check ${check.name}: ${who} ${format(value)} is above its max ${format(check.max)}`);
   }
   if (check.min !== undefined && value < check.min) {
-    return { pass: false, reason: `metric check ${check.name}: ${who} ${format(value)} is below its min ${format(check.min)}` };
+    return past(check.min - value, `metric check ${check.name}: ${who} ${format(value)} is below its min ${format(check.min)}`);
   }
   const baseline = result?.baseline;
   if (check.baseline && baseline !== undefined && value > baseline + check.baseline.maxIncrease) {
-    return {
-      pass: false,
-      reason:
-        `metric check ${check.name}: ${who} ${format(value)} is more than ${format(check.baseline.maxIncrease)} above ` +
+    return past(
+      value - baseline - check.baseline.maxIncrease,
+      `metric check ${check.name}: ${who} ${format(value)} is more than ${format(check.baseline.maxIncrease)} above ` +
         `the live colour's ${format(baseline)} over the same window`,
-    };
+    );
   }
   return PASS;
 }
 
-/** Every gate of the app, first failure wins (alarms, then health, then metrics in config order). */
+/**
+ * Every gate of the app: alarms, then health, then metrics in config order. A clear failure wins over
+ * an inconclusive check, whichever comes first: an inconclusive verdict means nothing clearly failed.
+ */
 export function gatesVerdict(
   app: AppSpec,
   observed: { alarmsInAlarm: string[]; health: TargetHealthCount; metrics: MetricResult[] },
@@ -82,13 +95,12 @@ export function gatesVerdict(
   if (firing.length > 0) return { pass: false, reason: `alarm ${firing.join(', ')} in ALARM` };
   const health = healthVerdict(observed.health, app.gates.minHealthyTargets, who);
   if (!health.pass) return health;
-  for (const check of app.gates.metrics) {
-    const verdict = metricVerdict(
+  const verdicts = app.gates.metrics.map((check) =>
+    metricVerdict(
       check,
       observed.metrics.find((m) => m.name === check.name),
       who,
-    );
-    if (!verdict.pass) return verdict;
-  }
-  return PASS;
+    ),
+  );
+  return verdicts.find((v) => !v.pass && !v.inconclusive) ?? verdicts.find((v) => !v.pass) ?? PASS;
 }

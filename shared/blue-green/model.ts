@@ -46,9 +46,18 @@ export interface MetricCheck {
   min?: number | undefined;
   /** Compared with the live colour over the same window: new ≤ live + maxIncrease. */
   baseline?: { maxIncrease: number } | undefined;
-  /** What a window without data means (little traffic at a small weight): pass (default) or fail. */
-  onNoData: 'pass' | 'fail';
+  /** What a window without data means (little traffic at a small weight): pass (default), fail or inconclusive. */
+  onNoData: 'pass' | 'fail' | 'inconclusive';
+  /**
+   * A value past its limit by at most this much (in the expression's unit) is inconclusive, not a
+   * failure: `max < value ≤ max + margin`, `min - margin ≤ value < min`, and likewise over the baseline.
+   * 0 or undefined: every value past its limit fails.
+   */
+  inconclusiveMargin?: number | undefined;
 }
+
+/** What a deployment does when nobody answers: an until-promoted pause at timeouts.promote, a held deployment at timeouts.hold. */
+export type OnTimeout = 'rollback' | 'promote' | 'hold';
 
 export interface ColourSpec {
   /** The ECS service name. */
@@ -75,6 +84,8 @@ export interface AppSpec {
     /** The new colour needs at least this many healthy targets (and no unhealthy one) before it gets traffic. */
     minHealthyTargets: number;
     metrics: MetricCheck[];
+    /** An inconclusive metric check (gates.ts): roll back (default), or pause: hold the deployment for a person. */
+    onInconclusive?: 'rollback' | 'pause' | undefined;
   };
   /** After 100%: how long the new colour takes all the traffic, gates checked at its end. */
   bakeSeconds: number;
@@ -85,7 +96,13 @@ export interface AppSpec {
     readySeconds: number;
     /** For an `until-promoted` pause. */
     promoteSeconds: number;
+    /** For a held deployment to be promoted or aborted (default HOLD_SECONDS, decide.ts). */
+    holdSeconds?: number | undefined;
   };
+  /** When nobody answers in time (default rollback). */
+  onTimeout?: OnTimeout | undefined;
+  /** New colour's tasks by weight before 100%: ceil(live count × weight%), at least minTasks. Undefined: as many as the live colour. */
+  canarySizing?: { minTasks: number } | undefined;
   /** What a deployment may put on the services (scope.ts checks it). */
   allowed: {
     /** Task definition families a request may name, and a registered revision may belong to. */
@@ -114,6 +131,8 @@ export type Stage =
   | 'hook'
   /** Holding a step's weight until its pause ends (or `promote`). */
   | 'paused'
+  /** A gate was inconclusive (or nobody promoted and onTimeout is hold): waiting for a person to promote or abort. */
+  | 'held'
   /** 100% on the new colour, gates checked at the end. */
   | 'baking'
   /** The old colour still runs, for an instant rollback. */
@@ -184,6 +203,35 @@ export interface WeightChange {
   why: string;
 }
 
+/** SuspendedState of a scalable target, as Application Auto Scaling names it. */
+export interface ScalingSuspension {
+  DynamicScalingInSuspended: boolean;
+  DynamicScalingOutSuspended: boolean;
+  ScheduledScalingSuspended: boolean;
+}
+
+/** A service's Application Auto Scaling scalable target (ecs:service:DesiredCount). */
+export interface ScalableTargetFacts {
+  min: number;
+  max: number;
+  suspended: ScalingSuspension;
+}
+
+/** What a deployment changed of the services' autoscaling, kept so that its end (or a crash's replay) puts it back. */
+export interface DeploymentScaling {
+  /** The live colour's target when the deployment started: its SuspendedState is put back exactly at the end. */
+  live: ScalableTargetFacts;
+  /** The new colour's target before it got the live colour's bounds (undefined: it had none): a rollback puts it back. */
+  newBefore?: ScalableTargetFacts | undefined;
+}
+
+/** Why a deployment is held, and what it was doing: promote goes back to that, abort rolls back. */
+export interface Hold {
+  from: 'paused' | 'baking' | 'rollback-window';
+  reason: string;
+  since: string;
+}
+
 export type DeploymentOutcome = { status: 'succeeded' | 'rolled-back' | 'failed'; reason: string; at: string };
 
 /**
@@ -250,6 +298,14 @@ export interface Deployment {
   retryOf?: string | undefined;
   /** The succeeded deployment this one undoes: it deploys that one's `liveBefore`. */
   undoOf?: string | undefined;
+  /** While `held`: why, and the stage it holds. */
+  held?: Hold | undefined;
+  /** `<stage>:<step>` a person promoted while held: an inconclusive gate there no longer holds it (a clear failure still rolls back). */
+  inconclusiveAccepted?: string | undefined;
+  /** While `deploying` after traffic moved: the step the new colour is being sized for (it shifts once ready). */
+  resizingFor?: number | undefined;
+  /** Set when the live colour has a scalable target: what the deployment changed of the autoscaling. */
+  scaling?: DeploymentScaling | undefined;
   newPercent: number;
   stageSince: string;
   /** When the stage times out (rollback or failure), or, for pauses, when the pause ends. */
@@ -324,6 +380,8 @@ export type DeploymentEvent =
       forward: ForwardSnapshot;
       services: Record<Colour, ServiceFacts>;
       alarmsInAlarm: string[];
+      /** The colours' scalable targets (a colour without one is left out). */
+      scalable?: Partial<Record<Colour, ScalableTargetFacts>> | undefined;
       /** The task definition the request named, as read (a request with images names none). */
       requested?: RevisionFacts | undefined;
       /** The test listener's forward action, when the app has one. */
@@ -346,6 +404,8 @@ export type DeploymentEvent =
       metrics: MetricResult[];
       runs: string;
       forward: WeightedTargetGroup[];
+      /** The live colour's desired count now (autoscaling may have moved it). */
+      liveDesiredCount?: number | undefined;
     }
   | { kind: 'forward-restored'; observed: WeightedTargetGroup[]; matches: boolean }
   | { kind: 'colour-scaled'; colour: Colour; desiredCount: number }
@@ -404,6 +464,14 @@ export type Action =
   | { kind: 'start-hook'; hook: string }
   /** DescribeTasks of the hook's task. */
   | { kind: 'check-hook'; hook: string }
+  /** RegisterScalableTarget of a colour's service: only what is given changes. */
+  | {
+      kind: 'set-scaling';
+      colour: Colour;
+      min?: number | undefined;
+      max?: number | undefined;
+      suspended?: ScalingSuspension | undefined;
+    }
   /** The BLUE_GREEN lock on both services: scale-service defers while it says in-progress. */
   | { kind: 'lock-services'; status: 'in-progress' | 'released'; expiresAt?: string | undefined }
   /** `id`: the event's identity, derived from the decision (`<deployment id>:started`, `:step:<n>` …), published as `detail.eventId`. */
@@ -426,6 +494,7 @@ export const DEPLOYMENT_DETAIL_TYPES = {
   hookStarted: 'Deployment Hook Started',
   hookPassed: 'Deployment Hook Passed',
   hookFailed: 'Deployment Hook Failed',
+  held: 'Deployment Held',
   succeeded: 'Deployment Succeeded',
   rolledBack: 'Deployment Rolled Back',
   failed: 'Deployment Failed',

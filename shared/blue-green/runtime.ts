@@ -2,6 +2,7 @@
  * What shift-traffic needs from the outside world, and the one builder of it: Lambda
  * (runtime-from-env), the sandbox and the tests pass their own settings, clock and log.
  */
+import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -10,6 +11,7 @@ import { type ClientOptions, createAwsClients } from '../aws/clients.ts';
 import type { Automation } from '../config/schema.ts';
 import { EventBus } from '../events/bus.ts';
 import type { Log } from '../logger.ts';
+import { createAutoScalingClient } from '../scaling/auto-scaling-client.ts';
 import { Rejections } from '../state/deployment-rejections.ts';
 import { DeploymentStore } from '../state/deployment-store.ts';
 import { ServiceLocks } from '../state/service-locks.ts';
@@ -22,6 +24,8 @@ export interface ShiftRuntime {
   cloudWatch: CloudWatchClient;
   /** Invokes the apps' Lambda hooks. */
   lambda: LambdaClient;
+  /** The colours' scalable targets: bounds copied, scale-in suspended during a deployment. */
+  autoScaling: ApplicationAutoScalingClient;
   deployments: DeploymentStore;
   locks: ServiceLocks;
   /** Deployment requests that were not started, kept so that a redelivery is answered the same way. */
@@ -51,6 +55,7 @@ export function createShiftRuntime(options: {
     elb: createElbClient(options.clientConfig),
     cloudWatch: createCloudWatchClient(options.clientConfig),
     lambda: createLambdaClient(options.clientConfig),
+    autoScaling: createAutoScalingClient(options.clientConfig),
     deployments: new DeploymentStore(clients.dynamo, options.tableName),
     locks: new ServiceLocks(clients.dynamo, options.tableName),
     rejections: new Rejections(clients.dynamo, options.tableName),

@@ -90,7 +90,14 @@ const metricCheck = z
       .strictObject({ maxIncrease: z.number().min(0) })
       .optional()
       .meta({ description: 'compare with the live colour over the same window: new ≤ live + maxIncrease' }),
-    onNoData: z.enum(['pass', 'fail']).default('pass'),
+    onNoData: z
+      .enum(['pass', 'fail', 'inconclusive'])
+      .default('pass')
+      .meta({ description: 'what a window without data means; inconclusive: as gates.onInconclusive says' }),
+    inconclusiveMargin: z.number().min(0).optional().meta({
+      description:
+        "a value past max, min or the baseline's maxIncrease by at most this much (the expression's unit) is inconclusive, not a failure",
+    }),
   })
   .superRefine((check, ctx) => {
     const ids = Object.keys(check.metrics);
@@ -147,16 +154,31 @@ export const appSchema = z
           .max(1_000, { error: 'at most 1000: a target group holds at most 1,000 targets, so more can never be healthy' })
           .default(1),
         metrics: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), metricCheck).default({}),
+        onInconclusive: z.enum(['rollback', 'pause']).default('rollback').meta({
+          description: 'an inconclusive metric check: roll back, or pause: hold the deployment until a person promotes or aborts',
+        }),
       })
-      .default({ alarms: [], minHealthyTargets: 1, metrics: {} }),
+      .default({ alarms: [], minHealthyTargets: 1, metrics: {}, onInconclusive: 'rollback' }),
     bakeTime: duration('how long 100% is held before the deployment counts as good', { min: 0, max: 7 * 86_400 }).default(600),
     rollbackWindow: duration('how long the old colour keeps running after the bake', { min: 0, max: 7 * 86_400 }).default(1_800),
     timeouts: z
       .strictObject({
         ready: duration('the time the new colour has to become steady and healthy', { min: 60, max: 6 * 3_600 }).default(900),
         promote: duration('the longest an until-promoted pause waits', { min: 60, max: 7 * 86_400 }).default(86_400),
+        hold: duration('the longest a held deployment waits for promote or abort', { min: 60, max: 7 * 86_400 }).default(3_600),
       })
-      .default({ ready: 900, promote: 86_400 }),
+      .default({ ready: 900, promote: 86_400, hold: 3_600 }),
+    onTimeout: z.enum(['rollback', 'promote', 'hold']).default('rollback').meta({
+      description:
+        'when an until-promoted pause reaches timeouts.promote or a held deployment timeouts.hold: roll back, promote (move on), or hold (wait for a person, without a deadline)',
+    }),
+    canarySizing: z
+      .strictObject({ minTasks: z.number().int().min(1).max(1_000).default(1) })
+      .optional()
+      .meta({
+        description:
+          'before 100%, the new colour runs ceil(live count × weight%) tasks, at least minTasks (and gates.minHealthyTargets); default: as many as the live colour',
+      }),
     allowedFamilies: z
       .array(family)
       .min(1, { error: 'name at least one family' })
@@ -260,6 +282,7 @@ export function resolveApp(name: string, app: ParsedApp, defaultCluster: string 
     min: check.min,
     baseline: check.baseline,
     onNoData: check.onNoData,
+    inconclusiveMargin: check.inconclusiveMargin,
   }));
   return {
     name,
@@ -269,10 +292,12 @@ export function resolveApp(name: string, app: ParsedApp, defaultCluster: string 
     colours: { blue: { ...app.blue }, green: { ...app.green } },
     strategy,
     steps,
-    gates: { alarms: app.gates.alarms, minHealthyTargets: app.gates.minHealthyTargets, metrics },
+    gates: { alarms: app.gates.alarms, minHealthyTargets: app.gates.minHealthyTargets, metrics, onInconclusive: app.gates.onInconclusive },
     bakeSeconds: app.bakeTime,
     rollbackWindowSeconds: app.rollbackWindow,
-    timeouts: { readySeconds: app.timeouts.ready, promoteSeconds: app.timeouts.promote },
+    timeouts: { readySeconds: app.timeouts.ready, promoteSeconds: app.timeouts.promote, holdSeconds: app.timeouts.hold },
+    onTimeout: app.onTimeout,
+    canarySizing: app.canarySizing,
     // The services' family cannot be read at validate time: the app's name is the convention.
     allowed: { families: app.allowedFamilies ?? [name], images: app.allowedImages, roles: app.taskRoles },
     ...(app.test && { test: resolveTest(app.test) }),

@@ -1204,6 +1204,20 @@ describe('serverless package with blue/green apps', { timeout: TIMEOUT }, () => 
         { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       ),
       allow('InvokeHookFunctions', ['lambda:InvokeFunction'], ['arn:aws:lambda:eu-west-1:123456789012:function:checkout-check']),
+      // The colours' scalable targets: bounds copied, the live colour's scale-in suspended and put back.
+      // A target's ARN ends in an id AWS assigns, so the conditions narrow it to ECS services' desired counts.
+      allow(
+        'SetEcsServiceScalingBounds',
+        ['application-autoscaling:RegisterScalableTarget'],
+        [{ 'Fn::Sub': `arn:\${AWS::Partition}:application-autoscaling:\${AWS::Region}:\${AWS::AccountId}:scalable-target/*` }],
+        {
+          StringEquals: {
+            'application-autoscaling:service-namespace': 'ecs',
+            'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
+          },
+        },
+      ),
+      allow('DescribeScalableTargets', ['application-autoscaling:DescribeScalableTargets'], ['*']),
       allow('DeadLetterFailedDeploymentEvents', ['sqs:SendMessage'], [GET_ATT('ShiftTrafficDeadLetterQueue')]),
     ]);
     const touchingApps = ofType('AWS::IAM::Role')

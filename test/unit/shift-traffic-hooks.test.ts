@@ -297,6 +297,33 @@ describe('hooks', () => {
     expect(passed.deployment).toMatchObject({ stage: 'paused', pauseEndsAt: new Date(later.getTime() + 300_000).toISOString() });
   });
 
+  it('while a hook runs with traffic on the new colour, each tick checks the gates too; a failing gate rolls back at once', () => {
+    const withTraffic = inHook(
+      { id: 'afterStep:1', stage: 'afterStep', step: 1 },
+      { stage: 'hook', step: 0, newPercent: 10, weights: [{ at: iso(-60), newPercent: 10, why: 'step 1 of 2' }] },
+    );
+    const ticked = transition(withTraffic, { kind: 'tick' }, app, NOW);
+    // afterStep is a Lambda here, answered within its invocation: the tick checks only the gates.
+    expect(kinds(ticked.actions)).toEqual(['check-gates']);
+    const taskHook = { ...app, hooks: { ...app.hooks, afterStep: smoke } };
+    expect(kinds(transition(withTraffic, { kind: 'tick' }, taskHook, NOW).actions)).toEqual(['check-hook', 'check-gates']);
+    const gates = {
+      kind: 'gates-checked',
+      alarmsInAlarm: ['shop-5xx'],
+      health: { healthy: 3, unhealthy: 0 },
+      metrics: [],
+      runs: TASK_DEFINITION,
+      forward: split(10),
+    } as const;
+    const failed = step(withTraffic, gates as unknown as DeploymentEvent);
+    expect(failed.deployment).toMatchObject({ stage: 'rolling-back' });
+    expect(failed.deployment?.rollbackReason).toMatch(/gate failed at 10%.*shop-5xx/);
+    // Passing gates leave the hook running; before any traffic (beforeTraffic) only the hook is read.
+    const passing = step(withTraffic, { ...gates, alarmsInAlarm: [] } as unknown as DeploymentEvent);
+    expect(passing.deployment?.stage ?? withTraffic.stage).toBe('hook');
+    expect(kinds(transition(inHook(), { kind: 'tick' }, app, NOW).actions)).toEqual(['check-hook']);
+  });
+
   it('afterTraffic runs at 100%, before the bake; a Lambda answering pass: false rolls back with its reason', () => {
     const shifting: Deployment = { ...deploying, ...{ step: 0, newPercent: 10 }, test: testSet, stage: 'shifting', shiftingTo: 1 };
     const reached = step(shifting, { kind: 'weights-set', expected: split(100), observed: split(100) });

@@ -45,7 +45,7 @@ export function scaleServiceStatements(services: ScaledService[], scope: StackSc
  * works with IAM": scalable-target/1234abcd56ab78cd901ef1234567890ab123), not the service's name, so no
  * ARN can name one service's target: the account's targets, narrowed to ECS services' desired counts.
  */
-function registerEcsScalableTargetsStatement(): PolicyStatement {
+export function registerEcsScalableTargetsStatement(): PolicyStatement {
   return {
     ...statement(
       'SetEcsServiceScalingBounds',
@@ -65,6 +65,6 @@ function registerEcsScalableTargetsStatement(): PolicyStatement {
  * The same reference lists no resource type for DescribeScalableTargets (no resource-level permissions)
  * and no condition key for it, so "*" is the only grant that works. It reads scaling bounds only.
  */
-function describeScalableTargetsStatement(): PolicyStatement {
+export function describeScalableTargetsStatement(): PolicyStatement {
   return statement('DescribeScalableTargets', ['application-autoscaling:DescribeScalableTargets'], ['*']);
 }

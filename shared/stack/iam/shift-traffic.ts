@@ -5,13 +5,15 @@ import { type CfnString, getAtt, ownArn } from '../cfn.ts';
 import { distinct } from '../distinct.ts';
 import { appServices, gateAlarmsOf } from '../event-rules.ts';
 import { LOGICAL_IDS } from '../naming.ts';
+import { describeScalableTargetsStatement, registerEcsScalableTargetsStatement } from './scale-service.ts';
 import { describeTaskDefinitionsStatement, type PolicyStatement, publishStatement, statement, stateStatement } from './statements.ts';
 
 /**
  * shift-traffic keeps deployments (and the services' BLUE_GREEN locks, and rejections) in the state
  * table, publishes its decisions, and, for the apps only: moves the weights of their listeners' default
  * actions or their rules' actions, updates and scales their two services (registering a revision when a
- * request gives images), and reads their gate alarms and metrics. Deployments of one app are serialised
+ * request gives images), reads their gate alarms and metrics, and reads and sets their scalable targets
+ * (the live colour's bounds copied to the new colour, its scale-in suspended, then put back). Deployments of one app are serialised
  * by conditional writes on its deployment item, so the function needs no reserved concurrency. The
  * watchdog tick, not timers, ends pauses and times stages out, hence no scheduler permission.
  */
@@ -53,6 +55,10 @@ export function shiftTrafficStatements(apps: AppSpec[]): PolicyStatement[] {
       : []),
     ...(apps.some((app) => app.gates.metrics.length > 0) ? [readGateMetricsStatement()] : []),
     ...testBeforeTrafficStatements(apps),
+    // A colour's scalable target is read at the start; when the live colour has one, its bounds go to the
+    // new colour and its scale-in is suspended, then put back. No ARN names one service's target.
+    registerEcsScalableTargetsStatement(),
+    describeScalableTargetsStatement(),
     deadLetter,
   ];
 }
