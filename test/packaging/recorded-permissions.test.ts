@@ -80,7 +80,9 @@ describe('the permission check of the calls the handlers made', () => {
       'permissions: 1 denied and 1 unchecked AWS calls of the functions (listed above)',
     );
     expect(printed.join('\n').trim().split('\n')).toEqual([
-      'permissions: 3 calls (2 distinct) by 1 functions, 1 actions, denied 1, unchecked 1',
+      expect.stringMatching(
+        /^permissions: 3 calls \(2 distinct\) by 1 functions, 1 actions, denied 1, unchecked 1 \(1 test files, checked in [\d.]+ s\)$/,
+      ),
       expect.stringMatching(/^ {2}denied: enforce-max-runtime: ecs:StopTask on .*task\/shop\//),
       expect.stringMatching(/^ {2}unchecked: enforce-max-runtime: ECS DeleteService/),
     ]);

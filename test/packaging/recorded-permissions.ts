@@ -166,11 +166,12 @@ export async function checkHandlerCalls(files: HandlerCallsFile[]): Promise<Hand
 }
 
 /** The one line the run ends with, then each denied or unchecked call. */
-export function permissionsSummary(report: HandlerCallsReport): string {
+export function permissionsSummary(report: HandlerCallsReport, how?: string): string {
   const line =
     `permissions: ${report.calls} calls (${report.distinct} distinct) by ${report.functions.length} functions, ` +
     `${report.actions.length} actions, denied ${report.denied.length}` +
-    (report.problems.length > 0 ? `, unchecked ${report.problems.length}` : '');
+    (report.problems.length > 0 ? `, unchecked ${report.problems.length}` : '') +
+    (how ? ` (${how})` : '');
   return [line, ...report.denied.map((d) => `  denied: ${d}`), ...report.problems.map((p) => `  unchecked: ${p}`)].join('\n');
 }
 
@@ -185,8 +186,10 @@ export async function checkRecordedPermissions(
   try {
     const files = readHandlerCalls(folder);
     if (files.length === 0) return undefined;
+    const started = performance.now();
     const report = await checkHandlerCalls(files);
-    log(`\n${permissionsSummary(report)}`);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    log(`\n${permissionsSummary(report, `${report.files} test files, checked in ${seconds} s`)}`);
     if (report.denied.length > 0 || report.problems.length > 0) {
       const message = `permissions: ${report.denied.length} denied and ${report.problems.length} unchecked AWS calls of the functions (listed above)`;
       // vitest prints a teardown error with its stack: the message says it all.
