@@ -4,7 +4,7 @@
  * (test/faults/summary.ts). Each handler the tests and the sandbox call is wrapped in every test file; the
  * recording of a file under test/integration or test/faults is written to the run's folder when it ends.
  */
-import { afterAll, beforeAll, expect, inject, vi } from 'vitest';
+import { afterAll, expect, inject, vi } from 'vitest';
 import { flushRecording, startRecording } from './handler-calls.ts';
 
 vi.mock(import('../../functions/run-batch-job.ts'), async (importOriginal) => {
@@ -32,16 +32,13 @@ vi.mock(import('../../functions/shift-traffic.ts'), async (importOriginal) => {
   return { ...original, shiftTraffic: recordedHandler('shift-traffic', original.shiftTraffic, 1) };
 });
 
+startRecording();
+
 /** The suites whose handler calls are checked: the others call handlers against a double (test/fuzz) or check their own (test/packaging). */
 const RECORDED = /\/test\/(integration|faults)\//;
-
-beforeAll(() => {
-  startRecording();
-});
 
 afterAll(() => {
   const testFile = expect.getState().testPath ?? '';
   const folder = inject('handlerCalls');
   if (RECORDED.test(testFile) && folder) flushRecording(folder, testFile);
-  else startRecording();
 });

@@ -51,6 +51,8 @@ interface Invocation {
 
 interface Recorder {
   current: AsyncLocalStorage<Invocation>;
+  /** The SDK's `send` as wrapped here. */
+  wrapped?: typeof Client.prototype.send;
   /** This test file's recording, from its first call to its flush. */
   file: Omit<HandlerCallsFile, 'testFile' | 'requests'> & { requests: Map<string, HandlerCallsFile['requests'][number]> };
   keyOf: WeakMap<object, string>;
@@ -65,11 +67,7 @@ const emptyFile = (): Recorder['file'] => ({ calls: 0, automations: {}, requests
 
 function recorder(): Recorder {
   const global = globalThis as { [RECORDER]?: Recorder };
-  if (!global[RECORDER]) {
-    const state: Recorder = { current: new AsyncLocalStorage(), file: emptyFile(), keyOf: new WeakMap() };
-    global[RECORDER] = state;
-    wrapSend(state);
-  }
+  global[RECORDER] ??= { current: new AsyncLocalStorage(), file: emptyFile(), keyOf: new WeakMap() };
   return global[RECORDER];
 }
 
@@ -156,7 +154,7 @@ type RecordedSend = AwsCall & { taskDefinitionArn?: string | undefined; taskDefi
 
 function wrapSend(state: Recorder): void {
   const originalSend = Client.prototype.send as Send;
-  Client.prototype.send = async function send(this: object, command: object, ...rest: unknown[]) {
+  state.wrapped = async function send(this: object, command: object, ...rest: unknown[]) {
     const invocation = state.current.getStore();
     if (!invocation) return originalSend.call(this, command, ...rest);
     const call: RecordedSend = {
@@ -176,6 +174,7 @@ function wrapSend(state: Recorder): void {
     record(state, invocation, call, false);
     return call.output;
   } as typeof Client.prototype.send;
+  Client.prototype.send = state.wrapped;
 }
 
 /** The handler, its invocations recorded as `fn`'s: the runtime is its argument at `runtimeAt`. */
@@ -188,9 +187,15 @@ export function recordedHandler<Args extends unknown[], Result>(
   return (...args: Args) => state.current.run({ function: fn, runtime: args[runtimeAt] }, () => handler(...args));
 }
 
-/** Starts a test file's recording (the calls of the one before were flushed or dropped). */
+/**
+ * Starts a test file's recording (the calls of the one before were flushed or dropped), with the SDK's
+ * `send` wrapped: called by the setup file before the test file's own modules load, so the fault injector
+ * (test/helpers/faults.ts) and the fuzz's double wrap or stub this one, and put it back when they are done.
+ */
 export function startRecording(): void {
-  recorder().file = emptyFile();
+  const state = recorder();
+  if (Client.prototype.send !== state.wrapped) wrapSend(state);
+  state.file = emptyFile();
 }
 
 /** Writes the test file's recording into the run's folder, when it recorded anything. */

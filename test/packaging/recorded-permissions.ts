@@ -64,13 +64,16 @@ export function rolesOfFunctions(serverlessYml = readFileSync(join(ROOT, 'server
   return roles;
 }
 
+let functionRoles: Record<string, string> | undefined;
+
 /**
  * The stack the generator makes from `automation` for `stage`, with each function as osls adds it (its
  * name and its role): what functionOfStack reads from a packaged template.
  */
 export function generatedTemplate(automation: Automation, stage: string): Template {
   const stack = stackResources(automation, { service: SERVICE, stage });
-  const functions = Object.entries(rolesOfFunctions()).map(([name, role]) => [
+  functionRoles ??= rolesOfFunctions();
+  const functions = Object.entries(functionRoles).map(([name, role]) => [
     `${name}Function`,
     // functionOfStack finds a function by its stage-`test` name; the role is the stage's.
     { Type: 'AWS::Lambda::Function', Properties: { FunctionName: `${SERVICE}-test-${name}`, Role: { 'Fn::GetAtt': [role, 'Arn'] } } },
