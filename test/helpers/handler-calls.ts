@@ -42,6 +42,8 @@ export interface HandlerCallsFile {
   requests: { function: HandlerFunction; automation: string; request: IamRequest; count: number }[];
   /** Calls that cannot be checked: no IAM mapping, or requests that cannot be told from the call. */
   problems: string[];
+  /** Calls AWS refused because what they name does not exist (NotFound…): not checked. */
+  notFound: number;
 }
 
 interface Invocation {
@@ -63,13 +65,15 @@ interface Recorder {
  * SDK's client class is loaded once per process, so its wrapped `send` and this state live on globalThis.
  */
 const RECORDER = Symbol.for('ecs-autopilot.handler-calls');
-const emptyFile = (): Recorder['file'] => ({ calls: 0, automations: {}, requests: new Map(), problems: [] });
+const emptyFile = (): Recorder['file'] => ({ calls: 0, automations: {}, requests: new Map(), problems: [], notFound: 0 });
 
 function recorder(): Recorder {
   const global = globalThis as { [RECORDER]?: Recorder };
   global[RECORDER] ??= { current: new AsyncLocalStorage(), file: emptyFile(), keyOf: new WeakMap() };
   return global[RECORDER];
 }
+
+const NOT_FOUND = /NotFound/;
 
 const nameOf = (value: object, suffix: string) => value.constructor.name.replace(new RegExp(`${suffix}$`), '');
 
@@ -166,8 +170,13 @@ function wrapSend(state: Recorder): void {
     try {
       call.output = await originalSend.call(this, command, ...rest);
     } catch (error) {
-      if (launch) await launchedTaskDefinition(this, originalSend, call).catch(() => undefined);
-      record(state, invocation, call, true);
+      // A test that hands a runtime a resource the world does not have (a topic "gone") wants AWS's refusal,
+      // not a call of the stack: no role names what does not exist. Counted, not checked.
+      if (NOT_FOUND.test((error as Error).name)) state.file.notFound += 1;
+      else {
+        if (launch) await launchedTaskDefinition(this, originalSend, call).catch(() => undefined);
+        record(state, invocation, call, true);
+      }
       throw error;
     }
     if (launch) await launchedTaskDefinition(this, originalSend, call);
@@ -201,9 +210,9 @@ export function startRecording(): void {
 /** Writes the test file's recording into the run's folder, when it recorded anything. */
 export function flushRecording(folder: string, testFile: string): void {
   const state = recorder();
-  const { calls, automations, requests, problems } = state.file;
+  const { calls, automations, requests, problems, notFound } = state.file;
   state.file = emptyFile();
-  if (calls === 0) return;
-  const written: HandlerCallsFile = { testFile, calls, automations, requests: [...requests.values()], problems };
+  if (calls === 0 && notFound === 0) return;
+  const written: HandlerCallsFile = { testFile, calls, automations, requests: [...requests.values()], problems, notFound };
   writeFileSync(join(folder, `${basename(testFile)}-${process.pid}-${Date.now()}.json`), JSON.stringify(written));
 }

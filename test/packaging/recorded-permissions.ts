@@ -121,6 +121,8 @@ export interface HandlerCallsReport {
   denied: string[];
   /** Calls that could not be checked (no IAM mapping…), and stacks that could not be generated. */
   problems: string[];
+  /** Calls AWS refused as naming what does not exist: not checked. */
+  notFound: number;
 }
 
 export async function checkHandlerCalls(files: HandlerCallsFile[]): Promise<HandlerCallsReport> {
@@ -165,6 +167,7 @@ export async function checkHandlerCalls(files: HandlerCallsFile[]): Promise<Hand
     actions: [...new Set(entries.map((entry) => entry.request.action))].sort(),
     denied,
     problems,
+    notFound: files.reduce((sum, file) => sum + (file.notFound ?? 0), 0),
   };
 }
 
@@ -174,6 +177,7 @@ export function permissionsSummary(report: HandlerCallsReport, how?: string): st
     `permissions: ${report.calls} calls (${report.distinct} distinct) by ${report.functions.length} functions, ` +
     `${report.actions.length} actions, denied ${report.denied.length}` +
     (report.problems.length > 0 ? `, unchecked ${report.problems.length}` : '') +
+    (report.notFound > 0 ? `, ${report.notFound} refused as not found` : '') +
     (how ? ` (${how})` : '');
   return [line, ...report.denied.map((d) => `  denied: ${d}`), ...report.problems.map((p) => `  unchecked: ${p}`)].join('\n');
 }
