@@ -21,7 +21,9 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/unit/**'],
           // Clears the fault suites' tallies before a run and prints their one summary line after it.
+          // It also checks the permissions of the AWS calls the handlers made, which the setup file records.
           globalSetup: ['test/faults/summary.ts'],
+          setupFiles: ['test/helpers/handler-calls-setup.ts'],
         },
       },
     ],

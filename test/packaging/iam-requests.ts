@@ -268,10 +268,15 @@ export class UnmappedCall extends Error {
 }
 
 /** The IAM requests one call makes; throws UnmappedCall for a client or command the table does not know. */
-export function iamRequestsOf(call: AwsCall & { taskDefinitionRoles?: string[] }, where: Where): IamRequest[] {
+export function iamRequestsOf(
+  call: AwsCall & { taskDefinitionRoles?: string[]; taskDefinitionArn?: string | undefined },
+  where: Where,
+): IamRequest[] {
   const mapper = TABLE[call.service]?.[call.command];
   if (!mapper) throw new UnmappedCall(`${call.service} ${call.command} has no IAM mapping in test/packaging/iam-requests.ts`);
-  const requests = mapper((call.input ?? {}) as Input, (call.output ?? {}) as Input, where);
+  // A launch that started nothing names no revision in its answer: the one ECS resolved, when the recording read it.
+  const input = { ...((call.input ?? {}) as Input), ...(call.taskDefinitionArn && { taskDefinition: call.taskDefinitionArn }) };
+  const requests = mapper(input, (call.output ?? {}) as Input, where);
   // A launch passes the roles of the task definition it runs, which only the task definition names.
   if (call.service === 'ECS' && call.command === 'RunTask') requests.push(...passToEcsTasks(call.taskDefinitionRoles ?? []));
   return requests;

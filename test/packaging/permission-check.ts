@@ -37,18 +37,43 @@ function withConfiguredArns(call: RecordedCall): RecordedCall {
   return { ...call, input: swap(call.input), output: swap(call.output) };
 }
 
+/** A function's role in the template: the principal it acts as and its policies, resolved for the world. */
+export interface RoleOfFunction {
+  principal: string;
+  policies: { name: string; policy: unknown }[];
+}
+
+export function roleOfFunction(template: Template, world: SandboxWorld, fn: string, resources = worldResources(world)): RoleOfFunction {
+  const resolve = resolver(resources);
+  const found = functionOfStack(template, fn);
+  return {
+    principal: `arn:aws:sts::${EMULATOR_ACCOUNT}:assumed-role/${found.roleLogicalId}/${fn}`,
+    policies: found.policies.map((p) => ({ name: p.name, policy: resolve(p.document) })),
+  };
+}
+
+/** The simulator's verdict on one request of a role: Allowed, ExplicitlyDenied, ImplicitlyDenied, or its validation errors. */
+export async function simulateRequest(role: RoleOfFunction, request: IamRequest): Promise<string> {
+  const response = await runSimulation(
+    {
+      request: {
+        principal: role.principal,
+        action: request.action,
+        resource: { resource: request.resource, accountId: EMULATOR_ACCOUNT },
+        contextVariables: request.context,
+      },
+      identityPolicies: role.policies,
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    {},
+  );
+  return response.resultType === 'error' ? `simulation error: ${JSON.stringify(response.errors)}` : response.overallResult;
+}
+
 export async function checkPermissions(calls: RecordedCall[], template: Template, world: SandboxWorld): Promise<PermissionReport> {
-  const resolve = resolver(worldResources(world));
-  const policiesOf = new Map<string, { name: string; policy: unknown }[]>();
-  const principalOf = new Map<string, string>();
-  for (const fn of new Set(calls.map((call) => call.function))) {
-    const found = functionOfStack(template, fn);
-    policiesOf.set(
-      fn,
-      found.policies.map((p) => ({ name: p.name, policy: resolve(p.document) })),
-    );
-    principalOf.set(fn, `arn:aws:sts::${EMULATOR_ACCOUNT}:assumed-role/${found.roleLogicalId}/${fn}`);
-  }
+  const roles = new Map<string, RoleOfFunction>();
+  for (const fn of new Set(calls.map((call) => call.function))) roles.set(fn, roleOfFunction(template, world, fn));
   const where = { region: EMULATOR_REGION, account: EMULATOR_ACCOUNT };
   const denied: Verdict[] = [];
   const actions = new Set<string>();
@@ -58,21 +83,7 @@ export async function checkPermissions(calls: RecordedCall[], template: Template
     for (const request of iamRequestsOf(call, where)) {
       requests += 1;
       actions.add(request.action);
-      const response = await runSimulation(
-        {
-          request: {
-            principal: principalOf.get(call.function) as string,
-            action: request.action,
-            resource: { resource: request.resource, accountId: EMULATOR_ACCOUNT },
-            contextVariables: request.context,
-          },
-          identityPolicies: policiesOf.get(call.function) ?? [],
-          serviceControlPolicies: [],
-          resourceControlPolicies: [],
-        },
-        {},
-      );
-      const result = response.resultType === 'error' ? `simulation error: ${JSON.stringify(response.errors)}` : response.overallResult;
+      const result = await simulateRequest(roles.get(call.function) as RoleOfFunction, request);
       if (result !== 'Allowed') denied.push({ call: recorded, request, result });
     }
   }

@@ -59,7 +59,8 @@ import {
   recordFunctionCalls,
   STACK_FUNCTIONS,
 } from './recorded-calls.ts';
-import { type Packaged, packageStack, physicalNames } from './shipped-stack.ts';
+import { generatedTemplate } from './recorded-permissions.ts';
+import { functionOfStack, type Packaged, packageStack, physicalNames } from './shipped-stack.ts';
 
 const FIXTURE = 'test/packaging/fixtures/shipped-automation.yml';
 /** Every command the functions' code sends (grep -o 'new [A-Za-z]*Command(' shared functions, by client): all are recorded. */
@@ -94,6 +95,8 @@ const COMMANDS_SENT = [
 const PACKAGING_TIMEOUT = 180_000;
 
 let packaged: Packaged;
+/** The automation file packaged: the fixture with moto's ARNs. */
+let packagedFile: string;
 let recording: Recording;
 /** The fixture's ARNs → the ARNs moto created for them in the artifact's world (and packaged). */
 let packagedArns: Record<string, string>;
@@ -118,8 +121,11 @@ async function seedArtifactWorld(): Promise<string> {
 
 beforeAll(async () => {
   [artifact.emulator, recordingEmulator] = await Promise.all([startEmulator(), startEmulator()]);
-  const fixture = await seedArtifactWorld();
-  [packaged, recording] = await Promise.all([packageStack(fixture, PACKAGING_TIMEOUT - 20_000), recordFunctionCalls(recordingEmulator)]);
+  packagedFile = await seedArtifactWorld();
+  [packaged, recording] = await Promise.all([
+    packageStack(packagedFile, PACKAGING_TIMEOUT - 20_000),
+    recordFunctionCalls(recordingEmulator),
+  ]);
 }, PACKAGING_TIMEOUT);
 
 afterAll(async () => {
@@ -186,6 +192,15 @@ describe('permissions of the packaged roles', () => {
       play: (w, counted) => firing.play(w, (label, invocation) => counted(label.replace('run-batch-job', 'notify'), invocation)),
     };
     await expect(recordFunctionCalls(recordingEmulator, [mislabelled])).rejects.toThrow(/run-batch-job function's handler, not notify's/);
+  });
+
+  it("gives each function the role the stack generator makes of the file, which the integration and fault tests' calls are checked against", () => {
+    const generated = generatedTemplate(loadAutomationFile(packagedFile), 'test');
+    for (const name of STACK_FUNCTIONS) {
+      const { roleLogicalId, policies } = functionOfStack(packaged.template, name);
+      expect(functionOfStack(generated, name), name).toMatchObject({ roleLogicalId, policies });
+      expect(generated.Resources[roleLogicalId], name).toEqual(packaged.template.Resources[roleLogicalId]);
+    }
   });
 
   it('fails on a command that has no IAM mapping, so a new code path cannot go unchecked', () => {
