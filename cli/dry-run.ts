@@ -23,7 +23,7 @@ import { createAwsClients } from '../shared/aws/clients.ts';
 import { revisionFacts } from '../shared/blue-green/apply.ts';
 import { createCloudWatchClient, createElbClient } from '../shared/blue-green/clients.ts';
 import { longestDeploymentSeconds, SHIFTING_SECONDS } from '../shared/blue-green/decide.ts';
-import { forwardOf, liveColourOf } from '../shared/blue-green/forward.ts';
+import { firstRoute, forwardOf, liveColourOf } from '../shared/blue-green/forward.ts';
 import {
   type AppSpec,
   COLOURS,
@@ -151,7 +151,7 @@ export function dryRunChecks(app: AppSpec, request: DryRunRequest, facts: DryRun
   let live: Colour | undefined;
   if ('error' in facts.forward) problem(forwardName, facts.forward.error);
   else {
-    const found = liveColourOf(facts.forward.ok, app);
+    const found = liveColourOf(facts.forward.ok, app, firstRoute(app));
     if ('problem' in found) problem(forwardName, found.problem);
     else {
       live = found.live;
@@ -311,7 +311,7 @@ export async function readDryRunFacts(app: AppSpec, request: DryRunRequest, deps
   ) as Record<Colour, Read<ServiceRead>>;
 
   const forwardRead = await forward;
-  const live = 'ok' in forwardRead ? liveColourOf(forwardRead.ok, app) : undefined;
+  const live = 'ok' in forwardRead ? liveColourOf(forwardRead.ok, app, firstRoute(app)) : undefined;
   const liveService = live && 'live' in live ? services[live.live] : undefined;
   return {
     forward: forwardRead,

@@ -14,7 +14,7 @@ import {
   ModifyRuleCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { abortCommand, promoteCommand } from '../cli/deploy.ts';
-import { loadBalancerDimension, targetGroupDimension } from '../shared/blue-green/apply.ts';
+import { loadBalancerDimension, namespaceOf, targetGroupDimension } from '../shared/blue-green/apply.ts';
 import { actionsWithWeights, describeSplit, forwardOf } from '../shared/blue-green/forward.ts';
 import { type AppSpec, COLOURS, type Colour, type ForwardSnapshot, isFinal } from '../shared/blue-green/model.ts';
 import { clusterNameOf } from '../shared/config/cluster.ts';
@@ -79,7 +79,7 @@ export async function putMetricValueOnCue(
   const put = await sim.invoke({ subject: app.name, handler: 'PutMetricData', during: `for ${injection.check}` }, () =>
     sim.shiftRuntime.cloudWatch.send(
       new PutMetricDataCommand({
-        Namespace: query.namespace,
+        Namespace: query.namespace ?? (app.routes[0] ? namespaceOf(app.routes[0]) : 'AWS/ApplicationELB'),
         MetricData: [
           {
             MetricName: query.metric,
@@ -148,7 +148,10 @@ export async function listenerChangeOnCue(sim: Simulation, injection: InjectionO
       const { elb } = sim.shiftRuntime;
       if (app.rule) await elb.send(new ModifyRuleCommand({ RuleArn: app.rule, Actions: actions }));
       else await elb.send(new ModifyListenerCommand({ ListenerArn: app.listener, DefaultActions: actions }));
-      return { before: describeSplit(before.targetGroups, app), after: describeSplit(weights, app) };
+      // The app's first listener (or rule): the one `listener`/`rule` name.
+      const [route] = app.routes;
+      if (!route) throw new Error(`apps.${app.name} names no listener`);
+      return { before: describeSplit(before.targetGroups, route), after: describeSplit(weights, route) };
     },
   );
   if (!changed) return;

@@ -39,7 +39,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { createCloudWatchClient, createElbClient } from '../shared/blue-green/clients.ts';
-import { type AppSpec, COLOURS, type Colour } from '../shared/blue-green/model.ts';
+import { type AppSpec, COLOURS, type Colour, type RouteSpec } from '../shared/blue-green/model.ts';
 import { createShiftRuntime, type ShiftRuntime } from '../shared/blue-green/runtime.ts';
 import { clusterNameOf } from '../shared/config/cluster.ts';
 import type { Automation, LaunchSpec } from '../shared/config/schema.ts';
@@ -322,6 +322,8 @@ export interface SeededApp {
   targetGroups: Record<Colour, string>;
   /** The stand-in test listener (or rule) seeded for apps.<name>.test. */
   test?: AppSpec['test'];
+  /** Every listener or rule of the app, with the ARNs moto gave them (the first is the one above). */
+  routes: RouteSpec[];
 }
 
 export interface SeedAppsOptions {
@@ -332,10 +334,11 @@ export interface SeedAppsOptions {
 }
 
 /**
- * Creates what automation.yml's apps name: per app a load balancer (named as in its listener ARN, in
- * the default VPC), the blue and green target groups (ip targets), the listener — and the rule, when the
- * app shifts one — forwarding blue 100 / green 0, the two services (blue running `<app>:1` with two
- * tasks, green idle at 0) registered in their target groups, and the gate alarms (OK).
+ * Creates what automation.yml's apps name: per listener of an app a load balancer (named as in its
+ * listener ARN, an ALB or an NLB as the ARN says, in the default VPC), the blue and green target groups
+ * (ip targets), the listener — and the rule, when the app shifts one — forwarding blue 100 / green 0
+ * (blue alone for a `switch` listener), the two services (blue running `<app>:1` with two tasks, green
+ * idle at 0) registered in each of their target groups, and the gate alarms (OK).
  *
  * moto invents every ELB ARN, so the configured ones cannot exist in it: the returned automation is the
  * given one with each app's listener, rule and target groups replaced by the ARNs moto created. Run the
@@ -366,71 +369,86 @@ export async function seedApps(
   let rulePriority = 0;
 
   for (const app of Object.values(automation.apps)) {
-    const lbName = nameIn(/:listener\/app\/([^/]+)\//, app.listener);
-    let loadBalancer = loadBalancers.get(lbName);
-    if (!loadBalancer) {
-      const { LoadBalancers = [] } = await elb.send(
-        new CreateLoadBalancerCommand({ Name: lbName, Type: 'application', Subnets: Subnets.slice(0, 2).map((s) => s.SubnetId ?? '') }),
-      );
-      loadBalancer = { arn: LoadBalancers[0]?.LoadBalancerArn ?? '', listeners: 0 };
-      loadBalancers.set(lbName, loadBalancer);
-    }
-    for (const colour of COLOURS) {
-      const configured = app.colours[colour].targetGroup;
-      if (targetGroups.has(configured)) continue;
-      const { TargetGroups = [] } = await elb.send(
-        new CreateTargetGroupCommand({
-          Name: nameIn(/:targetgroup\/([^/]+)\//, configured),
-          Protocol: 'HTTP',
-          Port: 80,
-          VpcId: vpcId,
-          TargetType: 'ip',
-        }),
-      );
-      targetGroups.set(configured, TargetGroups[0]?.TargetGroupArn ?? '');
-    }
-    const forward: ElbAction = {
-      Type: 'forward',
-      ForwardConfig: {
-        TargetGroups: [
-          { TargetGroupArn: targetGroups.get(app.colours.blue.targetGroup), Weight: 100 },
-          { TargetGroupArn: targetGroups.get(app.colours.green.targetGroup), Weight: 0 },
-        ],
-        ...(options.stickinessSeconds !== undefined && {
-          TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: options.stickinessSeconds },
-        }),
-      },
-    };
+    const routes: RouteSpec[] = [];
+    let firstLoadBalancer: string | undefined;
+    for (const route of app.routes) {
+      const kind = /:listener\/net\//.test(route.listener) ? 'network' : 'application';
+      const lbName = nameIn(/:listener\/(?:app|net)\/([^/]+)\//, route.listener);
+      let loadBalancer = loadBalancers.get(lbName);
+      if (!loadBalancer) {
+        const { LoadBalancers = [] } = await elb.send(
+          new CreateLoadBalancerCommand({ Name: lbName, Type: kind, Subnets: Subnets.slice(0, 2).map((s) => s.SubnetId ?? '') }),
+        );
+        loadBalancer = { arn: LoadBalancers[0]?.LoadBalancerArn ?? '', listeners: 0 };
+        loadBalancers.set(lbName, loadBalancer);
+      }
+      firstLoadBalancer ??= loadBalancer.arn;
+      for (const colour of COLOURS) {
+        const configured = route.targetGroups[colour];
+        if (targetGroups.has(configured)) continue;
+        const { TargetGroups = [] } = await elb.send(
+          new CreateTargetGroupCommand({
+            Name: nameIn(/:targetgroup\/([^/]+)\//, configured),
+            Protocol: kind === 'network' ? 'TCP' : 'HTTP',
+            Port: 80,
+            VpcId: vpcId,
+            TargetType: 'ip',
+          }),
+        );
+        targetGroups.set(configured, TargetGroups[0]?.TargetGroupArn ?? '');
+      }
+      const forward: ElbAction =
+        route.shift === 'switch'
+          ? { Type: 'forward', TargetGroupArn: targetGroups.get(route.targetGroups.blue) }
+          : {
+              Type: 'forward',
+              ForwardConfig: {
+                TargetGroups: [
+                  { TargetGroupArn: targetGroups.get(route.targetGroups.blue), Weight: 100 },
+                  { TargetGroupArn: targetGroups.get(route.targetGroups.green), Weight: 0 },
+                ],
+                ...(options.stickinessSeconds !== undefined && {
+                  TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: options.stickinessSeconds },
+                }),
+              },
+            };
 
-    let listener = listeners.get(app.listener);
-    if (!listener) {
-      // The app that shifts the listener's default action decides it; rules alone leave a 404 behind them.
-      const owner = Object.values(automation.apps).find((other) => other.listener === app.listener && !other.rule);
-      const notFound: ElbAction = { Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404' } };
-      const { Listeners = [] } = await elb.send(
-        new CreateListenerCommand({
-          LoadBalancerArn: loadBalancer.arn,
-          Protocol: 'HTTP',
-          Port: 80 + loadBalancer.listeners,
-          DefaultActions: [owner === app ? forward : notFound],
-        }),
-      );
-      loadBalancer.listeners += 1;
-      listener = Listeners[0]?.ListenerArn ?? '';
-      listeners.set(app.listener, listener);
-    }
-    let rule: string | undefined;
-    if (app.rule) {
-      rulePriority += 1;
-      const { Rules = [] } = await elb.send(
-        new CreateRuleCommand({
-          ListenerArn: listener,
-          Priority: rulePriority,
-          Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: [`/${app.name}/*`] } }],
-          Actions: [forward],
-        }),
-      );
-      rule = Rules[0]?.RuleArn;
+      let listener = listeners.get(route.listener);
+      if (!listener) {
+        // The app that shifts the listener's default action decides it; rules alone leave a 404 behind them.
+        const owns = !route.rule || app.routes.some((r) => r.listener === route.listener && !r.rule);
+        const notFound: ElbAction = { Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404' } };
+        const { Listeners = [] } = await elb.send(
+          new CreateListenerCommand({
+            LoadBalancerArn: loadBalancer.arn,
+            Protocol: kind === 'network' ? 'TCP' : 'HTTP',
+            Port: 80 + loadBalancer.listeners,
+            DefaultActions: [owns ? forward : notFound],
+          }),
+        );
+        loadBalancer.listeners += 1;
+        listener = Listeners[0]?.ListenerArn ?? '';
+        listeners.set(route.listener, listener);
+      }
+      let rule: string | undefined;
+      if (route.rule) {
+        rulePriority += 1;
+        const { Rules = [] } = await elb.send(
+          new CreateRuleCommand({
+            ListenerArn: listener,
+            Priority: rulePriority,
+            Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: [`/${app.name}/*`] } }],
+            Actions: [forward],
+          }),
+        );
+        rule = Rules[0]?.RuleArn;
+      }
+      routes.push({
+        ...route,
+        listener,
+        rule,
+        targetGroups: { blue: targetGroups.get(route.targetGroups.blue) ?? '', green: targetGroups.get(route.targetGroups.green) ?? '' },
+      });
     }
 
     const cluster = clusterNameOf(app.cluster);
@@ -460,7 +478,12 @@ export async function seedApps(
           taskDefinition: taskDefinition?.taskDefinitionArn,
           desiredCount: colour === 'blue' ? (options.desiredCount ?? 2) : 0,
           launchType: 'FARGATE',
-          loadBalancers: [{ targetGroupArn: targetGroups.get(app.colours[colour].targetGroup), containerName: 'app', containerPort: 80 }],
+          // Registered in each of its target groups (one per listener, or one for several).
+          loadBalancers: [...new Set(routes.map((route) => route.targetGroups[colour]))].map((targetGroupArn) => ({
+            targetGroupArn,
+            containerName: 'app',
+            containerPort: 80,
+          })),
         }),
       );
     }
@@ -470,7 +493,7 @@ export async function seedApps(
           AlarmName: alarm,
           Namespace: 'AWS/ApplicationELB',
           MetricName: 'HTTPCode_Target_5XX_Count',
-          Dimensions: [{ Name: 'LoadBalancer', Value: nameIn(/:loadbalancer\/(.*)$/, loadBalancer.arn) }],
+          Dimensions: [{ Name: 'LoadBalancer', Value: nameIn(/:loadbalancer\/(.*)$/, firstLoadBalancer ?? '') }],
           Statistic: 'Sum',
           Period: 60,
           EvaluationPeriods: 1,
@@ -480,26 +503,31 @@ export async function seedApps(
       );
     }
 
-    const seededTargetGroups = {
-      blue: targetGroups.get(app.colours.blue.targetGroup) ?? '',
-      green: targetGroups.get(app.colours.green.targetGroup) ?? '',
-    };
+    const [first] = routes;
+    if (!first) throw new Error(`apps.${app.name} names no listener`);
     const test = await standInTestListener({ elb, ecs }, app, {
-      loadBalancer: loadBalancer.arn,
-      listenerOf: async (configured) => listeners.get(configured) ?? listener,
-      blueTargetGroup: seededTargetGroups.blue,
+      loadBalancer: firstLoadBalancer ?? '',
+      listenerOf: async (configured) => listeners.get(configured) ?? first.listener,
+      blueTargetGroup: first.targetGroups.blue,
       port: 8443 + Object.keys(seeded).length,
     });
-    seeded[app.name] = { listener, ...(rule && { rule }), targetGroups: seededTargetGroups, ...(test.test && { test: test.test }) };
+    seeded[app.name] = {
+      listener: first.listener,
+      ...(first.rule && { rule: first.rule }),
+      targetGroups: first.targetGroups,
+      routes,
+      ...(test.test && { test: test.test }),
+    };
     apps[app.name] = {
       ...app,
       ...test,
-      listener,
-      rule,
+      listener: first.listener,
+      rule: first.rule,
       colours: {
-        blue: { ...app.colours.blue, targetGroup: seededTargetGroups.blue },
-        green: { ...app.colours.green, targetGroup: seededTargetGroups.green },
+        blue: { ...app.colours.blue, targetGroup: first.targetGroups.blue },
+        green: { ...app.colours.green, targetGroup: first.targetGroups.green },
       },
+      routes,
     };
   }
   return { automation: { ...automation, apps }, apps: seeded };

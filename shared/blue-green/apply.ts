@@ -43,7 +43,7 @@ import { type AwsErrorLike, isTransientAwsError } from '../aws/transient-errors.
 import { clusterNameOf } from '../config/cluster.ts';
 import { RetryableAwsError } from '../errors.ts';
 import { essentialContainersOf, logLinksOf } from '../stopped-tasks/links.ts';
-import { actionsWithWeights, forwardOf, originalActions, sameSplit } from './forward.ts';
+import { actionsWithWeights, forwardOf, originalActions, routeNotOurs, sameSplit, sameSplits } from './forward.ts';
 import { type MetricWindow, metricWindow } from './gates.ts';
 import {
   type HookContext,
@@ -66,8 +66,11 @@ import {
   type MetricResult,
   otherColour,
   type RevisionFacts,
+  type RouteSpec,
+  routeKey,
   type ScalableTargetFacts,
   type ServiceFacts,
+  type Splits,
   type TargetHealthCount,
   type WeightedTargetGroup,
 } from './model.ts';
@@ -102,11 +105,11 @@ async function carryOut(action: Action, deployment: Deployment, app: AppSpec, rt
       const named = deployment.images ? undefined : deployment.taskDefinition;
       const test = testPlace(app);
       const [forward, services, alarmsInAlarm, requested, testForward, scalable] = await Promise.all([
-        readForward(app, rt),
+        readForwards(app, rt),
         readServices(app, ['blue', 'green'], rt),
         alarmsIn(app, rt),
         named ? readRevision(named, app, rt) : undefined,
-        test ? readForward(app, rt, test) : undefined,
+        test ? readForward(rt, test) : undefined,
         scalableTargetsOf(app, rt),
       ]);
       return {
@@ -136,17 +139,28 @@ async function carryOut(action: Action, deployment: Deployment, app: AppSpec, rt
       const [services, health, forward] = await Promise.all([
         readServices(app, [action.colour], rt),
         healthOf(app, action.colour, rt),
-        readForward(app, rt),
+        readForwards(app, rt),
       ]);
       const facts = factsOf(services[action.colour]);
-      return { kind: 'ready-checked', steady: facts.steady, health, runs: facts.primaryTaskDefinition, forward: forward.targetGroups };
+      return { kind: 'ready-checked', steady: facts.steady, health, runs: facts.primaryTaskDefinition, forward: splitsOf(forward) };
     }
     case 'set-weights': {
-      const before = (await readForward(app, rt)).targetGroups;
-      if (sameSplit(before, action.targetGroups)) return { kind: 'weights-set', expected: action.targetGroups, observed: before };
-      if (!isOurs(before, action.ours)) return { kind: 'forward-changed', observed: before };
-      await writeForward(app, actionsWithWeights(originalOf(deployment), action.targetGroups), 'setting the weights', rt);
-      const observed = (await readForward(app, rt)).targetGroups;
+      // Every route is checked before any is written: a change by someone else on one leaves them all as they are.
+      const before = splitsOf(await readForwards(app, rt));
+      if (sameSplits(action.targetGroups, before)) return { kind: 'weights-set', expected: action.targetGroups, observed: before };
+      if (routeNotOurs(app, before, action.ours)) return { kind: 'forward-changed', observed: before };
+      for (const route of app.routes) {
+        const weights = action.targetGroups[routeKey(route)];
+        if (!weights || sameSplit(before[routeKey(route)] ?? [], weights)) continue;
+        await writeForward(
+          app,
+          actionsWithWeights(originalOf(deployment, route), weights),
+          'setting the weights',
+          rt,
+          routePlace(app, route),
+        );
+      }
+      const observed = splitsOf(await readForwards(app, rt));
       return { kind: 'weights-set', expected: action.targetGroups, observed };
     }
     case 'check-gates': {
@@ -154,24 +168,34 @@ async function carryOut(action: Action, deployment: Deployment, app: AppSpec, rt
       const [alarmsInAlarm, health, metrics, services, forward] = await Promise.all([
         alarmsIn(app, rt),
         healthOf(app, action.colour, rt),
-        Promise.all(app.gates.metrics.map((check) => metricResultOf(check, action.colour, since, app, rt))),
+        Promise.all(app.gates.metrics.map((check) => metricResultsOf(check, action.colour, since, app, rt))),
         // The live colour too, in the same call: its count now sizes the new colour for the next step.
         readServices(app, [action.colour, otherColour(action.colour)], rt),
-        readForward(app, rt),
+        readForwards(app, rt),
       ]);
       const runs = factsOf(services[action.colour]).primaryTaskDefinition;
       const liveDesiredCount = services[otherColour(action.colour)].desiredCount;
-      return { kind: 'gates-checked', alarmsInAlarm, health, metrics, runs, forward: forward.targetGroups, liveDesiredCount };
+      return {
+        kind: 'gates-checked',
+        alarmsInAlarm,
+        health,
+        metrics: metrics.flat(),
+        runs,
+        forward: splitsOf(forward),
+        liveDesiredCount,
+      };
     }
     case 'restore-forward': {
-      const original = originalOf(deployment);
-      const before = await readForward(app, rt);
-      if (before.raw !== original.raw) {
-        if (!isOurs(before.targetGroups, action.ours)) return { kind: 'forward-changed', observed: before.targetGroups };
-        await writeForward(app, originalActions(original), 'putting back the original forward action', rt);
+      const before = await readForwards(app, rt);
+      if (routeNotOurs(app, splitsOf(before), action.ours)) return { kind: 'forward-changed', observed: splitsOf(before) };
+      for (const route of app.routes) {
+        const original = originalOf(deployment, route);
+        if (before[routeKey(route)]?.raw === original.raw) continue;
+        await writeForward(app, originalActions(original), 'putting back the original forward action', rt, routePlace(app, route));
       }
-      const observed = (await readForward(app, rt)).targetGroups;
-      return { kind: 'forward-restored', observed, matches: sameSplit(observed, original.targetGroups) };
+      const observed = splitsOf(await readForwards(app, rt));
+      const originals = Object.fromEntries(app.routes.map((route) => [routeKey(route), originalOf(deployment, route).targetGroups]));
+      return { kind: 'forward-restored', observed, matches: sameSplits(originals, observed) };
     }
     case 'set-test-forward':
     case 'restore-test-forward':
@@ -214,8 +238,6 @@ async function carryOut(action: Action, deployment: Deployment, app: AppSpec, rt
   }
 }
 
-const isOurs = (observed: WeightedTargetGroup[], ours: WeightedTargetGroup[][]) => ours.some((split) => sameSplit(split, observed));
-
 /** Puts one decided event on the bus, with its id. */
 export async function publishEvent(action: Action & { kind: 'publish' }, app: AppSpec, rt: ShiftRuntime): Promise<void> {
   await aws(`publishing ${action.detailType}`, 'check that the event bus exists and the function may put events on it', () =>
@@ -242,10 +264,56 @@ async function aws<T>(what: string, nextStep: string, call: () => Promise<T>): P
   }
 }
 
-function originalOf(deployment: Deployment): ForwardSnapshot {
-  if (!deployment.original) throw new Error(`deployment ${deployment.id} has no original forward action: it was never inspected`);
-  return deployment.original;
+/** A route's forward action before the deployment; a deployment of an older version recorded the first route's only. */
+function originalOf(deployment: Deployment, route: RouteSpec): ForwardSnapshot {
+  const original = deployment.originals?.[routeKey(route)] ?? (deployment.originals ? undefined : deployment.original);
+  if (!original) {
+    throw new Error(`deployment ${deployment.id} has no original forward action of ${forwardOwner(route)}: it was never inspected`);
+  }
+  return original;
 }
+
+const forwardOwner = (route: RouteSpec) => (route.rule ? `rule ${route.rule}` : `listener ${route.listener}`);
+const forwardConfigPath = (app: AppSpec) => `apps.${app.name}.${app.routes.length > 1 ? 'listeners' : app.rule ? 'rule' : 'listener'}`;
+
+/** The split of each route's forward action. */
+const splitsOf = (forwards: Record<string, ForwardSnapshot>): Splits =>
+  Object.fromEntries(Object.entries(forwards).map(([key, forward]) => [key, forward.targetGroups]));
+
+/** Every route's forward action: the listeners in one DescribeListeners, the rules in one DescribeRules. */
+async function readForwards(app: AppSpec, rt: ShiftRuntime): Promise<Record<string, ForwardSnapshot>> {
+  const listeners = app.routes.filter((route) => !route.rule).map((route) => route.listener);
+  const rules = app.routes.flatMap((route) => (route.rule ? [route.rule] : []));
+  const next = `check ${forwardConfigPath(app)} in automation.yml: each must exist in this account and region`;
+  const [listed, ruled] = await Promise.all([
+    listeners.length === 0
+      ? []
+      : aws(`reading the forward action of listener ${listeners.join(', ')}`, next, () =>
+          rt.elb.send(new DescribeListenersCommand({ ListenerArns: listeners })),
+        ).then(({ Listeners = [] }) => Listeners),
+    rules.length === 0
+      ? []
+      : aws(`reading the forward action of rule ${rules.join(', ')}`, next, () =>
+          rt.elb.send(new DescribeRulesCommand({ RuleArns: rules })),
+        ).then(({ Rules = [] }) => Rules),
+  ]);
+  return Object.fromEntries(
+    app.routes.map((route) => {
+      const actions = route.rule
+        ? ruled.find((rule) => rule.RuleArn === route.rule)?.Actions
+        : listed.find((listener) => listener.ListenerArn === route.listener)?.DefaultActions;
+      return [routeKey(route), forwardOf(actions ?? [])];
+    }),
+  );
+}
+
+/** Where a route of the app is, as writeForward names it. */
+const routePlace = (app: AppSpec, route: RouteSpec): ForwardPlace => ({
+  listener: route.listener,
+  rule: route.rule,
+  name: forwardOwner(route),
+  configPath: forwardConfigPath(app),
+});
 
 /** A listener's default action, or a rule's actions: the production one (the app's) or the test one (apps.<name>.test). */
 interface ForwardPlace {
@@ -255,13 +323,6 @@ interface ForwardPlace {
   name: string;
   configPath: string;
 }
-
-const productionPlace = (app: AppSpec): ForwardPlace => ({
-  listener: app.listener,
-  rule: app.rule,
-  name: app.rule ? `rule ${app.rule}` : `listener ${app.listener}`,
-  configPath: `apps.${app.name}.${app.rule ? 'rule' : 'listener'}`,
-});
 
 function testPlace(app: AppSpec): ForwardPlace | undefined {
   const test = app.test;
@@ -274,7 +335,8 @@ function testPlace(app: AppSpec): ForwardPlace | undefined {
   };
 }
 
-async function readForward(app: AppSpec, rt: ShiftRuntime, place = productionPlace(app)): Promise<ForwardSnapshot> {
+/** The forward action of one place (the test listener: the app's own are read together, readForwards). */
+async function readForward(rt: ShiftRuntime, place: ForwardPlace): Promise<ForwardSnapshot> {
   const what = `reading the forward action of ${place.name}`;
   const next = `check ${place.configPath} in automation.yml: it must exist in this account and region`;
   if (place.rule) {
@@ -286,13 +348,7 @@ async function readForward(app: AppSpec, rt: ShiftRuntime, place = productionPla
   return forwardOf(Listeners[0]?.DefaultActions ?? []);
 }
 
-async function writeForward(
-  app: AppSpec,
-  actions: ElbAction[],
-  doing: string,
-  rt: ShiftRuntime,
-  place = productionPlace(app),
-): Promise<void> {
+async function writeForward(app: AppSpec, actions: ElbAction[], doing: string, rt: ShiftRuntime, place: ForwardPlace): Promise<void> {
   const what = `${doing} on ${place.name}`;
   const next = `check ${place.configPath} and the blue and green target groups of apps.${app.name} in automation.yml`;
   const rule = place.rule;
@@ -319,20 +375,20 @@ async function moveTestForward(
   if (!place || !test)
     throw new ActionFailure(`app ${app.name} has no test listener (apps.${app.name}.test) in the deployed automation.yml`);
   const pointed: WeightedTargetGroup[] = [{ arn: app.colours[action.colour].targetGroup, weight: 1 }];
-  const before = await readForward(app, rt, place);
+  const before = await readForward(rt, place);
   if (action.kind === 'set-test-forward') {
     if (!sameSplit(before.targetGroups, pointed)) {
       if (before.raw !== test.original.raw) return { kind: 'test-forward-changed', observed: before.targetGroups };
       await writeForward(app, actionsWithWeights(test.original, pointed), `pointing the test listener at ${action.colour}`, rt, place);
     }
-    const observed = (await readForward(app, rt, place)).targetGroups;
+    const observed = (await readForward(rt, place)).targetGroups;
     return { kind: 'test-forward-set', observed, matches: sameSplit(observed, pointed) };
   }
   if (before.raw !== test.original.raw) {
     if (!sameSplit(before.targetGroups, pointed)) return { kind: 'test-forward-changed', observed: before.targetGroups };
     await writeForward(app, originalActions(test.original), 'putting back the test listener', rt, place);
   }
-  const observed = await readForward(app, rt, place);
+  const observed = await readForward(rt, place);
   return { kind: 'test-forward-restored', observed: observed.targetGroups, matches: observed.raw === test.original.raw };
 }
 
@@ -514,6 +570,7 @@ function factsOf(service: Service): ServiceFacts {
     taskDefinition: service.taskDefinition ?? '',
     primaryTaskDefinition: primary?.taskDefinition ?? service.taskDefinition ?? '',
     steady: deployments.length <= 1 && (primary?.rolloutState ?? 'COMPLETED') === 'COMPLETED' && runningCount === desiredCount,
+    serviceConnect: deployments.some((d) => d.serviceConnectConfiguration?.enabled === true),
   };
 }
 
@@ -693,15 +750,37 @@ async function setScaling(action: Action & { kind: 'set-scaling' }, app: AppSpec
 
 const NOT_COUNTED = new Set(['healthy', 'draining', 'unused', 'unhealthy.draining']);
 
+/** The colour's target groups on every route, each once. */
+const targetGroupsOf = (app: AppSpec, colour: Colour): string[] => [...new Set(app.routes.map((route) => route.targetGroups[colour]))];
+
+/**
+ * The health of the colour's targets in each of its target groups; with several, the weakest one's
+ * count (one with a target not healthy, else the fewest healthy), named: the gate holds for each.
+ */
 async function healthOf(app: AppSpec, colour: Colour, rt: ShiftRuntime): Promise<TargetHealthCount> {
-  const targetGroup = app.colours[colour].targetGroup;
-  const { TargetHealthDescriptions = [] } = await aws(
-    `reading the target health of the ${colour} target group ${targetGroup}`,
-    `check apps.${app.name}.${colour}.targetGroup in automation.yml`,
-    () => rt.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroup })),
+  const targetGroups = targetGroupsOf(app, colour);
+  const counts = await Promise.all(
+    targetGroups.map(async (targetGroup) => {
+      const { TargetHealthDescriptions = [] } = await aws(
+        `reading the target health of the ${colour} target group ${targetGroup}`,
+        `check the ${colour} target groups of apps.${app.name} in automation.yml`,
+        () => rt.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroup })),
+      );
+      const states = TargetHealthDescriptions.map((d) => d.TargetHealth?.State ?? 'unavailable');
+      return {
+        healthy: states.filter((s) => s === 'healthy').length,
+        unhealthy: states.filter((s) => !NOT_COUNTED.has(s)).length,
+        ...(targetGroups.length > 1 && { targetGroup }),
+      };
+    }),
   );
-  const states = TargetHealthDescriptions.map((d) => d.TargetHealth?.State ?? 'unavailable');
-  return { healthy: states.filter((s) => s === 'healthy').length, unhealthy: states.filter((s) => !NOT_COUNTED.has(s)).length };
+  const weakest = (a: TargetHealthCount, b: TargetHealthCount) =>
+    (a.healthy === 0) !== (b.healthy === 0)
+      ? a.healthy === 0
+      : a.unhealthy > 0 !== b.unhealthy > 0
+        ? a.unhealthy > 0
+        : a.healthy < b.healthy;
+  return counts.reduce((worst, count) => (weakest(count, worst) ? count : worst));
 }
 
 /** The configured alarms now in ALARM; one that does not exist fails the action. */
@@ -724,35 +803,51 @@ async function alarmsIn(app: AppSpec, rt: ShiftRuntime): Promise<string[]> {
   return names.filter((name) => alarms.some((alarm) => alarm.AlarmName === name && alarm.StateValue === 'ALARM'));
 }
 
-async function metricResultOf(
+/**
+ * The check for each target group of the colour (on the first route that has it), the baseline read
+ * on the live colour's target group of the same route; one result, unnamed, when there is one.
+ */
+async function metricResultsOf(
   check: MetricCheck,
   colour: Colour,
   since: Date | undefined,
   app: AppSpec,
   rt: ShiftRuntime,
-): Promise<MetricResult> {
+): Promise<MetricResult[]> {
   const window = metricWindow(check, rt.now(), since);
-  if (!window) return { name: check.name, value: undefined, evaluated: false };
-  const value = await metricValueOf(check, colour, window, app, rt);
-  if (!check.baseline) return { name: check.name, value };
-  return { name: check.name, value, baseline: await metricValueOf(check, otherColour(colour), window, app, rt) };
+  if (!window) return [{ name: check.name, value: undefined, evaluated: false }];
+  const routes = app.routes.filter(
+    (route, index) => app.routes.findIndex((r) => r.targetGroups[colour] === route.targetGroups[colour]) === index,
+  );
+  return Promise.all(
+    routes.map(async (route) => {
+      const named = { name: check.name, ...(routes.length > 1 && { targetGroup: route.targetGroups[colour] }) };
+      const value = await metricValueOf(check, route, colour, window, app, rt);
+      if (!check.baseline) return { ...named, value };
+      return { ...named, value, baseline: await metricValueOf(check, route, otherColour(colour), window, app, rt) };
+    }),
+  );
 }
 
-/** `targetgroup/<name>/<id>` and `app/<lb>/<id>`: the dimensions ELB publishes its metrics under. */
+/** `targetgroup/<name>/<id>` and `app/<lb>/<id>` (or `net/<lb>/<id>`): the dimensions ELB publishes its metrics under. */
 export const targetGroupDimension = (arn: string) => arn.slice(arn.lastIndexOf(':') + 1);
-export const loadBalancerDimension = (listenerArn: string) => /:listener\/(app\/[^/]+\/[^/]+)\//.exec(listenerArn)?.[1] ?? '';
+export const loadBalancerDimension = (listenerArn: string) => /:listener\/((?:app|net)\/[^/]+\/[^/]+)\//.exec(listenerArn)?.[1] ?? '';
 
-/** The check's expression over `window` for one colour's target group, undefined without data. */
+/** The namespace of a route's load balancer metrics: a query that names none reads there. */
+export const namespaceOf = (route: RouteSpec) => (/:listener\/net\//.test(route.listener) ? 'AWS/NetworkELB' : 'AWS/ApplicationELB');
+
+/** The check's expression over `window` for one colour's target group on a route, undefined without data. */
 async function metricValueOf(
   check: MetricCheck,
+  route: RouteSpec,
   colour: Colour,
   { start, end, period }: MetricWindow,
   app: AppSpec,
   rt: ShiftRuntime,
 ): Promise<number | undefined> {
   const colourDimensions = {
-    TargetGroup: targetGroupDimension(app.colours[colour].targetGroup),
-    LoadBalancer: loadBalancerDimension(app.listener),
+    TargetGroup: targetGroupDimension(route.targetGroups[colour]),
+    LoadBalancer: loadBalancerDimension(route.listener),
   };
   let resultId = 'gate';
   while (resultId in check.queries) resultId += '_';
@@ -762,7 +857,7 @@ async function metricValueOf(
       ReturnData: false,
       MetricStat: {
         Metric: {
-          Namespace: query.namespace,
+          Namespace: query.namespace ?? namespaceOf(route),
           MetricName: query.metric,
           Dimensions: Object.entries({ ...colourDimensions, ...query.dimensions }).map(([Name, Value]) => ({ Name, Value })),
         },
@@ -773,7 +868,7 @@ async function metricValueOf(
     { Id: resultId, Expression: check.expression, Label: check.name, ReturnData: true },
   ];
   const { MetricDataResults = [] } = await aws(
-    `reading metric check ${check.name} of the ${colour} target group`,
+    `reading metric check ${check.name} of the ${colour} target group ${targetGroupDimension(route.targetGroups[colour])}`,
     `check apps.${app.name}.gates.metrics.${check.name} in automation.yml (its expression, metrics and stats)`,
     () =>
       rt.cloudWatch.send(

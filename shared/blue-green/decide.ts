@@ -48,7 +48,7 @@
  */
 import { clusterNameOf } from '../config/cluster.ts';
 import type { Rejection } from '../state/deployment-rejections.ts';
-import { describeSplit, liveColourOf, sameSplit, weightsFor } from './forward.ts';
+import { describeRoute, describeSplit, firstRoute, liveColourOfRoutes, routeNotOurs, sameSplit, splitsFor } from './forward.ts';
 import { gatesVerdict, healthVerdict } from './gates.ts';
 import {
   describeHook,
@@ -63,6 +63,7 @@ import {
 import {
   type Action,
   type AppSpec,
+  COLOURS,
   type Colour,
   DEPLOYMENT_DETAIL_TYPES,
   type Deployment,
@@ -72,6 +73,9 @@ import {
   isFinal,
   type OperatorRequest,
   otherColour,
+  type RouteSpec,
+  routeKey,
+  type Splits,
   type Stage,
   type Transition,
   type WeightedTargetGroup,
@@ -161,7 +165,7 @@ export function transition(
       if (d.stage !== 'rolling-back') return unchanged(d);
       if (!event.matches) {
         return {
-          deployment: { ...d, waitingFor: `the original forward action to read back (it reads ${describeSplit(event.observed, app)})` },
+          deployment: { ...d, waitingFor: `the original forward actions to read back (${describeSplits(event.observed, app)})` },
           actions: [],
         };
       }
@@ -388,7 +392,19 @@ function inspected(d: Deployment, app: AppSpec, now: Date, event: DeploymentEven
       `gate alarm ${firing.join(', ')} is already in ALARM: a deployment does not start while a gate alarm fires (nothing was changed); resolve it and deploy again`,
     );
   }
-  const live = liveColourOf(event.forward, app);
+  const serviceConnect = COLOURS.filter((colour) => event.services[colour].serviceConnect);
+  if (serviceConnect.length > 0) {
+    const names = serviceConnect.map((colour) => app.colours[colour].service).join(' and ');
+    return fail(
+      d,
+      app,
+      now,
+      `${names} use${serviceConnect.length === 1 ? 's' : ''} Service Connect, whose traffic ecs-autopilot cannot shift between two services ` +
+        "(ECS's public API gives no weights between services; only ECS's own blue/green deployment of one service shifts it): " +
+        'nothing was changed; turn Service Connect off on both services, or deploy with ECS blue/green deployments',
+    );
+  }
+  const live = liveColourOfRoutes(event.forward, app);
   if ('problem' in live) return fail(d, app, now, `${live.problem}; nothing was changed`);
   const fromColour = live.live;
   const toColour = otherColour(fromColour);
@@ -415,7 +431,8 @@ function inspected(d: Deployment, app: AppSpec, now: Date, event: DeploymentEven
     ...enter(d, 'deploying', now, app.timeouts.readySeconds),
     from: fromColour,
     to: toColour,
-    original: event.forward,
+    original: event.forward[app.rule ?? app.listener],
+    originals: event.forward,
     liveBefore: liveService.taskDefinition,
     toBefore: { desiredCount: event.services[toColour].desiredCount, taskDefinition: event.services[toColour].taskDefinition },
     desiredCount,
@@ -492,33 +509,39 @@ function beforeTraffic(d: Deployment, app: AppSpec, now: Date): Transition {
 }
 
 /**
- * The splits ecs-autopilot may have left on the listener: the weight reached, the one being set while
- * shifting, and the original one while rolling back. Any other split is someone else's.
+ * The splits ecs-autopilot may have left on the routes: the weight reached, the one being set while
+ * shifting, and the original one while rolling back. Each route is checked on its own (a crash between
+ * two routes' writes leaves them at two of these): any other split on a route is someone else's.
  */
-function splitsOurs(d: Deployment, app: AppSpec): WeightedTargetGroup[][] {
+function splitsOurs(d: Deployment, app: AppSpec): Splits[] {
   const percents = new Set([d.newPercent]);
   const target = d.shiftingTo === undefined ? undefined : app.steps[d.shiftingTo]?.weight;
   if (target !== undefined) percents.add(target);
   if (d.stage === 'rolling-back') percents.add(0);
-  return [...percents].map((percent) => weightsFor(app, from(d), to(d), percent));
+  return [...percents].map((percent) => splitsFor(app, from(d), to(d), percent));
 }
 
-const isOurs = (d: Deployment, app: AppSpec, observed: WeightedTargetGroup[]) =>
-  splitsOurs(d, app).some((split) => sameSplit(split, observed));
+const isOurs = (d: Deployment, app: AppSpec, observed: Splits) => routeNotOurs(app, observed, splitsOurs(d, app)) === undefined;
+
+/** `the default action of listener …: blue 90% / green 10%; rule …: …`, every route's split. */
+const describeSplits = (splits: Splits, app: AppSpec) =>
+  app.routes.map((route) => `${describeRoute(route)}: ${describeSplit(splits[routeKey(route)] ?? [], route)}`).join('; ');
 
 /**
- * The listener splits the traffic as nobody in ecs-autopilot left it: someone took it over. Stop here,
- * failed, and touch nothing more — neither the listener nor either colour — saying what changed.
+ * A route splits the traffic as nobody in ecs-autopilot left it: someone took it over. Stop here,
+ * failed, and touch nothing more — no route, neither colour — naming the route that changed and how.
  */
-function listenerChanged(d: Deployment, app: AppSpec, now: Date, observed: WeightedTargetGroup[]): Transition {
-  const owner = app.rule ? `rule ${app.rule}` : "the listener's forward action";
-  const set = describeSplit(weightsFor(app, from(d), to(d), d.newPercent), app);
+function listenerChanged(d: Deployment, app: AppSpec, now: Date, observed: Splits, changed?: RouteSpec): Transition {
+  const route = changed ?? routeNotOurs(app, observed, splitsOurs(d, app)) ?? app.routes[0];
+  if (!route) return fail(d, app, now, `apps.${app.name} names no listener`);
+  const key = routeKey(route);
+  const set = describeSplit(splitsFor(app, from(d), to(d), d.newPercent)[key] ?? [], route);
   const during = d.stage === 'rolling-back' ? ` while rolling back (${d.rollbackReason ?? 'no reason recorded'})` : '';
   return fail(
     d,
     app,
     now,
-    `${owner} was changed outside ecs-autopilot: it sends ${describeSplit(observed, app)} where ecs-autopilot had set ${set}${during}; ` +
+    `${describeRoute(route)} was changed outside ecs-autopilot: it sends ${describeSplit(observed[key] ?? [], route)} where ecs-autopilot had set ${set}${during}; ` +
       `the deployment stops and changes nothing more: ${app.colours[from(d)].service} and ${app.colours[to(d)].service} keep running as they are. ` +
       'Settle the split you want, scale down the colour you do not keep, then deploy again',
   );
@@ -532,13 +555,14 @@ function shiftTo(d: Deployment, app: AppSpec, now: Date, stepIndex: number): Tra
 }
 
 function setWeights(d: Deployment, app: AppSpec, newPercent: number): Action {
-  return { kind: 'set-weights', targetGroups: weightsFor(app, from(d), to(d), newPercent), ours: splitsOurs(d, app) };
+  return { kind: 'set-weights', targetGroups: splitsFor(app, from(d), to(d), newPercent), ours: splitsOurs(d, app) };
 }
 
 function weightsSet(d: Deployment, app: AppSpec, now: Date, event: DeploymentEvent & { kind: 'weights-set' }): Transition {
   if (d.stage !== 'shifting' || d.shiftingTo === undefined) return unchanged(d);
   // Read back otherwise than written: something else changed it in between.
-  if (!sameSplit(event.expected, event.observed)) return listenerChanged(d, app, now, event.observed);
+  const misread = app.routes.find((route) => !sameSplit(event.expected[routeKey(route)] ?? [], event.observed[routeKey(route)] ?? []));
+  if (misread) return listenerChanged(d, app, now, event.observed, misread);
   const stepIndex = d.shiftingTo;
   const step = app.steps[stepIndex];
   if (!step) return unchanged(d);
@@ -1155,14 +1179,15 @@ const restoreTest = (d: Deployment): Action[] => (d.test?.state === 'set' ? [{ k
 
 function testListenerChanged(d: Deployment, app: AppSpec, observed: WeightedTargetGroup[]): string {
   return (
-    `the test ${testOwner(app)} was changed outside ecs-autopilot: it sends ${describeSplit(observed, app)} where it sent ` +
-    `${describeSplit(d.test?.original.targetGroups ?? [], app)} when the deployment started; it was not written`
+    `the test ${testOwner(app)} was changed outside ecs-autopilot: it sends ${describeSplit(observed, firstRoute(app))} where it sent ` +
+    `${describeSplit(d.test?.original.targetGroups ?? [], firstRoute(app))} when the deployment started; it was not written`
   );
 }
 
 function testForwardSet(d: Deployment, app: AppSpec, now: Date, event: DeploymentEvent & { kind: 'test-forward-set' }): Transition {
   if (d.stage !== 'deploying' || !d.test || d.test.state !== 'original') return unchanged(d);
-  if (!event.matches) return waiting(d, `the test ${testOwner(app)} to read back (it reads ${describeSplit(event.observed, app)})`);
+  if (!event.matches)
+    return waiting(d, `the test ${testOwner(app)} to read back (it reads ${describeSplit(event.observed, firstRoute(app))})`);
   return beforeTraffic({ ...d, test: { ...d.test, state: 'set' } }, app, now);
 }
 

@@ -10,8 +10,12 @@ export type Verdict = { pass: true } | { pass: false; reason: string; inconclusi
 
 const PASS: Verdict = { pass: true };
 
-/** Whether a colour may take (more) traffic: no unhealthy target and at least minHealthyTargets healthy ones. */
-export function healthVerdict(health: TargetHealthCount, minHealthy: number, who: string): Verdict {
+/**
+ * Whether a colour may take (more) traffic: no unhealthy target and at least minHealthyTargets healthy
+ * ones, in each of its target groups (the count is its weakest one's, named when there are several).
+ */
+export function healthVerdict(health: TargetHealthCount, minHealthy: number, service: string): Verdict {
+  const who = health.targetGroup ? `${service} in target group ${targetGroupName(health.targetGroup)}` : service;
   if (health.healthy === 0) return { pass: false, reason: `${who} has no healthy target` };
   if (health.unhealthy > 0) {
     return { pass: false, reason: `${who} has ${health.unhealthy} target(s) not healthy (and ${health.healthy} healthy)` };
@@ -21,6 +25,9 @@ export function healthVerdict(health: TargetHealthCount, minHealthy: number, who
   }
   return PASS;
 }
+
+/** `web-blue` of `…:targetgroup/web-blue/<id>`. */
+const targetGroupName = (arn: string) => /:targetgroup\/([^/]+)\//.exec(arn)?.[1] ?? arn;
 
 const format = (value: number) => String(Math.round(value * 1000) / 1000);
 
@@ -95,12 +102,12 @@ export function gatesVerdict(
   if (firing.length > 0) return { pass: false, reason: `alarm ${firing.join(', ')} in ALARM` };
   const health = healthVerdict(observed.health, app.gates.minHealthyTargets, who);
   if (!health.pass) return health;
-  const verdicts = app.gates.metrics.map((check) =>
-    metricVerdict(
-      check,
-      observed.metrics.find((m) => m.name === check.name),
-      who,
-    ),
-  );
+  // One result per target group of the new colour: each is judged on its own.
+  const verdicts = app.gates.metrics.flatMap((check) => {
+    const results = observed.metrics.filter((m) => m.name === check.name);
+    return (results.length > 0 ? results : [undefined]).map((result) =>
+      metricVerdict(check, result, result?.targetGroup ? `${who} in target group ${targetGroupName(result.targetGroup)}` : who),
+    );
+  });
   return verdicts.find((v) => !v.pass && !v.inconclusive) ?? verdicts.find((v) => !v.pass) ?? PASS;
 }

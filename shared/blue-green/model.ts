@@ -26,7 +26,8 @@ export type StrategyName = 'all-at-once' | 'canary' | 'linear' | 'steps';
 
 /** A metric of a check: a CloudWatch metric of the colour's target group (and load balancer) unless dimensions are given. */
 export interface MetricQuery {
-  namespace: string;
+  /** Undefined: the namespace of the route's load balancer, AWS/ApplicationELB or AWS/NetworkELB. */
+  namespace?: string | undefined;
   metric: string;
   stat: string;
   /** Extra or replacing dimensions; TargetGroup and LoadBalancer of the colour are added unless named here. */
@@ -62,9 +63,30 @@ export type OnTimeout = 'rollback' | 'promote' | 'hold';
 export interface ColourSpec {
   /** The ECS service name. */
   service: string;
-  /** The target group ARN the service registers its tasks in. */
+  /** The target group ARN the service registers its tasks in (on the first route). */
   targetGroup: string;
 }
+
+/**
+ * One place whose forward action splits the app's traffic: a listener's default action or one of its
+ * rules (ALB or NLB), and the colours' target groups there. Every route of an app moves in lockstep.
+ */
+export interface RouteSpec {
+  listener: string;
+  rule?: string | undefined;
+  targetGroups: Record<Colour, string>;
+  /**
+   * `weighted`: each step's weights; `switch`: a forward to one target group, all the traffic moving
+   * at once with the step that reaches 100% (for a forward action that takes one target group only).
+   */
+  shift: 'weighted' | 'switch';
+}
+
+/** What names a route: its rule, or its listener for the default action. */
+export const routeKey = (route: RouteSpec): string => route.rule ?? route.listener;
+
+/** A route's split as ELB returned it or as it is to be written, by route (routeKey). */
+export type Splits = Record<string, WeightedTargetGroup[]>;
 
 /** An app as automation.yml `apps.<name>` describes it, resolved. */
 export interface AppSpec {
@@ -76,6 +98,8 @@ export interface AppSpec {
   /** A rule of that listener whose forward action splits it instead of the listener's default action. */
   rule?: string | undefined;
   colours: Record<Colour, ColourSpec>;
+  /** Every listener or rule the deployment shifts, the first one being `listener`/`rule` above. */
+  routes: RouteSpec[];
   strategy: StrategyName;
   steps: ShiftStep[];
   gates: {
@@ -176,6 +200,8 @@ export interface ServiceFacts {
   /** ECS rollout state of the PRIMARY deployment; steady when COMPLETED and running = desired. */
   steady: boolean;
   runningCount: number;
+  /** Whether the PRIMARY deployment has Service Connect enabled: its traffic cannot be shifted (README). */
+  serviceConnect?: boolean | undefined;
 }
 
 /** What a task definition revision runs, as DescribeTaskDefinition reads it. */
@@ -193,6 +219,8 @@ export interface TargetHealthCount {
   healthy: number;
   /** Every other state but draining and unused: initial, unhealthy, unavailable. */
   unhealthy: number;
+  /** With several target groups: the one counted, the weakest of them (the gate holds for each). */
+  targetGroup?: string | undefined;
 }
 
 /** One weight the listener had, and why (the timeline and `--json` of the sandbox and `status` show them). */
@@ -278,8 +306,10 @@ export interface Deployment {
   /** Set by `starting`: which colour was live, which gets the new version. */
   from?: Colour | undefined;
   to?: Colour | undefined;
-  /** The forward action before the deployment: a rollback puts exactly this back. */
+  /** The forward action of the first route before the deployment (a deployment of an older version kept only this one). */
   original?: ForwardSnapshot | undefined;
+  /** Every route's forward action before the deployment, by route (routeKey): a rollback puts exactly these back. */
+  originals?: Record<string, ForwardSnapshot> | undefined;
   /** The new colour before it was updated: what a rollback scales it back to. */
   toBefore?: { desiredCount: number; taskDefinition: string } | undefined;
   /** The live colour's desired count: the new colour gets as many tasks. */
@@ -377,7 +407,8 @@ export type DeploymentEvent =
   // Observations: what an action found.
   | {
       kind: 'inspected';
-      forward: ForwardSnapshot;
+      /** Every route's forward action, by route. */
+      forward: Record<string, ForwardSnapshot>;
       services: Record<Colour, ServiceFacts>;
       alarmsInAlarm: string[];
       /** The colours' scalable targets (a colour without one is left out). */
@@ -392,22 +423,22 @@ export type DeploymentEvent =
   /** The revision with the requested images, registered for this deployment (or found already registered). */
   | { kind: 'revision-registered'; taskDefinition: string }
   | { kind: 'new-colour-updated'; taskDefinition: string }
-  /** `runs`: the new colour's PRIMARY task definition; `forward`: the split on the listener now. */
-  | { kind: 'ready-checked'; steady: boolean; health: TargetHealthCount; runs: string; forward: WeightedTargetGroup[] }
-  | { kind: 'weights-set'; expected: WeightedTargetGroup[]; observed: WeightedTargetGroup[] }
-  /** The listener splits the traffic in a way ecs-autopilot did not leave it: it was not written. */
-  | { kind: 'forward-changed'; observed: WeightedTargetGroup[] }
+  /** `runs`: the new colour's PRIMARY task definition; `forward`: the split on every route now. */
+  | { kind: 'ready-checked'; steady: boolean; health: TargetHealthCount; runs: string; forward: Splits }
+  | { kind: 'weights-set'; expected: Splits; observed: Splits }
+  /** A route splits the traffic in a way ecs-autopilot did not leave it: no route was written. */
+  | { kind: 'forward-changed'; observed: Splits }
   | {
       kind: 'gates-checked';
       alarmsInAlarm: string[];
       health: TargetHealthCount;
       metrics: MetricResult[];
       runs: string;
-      forward: WeightedTargetGroup[];
+      forward: Splits;
       /** The live colour's desired count now (autoscaling may have moved it). */
       liveDesiredCount?: number | undefined;
     }
-  | { kind: 'forward-restored'; observed: WeightedTargetGroup[]; matches: boolean }
+  | { kind: 'forward-restored'; observed: Splits; matches: boolean }
   | { kind: 'colour-scaled'; colour: Colour; desiredCount: number }
   /** The test listener points at `observed` after it was set to the new colour. */
   | { kind: 'test-forward-set'; observed: WeightedTargetGroup[]; matches: boolean }
@@ -424,6 +455,8 @@ export type DeploymentEvent =
 /** A metric check's values over its window; undefined when the window had no data. */
 export interface MetricResult {
   name: string;
+  /** With several target groups: the new colour's target group it was read for (one result each). */
+  targetGroup?: string | undefined;
   value: number | undefined;
   baseline?: number | undefined;
   /** False before a whole minute at the current weight: nothing was read, nothing to judge yet. */
@@ -443,15 +476,16 @@ export type Action =
   | { kind: 'update-new-colour'; colour: Colour; taskDefinition: string; desiredCount: number }
   | { kind: 'check-ready'; colour: Colour }
   /**
-   * ModifyListener / ModifyRule with these weights (stickiness as in the original), then read them back;
-   * written only over a split in `ours`, the splits ecs-autopilot may have left on the listener. Anything
-   * else is someone else's change: answered with `forward-changed`, never overwritten.
+   * ModifyListener / ModifyRule of every route with these weights (stickiness as in the original), then
+   * read them back; written only when every route holds a split in `ours`, the splits ecs-autopilot may
+   * have left on them. Anything else is someone else's change: answered with `forward-changed`, no
+   * route written.
    */
-  | { kind: 'set-weights'; targetGroups: WeightedTargetGroup[]; ours: WeightedTargetGroup[][] }
+  | { kind: 'set-weights'; targetGroups: Splits; ours: Splits[] }
   /** Every gate, and what the new colour runs and the listener splits; metrics over their window, from `since` at the earliest. */
   | { kind: 'check-gates'; colour: Colour; since?: string | undefined }
   /** Puts back the original forward action verbatim, then reads the weights back; as set-weights, only over a split in `ours`. */
-  | { kind: 'restore-forward'; ours: WeightedTargetGroup[][] }
+  | { kind: 'restore-forward'; ours: Splits[] }
   | { kind: 'scale-colour'; colour: Colour; desiredCount: number; taskDefinition?: string | undefined }
   /** Points the test listener at the new colour, only over its original action (or already so); read back. */
   | { kind: 'set-test-forward'; colour: Colour }

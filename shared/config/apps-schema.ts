@@ -1,22 +1,46 @@
 /**
  * automation.yml `apps`: the blue/green apps whose traffic shift-traffic moves between two services
- * behind an ALB listener. Part of the one schema (schema.ts wires it in); resolved into AppSpec.
+ * behind one or more ALB or NLB listeners (or rules). Part of the one schema (schema.ts wires it in);
+ * resolved into AppSpec.
  */
 import * as z from 'zod';
-import type { AppSpec, MetricCheck, ShiftStep, StrategyName } from '../blue-green/model.ts';
+import type { AppSpec, MetricCheck, RouteSpec, ShiftStep, StrategyName } from '../blue-green/model.ts';
 import { duration } from './duration-schema.ts';
 import { hooksSchema, resolveHooks, resolveTest, roleArn, testSchema } from './hooks-schema.ts';
 
 const ARN_HEAD = 'arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\\d{12}';
-export const LISTENER_ARN = new RegExp(`^${ARN_HEAD}:listener/app/[\\w-]+/[0-9a-f]+/[0-9a-f]+$`);
-export const RULE_ARN = new RegExp(`^${ARN_HEAD}:listener-rule/app/[\\w-]+/[0-9a-f]+/[0-9a-f]+/[0-9a-f]+$`);
+export const LISTENER_ARN = new RegExp(`^${ARN_HEAD}:listener/(app|net)/[\\w-]+/[0-9a-f]+/[0-9a-f]+$`);
+export const RULE_ARN = new RegExp(`^${ARN_HEAD}:listener-rule/(app|net)/[\\w-]+/[0-9a-f]+/[0-9a-f]+/[0-9a-f]+$`);
 export const TARGET_GROUP_ARN = new RegExp(`^${ARN_HEAD}:targetgroup/[\\w-]+/[0-9a-f]+$`);
+
+const targetGroupArn = z
+  .string()
+  .regex(TARGET_GROUP_ARN, { error: 'must be an Elastic Load Balancing target group ARN (…:targetgroup/<name>/<id>)' });
 
 const colour = z.strictObject({
   service: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, { error: 'a service name holds letters, digits, "-" and "_"' }),
-  targetGroup: z
-    .string()
-    .regex(TARGET_GROUP_ARN, { error: 'must be an Application Load Balancer target group ARN (…:targetgroup/<name>/<id>)' }),
+  targetGroup: targetGroupArn
+    .optional()
+    .meta({ description: "the service's target group; may be left out when every entry of listeners names its targetGroups" }),
+});
+
+const listenerArn = z.string().regex(LISTENER_ARN, {
+  error: 'must be an Application or Network Load Balancer listener ARN (…:listener/app/<lb>/<id>/<id> or …:listener/net/<lb>/<id>/<id>)',
+});
+const ruleArn = z.string().regex(RULE_ARN, { error: 'must be a listener rule ARN (…:listener-rule/app/<lb>/<id>/<id>/<id>)' });
+
+/** One more listener (or rule) the app's traffic goes through; all of them shift in lockstep. */
+const listenerEntry = z.strictObject({
+  listener: listenerArn,
+  rule: ruleArn.optional().meta({ description: "shift this rule's forward action instead of the listener's default action" }),
+  targetGroups: z
+    .strictObject({ blue: targetGroupArn, green: targetGroupArn })
+    .optional()
+    .meta({ description: "the colours' target groups on this listener; default: blue.targetGroup and green.targetGroup" }),
+  shift: z.enum(['weighted', 'switch']).default('weighted').meta({
+    description:
+      'weighted: every step sets weights; switch: a forward to one target group, all the traffic moving at once with the step reaching 100% (for a listener that takes one target group only)',
+  }),
 });
 
 const percent = (what: string) =>
@@ -74,7 +98,10 @@ const metricCheck = z
     metrics: z.record(
       z.string().regex(METRIC_ID, { error: 'a metric id starts with a lower-case letter and holds letters, digits and "_"' }),
       z.strictObject({
-        namespace: z.string().default('AWS/ApplicationELB'),
+        namespace: z
+          .string()
+          .optional()
+          .meta({ description: "default: the listener's load balancer's, AWS/ApplicationELB or AWS/NetworkELB" }),
         metric: z.string().min(1),
         stat: z.string().default('Sum'),
         dimensions: z
@@ -133,14 +160,15 @@ const imagePattern = z.string().regex(/^(localhost|[a-z0-9-]+(\.[a-z0-9-]+)+)(:\
 export const appSchema = z
   .strictObject({
     cluster: z.string().optional(),
-    listener: z
-      .string()
-      .regex(LISTENER_ARN, { error: 'must be an Application Load Balancer listener ARN (…:listener/app/<lb>/<id>/<id>)' }),
-    rule: z
-      .string()
-      .regex(RULE_ARN, { error: 'must be a listener rule ARN (…:listener-rule/app/<lb>/<id>/<id>/<id>)' })
+    listener: listenerArn.optional().meta({ description: 'the listener whose forward action splits the traffic (or use listeners)' }),
+    rule: ruleArn.optional().meta({ description: "shift this rule's forward action instead of the listener's default action" }),
+    listeners: z.array(listenerEntry).min(1, { error: 'name at least one listener' }).max(10).optional().meta({
+      description: 'several listeners or rules (HTTP and HTTPS, internal and external), shifted in lockstep; instead of listener',
+    }),
+    serviceConnect: z
+      .unknown()
       .optional()
-      .meta({ description: "shift this rule's forward action instead of the listener's default action" }),
+      .meta({ description: 'refused: ecs-autopilot cannot shift Service Connect traffic between two services (README)' }),
     blue: colour,
     green: colour,
     strategy: strategy.default({ canary: { percent: 10, bake: 300 } }),
@@ -202,14 +230,18 @@ export const appSchema = z
   .superRefine((app, ctx) => {
     if (app.blue.service === app.green.service)
       ctx.addIssue({ code: 'custom', path: ['green', 'service'], message: 'blue and green must be two services' });
-    if (app.blue.targetGroup === app.green.targetGroup) {
-      ctx.addIssue({ code: 'custom', path: ['green', 'targetGroup'], message: 'blue and green must have their own target groups' });
+    if (app.serviceConnect !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['serviceConnect'],
+        message:
+          "ecs-autopilot cannot shift Service Connect traffic: each Service Connect endpoint belongs to one service, and only ECS's own blue/green deployment of that one service shifts it (no public API sets weights between two services); leave serviceConnect out and shift through load balancer listeners, or use ECS blue/green deployments for it",
+      });
     }
+    checkRoutes(app, ctx);
     const lb = (arn: string) => /:(?:listener|listener-rule|targetgroup)\/(.*)$/.exec(arn)?.[1] ?? '';
-    if (app.rule && !lb(app.rule).startsWith(`${lb(app.listener)}/`)) {
-      ctx.addIssue({ code: 'custom', path: ['rule'], message: 'the rule must belong to the listener' });
-    }
-    if (app.test && !app.test.rule && app.test.listener === app.listener) {
+    const routes = app.listeners ?? (app.listener ? [{ listener: app.listener, rule: app.rule }] : []);
+    if (app.test && !app.test.rule && routes.some((route) => !route.rule && route.listener === app.test?.listener)) {
       ctx.addIssue({
         code: 'custom',
         path: ['test', 'listener'],
@@ -217,7 +249,10 @@ export const appSchema = z
           'the test listener must be another listener (e.g. port 8443), or name a rule of it (test.rule) that matches a header or query',
       });
     }
-    if (app.test?.rule && (app.test.rule === app.rule || !lb(app.test.rule).startsWith(`${lb(app.test.listener)}/`))) {
+    if (
+      app.test?.rule &&
+      (routes.some((route) => route.rule === app.test?.rule) || !lb(app.test.rule).startsWith(`${lb(app.test.listener)}/`))
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['test', 'rule'],
@@ -249,6 +284,87 @@ export const deployersSchema = z
   });
 
 type ParsedApp = z.output<typeof appSchema>;
+
+/** The app's listeners and rules with their target groups: `listener`/`rule`, or each entry of `listeners`. */
+export function routesOf(app: ParsedApp): RouteSpec[] {
+  const colours = (targetGroups: { blue: string; green: string } | undefined) =>
+    targetGroups ?? { blue: app.blue.targetGroup ?? '', green: app.green.targetGroup ?? '' };
+  if (app.listeners) {
+    return app.listeners.map((entry) => ({
+      listener: entry.listener,
+      rule: entry.rule,
+      targetGroups: colours(entry.targetGroups),
+      shift: entry.shift,
+    }));
+  }
+  return app.listener ? [{ listener: app.listener, rule: app.rule, targetGroups: colours(undefined), shift: 'weighted' }] : [];
+}
+
+interface RoutesInput {
+  listener?: string | undefined;
+  rule?: string | undefined;
+  listeners?:
+    | Array<{ listener: string; rule?: string | undefined; targetGroups?: { blue: string; green: string } | undefined }>
+    | undefined;
+  blue: { targetGroup?: string | undefined };
+  green: { targetGroup?: string | undefined };
+}
+
+/** `listener` (and `rule`) or `listeners`; each route's two target groups, its rule on its listener, no route twice. */
+function checkRoutes(app: RoutesInput, ctx: z.RefinementCtx): void {
+  if (app.listeners !== undefined && (app.listener !== undefined || app.rule !== undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['listeners'],
+      message: 'name either listener (and rule) or listeners, not both: put the first listener in listeners too',
+    });
+    return;
+  }
+  if (app.listeners === undefined && app.listener === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['listener'],
+      message: 'missing: name the listener (or listeners) whose forward action splits the traffic',
+    });
+    return;
+  }
+  const entries = app.listeners ?? [{ listener: app.listener ?? '', rule: app.rule }];
+  const lb = (arn: string) => /:(?:listener|listener-rule|targetgroup)\/(.*)$/.exec(arn)?.[1] ?? '';
+  const seen = new Set<string>();
+  const colourOf = new Map<string, string>();
+  entries.forEach((entry, index) => {
+    const path = app.listeners ? ['listeners', index] : [];
+    if (entry.rule && !lb(entry.rule).startsWith(`${lb(entry.listener)}/`)) {
+      ctx.addIssue({ code: 'custom', path: [...path, 'rule'], message: 'the rule must belong to the listener' });
+    }
+    const key = entry.rule ?? entry.listener;
+    if (seen.has(key)) {
+      ctx.addIssue({ code: 'custom', path, message: `${entry.rule ? 'this rule' : "this listener's default action"} is named twice` });
+    }
+    seen.add(key);
+    const targetGroups = entry.targetGroups ?? { blue: app.blue.targetGroup, green: app.green.targetGroup };
+    for (const colour of ['blue', 'green'] as const) {
+      const targetGroup = targetGroups[colour];
+      if (targetGroup === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [colour, 'targetGroup'],
+          message: `missing: name the ${colour} target group here, or in targetGroups of ${app.listeners ? `listeners[${index}]` : 'each listener'}`,
+        });
+        continue;
+      }
+      const other = colourOf.get(targetGroup);
+      if (other !== undefined && other !== colour) {
+        ctx.addIssue({
+          code: 'custom',
+          path: entry.targetGroups ? [...path, 'targetGroups', colour] : [colour, 'targetGroup'],
+          message: 'blue and green must have their own target groups',
+        });
+      }
+      colourOf.set(targetGroup, colour);
+    }
+  });
+}
 
 function stepsOf(strategy: ParsedApp['strategy'], bakeSeconds: number): { name: StrategyName; steps: ShiftStep[] } {
   const last: ShiftStep = { weight: 100, pause: { kind: 'for', seconds: bakeSeconds } };
@@ -284,12 +400,18 @@ export function resolveApp(name: string, app: ParsedApp, defaultCluster: string 
     onNoData: check.onNoData,
     inconclusiveMargin: check.inconclusiveMargin,
   }));
+  const routes = routesOf(app);
+  const first = routes[0];
   return {
     name,
     cluster: app.cluster ?? defaultCluster ?? '',
-    listener: app.listener,
-    rule: app.rule,
-    colours: { blue: { ...app.blue }, green: { ...app.green } },
+    listener: first?.listener ?? '',
+    rule: first?.rule,
+    colours: {
+      blue: { service: app.blue.service, targetGroup: first?.targetGroups.blue ?? '' },
+      green: { service: app.green.service, targetGroup: first?.targetGroups.green ?? '' },
+    },
+    routes,
     strategy,
     steps,
     gates: { alarms: app.gates.alarms, minHealthyTargets: app.gates.minHealthyTargets, metrics, onInconclusive: app.gates.onInconclusive },

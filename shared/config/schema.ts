@@ -5,7 +5,7 @@
 import * as z from 'zod';
 import type { MuteWindow } from '../alerts/mute-windows.ts';
 import { backoffSeconds } from '../backoff.ts';
-import type { AppSpec } from '../blue-green/model.ts';
+import { type AppSpec, routeKey } from '../blue-green/model.ts';
 import { excerptOf } from '../errors.ts';
 import { DEFAULT_GROUP_BY, type GroupLabel } from '../events/alert.ts';
 import { chainProblems, rootsOf } from '../jobs/chains.ts';
@@ -26,7 +26,7 @@ import {
   groupBySchema,
   type RouteTopic,
 } from './alert-routing-schema.ts';
-import { appSchema, deployersSchema, resolveApp } from './apps-schema.ts';
+import { appSchema, deployersSchema, resolveApp, routesOf } from './apps-schema.ts';
 import { CLUSTER_ARN, CLUSTER_NAME, clusterNameOf } from './cluster.ts';
 import { duration } from './duration-schema.ts';
 import { DEFAULT_INHIBIT_RULES, type InhibitRule, inhibitSchema } from './inhibit-schema.ts';
@@ -630,16 +630,18 @@ export const automationSchema = z
     const colourOwners = new Map<string, string>();
     const forwardOwners = new Map<string, string>();
     for (const [appName, app] of Object.entries(config.apps)) {
-      const forward = app.rule ?? app.listener;
-      const forwardOwner = forwardOwners.get(forward);
-      if (forwardOwner !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['apps', appName, app.rule ? 'rule' : 'listener'],
-          message: `apps.${forwardOwner} already shifts this ${app.rule ? 'rule' : "listener's default action"}; two apps would fight over its weights`,
-        });
-      }
-      forwardOwners.set(forward, appName);
+      routesOf(app).forEach((route, index) => {
+        const forward = routeKey(route);
+        const forwardOwner = forwardOwners.get(forward);
+        if (forwardOwner !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['apps', appName, ...(app.listeners ? ['listeners', index] : []), route.rule ? 'rule' : 'listener'],
+            message: `apps.${forwardOwner} already shifts this ${route.rule ? 'rule' : "listener's default action"}; two apps would fight over its weights`,
+          });
+        }
+        forwardOwners.set(forward, appName);
+      });
       const cluster = app.cluster ?? d.cluster;
       if (!cluster) {
         ctx.addIssue({ code: 'custom', path: ['apps', appName, 'cluster'], message: 'missing: set it on the app or in defaults.cluster' });

@@ -9,7 +9,7 @@ import {
   sameSplit,
   weightsFor,
 } from '../../shared/blue-green/forward.ts';
-import type { AppSpec, ForwardSnapshot } from '../../shared/blue-green/model.ts';
+import type { AppSpec, ForwardSnapshot, RouteSpec } from '../../shared/blue-green/model.ts';
 import { validateAutomation } from '../../shared/config/load.ts';
 
 const HEAD = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012';
@@ -33,6 +33,7 @@ const app: AppSpec = (() => {
   if (!shop) throw new Error('fixture: app shop missing');
   return shop;
 })();
+const route = app.routes[0] as RouteSpec;
 
 const forward = (targetGroups: Array<[string, number]>, stickiness?: { Enabled: boolean; DurationSeconds?: number }): ElbAction => ({
   Type: 'forward',
@@ -113,7 +114,7 @@ describe('liveColourOf', () => {
     ['green alone', [[GREEN, 1]], 'green'],
     ['blue at any weight, green absent', [[BLUE, 7]], 'blue'],
   ] as Array<[string, Array<[string, number]>, string]>)('%s', (_, targetGroups, live) => {
-    expect(liveColourOf(snapshotOf(targetGroups), app)).toEqual({ live });
+    expect(liveColourOf(snapshotOf(targetGroups), app, route)).toEqual({ live });
   });
 
   it('reports a split with its weights', () => {
@@ -124,6 +125,7 @@ describe('liveColourOf', () => {
           [GREEN, 10],
         ]),
         app,
+        route,
       ),
     ).toEqual({
       problem: expect.stringContaining(`the default action of listener ${LISTENER} splits the traffic (blue 90, green 10)`),
@@ -137,6 +139,7 @@ describe('liveColourOf', () => {
         [OTHER, 0],
       ]),
       app,
+      route,
     );
 
     expect(found).toEqual({
@@ -153,6 +156,7 @@ describe('liveColourOf', () => {
           [GREEN, 0],
         ]),
         app,
+        route,
       ),
     ).toEqual({
       problem: expect.stringContaining('gives no weight to any target group (blue 0, green 0)'),
@@ -163,7 +167,7 @@ describe('liveColourOf', () => {
     const rule = `${HEAD}:listener-rule/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee`;
     const snapshot = forwardOf([{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '503' } }]);
 
-    expect(liveColourOf(snapshot, { ...app, rule })).toEqual({
+    expect(liveColourOf(snapshot, app, { ...route, rule })).toEqual({
       problem: expect.stringMatching(new RegExp(`^rule ${rule} does not forward`)),
     });
   });
@@ -171,11 +175,11 @@ describe('liveColourOf', () => {
 
 describe('weightsFor', () => {
   it('gives the new colour the percent and the old one the rest, blue first', () => {
-    expect(weightsFor(app, 'green', 'blue', 10)).toEqual([
+    expect(weightsFor(route, 'green', 'blue', 10)).toEqual([
       { arn: BLUE, weight: 10 },
       { arn: GREEN, weight: 90 },
     ]);
-    expect(weightsFor(app, 'blue', 'green', 100)).toEqual([
+    expect(weightsFor(route, 'blue', 'green', 100)).toEqual([
       { arn: BLUE, weight: 0 },
       { arn: GREEN, weight: 100 },
     ]);
@@ -314,17 +318,17 @@ describe('sameSplit', () => {
 
 describe('describeSplit', () => {
   it('names each colour with its share, blue first, and any other target group by its name', () => {
-    expect(describeSplit(weightsFor(app, 'blue', 'green', 10), app)).toBe('blue 90% / green 10%');
-    expect(describeSplit([{ arn: GREEN, weight: 1 }], app)).toBe('blue 0% / green 100%');
+    expect(describeSplit(weightsFor(route, 'blue', 'green', 10), route)).toBe('blue 90% / green 10%');
+    expect(describeSplit([{ arn: GREEN, weight: 1 }], route)).toBe('blue 0% / green 100%');
     expect(
       describeSplit(
         [
           { arn: BLUE, weight: 1 },
           { arn: OTHER, weight: 1 },
         ],
-        app,
+        route,
       ),
     ).toBe('blue 50% / green 0% / legacy 50%');
-    expect(describeSplit([], app)).toBe('no target group');
+    expect(describeSplit([], route)).toBe('no target group');
   });
 });

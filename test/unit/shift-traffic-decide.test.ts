@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { longestDeploymentSeconds, transition } from '../../shared/blue-green/decide.ts';
-import { weightsFor } from '../../shared/blue-green/forward.ts';
+import { splitsFor } from '../../shared/blue-green/forward.ts';
 import type { AppSpec, Deployment, DeploymentEvent, ForwardSnapshot, Stage } from '../../shared/blue-green/model.ts';
 
 const ARN = 'arn:aws:elasticloadbalancing:eu-central-1:123456789012';
@@ -13,11 +13,14 @@ const TG_BLUE = `${ARN}:targetgroup/shop-blue/0000000000000001`;
 const TG_GREEN = `${ARN}:targetgroup/shop-green/0000000000000002`;
 const TASK_DEFINITION = 'arn:aws:ecs:eu-central-1:123456789012:task-definition/shop';
 
+const LISTENER = `${ARN}:listener/app/shop/0000000000000003/0000000000000004`;
+
 const app: AppSpec = {
   name: 'shop',
   cluster: 'web',
-  listener: `${ARN}:listener/app/shop/0000000000000003/0000000000000004`,
+  listener: LISTENER,
   colours: { blue: { service: 'shop-blue', targetGroup: TG_BLUE }, green: { service: 'shop-green', targetGroup: TG_GREEN } },
+  routes: [{ listener: LISTENER, targetGroups: { blue: TG_BLUE, green: TG_GREEN }, shift: 'weighted' }],
   strategy: 'canary',
   steps: [
     { weight: 10, pause: { kind: 'for', seconds: 300 } },
@@ -70,7 +73,7 @@ const ORIGINAL: ForwardSnapshot = {
 };
 
 /** The split with `percent` on green, as ecs-autopilot writes it. */
-const split = (percent: number) => weightsFor(app, 'blue', 'green', percent);
+const split = (percent: number) => splitsFor(app, 'blue', 'green', percent);
 
 const base: Deployment = {
   app: 'shop',
@@ -135,10 +138,12 @@ const metricsPass = [{ name: 'error-rate', value: 0.2, baseline: 0.1 }];
 const asLeft = (d: Deployment) => ({ runs: `${TASK_DEFINITION}:42`, forward: split(d.newPercent) });
 /** Someone put the listener at 50/50. */
 const changedByHand = {
-  forward: [
-    { arn: TG_BLUE, weight: 50 },
-    { arn: TG_GREEN, weight: 50 },
-  ],
+  forward: {
+    [LISTENER]: [
+      { arn: TG_BLUE, weight: 50 },
+      { arn: TG_GREEN, weight: 50 },
+    ],
+  },
 };
 const anotherRevision = { runs: `${TASK_DEFINITION}:41` };
 
@@ -161,7 +166,7 @@ const EVENTS = {
   'abort (another deployment)': { kind: 'abort', requestId: 'r-abort', deploymentId: 'shop-0', by: 'ana' },
   inspected: {
     kind: 'inspected',
-    forward: ORIGINAL,
+    forward: { [LISTENER]: ORIGINAL },
     services: {
       blue: { desiredCount: 3, taskDefinition: 'shop:41', primaryTaskDefinition: 'shop:41', steady: true, runningCount: 3 },
       green: { desiredCount: 0, taskDefinition: 'shop:40', primaryTaskDefinition: 'shop:40', steady: true, runningCount: 0 },
@@ -209,8 +214,8 @@ const EVENTS = {
     ...asLeft(d),
     ...changedByHand,
   }),
-  'forward restored': { kind: 'forward-restored', observed: ORIGINAL.targetGroups, matches: true },
-  'forward not restored': { kind: 'forward-restored', observed: [], matches: false },
+  'forward restored': { kind: 'forward-restored', observed: { [LISTENER]: ORIGINAL.targetGroups }, matches: true },
+  'forward not restored': { kind: 'forward-restored', observed: { [LISTENER]: [] }, matches: false },
   'old colour scaled': { kind: 'colour-scaled', colour: 'blue', desiredCount: 0 },
   'new colour scaled': { kind: 'colour-scaled', colour: 'green', desiredCount: 0 },
   'action failed': { kind: 'action-failed', action: 'set-weights', error: 'AccessDenied' },
@@ -485,6 +490,7 @@ describe('transition: what the steps carry', () => {
       from: 'blue',
       to: 'green',
       original: ORIGINAL,
+      originals: { [LISTENER]: ORIGINAL },
       toBefore: { desiredCount: 0, taskDefinition: 'shop:40' },
       desiredCount: 3,
       stageDeadline: iso(900),
@@ -518,7 +524,7 @@ describe('transition: what the steps carry', () => {
   it('goes from green to blue when green is live', () => {
     const greenLive = {
       ...EVENTS.inspected,
-      forward: { ...ORIGINAL, targetGroups: [{ arn: TG_GREEN, weight: 100 }] },
+      forward: { [LISTENER]: { ...ORIGINAL, targetGroups: [{ arn: TG_GREEN, weight: 100 }] } },
       services: { blue: EVENTS.inspected.services.green, green: EVENTS.inspected.services.blue },
     };
     expect(transition(IN.starting, greenLive, app, NOW).deployment).toMatchObject({ from: 'green', to: 'blue' });
@@ -543,11 +549,13 @@ describe('transition: what the steps carry', () => {
     const split = {
       ...EVENTS.inspected,
       forward: {
-        ...ORIGINAL,
-        targetGroups: [
-          { arn: TG_BLUE, weight: 50 },
-          { arn: TG_GREEN, weight: 50 },
-        ],
+        [LISTENER]: {
+          ...ORIGINAL,
+          targetGroups: [
+            { arn: TG_BLUE, weight: 50 },
+            { arn: TG_GREEN, weight: 50 },
+          ],
+        },
       },
     };
     const result = transition(IN.starting, split, app, NOW);
@@ -601,7 +609,7 @@ describe('transition: what the steps carry', () => {
     expect(result.deployment?.outcome).toMatchObject({
       status: 'failed',
       reason:
-        "the listener's forward action was changed outside ecs-autopilot: it sends blue 50% / green 50% where ecs-autopilot had set " +
+        `the default action of listener ${LISTENER} was changed outside ecs-autopilot: it sends blue 50% / green 50% where ecs-autopilot had set ` +
         'blue 90% / green 10%; the deployment stops and changes nothing more: shop-blue and shop-green keep running as they are. ' +
         'Settle the split you want, scale down the colour you do not keep, then deploy again',
     });

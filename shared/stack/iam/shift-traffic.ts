@@ -31,8 +31,9 @@ export function shiftTrafficStatements(apps: AppSpec[]): PolicyStatement[] {
   );
   if (apps.length === 0) return [...state, deadLetter];
 
-  const listeners = distinct(apps.filter((app) => app.rule === undefined).map((app) => app.listener));
-  const rules = distinct(apps.flatMap((app) => (app.rule === undefined ? [] : [app.rule])));
+  const routes = apps.flatMap((app) => app.routes);
+  const listeners = distinct(routes.flatMap((route) => (route.rule === undefined ? [route.listener] : [])));
+  const rules = distinct(routes.flatMap((route) => (route.rule === undefined ? [] : [route.rule])));
   const alarms = gateAlarmsOf(apps);
   return [
     ...state,
