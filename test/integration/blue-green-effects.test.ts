@@ -22,8 +22,8 @@ import { emulatorClientConfig, setRolloutState } from '../../sandbox/emulator.ts
 import { emulatorShiftRuntime, type SeededApp, seedApps, setTargetHealth } from '../../sandbox/seed.ts';
 import { createAwsClients } from '../../shared/aws/clients.ts';
 import { applyAction } from '../../shared/blue-green/apply.ts';
-import { forwardOf, liveColourOf, weightsFor } from '../../shared/blue-green/forward.ts';
-import type { AppSpec, Deployment, DeploymentEvent } from '../../shared/blue-green/model.ts';
+import { forwardOf, liveColourOfRoutes, splitsFor, weightsFor } from '../../shared/blue-green/forward.ts';
+import type { AppSpec, Deployment, DeploymentEvent, RouteSpec } from '../../shared/blue-green/model.ts';
 import type { ShiftRuntime } from '../../shared/blue-green/runtime.ts';
 import { ServiceLocks } from '../../shared/state/service-locks.ts';
 import { StaleWriteError } from '../../shared/state/versioned.ts';
@@ -99,7 +99,9 @@ describe('blue/green effects against moto', () => {
   async function inspected(app: string): Promise<{ deployment: Deployment; event: Extract<DeploymentEvent, { kind: 'inspected' }> }> {
     const event = await applyAction({ kind: 'inspect' }, deploymentOf(app), appOf(app), rt);
     if (event?.kind !== 'inspected') throw new Error(`inspect answered ${JSON.stringify(event)}`);
-    return { deployment: deploymentOf(app, { from: 'blue', to: 'green', original: event.forward }), event };
+    const spec = appOf(app);
+    const original = event.forward[spec.rule ?? spec.listener];
+    return { deployment: deploymentOf(app, { from: 'blue', to: 'green', original, originals: event.forward }), event };
   }
   /** register-revision with these images, then update-new-colour to what it answered (as the transition asks). */
   async function deployImages(
@@ -139,11 +141,11 @@ describe('blue/green effects against moto', () => {
 
       const { event } = await inspected('web');
 
-      expect(event.forward.targetGroups).toEqual([
+      expect(event.forward[web.listener]?.targetGroups).toEqual([
         { arn: web.colours.blue.targetGroup, weight: 100 },
         { arn: web.colours.green.targetGroup, weight: 0 },
       ]);
-      expect(liveColourOf(event.forward, web)).toEqual({ live: 'blue' });
+      expect(liveColourOfRoutes(event.forward, web)).toEqual({ live: 'blue' });
       expect(event.services).toEqual({
         blue: {
           desiredCount: 2,
@@ -151,6 +153,7 @@ describe('blue/green effects against moto', () => {
           steady: true,
           taskDefinition: expect.stringMatching(/:task-definition\/web:1$/),
           primaryTaskDefinition: expect.stringMatching(/:task-definition\/web:1$/),
+          serviceConnect: false,
         },
         green: {
           desiredCount: 0,
@@ -158,6 +161,7 @@ describe('blue/green effects against moto', () => {
           steady: true,
           taskDefinition: expect.stringMatching(/:task-definition\/web:1$/),
           primaryTaskDefinition: expect.stringMatching(/:task-definition\/web:1$/),
+          serviceConnect: false,
         },
       });
       expect(event.alarmsInAlarm).toEqual(['web-latency']);
@@ -201,10 +205,10 @@ describe('blue/green effects against moto', () => {
     it('sets 10/90 on the listener and reads the same weights back', async () => {
       const web = appOf('web');
       const { deployment } = await inspected('web');
-      const weights = weightsFor(web, 'blue', 'green', 90);
+      const weights = splitsFor(web, 'blue', 'green', 90);
 
       expect(
-        await applyAction({ kind: 'set-weights', targetGroups: weights, ours: [weightsFor(web, 'blue', 'green', 0)] }, deployment, web, rt),
+        await applyAction({ kind: 'set-weights', targetGroups: weights, ours: [splitsFor(web, 'blue', 'green', 0)] }, deployment, web, rt),
       ).toEqual({
         kind: 'weights-set',
         expected: weights,
@@ -221,7 +225,7 @@ describe('blue/green effects against moto', () => {
       const { deployment } = await inspected('web');
 
       await applyAction(
-        { kind: 'set-weights', targetGroups: weightsFor(web, 'blue', 'green', 10), ours: [weightsFor(web, 'blue', 'green', 0)] },
+        { kind: 'set-weights', targetGroups: splitsFor(web, 'blue', 'green', 10), ours: [splitsFor(web, 'blue', 'green', 0)] },
         deployment,
         web,
         rt,
@@ -237,25 +241,25 @@ describe('blue/green effects against moto', () => {
       const api = appOf('api');
       const defaultBefore = await listenerActions(api.listener);
       const { deployment, event } = await inspected('api');
-      expect(liveColourOf(event.forward, api)).toEqual({ live: 'blue' });
-      const weights = weightsFor(api, 'blue', 'green', 25);
+      expect(liveColourOfRoutes(event.forward, api)).toEqual({ live: 'blue' });
+      const weights = splitsFor(api, 'blue', 'green', 25);
 
       expect(
-        await applyAction({ kind: 'set-weights', targetGroups: weights, ours: [weightsFor(api, 'blue', 'green', 0)] }, deployment, api, rt),
+        await applyAction({ kind: 'set-weights', targetGroups: weights, ours: [splitsFor(api, 'blue', 'green', 0)] }, deployment, api, rt),
       ).toMatchObject({ observed: weights });
-      expect(forwardOf(await ruleActions(api.rule ?? '')).targetGroups).toEqual(weights);
+      expect(forwardOf(await ruleActions(api.rule ?? '')).targetGroups).toEqual(weights[api.rule ?? '']);
       expect(await listenerActions(api.listener)).toEqual(defaultBefore);
     });
 
     it('puts back the exact original action list', async () => {
       const web = appOf('web');
       const { deployment } = await inspected('web');
-      const ours = [weightsFor(web, 'blue', 'green', 0), weightsFor(web, 'blue', 'green', 50)];
-      await applyAction({ kind: 'set-weights', targetGroups: weightsFor(web, 'blue', 'green', 50), ours }, deployment, web, rt);
+      const ours = [splitsFor(web, 'blue', 'green', 0), splitsFor(web, 'blue', 'green', 50)];
+      await applyAction({ kind: 'set-weights', targetGroups: splitsFor(web, 'blue', 'green', 50), ours }, deployment, web, rt);
 
       expect(await applyAction({ kind: 'restore-forward', ours }, deployment, web, rt)).toEqual({
         kind: 'forward-restored',
-        observed: deployment.original?.targetGroups,
+        observed: { [web.listener]: deployment.original?.targetGroups },
         matches: true,
       });
       expect(JSON.stringify(await listenerActions(web.listener))).toEqual(deployment.original?.raw);
@@ -264,8 +268,8 @@ describe('blue/green effects against moto', () => {
     it('puts back the exact original rule actions', async () => {
       const api = appOf('api');
       const { deployment } = await inspected('api');
-      const ours = [weightsFor(api, 'blue', 'green', 0), weightsFor(api, 'blue', 'green', 100)];
-      await applyAction({ kind: 'set-weights', targetGroups: weightsFor(api, 'blue', 'green', 100), ours }, deployment, api, rt);
+      const ours = [splitsFor(api, 'blue', 'green', 0), splitsFor(api, 'blue', 'green', 100)];
+      await applyAction({ kind: 'set-weights', targetGroups: splitsFor(api, 'blue', 'green', 100), ours }, deployment, api, rt);
 
       expect(await applyAction({ kind: 'restore-forward', ours }, deployment, api, rt)).toMatchObject({ matches: true });
       expect(JSON.stringify(await ruleActions(api.rule ?? ''))).toEqual(deployment.original?.raw);
@@ -284,7 +288,7 @@ describe('blue/green effects against moto', () => {
               {
                 Type: 'forward',
                 ForwardConfig: {
-                  TargetGroups: weightsFor(web, 'blue', 'green', 50).map((tg) => ({ TargetGroupArn: tg.arn, Weight: tg.weight })),
+                  TargetGroups: weightsFor(web.routes[0] as RouteSpec, 'blue', 'green', 50).map((tg) => ({ TargetGroupArn: tg.arn, Weight: tg.weight })),
                 },
               },
             ],
@@ -300,14 +304,14 @@ describe('blue/green effects against moto', () => {
 
         const done = await invoke(() =>
           applyAction(
-            { kind: 'set-weights', targetGroups: weightsFor(web, 'blue', 'green', 10), ours: [weightsFor(web, 'blue', 'green', 0)] },
+            { kind: 'set-weights', targetGroups: splitsFor(web, 'blue', 'green', 10), ours: [splitsFor(web, 'blue', 'green', 0)] },
             deployment,
             web,
             rt,
           ),
         );
 
-        expect(done.result).toEqual({ kind: 'forward-changed', observed: forwardOf(byHand).targetGroups });
+        expect(done.result).toEqual({ kind: 'forward-changed', observed: { [web.listener]: forwardOf(byHand).targetGroups } });
         expect(done.calls.map(callName)).toEqual(['ElasticLoadBalancingV2 DescribeListeners']);
         expect(await listenerActions(web.listener)).toEqual(byHand);
       });
@@ -316,11 +320,11 @@ describe('blue/green effects against moto', () => {
         const web = appOf('web');
         const { deployment } = await inspected('web');
         const byHand = await splitByHand(web);
-        const ours = [weightsFor(web, 'blue', 'green', 0), weightsFor(web, 'blue', 'green', 10)];
+        const ours = [splitsFor(web, 'blue', 'green', 0), splitsFor(web, 'blue', 'green', 10)];
 
         expect(await applyAction({ kind: 'restore-forward', ours }, deployment, web, rt)).toEqual({
           kind: 'forward-changed',
-          observed: forwardOf(byHand).targetGroups,
+          observed: { [web.listener]: forwardOf(byHand).targetGroups },
         });
         expect(await listenerActions(web.listener)).toEqual(byHand);
       });
@@ -328,11 +332,11 @@ describe('blue/green effects against moto', () => {
       it('a replay finds the weights (or the original action) already there and writes nothing', async () => {
         const web = appOf('web');
         const { deployment } = await inspected('web');
-        const ours = [weightsFor(web, 'blue', 'green', 0), weightsFor(web, 'blue', 'green', 10)];
-        await applyAction({ kind: 'set-weights', targetGroups: weightsFor(web, 'blue', 'green', 10), ours }, deployment, web, rt);
+        const ours = [splitsFor(web, 'blue', 'green', 0), splitsFor(web, 'blue', 'green', 10)];
+        await applyAction({ kind: 'set-weights', targetGroups: splitsFor(web, 'blue', 'green', 10), ours }, deployment, web, rt);
 
         const again = await invoke(() =>
-          applyAction({ kind: 'set-weights', targetGroups: weightsFor(web, 'blue', 'green', 10), ours }, deployment, web, rt),
+          applyAction({ kind: 'set-weights', targetGroups: splitsFor(web, 'blue', 'green', 10), ours }, deployment, web, rt),
         );
         expect(again.result).toMatchObject({ kind: 'weights-set' });
         expect(again.calls.map(callName)).toEqual(['ElasticLoadBalancingV2 DescribeListeners']);
@@ -373,7 +377,7 @@ describe('blue/green effects against moto', () => {
         steady: true,
         health: { healthy: 2, unhealthy: 0 },
         runs: taskDefinition,
-        forward: event.forward.targetGroups,
+        forward: { [web.listener]: event.forward[web.listener]?.targetGroups ?? [] },
       });
     });
 
@@ -492,7 +496,7 @@ describe('blue/green effects against moto', () => {
         health: { healthy: 2, unhealthy: 0 },
         metrics: [{ name: 'errors', value: 7, baseline: 1 }],
         runs: updated?.kind === 'new-colour-updated' ? updated.taskDefinition : '',
-        forward: event.forward.targetGroups,
+        forward: { [web.listener]: event.forward[web.listener]?.targetGroups ?? [] },
       });
     });
 

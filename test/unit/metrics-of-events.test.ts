@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { transition } from '../../shared/blue-green/decide.ts';
-import { weightsFor } from '../../shared/blue-green/forward.ts';
+import { splitsFor } from '../../shared/blue-green/forward.ts';
 import type { Action, AppSpec, Deployment } from '../../shared/blue-green/model.ts';
 import { validateAutomation } from '../../shared/config/load.ts';
 import { busEventOf } from '../../shared/events/pending-event.ts';
@@ -155,7 +155,7 @@ describe('blue/green deployments', () => {
     if (!spec) throw new Error('the shop app is missing');
     return spec;
   })();
-  const split = (percent: number) => weightsFor(app, 'blue', 'green', percent);
+  const split = (percent: number) => splitsFor(app, 'blue', 'green', percent);
   const deployment: Deployment = {
     app: 'shop',
     id: 'shop-1',

@@ -15,6 +15,13 @@ const app: AppSpec = {
     blue: { service: 'shop-blue', targetGroup: `${ARN}:targetgroup/shop-blue/0000000000000001` },
     green: { service: 'shop-green', targetGroup: `${ARN}:targetgroup/shop-green/0000000000000002` },
   },
+  routes: [
+    {
+      listener: `${ARN}:listener/app/shop/0000000000000003/0000000000000004`,
+      targetGroups: { blue: `${ARN}:targetgroup/shop-blue/0000000000000001`, green: `${ARN}:targetgroup/shop-green/0000000000000002` },
+      shift: 'weighted',
+    },
+  ],
   strategy: 'all-at-once',
   steps: [{ weight: 100, pause: { kind: 'for', seconds: 60 } }],
   gates: { alarms: [], minHealthyTargets: 1, metrics: [] },
