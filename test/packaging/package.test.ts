@@ -896,11 +896,19 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
 const ELB = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012';
 const LISTENER = `${ELB}:listener/app/shop/0123456789abcdef/1111111111111111`;
 const LISTENER_RULE = `${ELB}:listener-rule/app/shop/0123456789abcdef/1111111111111111/2222222222222222`;
+/** search's HTTPS listener of the shop ALB, its NLB listener and the rule of the internal ALB. */
+const SEARCH_LISTENERS = [
+  `${ELB}:listener/app/shop/0123456789abcdef/3333333333333333`,
+  `${ELB}:listener/net/search-tcp/0a0a0a0a0a0a0a0a/6666666666666666`,
+];
+const SEARCH_RULE = `${ELB}:listener-rule/app/shop-internal/fedcba9876543210/4444444444444444/5555555555555555`;
 const APP_SERVICES = [
   'arn:aws:ecs:eu-west-1:123456789012:service/web-prod/storefront-blue',
   'arn:aws:ecs:eu-west-1:123456789012:service/web-prod/storefront-green',
   SUB('service/shop/checkout-blue'),
   SUB('service/shop/checkout-green'),
+  SUB('service/shop/search-blue'),
+  SUB('service/shop/search-green'),
 ];
 const GATE_ALARMS = ['shop-5xx', 'checkout-p99-latency'];
 const DEPLOYERS = ['arn:aws:iam::123456789012:role/ci-deployer', 'arn:aws:iam::210987654321:root'];
@@ -1054,7 +1062,7 @@ describe('serverless package with blue/green apps', { timeout: TIMEOUT }, () => 
     }
   });
 
-  it('takes the rollout and service events of the apps’ four services from the default bus, by service ARN', () => {
+  it('takes the rollout and service events of the apps’ six services from the default bus, by service ARN', () => {
     const ecsEvent = (detailType: string, service: string) => ({
       source: 'aws.ecs',
       'detail-type': detailType,
@@ -1143,8 +1151,8 @@ describe('serverless package with blue/green apps', { timeout: TIMEOUT }, () => 
   });
 
   it('grants shift-traffic exactly the configured listener, rule, services, families, roles and alarms, and "*" only where IAM cannot scope', () => {
-    // storefront's family is its name; checkout names two.
-    const allowedRevisions = ['storefront', 'checkout', 'checkout-arm'].map((family) => SUB(`task-definition/${family}:*`));
+    // storefront's and search's family is their name; checkout names two.
+    const allowedRevisions = ['storefront', 'checkout', 'checkout-arm', 'search'].map((family) => SUB(`task-definition/${family}:*`));
 
     expect(roleStatements('ShiftTrafficRole')).toEqual([
       allow(
@@ -1158,9 +1166,10 @@ describe('serverless package with blue/green apps', { timeout: TIMEOUT }, () => 
         [GET_ATT('StateTable')],
       ),
       allow('PublishDecisions', ['events:PutEvents'], [GET_ATT('EventBus')]),
-      // storefront shifts the listener's default action; checkout shifts a rule of the same listener.
-      allow('ShiftListenerWeights', ['elasticloadbalancing:ModifyListener'], [LISTENER]),
-      allow('ShiftListenerRuleWeights', ['elasticloadbalancing:ModifyRule'], [LISTENER_RULE]),
+      // storefront shifts the listener's default action; checkout shifts a rule of the same listener;
+      // search two more listeners (one of an NLB) and a rule of another load balancer.
+      allow('ShiftListenerWeights', ['elasticloadbalancing:ModifyListener'], [LISTENER, ...SEARCH_LISTENERS]),
+      allow('ShiftListenerRuleWeights', ['elasticloadbalancing:ModifyRule'], [LISTENER_RULE, SEARCH_RULE]),
       allow(
         'ReadListenersRulesAndTargetHealth',
         ['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTargetHealth'],
