@@ -144,7 +144,7 @@ export function routeNotOurs(app: AppSpec, observed: Splits, ours: Splits[]): Ro
 /**
  * The action list to write: the snapshot's list with its forward action's target groups replaced and its
  * stickiness exactly as it was. A TargetGroupArn form becomes a ForwardConfig (ELB refuses both naming
- * different target groups).
+ * different target groups); one target group alone (a `switch` route) is written as TargetGroupArn.
  */
 export function actionsWithWeights(snapshot: ForwardSnapshot, weights: WeightedTargetGroup[]): ElbAction[] {
   const actions = JSON.parse(snapshot.raw) as ElbAction[];

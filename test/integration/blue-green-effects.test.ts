@@ -288,7 +288,10 @@ describe('blue/green effects against moto', () => {
               {
                 Type: 'forward',
                 ForwardConfig: {
-                  TargetGroups: weightsFor(web.routes[0] as RouteSpec, 'blue', 'green', 50).map((tg) => ({ TargetGroupArn: tg.arn, Weight: tg.weight })),
+                  TargetGroups: weightsFor(web.routes[0] as RouteSpec, 'blue', 'green', 50).map((tg) => ({
+                    TargetGroupArn: tg.arn,
+                    Weight: tg.weight,
+                  })),
                 },
               },
             ],

@@ -1,15 +1,17 @@
 /**
  * The effects of blue/green over several listeners against moto: an app behind two listeners of an
- * ALB (the colours' own target groups, so each service is in one target group per load balancer), a
- * rule of an internal ALB with target groups of its own, and an NLB listener, weighted like the others.
+ * ALB (the colours' own target groups; the second switched at once), a rule of an internal ALB with
+ * target groups of its own, and an NLB listener, weighted like the others.
  * Every weight change writes and reads back each of them; a change by hand on one leaves all as they are.
  */
 import { DescribeListenersCommand, DescribeRulesCommand, ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { shiftTraffic } from '../../functions/shift-traffic.ts';
+import { EMULATOR_REGION } from '../../sandbox/emulator.ts';
 import { emulatorShiftRuntime, seedApps, setTargetHealth } from '../../sandbox/seed.ts';
 import { applyAction } from '../../shared/blue-green/apply.ts';
 import { forwardOf, liveColourOfRoutes, splitsFor } from '../../shared/blue-green/forward.ts';
-import { type AppSpec, type Deployment, type RouteSpec, routeKey } from '../../shared/blue-green/model.ts';
+import { type AppSpec, type Deployment, isFinal, type RouteSpec, routeKey } from '../../shared/blue-green/model.ts';
 import type { ShiftRuntime } from '../../shared/blue-green/runtime.ts';
 import { callName, installFaults, invoke } from '../helpers/faults.ts';
 import { quietLog, useEmulatorWorld } from './world.ts';
@@ -23,7 +25,8 @@ const config = {
       green: { service: 'web-green', targetGroup: `${HEAD}:targetgroup/web-green/09966e5bd7e8e8ef` },
       listeners: [
         { listener: `${HEAD}:listener/app/shop/50dc6c495c0c9188/f2f7dc8efc522ab2` },
-        { listener: `${HEAD}:listener/app/shop/50dc6c495c0c9188/a2f7dc8efc522ab3` },
+        // One target group at a time on this one: all the traffic moves with the step reaching 100%.
+        { listener: `${HEAD}:listener/app/shop/50dc6c495c0c9188/a2f7dc8efc522ab3`, shift: 'switch' },
         {
           listener: `${HEAD}:listener/app/shop-internal/60dc6c495c0c9188/b2f7dc8efc522ab4`,
           rule: `${HEAD}:listener-rule/app/shop-internal/60dc6c495c0c9188/b2f7dc8efc522ab4/0123456789abcdef`,
@@ -40,6 +43,9 @@ const config = {
           },
         },
       ],
+      strategy: { canary: { percent: 10, bake: '1m' } },
+      bakeTime: '1m',
+      rollbackWindow: '0s',
     },
   },
 };
@@ -49,6 +55,7 @@ const START = new Date('2026-12-06T10:00:00Z');
 describe('blue/green over several listeners, against moto', () => {
   const t = useEmulatorWorld(config, START);
   const faults = installFaults();
+  afterAll(() => faults.uninstall());
   let rt: ShiftRuntime;
   let web: AppSpec;
 
@@ -94,12 +101,13 @@ describe('blue/green over several listeners, against moto', () => {
     const set = await invoke(() => applyAction({ kind: 'set-weights', targetGroups: at(10), ours }, deployment, web, rt));
 
     expect(set.result).toEqual({ kind: 'weights-set', expected: at(10), observed: at(10) });
-    // One read of the listeners and one of the rules before and after; one write per route.
+    // One read of the listeners and one of the rules before and after; one write per route whose split
+    // changes (the switched one keeps all on blue below 100%).
     expect(set.calls.map(callName).sort()).toEqual(
       [
         ...Array(2).fill('ElasticLoadBalancingV2 DescribeListeners'),
         ...Array(2).fill('ElasticLoadBalancingV2 DescribeRules'),
-        ...Array(3).fill('ElasticLoadBalancingV2 ModifyListener'),
+        ...Array(2).fill('ElasticLoadBalancingV2 ModifyListener'),
         'ElasticLoadBalancingV2 ModifyRule',
       ].sort(),
     );
@@ -146,5 +154,35 @@ describe('blue/green over several listeners, against moto', () => {
       health: { healthy: 0, unhealthy: 2, targetGroup: route(RULE).targetGroups.green },
       forward: at(0),
     });
+  });
+
+  it('deploys end to end through the handler: every listener at 10%, the switched one still on blue, then all on green', async () => {
+    const percentOn = async (r: RouteSpec) => {
+      const { targetGroups } = await forwardOn(r);
+      const total = targetGroups.reduce((sum, tg) => sum + tg.weight, 0);
+      return Math.round((100 * (targetGroups.find((tg) => tg.arn === r.targetGroups.green)?.weight ?? 0)) / total);
+    };
+    const request = {
+      version: '0',
+      id: 'event-1',
+      source: 'ecs-autopilot',
+      'detail-type': 'Deployment Requested',
+      account: '123456789012',
+      region: EMULATOR_REGION,
+      time: t.clock.now().toISOString(),
+      resources: [],
+      detail: { app: 'web', id: 'web-1', requestedBy: 'ci', images: { app: 'public.ecr.aws/example/web:v2' } },
+    };
+
+    await shiftTraffic(request, rt);
+    expect((await rt.deployments.get('web'))?.stage).toBe('paused');
+    expect(await Promise.all(web.routes.map(percentOn))).toEqual([10, 0, 10, 10]);
+
+    for (let minute = 1; minute <= 5 && !isFinal((await rt.deployments.get('web'))?.stage ?? 'starting'); minute++) {
+      t.clock.advanceTo(new Date(t.clock.now().getTime() + 60_000));
+      await shiftTraffic({ tick: true }, rt);
+    }
+    expect((await rt.deployments.get('web'))?.outcome).toMatchObject({ status: 'succeeded' });
+    expect(await Promise.all(web.routes.map(percentOn))).toEqual([100, 100, 100, 100]);
   });
 });

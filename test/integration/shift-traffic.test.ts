@@ -548,8 +548,8 @@ describe('shift-traffic against moto', () => {
       const done = await current();
       expect(done?.outcome).toMatchObject({
         status: 'failed',
-        reason: expect.stringMatching(
-          /^the listener's forward action was changed outside ecs-autopilot: it sends blue 100% \/ green 0% where ecs-autopilot had set blue 90% \/ green 10%/,
+        reason: expect.stringContaining(
+          `the default action of listener ${app.listener} was changed outside ecs-autopilot: it sends blue 100% / green 0% where ecs-autopilot had set blue 90% / green 10%`,
         ),
       });
       expect(new Date(done?.outcome?.at ?? '').getTime() - START.getTime()).toBe(60_000);

@@ -49,7 +49,7 @@ const app = appOf({
   ],
   gates: { minHealthyTargets: 2 },
 });
-const [HTTP_ROUTE, HTTPS_ROUTE, RULE_ROUTE, TCP_ROUTE] = app.routes as [RouteSpec, RouteSpec, RouteSpec, RouteSpec];
+const [HTTP_ROUTE, HTTPS_ROUTE, , TCP_ROUTE] = app.routes as [RouteSpec, RouteSpec, RouteSpec, RouteSpec];
 
 describe('apps.<name>.listeners in automation.yml', () => {
   it('resolves each listener with its target groups, the colours\u2019 own by default; the first is the app\u2019s listener', () => {
