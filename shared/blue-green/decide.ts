@@ -19,7 +19,8 @@
  *   metrics), what the new colour runs and the listener's split, so a failure rolls back within a minute.
  * - The listener is ecs-autopilot's only while it splits the traffic as ecs-autopilot left it. Any other
  *   split (a person, another tool) stops the deployment, `failed` with an alert naming the change; the
- *   listener is never written over it.
+ *   listener is never written over it. An app with several listeners (or rules) moves them in lockstep,
+ *   each judged on its own: one that changed stops the deployment, named, and none is written.
  * - Promote and abort name the deployment they are for, a promote also the step; a stale one is ignored,
  *   recorded in the deployment and published (`Deployment Request Ignored`), never acted on. A promote
  *   `full` ends the pause and shifts straight to the last step (100%), the gates checked first.
