@@ -91,7 +91,7 @@ describe('the sandbox: blue/green with operators, gates, a person and ECS', () =
       ['10:27', 'deployment failed'],
     ]);
     expect(report.deployments[4]?.outcome?.reason).toMatch(
-      /^the listener's forward action was changed outside ecs-autopilot: it sends blue 0% \/ green 100% where ecs-autopilot had set blue 50% \/ green 50%/,
+      /^the default action of listener arn:\S+ was changed outside ecs-autopilot: it sends blue 0% \/ green 100% where ecs-autopilot had set blue 50% \/ green 50%/,
     );
     // No weight of its own after the person's: the listener stays as they left it.
     expect(report.deployments[4]?.weights.map((w) => w.newPercent)).toEqual([10, 50]);
