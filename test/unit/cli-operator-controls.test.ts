@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { type DeploymentDeps, promoteCommand, statusCommand } from '../../cli/deploy.ts';
 import { type DryRunFacts, dryRunChecks, dryRunPlan, planLines } from '../../cli/dry-run.ts';
 import { redeployCommand } from '../../cli/redeploy.ts';
-import { weightsFor } from '../../shared/blue-green/forward.ts';
+import { firstRoute, weightsFor } from '../../shared/blue-green/forward.ts';
 import type { Deployment } from '../../shared/blue-green/model.ts';
 import { parseAutomationText } from '../../shared/config/load.ts';
 import type { AutopilotEvent } from '../../shared/events/bus.ts';
@@ -189,7 +189,7 @@ describe('status --limit', () => {
 
 describe('deploy --dry-run', () => {
   const facts: DryRunFacts = {
-    forward: { ok: { targetGroups: weightsFor(app, 'blue', 'green', 0), raw: '[]' } },
+    forward: { ok: { targetGroups: weightsFor(firstRoute(app), 'blue', 'green', 0), raw: '[]' } },
     targetGroups: { blue: { ok: true }, green: { ok: true } },
     services: {
       blue: { ok: { status: 'ACTIVE', desiredCount: 2, taskDefinition: TD(6) } },
@@ -213,7 +213,7 @@ describe('deploy --dry-run', () => {
   it('names each problem: a split, a missing target group, an idle live service, an alarm missing or firing, a role, a running deployment', () => {
     const found = problems({
       ...facts,
-      forward: { ok: { targetGroups: weightsFor(app, 'blue', 'green', 30), raw: '[]' } },
+      forward: { ok: { targetGroups: weightsFor(firstRoute(app), 'blue', 'green', 30), raw: '[]' } },
       targetGroups: { blue: { ok: true }, green: { error: 'reading the green target group failed: TargetGroupNotFoundException: gone' } },
       services: { ...facts.services, green: { error: 'ECS service shop-green (green) does not exist in cluster web (MISSING)' } },
       alarms: { ok: {} },

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { transition } from '../../shared/blue-green/decide.ts';
-import { weightsFor } from '../../shared/blue-green/forward.ts';
+import { firstRoute, splitsFor, weightsFor } from '../../shared/blue-green/forward.ts';
 import { type HookRun, type HookTaskFacts, lambdaVerdict, taskVerdict } from '../../shared/blue-green/hooks.ts';
 import type { Action, AppSpec, Deployment, DeploymentEvent, ForwardSnapshot } from '../../shared/blue-green/model.ts';
 
@@ -21,6 +21,13 @@ const plain: AppSpec = {
   cluster: 'web',
   listener: `${ARN}:listener/app/shop/0000000000000003/0000000000000004`,
   colours: { blue: { service: 'shop-blue', targetGroup: TG_BLUE }, green: { service: 'shop-green', targetGroup: TG_GREEN } },
+  routes: [
+    {
+      listener: `${ARN}:listener/app/shop/0000000000000003/0000000000000004`,
+      targetGroups: { blue: TG_BLUE, green: TG_GREEN },
+      shift: 'weighted',
+    },
+  ],
   strategy: 'canary',
   steps: [
     { weight: 10, pause: { kind: 'for', seconds: 300 } },
@@ -45,9 +52,12 @@ const app: AppSpec = {
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const iso = (seconds: number) => new Date(NOW.getTime() + seconds * 1000).toISOString();
-const split = (percent: number) => weightsFor(app, 'blue', 'green', percent);
+const split = (percent: number) => splitsFor(app, 'blue', 'green', percent);
 
-const ORIGINAL: ForwardSnapshot = { targetGroups: split(0), raw: '[{"Type":"forward","prod":true}]' };
+const ORIGINAL: ForwardSnapshot = {
+  targetGroups: weightsFor(firstRoute(app), 'blue', 'green', 0),
+  raw: '[{"Type":"forward","prod":true}]',
+};
 const TEST_ORIGINAL = { targetGroups: [{ arn: TG_BLUE, weight: 1 }], raw: '[{"Type":"forward","test":true}]' };
 const ON_GREEN = [{ arn: TG_GREEN, weight: 1 }];
 
@@ -108,7 +118,7 @@ const exited = (exitCode: number, reason?: string): HookTaskFacts => ({
 describe('the test listener', () => {
   const inspected = (testForward: ForwardSnapshot | undefined): DeploymentEvent => ({
     kind: 'inspected',
-    forward: ORIGINAL,
+    forward: { [app.listener]: ORIGINAL },
     services: {
       blue: { desiredCount: 3, taskDefinition: 'shop:41', primaryTaskDefinition: 'shop:41', steady: true, runningCount: 3 },
       green: { desiredCount: 0, taskDefinition: 'shop:40', primaryTaskDefinition: 'shop:40', steady: true, runningCount: 0 },

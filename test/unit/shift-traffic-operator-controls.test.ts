@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { transition } from '../../shared/blue-green/decide.ts';
-import { weightsFor } from '../../shared/blue-green/forward.ts';
+import { firstRoute, splitsFor, weightsFor } from '../../shared/blue-green/forward.ts';
 import type { Action, AppSpec, Deployment, DeploymentEvent } from '../../shared/blue-green/model.ts';
 import { routeShiftInput } from '../../shared/blue-green/trigger.ts';
 import { validateAutomation } from '../../shared/config/load.ts';
@@ -24,6 +24,13 @@ const app: AppSpec = {
     blue: { service: 'shop-blue', targetGroup: `${ARN}:targetgroup/shop-blue/0000000000000001` },
     green: { service: 'shop-green', targetGroup: `${ARN}:targetgroup/shop-green/0000000000000002` },
   },
+  routes: [
+    {
+      listener: `${ARN}:listener/app/shop/0000000000000003/0000000000000004`,
+      targetGroups: { blue: `${ARN}:targetgroup/shop-blue/0000000000000001`, green: `${ARN}:targetgroup/shop-green/0000000000000002` },
+      shift: 'weighted',
+    },
+  ],
   strategy: 'linear',
   steps: [
     { weight: 25, pause: { kind: 'for', seconds: 300 } },
@@ -54,7 +61,7 @@ const running: Deployment = {
   taskDefinition: TD(7),
   from: 'blue',
   to: 'green',
-  original: { targetGroups: weightsFor(app, 'blue', 'green', 0), raw: '[{"Type":"forward"}]' },
+  original: { targetGroups: weightsFor(firstRoute(app), 'blue', 'green', 0), raw: '[{"Type":"forward"}]' },
   toBefore: { desiredCount: 0, taskDefinition: TD(5) },
   liveBefore: TD(6),
   desiredCount: 2,
@@ -87,7 +94,7 @@ const passing: DeploymentEvent = {
   health: { healthy: 2, unhealthy: 0 },
   metrics: [],
   runs: TD(7),
-  forward: weightsFor(app, 'blue', 'green', 25),
+  forward: splitsFor(app, 'blue', 'green', 25),
 };
 
 const kinds = (actions: Action[]) => actions.map((a) => (a.kind === 'publish' ? `publish ${a.detailType}` : a.kind));
@@ -104,10 +111,10 @@ describe('promote --full', () => {
     const shifting = transition(promoted.deployment, passing, app, later(1));
     expect(shifting.deployment).toMatchObject({ stage: 'shifting', shiftingTo: 3 });
     expect(shifting.actions).toEqual([
-      expect.objectContaining({ kind: 'set-weights', targetGroups: weightsFor(app, 'blue', 'green', 100) }),
+      expect.objectContaining({ kind: 'set-weights', targetGroups: splitsFor(app, 'blue', 'green', 100) }),
     ]);
 
-    const full100 = weightsFor(app, 'blue', 'green', 100);
+    const full100 = splitsFor(app, 'blue', 'green', 100);
     const baking = transition(shifting.deployment, { kind: 'weights-set', expected: full100, observed: full100 }, app, later(2));
     expect(baking.deployment).toMatchObject({ stage: 'baking', step: 3, newPercent: 100, pauseEndsAt: iso(602) });
     expect(baking.deployment?.weights.map((w) => w.newPercent)).toEqual([25, 100]);
@@ -123,7 +130,7 @@ describe('promote --full', () => {
   it('a plain promote after a full one of an earlier pause moves one step only', () => {
     const atStep2: Deployment = { ...running, step: 1, newPercent: 50, promotedStep: 0, promotedFull: true };
     const promoted = transition(atStep2, { kind: 'promote', requestId: 'r-2', deploymentId: 'shop-2', step: 2 }, app, NOW);
-    const next = transition(promoted.deployment, { ...passing, forward: weightsFor(app, 'blue', 'green', 50) }, app, later(1));
+    const next = transition(promoted.deployment, { ...passing, forward: splitsFor(app, 'blue', 'green', 50) }, app, later(1));
     expect(next.deployment).toMatchObject({ stage: 'shifting', shiftingTo: 2 });
   });
 
@@ -198,7 +205,7 @@ describe('retry and undo', () => {
       starting,
       {
         kind: 'inspected',
-        forward: { targetGroups: weightsFor(app, 'blue', 'green', 0), raw: '[{"Type":"forward"}]' },
+        forward: { [app.listener]: { targetGroups: weightsFor(firstRoute(app), 'blue', 'green', 0), raw: '[{"Type":"forward"}]' } },
         services: {
           blue: { desiredCount: 2, taskDefinition: TD(6), primaryTaskDefinition: TD(6), steady: true, runningCount: 2 },
           green: { desiredCount: 0, taskDefinition: TD(5), primaryTaskDefinition: TD(5), steady: true, runningCount: 0 },
