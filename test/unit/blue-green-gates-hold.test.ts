@@ -11,7 +11,7 @@ import type { AlertDetail } from '../../shared/alerts/decide.ts';
 import { humanMessage } from '../../shared/alerts/render.ts';
 import { parseNotifyInput } from '../../shared/alerts/trigger.ts';
 import { HOLD_SECONDS, transition } from '../../shared/blue-green/decide.ts';
-import { weightsFor } from '../../shared/blue-green/forward.ts';
+import { firstRoute, splitsFor, weightsFor } from '../../shared/blue-green/forward.ts';
 import { gatesVerdict, metricVerdict } from '../../shared/blue-green/gates.ts';
 import type {
   Action,
@@ -47,6 +47,7 @@ const app: AppSpec = {
   cluster: 'web',
   listener: LISTENER,
   colours: { blue: { service: 'shop-blue', targetGroup: TG_BLUE }, green: { service: 'shop-green', targetGroup: TG_GREEN } },
+  routes: [{ listener: LISTENER, targetGroups: { blue: TG_BLUE, green: TG_GREEN }, shift: 'weighted' }],
   strategy: 'steps',
   steps: [
     { weight: 10, pause: { kind: 'for', seconds: 300 } },
@@ -73,7 +74,7 @@ const at10: Deployment = {
   taskDefinition: REVISION,
   from: 'blue',
   to: 'green',
-  original: { targetGroups: weightsFor(app, 'blue', 'green', 0), raw: '[]' },
+  original: { targetGroups: weightsFor(firstRoute(app), 'blue', 'green', 0), raw: '[]' },
   toBefore: { desiredCount: 0, taskDefinition: 'shop:41' },
   desiredCount: 4,
   step: 0,
@@ -103,7 +104,7 @@ const gates = (
   health: healthy,
   metrics,
   runs: REVISION,
-  forward: weightsFor(app, 'blue', 'green', d.newPercent),
+  forward: splitsFor(app, 'blue', 'green', d.newPercent),
   ...more,
 });
 const passing = [{ name: 'error-rate', value: 0.4 }];
@@ -373,7 +374,7 @@ describe('autoscaling of the colours', () => {
   const starting: Deployment = { ...at10, stage: 'starting', from: undefined, to: undefined, step: -1, newPercent: 0, weights: [] };
   const inspected = (scalable: Partial<Record<'blue' | 'green', ScalableTargetFacts>> | undefined): DeploymentEvent => ({
     kind: 'inspected',
-    forward: { targetGroups: weightsFor(app, 'blue', 'green', 0), raw: '[]' },
+    forward: { [LISTENER]: { targetGroups: weightsFor(firstRoute(app), 'blue', 'green', 0), raw: '[]' } },
     services: {
       blue: { desiredCount: 6, taskDefinition: 'shop:41', primaryTaskDefinition: 'shop:41', steady: true, runningCount: 6 },
       green: { desiredCount: 0, taskDefinition: 'shop:40', primaryTaskDefinition: 'shop:40', steady: true, runningCount: 0 },
@@ -441,7 +442,7 @@ describe('autoscaling of the colours', () => {
       steady: true,
       health: { healthy: 8, unhealthy: 0 },
       runs: REVISION,
-      forward: weightsFor(app, 'blue', 'green', 50),
+      forward: splitsFor(app, 'blue', 'green', 50),
     };
     expect(transition(resizing.deployment, ready, app, later(120)).deployment).toMatchObject({
       stage: 'shifting',
@@ -460,7 +461,7 @@ describe('autoscaling of the colours', () => {
       rollbackReason: 'alarm',
       stageDeadline: iso(900),
     };
-    const restored: DeploymentEvent = { kind: 'forward-restored', observed: weightsFor(app, 'blue', 'green', 0), matches: true };
+    const restored: DeploymentEvent = { kind: 'forward-restored', observed: splitsFor(app, 'blue', 'green', 0), matches: true };
     expect(transition(rollingBack, restored, app, NOW).actions).toEqual([
       { kind: 'set-scaling', colour: 'green', min: 0 },
       { kind: 'scale-colour', colour: 'green', desiredCount: 0, taskDefinition: 'shop:41' },
@@ -493,7 +494,7 @@ describe('autoscaling of the colours', () => {
     expect(done.actions.filter((a) => a.kind === 'set-scaling')).toEqual([
       { kind: 'set-scaling', colour: 'blue', suspended: live.suspended, min: 0 },
     ]);
-    const changed: DeploymentEvent = { kind: 'forward-changed', observed: weightsFor(app, 'blue', 'green', 30) };
+    const changed: DeploymentEvent = { kind: 'forward-changed', observed: splitsFor(app, 'blue', 'green', 30) };
     const failed = transition({ ...scaled, stage: 'shifting', shiftingTo: 1, stageDeadline: iso(200) }, changed, app, NOW);
     expect(failed.deployment?.stage).toBe('failed');
     expect(failed.actions.filter((a) => a.kind === 'set-scaling')).toEqual([
