@@ -500,6 +500,8 @@ describe('blue/green effects against moto', () => {
         metrics: [{ name: 'errors', value: 7, baseline: 1 }],
         runs: updated?.kind === 'new-colour-updated' ? updated.taskDefinition : '',
         forward: { [web.listener]: event.forward[web.listener]?.targetGroups ?? [] },
+        // The live colour's count, read in the same call: it sizes the new colour for the next step.
+        liveDesiredCount: 2,
       });
     });
 
