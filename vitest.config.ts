@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirstSequencer } from './test/longest-first.ts';
 
 export default defineConfig({
   test: {
@@ -6,6 +7,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration files each start their own moto on a free port; two at a time suits two cores.
     maxWorkers: 2,
+    // The longest files start first, so the two workers end together (test/longest-first.ts).
+    sequence: { sequencer: LongestFirstSequencer },
     projects: [
       {
         extends: true,

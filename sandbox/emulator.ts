@@ -159,8 +159,25 @@ function forget(child: ChildProcess): void {
   for (const signal of ENDING_SIGNALS) process.removeListener(signal, endOnSignal);
 }
 
+/** The bridge could not start under that Python because it lacks moto or one of the bridge's imports. */
+const IMPORT_FAILURE = /\b(ModuleNotFoundError|ImportError)\b/;
+
 export async function startEmulator(options: { log?: (line: string) => void } = {}): Promise<Emulator> {
-  const python = findMotoPython();
+  // Starting the bridge under a Python is itself the check findMotoPython makes (a Python that cannot import
+  // moto exits at once): the candidates are tried in its order, and only when none starts does it run, for
+  // its error. A separate import check would cost every start a second moto import (seconds of CPU).
+  const { pythons } = pythonsToTry(process.env);
+  for (const python of pythons) {
+    if (!python.includes('/') ? !onPath(python, process.env.PATH) : !executable(python)) continue;
+    const started = await startBridge(python, options);
+    if (!('cannotImport' in started)) return started;
+  }
+  const started = await startBridge(findMotoPython(), options);
+  if ('cannotImport' in started) throw new Error(`moto_server exited at start:\n${started.cannotImport}`);
+  return started;
+}
+
+async function startBridge(python: string, options: { log?: (line: string) => void }): Promise<Emulator | { cannotImport: string }> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(python, [BRIDGE, '-H', '127.0.0.1', '-p', String(port)], {
@@ -173,13 +190,25 @@ export async function startEmulator(options: { log?: (line: string) => void } = 
   });
   remember(child);
   child.once('exit', () => forget(child));
+  const closed = new Promise((resolve) => child.once('close', resolve));
+  let spawnError: Error | undefined;
+  child.once('error', (error) => {
+    spawnError = error;
+    forget(child);
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`moto_server exited at start (code ${child.exitCode}):\n${stderr}`);
+    if (spawnError || (child.exitCode ?? 0) < 0) return { cannotImport: spawnError?.message ?? stderr };
+    if (child.exitCode !== null) {
+      // Its last words may still be on their way: the exit can come before stderr's end.
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1000))]);
+      if (IMPORT_FAILURE.test(stderr)) return { cannotImport: stderr };
+      throw new Error(`moto_server exited at start (code ${child.exitCode}):\n${stderr}`);
+    }
     try {
       const response = await fetch(`${endpoint}/moto-api/x-ecs/reset`, { method: 'POST', body: '{}' });
       if (response.ok) break;
