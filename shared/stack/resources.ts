@@ -19,6 +19,7 @@ import type { Automation } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import { alertRoutePublishTargets, alertRouteTopicOutputs, alertRouteTopicResources } from './alert-route-topics.ts';
 import { clustersOf, TEMPLATE_NAMES } from './arns.ts';
+import { resolvedForSize } from './aws-limits.ts';
 import { ownArn, type StackNames, type StackResource, type StackResources } from './cfn.ts';
 import { dashboard, dashboardOutput } from './dashboard.ts';
 import { type EventRule, eventRules, gateAlarmsOf } from './event-rules.ts';
@@ -33,6 +34,7 @@ import { shiftTrafficStatements } from './iam/shift-traffic.ts';
 import { lambdaRole } from './iam/statements.ts';
 import { deployedFunctionName, FUNCTION_NAMES, LOGICAL_IDS, namingProblems, SHIFT_TRAFFIC_WATCHDOG_SCHEDULE_NAME } from './naming.ts';
 import { outputs } from './outputs.ts';
+import { fitRolesToIamLimits } from './policy-split.ts';
 import { ruleResources, taskEventResources } from './rules.ts';
 import { everyMinute, jobSchedules, scaledServicesOf, scalingSchedules, watchdogSchedule } from './schedules.ts';
 import { alertTopic, deployersBusPolicy, stores } from './stores.ts';
@@ -100,7 +102,7 @@ export function stackResources(automation: Automation, names: StackNames, now: D
   const deadLetterQueues = deadLetterQueuesOf(resources);
   return {
     Resources: {
-      ...resources,
+      ...fitRolesToIamLimits(resources, (value) => JSON.stringify(resolvedForSize(value, resources)).length),
       ...watchAlarms(prefix, deadLetterQueues),
       ...dashboard(prefix, deadLetterQueues, {
         jobs: jobs.length > 0,
