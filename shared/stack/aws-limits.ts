@@ -9,6 +9,7 @@
  */
 import type { CfnResource, StackResources } from './cfn.ts';
 import { IAM_POLICY_LIMITS } from './policy-split.ts';
+import { STACK_TAG_KEY } from './tag-scope.ts';
 
 export const AWS_LIMITS = {
   /** IAM: aggregate size of a role's inline policies, whitespace not counted. */
@@ -62,9 +63,9 @@ const GROWN_BY: Record<string, string> = {
   SchedulerRole: 'jobs',
 };
 
-/** When even managed policies cannot list them all: what makes the lists shorter. */
-const TOO_MANY_TO_LIST_ADVICE =
-  'name fewer distinct task definitions, roles and clusters (jobs sharing a task definition family or a role are listed once), ask AWS to raise "Managed policies per role" (up to 20), or deploy the excess as a second stack (another stage or service name)';
+/** When even managed policies cannot list them all: what makes the lists shorter, or needs none. */
+const tooManyToListAdvice = (prefix: string) =>
+  `set permissions: tagged and tag the task definitions and roles ${STACK_TAG_KEY}=${prefix} (README, "AWS limits"), name fewer distinct task definitions, roles and clusters, or ask AWS to raise "Managed policies per role" (up to 20)`;
 
 const SPLIT_ADVICE = 'deploy the excess as a second stack (another stage or service name) until ecs-autopilot splits it itself';
 
@@ -94,7 +95,7 @@ export function limitProblems(stack: StackResources, names: { service: string; s
       if (managed > AWS_LIMITS.managedPoliciesPerRole) {
         problems.push({
           path: GROWN_BY[id] ?? '(top level)',
-          text: `the role ${id} would need ${managed} managed policies for its permissions, over IAM's default ${AWS_LIMITS.managedPoliciesPerRole} per role: ${TOO_MANY_TO_LIST_ADVICE}`,
+          text: `the role ${id} would need ${managed} managed policies for its permissions, over IAM's default ${AWS_LIMITS.managedPoliciesPerRole} per role: ${tooManyToListAdvice(`${names.service}-${names.stage}`)}`,
         });
       }
     }
@@ -104,7 +105,7 @@ export function limitProblems(stack: StackResources, names: { service: string; s
         const role = id.replace(/ManagedPolicy\d+$/, '');
         problems.push({
           path: GROWN_BY[role] ?? '(top level)',
-          text: `the managed policy ${id} would be about ${size} characters, over IAM's ${AWS_LIMITS.managedPolicyCharacters}, and one of its statements cannot be cut further: ${TOO_MANY_TO_LIST_ADVICE}`,
+          text: `the managed policy ${id} would be about ${size} characters, over IAM's ${AWS_LIMITS.managedPolicyCharacters}, and one of its statements cannot be cut further: ${tooManyToListAdvice(`${names.service}-${names.stage}`)}`,
         });
       }
     }

@@ -146,9 +146,24 @@ export function cutToFit(statement: PolicyStatement, budget: number, measure: Po
       .filter((place) => listAt(part, place).length > 1)
       .sort((a, b) => measure(listAt(part, b)) - measure(listAt(part, a)))[0];
     if (!longest) return [part];
+    // As many values in each part as fit, in order (the list's separators counted).
     const list = listAt(part, longest);
-    const half = Math.ceil(list.length / 2);
-    return [...cut(withList(part, longest, list.slice(0, half))), ...cut(withList(part, longest, list.slice(half)))];
+    const base = measure(withList(part, longest, []));
+    const chunks: CfnString[][] = [];
+    let chunk: CfnString[] = [];
+    let size = base;
+    for (const value of list) {
+      const added = measure(value) + 1;
+      if (chunk.length > 0 && size + added > budget) {
+        chunks.push(chunk);
+        chunk = [];
+        size = base;
+      }
+      chunk.push(value);
+      size += added;
+    }
+    chunks.push(chunk);
+    return chunks.flatMap((values) => cut(withList(part, longest, values)));
   };
   const parts = cut(statement);
   return parts.length === 1 ? parts : parts.map((part, index) => ({ ...part, Sid: `${statement.Sid}${index + 1}` }));

@@ -68,6 +68,7 @@ export function stackResources(automation: Automation, names: StackNames, now: D
   const rules = eventRules(automation, TEMPLATE_NAMES);
   const scope: StackScope = {
     prefix,
+    permissions: automation.permissions,
     // Built from the name osls gives each function rather than GetAtt: every function's environment
     // names the SchedulerRole (TIMER_ROLE_ARN) and the functions' ARNs, so a GetAtt in the role's policy
     // or in an environment would make a function depend on itself.
@@ -88,7 +89,7 @@ export function stackResources(automation: Automation, names: StackNames, now: D
       notifyStatements(scope, alertRoutePublishTargets(automation.notifications)),
     ),
     [LOGICAL_IDS.scaleServiceRole]: lambdaRole(FUNCTION_NAMES.scaleService, scaleServiceStatements(scaledServices, scope)),
-    [LOGICAL_IDS.shiftTrafficRole]: lambdaRole(FUNCTION_NAMES.shiftTraffic, shiftTrafficStatements(apps)),
+    [LOGICAL_IDS.shiftTrafficRole]: lambdaRole(FUNCTION_NAMES.shiftTraffic, shiftTrafficStatements(apps, automation.permissions, prefix)),
     [LOGICAL_IDS.watchdogSchedule]: watchdogSchedule(),
     ...jobSchedules(jobs),
     ...ruleResources(prefix, rules, 'job-chains'),
