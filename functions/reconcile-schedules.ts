@@ -9,6 +9,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import middy from '@middy/core';
 import { clientConfig } from '#shared/aws/clients.ts';
+import { coldStartRuntime } from '#shared/cold-start.ts';
 import { loadDeployedAutomation } from '#shared/config/deployed.ts';
 import type { Automation } from '#shared/config/schema.ts';
 import { logger } from '#shared/logger.ts';
@@ -54,8 +55,9 @@ function runtimeFromEnvironment(): ReconcileRuntime {
   };
 }
 
-let runtime: ReconcileRuntime | undefined;
+/** The automation is read when a request comes, inside the try: a broken file is answered FAILED, not left unanswered. */
+const lambdaRuntime = coldStartRuntime(runtimeFromEnvironment);
 
-export const handler = middy((event: unknown) => reconcileSchedulesHandler(event, (runtime ??= runtimeFromEnvironment()))).use(
+export const handler = middy((event: unknown) => reconcileSchedulesHandler(event, lambdaRuntime())).use(
   injectLambdaContext(logger, { resetKeys: true }),
 );
