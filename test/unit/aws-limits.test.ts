@@ -125,8 +125,12 @@ describe('the AWS limits a generated stack would exceed', () => {
     expect(stack.Resources.JobChainsRule2?.Properties.Name).toBe('ecs-autopilot-prod-job-chains-2');
   });
 
-  it("says when the stack outgrows CloudFormation's 500 resources", () => {
-    const problems = problemsOf(config({ jobs: 470 }));
+  it("says when the stack outgrows CloudFormation's 500 resources (counting osls's: four per function, two more)", () => {
+    const stack = stackResources(validateAutomation(config({ jobs: 1 })), NAMES);
+    const queues = Object.fromEntries(
+      Array.from({ length: 500 }, (_, i) => [`Queue${i}`, { Type: 'AWS::SQS::Queue', Properties: { QueueName: `q-${i}` } }]),
+    );
+    const problems = limitProblems({ ...stack, Resources: { ...stack.Resources, ...queues } }, NAMES);
 
     expect(problems).toContainEqual({
       path: '(top level)',
