@@ -162,8 +162,11 @@ async function listScheduleNames(scheduler: SchedulerClient, groupName: string):
   return names;
 }
 
+/** `run` on every item, CONCURRENCY at a time; a failure stops after its batch has settled, so nothing is still writing when it throws. */
 async function inBatches<T>(items: T[], run: (item: T) => Promise<void>): Promise<void> {
   for (let start = 0; start < items.length; start += CONCURRENCY) {
-    await Promise.all(items.slice(start, start + CONCURRENCY).map(run));
+    const settled = await Promise.allSettled(items.slice(start, start + CONCURRENCY).map(run));
+    const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }

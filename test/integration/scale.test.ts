@@ -1,8 +1,10 @@
 /**
- * The deploy-time schedule reconciler (issue 16 §1) against moto's EventBridge Scheduler: it creates the
- * schedules automation.yml asks for, changes and deletes them as the file does, writes nothing when run
- * again, finishes what a run that failed half-way left; and the custom resource handler answers
- * CloudFormation by PUTting to the request's pre-signed URL (a local HTTP server here), a failure too.
+ * Issue 16 §1 against moto, one emulator for the file. The deploy-time schedule reconciler against moto's
+ * EventBridge Scheduler: it creates the schedules automation.yml asks for, changes and deletes them as the
+ * file does, writes nothing when run again, finishes what a run that failed half-way left; and the custom
+ * resource handler answers CloudFormation by PUTting to the request's pre-signed URL (a local HTTP server
+ * here), a failure too. And a burst of jobs firing at the same minute under injected RunTask throttling
+ * (test/helpers/launch-burst.ts; bench/launch-burst.ts runs the 300 jobs of the issue).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +22,7 @@ import { validateAutomation } from '../../shared/config/load.ts';
 import type { AutomationInput } from '../../shared/config/schema.ts';
 import { desiredSchedules, type ScheduleTargets } from '../../shared/schedules/desired.ts';
 import { reconcileSchedules } from '../../shared/schedules/reconcile.ts';
+import { launchBurst } from '../helpers/launch-burst.ts';
 
 const GROUP = 'ecs-autopilot-test-schedules';
 const NOW = new Date('2026-12-07T12:00:00Z');
@@ -258,4 +261,22 @@ describe('the schedule reconciler against moto', () => {
       ]);
     });
   });
+  it('launches every job of a burst exactly once, none failing its invocation, while RunTask is throttled above its rate', async () => {
+    // 40 jobs at once against a bucket of 5 refilled at 2 a second, twice as fast as real time (the ECS retries'
+    // waits too; moto's own pace sets the limit of the scaling). In real time the SDK's default retries (5
+    // attempts, 7.5 s of waits at most) left 2 of 30 such jobs to fail their invocation: Lambda would retry
+    // them minutes later, into the next burst, and dead-letter them at last.
+    const result = await launchBurst(emulator, { jobs: 40, burst: 5, perSecond: 2, timeScale: 2 });
+
+    expect(result.thrown).toEqual([]);
+    expect(result.tasksPerJob.size).toBe(40);
+    expect([...result.tasksPerJob.values()].every((count) => count === 1)).toBe(true);
+    expect(new Set(result.runStatuses.values())).toEqual(new Set(['launched']));
+    // Throttled for real: on average more than once per job.
+    expect(result.throttled).toBeGreaterThan(40);
+    expect(result.runTaskCalls).toBe(40 + result.throttled);
+    console.log(
+      `burst: 40 jobs launched, ${result.throttled} RunTask calls throttled, last launch after ${(result.lastLaunchMs / 1000).toFixed(1)} s of burst time`,
+    );
+  }, 120_000);
 });
