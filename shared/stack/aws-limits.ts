@@ -9,6 +9,7 @@
  */
 import type { CfnResource, StackResources } from './cfn.ts';
 import { IAM_POLICY_LIMITS } from './policy-split.ts';
+import { SCHEDULES_IN_TEMPLATE_MAX } from './reconciled-schedules.ts';
 import { STACK_TAG_KEY } from './tag-scope.ts';
 
 export const AWS_LIMITS = {
@@ -140,7 +141,7 @@ export function limitProblems(stack: StackResources, names: { service: string; s
   if (total > AWS_LIMITS.templateResources) {
     problems.push({
       path: '(top level)',
-      text: `the stack would hold ${total} resources, over CloudFormation's ${AWS_LIMITS.templateResources} for a template (each job is one schedule, each scaled service a few): ${SPLIT_ADVICE}`,
+      text: `the stack would hold ${total} resources, over CloudFormation's ${AWS_LIMITS.templateResources} for a template (its managed policies, split rules and, up to ${SCHEDULES_IN_TEMPLATE_MAX}, schedules): ${SPLIT_ADVICE}`,
     });
   }
   const bytes = JSON.stringify(stack).length + functionCount * SERVERLESS_BYTES_PER_FUNCTION;
