@@ -2,10 +2,14 @@
  * run-batch-job's ECS retries under throttling (shared/aws/throttle-backoff.ts): the project's back-off with
  * full jitter, bounded by attempts and by a budget of waiting; a client error is not retried.
  */
+import type { RetryErrorInfo } from '@smithy/types';
 import { describe, expect, it } from 'vitest';
 import { ECS_ATTEMPTS, ECS_WAIT_BUDGET_SECONDS, jitteredBackoffRetries } from '../../shared/aws/throttle-backoff.ts';
 
-const throttled = { errorType: 'THROTTLING' as const, error: Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }) };
+const throttled: RetryErrorInfo = {
+  errorType: 'THROTTLING',
+  error: Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }) as RetryErrorInfo['error'],
+};
 
 async function waits(strategy: ReturnType<typeof jitteredBackoffRetries>, errorInfo = throttled): Promise<number[]> {
   const delays: number[] = [];
