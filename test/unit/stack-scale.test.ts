@@ -124,7 +124,7 @@ describe('permissions: tagged', () => {
     });
     const statements = statementsOf(stack, 'RunBatchJobRole');
     const bySid = (sid: string) => statements.find((s) => s.Sid === sid);
-    const ownTaskDefinitions = { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task-definition/*' };
+    const ownTaskDefinitions = { 'Fn::Sub': `arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:task-definition/*` };
     const cluster = (i: number) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:cluster/cluster-${i}` });
 
     expect(bySid('LaunchConfiguredTaskDefinitions')).toEqual({
@@ -206,7 +206,7 @@ describe('schedules past what the template holds', () => {
     const statements = statementsOf(stackOf({ jobs: jobs(1) }), RECONCILED_LOGICAL_IDS.role);
 
     expect(statements.find((s) => s.Sid === 'ReconcileGroupSchedules')?.Resource).toEqual([
-      { 'Fn::Sub': 'arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/ecs-autopilot-qa-schedules/*' },
+      { 'Fn::Sub': `arn:\${AWS::Partition}:scheduler:\${AWS::Region}:\${AWS::AccountId}:schedule/ecs-autopilot-qa-schedules/*` },
     ]);
     expect(statements.find((s) => s.Sid === 'PassSchedulerRoleToSchedules')).toMatchObject({
       Resource: [{ 'Fn::GetAtt': ['SchedulerRole', 'Arn'] }],
