@@ -6,6 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { RetryStrategyV2 } from '@smithy/types';
 
 export interface AwsClients {
   ecs: ECSClient;
@@ -18,6 +19,8 @@ export interface ClientOptions {
   endpoint?: string | undefined;
   maxAttempts?: number | undefined;
   credentials?: { accessKeyId: string; secretAccessKey: string } | undefined;
+  /** The ECS client's own retries (run-batch-job's launches under throttling: throttle-backoff.ts); the default otherwise. */
+  ecsRetryStrategy?: RetryStrategyV2 | undefined;
 }
 
 /** The settings every client shares; clients a function does not use live in their own modules (a smaller bundle). */
@@ -34,7 +37,7 @@ export function clientConfig(options: ClientOptions = {}) {
 export function createAwsClients(options: ClientOptions = {}): AwsClients {
   const common = clientConfig(options);
   return {
-    ecs: new ECSClient(common),
+    ecs: new ECSClient({ ...common, ...(options.ecsRetryStrategy && { retryStrategy: options.ecsRetryStrategy }) }),
     dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(common), {
       marshallOptions: { removeUndefinedValues: true },
     }),

@@ -488,6 +488,14 @@ const DEFAULT_NOTIFICATIONS = {
 
 const defaults = z.strictObject(sharedJobSettings);
 
+/**
+ * How the roles scope RunTask and iam:PassRole (shared/stack/tag-scope.ts): `listed` names every task
+ * definition family and role; `tagged` grants them on the task definitions and roles that carry the
+ * stack's tag, for files whose lists no role's policies can hold.
+ */
+export const PERMISSION_SCOPES = ['listed', 'tagged'] as const;
+export type PermissionScope = (typeof PERMISSION_SCOPES)[number];
+
 export const automationSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -501,6 +509,10 @@ export const automationSchema = z
     notifications: notifications.default({ ...DEFAULT_NOTIFICATIONS, email: [] }),
     apps: z.record(name('an app name'), appSchema).default({}).meta({ description: 'Blue/green apps behind an ALB listener' }),
     deployers: deployersSchema,
+    permissions: z.enum(PERMISSION_SCOPES).default('listed').meta({
+      description:
+        "how the functions' roles name the task definitions and roles they launch and pass: listed (each by its ARN) or tagged (those tagged ecs-autopilot:stack=<service>-<stage>, for configs too large to list)",
+    }),
   })
   .superRefine((config, ctx) => {
     if (config.defaults.launchType && config.defaults.capacityProviders) {
@@ -838,6 +850,8 @@ export interface Automation {
   apps: Record<string, AppSpec>;
   /** IAM principals (besides this account) allowed to request, promote and abort deployments. */
   deployers: string[];
+  /** How the roles name what they launch and pass: every ARN, or by the stack's tag. */
+  permissions: PermissionScope;
 }
 
 export const DEFAULT_TIME_ZONE = 'UTC';
@@ -968,6 +982,7 @@ export function resolveAutomation(parsed: ParsedAutomation): Automation {
       Object.fromEntries(Object.entries(parsed.apps).map(([appName, app]) => [appName, resolveApp(appName, app, d.cluster)])),
     ),
     deployers: parsed.deployers,
+    permissions: parsed.permissions,
     notifications: {
       email: n.email,
       groupWaitSeconds: n.groupWait,

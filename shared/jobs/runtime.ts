@@ -5,6 +5,7 @@
  */
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import { type ClientOptions, createAwsClients } from '../aws/clients.ts';
+import { ECS_ATTEMPTS, jitteredBackoffRetries } from '../aws/throttle-backoff.ts';
 import type { Automation } from '../config/schema.ts';
 import { EventBus } from '../events/bus.ts';
 import type { Log } from '../logger.ts';
@@ -53,7 +54,11 @@ export interface JobRuntimeOptions {
 }
 
 export function createJobRuntime(options: JobRuntimeOptions): JobRuntime {
-  const clients = createAwsClients(options.clientConfig);
+  // Launches wait out ECS's throttling with a jittered back-off rather than fail the invocation (throttle-backoff.ts).
+  const clients = createAwsClients({
+    ...options.clientConfig,
+    ecsRetryStrategy: options.clientConfig?.ecsRetryStrategy ?? jitteredBackoffRetries(options.clientConfig?.maxAttempts ?? ECS_ATTEMPTS),
+  });
   const { automation, timers, log, now, sleep, leaseSeconds } = options;
   return {
     automation,

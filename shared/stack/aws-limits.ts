@@ -8,10 +8,17 @@
  * resource of this stack), so a figure within its limit here is within it in any account and region.
  */
 import type { CfnResource, StackResources } from './cfn.ts';
+import { IAM_POLICY_LIMITS } from './policy-split.ts';
+import { SCHEDULES_IN_TEMPLATE_MAX } from './reconciled-schedules.ts';
+import { STACK_TAG_KEY } from './tag-scope.ts';
 
 export const AWS_LIMITS = {
   /** IAM: aggregate size of a role's inline policies, whitespace not counted. */
-  roleInlinePolicyCharacters: 10_240,
+  roleInlinePolicyCharacters: IAM_POLICY_LIMITS.roleInlinePolicyCharacters,
+  /** IAM: a customer managed policy's document, whitespace not counted. */
+  managedPolicyCharacters: IAM_POLICY_LIMITS.managedPolicyCharacters,
+  /** IAM: managed policies attached to a role (default quota). */
+  managedPoliciesPerRole: IAM_POLICY_LIMITS.managedPoliciesPerRole,
   /** EventBridge: an event pattern (default quota). */
   eventPatternCharacters: 2_048,
   /** EventBridge: rules per event bus (default quota). */
@@ -57,6 +64,10 @@ const GROWN_BY: Record<string, string> = {
   SchedulerRole: 'jobs',
 };
 
+/** When even managed policies cannot list them all: what makes the lists shorter, or needs none. */
+const tooManyToListAdvice = (prefix: string) =>
+  `set permissions: tagged and tag the task definitions and roles ${STACK_TAG_KEY}=${prefix} (README, "AWS limits"), name fewer distinct task definitions, roles and clusters, or ask AWS to raise "Managed policies per role" (up to 20)`;
+
 const SPLIT_ADVICE = 'deploy the excess as a second stack (another stage or service name) until ecs-autopilot splits it itself';
 
 /** The limits `stack` exceeds, as problem lines (`jobs: the role …`). */
@@ -79,6 +90,23 @@ export function limitProblems(stack: StackResources, names: { service: string; s
         problems.push({
           path: GROWN_BY[id] ?? '(top level)',
           text: `the role ${id}'s policy would be about ${size} characters, over IAM's ${AWS_LIMITS.roleInlinePolicyCharacters} for a role's inline policies: ${SPLIT_ADVICE}, or name fewer distinct task definitions, roles and clusters`,
+        });
+      }
+      const managed = ((properties.ManagedPolicyArns as unknown[] | undefined) ?? []).length;
+      if (managed > AWS_LIMITS.managedPoliciesPerRole) {
+        problems.push({
+          path: GROWN_BY[id] ?? '(top level)',
+          text: `the role ${id} would need ${managed} managed policies for its permissions, over IAM's default ${AWS_LIMITS.managedPoliciesPerRole} per role: ${tooManyToListAdvice(`${names.service}-${names.stage}`)}`,
+        });
+      }
+    }
+    if (resource.Type === 'AWS::IAM::ManagedPolicy') {
+      const size = estimate(properties.PolicyDocument);
+      if (size > AWS_LIMITS.managedPolicyCharacters) {
+        const role = id.replace(/ManagedPolicy\d+$/, '');
+        problems.push({
+          path: GROWN_BY[role] ?? '(top level)',
+          text: `the managed policy ${id} would be about ${size} characters, over IAM's ${AWS_LIMITS.managedPolicyCharacters}, and one of its statements cannot be cut further: ${tooManyToListAdvice(`${names.service}-${names.stage}`)}`,
         });
       }
     }
@@ -113,7 +141,7 @@ export function limitProblems(stack: StackResources, names: { service: string; s
   if (total > AWS_LIMITS.templateResources) {
     problems.push({
       path: '(top level)',
-      text: `the stack would hold ${total} resources, over CloudFormation's ${AWS_LIMITS.templateResources} for a template (each job is one schedule, each scaled service a few): ${SPLIT_ADVICE}`,
+      text: `the stack would hold ${total} resources, over CloudFormation's ${AWS_LIMITS.templateResources} for a template (its managed policies, split rules and, up to ${SCHEDULES_IN_TEMPLATE_MAX}, schedules): ${SPLIT_ADVICE}`,
     });
   }
   const bytes = JSON.stringify(stack).length + functionCount * SERVERLESS_BYTES_PER_FUNCTION;

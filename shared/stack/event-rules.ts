@@ -9,6 +9,7 @@
 import { ALERT_EVENT_PATTERN } from '../alerts/trigger.ts';
 import type { AppSpec } from '../blue-green/model.ts';
 import { alarmEventPattern, DEPLOYMENT_REQUEST_PATTERN, serviceEventPattern } from '../blue-green/trigger.ts';
+import { CLUSTER_NAME } from '../config/cluster.ts';
 import type { Automation } from '../config/schema.ts';
 import type { EventPattern } from '../events/event-pattern.ts';
 import { chainEventPattern } from '../jobs/trigger.ts';
@@ -16,6 +17,7 @@ import { ecsServiceEventPattern } from '../service-events/trigger.ts';
 import { taskEventPattern } from '../stopped-tasks/trigger.ts';
 import { distinct } from './distinct.ts';
 import { FUNCTION_NAMES } from './naming.ts';
+import { splitBySize } from './rule-split.ts';
 
 /** How the rules name the clusters and services they select, as automation.yml gives them (a name or an ARN). */
 export interface ResourceNames<Arn> {
@@ -43,6 +45,11 @@ export interface EventRule {
   bus: RuleBus;
   pattern: EventPattern;
   target: RuleTarget;
+  /**
+   * Which part of a rule split because one pattern cannot list all it selects (rule-split.ts): 1, 2, …;
+   * absent when the rule is whole. Part n > 1 is deployed as `<name>-<n>`.
+   */
+  part?: number;
 }
 
 export type EventRuleName = EventRule['name'];
@@ -55,28 +62,38 @@ export type EventRuleName = EventRule['name'];
 export function eventRules<Arn>(automation: Automation, names: ResourceNames<Arn>): EventRule[] {
   const apps = Object.values(automation.apps);
   const launched = [...Object.values(automation.jobs), ...Object.values(automation.watchedTasks), ...Object.values(automation.services)];
-  const clusters = distinct(launched.map((spec) => names.cluster(spec.cluster)));
+  const clusters = distinct(launched.map((spec) => spec.cluster));
   const alarms = gateAlarmsOf(apps);
   const rules: EventRule[] = [];
-  if (clusters.length > 0) {
-    rules.push({
-      name: 'task-events',
-      description: 'Stopped tasks and capacity reclaim notices of the clusters in automation.yml',
-      bus: 'default',
-      pattern: taskEventPattern(clusters),
-      target: FUNCTION_NAMES.onTaskStopped,
-    });
-  }
-  const services = Object.values(automation.services);
-  if (services.length > 0) {
-    rules.push({
-      name: 'service-events',
-      description: 'ECS placement failures, failed deployments and steady state of the services in automation.yml',
-      bus: 'default',
-      pattern: ecsServiceEventPattern(distinct(services.map((watch) => names.service(watch.cluster, watch.service)))),
-      target: FUNCTION_NAMES.onTaskStopped,
-    });
-  }
+  rules.push(
+    ...inParts(
+      {
+        name: 'task-events',
+        description: 'Stopped tasks and capacity reclaim notices of the clusters in automation.yml',
+        bus: 'default',
+        target: FUNCTION_NAMES.onTaskStopped,
+      },
+      clusters,
+      LONGEST_NAMES.cluster,
+      (part) => taskEventPattern(distinct(part.map(names.cluster))),
+      taskEventPattern,
+    ),
+  );
+  const services = distinct(Object.values(automation.services).map((watch) => ({ cluster: watch.cluster, service: watch.service })));
+  rules.push(
+    ...inParts(
+      {
+        name: 'service-events',
+        description: 'ECS placement failures, failed deployments and steady state of the services in automation.yml',
+        bus: 'default',
+        target: FUNCTION_NAMES.onTaskStopped,
+      },
+      services,
+      longestService,
+      (part) => ecsServiceEventPattern(distinct(part.map((s) => names.service(s.cluster, s.service)))),
+      ecsServiceEventPattern,
+    ),
+  );
   rules.push({
     name: 'alerts',
     description: 'ecs-autopilot events that should reach a person (they carry detail.alert)',
@@ -85,15 +102,20 @@ export function eventRules<Arn>(automation: Automation, names: ResourceNames<Arn
     target: FUNCTION_NAMES.notify,
   });
   const upstreams = distinct(Object.values(automation.jobs).flatMap((job) => job.after));
-  if (upstreams.length > 0) {
-    rules.push({
-      name: 'job-chains',
-      description: 'The ends of the runs of jobs that others run after (after: in automation.yml)',
-      bus: 'own',
-      pattern: chainEventPattern(upstreams),
-      target: FUNCTION_NAMES.runBatchJob,
-    });
-  }
+  rules.push(
+    ...inParts(
+      {
+        name: 'job-chains',
+        description: 'The ends of the runs of jobs that others run after (after: in automation.yml)',
+        bus: 'own',
+        target: FUNCTION_NAMES.runBatchJob,
+      },
+      upstreams,
+      (upstream) => upstream,
+      (part) => chainEventPattern(part),
+      (values) => chainEventPattern([...values]),
+    ),
+  );
   if (apps.length > 0) {
     rules.push(
       {
@@ -103,25 +125,79 @@ export function eventRules<Arn>(automation: Automation, names: ResourceNames<Arn
         pattern: DEPLOYMENT_REQUEST_PATTERN,
         target: FUNCTION_NAMES.shiftTraffic,
       },
-      {
-        name: 'deployment-ecs-events',
-        description: 'Rollout and service events of the blue and green services of the apps in automation.yml',
-        bus: 'default',
-        pattern: serviceEventPattern(appServices(apps, names)),
-        target: FUNCTION_NAMES.shiftTraffic,
-      },
+      ...inParts(
+        {
+          name: 'deployment-ecs-events',
+          description: 'Rollout and service events of the blue and green services of the apps in automation.yml',
+          bus: 'default',
+          target: FUNCTION_NAMES.shiftTraffic,
+        },
+        appServiceKeys(apps),
+        longestService,
+        (part) => serviceEventPattern(distinct(part.map((s) => names.service(s.cluster, s.service)))),
+        serviceEventPattern,
+      ),
     );
   }
-  if (alarms.length > 0) {
-    rules.push({
-      name: 'deployment-alarms',
-      description: 'State changes of the gate alarms of the apps in automation.yml',
-      bus: 'default',
-      pattern: alarmEventPattern(alarms),
-      target: FUNCTION_NAMES.shiftTraffic,
-    });
-  }
+  rules.push(
+    ...inParts(
+      {
+        name: 'deployment-alarms',
+        description: 'State changes of the gate alarms of the apps in automation.yml',
+        bus: 'default',
+        target: FUNCTION_NAMES.shiftTraffic,
+      },
+      alarms,
+      (alarm) => alarm,
+      (part) => alarmEventPattern(part),
+      alarmEventPattern,
+    ),
+  );
   return rules;
+}
+
+/**
+ * A rule selecting `items`, whole when one pattern holds them all, else in parts (rule-split.ts); no
+ * items, no rule. `patternOf` builds a part's pattern with the caller's names, `measured` one of the
+ * longest names the items can stand for.
+ */
+function inParts<T>(
+  rule: Omit<EventRule, 'pattern' | 'part'>,
+  items: readonly T[],
+  longest: (item: T) => string,
+  patternOf: (part: T[]) => EventPattern,
+  measured: (values: string[]) => EventPattern,
+): EventRule[] {
+  if (items.length === 0) return [];
+  const parts = splitBySize(items, longest, (values) => measured([...values]));
+  if (parts.length === 1) return [{ ...rule, pattern: patternOf([...items]) }];
+  return parts.map((part, index) => ({ ...rule, pattern: patternOf(part), part: index + 1 }));
+}
+
+/**
+ * The longest ARN each name in automation.yml can stand for: a cluster named by its name in the
+ * aws-us-gov partition and a 14-character region (as aws-limits.ts measures), a cluster given as an ARN
+ * as itself.
+ */
+const LONGEST_ECS_ARN_HEAD = 'arn:aws-us-gov:ecs:ap-southeast-2:123456789012:';
+const LONGEST_NAMES: ResourceNames<string> = {
+  cluster: (cluster) => (CLUSTER_NAME.test(cluster) ? `${LONGEST_ECS_ARN_HEAD}cluster/${cluster}` : cluster),
+  service: (cluster, service) =>
+    CLUSTER_NAME.test(cluster)
+      ? `${LONGEST_ECS_ARN_HEAD}service/${cluster}/${service}`
+      : `${cluster.replace(':cluster/', ':service/')}/${service}`,
+};
+const longestService = (s: { cluster: string; service: string }) => LONGEST_NAMES.service(s.cluster, s.service);
+
+/** The deployed name of a rule after the stack's prefix: part n > 1 of a split rule is `<name>-<n>`. */
+export const deployedRuleName = (rule: Pick<EventRule, 'name' | 'part'>): string =>
+  rule.part === undefined || rule.part === 1 ? rule.name : `${rule.name}-${rule.part}`;
+
+/** The blue and green services of every app, as automation.yml names them, each once. */
+function appServiceKeys(apps: AppSpec[]): { cluster: string; service: string }[] {
+  return distinct(
+    apps.flatMap((app) => [app.colours.blue, app.colours.green].map((colour) => ({ cluster: app.cluster, service: colour.service }))),
+  );
 }
 
 /** The blue and green services of every app, each once. */

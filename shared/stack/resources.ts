@@ -17,9 +17,11 @@ import type { AppSpec } from '../blue-green/model.ts';
 import { SHIFT_TRAFFIC_TICK } from '../blue-green/trigger.ts';
 import type { Automation } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
+import { isChained } from '../jobs/chains.ts';
 import { alertRoutePublishTargets, alertRouteTopicOutputs, alertRouteTopicResources } from './alert-route-topics.ts';
 import { clustersOf, TEMPLATE_NAMES } from './arns.ts';
-import { ownArn, type StackNames, type StackResource, type StackResources } from './cfn.ts';
+import { resolvedForSize } from './aws-limits.ts';
+import { type CfnResource, ownArn, type StackNames, type StackResource, type StackResources } from './cfn.ts';
 import { dashboard, dashboardOutput } from './dashboard.ts';
 import { type EventRule, eventRules, gateAlarmsOf } from './event-rules.ts';
 import { enforceMaxRuntimeStatements } from './iam/enforce-max-runtime.ts';
@@ -33,6 +35,8 @@ import { shiftTrafficStatements } from './iam/shift-traffic.ts';
 import { lambdaRole } from './iam/statements.ts';
 import { deployedFunctionName, FUNCTION_NAMES, LOGICAL_IDS, namingProblems, SHIFT_TRAFFIC_WATCHDOG_SCHEDULE_NAME } from './naming.ts';
 import { outputs } from './outputs.ts';
+import { fitRolesToIamLimits } from './policy-split.ts';
+import { RECONCILED_LOGICAL_IDS, reconciledScheduleResources, reconcilerRole, SCHEDULES_IN_TEMPLATE_MAX } from './reconciled-schedules.ts';
 import { ruleResources, taskEventResources } from './rules.ts';
 import { everyMinute, jobSchedules, scaledServicesOf, scalingSchedules, watchdogSchedule } from './schedules.ts';
 import { alertTopic, deployersBusPolicy, stores } from './stores.ts';
@@ -64,8 +68,13 @@ export function stackResources(automation: Automation, names: StackNames, now: D
 
   const prefix = `${names.service}-${names.stage}`;
   const rules = eventRules(automation, TEMPLATE_NAMES);
+  // Too many schedules for the template: a deploy-time reconciler keeps them (reconciled-schedules.ts).
+  const scheduleCount =
+    jobs.filter((job) => !isChained(job)).length + scaledServices.reduce((sum, { expressions }) => sum + expressions.length, 0);
+  const reconciled = scheduleCount > SCHEDULES_IN_TEMPLATE_MAX;
   const scope: StackScope = {
     prefix,
+    permissions: automation.permissions,
     // Built from the name osls gives each function rather than GetAtt: every function's environment
     // names the SchedulerRole (TIMER_ROLE_ARN) and the functions' ARNs, so a GetAtt in the role's policy
     // or in an environment would make a function depend on itself.
@@ -75,9 +84,10 @@ export function stackResources(automation: Automation, names: StackNames, now: D
     allClusters: clustersOf([...jobs, ...watchedTasks, ...Object.values(automation.services)]),
   };
 
-  const resources: Record<string, StackResource> = {
+  // CfnResource: the reconciled schedules' custom resource has no CloudFormation schema of its own.
+  const resources: Record<string, StackResource | CfnResource> = {
     ...stores(prefix),
-    [LOGICAL_IDS.schedulerRole]: schedulerRole(scope, { withApps: apps.length > 0 }),
+    [LOGICAL_IDS.schedulerRole]: schedulerRole(scope, { withApps: apps.length > 0, reconciled }),
     [LOGICAL_IDS.runBatchJobRole]: lambdaRole(FUNCTION_NAMES.runBatchJob, runBatchJobStatements(jobs, scope)),
     [LOGICAL_IDS.enforceMaxRuntimeRole]: lambdaRole(FUNCTION_NAMES.enforceMaxRuntime, enforceMaxRuntimeStatements(scope)),
     [LOGICAL_IDS.onTaskStoppedRole]: lambdaRole(FUNCTION_NAMES.onTaskStopped, onTaskStoppedStatements(watchedTasks, scope)),
@@ -86,11 +96,12 @@ export function stackResources(automation: Automation, names: StackNames, now: D
       notifyStatements(scope, alertRoutePublishTargets(automation.notifications)),
     ),
     [LOGICAL_IDS.scaleServiceRole]: lambdaRole(FUNCTION_NAMES.scaleService, scaleServiceStatements(scaledServices, scope)),
-    [LOGICAL_IDS.shiftTrafficRole]: lambdaRole(FUNCTION_NAMES.shiftTraffic, shiftTrafficStatements(apps)),
+    [LOGICAL_IDS.shiftTrafficRole]: lambdaRole(FUNCTION_NAMES.shiftTraffic, shiftTrafficStatements(apps, automation.permissions, prefix)),
     [LOGICAL_IDS.watchdogSchedule]: watchdogSchedule(),
-    ...jobSchedules(jobs),
+    ...(reconciled ? reconciledScheduleResources(prefix, automation, now) : jobSchedules(jobs)),
     ...ruleResources(prefix, rules, 'job-chains'),
-    ...scalingSchedules(scaledServices),
+    ...(reconciled ? {} : scalingSchedules(scaledServices)),
+    [RECONCILED_LOGICAL_IDS.role]: reconcilerRole(prefix),
     ...taskEventResources(prefix, rules),
     ...ruleResources(prefix, rules, 'alerts'),
     ...alertTopic(prefix, automation.notifications.email),
@@ -100,7 +111,7 @@ export function stackResources(automation: Automation, names: StackNames, now: D
   const deadLetterQueues = deadLetterQueuesOf(resources);
   return {
     Resources: {
-      ...resources,
+      ...fitRolesToIamLimits(resources, (value) => JSON.stringify(resolvedForSize(value, resources)).length),
       ...watchAlarms(prefix, deadLetterQueues),
       ...dashboard(prefix, deadLetterQueues, {
         jobs: jobs.length > 0,

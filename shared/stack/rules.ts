@@ -3,7 +3,7 @@
  * invoking one function, with its retries, its dead-letter queue and the function's permission.
  */
 import { getAtt, ref, type StackResource } from './cfn.ts';
-import type { EventRule, EventRuleName } from './event-rules.ts';
+import { deployedRuleName, type EventRule, type EventRuleName } from './event-rules.ts';
 import { type FunctionName, LOGICAL_IDS, lambdaLogicalId } from './naming.ts';
 import { deadLetterQueue } from './stores.ts';
 
@@ -76,17 +76,18 @@ export const RULE_LOGICAL_IDS: Record<EventRuleName, Pick<RuleToFunction, 'ruleI
 
 /** The named rule, when automation.yml gives it one, as CloudFormation: nothing when it does not. */
 export function ruleResources(prefix: string, rules: EventRule[], name: EventRuleName): Record<string, StackResource> {
-  const rule = rules.find((candidate) => candidate.name === name);
-  if (!rule) return {};
+  const parts = rules.filter((candidate) => candidate.name === name);
+  const [first] = parts;
+  if (!first) return {};
   return ruleInvokingFunction({
     ...RULE_LOGICAL_IDS[name],
-    functionName: rule.target,
-    rule: {
-      Name: `${prefix}-${name}`,
+    functionName: first.target,
+    rules: parts.map((rule) => ({
+      Name: `${prefix}-${deployedRuleName(rule)}`,
       Description: rule.description,
       ...(rule.bus === 'own' && { EventBusName: getAtt(LOGICAL_IDS.eventBus, 'Name') }),
       EventPattern: rule.pattern,
-    },
+    })),
     queueName: `${prefix}-${name}-dlq`,
   });
 }
@@ -97,24 +98,33 @@ export interface RuleToFunction {
   queuePolicyId: string;
   permissionId: string;
   functionName: FunctionName;
-  /** The rule's own properties: Name, Description, EventPattern, EventBusName (default bus if absent). */
-  rule: Record<string, unknown>;
+  /**
+   * The rule's own properties: Name, Description, EventPattern, EventBusName (default bus if absent);
+   * several when the rule is split (rule-split.ts): parts after the first get ids `<ruleId><n>`,
+   * `<permissionId><n>`, and share the dead-letter queue.
+   */
+  rules: Record<string, unknown>[];
   queueName: string;
 }
 
+/** The id of part `index` (from 0) of a split rule's `id`: the first keeps the id of a whole rule. */
+const partId = (id: string, index: number) => (index === 0 ? id : `${id}${index + 1}`);
+
 /**
  * An EventBridge rule with one target, a function: retried per RULE_TARGET_RETRY, then dead-lettered
- * into its own queue, which only this rule may write to; and the function's resource policy, which
- * lets only this rule invoke it.
+ * into its own queue, which only this rule (its parts) may write to; and the function's resource
+ * policy, which lets only this rule invoke it.
  */
 export function ruleInvokingFunction(spec: RuleToFunction): Record<string, StackResource> {
   const functionArn = getAtt(lambdaLogicalId(spec.functionName), 'Arn');
-  const fromThisRule = { ArnEquals: { 'aws:SourceArn': getAtt(spec.ruleId, 'Arn') } };
-  return {
-    [spec.ruleId]: {
+  const ruleArns = spec.rules.map((_, index) => getAtt(partId(spec.ruleId, index), 'Arn'));
+  const fromThisRule = { ArnEquals: { 'aws:SourceArn': ruleArns.length === 1 ? ruleArns[0] : ruleArns } };
+  const resources: Record<string, StackResource> = {};
+  spec.rules.forEach((rule, index) => {
+    resources[partId(spec.ruleId, index)] = {
       Type: 'AWS::Events::Rule',
       Properties: {
-        ...spec.rule,
+        ...rule,
         State: 'ENABLED',
         Targets: [
           {
@@ -125,7 +135,19 @@ export function ruleInvokingFunction(spec: RuleToFunction): Record<string, Stack
           },
         ],
       },
-    },
+    };
+    resources[partId(spec.permissionId, index)] = {
+      Type: 'AWS::Lambda::Permission',
+      Properties: {
+        FunctionName: functionArn,
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        SourceArn: getAtt(partId(spec.ruleId, index), 'Arn'),
+      },
+    };
+  });
+  return {
+    ...resources,
     [spec.queueId]: deadLetterQueue(spec.queueName),
     [spec.queuePolicyId]: {
       Type: 'AWS::SQS::QueuePolicy',
@@ -144,15 +166,6 @@ export function ruleInvokingFunction(spec: RuleToFunction): Record<string, Stack
             },
           ],
         },
-      },
-    },
-    [spec.permissionId]: {
-      Type: 'AWS::Lambda::Permission',
-      Properties: {
-        FunctionName: functionArn,
-        Action: 'lambda:InvokeFunction',
-        Principal: 'events.amazonaws.com',
-        SourceArn: getAtt(spec.ruleId, 'Arn'),
       },
     },
   };

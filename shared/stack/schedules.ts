@@ -35,9 +35,16 @@ export interface ScaledService {
 }
 
 export function scaledServicesOf(services: ServiceWatch[], now: Date): ScaledService[] {
-  return services.flatMap(({ scaling, ...service }) =>
-    scaling ? [{ service: { ...service, scaling }, expressions: distinct(scalingScheduleExpressions(scaling, now)) }] : [],
-  );
+  // Working out a scaling's expressions follows its zone's daylight-saving changes for years (tens of
+  // milliseconds); services that scale alike (business hours in one zone) share the result.
+  const expressionsOf = new Map<string, string[]>();
+  return services.flatMap(({ scaling, ...service }) => {
+    if (!scaling) return [];
+    const key = JSON.stringify(scaling);
+    const expressions = expressionsOf.get(key) ?? distinct(scalingScheduleExpressions(scaling, now));
+    expressionsOf.set(key, expressions);
+    return [{ service: { ...service, scaling }, expressions }];
+  });
 }
 
 export function watchdogSchedule(): Resource<'AWS::Scheduler::Schedule'> {

@@ -8,20 +8,23 @@
  */
 
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { loadAutomationFile } from '../../shared/config/load.ts';
 import { matchesEventPattern } from '../../shared/events/event-pattern.ts';
 import { METRICS, METRICS_NAMESPACE_VARIABLE } from '../../shared/metrics/catalogue.ts';
 import {
+  AWS_LIMITS,
   limitProblems,
   SERVERLESS_BYTES_PER_FUNCTION,
   SERVERLESS_RESOURCES_ONCE,
   SERVERLESS_RESOURCES_PER_FUNCTION,
 } from '../../shared/stack/aws-limits.ts';
-import { stackResources } from '../../shared/stack/resources.ts';
+import { type StackResources, stackResources } from '../../shared/stack/resources.ts';
+import { scaleConfig } from '../helpers/scale-config.ts';
 import { danglingReferences, referenceCycles } from './template-graph.ts';
 import { zipEntries } from './zip.ts';
 
@@ -30,6 +33,8 @@ const VALID_FIXTURE = 'test/packaging/fixtures/automation.yml';
 const INVALID_FIXTURE = 'test/packaging/fixtures/invalid-automation.yml';
 const BLUE_GREEN_FIXTURE = 'test/packaging/fixtures/blue-green-automation.yml';
 const TIMEOUT = 120_000;
+/** The scale targets' file: validated and generated in a few seconds on a quiet machine, but CI's may not be. */
+const SCALE_TIMEOUT = 300_000;
 const SUB = (resource: string) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:${resource}` });
 const SYNC_CLUSTER_ARN = 'arn:aws:ecs:eu-west-1:123456789012:cluster/sync';
 const WEB_CLUSTER_ARN = 'arn:aws:ecs:eu-west-1:123456789012:cluster/web-prod';
@@ -47,6 +52,8 @@ const FUNCTION_ARN = (name: string) => ({
   'Fn::Sub': `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:ecs-autopilot-test-${name}`,
 });
 const GET_ATT = (logicalId: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [logicalId, attribute] });
+/** The deploy-time function (shared/stack/reconciled-schedules.ts), as osls names it. */
+const RECONCILER = 'ecs-autopilot-test-reconcile-schedules';
 /** The fixture's scaled services: web's business hours (New York), reports-api's weeknights (defaults.timezone). */
 const FIXTURE_SCALING_SCHEDULES = [
   {
@@ -91,14 +98,14 @@ afterAll(() => {
 });
 
 /** `serverless package` with nothing from this machine's AWS setup: no AWS_* variables, an empty HOME. */
-function serverlessPackage(automationFile: string): Promise<Run & { outDir: string }> {
+function serverlessPackage(automationFile: string, timeout = TIMEOUT - 5_000): Promise<Run & { outDir: string }> {
   const outDir = mkdtempSync(path.join(tmpdir(), 'ecs-autopilot-package-'));
   const home = mkdtempSync(path.join(tmpdir(), 'ecs-autopilot-home-'));
   tempDirs.push(outDir, home);
   const args = ['node_modules/osls/bin/serverless.js', 'package', '--stage', 'test', '--region', 'eu-west-1', '--package', outDir];
   const env = { PATH: process.env.PATH ?? '', HOME: home, AUTOMATION_FILE: automationFile };
   return new Promise((resolve) => {
-    execFile(process.execPath, args, { cwd: ROOT, env, timeout: TIMEOUT - 5_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, args, { cwd: ROOT, env, timeout }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, output: `${stdout}\n${stderr}`, outDir });
     });
   });
@@ -107,8 +114,8 @@ function serverlessPackage(automationFile: string): Promise<Run & { outDir: stri
 const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 /** A valid fixture packaged, and its template. */
-async function packaged(automationFile: string): Promise<{ run: Run & { outDir: string }; template: Template }> {
-  const run = await serverlessPackage(automationFile);
+async function packaged(automationFile: string, timeout?: number): Promise<{ run: Run & { outDir: string }; template: Template }> {
+  const run = await serverlessPackage(automationFile, timeout);
   if (run.code !== 0) throw new Error(`serverless package failed (exit ${run.code}):\n${run.output}`);
   return { run, template: JSON.parse(readFileSync(path.join(run.outDir, 'cloudformation-template-update-stack.json'), 'utf8')) };
 }
@@ -358,6 +365,7 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
       { role: 'OnTaskStoppedRole', Resource: [GET_ATT('SchedulerRole')], Condition: toScheduler },
       { role: 'NotifyRole', Resource: [GET_ATT('SchedulerRole')], Condition: toScheduler },
       { role: 'ScaleServiceRole', Resource: [GET_ATT('SchedulerRole')], Condition: toScheduler },
+      { role: 'ReconcileSchedulesRole', Resource: [GET_ATT('SchedulerRole')], Condition: toScheduler },
     ]);
   });
 
@@ -422,12 +430,14 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
       'EnforceMaxRuntimeRole',
       'NotifyRole',
       'OnTaskStoppedRole',
+      'ReconcileSchedulesRole',
       'RunBatchJobRole',
       'ScaleServiceRole',
       'SchedulerRole',
       'ShiftTrafficRole',
     ]);
     const unscopable: Record<string, string[]> = {
+      ReconcileSchedulesRole: ['scheduler:ListSchedules'],
       RunBatchJobRole: ['ecs:DescribeTaskDefinition'],
       OnTaskStoppedRole: ['ecs:DescribeTaskDefinition'],
       ScaleServiceRole: ['application-autoscaling:DescribeScalableTargets'],
@@ -771,8 +781,11 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
         .map((a) => (a.Dimensions as { Value: unknown }[])[0]?.Value)
         .sort();
     const queueNames = ofType('AWS::SQS::Queue').map(([, r]) => r.Properties.QueueName);
-    // The names osls deployed the functions under, as the alarms must spell them.
-    const functionNames = ofType('AWS::Lambda::Function').map(([, r]) => r.Properties.FunctionName);
+    // The names osls deployed the functions under, as the alarms must spell them; reconcile-schedules runs at
+    // deploy time only, where its failure fails the deploy, so no alarm watches it.
+    const functionNames = ofType('AWS::Lambda::Function')
+      .map(([, r]) => r.Properties.FunctionName)
+      .filter((name) => name !== RECONCILER);
 
     expect(queueNames).toHaveLength(10);
     expect(watched('AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toEqual([...queueNames].sort());
@@ -815,7 +828,9 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
       widgets: { properties: { metrics: string[][] } }[];
     };
     const shown = body.widgets.flatMap((w) => w.properties.metrics.map(([, metric, , name]) => `${metric} ${name}`));
-    const functionNames = ofType('AWS::Lambda::Function').map(([, r]) => String(r.Properties.FunctionName));
+    const functionNames = ofType('AWS::Lambda::Function')
+      .map(([, r]) => String(r.Properties.FunctionName))
+      .filter((name) => name !== RECONCILER);
 
     expect(resource('Dashboard').Properties.DashboardName).toBe('ecs-autopilot-test');
     for (const [, queue] of ofType('AWS::SQS::Queue'))
@@ -860,7 +875,8 @@ describe('serverless package', { timeout: TIMEOUT }, () => {
   it("holds ours and osls's resources as the limit check counts them, the bytes within its estimate", () => {
     const names = { service: 'ecs-autopilot', stage: 'test' };
     const ours = stackResources(loadAutomationFile(path.join(ROOT, VALID_FIXTURE), 'test'), names);
-    const functions = Object.keys(FUNCTIONS).length;
+    // And reconcile-schedules, the deploy-time function (shared/stack/reconciled-schedules.ts).
+    const functions = Object.keys(FUNCTIONS).length + 1;
 
     expect(Object.keys(template.Resources).length).toBe(
       Object.keys(ours.Resources).length + functions * SERVERLESS_RESOURCES_PER_FUNCTION + SERVERLESS_RESOURCES_ONCE,
@@ -1331,5 +1347,63 @@ describe('serverless package with an invalid automation.yml', { timeout: TIMEOUT
     );
     expect(run.output).toContain(`${INVALID_FIXTURE} is not valid:`);
     expect(run.output).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+  });
+});
+
+/**
+ * Issue 16's scale targets, packaged once (test/helpers/scale-config.ts): 1,000 jobs, 200 watched tasks,
+ * 300 scaled services, 100 apps over 100 clusters, with `permissions: tagged`. Every limit the check
+ * knows holds on the packaged template itself (osls's resources and bytes included), which cfn-lint
+ * accepts too: its schedules reconciled at deploy time, its roles' permissions in managed policies, its
+ * rules split.
+ */
+describe('serverless package at the scale targets', { timeout: SCALE_TIMEOUT }, () => {
+  let template: Template;
+  let templateBytes: number;
+  let templateFile: string;
+  const names = { service: 'ecs-autopilot', stage: 'test' };
+  const { ofType } = templateLookups(() => template);
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ecs-autopilot-scale-'));
+    tempDirs.push(dir);
+    const file = path.join(dir, 'automation.yml');
+    writeFileSync(file, stringify({ ...scaleConfig(), permissions: 'tagged' }));
+    const { run, template: packagedTemplate } = await packaged(file, SCALE_TIMEOUT - 5_000);
+    template = packagedTemplate;
+    templateFile = path.join(run.outDir, 'cloudformation-template-update-stack.json');
+    templateBytes = statSync(templateFile).size;
+  }, SCALE_TIMEOUT);
+
+  it('is within every AWS limit the check knows, measured on the packaged template', () => {
+    const counted = { Resources: template.Resources as StackResources['Resources'], Outputs: {} };
+
+    expect(limitProblems(counted, names)).toEqual([]);
+    expect(Object.keys(template.Resources).length).toBeLessThanOrEqual(AWS_LIMITS.templateResources);
+    expect(templateBytes).toBeLessThanOrEqual(AWS_LIMITS.templateBytes);
+  });
+
+  it("leaves its 1,300 schedules to the reconciler, splits its rules and moves its roles' largest statements into managed policies", () => {
+    const schedules = ofType('AWS::Scheduler::Schedule').map(([, r]) => r.Properties.Name);
+    const managedPerRole = ofType('AWS::IAM::Role').map(([id, r]) => [id, asArray(r.Properties.ManagedPolicyArns as unknown[]).length]);
+    const taskEventRules = ofType('AWS::Events::Rule').filter(([id]) => id.startsWith('TaskEventsRule'));
+
+    expect(schedules.sort()).toEqual(['enforce-max-runtime', 'shift-traffic-watchdog']);
+    expect(ofType('Custom::ReconciledSchedules')).toHaveLength(1);
+    expect(taskEventRules.length).toBeGreaterThan(1);
+    expect(ofType('AWS::Events::Rule').length).toBeLessThanOrEqual(AWS_LIMITS.rulesPerBus);
+    for (const [, count] of managedPerRole) expect(count).toBeLessThanOrEqual(AWS_LIMITS.managedPoliciesPerRole);
+    expect(Object.fromEntries(managedPerRole.filter(([, count]) => Number(count) > 0))).toMatchObject({
+      RunBatchJobRole: expect.any(Number),
+      OnTaskStoppedRole: expect.any(Number),
+      ScaleServiceRole: expect.any(Number),
+      ShiftTrafficRole: expect.any(Number),
+    });
+  });
+
+  it('passes cfn-lint without errors', async () => {
+    const { errors } = await cfnLint(templateFile);
+
+    expect(errors.map((e) => `${e.Rule.Id} ${e.Location.Path.join('/')}: ${e.Message}`)).toEqual([]);
   });
 });

@@ -78,6 +78,7 @@ describe('parseAutomationText', () => {
       }),
       apps: {},
       deployers: [],
+      permissions: 'listed',
       timezone: 'UTC',
     });
   });

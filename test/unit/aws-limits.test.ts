@@ -8,7 +8,7 @@ import { loadAutomationFile, validateAutomation } from '../../shared/config/load
 import { ConfigError } from '../../shared/errors.ts';
 import { AWS_LIMITS, limitProblems, resolvedForSize } from '../../shared/stack/aws-limits.ts';
 import { stackFromAutomationFile } from '../../shared/stack/from-file.ts';
-import { stackResources } from '../../shared/stack/resources.ts';
+import { type CfnResource, type StackResources, stackResources } from '../../shared/stack/resources.ts';
 
 const NAMES = { service: 'ecs-autopilot', stage: 'prod' };
 
@@ -37,6 +37,11 @@ function config({ jobs = 1, taskRoles = false, clusters = 1, watchedTasks = 0 })
 }
 
 const problemsOf = (value: object, names = NAMES) => limitProblems(stackResources(validateAutomation(value), names), names);
+const sizeOf = (value: unknown, stack: StackResources) => JSON.stringify(resolvedForSize(value, stack.Resources)).length;
+const managedPoliciesOf = (stack: StackResources, roleId: string) =>
+  Object.entries(stack.Resources).filter(
+    ([id, resource]) => resource.Type === 'AWS::IAM::ManagedPolicy' && id.startsWith(`${roleId}ManagedPolicy`),
+  );
 
 describe('the AWS limits a generated stack would exceed', () => {
   it('finds none in the example automation.yml, nor in 90 jobs', () => {
@@ -44,38 +49,69 @@ describe('the AWS limits a generated stack would exceed', () => {
     expect(problemsOf(config({ jobs: 90 }))).toEqual([]);
   });
 
-  it("says when run-batch-job's role outgrows IAM's 10,240 characters, naming jobs", () => {
-    const problems = problemsOf(config({ jobs: 130 }));
+  it("keeps run-batch-job's role within IAM's 10,240 characters by moving its largest statements into managed policies", () => {
+    const stack = stackResources(validateAutomation(config({ jobs: 200, taskRoles: true })), NAMES);
+    const role = stack.Resources.RunBatchJobRole as CfnResource;
+    const managed = managedPoliciesOf(stack, 'RunBatchJobRole');
+
+    expect(limitProblems(stack, NAMES)).toEqual([]);
+    expect(managed.length).toBeGreaterThan(1);
+    expect(role.Properties.ManagedPolicyArns).toEqual(managed.map(([id]) => ({ Ref: id })));
+    for (const [, policy] of managed) {
+      expect(sizeOf(policy.Properties.PolicyDocument, stack)).toBeLessThanOrEqual(AWS_LIMITS.managedPolicyCharacters);
+    }
+    expect(sizeOf((role.Properties.Policies as { PolicyDocument: unknown }[])[0]?.PolicyDocument, stack)).toBeLessThanOrEqual(
+      AWS_LIMITS.roleInlinePolicyCharacters,
+    );
+  });
+
+  it('says when a role would need more managed policies than IAM allows, naming jobs', () => {
+    const problems = problemsOf(config({ jobs: 1000, taskRoles: true, clusters: 10 }));
 
     expect(problems).toEqual([
       {
         path: 'jobs',
         text: expect.stringMatching(
-          /^the role RunBatchJobRole's policy would be about \d+ characters, over IAM's 10240 for a role's inline policies: deploy the excess as a second stack/,
+          /^the role RunBatchJobRole would need \d\d managed policies for its permissions, over IAM's default 10 per role: set permissions: tagged and tag the task definitions and roles ecs-autopilot:stack=ecs-autopilot-prod/,
         ),
       },
     ]);
-    expect(problemsOf(config({ jobs: 80, taskRoles: true })).map((p) => p.text)).toEqual([expect.stringContaining('RunBatchJobRole')]);
   });
 
-  it("says when on-task-stopped's role outgrows it with watched tasks", () => {
-    expect(problemsOf(config({ watchedTasks: 70 }))).toEqual([
-      { path: 'watchedTasks', text: expect.stringContaining('OnTaskStoppedRole') },
-    ]);
+  it("keeps on-task-stopped's role within the limits with 200 watched tasks", () => {
+    const stack = stackResources(validateAutomation(config({ watchedTasks: 200 })), NAMES);
+
+    expect(limitProblems(stack, NAMES)).toEqual([]);
+    expect(managedPoliciesOf(stack, 'OnTaskStoppedRole').length).toBeGreaterThan(1);
   });
 
-  it("says when the task-events rule's pattern outgrows EventBridge's 2,048 characters", () => {
-    const problems = problemsOf(config({ jobs: 30, clusters: 30 }));
+  it("splits the task-events rule into rules each within EventBridge's 2,048 characters, sharing one dead-letter queue", () => {
+    const stack = stackResources(validateAutomation(config({ jobs: 100, clusters: 100 })), NAMES);
+    const rules = Object.entries(stack.Resources).filter(([id]) => /^TaskEventsRule\d*$/.test(id));
 
-    expect(problems).toContainEqual({
-      path: 'defaults',
-      text: expect.stringMatching(
-        /^the event rule ecs-autopilot-prod-task-events's pattern would be about \d+ characters, over EventBridge's default 2048/,
-      ),
-    });
+    expect(limitProblems(stack, NAMES).filter((problem) => problem.text.includes('event rule'))).toEqual([]);
+    expect(rules.map(([id]) => id)).toEqual(['TaskEventsRule', ...rules.slice(1).map((_, i) => `TaskEventsRule${i + 2}`)]);
+    expect(rules.length).toBeGreaterThan(2);
+    const selected = rules.flatMap(([, rule]) => (rule.Properties.EventPattern as { detail: { clusterArn: unknown[] } }).detail.clusterArn);
+    expect(selected).toHaveLength(100);
+    expect(new Set(selected.map((arn) => JSON.stringify(arn))).size).toBe(100);
+    for (const [id, rule] of rules) {
+      expect(sizeOf(rule.Properties.EventPattern, stack)).toBeLessThanOrEqual(AWS_LIMITS.eventPatternCharacters);
+      expect(rule.Properties.Name).toBe(
+        id === 'TaskEventsRule' ? 'ecs-autopilot-prod-task-events' : `ecs-autopilot-prod-task-events-${id.slice(-1)}`,
+      );
+      expect((rule.Properties.Targets as { DeadLetterConfig: unknown }[])[0]?.DeadLetterConfig).toEqual({
+        Arn: { 'Fn::GetAtt': ['TaskEventsDeadLetterQueue', 'Arn'] },
+      });
+      expect(stack.Resources[id.replace('Rule', 'InvokePermission')]?.Properties.SourceArn).toEqual({ 'Fn::GetAtt': [id, 'Arn'] });
+    }
+    const queuePolicy = stack.Resources.TaskEventsDeadLetterQueuePolicy?.Properties.PolicyDocument as {
+      Statement: { Condition: { ArnEquals: { 'aws:SourceArn': unknown } } }[];
+    };
+    expect(queuePolicy.Statement[0]?.Condition.ArnEquals['aws:SourceArn']).toEqual(rules.map(([id]) => ({ 'Fn::GetAtt': [id, 'Arn'] })));
   });
 
-  it("says when the job-chains rule's pattern outgrows it, naming jobs: it lists every job others run after", () => {
+  it('splits the job-chains rule too: it lists every job others run after', () => {
     const upstream = (i: number) => `nightly-export-of-the-warehouse-table-${i}`;
     const jobs = Object.fromEntries(
       Array.from({ length: 60 }, (_, i) => [
@@ -83,17 +119,18 @@ describe('the AWS limits a generated stack would exceed', () => {
         [`digest-${i}`, { after: [upstream(i)], cluster: 'etl', taskDefinition: 'digest' }],
       ]).flat(),
     );
+    const stack = stackResources(validateAutomation({ jobs }), NAMES);
 
-    expect(problemsOf({ jobs })).toContainEqual({
-      path: 'jobs',
-      text: expect.stringMatching(
-        /^the event rule ecs-autopilot-prod-job-chains's pattern would be about \d+ characters, over EventBridge's default 2048/,
-      ),
-    });
+    expect(limitProblems(stack, NAMES)).toEqual([]);
+    expect(stack.Resources.JobChainsRule2?.Properties.Name).toBe('ecs-autopilot-prod-job-chains-2');
   });
 
-  it("says when the stack outgrows CloudFormation's 500 resources", () => {
-    const problems = problemsOf(config({ jobs: 470 }));
+  it("says when the stack outgrows CloudFormation's 500 resources (counting osls's: four per function, two more)", () => {
+    const stack = stackResources(validateAutomation(config({ jobs: 1 })), NAMES);
+    const queues = Object.fromEntries(
+      Array.from({ length: 500 }, (_, i) => [`Queue${i}`, { Type: 'AWS::SQS::Queue', Properties: { QueueName: `q-${i}` } }]),
+    );
+    const problems = limitProblems({ ...stack, Resources: { ...stack.Resources, ...queues } }, NAMES);
 
     expect(problems).toContainEqual({
       path: '(top level)',
@@ -129,7 +166,7 @@ describe('the AWS limits a generated stack would exceed', () => {
     beforeEach(() => {
       dir = mkdtempSync(path.join(tmpdir(), 'limits-'));
       file = path.join(dir, 'automation.yml');
-      writeFileSync(file, stringify(config({ jobs: 130 })));
+      writeFileSync(file, stringify(config({ jobs: 1000, taskRoles: true, clusters: 10 })));
     });
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -141,7 +178,7 @@ describe('the AWS limits a generated stack would exceed', () => {
       expect(err).toEqual([
         expect.stringMatching(
           new RegExp(
-            `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:1 jobs: the role RunBatchJobRole's policy would be about \\d+ characters, over IAM's ${AWS_LIMITS.roleInlinePolicyCharacters}`,
+            `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:1 jobs: the role RunBatchJobRole would need \\d+ managed policies for its permissions, over IAM's default ${AWS_LIMITS.managedPoliciesPerRole}`,
           ),
         ),
       ]);
@@ -155,7 +192,9 @@ describe('the AWS limits a generated stack would exceed', () => {
         if (!(error instanceof ConfigError)) throw error;
         problems = error.problems;
       }
-      expect(problems).toEqual([expect.stringMatching(/^automation\.yml:3:1 jobs: the role RunBatchJobRole's policy/)]);
+      expect(problems).toEqual([
+        expect.stringMatching(/^automation\.yml:3:1 jobs: the role RunBatchJobRole would need \d+ managed policies/),
+      ]);
     });
   });
 });

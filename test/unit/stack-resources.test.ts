@@ -18,6 +18,7 @@ import {
   normalizedName,
   scalingScheduleLogicalId,
 } from '../../shared/stack/naming.ts';
+import { RECONCILED_LOGICAL_IDS } from '../../shared/stack/reconciled-schedules.ts';
 import { type CfnResource, type PolicyStatement, type StackResources, stackResources } from '../../shared/stack/resources.ts';
 import { variableSyntaxProblems } from '../../shared/stack/variable-syntax.ts';
 import { STATE_TABLE_DEFINITION } from '../../shared/state/table-definition.ts';
@@ -417,13 +418,19 @@ describe('stackResources: every role', () => {
     LOGICAL_IDS.enforceMaxRuntimeRole,
     LOGICAL_IDS.notifyRole,
     LOGICAL_IDS.onTaskStoppedRole,
+    RECONCILED_LOGICAL_IDS.role,
     LOGICAL_IDS.runBatchJobRole,
     LOGICAL_IDS.scaleServiceRole,
     LOGICAL_IDS.schedulerRole,
     LOGICAL_IDS.shiftTrafficRole,
   ];
   /** The only actions IAM cannot scope by resource: each documented where it is granted. */
-  const UNSCOPABLE = ['ecs:ListTasks', 'ecs:DescribeTaskDefinition', 'application-autoscaling:DescribeScalableTargets'];
+  const UNSCOPABLE = [
+    'ecs:ListTasks',
+    'ecs:DescribeTaskDefinition',
+    'application-autoscaling:DescribeScalableTargets',
+    'scheduler:ListSchedules',
+  ];
 
   it.each([
     ['with jobs, watched tasks and services', CONFIG],

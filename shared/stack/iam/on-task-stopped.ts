@@ -25,9 +25,9 @@ export function onTaskStoppedStatements(watchedTasks: LaunchSpec[], scope: Stack
   const restarts =
     scope.watchedTaskClusters.length > 0
       ? [
-          runTaskStatement('RestartWatchedTaskDefinitions', watchedTasks, scope.watchedTaskClusters),
+          runTaskStatement('RestartWatchedTaskDefinitions', watchedTasks, scope.watchedTaskClusters, scope),
           tagTasksAtLaunchStatement(scope.watchedTaskClusters),
-          ...passTaskRolesStatements('PassWatchedTaskRoles', watchedTasks),
+          ...passTaskRolesStatements('PassWatchedTaskRoles', watchedTasks, scope),
         ]
       : [];
   const inspection =

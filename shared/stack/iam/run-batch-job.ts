@@ -22,13 +22,13 @@ export function runBatchJobStatements(jobs: JobSpec[], scope: StackScope): Polic
   return [
     ...(clusters.length > 0
       ? [
-          runTaskStatement('LaunchConfiguredTaskDefinitions', jobs, clusters),
+          runTaskStatement('LaunchConfiguredTaskDefinitions', jobs, clusters, scope),
           tagTasksAtLaunchStatement(clusters),
           inspectAndStopStatement('InspectAndStopJobTasks', clusters),
           listTasksStatement('ListJobTasks', clusters),
           // The essential containers of a job's task definition get the run's environment.
           describeTaskDefinitionsStatement(),
-          ...passTaskRolesStatements('PassJobTaskRoles', jobs),
+          ...passTaskRolesStatements('PassJobTaskRoles', jobs, scope),
         ]
       : []),
     ...runHistoryStatements(),

@@ -1,12 +1,20 @@
 /** shift-traffic's role: its statements (lambdaRole adds its own logs). */
 import type { AppSpec } from '../../blue-green/model.ts';
+import type { PermissionScope } from '../../config/schema.ts';
 import { clusterOf, inClusters, TEMPLATE_NAMES } from '../arns.ts';
 import { type CfnString, getAtt, ownArn } from '../cfn.ts';
 import { distinct } from '../distinct.ts';
 import { appServices, gateAlarmsOf } from '../event-rules.ts';
 import { LOGICAL_IDS } from '../naming.ts';
 import { describeScalableTargetsStatement, registerEcsScalableTargetsStatement } from './scale-service.ts';
-import { describeTaskDefinitionsStatement, type PolicyStatement, publishStatement, statement, stateStatement } from './statements.ts';
+import {
+  describeTaskDefinitionsStatement,
+  type PolicyStatement,
+  publishStatement,
+  statement,
+  stateStatement,
+  taggedPassRoleStatement,
+} from './statements.ts';
 
 /**
  * shift-traffic keeps deployments (and the services' BLUE_GREEN locks, and rejections) in the state
@@ -17,7 +25,7 @@ import { describeTaskDefinitionsStatement, type PolicyStatement, publishStatemen
  * by conditional writes on its deployment item, so the function needs no reserved concurrency. The
  * watchdog tick, not timers, ends pauses and times stages out, hence no scheduler permission.
  */
-export function shiftTrafficStatements(apps: AppSpec[]): PolicyStatement[] {
+export function shiftTrafficStatements(apps: AppSpec[], permissions: PermissionScope, prefix: string): PolicyStatement[] {
   const state = [
     stateStatement('ReadAndWriteDeployments', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], {
       withIndexes: false,
@@ -44,7 +52,7 @@ export function shiftTrafficStatements(apps: AppSpec[]): PolicyStatement[] {
     describeTaskDefinitionsStatement(),
     registerTaskDefinitionsStatement(apps),
     tagRegisteredRevisionsStatement(apps),
-    ...passRolesOfRegisteredTaskDefinitionsStatements(apps),
+    ...passRolesOfRegisteredTaskDefinitionsStatements(apps, permissions, prefix),
     ...(alarms.length > 0
       ? [
           statement(
@@ -158,9 +166,10 @@ function tagRegisteredRevisionsStatement(apps: AppSpec[]): PolicyStatement {
  * from, which cannot be read when the stack is packaged: the apps' taskRoles name them, passed only to
  * ECS tasks. No app names a role: no statement (a revision with a role is then refused, scope.ts).
  */
-function passRolesOfRegisteredTaskDefinitionsStatements(apps: AppSpec[]): PolicyStatement[] {
+function passRolesOfRegisteredTaskDefinitionsStatements(apps: AppSpec[], permissions: PermissionScope, prefix: string): PolicyStatement[] {
   const roles = distinct(apps.flatMap((app) => app.allowed.roles)).sort();
   if (roles.length === 0) return [];
+  if (permissions === 'tagged') return [taggedPassRoleStatement('PassTaskRolesOfRegisteredRevisions', roles, prefix)];
   return [
     {
       ...statement('PassTaskRolesOfRegisteredRevisions', ['iam:PassRole'], roles),

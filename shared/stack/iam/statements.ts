@@ -9,6 +9,8 @@ import { type ClusterScope, inClusters } from '../arns.ts';
 import { type CfnString, getAtt, ownArn, type Resource, sub } from '../cfn.ts';
 import { distinct } from '../distinct.ts';
 import { LOGICAL_IDS, logGroupLogicalId } from '../naming.ts';
+import { roleAccountsOf, taggedFor } from '../tag-scope.ts';
+import type { StackScope } from './scope.ts';
 
 export interface PolicyStatement {
   Sid: string;
@@ -18,8 +20,14 @@ export interface PolicyStatement {
   Condition?: Record<string, Record<string, CfnString | CfnString[]>>;
 }
 
-/** RunTask of exactly these task definitions, in these clusters. */
-export function runTaskStatement(sid: string, specs: LaunchSpec[], clusters: ClusterScope[]): PolicyStatement {
+/** RunTask of exactly these task definitions (or, `permissions: tagged`, those tagged for the stack: tag-scope.ts), in these clusters. */
+export function runTaskStatement(sid: string, specs: LaunchSpec[], clusters: ClusterScope[], scope: StackScope): PolicyStatement {
+  if (scope.permissions === 'tagged') {
+    return {
+      ...statement(sid, ['ecs:RunTask'], [ownArn('ecs', 'task-definition/*')]),
+      Condition: { ...inClusters(clusters), StringEquals: taggedFor(scope.prefix) },
+    };
+  }
   // family:revision pins one revision; a bare family launches its latest ACTIVE revision, any number.
   const taskDefinitions = distinct(
     specs.map((spec) =>
@@ -70,12 +78,21 @@ export function describeTaskDefinitionsStatement(): PolicyStatement {
 }
 
 /** Passing the tasks' own roles, only to ECS tasks; no statement when no spec names a role. */
-export function passTaskRolesStatements(sid: string, specs: LaunchSpec[]): PolicyStatement[] {
+export function passTaskRolesStatements(sid: string, specs: LaunchSpec[], scope: StackScope): PolicyStatement[] {
   const roles = [...new Set(specs.flatMap((spec) => [spec.taskRole, spec.executionRole].filter((role) => role !== undefined)))].sort();
   if (roles.length === 0) return [];
+  if (scope.permissions === 'tagged') return [taggedPassRoleStatement(sid, roles, scope.prefix)];
   return [
     { ...statement(sid, ['iam:PassRole'], roles), Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } } },
   ];
+}
+
+/** iam:PassRole to ECS tasks of the roles tagged for the stack, in the accounts of `roles` (tag-scope.ts). */
+export function taggedPassRoleStatement(sid: string, roles: string[], prefix: string): PolicyStatement {
+  return {
+    ...statement(sid, ['iam:PassRole'], roleAccountsOf(roles)),
+    Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com', ...taggedFor(prefix) } },
+  };
 }
 
 /** Setting timers (shared/timers): one-time schedules in the stack's group, run by the SchedulerRole. */
