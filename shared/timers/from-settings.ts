@@ -2,6 +2,7 @@
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { type ClientOptions, clientConfig } from '../aws/clients.ts';
 import { requiredSetting, type Settings } from '../settings.ts';
+import { FUNCTION_NAMES } from '../stack/naming.ts';
 import { SchedulerTimers, type TimerSettings } from './timers.ts';
 
 export function timerSettingsFrom(settings: Settings): TimerSettings {
@@ -10,10 +11,10 @@ export function timerSettingsFrom(settings: Settings): TimerSettings {
     roleArn: requiredSetting(settings, 'TIMER_ROLE_ARN'),
     deadLetterArn: requiredSetting(settings, 'TIMER_DEAD_LETTER_ARN'),
     targets: {
-      'run-batch-job': requiredSetting(settings, 'RUN_BATCH_JOB_ARN'),
-      'on-task-stopped': requiredSetting(settings, 'ON_TASK_STOPPED_ARN'),
-      notify: requiredSetting(settings, 'NOTIFY_ARN'),
-      'scale-service': requiredSetting(settings, 'SCALE_SERVICE_ARN'),
+      [FUNCTION_NAMES.runBatchJob]: requiredSetting(settings, 'RUN_BATCH_JOB_ARN'),
+      [FUNCTION_NAMES.onTaskStopped]: requiredSetting(settings, 'ON_TASK_STOPPED_ARN'),
+      [FUNCTION_NAMES.notify]: requiredSetting(settings, 'NOTIFY_ARN'),
+      [FUNCTION_NAMES.scaleService]: requiredSetting(settings, 'SCALE_SERVICE_ARN'),
     },
   };
 }

@@ -5,9 +5,10 @@
  * setting the same timer twice (a redelivered event) creates one schedule.
  */
 import { ConflictException, CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { FUNCTION_NAMES } from '../stack/naming.ts';
 
-/** The functions a timer can invoke. */
-export type TimerTarget = 'run-batch-job' | 'on-task-stopped' | 'notify' | 'scale-service';
+/** The functions a timer can invoke, by the names serverless.yml gives them. */
+export type TimerTarget = (typeof FUNCTION_NAMES)['runBatchJob' | 'onTaskStopped' | 'notify' | 'scaleService'];
 
 export interface Timer {
   /** At most 64 of [0-9A-Za-z-_.]; see timerName. */
