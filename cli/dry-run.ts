@@ -23,7 +23,7 @@ import { createAwsClients } from '../shared/aws/clients.ts';
 import { revisionFacts } from '../shared/blue-green/apply.ts';
 import { createCloudWatchClient, createElbClient } from '../shared/blue-green/clients.ts';
 import { longestDeploymentSeconds, SHIFTING_SECONDS } from '../shared/blue-green/decide.ts';
-import { firstRoute, forwardOf, liveColourOf } from '../shared/blue-green/forward.ts';
+import { describeRoute, firstRoute, forwardOf, liveColourOfRoutes } from '../shared/blue-green/forward.ts';
 import {
   type AppSpec,
   COLOURS,
@@ -33,6 +33,8 @@ import {
   isFinal,
   otherColour,
   type RevisionFacts,
+  type RouteSpec,
+  routeKey,
 } from '../shared/blue-green/model.ts';
 import { requestRefusal, revisionRefusal } from '../shared/blue-green/scope.ts';
 import { formatDuration } from '../shared/config/duration.ts';
@@ -52,7 +54,8 @@ export interface ServiceRead {
 }
 
 export interface DryRunFacts {
-  forward: Read<ForwardSnapshot>;
+  /** The forward action of every listener or rule the app shifts, by route (routeKey). */
+  forward: Read<Record<string, ForwardSnapshot>>;
   targetGroups: Record<Colour, Read<true>>;
   services: Record<Colour, Read<ServiceRead>>;
   /** Alarm name → its state, for the gate alarms that exist. */
@@ -147,11 +150,12 @@ export function dryRunChecks(app: AppSpec, request: DryRunRequest, facts: DryRun
   const ok = (name: string, detail: string) => checks.push({ name, status: 'ok', detail });
   const problem = (name: string, detail: string) => checks.push({ name, status: 'problem', detail });
 
-  const forwardName = app.rule ? 'rule' : 'listener';
+  const routes = routesOf(app);
+  const forwardName = routes.length > 1 ? 'listeners' : app.rule ? 'rule' : 'listener';
   let live: Colour | undefined;
   if ('error' in facts.forward) problem(forwardName, facts.forward.error);
   else {
-    const found = liveColourOf(facts.forward.ok, app, firstRoute(app));
+    const found = liveColourOfRoutes(facts.forward.ok, { ...app, routes });
     if ('problem' in found) problem(forwardName, found.problem);
     else {
       live = found.live;
@@ -165,9 +169,9 @@ export function dryRunChecks(app: AppSpec, request: DryRunRequest, facts: DryRun
 
   for (const colour of COLOURS) {
     const read = facts.targetGroups[colour];
-    const arn = app.colours[colour].targetGroup;
-    if ('error' in read) problem(`target group ${colour}`, `${arn}: ${read.error}`);
-    else ok(`target group ${colour}`, `${arn} exists`);
+    const arns = targetGroupsOf(app, colour).join(', ');
+    if ('error' in read) problem(`target group ${colour}`, `${arns}: ${read.error}`);
+    else ok(`target group ${colour}`, `${arns} ${arns.includes(',') ? 'exist' : 'exists'}`);
   }
 
   for (const colour of COLOURS) {
@@ -262,18 +266,35 @@ async function read<T>(what: string, call: () => Promise<T>): Promise<Read<T>> {
   }
 }
 
+/** The places the app's traffic is split: its `listeners`, or the one `listener`/`rule`. */
+const routesOf = (app: AppSpec): RouteSpec[] => (app.routes.length > 0 ? app.routes : [firstRoute(app)]);
+
+/** A colour's target groups on every route, each once. */
+const targetGroupsOf = (app: AppSpec, colour: Colour): string[] => [...new Set(routesOf(app).map((route) => route.targetGroups[colour]))];
+
 export async function readDryRunFacts(app: AppSpec, request: DryRunRequest, deps: DryRunDeps): Promise<DryRunFacts> {
-  const forward = read(`reading the forward action of ${app.rule ? `rule ${app.rule}` : `listener ${app.listener}`}`, async () => {
-    if (app.rule) {
-      const { Rules = [] } = await deps.elb.send(new DescribeRulesCommand({ RuleArns: [app.rule] }));
-      return forwardOf(Rules[0]?.Actions ?? []);
-    }
-    const { Listeners = [] } = await deps.elb.send(new DescribeListenersCommand({ ListenerArns: [app.listener] }));
-    return forwardOf(Listeners[0]?.DefaultActions ?? []);
+  const routes = routesOf(app);
+  const forward = read(`reading the forward action of ${routes.map(describeRoute).join(', ')}`, async () => {
+    const listeners = routes.filter((route) => !route.rule).map((route) => route.listener);
+    const rules = routes.flatMap((route) => (route.rule ? [route.rule] : []));
+    const [Listeners, Rules] = await Promise.all([
+      listeners.length > 0
+        ? deps.elb.send(new DescribeListenersCommand({ ListenerArns: listeners })).then((answer) => answer.Listeners ?? [])
+        : [],
+      rules.length > 0 ? deps.elb.send(new DescribeRulesCommand({ RuleArns: rules })).then((answer) => answer.Rules ?? []) : [],
+    ]);
+    return Object.fromEntries(
+      routes.map((route) => {
+        const actions = route.rule
+          ? Rules.find((rule) => rule.RuleArn === route.rule)?.Actions
+          : Listeners.find((listener) => listener.ListenerArn === route.listener)?.DefaultActions;
+        return [routeKey(route), forwardOf(actions ?? [])];
+      }),
+    );
   });
   const targetGroup = (colour: Colour) =>
-    read(`reading the ${colour} target group`, async () => {
-      await deps.elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [app.colours[colour].targetGroup] }));
+    read(`reading the ${colour} target group${targetGroupsOf(app, colour).length > 1 ? 's' : ''}`, async () => {
+      await deps.elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: targetGroupsOf(app, colour) }));
       return true as const;
     });
   const names = COLOURS.map((colour) => app.colours[colour].service);
@@ -311,7 +332,7 @@ export async function readDryRunFacts(app: AppSpec, request: DryRunRequest, deps
   ) as Record<Colour, Read<ServiceRead>>;
 
   const forwardRead = await forward;
-  const live = 'ok' in forwardRead ? liveColourOf(forwardRead.ok, app, firstRoute(app)) : undefined;
+  const live = 'ok' in forwardRead ? liveColourOfRoutes(forwardRead.ok, { ...app, routes }) : undefined;
   const liveService = live && 'live' in live ? services[live.live] : undefined;
   return {
     forward: forwardRead,

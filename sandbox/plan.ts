@@ -229,15 +229,8 @@ const INJECTIONS: { [K in Injection['kind']]: InjectionKind<K> } = {
       const at = cueTime(injection.at, index, plan);
       if (!at) return;
       plan.cues.push({ at, act: (actions) => actions.suspend(injection, 'suspend') });
-      if (injection.until === undefined) return;
-      const until = resolveMoment(injection.until, plan.scenarioZone, plan.window);
-      if (!until || until <= at) {
-        plan.problems.push(
-          `injections.${index}.until: ${injection.until} (${plan.scenarioZone}) is not inside the simulated window after its at`,
-        );
-        return;
-      }
-      plan.cues.push({ at: until, act: (actions) => actions.suspend(injection, 'unsuspend') });
+      const until = untilTime(injection.until, at, index, plan);
+      if (until) plan.cues.push({ at: until, act: (actions) => actions.suspend(injection, 'unsuspend') });
     },
   },
   promote: {
@@ -281,15 +274,8 @@ const INJECTIONS: { [K in Injection['kind']]: InjectionKind<K> } = {
       const at = cueTime(injection.at, index, plan);
       if (!at) return;
       plan.cues.push({ at, act: (actions) => actions.setTargetHealth(injection, 'fails') });
-      if (injection.until === undefined) return;
-      const until = resolveMoment(injection.until, plan.scenarioZone, plan.window);
-      if (!until || until <= at) {
-        plan.problems.push(
-          `injections.${index}.until: ${injection.until} (${plan.scenarioZone}) is not inside the simulated window after its at`,
-        );
-        return;
-      }
-      plan.cues.push({ at: until, act: (actions) => actions.setTargetHealth(injection, 'recovers') });
+      const until = untilTime(injection.until, at, index, plan);
+      if (until) plan.cues.push({ at: until, act: (actions) => actions.setTargetHealth(injection, 'recovers') });
     },
   },
   'listener-change': {
@@ -334,6 +320,15 @@ function cueTime(at: string, index: number, plan: SandboxPlan): Date | undefined
   const instant = resolveMoment(at, plan.scenarioZone, plan.window);
   if (!instant) plan.problems.push(`injections.${index}.at: ${at} (${plan.scenarioZone}) is not inside the simulated window`);
   return instant;
+}
+
+/** An injection's `until` (optional): after its `at`, inside the window, or a problem of the scenario. */
+function untilTime(until: string | undefined, at: Date, index: number, plan: SandboxPlan): Date | undefined {
+  if (until === undefined) return undefined;
+  const instant = resolveMoment(until, plan.scenarioZone, plan.window);
+  if (instant && instant > at) return instant;
+  plan.problems.push(`injections.${index}.until: ${until} (${plan.scenarioZone}) is not inside the simulated window after its at`);
+  return undefined;
 }
 
 /** The firing an injection names with scheduledAt, or the job's next firing that `free` accepts. */

@@ -681,16 +681,19 @@ function hold(d: Deployment, app: AppSpec, now: Date, reason: string, deadlineSe
         heldFrom: d.stage,
         deadline: next.stageDeadline,
         onTimeout: app.onTimeout ?? 'rollback',
-        alert: {
-          cluster: clusterNameOf(app.cluster),
-          subject: { kind: 'app', name: app.name },
-          category: 'deployment-held',
-          severity: 'warning',
-        },
+        alert: heldAlert(app),
       }),
     ],
   };
 }
+
+/** A held deployment's alert: a person is asked to promote or abort. */
+const heldAlert = (app: AppSpec) => ({
+  cluster: clusterNameOf(app.cluster),
+  subject: { kind: 'app', name: app.name },
+  category: 'deployment-held',
+  severity: 'warning',
+});
 
 /** Back to what a held deployment was doing, promoted: an inconclusive gate there no longer holds it; the gates are checked now. */
 function resume(d: Deployment, now: Date): Transition {
@@ -732,12 +735,7 @@ function timedOut(d: Deployment, app: AppSpec, now: Date): Transition {
         reason,
         heldFrom: d.held?.from,
         onTimeout,
-        alert: {
-          cluster: clusterNameOf(app.cluster),
-          subject: { kind: 'app', name: app.name },
-          category: 'deployment-held',
-          severity: 'warning',
-        },
+        alert: heldAlert(app),
       }),
     ],
   };

@@ -7,7 +7,7 @@ import { type DeploymentDeps, promoteCommand, statusCommand } from '../../cli/de
 import { type DryRunFacts, dryRunChecks, dryRunPlan, planLines } from '../../cli/dry-run.ts';
 import { redeployCommand } from '../../cli/redeploy.ts';
 import { firstRoute, weightsFor } from '../../shared/blue-green/forward.ts';
-import type { Deployment } from '../../shared/blue-green/model.ts';
+import { type Deployment, routeKey } from '../../shared/blue-green/model.ts';
 import { parseAutomationText } from '../../shared/config/load.ts';
 import type { AutopilotEvent } from '../../shared/events/bus.ts';
 import { runCliText } from '../helpers/cli.ts';
@@ -189,7 +189,7 @@ describe('status --limit', () => {
 
 describe('deploy --dry-run', () => {
   const facts: DryRunFacts = {
-    forward: { ok: { targetGroups: weightsFor(firstRoute(app), 'blue', 'green', 0), raw: '[]' } },
+    forward: { ok: { [routeKey(firstRoute(app))]: { targetGroups: weightsFor(firstRoute(app), 'blue', 'green', 0), raw: '[]' } } },
     targetGroups: { blue: { ok: true }, green: { ok: true } },
     services: {
       blue: { ok: { status: 'ACTIVE', desiredCount: 2, taskDefinition: TD(6) } },
@@ -210,10 +210,36 @@ describe('deploy --dry-run', () => {
     expect(dryRunChecks(app, {}, { ...facts, revision: undefined }).find((c) => c.name === 'revision')?.status).toBe('skipped');
   });
 
+  it('checks every listener of an app that names several: each read, all on the same colour', () => {
+    const internal = {
+      listener: 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/app/shop-int/0123456789abcdef/0123456789abcdef',
+      targetGroups: {
+        blue: 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/shop-blue-int/0123456789abcdef',
+        green: 'arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/shop-green-int/0123456789abcdef',
+      },
+      shift: 'weighted' as const,
+    };
+    const twoListeners = { ...app, routes: [firstRoute(app), internal] };
+    const forward = (internalPercent: number) => ({
+      ok: {
+        [routeKey(firstRoute(app))]: { targetGroups: weightsFor(firstRoute(app), 'blue', 'green', 0), raw: '[]' },
+        [routeKey(internal)]: { targetGroups: weightsFor(internal, 'blue', 'green', internalPercent), raw: '[]' },
+      },
+    });
+    const checks = (found: DryRunFacts) => dryRunChecks(twoListeners, { taskDefinition: TD(7) }, found);
+    expect(checks({ ...facts, forward: forward(0) }).filter((check) => check.status === 'problem')).toEqual([]);
+    expect(checks({ ...facts, forward: forward(0) }).find((check) => check.name === 'target group green')?.detail).toContain(
+      'shop-green-int',
+    );
+    expect(checks({ ...facts, forward: forward(100) }).filter((check) => check.status === 'problem')).toEqual([
+      expect.objectContaining({ name: 'listeners', detail: expect.stringMatching(/to blue but .*shop-int.* to green/) }),
+    ]);
+  });
+
   it('names each problem: a split, a missing target group, an idle live service, an alarm missing or firing, a role, a running deployment', () => {
     const found = problems({
       ...facts,
-      forward: { ok: { targetGroups: weightsFor(firstRoute(app), 'blue', 'green', 30), raw: '[]' } },
+      forward: { ok: { [routeKey(firstRoute(app))]: { targetGroups: weightsFor(firstRoute(app), 'blue', 'green', 30), raw: '[]' } } },
       targetGroups: { blue: { ok: true }, green: { error: 'reading the green target group failed: TargetGroupNotFoundException: gone' } },
       services: { ...facts.services, green: { error: 'ECS service shop-green (green) does not exist in cluster web (MISSING)' } },
       alarms: { ok: {} },
