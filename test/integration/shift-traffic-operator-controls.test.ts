@@ -264,7 +264,11 @@ describe('retry, undo and deploy --dry-run against moto (issue 14)', () => {
       expect(JSON.parse(deps.out.join('\n'))).toMatchObject({ type: 'dry-run', app: 'web', ok: false, plan: { strategy: 'all-at-once' } });
 
       const missing = `${app.colours.green.targetGroup.replace(/targetgroup\/[^/]+\//, 'targetgroup/web-gone/')}`;
-      const gone = { ...app, colours: { ...app.colours, green: { ...app.colours.green, targetGroup: missing } } };
+      const gone = {
+        ...app,
+        colours: { ...app.colours, green: { ...app.colours.green, targetGroup: missing } },
+        routes: app.routes.map((route) => ({ ...route, targetGroups: { ...route.targetGroups, green: missing } })),
+      };
       const text = dryRunDeps();
       expect(await dryRunCommand(gone, {}, text)).toBe(1);
       expect(text.err[0]).toBe('web: 3 problems found; nothing was requested or changed:');
