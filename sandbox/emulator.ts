@@ -4,7 +4,7 @@
  * integration tests.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, readFileSync, realpathSync } from 'node:fs';
+import { accessSync, appendFileSync, constants, readFileSync, realpathSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -199,6 +199,8 @@ async function startBridge(python: string, options: { log?: (line: string) => vo
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
+    // ECS_AUTOPILOT_MOTO_LOG=<path>: every moto_server keeps its whole log in <path>.<port> (a 500's traceback).
+    if (process.env.ECS_AUTOPILOT_MOTO_LOG) appendFileSync(`${process.env.ECS_AUTOPILOT_MOTO_LOG}.${port}`, chunk);
   });
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -228,6 +230,8 @@ async function startBridge(python: string, options: { log?: (line: string) => vo
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
+      // moto writes a failed request's traceback after its answer: give it a moment to reach the log.
+      if (process.env.ECS_AUTOPILOT_MOTO_LOG) await new Promise((resolve) => setTimeout(resolve, 1000));
       child.kill('SIGTERM');
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 3000))]);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -44,9 +44,15 @@ untouched) and then runs moto's own server:
   * POST /moto-api/x-elbv2/set-target-health {"targetGroup": ARN, "state": "unhealthy"} makes every
     target of the group report that state (and "reason", when given) until it is set to "healthy":
     a new colour whose tasks never pass their health check.
+  * Requests are answered one at a time. moto's models are not thread-safe and moto_server answers
+    on threads: a DynamoDB query walking the table while another request wrote to it failed with an
+    HTML 500 ("dictionary changed size during iteration"), two conditional writes of one key could
+    both pass, two RunTask calls with one clientToken could both start tasks. AWS does none of that.
+    Python runs one thread at a time anyway, so little is lost.
 """
 
 import functools
+import io
 import os
 import json
 import sys
@@ -64,10 +70,28 @@ from moto.ec2.models import subnets as ec2_subnets
 from moto.elbv2 import models as elbv2_models
 from moto.moto_api import state_manager
 from moto.moto_api._internal import urls as moto_api_urls
+from moto.moto_server import werkzeug_app
 
 # moto's EventBridge rebuilds a jsonpath parser for every event it delivers (~150 ms each); the
 # expressions repeat, so caching the parse makes a simulated day several times faster.
 jsonpath_ng.ext.parse = functools.lru_cache(maxsize=None)(jsonpath_ng.ext.parse)
+
+_one_request_at_a_time = threading.RLock()
+_original_dispatch = werkzeug_app.DomainDispatcherApplication.__call__
+
+
+def _dispatch_one_at_a_time(self, environ, start_response):
+    # The body is read before the lock: a client slow to send it must not hold up everyone else's requests.
+    if environ.get("wsgi.input_terminated"):
+        environ["wsgi.input"] = io.BytesIO(environ["wsgi.input"].read())
+    elif int(environ.get("CONTENT_LENGTH") or 0) > 0:
+        environ["wsgi.input"] = io.BytesIO(environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"])))
+    # moto builds each answer whole inside the call, so the lock covers all the work on its models.
+    with _one_request_at_a_time:
+        return _original_dispatch(self, environ, start_response)
+
+
+werkzeug_app.DomainDispatcherApplication.__call__ = _dispatch_one_at_a_time
 
 FARGATE_PROVIDERS = {"FARGATE", "FARGATE_SPOT"}
 CAPACITY_FAILURE = "Capacity is unavailable at this time. Please try again later or in a different availability zone"
@@ -407,6 +431,9 @@ def exit_with_parent():
 
 
 if __name__ == "__main__":
+    if os.environ.get("ECS_BRIDGE_SWITCH_INTERVAL"):
+        # Tests of thread safety switch threads far more often than Python does, so that races show.
+        sys.setswitchinterval(float(os.environ["ECS_BRIDGE_SWITCH_INTERVAL"]))
     keep_tasks_running()
     exit_with_parent()
     from moto.server import main

@@ -84,10 +84,17 @@ export function sweepFaults<W, S extends FaultScenario<W>>(suite: FaultSuite<W, 
   /** Delivers the input until an invocation ends normally, as the retries of Lambda or Scheduler would. */
   async function redeliverUntilDone(w: W, scenario: S, ended: boolean): Promise<void> {
     let done = ended;
+    const errors: unknown[] = [];
     for (let redelivery = 1; !done; redelivery++) {
-      if (redelivery > suite.redelivery.atMost) throw new Error(`${suite.redelivery.atMost} redeliveries did not end normally`);
+      if (redelivery > suite.redelivery.atMost) {
+        // What each redelivery died of: without it, a divergence here cannot be told from another.
+        const said = errors.map((error, i) => `  ${i + 1}: ${String((error as Error)?.message ?? error).split('\n')[0]}`);
+        throw new Error(`${suite.redelivery.atMost} redeliveries did not end normally:\n${said.join('\n')}`, { cause: errors.at(-1) });
+      }
       suite.redelivery.wait?.(w);
-      done = !(await invoke(() => scenario.deliver(w))).error;
+      const { error } = await invoke(() => scenario.deliver(w));
+      if (error) errors.push(error);
+      done = !error;
     }
   }
 
