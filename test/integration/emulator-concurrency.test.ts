@@ -60,7 +60,7 @@ describe('the emulator under concurrent requests', () => {
 
   /** The first line of each rejection's message: what a failed request said. */
   function failuresOf(outcomes: PromiseSettledResult<unknown>[]): string[] {
-    return outcomes.flatMap((o) => (o.status === 'rejected' ? [String((o.reason as Error).message).split('\n')[0]] : []));
+    return outcomes.flatMap((o) => (o.status === 'rejected' ? [String((o.reason as Error).message).split('\n')[0] ?? ''] : []));
   }
 
   it('lets exactly one of many conditional writes of one key pass its condition', { timeout: 120_000 }, async () => {
@@ -68,7 +68,13 @@ describe('the emulator under concurrent requests', () => {
     for (let round = 0; round < ROUNDS; round++) {
       const outcomes = await Promise.allSettled(
         Array.from({ length: SIDE_BY_SIDE }, (_, writer) =>
-          dynamo.send(new PutCommand({ TableName, Item: { pk: 'claim', sk: String(round), writer }, ConditionExpression: 'attribute_not_exists(pk)' })),
+          dynamo.send(
+            new PutCommand({
+              TableName,
+              Item: { pk: 'claim', sk: String(round), writer },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          ),
         ),
       );
       const passed = outcomes.filter((o) => o.status === 'fulfilled').length;
@@ -83,7 +89,15 @@ describe('the emulator under concurrent requests', () => {
     for (let round = 0; round < ROUNDS; round++) {
       const outcomes = await Promise.allSettled(
         Array.from({ length: SIDE_BY_SIDE }, () =>
-          ecs.send(new RunTaskCommand({ cluster: 'race', taskDefinition: 'race', launchType: 'FARGATE', clientToken: `round-${round}`, startedBy: `round-${round}` })),
+          ecs.send(
+            new RunTaskCommand({
+              cluster: 'race',
+              taskDefinition: 'race',
+              launchType: 'FARGATE',
+              clientToken: `round-${round}`,
+              startedBy: `round-${round}`,
+            }),
+          ),
         ),
       );
       expect(failuresOf(outcomes)).toEqual([]);
