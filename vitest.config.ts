@@ -27,7 +27,7 @@ export default defineConfig({
           exclude: ['test/unit/**'],
           // Clears the fault suites' tallies before a run and prints their one summary line after it.
           // It also checks the permissions of the AWS calls the handlers made, which the setup file records.
-          globalSetup: ['test/faults/summary.ts'],
+          globalSetup: ['test/faults/summary.ts', 'test/helpers/moto-zygote-setup.ts'],
           setupFiles: ['test/helpers/handler-calls-setup.ts'],
         },
       },

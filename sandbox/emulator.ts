@@ -8,6 +8,7 @@ import { accessSync, appendFileSync, constants, readFileSync, realpathSync } fro
 import { createServer } from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { forkFromZygote, processRuns, zygoteFromEnv } from './emulator-zygote.ts';
 
 const BRIDGE = fileURLToPath(new URL('./moto_ecs_bridge.py', import.meta.url));
 
@@ -163,6 +164,8 @@ function forget(child: ChildProcess): void {
 const IMPORT_FAILURE = /\b(ModuleNotFoundError|ImportError)\b/;
 
 export async function startEmulator(options: { log?: (line: string) => void } = {}): Promise<Emulator> {
+  const zygote = zygoteFromEnv();
+  if (zygote) return startForked(zygote, options);
   // Starting the bridge under a Python is itself the check findMotoPython makes (a Python that cannot import
   // moto exits at once): the candidates are tried in its order, and only when none starts does it run, for
   // its error. A separate import check would cost every start a second moto import (seconds of CPU).
@@ -211,12 +214,7 @@ async function startBridge(python: string, options: { log?: (line: string) => vo
       if (IMPORT_FAILURE.test(stderr)) return { cannotImport: stderr };
       throw new Error(`moto_server exited at start (code ${child.exitCode}):\n${stderr}`);
     }
-    try {
-      const response = await fetch(`${endpoint}/moto-api/x-ecs/reset`, { method: 'POST', body: '{}' });
-      if (response.ok) break;
-    } catch {
-      // not listening yet
-    }
+    if (await answers(endpoint)) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`moto_server did not answer on ${endpoint} within 30s:\n${stderr}`);
@@ -235,6 +233,46 @@ async function startBridge(python: string, options: { log?: (line: string) => vo
       child.kill('SIGTERM');
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 3000))]);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+/** Whether the bridge answers at `endpoint` (its reset, on a server that has nothing yet). */
+async function answers(endpoint: string): Promise<boolean> {
+  try {
+    return (await fetch(`${endpoint}/moto-api/x-ecs/reset`, { method: 'POST', body: '{}' })).ok;
+  } catch {
+    return false; // not listening yet
+  }
+}
+
+/** A moto_server with the bridge forked from the test run's zygote (emulator-zygote.ts). */
+async function startForked(
+  zygote: NonNullable<ReturnType<typeof zygoteFromEnv>>,
+  options: { log?: (line: string) => void },
+): Promise<Emulator> {
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const pid = await forkFromZygote(zygote, port);
+  const deadline = Date.now() + 30_000;
+  while (!(await answers(endpoint))) {
+    if (!processRuns(pid)) throw new Error(`the moto_server forked for ${endpoint} exited at start`);
+    if (Date.now() > deadline) {
+      process.kill(pid, 'SIGKILL');
+      throw new Error(`the moto_server forked for ${endpoint} did not answer within 30s`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  options.log?.(`moto_server (with the ECS bridge, forked) listening on ${endpoint}`);
+  return {
+    endpoint,
+    bridged: true,
+    stop: async () => {
+      if (!processRuns(pid)) return;
+      process.kill(pid, 'SIGTERM');
+      for (const until = Date.now() + 3000; processRuns(pid) && Date.now() < until; )
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      if (processRuns(pid)) process.kill(pid, 'SIGKILL');
     },
   };
 }
