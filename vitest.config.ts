@@ -7,7 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration files each start their own moto on a free port. Three at a time on two cores: a file
     // waits on its moto (and on Chromium, the CLI's polls) part of the time, which a third fills; measured
-    // on a quiet 2-core machine, 565 s of vitest against 598 s with two.
+    // on a quiet 2-core machine, 565 s of vitest against 598 s with two (before moto was forked from a zygote).
     maxWorkers: 3,
     // The longest files start first, so the two workers end together (test/longest-first.ts).
     sequence: { sequencer: LongestFirstSequencer },

@@ -12,17 +12,22 @@
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 export const LONGEST_FIRST = [
-  'test/integration/sandbox.test.ts',
   'test/faults/shift-traffic.test.ts',
+  'test/integration/sandbox.test.ts',
+  'test/integration/stopped-tasks-pipeline.test.ts',
   'test/packaging/package.test.ts',
+  'test/faults/job-runs.test.ts',
   'test/faults/notify.test.ts',
+  'test/integration/notify.test.ts',
+  'test/integration/pipeline-recipes.test.ts',
+  'test/integration/sandbox-signal.test.ts',
   'test/integration/sandbox-emulator.test.ts',
-  'test/packaging/shipped.test.ts',
   'test/browser/picture.test.ts',
   'test/integration/sandbox-blue-green.test.ts',
-  'test/integration/sandbox-signal.test.ts',
+  'test/packaging/shipped.test.ts',
   'test/faults/on-task-stopped.test.ts',
-  'test/faults/job-runs.test.ts',
+  'test/faults/scale-service.test.ts',
+  'test/integration/shift-traffic.test.ts',
 ];
 
 export class LongestFirstSequencer extends BaseSequencer {

@@ -44,7 +44,8 @@ export async function handleShiftEvent(appName: string, event: DeploymentEvent, 
   const app = rt.automation.apps[appName];
   if (!app) {
     const known = Object.keys(rt.automation.apps).join(', ') || 'none';
-    const reason = `no app "${appName}" in the deployed automation.yml (apps: ${known})`;
+    // As a JSON string: a name from the event may hold anything, and the reason must stay one line.
+    const reason = `no app ${JSON.stringify(appName)} in the deployed automation.yml (apps: ${known})`;
     if (event.kind === 'requested') {
       await reject(appName, event.id, reason, undefined, rt);
       return { app: appName, deploymentId: undefined, stage: undefined, rejected: reason };

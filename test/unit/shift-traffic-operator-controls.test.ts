@@ -7,7 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { transition } from '../../shared/blue-green/decide.ts';
 import { firstRoute, splitsFor, weightsFor } from '../../shared/blue-green/forward.ts';
+import { handleShiftEvent } from '../../shared/blue-green/handle.ts';
 import type { Action, AppSpec, Deployment, DeploymentEvent } from '../../shared/blue-green/model.ts';
+import type { ShiftRuntime } from '../../shared/blue-green/runtime.ts';
 import { routeShiftInput } from '../../shared/blue-green/trigger.ts';
 import { validateAutomation } from '../../shared/config/load.ts';
 import { BadEventError } from '../../shared/errors.ts';
@@ -318,5 +320,15 @@ describe('the requests as shift-traffic receives them', () => {
     expect(() =>
       routeShiftInput(envelope('Deployment Undo Requested', { app: 'shop', id: 'shop-2', taskDefinition: TD(1) }), automation),
     ).toThrow(/carries only app, id, newId, by; it also had taskDefinition/);
+  });
+});
+
+describe('a request for an app that is not in the deployed file', () => {
+  // Found by the fuzzer: an app name holding a line break was echoed raw, and the error spanned two lines.
+  it('is refused in one line, the name written as a JSON string', async () => {
+    const rt = { automation: { apps: { shop: app } } } as unknown as ShiftRuntime;
+    const refusal = handleShiftEvent('\n', { kind: 'abort', requestId: 'r-1', deploymentId: 'deploy-42' }, rt);
+    await expect(refusal).rejects.toThrow(BadEventError);
+    await expect(refusal).rejects.toThrow(/^no app "\\n" in the deployed automation\.yml \(apps: shop\)$/);
   });
 });
