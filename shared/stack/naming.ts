@@ -1,7 +1,7 @@
 /** Names shared by serverless.yml and the generated CloudFormation, so references between them resolve. */
 import type { AppSpec } from '../blue-green/model.ts';
 import type { JobSpec } from '../config/schema.ts';
-import type { ScaledService } from './schedules.ts';
+import type { ScaledService } from '../schedules/desired.ts';
 
 /** The Lambda functions, as serverless.yml names them. */
 export const FUNCTION_NAMES = {

@@ -18,6 +18,7 @@ import { SHIFT_TRAFFIC_TICK } from '../blue-green/trigger.ts';
 import type { Automation } from '../config/schema.ts';
 import { ConfigError } from '../errors.ts';
 import { isChained } from '../jobs/chains.ts';
+import { scaledServicesOf } from '../schedules/desired.ts';
 import { alertRoutePublishTargets, alertRouteTopicOutputs, alertRouteTopicResources } from './alert-route-topics.ts';
 import { clustersOf, TEMPLATE_NAMES } from './arns.ts';
 import { resolvedForSize } from './aws-limits.ts';
@@ -38,7 +39,7 @@ import { outputs } from './outputs.ts';
 import { fitRolesToIamLimits } from './policy-split.ts';
 import { RECONCILED_LOGICAL_IDS, reconciledScheduleResources, reconcilerRole, SCHEDULES_IN_TEMPLATE_MAX } from './reconciled-schedules.ts';
 import { ruleResources, taskEventResources } from './rules.ts';
-import { everyMinute, jobSchedules, scaledServicesOf, scalingSchedules, watchdogSchedule } from './schedules.ts';
+import { everyMinute, jobSchedules, scalingSchedules, watchdogSchedule } from './schedules.ts';
 import { alertTopic, deployersBusPolicy, stores } from './stores.ts';
 import { deadLetterQueuesOf, watchAlarms } from './watch-alarms.ts';
 

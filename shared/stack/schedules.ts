@@ -2,13 +2,10 @@
  * The stack's schedules, in its group: the watchdogs' ticks, one per job (the unchained ones) and the
  * scaled services' boundary schedules.
  */
-import type { JobSpec, ServiceWatch } from '../config/schema.ts';
+import type { JobSpec } from '../config/schema.ts';
 import { isChained } from '../jobs/chains.ts';
-import { schedulerInputTemplate } from '../jobs/trigger.ts';
-import { scalingScheduleExpressions } from '../scaling/periods.ts';
-import { scheduledFiringTemplate } from '../scaling/trigger.ts';
-import { getAtt, type Resource } from './cfn.ts';
-import { distinct } from './distinct.ts';
+import { jobSchedule, type ScaledService, type ScheduleTargets, scalingSchedule } from '../schedules/desired.ts';
+import { type CfnString, getAtt, type Resource } from './cfn.ts';
 import {
   FUNCTION_NAMES,
   type FunctionName,
@@ -16,36 +13,17 @@ import {
   LOGICAL_IDS,
   lambdaLogicalId,
   scalingScheduleLogicalId,
-  scalingScheduleName,
   WATCHDOG_SCHEDULE_NAME,
 } from './naming.ts';
 
-/**
- * Scheduler's retry of a scaling firing it could not deliver to scale-service: its maximum, 185 attempts
- * over 24 h. scale-service reconciles the service to what applies when it runs, not when the firing was
- * due, so a late delivery still does the right thing, while giving up would leave the service as it is
- * until its next boundary, which may be days away.
- */
-const SCALING_FIRING_RETRY = { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 } as const;
-
-/** A service with scaling and the expressions of its boundary schedules. */
-export interface ScaledService {
-  service: ServiceWatch & { scaling: NonNullable<ServiceWatch['scaling']> };
-  expressions: string[];
-}
-
-export function scaledServicesOf(services: ServiceWatch[], now: Date): ScaledService[] {
-  // Working out a scaling's expressions follows its zone's daylight-saving changes for years (tens of
-  // milliseconds); services that scale alike (business hours in one zone) share the result.
-  const expressionsOf = new Map<string, string[]>();
-  return services.flatMap(({ scaling, ...service }) => {
-    if (!scaling) return [];
-    const key = JSON.stringify(scaling);
-    const expressions = expressionsOf.get(key) ?? distinct(scalingScheduleExpressions(scaling, now));
-    expressionsOf.set(key, expressions);
-    return [{ service: { ...service, scaling }, expressions }];
-  });
-}
+/** The schedules' targets in the stack. GetAtt is safe here, since nothing the functions depend on refers to a schedule. */
+const STACK_TARGETS: ScheduleTargets<CfnString> = {
+  groupName: { Ref: LOGICAL_IDS.scheduleGroup },
+  runBatchJobArn: getAtt(lambdaLogicalId(FUNCTION_NAMES.runBatchJob), 'Arn'),
+  scaleServiceArn: getAtt(lambdaLogicalId(FUNCTION_NAMES.scaleService), 'Arn'),
+  roleArn: getAtt(LOGICAL_IDS.schedulerRole, 'Arn'),
+  deadLetterArn: getAtt(LOGICAL_IDS.scheduleDeadLetterQueue, 'Arn'),
+};
 
 export function watchdogSchedule(): Resource<'AWS::Scheduler::Schedule'> {
   return everyMinute({
@@ -66,7 +44,7 @@ export function everyMinute(spec: {
     Type: 'AWS::Scheduler::Schedule',
     Properties: {
       Name: spec.name,
-      GroupName: { Ref: LOGICAL_IDS.scheduleGroup },
+      GroupName: STACK_TARGETS.groupName,
       Description: spec.description,
       ScheduleExpression: 'rate(1 minute)',
       State: 'ENABLED',
@@ -85,26 +63,7 @@ export function jobSchedules(jobs: JobSpec[]): Record<string, Resource<'AWS::Sch
   const schedules: Record<string, Resource<'AWS::Scheduler::Schedule'>> = {};
   // A chained job has no schedule: the job-chains rule starts it when its upstreams end.
   for (const job of jobs.filter((candidate) => !isChained(candidate))) {
-    schedules[jobScheduleLogicalId(job.name)] = {
-      Type: 'AWS::Scheduler::Schedule',
-      Properties: {
-        Name: job.name,
-        GroupName: { Ref: LOGICAL_IDS.scheduleGroup },
-        ...(job.description && { Description: job.description }),
-        ScheduleExpression: job.schedule,
-        ScheduleExpressionTimezone: job.timezone,
-        State: job.suspended ? 'DISABLED' : 'ENABLED',
-        FlexibleTimeWindow: { Mode: 'OFF' },
-        Target: {
-          ...scheduleTarget(lambdaLogicalId(FUNCTION_NAMES.runBatchJob)),
-          Input: schedulerInputTemplate(job.name),
-          RetryPolicy: {
-            MaximumRetryAttempts: job.schedulerRetry.attempts,
-            MaximumEventAgeInSeconds: job.schedulerRetry.maxEventAge,
-          },
-        },
-      },
-    };
+    schedules[jobScheduleLogicalId(job.name)] = { Type: 'AWS::Scheduler::Schedule', Properties: jobSchedule(job, STACK_TARGETS) };
   }
   return schedules;
 }
@@ -123,24 +82,11 @@ export function jobSchedules(jobs: JobSpec[]): Record<string, Resource<'AWS::Sch
  */
 export function scalingSchedules(services: ScaledService[]): Record<string, Resource<'AWS::Scheduler::Schedule'>> {
   const schedules: Record<string, Resource<'AWS::Scheduler::Schedule'>> = {};
-  for (const { service, expressions } of services) {
-    expressions.forEach((expression, index) => {
-      schedules[scalingScheduleLogicalId(service.key, index)] = {
+  for (const scaled of services) {
+    scaled.expressions.forEach((expression, index) => {
+      schedules[scalingScheduleLogicalId(scaled.service.key, index)] = {
         Type: 'AWS::Scheduler::Schedule',
-        Properties: {
-          Name: scalingScheduleName(service.key, index),
-          GroupName: { Ref: LOGICAL_IDS.scheduleGroup },
-          Description: `Scales services.${service.key} at a boundary of its scaling periods and overrides`,
-          ScheduleExpression: expression,
-          ScheduleExpressionTimezone: service.scaling.timezone,
-          State: 'ENABLED',
-          FlexibleTimeWindow: { Mode: 'OFF' },
-          Target: {
-            ...scheduleTarget(lambdaLogicalId(FUNCTION_NAMES.scaleService)),
-            Input: scheduledFiringTemplate(service.key),
-            RetryPolicy: { ...SCALING_FIRING_RETRY },
-          },
-        },
+        Properties: scalingSchedule(scaled, expression, index, STACK_TARGETS),
       };
     });
   }
@@ -151,7 +97,7 @@ export function scalingSchedules(services: ScaledService[]): Record<string, Reso
 export function scheduleTarget(functionLogicalId: string) {
   return {
     Arn: getAtt(functionLogicalId, 'Arn'),
-    RoleArn: getAtt(LOGICAL_IDS.schedulerRole, 'Arn'),
-    DeadLetterConfig: { Arn: getAtt(LOGICAL_IDS.scheduleDeadLetterQueue, 'Arn') },
+    RoleArn: STACK_TARGETS.roleArn,
+    DeadLetterConfig: { Arn: STACK_TARGETS.deadLetterArn },
   };
 }

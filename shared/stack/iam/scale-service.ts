@@ -1,9 +1,10 @@
 /** scale-service's role: its statements (lambdaRole adds its own logs). */
+
+import type { ScaledService } from '../../schedules/desired.ts';
 import { serviceArn } from '../arns.ts';
 import { getAtt, ownArn } from '../cfn.ts';
 import { distinct } from '../distinct.ts';
 import { LOGICAL_IDS } from '../naming.ts';
-import type { ScaledService } from '../schedules.ts';
 import type { StackScope } from './scope.ts';
 import { type PolicyStatement, publishStatement, statement, stateStatement, timerStatements } from './statements.ts';
 
